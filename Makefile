@@ -1,0 +1,59 @@
+# ECKWMS — make help lists the targets.
+SHELL := /bin/bash
+CARGO ?= cargo
+# A PostgreSQL server on which the tests create (and drop) their own databases.
+PG_ADMIN_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+# Query files compiled once per backend through include!(): cargo fmt does not reach them.
+INCLUDED_RS := $(wildcard crates/adapter-db/src/sql/*.rs)
+
+.PHONY: help run build release test lint fmt fmt-check clippy deps-check ci bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
+
+run: ## build and start the instance service on its embedded SQLite (data/eckwms.db)
+	$(CARGO) run --release --bin eckwms -- serve
+
+build: ## debug build of everything
+	$(CARGO) build --workspace --all-targets
+
+release: ## optimised build of the binaries
+	$(CARGO) build --release --workspace --bins
+
+test: ## the whole test suite; includes PostgreSQL when a local server answers
+	@if [ -z "$$ECKWMS_TEST_PG_URL" ] && psql "$(PG_ADMIN_URL)" -qtAc 'select 1' >/dev/null 2>&1; then \
+		export ECKWMS_TEST_PG_URL="$(PG_ADMIN_URL)"; fi; \
+	if [ -n "$$ECKWMS_TEST_PG_URL" ]; then echo "PostgreSQL tests: on ($$ECKWMS_TEST_PG_URL)"; \
+	else echo "PostgreSQL tests: SKIPPED (no server at $(PG_ADMIN_URL); set ECKWMS_TEST_PG_URL)"; fi; \
+	$(CARGO) test --workspace --all-targets --no-fail-fast
+
+fmt: ## format the code
+	$(CARGO) fmt --all
+	rustfmt --edition 2024 $(INCLUDED_RS)
+
+fmt-check:
+	$(CARGO) fmt --all -- --check
+	rustfmt --edition 2024 --check $(INCLUDED_RS)
+
+clippy:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+deps-check: ## the inner crates must not depend on diesel or actix-web
+	@for crate in eckwms-domain eckwms-application; do \
+		for dep in diesel actix-web; do \
+			if $(CARGO) tree -p $$crate -e normal -i $$dep >/dev/null 2>&1; then \
+				echo "dependency rule broken: $$crate depends on $$dep"; exit 1; fi; \
+		done; \
+	done; echo "dependency rule holds: domain and application use neither diesel nor actix-web"
+
+lint: fmt-check clippy deps-check ## formatting, clippy -D warnings, dependency rule
+
+ci: ## exactly what CI runs (.ci/run)
+	bash .ci/run
+
+bench: ## load benchmarks against a release build; writes docs/BENCHMARKS.md (about 7 minutes)
+	$(CARGO) build --release -p eckwms
+	$(CARGO) run --release -p eckwms-bench -- --out docs/BENCHMARKS.md
+
+clean:
+	$(CARGO) clean

@@ -1,0 +1,221 @@
+//! `eckwms`: the ECKWMS instance service and its operator commands.
+//!
+//! Composition root: configuration -> tracing -> database (migrations) -> services -> HTTP.
+
+mod serve;
+mod settings;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use eckwms_adapter_db::{Database, redact_url};
+use eckwms_application::ports::Scope;
+use eckwms_application::{
+    ApiKeyService, IdempotencyService, InventoryPorts, InventoryService, OsSecrets, Services,
+    SystemClock, SystemService,
+};
+
+use crate::settings::Settings;
+
+#[derive(Parser)]
+#[command(name = "eckwms", version, about = "ECKWMS instance service")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate the database and serve the API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage API keys.
+    Apikey {
+        #[command(subcommand)]
+        command: ApikeyCommand,
+    },
+    /// Replay the ledger and compare it with the stored state; exit 0 only if they match.
+    Verify,
+}
+
+#[derive(Subcommand)]
+enum ApikeyCommand {
+    /// Create a key and print it, alone, on standard output (it is shown only this once).
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        scope: ScopeArg,
+        /// Days until the key expires (never when omitted).
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+    },
+    /// List keys (never their secrets).
+    List,
+    /// Revoke a key by its numeric id.
+    Revoke { id: i64 },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ScopeArg {
+    Read,
+    Write,
+    Admin,
+}
+
+impl From<ScopeArg> for Scope {
+    fn from(s: ScopeArg) -> Self {
+        match s {
+            ScopeArg::Read => Scope::Read,
+            ScopeArg::Write => Scope::Write,
+            ScopeArg::Admin => Scope::Admin,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            // Printed, not traced: the failure may come before tracing is set up.
+            eprintln!("eckwms: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let settings = Settings::load()?;
+    init_tracing(&settings);
+    let command = cli.command.unwrap_or(Command::Serve);
+    let db = Arc::new(
+        Database::connect(&settings.database.db_settings())
+            .with_context(|| format!("opening {}", redact_url(&settings.database.url)))?,
+    );
+    let applied = db.run_migrations()?;
+    for version in &applied {
+        tracing::info!(%version, "applied migration");
+    }
+    let services = build_services(&db, &settings);
+    match command {
+        Command::Serve => {
+            tracing::info!(
+                backend = db.backend_name(),
+                database = %redact_url(&settings.database.url),
+                "database ready"
+            );
+            serve::run(settings, services)?;
+        }
+        Command::Migrate => {
+            println!("{} migration(s) applied", applied.len());
+        }
+        Command::Apikey { command } => return apikey(&services.api_keys, command),
+        Command::Verify => {
+            let report = services.system.verify()?;
+            println!(
+                "ledger entries: {}, objects: {}, problems: {}",
+                report.ledger_entries,
+                report.objects,
+                report.problems.len()
+            );
+            for problem in &report.problems {
+                println!("  {problem}");
+            }
+            return Ok(if report.problems.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            });
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn apikey(keys: &ApiKeyService, command: ApikeyCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        ApikeyCommand::Create {
+            name,
+            scope,
+            expires_in_days,
+        } => {
+            let expires_at = expires_in_days
+                .map(|days| chrono::Utc::now() + chrono::Duration::days(i64::from(days)));
+            let created = keys.create(&name, scope.into(), expires_at, None)?;
+            tracing::info!(id = created.key.id, name = %created.key.name, "API key created");
+            println!("{}", created.secret);
+        }
+        ApikeyCommand::List => {
+            println!(
+                "{:>5}  {:<16}  {:<6}  {:<20}  {:<20}  name",
+                "id", "key id", "scope", "created", "status"
+            );
+            for key in keys.list()? {
+                let status = match (key.revoked_at, key.expires_at) {
+                    (Some(at), _) => format!("revoked {}", at.format("%Y-%m-%d")),
+                    (None, Some(at)) if at <= chrono::Utc::now() => {
+                        format!("expired {}", at.format("%Y-%m-%d"))
+                    }
+                    (None, Some(at)) => format!("until {}", at.format("%Y-%m-%d")),
+                    (None, None) => "active".into(),
+                };
+                println!(
+                    "{:>5}  {:<16}  {:<6}  {:<20}  {:<20}  {}",
+                    key.id,
+                    key.key_id,
+                    key.scope.as_str(),
+                    key.created_at.format("%Y-%m-%d %H:%M:%S"),
+                    status,
+                    key.name
+                );
+            }
+        }
+        ApikeyCommand::Revoke { id } => {
+            let key = keys.revoke(id, None)?;
+            println!("revoked key {} ({})", key.id, key.name);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn build_services(db: &Arc<Database>, settings: &Settings) -> Services {
+    let clock = Arc::new(SystemClock);
+    let inventory = InventoryService::new(InventoryPorts {
+        warehouses: db.clone(),
+        places: db.clone(),
+        boxes: db.clone(),
+        items: db.clone(),
+        orders: db.clone(),
+        moves: db.clone(),
+        ledger: db.clone(),
+        clock: clock.clone(),
+    });
+    Services {
+        inventory,
+        api_keys: ApiKeyService::new(db.clone(), clock.clone(), Arc::new(OsSecrets)),
+        idempotency: IdempotencyService::new(
+            db.clone(),
+            clock,
+            settings.idempotency.retention_hours,
+        ),
+        system: SystemService::new(db.clone(), db.clone()),
+    }
+}
+
+fn init_tracing(settings: &Settings) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(&settings.log.level))
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if settings.log.format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}

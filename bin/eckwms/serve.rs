@@ -1,0 +1,159 @@
+//! The HTTP server: bootstrap key, background purge, TLS, graceful shutdown.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::{HttpServer, web};
+use anyhow::Context;
+use eckwms_adapter_http::{HttpSettings, HttpState, build_app};
+use eckwms_application::Services;
+use tokio::signal::unix::{SignalKind, signal};
+
+use crate::settings::Settings;
+
+/// How often expired idempotency keys are deleted.
+const PURGE_INTERVAL: Duration = Duration::from_secs(3600);
+
+pub fn run(settings: Settings, services: Services) -> anyhow::Result<()> {
+    write_bootstrap_key(&services, &settings.auth.bootstrap_key_file)?;
+    let state = HttpState {
+        services,
+        settings: HttpSettings {
+            body_limit: settings.http.body_limit,
+            idempotency_wait: Duration::from_secs(settings.idempotency.wait_secs),
+        },
+        version: env!("CARGO_PKG_VERSION"),
+    };
+    actix_web::rt::System::new().block_on(serve(settings, state))
+}
+
+async fn serve(settings: Settings, state: HttpState) -> anyhow::Result<()> {
+    let purge_services = state.services.clone();
+    actix_web::rt::spawn(async move {
+        let mut interval = actix_web::rt::time::interval(PURGE_INTERVAL);
+        loop {
+            interval.tick().await;
+            let idempotency = purge_services.idempotency.clone();
+            match web::block(move || idempotency.purge()).await {
+                Ok(Ok(0)) => {}
+                Ok(Ok(n)) => tracing::info!(deleted = n, "purged expired idempotency keys"),
+                Ok(Err(e)) => tracing::warn!(error = %e, "idempotency purge failed"),
+                Err(e) => tracing::warn!(error = %e, "idempotency purge did not run"),
+            }
+        }
+    });
+
+    let http = &settings.http;
+    let mut server = HttpServer::new(move || build_app(state.clone()))
+        .keep_alive(Duration::from_secs(http.keep_alive_secs))
+        .client_request_timeout(Duration::from_secs(http.request_timeout_secs))
+        .shutdown_timeout(http.shutdown_timeout_secs);
+    if http.workers > 0 {
+        server = server.workers(http.workers);
+    }
+    let server = if http.tls_cert.is_empty() {
+        server
+            .bind(&http.bind)
+            .with_context(|| format!("binding {}", http.bind))?
+    } else {
+        let tls = tls_config(&http.tls_cert, &http.tls_key)?;
+        server
+            .bind_rustls_0_23(&http.bind, tls)
+            .with_context(|| format!("binding {} (TLS)", http.bind))?
+    };
+    // Our own signal handling, registered before "listening" is logged: a SIGTERM that arrives
+    // at any moment after that drains in-flight requests for shutdown_timeout_secs, then exits.
+    let addrs = server.addrs();
+    let server = server.disable_signals().run();
+    let handle = server.handle();
+    let mut terminate =
+        signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    let mut interrupt = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+    actix_web::rt::spawn(async move {
+        let name = tokio::select! {
+            _ = terminate.recv() => "SIGTERM",
+            _ = interrupt.recv() => "SIGINT",
+        };
+        tracing::info!(
+            signal = name,
+            "draining in-flight requests, then stopping (signal again to stop at once)"
+        );
+        actix_web::rt::spawn(async move {
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = interrupt.recv() => {}
+            }
+            tracing::warn!("second signal: exiting without waiting for in-flight requests");
+            std::process::exit(130);
+        });
+        handle.stop(true).await;
+    });
+    let scheme = if http.tls_cert.is_empty() {
+        "http"
+    } else {
+        "https"
+    };
+    for addr in addrs {
+        tracing::info!(address = %addr, %scheme, "listening");
+    }
+    server.await.context("HTTP server failed")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// On first start (no API key at all) creates an admin key and writes it to an owner-only file.
+fn write_bootstrap_key(services: &Services, path: &str) -> anyhow::Result<()> {
+    let Some(created) = services.api_keys.create_first_admin_key()? else {
+        return Ok(());
+    };
+    let path = Path::new(path);
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let mut options = OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("writing the admin key to {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // An existing file keeps its mode on open: tighten it.
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    writeln!(file, "{}", created.secret)?;
+    tracing::warn!(
+        path = %path.display(),
+        key_id = created.key.id,
+        "no API key existed: created an admin key and wrote it to this file (owner-only); keep it safe"
+    );
+    Ok(())
+}
+
+fn tls_config(cert: &str, key: &str) -> anyhow::Result<rustls::ServerConfig> {
+    let certs = rustls_pemfile::certs(&mut std::io::BufReader::new(
+        std::fs::File::open(cert).with_context(|| format!("opening {cert}"))?,
+    ))
+    .collect::<Result<Vec<_>, _>>()
+    .with_context(|| format!("reading certificates from {cert}"))?;
+    let key = rustls_pemfile::private_key(&mut std::io::BufReader::new(
+        std::fs::File::open(key).with_context(|| format!("opening {key}"))?,
+    ))
+    .with_context(|| format!("reading the private key from {key}"))?
+    .with_context(|| format!("no private key in {key}"))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .context("invalid TLS certificate or key")?;
+    Ok(config)
+}

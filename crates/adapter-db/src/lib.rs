@@ -1,0 +1,73 @@
+//! ECKWMS persistence: diesel over SQLite and PostgreSQL, chosen at run time from the URL.
+//!
+//! The query functions live in `src/sql/*.rs` and are compiled twice: into [`sqlite`] with
+//! `Conn = SqliteConnection` and into [`pg`] with `Conn = PgConnection`. The port
+//! implementations in `repos.rs` pick the module that matches the pool (see `tx.rs`).
+
+mod error;
+mod pool;
+mod repos;
+mod rows;
+mod schema;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod tx;
+
+pub use pool::{Database, DbSettings, redact_url};
+
+diesel::define_sql_function! {
+    /// SQL `lower()`: lower-cases text (ASCII on SQLite, all letters on PostgreSQL).
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// Imports shared by both compilations of the query functions.
+mod prelude {
+    pub(crate) use std::collections::BTreeMap;
+
+    pub(crate) use chrono::{DateTime, Utc};
+    pub(crate) use diesel::prelude::*;
+    pub(crate) use eckwms_application::AppError;
+    pub(crate) use eckwms_application::ports::{
+        ApiKey, BoxFilter, Claim, ContentEntry, Expected, IdempotencyKeyRef, IdempotencyRecord,
+        IdempotencyState, ItemFilter, Location, MoveCommand, MoveOutcome, NewApiKey, OrderFilter,
+        PageQuery, PathStep, PlaceFilter, RackWithPlaces, StoredResponse, WriteContext,
+    };
+    pub(crate) use eckwms_domain::ledger::{diff, state_of};
+    pub(crate) use eckwms_domain::{
+        BoxId, BoxPatch, Change, ChangeKind, Item, ItemAction, ItemId, ItemPatch, LedgerEntry,
+        Meta, Movable, MoveSubject, NewBox, NewItem, NewOrder, NewPlace, NewRack, NewWarehouse,
+        ObjectId, Order, OrderId, OrderPatch, OrderStatus, Parent, Place, PlaceId, PlacePatch,
+        Rack, RackId, RackPatch, Replay, State, StorageBox, Warehouse, WarehouseId, WarehousePatch,
+        rack_place_name,
+    };
+
+    pub(crate) use crate::error::DbError;
+    pub(crate) use crate::lower;
+    pub(crate) use crate::rows::*;
+    pub(crate) use crate::schema::*;
+    pub(crate) use crate::tx::{BackendOps, Locked};
+}
+
+/// The query functions compiled for SQLite.
+pub(crate) mod sqlite {
+    use crate::prelude::*;
+    pub(crate) type Conn = diesel::SqliteConnection;
+    const IS_POSTGRES: bool = false;
+    include!("sql/common.rs");
+    include!("sql/places.rs");
+    include!("sql/objects.rs");
+    include!("sql/moves.rs");
+    include!("sql/system.rs");
+}
+
+/// The query functions compiled for PostgreSQL.
+pub(crate) mod pg {
+    use crate::prelude::*;
+    pub(crate) type Conn = diesel::PgConnection;
+    const IS_POSTGRES: bool = true;
+    include!("sql/common.rs");
+    include!("sql/places.rs");
+    include!("sql/objects.rs");
+    include!("sql/moves.rs");
+    include!("sql/system.rs");
+}

@@ -1,0 +1,189 @@
+//! The one hand-written schema, with types both backends share.
+
+diesel::table! {
+    id_counters (kind) {
+        kind -> Text,
+        last_value -> BigInt,
+    }
+}
+
+diesel::table! {
+    warehouses (id) {
+        id -> BigInt,
+        name -> Text,
+        id_offset -> BigInt,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    racks (id) {
+        id -> BigInt,
+        warehouse_id -> BigInt,
+        name -> Text,
+        prefix -> Nullable<Text>,
+        column_count -> Integer,
+        row_count -> Integer,
+        start_index -> BigInt,
+        sort_order -> Integer,
+        pos_x -> Integer,
+        pos_y -> Integer,
+        rotation -> Integer,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    places (id) {
+        id -> Text,
+        warehouse_id -> BigInt,
+        name -> Text,
+        rack_id -> Nullable<BigInt>,
+        rack_index -> Nullable<Integer>,
+        rack_column -> Nullable<Integer>,
+        rack_row -> Nullable<Integer>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    orders (id) {
+        id -> Text,
+        reference -> Nullable<Text>,
+        customer -> Text,
+        status -> Text,
+        tracking_number -> Nullable<Text>,
+        received_at -> Nullable<Timestamp>,
+        processed_at -> Nullable<Timestamp>,
+        shipped_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    boxes (id) {
+        id -> Text,
+        name -> Nullable<Text>,
+        parent_box -> Nullable<Text>,
+        parent_place -> Nullable<Text>,
+        order_id -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    items (id) {
+        id -> Text,
+        serial -> Nullable<Text>,
+        class_code -> Nullable<Text>,
+        name -> Nullable<Text>,
+        condition -> Nullable<Text>,
+        attributes -> Text,
+        parent_box -> Nullable<Text>,
+        parent_place -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    item_barcodes (item_id, position) {
+        item_id -> Text,
+        position -> Integer,
+        barcode -> Text,
+    }
+}
+
+diesel::table! {
+    item_actions (seq) {
+        seq -> BigInt,
+        item_id -> Text,
+        kind -> Text,
+        message -> Text,
+        at -> Timestamp,
+        actor -> Text,
+    }
+}
+
+diesel::table! {
+    ledger (seq) {
+        seq -> BigInt,
+        at -> Timestamp,
+        object_id -> Text,
+        change -> Text,
+        from_id -> Nullable<Text>,
+        to_id -> Nullable<Text>,
+        actor -> Text,
+        reason -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        data -> Text,
+    }
+}
+
+diesel::table! {
+    ledger_refs (object_id, seq) {
+        object_id -> Text,
+        seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> BigInt,
+        key_id -> Text,
+        secret_hash -> Text,
+        name -> Text,
+        scope -> Text,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (owner, key) {
+        owner -> Text,
+        key -> Text,
+        fingerprint -> Text,
+        state -> Text,
+        status -> Nullable<Integer>,
+        content_type -> Nullable<Text>,
+        headers -> Nullable<Text>,
+        body -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(racks -> warehouses (warehouse_id));
+diesel::joinable!(places -> warehouses (warehouse_id));
+diesel::joinable!(item_barcodes -> items (item_id));
+diesel::joinable!(item_actions -> items (item_id));
+diesel::joinable!(ledger_refs -> ledger (seq));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    id_counters,
+    warehouses,
+    racks,
+    places,
+    orders,
+    boxes,
+    items,
+    item_barcodes,
+    item_actions,
+    ledger,
+    ledger_refs,
+    api_keys,
+    idempotency_keys,
+);

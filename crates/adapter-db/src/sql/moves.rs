@@ -1,0 +1,466 @@
+// Moves, contents, locations, history and the verify snapshot. Included into `sqlite` and `pg`.
+
+/// Deepest nesting followed when walking up from a box (a guard; cycles are refused on write).
+const MAX_DEPTH: usize = 1000;
+
+/// The boxes that contain `start`, innermost first, starting with `start` itself.
+fn box_chain(c: &mut Conn, start: BoxId) -> Result<(Vec<BoxId>, Option<PlaceId>), DbError> {
+    let mut chain = vec![start];
+    let mut current = start;
+    loop {
+        let (parent_box, parent_place): (Option<String>, Option<String>) = boxes::table
+            .find(current.to_string())
+            .select((boxes::parent_box, boxes::parent_place))
+            .first(c)
+            .optional()?
+            .ok_or_else(|| AppError::not_found("box", current))?;
+        match parent_from(parent_box.as_deref(), parent_place.as_deref())? {
+            Some(Parent::Box(next)) => {
+                if chain.len() >= MAX_DEPTH || chain.contains(&next) {
+                    return Err(DbError::corrupt(format!(
+                        "box {start} sits in a cycle or too deep"
+                    )));
+                }
+                chain.push(next);
+                current = next;
+            }
+            Some(Parent::Place(place)) => return Ok((chain, Some(place))),
+            None => return Ok((chain, None)),
+        }
+    }
+}
+
+pub(crate) fn apply_moves(
+    c: &mut Conn,
+    command: &MoveCommand,
+    ctx: &WriteContext,
+) -> Result<Vec<MoveOutcome>, DbError> {
+    let mut box_keys = Vec::new();
+    let mut item_keys = Vec::new();
+    for object in &command.objects {
+        match object {
+            Movable::Box(b) => box_keys.push(b.to_string()),
+            Movable::Item(i) => item_keys.push(i.to_string()),
+        }
+    }
+    // Lock order: box nesting, boxes, items (see BackendOps::lock_rows).
+    if matches!(command.to, Parent::Box(_)) && !box_keys.is_empty() {
+        c.lock_box_nesting()?;
+    }
+    c.lock_rows(Locked::Boxes, &box_keys)?;
+    c.lock_rows(Locked::Items, &item_keys)?;
+
+    // One small cached statement per object: cheaper than a statement prepared anew for each
+    // list of ids, and batches are rare next to single moves.
+    let mut subjects = Vec::with_capacity(command.objects.len());
+    for object in &command.objects {
+        let key = object.to_string();
+        let columns: Option<(Option<String>, Option<String>)> = match object {
+            Movable::Box(_) => boxes::table
+                .find(&key)
+                .select((boxes::parent_box, boxes::parent_place))
+                .first(c)
+                .optional()?,
+            Movable::Item(_) => items::table
+                .find(&key)
+                .select((items::parent_box, items::parent_place))
+                .first(c)
+                .optional()?,
+        };
+        let (parent_box, parent_place) = columns
+            .ok_or_else(|| AppError::not_found(object.object_id().kind().as_str(), object))?;
+        subjects.push(MoveSubject {
+            object: *object,
+            parent: parent_from(parent_box.as_deref(), parent_place.as_deref())?,
+        });
+    }
+    let chain = match command.to {
+        Parent::Box(target) => box_chain(c, target)?.0,
+        Parent::Place(target) => {
+            let exists: Option<String> = places::table
+                .find(target.to_string())
+                .select(places::id)
+                .first(c)
+                .optional()?;
+            if exists.is_none() {
+                return Err(AppError::not_found("place", target).into());
+            }
+            Vec::new()
+        }
+    };
+    eckwms_domain::moves::check_moves(&subjects, command.to, &chain, command.expected_from)?;
+
+    let (to_box, to_place) = parent_columns(Some(command.to));
+    let at = to_db(ctx.at);
+    let mut outcomes = Vec::with_capacity(subjects.len());
+    let mut changes = Vec::new();
+    for subject in &subjects {
+        let moved = subject.parent != Some(command.to);
+        if moved {
+            let key = subject.object.to_string();
+            match subject.object {
+                Movable::Box(_) => diesel::update(boxes::table.find(&key))
+                    .set((
+                        boxes::parent_box.eq(&to_box),
+                        boxes::parent_place.eq(&to_place),
+                        boxes::version.eq(boxes::version + 1),
+                        boxes::updated_at.eq(at),
+                    ))
+                    .execute(c)?,
+                Movable::Item(_) => diesel::update(items::table.find(&key))
+                    .set((
+                        items::parent_box.eq(&to_box),
+                        items::parent_place.eq(&to_place),
+                        items::version.eq(items::version + 1),
+                        items::updated_at.eq(at),
+                    ))
+                    .execute(c)?,
+            };
+            changes.push(Change::moved(
+                subject.object.object_id(),
+                subject.parent.map(Parent::object_id),
+                command.to.object_id(),
+            ));
+        }
+        outcomes.push(MoveOutcome {
+            object: subject.object,
+            from: subject.parent,
+            to: command.to,
+            moved,
+        });
+    }
+    append(c, ctx, &changes)?;
+    Ok(outcomes)
+}
+
+#[derive(QueryableByName, Queryable)]
+struct ContentRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    id: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    name: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    parent_box: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    parent_place: Option<String>,
+}
+
+/// Objects directly in a container, by id. Boxes sort before items ('b' < 'i'), so the boxes
+/// come first and the items fill the rest of the page: two cached statements, no UNION.
+fn contents_direct(
+    c: &mut Conn,
+    container: Parent,
+    key: &str,
+    after: &str,
+    limit: u32,
+) -> Result<Vec<ContentRow>, DbError> {
+    let limit = i64::from(limit);
+    let columns = (
+        boxes::id,
+        boxes::name,
+        boxes::parent_box,
+        boxes::parent_place,
+    );
+    let mut rows: Vec<ContentRow> = match container {
+        Parent::Box(_) => boxes::table
+            .filter(boxes::parent_box.eq(key))
+            .filter(boxes::id.gt(after))
+            .order(boxes::id)
+            .limit(limit)
+            .select(columns)
+            .load(c)?,
+        Parent::Place(_) => boxes::table
+            .filter(boxes::parent_place.eq(key))
+            .filter(boxes::id.gt(after))
+            .order(boxes::id)
+            .limit(limit)
+            .select(columns)
+            .load(c)?,
+    };
+    let remaining = limit - rows.len() as i64;
+    if remaining > 0 {
+        let columns = (
+            items::id,
+            items::name,
+            items::parent_box,
+            items::parent_place,
+        );
+        let items: Vec<ContentRow> = match container {
+            Parent::Box(_) => items::table
+                .filter(items::parent_box.eq(key))
+                .filter(items::id.gt(after))
+                .order(items::id)
+                .limit(remaining)
+                .select(columns)
+                .load(c)?,
+            Parent::Place(_) => items::table
+                .filter(items::parent_place.eq(key))
+                .filter(items::id.gt(after))
+                .order(items::id)
+                .limit(remaining)
+                .select(columns)
+                .load(c)?,
+        };
+        rows.extend(items);
+    }
+    Ok(rows)
+}
+
+/// Everything below a container, by id: the boxes under it at any depth (a recursive CTE)
+/// and the items in it or in any of those boxes.
+fn contents_below(
+    c: &mut Conn,
+    container: Parent,
+    key: &str,
+    after: &str,
+    limit: u32,
+) -> Result<Vec<ContentRow>, DbError> {
+    let column = match container {
+        Parent::Box(_) => "parent_box",
+        Parent::Place(_) => "parent_place",
+    };
+    // Boxes sort before items ('b' < 'i'), so one ordered UNION serves both kinds.
+    let sql = format!(
+        "WITH RECURSIVE tree(id) AS ( \
+             SELECT id FROM boxes WHERE {column} = {p1} \
+             UNION ALL SELECT b.id FROM boxes b JOIN tree t ON b.parent_box = t.id) \
+         SELECT id, name, parent_box, parent_place FROM ( \
+             SELECT id, name, parent_box, parent_place FROM boxes WHERE id IN (SELECT id FROM tree) \
+             UNION ALL \
+             SELECT id, name, parent_box, parent_place FROM items \
+             WHERE {column} = {p2} OR parent_box IN (SELECT id FROM tree)) AS below \
+         WHERE id > {p3} ORDER BY id LIMIT {p4}",
+        p1 = bind_param(1),
+        p2 = bind_param(2),
+        p3 = bind_param(3),
+        p4 = bind_param(4),
+    );
+    Ok(diesel::sql_query(sql)
+        .bind::<diesel::sql_types::Text, _>(key)
+        .bind::<diesel::sql_types::Text, _>(key)
+        .bind::<diesel::sql_types::Text, _>(after)
+        .bind::<diesel::sql_types::BigInt, _>(i64::from(limit))
+        .load(c)?)
+}
+
+pub(crate) fn contents(
+    c: &mut Conn,
+    container: Parent,
+    recursive: bool,
+    page: &PageQuery<ObjectId>,
+) -> Result<Vec<ContentEntry>, DbError> {
+    let after = page.after.map(|a| a.to_string()).unwrap_or_default();
+    let key = container.to_string();
+    let rows = if recursive {
+        contents_below(c, container, &key, &after, page.limit)?
+    } else {
+        contents_direct(c, container, &key, &after, page.limit)?
+    };
+    rows.into_iter()
+        .map(|row| {
+            let parent = parent_from(row.parent_box.as_deref(), row.parent_place.as_deref())?
+                .ok_or_else(|| DbError::corrupt("content without parent"))?;
+            Ok(ContentEntry {
+                object: Movable::try_from(object_id(&row.id)?).map_err(DbError::corrupt)?,
+                name: row.name,
+                parent,
+            })
+        })
+        .collect()
+}
+
+pub(crate) fn location(c: &mut Conn, object: Movable) -> Result<Location, DbError> {
+    let parent = match object {
+        Movable::Item(id) => {
+            let (b, p): (Option<String>, Option<String>) = items::table
+                .find(id.to_string())
+                .select((items::parent_box, items::parent_place))
+                .first(c)
+                .optional()?
+                .ok_or_else(|| AppError::not_found("item", id))?;
+            parent_from(b.as_deref(), p.as_deref())?
+        }
+        Movable::Box(id) => {
+            let (b, p): (Option<String>, Option<String>) = boxes::table
+                .find(id.to_string())
+                .select((boxes::parent_box, boxes::parent_place))
+                .first(c)
+                .optional()?
+                .ok_or_else(|| AppError::not_found("box", id))?;
+            parent_from(b.as_deref(), p.as_deref())?
+        }
+    };
+    let mut path = Vec::new();
+    let place = match parent {
+        None => None,
+        Some(Parent::Place(place)) => Some(place),
+        Some(Parent::Box(first)) => {
+            let (chain, place) = box_chain(c, first)?;
+            for b in chain {
+                let name: Option<String> = boxes::table
+                    .find(b.to_string())
+                    .select(boxes::name)
+                    .first(c)?;
+                path.push(PathStep {
+                    container: Parent::Box(b),
+                    name,
+                });
+            }
+            place
+        }
+    };
+    let warehouse = match place {
+        None => None,
+        Some(place_id) => {
+            let place = load_place(c, place_id)?;
+            path.push(PathStep {
+                container: Parent::Place(place_id),
+                name: Some(place.name.into_string()),
+            });
+            Some(load_warehouse(c, place.warehouse_id)?)
+        }
+    };
+    Ok(Location {
+        object,
+        path,
+        place,
+        warehouse,
+    })
+}
+
+pub(crate) fn history(
+    c: &mut Conn,
+    object: ObjectId,
+    page: &PageQuery<i64>,
+) -> Result<Vec<LedgerEntry>, DbError> {
+    // One cached statement: the object's index entries in order, joined to their rows.
+    ledger_refs::table
+        .inner_join(ledger::table)
+        .filter(ledger_refs::object_id.eq(object.to_string()))
+        .filter(ledger_refs::seq.gt(page.after.unwrap_or(0)))
+        .order(ledger_refs::seq)
+        .limit(i64::from(page.limit))
+        .select(LedgerRow::as_select())
+        .load(c)?
+        .into_iter()
+        .map(LedgerRow::into_domain)
+        .collect()
+}
+
+pub(crate) fn object_known(c: &mut Conn, object: ObjectId) -> Result<bool, DbError> {
+    Ok(ledger_refs::table
+        .filter(ledger_refs::object_id.eq(object.to_string()))
+        .select(ledger_refs::seq)
+        .first::<i64>(c)
+        .optional()?
+        .is_some())
+}
+
+/// Rows read per query while streaming the ledger and the stored state.
+const VERIFY_CHUNK: i64 = 5000;
+
+/// Reads a table in id order, chunk by chunk (`fetch` returns the rows after an id), and hands
+/// each chunk to `each`.
+fn in_id_order<R>(
+    c: &mut Conn,
+    fetch: impl Fn(&mut Conn, &str) -> QueryResult<Vec<R>>,
+    id_of: impl Fn(&R) -> String,
+    mut each: impl FnMut(&mut Conn, Vec<R>) -> Result<(), DbError>,
+) -> Result<(), DbError> {
+    let mut after = String::new();
+    loop {
+        let rows = fetch(c, &after)?;
+        let Some(last) = rows.last() else {
+            return Ok(());
+        };
+        after = id_of(last);
+        each(c, rows)?;
+    }
+}
+
+pub(crate) fn snapshot_for_verify(
+    c: &mut Conn,
+    replay: &mut Replay,
+) -> Result<BTreeMap<ObjectId, State>, DbError> {
+    let mut after = 0i64;
+    loop {
+        let rows: Vec<LedgerRow> = ledger::table
+            .filter(ledger::seq.gt(after))
+            .order(ledger::seq)
+            .limit(VERIFY_CHUNK)
+            .select(LedgerRow::as_select())
+            .load(c)?;
+        let Some(last) = rows.last() else { break };
+        after = last.seq;
+        for row in rows {
+            replay.apply(&row.into_domain()?);
+        }
+    }
+    let mut stored = BTreeMap::new();
+    in_id_order(
+        c,
+        |c, after| {
+            items::table
+                .filter(items::id.gt(after))
+                .order(items::id)
+                .limit(VERIFY_CHUNK)
+                .select(ItemRow::as_select())
+                .load(c)
+        },
+        |row| row.id.clone(),
+        |c, rows| {
+            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+            let mut actions: std::collections::HashMap<String, Vec<serde_json::Value>> =
+                std::collections::HashMap::new();
+            for chunk in ids.chunks(INSERT_CHUNK) {
+                let found: Vec<ActionRow> = item_actions::table
+                    .filter(item_actions::item_id.eq_any(chunk))
+                    .order(item_actions::seq)
+                    .select(ActionRow::as_select())
+                    .load(c)?;
+                for row in found {
+                    let item = row.item_id.clone();
+                    let action =
+                        serde_json::to_value(row.into_domain()?).map_err(DbError::corrupt)?;
+                    actions.entry(item).or_default().push(action);
+                }
+            }
+            for item in with_barcodes(c, rows)? {
+                let mut state = state_of(&item);
+                if let Some(list) = actions.remove(&item.id.to_string()) {
+                    state.insert("actions".into(), serde_json::Value::Array(list));
+                }
+                stored.insert(item.id.object_id(), state);
+            }
+            Ok(())
+        },
+    )?;
+    // Boxes, places and orders: each row's state is its entity's.
+    macro_rules! states_of {
+        ($table:ident, $row:ty) => {
+            in_id_order(
+                c,
+                |c, after| {
+                    $table::table
+                        .filter($table::id.gt(after))
+                        .order($table::id)
+                        .limit(VERIFY_CHUNK)
+                        .select(<$row>::as_select())
+                        .load(c)
+                },
+                |row| row.id.clone(),
+                |_, rows| {
+                    for row in rows {
+                        let entity = row.into_domain()?;
+                        stored.insert(entity.id.object_id(), state_of(&entity));
+                    }
+                    Ok(())
+                },
+            )?
+        };
+    }
+    states_of!(boxes, BoxRow);
+    states_of!(places, PlaceRow);
+    states_of!(orders, OrderRow);
+    Ok(stored)
+}

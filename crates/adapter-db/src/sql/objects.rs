@@ -1,0 +1,563 @@
+// Boxes, items and orders. Included into `sqlite` and `pg` (see lib.rs).
+
+fn load_box(c: &mut Conn, id: BoxId) -> Result<StorageBox, DbError> {
+    boxes::table
+        .find(id.to_string())
+        .select(BoxRow::as_select())
+        .first(c)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("box", id))?
+        .into_domain()
+}
+
+pub(crate) fn create_box(
+    c: &mut Conn,
+    new: &NewBox,
+    ctx: &WriteContext,
+) -> Result<StorageBox, DbError> {
+    if let Some(parent) = new.parent {
+        ensure_container(c, parent, "parent")?;
+    }
+    let boxed = StorageBox {
+        id: new_id(c, "box", BoxId::new)?,
+        name: new.name.clone(),
+        parent: new.parent,
+        order: None,
+        meta: Meta::new(ctx.at),
+    };
+    diesel::insert_into(boxes::table)
+        .values(BoxRow::from_domain(&boxed))
+        .execute(c)?;
+    append(
+        c,
+        ctx,
+        &[Change::created(boxed.id.object_id(), state_of(&boxed))
+            .within(boxed.parent.map(Parent::object_id))],
+    )?;
+    Ok(boxed)
+}
+
+pub(crate) fn get_box(c: &mut Conn, id: BoxId) -> Result<StorageBox, DbError> {
+    load_box(c, id)
+}
+
+pub(crate) fn list_boxes(
+    c: &mut Conn,
+    filter: &BoxFilter,
+    page: &PageQuery<BoxId>,
+) -> Result<Vec<StorageBox>, DbError> {
+    let mut query = boxes::table
+        .select(BoxRow::as_select())
+        .order(boxes::id)
+        .into_boxed();
+    match filter.parent {
+        Some(Parent::Box(b)) => query = query.filter(boxes::parent_box.eq(b.to_string())),
+        Some(Parent::Place(p)) => query = query.filter(boxes::parent_place.eq(p.to_string())),
+        None => {}
+    }
+    if let Some(order) = filter.order {
+        query = query.filter(boxes::order_id.eq(order.to_string()));
+    }
+    if let Some(after) = page.after {
+        query = query.filter(boxes::id.gt(after.to_string()));
+    }
+    query
+        .limit(i64::from(page.limit))
+        .load(c)?
+        .into_iter()
+        .map(BoxRow::into_domain)
+        .collect()
+}
+
+pub(crate) fn update_box(
+    c: &mut Conn,
+    id: BoxId,
+    expected: Expected,
+    patch: &BoxPatch,
+    ctx: &WriteContext,
+) -> Result<StorageBox, DbError> {
+    c.lock_rows(Locked::Boxes, &[id.to_string()])?;
+    let mut boxed = load_box(c, id)?;
+    expected.check(boxed.meta.version)?;
+    let before = state_of(&boxed);
+    boxed.apply(patch.clone());
+    let changes = diff(&before, &state_of(&boxed));
+    if !changes.is_empty() {
+        boxed.meta.touch(ctx.at);
+        diesel::update(boxes::table.find(id.to_string()))
+            .set(BoxRow::from_domain(&boxed))
+            .execute(c)?;
+        append(c, ctx, &[Change::updated(id.object_id(), changes)])?;
+    }
+    Ok(boxed)
+}
+
+pub(crate) fn delete_box(
+    c: &mut Conn,
+    id: BoxId,
+    expected: Expected,
+    ctx: &WriteContext,
+) -> Result<(), DbError> {
+    c.lock_rows(Locked::Boxes, &[id.to_string()])?;
+    let boxed = load_box(c, id)?;
+    expected.check(boxed.meta.version)?;
+    ensure_empty(c, Parent::Box(id))?;
+    if let Some(order) = boxed.order {
+        return Err(AppError::conflict(
+            "linked_to_order",
+            format!("box {id} is linked to order {order}: unlink it first"),
+        )
+        .into());
+    }
+    diesel::delete(boxes::table.find(id.to_string())).execute(c)?;
+    let parent = boxed.parent.map(Parent::object_id);
+    append(
+        c,
+        ctx,
+        &[Change::deleted(id.object_id(), state_of(&boxed), parent)],
+    )?;
+    Ok(())
+}
+
+/// Items of these rows with their barcodes (one query for all barcodes).
+fn with_barcodes(c: &mut Conn, rows: Vec<ItemRow>) -> Result<Vec<Item>, DbError> {
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let mut codes: std::collections::HashMap<String, Vec<String>> =
+        std::collections::HashMap::new();
+    for chunk in ids.chunks(INSERT_CHUNK) {
+        let found: Vec<(String, String)> = item_barcodes::table
+            .filter(item_barcodes::item_id.eq_any(chunk))
+            .order((item_barcodes::item_id, item_barcodes::position))
+            .select((item_barcodes::item_id, item_barcodes::barcode))
+            .load(c)?;
+        for (item, code) in found {
+            codes.entry(item).or_default().push(code);
+        }
+    }
+    rows.into_iter()
+        .map(|row| {
+            let barcodes = codes.remove(&row.id).unwrap_or_default();
+            row.into_domain(barcodes)
+        })
+        .collect()
+}
+
+fn load_item(c: &mut Conn, id: ItemId) -> Result<Item, DbError> {
+    let row = items::table
+        .find(id.to_string())
+        .select(ItemRow::as_select())
+        .first(c)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("item", id))?;
+    with_barcodes(c, vec![row])?
+        .pop()
+        .ok_or_else(|| DbError::corrupt("item vanished"))
+}
+
+fn write_barcodes(c: &mut Conn, item: &Item) -> Result<(), DbError> {
+    let id = item.id.to_string();
+    diesel::delete(item_barcodes::table.filter(item_barcodes::item_id.eq(&id))).execute(c)?;
+    let rows: Vec<_> = item
+        .barcodes
+        .as_slice()
+        .iter()
+        .enumerate()
+        .map(|(i, code)| {
+            (
+                item_barcodes::item_id.eq(id.clone()),
+                item_barcodes::position.eq(i as i32),
+                item_barcodes::barcode.eq(code.as_str().to_owned()),
+            )
+        })
+        .collect();
+    if !rows.is_empty() {
+        diesel::insert_into(item_barcodes::table)
+            .values(rows)
+            .execute(c)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn create_item(
+    c: &mut Conn,
+    new: &NewItem,
+    ctx: &WriteContext,
+) -> Result<Item, DbError> {
+    if let Some(parent) = new.parent {
+        ensure_container(c, parent, "parent")?;
+    }
+    let item = Item {
+        id: new_id(c, "item", ItemId::new)?,
+        serial: new.serial.clone(),
+        class_code: new.class_code.clone(),
+        name: new.name.clone(),
+        condition: new.condition.clone(),
+        attributes: new.attributes.clone(),
+        barcodes: new.barcodes.clone(),
+        parent: new.parent,
+        meta: Meta::new(ctx.at),
+    };
+    diesel::insert_into(items::table)
+        .values(ItemRow::from_domain(&item))
+        .execute(c)?;
+    write_barcodes(c, &item)?;
+    append(
+        c,
+        ctx,
+        &[Change::created(item.id.object_id(), state_of(&item))
+            .within(item.parent.map(Parent::object_id))],
+    )?;
+    Ok(item)
+}
+
+pub(crate) fn get_item(c: &mut Conn, id: ItemId) -> Result<Item, DbError> {
+    load_item(c, id)
+}
+
+/// `LIKE` pattern for a case-insensitive substring search (wildcards in the text are literal).
+fn contains_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for ch in text.to_lowercase().chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(ch);
+    }
+    pattern.push('%');
+    pattern
+}
+
+pub(crate) fn list_items(
+    c: &mut Conn,
+    filter: &ItemFilter,
+    page: &PageQuery<ItemId>,
+) -> Result<Vec<Item>, DbError> {
+    let mut query = items::table
+        .select(ItemRow::as_select())
+        .order(items::id)
+        .into_boxed();
+    if let Some(class) = &filter.class_code {
+        query = query.filter(items::class_code.eq(class.clone()));
+    }
+    match filter.parent {
+        Some(Parent::Box(b)) => query = query.filter(items::parent_box.eq(b.to_string())),
+        Some(Parent::Place(p)) => query = query.filter(items::parent_place.eq(p.to_string())),
+        None => {}
+    }
+    if let Some(text) = &filter.text {
+        let pattern = contains_pattern(text);
+        let by_barcode = item_barcodes::table
+            .filter(
+                lower(item_barcodes::barcode)
+                    .like(pattern.clone())
+                    .escape('\\'),
+            )
+            .select(item_barcodes::item_id);
+        query = query.filter(
+            lower(items::serial.assume_not_null())
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower(items::name.assume_not_null())
+                    .like(pattern)
+                    .escape('\\'))
+                .or(items::id.eq_any(by_barcode)),
+        );
+    }
+    if let Some(after) = page.after {
+        query = query.filter(items::id.gt(after.to_string()));
+    }
+    let rows = query.limit(i64::from(page.limit)).load(c)?;
+    with_barcodes(c, rows)
+}
+
+pub(crate) fn update_item(
+    c: &mut Conn,
+    id: ItemId,
+    expected: Expected,
+    patch: &ItemPatch,
+    ctx: &WriteContext,
+) -> Result<Item, DbError> {
+    c.lock_rows(Locked::Items, &[id.to_string()])?;
+    let mut item = load_item(c, id)?;
+    expected.check(item.meta.version)?;
+    let before = state_of(&item);
+    item.apply(patch.clone());
+    let changes = diff(&before, &state_of(&item));
+    if !changes.is_empty() {
+        item.meta.touch(ctx.at);
+        diesel::update(items::table.find(id.to_string()))
+            .set(ItemRow::from_domain(&item))
+            .execute(c)?;
+        if changes.contains_key("barcodes") {
+            write_barcodes(c, &item)?;
+        }
+        append(c, ctx, &[Change::updated(id.object_id(), changes)])?;
+    }
+    Ok(item)
+}
+
+pub(crate) fn delete_item(
+    c: &mut Conn,
+    id: ItemId,
+    expected: Expected,
+    ctx: &WriteContext,
+) -> Result<(), DbError> {
+    c.lock_rows(Locked::Items, &[id.to_string()])?;
+    let item = load_item(c, id)?;
+    expected.check(item.meta.version)?;
+    diesel::delete(items::table.find(id.to_string())).execute(c)?;
+    let parent = item.parent.map(Parent::object_id);
+    append(
+        c,
+        ctx,
+        &[Change::deleted(id.object_id(), state_of(&item), parent)],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn add_item_action(
+    c: &mut Conn,
+    id: ItemId,
+    action: &ItemAction,
+    ctx: &WriteContext,
+) -> Result<ItemAction, DbError> {
+    c.lock_rows(Locked::Items, &[id.to_string()])?;
+    let mut item = load_item(c, id)?;
+    item.meta.touch(ctx.at);
+    diesel::update(items::table.find(id.to_string()))
+        .set((
+            items::version.eq(item.meta.version),
+            items::updated_at.eq(to_db(ctx.at)),
+        ))
+        .execute(c)?;
+    let change = Change {
+        object: id.object_id(),
+        kind: ChangeKind::Action,
+        from: None,
+        to: None,
+        data: serde_json::to_value(action).map_err(DbError::corrupt)?,
+    };
+    let seq = append(c, ctx, &[change])?
+        .into_iter()
+        .next()
+        .ok_or_else(|| DbError::corrupt("no ledger sequence"))?;
+    diesel::insert_into(item_actions::table)
+        .values(ActionRow {
+            seq,
+            item_id: id.to_string(),
+            kind: action.kind.as_str().to_owned(),
+            message: action.message.as_str().to_owned(),
+            at: to_db(action.at),
+            actor: action.actor.clone(),
+        })
+        .execute(c)?;
+    Ok(action.clone())
+}
+
+fn load_actions(c: &mut Conn, id: &str) -> Result<Vec<ItemAction>, DbError> {
+    item_actions::table
+        .filter(item_actions::item_id.eq(id))
+        .order(item_actions::seq)
+        .select(ActionRow::as_select())
+        .load(c)?
+        .into_iter()
+        .map(ActionRow::into_domain)
+        .collect()
+}
+
+pub(crate) fn list_item_actions(c: &mut Conn, id: ItemId) -> Result<Vec<ItemAction>, DbError> {
+    load_item(c, id)?;
+    load_actions(c, &id.to_string())
+}
+
+fn load_order(c: &mut Conn, id: OrderId) -> Result<Order, DbError> {
+    orders::table
+        .find(id.to_string())
+        .select(OrderRow::as_select())
+        .first(c)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("order", id))?
+        .into_domain()
+}
+
+pub(crate) fn create_order(
+    c: &mut Conn,
+    new: &NewOrder,
+    ctx: &WriteContext,
+) -> Result<Order, DbError> {
+    let order = Order {
+        id: new_id(c, "order", OrderId::new)?,
+        reference: new.reference.clone(),
+        customer: new.customer.clone(),
+        status: OrderStatus::Created,
+        tracking_number: new.tracking_number.clone(),
+        received_at: None,
+        processed_at: None,
+        shipped_at: None,
+        meta: Meta::new(ctx.at),
+    };
+    diesel::insert_into(orders::table)
+        .values(OrderRow::from_domain(&order))
+        .execute(c)?;
+    append(
+        c,
+        ctx,
+        &[Change::created(order.id.object_id(), state_of(&order))],
+    )?;
+    Ok(order)
+}
+
+pub(crate) fn get_order(c: &mut Conn, id: OrderId) -> Result<Order, DbError> {
+    load_order(c, id)
+}
+
+pub(crate) fn list_orders(
+    c: &mut Conn,
+    filter: &OrderFilter,
+    page: &PageQuery<OrderId>,
+) -> Result<Vec<Order>, DbError> {
+    let mut query = orders::table
+        .select(OrderRow::as_select())
+        .order(orders::id)
+        .into_boxed();
+    if let Some(status) = filter.status {
+        query = query.filter(orders::status.eq(status.as_str()));
+    }
+    if let Some(text) = &filter.text {
+        query = query.filter(
+            lower(orders::reference.assume_not_null())
+                .like(contains_pattern(text))
+                .escape('\\'),
+        );
+    }
+    if let Some(after) = page.after {
+        query = query.filter(orders::id.gt(after.to_string()));
+    }
+    query
+        .limit(i64::from(page.limit))
+        .load(c)?
+        .into_iter()
+        .map(OrderRow::into_domain)
+        .collect()
+}
+
+pub(crate) fn update_order(
+    c: &mut Conn,
+    id: OrderId,
+    expected: Expected,
+    patch: &OrderPatch,
+    ctx: &WriteContext,
+) -> Result<Order, DbError> {
+    c.lock_rows(Locked::Orders, &[id.to_string()])?;
+    let mut order = load_order(c, id)?;
+    expected.check(order.meta.version)?;
+    let before = state_of(&order);
+    order.apply(patch.clone(), ctx.at)?;
+    let changes = diff(&before, &state_of(&order));
+    if !changes.is_empty() {
+        order.meta.touch(ctx.at);
+        diesel::update(orders::table.find(id.to_string()))
+            .set(OrderRow::from_domain(&order))
+            .execute(c)?;
+        append(c, ctx, &[Change::updated(id.object_id(), changes)])?;
+    }
+    Ok(order)
+}
+
+pub(crate) fn delete_order(
+    c: &mut Conn,
+    id: OrderId,
+    expected: Expected,
+    ctx: &WriteContext,
+) -> Result<(), DbError> {
+    c.lock_rows(Locked::Orders, &[id.to_string()])?;
+    let order = load_order(c, id)?;
+    expected.check(order.meta.version)?;
+    let linked: Option<String> = boxes::table
+        .filter(boxes::order_id.eq(id.to_string()))
+        .select(boxes::id)
+        .first(c)
+        .optional()?;
+    if let Some(b) = linked {
+        return Err(AppError::conflict(
+            "not_empty",
+            format!("box {b} is still linked to order {id}"),
+        )
+        .into());
+    }
+    diesel::delete(orders::table.find(id.to_string())).execute(c)?;
+    append(
+        c,
+        ctx,
+        &[Change::deleted(id.object_id(), state_of(&order), None)],
+    )?;
+    Ok(())
+}
+
+/// Locks and loads an order and a box, for linking.
+fn order_and_box(c: &mut Conn, order: OrderId, box_id: BoxId) -> Result<StorageBox, DbError> {
+    c.lock_rows(Locked::Orders, &[order.to_string()])?;
+    c.lock_rows(Locked::Boxes, &[box_id.to_string()])?;
+    load_order(c, order)?;
+    load_box(c, box_id)
+}
+
+/// Stores the box's new order and records the change (`Linked` to `order`, or `Unlinked`).
+fn set_box_order(
+    c: &mut Conn,
+    mut boxed: StorageBox,
+    order: Option<OrderId>,
+    ctx: &WriteContext,
+) -> Result<StorageBox, DbError> {
+    let previous = boxed.order;
+    boxed.order = order;
+    boxed.meta.touch(ctx.at);
+    diesel::update(boxes::table.find(boxed.id.to_string()))
+        .set(BoxRow::from_domain(&boxed))
+        .execute(c)?;
+    let change = Change {
+        object: boxed.id.object_id(),
+        kind: if order.is_some() {
+            ChangeKind::Linked
+        } else {
+            ChangeKind::Unlinked
+        },
+        from: previous.map(|o| o.object_id()),
+        to: order.map(|o| o.object_id()),
+        data: serde_json::Value::Null,
+    };
+    append(c, ctx, &[change])?;
+    Ok(boxed)
+}
+
+/// Links (or re-links) a box to an order; one ledger row names the previous and the new order.
+pub(crate) fn link_box(
+    c: &mut Conn,
+    order: OrderId,
+    box_id: BoxId,
+    ctx: &WriteContext,
+) -> Result<StorageBox, DbError> {
+    let boxed = order_and_box(c, order, box_id)?;
+    if boxed.order == Some(order) {
+        return Ok(boxed);
+    }
+    set_box_order(c, boxed, Some(order), ctx)
+}
+
+pub(crate) fn unlink_box(
+    c: &mut Conn,
+    order: OrderId,
+    box_id: BoxId,
+    ctx: &WriteContext,
+) -> Result<StorageBox, DbError> {
+    let boxed = order_and_box(c, order, box_id)?;
+    if boxed.order != Some(order) {
+        return Err(AppError::conflict(
+            "not_linked",
+            format!("box {box_id} is not linked to order {order}"),
+        )
+        .into());
+    }
+    set_box_order(c, boxed, None, ctx)
+}

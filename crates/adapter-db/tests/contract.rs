@@ -1,0 +1,818 @@
+//! The repository contract: one suite, run on SQLite always and on PostgreSQL when
+//! `ECKWMS_TEST_PG_URL` is set (CI always sets it). Every test uses its own fresh database.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use chrono::{DateTime, TimeZone, Utc};
+use eckwms_adapter_db::Database;
+use eckwms_adapter_db::testing::TestDatabase;
+use eckwms_application::AppError;
+use eckwms_application::ports::*;
+use eckwms_domain::*;
+
+static TICK: AtomicI64 = AtomicI64::new(0);
+
+fn now() -> DateTime<Utc> {
+    let base = Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap();
+    base + chrono::Duration::microseconds(TICK.fetch_add(1, Ordering::Relaxed))
+}
+
+fn ctx() -> WriteContext {
+    WriteContext {
+        actor: "apikey:1".into(),
+        at: now(),
+        request_id: Some("req-test".into()),
+        reason: None,
+        idempotency: None,
+    }
+}
+
+fn name(s: &str) -> Name {
+    Name::new("name", s).unwrap()
+}
+
+fn page<C>(limit: u32) -> PageQuery<C> {
+    PageQuery { after: None, limit }
+}
+
+fn place(db: &Database, label: &str) -> Place {
+    db.create_place(
+        &NewPlace {
+            warehouse_id: WarehouseId(1),
+            name: name(label),
+        },
+        &ctx(),
+    )
+    .unwrap()
+}
+
+fn boxed(db: &Database, parent: Option<Parent>) -> StorageBox {
+    db.create_box(&NewBox { name: None, parent }, &ctx())
+        .unwrap()
+}
+
+fn item(db: &Database, parent: Option<Parent>) -> Item {
+    db.create_item(
+        &NewItem {
+            parent,
+            ..NewItem::default()
+        },
+        &ctx(),
+    )
+    .unwrap()
+}
+
+fn move_to(db: &Database, objects: Vec<Movable>, to: Parent) -> Result<Vec<MoveOutcome>, AppError> {
+    db.apply_moves(
+        &MoveCommand {
+            objects,
+            to,
+            expected_from: None,
+        },
+        &ctx(),
+    )
+}
+
+fn verify_clean(db: &Database) {
+    let mut replay = Replay::new();
+    let stored = db.snapshot_for_verify(&mut replay).unwrap();
+    let problems = replay.compare(&stored);
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+// ------------------------------------------------------------------ the contract
+
+fn migrations_go_up_down_up(t: &TestDatabase) {
+    let db = t.open();
+    assert!(db.pending_migrations().unwrap().is_empty());
+    assert!(db.revert_all_migrations().unwrap() >= 1);
+    assert!(!db.pending_migrations().unwrap().is_empty());
+    assert!(!db.run_migrations().unwrap().is_empty());
+    assert!(db.pending_migrations().unwrap().is_empty());
+    assert_eq!(
+        db.get_warehouse(WarehouseId(1)).unwrap().name.as_str(),
+        "Main warehouse"
+    );
+}
+
+fn warehouses_have_versions(t: &TestDatabase) {
+    let db = t.open();
+    let w = db
+        .create_warehouse(&NewWarehouse::new(name("North"), 100_000).unwrap(), &ctx())
+        .unwrap();
+    assert_eq!(w.id, WarehouseId(2));
+    let patch = WarehousePatch {
+        name: Some(name("North hall")),
+    };
+    let updated = db
+        .update_warehouse(w.id, Expected::Version(1), &patch, &ctx())
+        .unwrap();
+    assert_eq!(updated.meta.version, 2);
+    let stale = db.update_warehouse(w.id, Expected::Version(1), &patch, &ctx());
+    assert!(matches!(
+        stale,
+        Err(AppError::PreconditionFailed { current: 2 })
+    ));
+    let listed = db.list_warehouses(&page(10)).unwrap();
+    assert_eq!(
+        listed.iter().map(|w| w.id.0).collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+    db.delete_warehouse(w.id, Expected::Version(2), &ctx())
+        .unwrap();
+    assert!(matches!(
+        db.get_warehouse(w.id),
+        Err(AppError::NotFound { .. })
+    ));
+}
+
+fn racks_create_their_places(t: &TestDatabase) {
+    let db = t.open();
+    let w = db
+        .create_warehouse(&NewWarehouse::new(name("South"), 1000).unwrap(), &ctx())
+        .unwrap();
+    let new = NewRack {
+        warehouse_id: w.id,
+        name: name("Rack A"),
+        prefix: Some(Code::new("prefix", "A").unwrap()),
+        layout: RackLayout::new(4, 3, 0).unwrap(),
+        sort_order: 0,
+        pos_x: 0,
+        pos_y: 0,
+        rotation: 90,
+    };
+    let created = db.create_rack(&new, &ctx()).unwrap();
+    assert_eq!(created.places.len(), 12);
+    assert_eq!(created.places[0].to_string(), "p000000000000001000");
+    let cell = db.get_place(created.places[6]).unwrap();
+    assert_eq!(cell.name.as_str(), "A-02-03");
+    assert_eq!(cell.rack.map(|c| (c.column, c.row)), Some((2, 1)));
+    let filter = PlaceFilter {
+        rack: Some(created.rack.id),
+        ..PlaceFilter::default()
+    };
+    assert_eq!(db.list_places(&filter, &page(100)).unwrap().len(), 12);
+    // Overlapping cells are refused and change nothing.
+    let overlap = NewRack {
+        layout: RackLayout::new(2, 2, 10).unwrap(),
+        ..new.clone()
+    };
+    assert!(matches!(
+        db.create_rack(&overlap, &ctx()),
+        Err(AppError::Conflict {
+            code: "place_id_taken",
+            ..
+        })
+    ));
+    assert_eq!(db.list_racks(Some(w.id), &page(10)).unwrap().len(), 1);
+    // A rack whose places hold something cannot go; an empty one can, with its places.
+    let b = boxed(&db, Some(Parent::Place(created.places[0])));
+    assert!(matches!(
+        db.delete_rack(created.rack.id, Expected::Any, &ctx()),
+        Err(AppError::Conflict {
+            code: "not_empty",
+            ..
+        })
+    ));
+    move_to(
+        &db,
+        vec![Movable::Box(b.id)],
+        Parent::Place(place(&db, "Floor").id),
+    )
+    .unwrap();
+    db.delete_rack(created.rack.id, Expected::Any, &ctx())
+        .unwrap();
+    assert!(db.get_place(created.places[0]).is_err());
+    verify_clean(&db);
+}
+
+fn standalone_places_skip_rack_cells(t: &TestDatabase) {
+    let db = t.open();
+    let new = NewRack {
+        warehouse_id: WarehouseId(1),
+        name: name("Low"),
+        prefix: None,
+        layout: RackLayout::new(2, 1, 1).unwrap(),
+        sort_order: 0,
+        pos_x: 0,
+        pos_y: 0,
+        rotation: 0,
+    };
+    let rack = db.create_rack(&new, &ctx()).unwrap();
+    assert_eq!(
+        rack.places.iter().map(|p| p.number()).collect::<Vec<_>>(),
+        vec![1, 2]
+    );
+    assert_eq!(place(&db, "Desk").id.number(), 3);
+}
+
+fn items_store_fields_and_filter(t: &TestDatabase) {
+    let db = t.open();
+    let p = place(&db, "Shelf");
+    let new = NewItem {
+        serial: Some(Code::new("serial", "SN-100_A").unwrap()),
+        class_code: Some(Code::new("class_code", "PHONE").unwrap()),
+        name: Some(name("Pixel Phone")),
+        condition: Some(Code::new("condition", "used").unwrap()),
+        attributes: Attributes::new("attributes", serde_json::json!({"colour": "black"})).unwrap(),
+        barcodes: Barcodes::new("barcodes", vec!["4006381333931".into(), "EXTRA-7".into()])
+            .unwrap(),
+        parent: Some(Parent::Place(p.id)),
+    };
+    let created = db.create_item(&new, &ctx()).unwrap();
+    let other = item(&db, None);
+    let fetched = db.get_item(created.id).unwrap();
+    assert_eq!(fetched, created);
+    let find = |filter: ItemFilter| -> Vec<ItemId> {
+        db.list_items(&filter, &page(50))
+            .unwrap()
+            .into_iter()
+            .map(|i| i.id)
+            .collect()
+    };
+    let text = |q: &str| ItemFilter {
+        text: Some(q.into()),
+        ..ItemFilter::default()
+    };
+    assert_eq!(find(text("pixel")), vec![created.id]);
+    assert_eq!(find(text("sn-100_a")), vec![created.id]);
+    assert_eq!(find(text("extra-7")), vec![created.id]);
+    assert_eq!(
+        find(text("%")),
+        Vec::<ItemId>::new(),
+        "wildcards are literal"
+    );
+    assert_eq!(find(text("100_")), vec![created.id]);
+    let by_class = ItemFilter {
+        class_code: Some("PHONE".into()),
+        ..ItemFilter::default()
+    };
+    assert_eq!(find(by_class), vec![created.id]);
+    let by_parent = ItemFilter {
+        parent: Some(Parent::Place(p.id)),
+        ..ItemFilter::default()
+    };
+    assert_eq!(find(by_parent), vec![created.id]);
+    assert_eq!(find(ItemFilter::default()), vec![created.id, other.id]);
+    let after = db
+        .list_items(
+            &ItemFilter::default(),
+            &PageQuery {
+                after: Some(created.id),
+                limit: 5,
+            },
+        )
+        .unwrap();
+    assert_eq!(after.len(), 1);
+
+    let patch = ItemPatch {
+        name: Some(None),
+        barcodes: Some(Barcodes::new("barcodes", vec!["NEW".into()]).unwrap()),
+        ..ItemPatch::default()
+    };
+    let updated = db
+        .update_item(created.id, Expected::Version(1), &patch, &ctx())
+        .unwrap();
+    assert_eq!(updated.name, None);
+    assert_eq!(
+        db.get_item(created.id).unwrap().barcodes.as_slice().len(),
+        1
+    );
+    assert!(matches!(
+        db.update_item(created.id, Expected::Version(1), &patch, &ctx()),
+        Err(AppError::PreconditionFailed { current: 2 })
+    ));
+    let action = ItemAction {
+        kind: ActionKind::Check,
+        message: Note::new("message", "screen cracked").unwrap(),
+        at: now(),
+        actor: "apikey:1".into(),
+    };
+    db.add_item_action(created.id, &action, &ctx()).unwrap();
+    assert_eq!(db.list_item_actions(created.id).unwrap(), vec![action]);
+    verify_clean(&db);
+}
+
+fn moves_follow_the_rules(t: &TestDatabase) {
+    let db = t.open();
+    let shelf = place(&db, "Shelf");
+    let outer = boxed(&db, Some(Parent::Place(shelf.id)));
+    let inner = boxed(&db, Some(Parent::Box(outer.id)));
+    let phone = item(&db, None);
+
+    let moved = move_to(&db, vec![Movable::Item(phone.id)], Parent::Box(inner.id)).unwrap();
+    assert!(moved[0].moved && moved[0].from.is_none());
+    let again = move_to(&db, vec![Movable::Item(phone.id)], Parent::Box(inner.id)).unwrap();
+    assert!(!again[0].moved, "already there");
+    assert_eq!(db.get_item(phone.id).unwrap().meta.version, 2);
+
+    // Cycles are refused: into itself and into its own contents.
+    assert!(matches!(
+        move_to(&db, vec![Movable::Box(outer.id)], Parent::Box(inner.id)),
+        Err(AppError::Conflict {
+            code: "move_cycle",
+            ..
+        })
+    ));
+    // A stale expected_from is refused.
+    let stale = db.apply_moves(
+        &MoveCommand {
+            objects: vec![Movable::Item(phone.id)],
+            to: Parent::Place(shelf.id),
+            expected_from: Some(Some(Parent::Box(outer.id))),
+        },
+        &ctx(),
+    );
+    assert!(matches!(
+        stale,
+        Err(AppError::Conflict {
+            code: "stale_expected_from",
+            ..
+        })
+    ));
+    // A batch with one missing object changes nothing.
+    let ghost = Movable::Item(ItemId::new(999).unwrap());
+    let other = item(&db, None);
+    assert!(matches!(
+        move_to(
+            &db,
+            vec![Movable::Item(other.id), ghost],
+            Parent::Place(shelf.id)
+        ),
+        Err(AppError::NotFound { .. })
+    ));
+    assert_eq!(db.get_item(other.id).unwrap().parent, None);
+    assert!(matches!(
+        move_to(
+            &db,
+            vec![Movable::Item(other.id)],
+            Parent::Place(PlaceId::new(999).unwrap())
+        ),
+        Err(AppError::NotFound { .. })
+    ));
+
+    let location = db.location(Movable::Item(phone.id)).unwrap();
+    let path: Vec<Parent> = location.path.iter().map(|s| s.container).collect();
+    assert_eq!(
+        path,
+        vec![
+            Parent::Box(inner.id),
+            Parent::Box(outer.id),
+            Parent::Place(shelf.id)
+        ]
+    );
+    assert_eq!(location.place, Some(shelf.id));
+    assert_eq!(location.warehouse.map(|w| w.id), Some(WarehouseId(1)));
+
+    let direct = db
+        .contents(Parent::Place(shelf.id), false, &page(50))
+        .unwrap();
+    assert_eq!(
+        direct.iter().map(|e| e.object).collect::<Vec<_>>(),
+        vec![Movable::Box(outer.id)]
+    );
+    let below = db
+        .contents(Parent::Place(shelf.id), true, &page(50))
+        .unwrap();
+    assert_eq!(
+        below.iter().map(|e| e.object).collect::<Vec<_>>(),
+        vec![
+            Movable::Box(outer.id),
+            Movable::Box(inner.id),
+            Movable::Item(phone.id)
+        ]
+    );
+    let second = db
+        .contents(
+            Parent::Place(shelf.id),
+            true,
+            &PageQuery {
+                after: Some(outer.id.object_id()),
+                limit: 1,
+            },
+        )
+        .unwrap();
+    assert_eq!(second.len(), 1);
+    assert_eq!(second[0].object, Movable::Box(inner.id));
+    assert_eq!(second[0].parent, Parent::Box(outer.id));
+
+    // History: the item's own rows, and the box's arrivals.
+    let history = db.history(phone.id.object_id(), &page(50)).unwrap();
+    let kinds: Vec<ChangeKind> = history.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, vec![ChangeKind::Created, ChangeKind::Moved]);
+    assert_eq!(history[1].to, Some(inner.id.object_id()));
+    assert_eq!(history[1].request_id.as_deref(), Some("req-test"));
+    // A container's history shows what was created in it and what moved in.
+    let shelf_history = db.history(shelf.id.object_id(), &page(50)).unwrap();
+    assert!(
+        shelf_history
+            .iter()
+            .any(|e| e.object == outer.id.object_id() && e.kind == ChangeKind::Created)
+    );
+    let box_history = db.history(inner.id.object_id(), &page(50)).unwrap();
+    assert!(box_history.iter().any(|e| e.object == phone.id.object_id()));
+    verify_clean(&db);
+}
+
+fn direct_contents_page_across_kinds(t: &TestDatabase) {
+    let db = t.open();
+    let shelf = place(&db, "Shelf");
+    let at = Some(Parent::Place(shelf.id));
+    let (b1, b2) = (boxed(&db, at).id, boxed(&db, at).id);
+    let (i1, i2) = (item(&db, at).id, item(&db, at).id);
+    item(&db, Some(Parent::Box(b1)));
+    let ids = |after: Option<ObjectId>, limit: u32| -> Vec<Movable> {
+        db.contents(Parent::Place(shelf.id), false, &PageQuery { after, limit })
+            .unwrap()
+            .into_iter()
+            .map(|e| e.object)
+            .collect()
+    };
+    assert_eq!(
+        ids(None, 3),
+        vec![Movable::Box(b1), Movable::Box(b2), Movable::Item(i1)]
+    );
+    assert_eq!(
+        ids(Some(b1.object_id()), 2),
+        vec![Movable::Box(b2), Movable::Item(i1)]
+    );
+    assert_eq!(
+        ids(Some(b2.object_id()), 5),
+        vec![Movable::Item(i1), Movable::Item(i2)]
+    );
+    assert_eq!(ids(Some(i2.object_id()), 5), Vec::<Movable>::new());
+    let in_box = db.contents(Parent::Box(b1), false, &page(10)).unwrap();
+    assert_eq!(in_box.len(), 1);
+    assert_eq!(in_box[0].parent, Parent::Box(b1));
+}
+
+fn deletes_keep_history(t: &TestDatabase) {
+    let db = t.open();
+    let shelf = place(&db, "Shelf");
+    let b = boxed(&db, Some(Parent::Place(shelf.id)));
+    let i = item(&db, Some(Parent::Box(b.id)));
+    assert!(matches!(
+        db.delete_box(b.id, Expected::Any, &ctx()),
+        Err(AppError::Conflict {
+            code: "not_empty",
+            ..
+        })
+    ));
+    assert!(matches!(
+        db.delete_place(shelf.id, Expected::Any, &ctx()),
+        Err(AppError::Conflict {
+            code: "not_empty",
+            ..
+        })
+    ));
+    assert!(matches!(
+        db.delete_item(i.id, Expected::Version(7), &ctx()),
+        Err(AppError::PreconditionFailed { .. })
+    ));
+    db.delete_item(i.id, Expected::Version(1), &ctx()).unwrap();
+    let box_history = db.history(b.id.object_id(), &page(50)).unwrap();
+    assert!(
+        box_history
+            .iter()
+            .any(|e| e.object == i.id.object_id() && e.kind == ChangeKind::Deleted),
+        "a container's history shows what was deleted from it"
+    );
+    db.delete_box(b.id, Expected::Any, &ctx()).unwrap();
+    assert!(matches!(db.get_box(b.id), Err(AppError::NotFound { .. })));
+    let history = db.history(b.id.object_id(), &page(50)).unwrap();
+    assert_eq!(history.last().map(|e| e.kind), Some(ChangeKind::Deleted));
+    assert!(db.object_known(b.id.object_id()).unwrap());
+    assert!(
+        !db.object_known(BoxId::new(777).unwrap().object_id())
+            .unwrap()
+    );
+    verify_clean(&db);
+}
+
+fn orders_link_boxes(t: &TestDatabase) {
+    let db = t.open();
+    let first = db.create_order(&NewOrder::default(), &ctx()).unwrap();
+    let second = db
+        .create_order(
+            &NewOrder {
+                reference: Some(Code::new("reference", "RMA1732451234AB").unwrap()),
+                ..NewOrder::default()
+            },
+            &ctx(),
+        )
+        .unwrap();
+    let b = boxed(&db, None);
+    assert_eq!(
+        db.link_box(first.id, b.id, &ctx()).unwrap().order,
+        Some(first.id)
+    );
+    assert_eq!(
+        db.link_box(second.id, b.id, &ctx()).unwrap().order,
+        Some(second.id)
+    );
+    assert!(matches!(
+        db.unlink_box(first.id, b.id, &ctx()),
+        Err(AppError::Conflict {
+            code: "not_linked",
+            ..
+        })
+    ));
+    assert!(matches!(
+        db.delete_order(second.id, Expected::Any, &ctx()),
+        Err(AppError::Conflict {
+            code: "not_empty",
+            ..
+        })
+    ));
+    let filter = BoxFilter {
+        order: Some(second.id),
+        ..BoxFilter::default()
+    };
+    assert_eq!(db.list_boxes(&filter, &page(10)).unwrap().len(), 1);
+    let history = db.history(first.id.object_id(), &page(10)).unwrap();
+    assert_eq!(
+        history.iter().map(|e| e.kind).collect::<Vec<_>>(),
+        vec![ChangeKind::Created, ChangeKind::Linked, ChangeKind::Linked]
+    );
+    let search = OrderFilter {
+        text: Some("rma1732".into()),
+        ..OrderFilter::default()
+    };
+    assert_eq!(db.list_orders(&search, &page(10)).unwrap().len(), 1);
+    let patch = OrderPatch {
+        status: Some(OrderStatus::Received),
+        ..OrderPatch::default()
+    };
+    let received = db
+        .update_order(second.id, Expected::Any, &patch, &ctx())
+        .unwrap();
+    assert!(received.received_at.is_some());
+    assert!(matches!(
+        db.delete_box(b.id, Expected::Any, &ctx()),
+        Err(AppError::Conflict {
+            code: "linked_to_order",
+            ..
+        })
+    ));
+    db.unlink_box(second.id, b.id, &ctx()).unwrap();
+    db.delete_order(second.id, Expected::Any, &ctx()).unwrap();
+    verify_clean(&db);
+}
+
+fn verify_detects_tampering(t: &TestDatabase) {
+    let db = t.open();
+    let shelf = place(&db, "Shelf");
+    let i = item(&db, None);
+    move_to(&db, vec![Movable::Item(i.id)], Parent::Place(shelf.id)).unwrap();
+    verify_clean(&db);
+    db.execute_raw(&format!(
+        "UPDATE items SET parent_place = NULL WHERE id = '{}'",
+        i.id
+    ))
+    .unwrap();
+    let mut replay = Replay::new();
+    let stored = db.snapshot_for_verify(&mut replay).unwrap();
+    let problems = replay.compare(&stored);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].contains(&i.id.to_string()));
+    // The ledger itself refuses changes.
+    assert!(db.execute_raw("UPDATE ledger SET actor = 'x'").is_err());
+    assert!(db.execute_raw("DELETE FROM ledger").is_err());
+    assert!(db.execute_raw("TRUNCATE ledger").is_err());
+}
+
+fn api_keys_round_trip(t: &TestDatabase) {
+    let db = t.open();
+    let new = NewApiKey {
+        key_id: "00112233aabbccdd".into(),
+        secret_hash: "ab".repeat(32),
+        name: "bootstrap".into(),
+        scope: Scope::Admin,
+        created_at: now(),
+        expires_at: None,
+    };
+    let first = db.insert_first_api_key(&new).unwrap().unwrap();
+    let second = NewApiKey {
+        key_id: "1111111111111111".into(),
+        ..new.clone()
+    };
+    assert!(db.insert_first_api_key(&second).unwrap().is_none());
+    let (found, hash) = db.find_api_key("00112233aabbccdd").unwrap().unwrap();
+    assert_eq!(found, first);
+    assert_eq!(hash, "ab".repeat(32));
+    assert!(db.find_api_key("ffffffffffffffff").unwrap().is_none());
+    let at = now();
+    db.touch_api_key(first.id, at).unwrap();
+    let revoked = db.revoke_api_key(first.id, now(), None).unwrap();
+    assert!(revoked.revoked_at.is_some());
+    assert_eq!(revoked.last_used_at, Some(at));
+    assert!(db.insert_api_key(&new, None).is_err(), "key ids are unique");
+    assert!(matches!(
+        db.revoke_api_key(99, now(), None),
+        Err(AppError::NotFound { .. })
+    ));
+    assert_eq!(db.list_api_keys().unwrap().len(), 1);
+    // Created under an idempotency claim: the claim is marked applied with the key.
+    let claim = IdempotencyKeyRef {
+        owner: "apikey:1".into(),
+        key: "create-key".into(),
+    };
+    assert_eq!(db.claim(&claim, "fp", now()).unwrap(), Claim::Claimed);
+    let third = NewApiKey {
+        key_id: "2222222222222222".into(),
+        ..new.clone()
+    };
+    db.insert_api_key(&third, Some(claim.clone())).unwrap();
+    let Claim::Existing(record) = db.claim(&claim, "fp", now()).unwrap() else {
+        panic!("the claim exists")
+    };
+    assert_eq!(record.state, IdempotencyState::Applied);
+    assert_eq!(db.list_api_keys().unwrap().len(), 2);
+}
+
+fn idempotency_claims_are_exclusive(t: &TestDatabase) {
+    let db = t.open();
+    let key = IdempotencyKeyRef {
+        owner: "apikey:1".into(),
+        key: "k1".into(),
+    };
+    assert_eq!(db.claim(&key, "fp", now()).unwrap(), Claim::Claimed);
+    let Claim::Existing(record) = db.claim(&key, "fp", now()).unwrap() else {
+        panic!("second claim must see the first");
+    };
+    assert_eq!(record.state, IdempotencyState::Pending);
+    // The effect marks the claim applied in its own transaction.
+    let mut c = ctx();
+    c.idempotency = Some(key.clone());
+    item_with(&db, &c);
+    let Claim::Existing(record) = db.claim(&key, "fp", now()).unwrap() else {
+        panic!()
+    };
+    assert_eq!(record.state, IdempotencyState::Applied);
+    // A second effect under the same claim is refused and leaves nothing behind.
+    assert!(db.create_item(&NewItem::default(), &c).is_err());
+    assert_eq!(
+        db.list_items(&ItemFilter::default(), &page(10))
+            .unwrap()
+            .len(),
+        1
+    );
+    let response = StoredResponse {
+        status: 201,
+        content_type: "application/json".into(),
+        body: "{\"id\":1}".into(),
+        headers: vec![("ETag".into(), "\"1\"".into())],
+    };
+    db.complete(&key, &response).unwrap();
+    let Claim::Existing(record) = db.claim(&key, "fp", now()).unwrap() else {
+        panic!()
+    };
+    assert_eq!(record.state, IdempotencyState::Completed);
+    assert_eq!(record.response, Some(response));
+    // Release frees pending claims only.
+    db.release(&key).unwrap();
+    assert!(matches!(
+        db.claim(&key, "fp", now()).unwrap(),
+        Claim::Existing(_)
+    ));
+    let other = IdempotencyKeyRef {
+        owner: "apikey:1".into(),
+        key: "k2".into(),
+    };
+    db.claim(&other, "fp", now()).unwrap();
+    db.release(&other).unwrap();
+    assert_eq!(db.claim(&other, "fp", now()).unwrap(), Claim::Claimed);
+    // A dead owner's pending claim is taken over once, by whoever names its claim time.
+    let Claim::Existing(stale) = db.claim(&other, "fp", now()).unwrap() else {
+        panic!()
+    };
+    assert!(db.take_over(&other, stale.created_at, now()).unwrap());
+    assert!(!db.take_over(&other, stale.created_at, now()).unwrap());
+    assert!(
+        !db.take_over(&key, record.created_at, now()).unwrap(),
+        "completed claims stay"
+    );
+    assert_eq!(
+        db.purge_before(now() + chrono::Duration::hours(1)).unwrap(),
+        2
+    );
+}
+
+fn item_with(db: &Database, c: &WriteContext) -> Item {
+    db.create_item(&NewItem::default(), c).unwrap()
+}
+
+fn ids_are_unique_under_concurrency(t: &TestDatabase) {
+    let db = Arc::new(t.open());
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let db = Arc::clone(&db);
+            std::thread::spawn(move || (0..25).map(|_| item(&db, None).id).collect::<Vec<_>>())
+        })
+        .collect();
+    let mut seen = HashSet::new();
+    for thread in threads {
+        for id in thread.join().unwrap() {
+            assert!(seen.insert(id), "{id} handed out twice");
+        }
+    }
+    assert_eq!(seen.len(), 200);
+}
+
+fn concurrent_moves_keep_state_consistent(t: &TestDatabase) {
+    let db = Arc::new(t.open());
+    let places: Vec<PlaceId> = (0..3).map(|i| place(&db, &format!("P{i}")).id).collect();
+    let boxes: Vec<BoxId> = (0..6).map(|_| boxed(&db, None).id).collect();
+    let items: Vec<ItemId> = (0..6).map(|_| item(&db, None).id).collect();
+    let threads: Vec<_> = (0..8u64)
+        .map(|seed| {
+            let (db, places, boxes, items) = (
+                Arc::clone(&db),
+                places.clone(),
+                boxes.clone(),
+                items.clone(),
+            );
+            std::thread::spawn(move || {
+                let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+                let mut next = move |n: usize| {
+                    state = state
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    ((state >> 33) as usize) % n
+                };
+                for _ in 0..60 {
+                    let object = if next(2) == 0 {
+                        Movable::Box(boxes[next(boxes.len())])
+                    } else {
+                        Movable::Item(items[next(items.len())])
+                    };
+                    let to = if next(2) == 0 {
+                        Parent::Box(boxes[next(boxes.len())])
+                    } else {
+                        Parent::Place(places[next(places.len())])
+                    };
+                    match move_to(&db, vec![object], to) {
+                        Ok(_)
+                        | Err(AppError::Conflict {
+                            code: "move_cycle", ..
+                        }) => {}
+                        Err(e) => panic!("unexpected error: {e:?}"),
+                    }
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    for b in &boxes {
+        let location = db.location(Movable::Box(*b)).unwrap();
+        assert!(location.path.len() <= boxes.len() + 1);
+    }
+    verify_clean(&db);
+}
+
+macro_rules! contract {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $test() {
+                    super::$test(&super::TestDatabase::sqlite());
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[test]
+                fn $test() {
+                    match super::TestDatabase::postgres() {
+                        Some(db) => super::$test(&db),
+                        None => eprintln!("PostgreSQL contract skipped: ECKWMS_TEST_PG_URL is unset"),
+                    }
+                }
+            )*
+        }
+    };
+}
+
+contract!(
+    migrations_go_up_down_up,
+    warehouses_have_versions,
+    racks_create_their_places,
+    standalone_places_skip_rack_cells,
+    items_store_fields_and_filter,
+    moves_follow_the_rules,
+    direct_contents_page_across_kinds,
+    deletes_keep_history,
+    orders_link_boxes,
+    verify_detects_tampering,
+    api_keys_round_trip,
+    idempotency_claims_are_exclusive,
+    ids_are_unique_under_concurrency,
+    concurrent_moves_keep_state_consistent,
+);

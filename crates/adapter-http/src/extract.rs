@@ -1,0 +1,363 @@
+//! Extractors and helpers shared by the handlers: request context, `If-Match`, path ids,
+//! query parameters, the blocking bridge and the JSON/path/query error handlers.
+
+use std::future::{Ready, ready};
+use std::str::FromStr;
+
+use actix_web::dev::Payload;
+use actix_web::error::{JsonPayloadError, PathError, PayloadError, QueryPayloadError};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::web::{self, JsonConfig, PathConfig, QueryConfig};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder};
+use eckwms_application::ports::{Expected, IdempotencyKeyRef, PageQuery};
+use eckwms_application::{AppError, AppResult, Principal, RequestMeta, Services, page_query};
+use eckwms_domain::{IdError, ObjectId, Parent};
+
+use crate::HttpState;
+use crate::problem::{ApiError, ProblemField};
+use crate::request_id::RequestId;
+
+/// What a handler of an authenticated route needs: the services and the request metadata.
+pub struct Ctx {
+    pub services: Services,
+    pub meta: RequestMeta,
+}
+
+impl FromRequest for Ctx {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(ctx_of(req))
+    }
+}
+
+fn ctx_of(req: &HttpRequest) -> Result<Ctx, ApiError> {
+    let state = app_state(req)?;
+    let extensions = req.extensions();
+    let principal = extensions
+        .get::<Principal>()
+        .ok_or_else(ApiError::unauthenticated)?;
+    Ok(Ctx {
+        services: state.services.clone(),
+        meta: RequestMeta {
+            actor: principal.actor(),
+            request_id: extensions.get::<RequestId>().map(|id| id.0.clone()),
+            idempotency: extensions.get::<IdempotencyKeyRef>().cloned(),
+        },
+    })
+}
+
+pub fn app_state(req: &HttpRequest) -> Result<web::Data<HttpState>, ApiError> {
+    req.app_data::<web::Data<HttpState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal(&"HttpState is not registered as app data"))
+}
+
+/// The version a PATCH or DELETE expects, from `If-Match`.
+pub struct IfMatch(pub Expected);
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(parse_if_match(req.headers().get(header::IF_MATCH)).map(IfMatch))
+    }
+}
+
+pub fn parse_if_match(value: Option<&HeaderValue>) -> Result<Expected, ApiError> {
+    let value = value.ok_or_else(ApiError::precondition_required)?;
+    let malformed = || ApiError::invalid_header("If-Match", "must be \"<version>\" or *");
+    let text = value.to_str().map_err(|_| malformed())?.trim();
+    if text == "*" {
+        return Ok(Expected::Any);
+    }
+    let quoted = text.strip_prefix("W/").unwrap_or(text);
+    quoted
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .filter(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|digits| digits.parse::<i64>().ok())
+        .map(Expected::Version)
+        .ok_or_else(malformed)
+}
+
+pub fn etag(version: i64) -> (header::HeaderName, String) {
+    (header::ETAG, format!("\"{version}\""))
+}
+
+/// `201 Created` with `Location` and `ETag`.
+pub fn created(location: String, version: Option<i64>) -> HttpResponseBuilder {
+    let mut res = HttpResponse::Created();
+    res.insert_header((header::LOCATION, location));
+    if let Some(version) = version {
+        res.insert_header(etag(version));
+    }
+    res
+}
+
+/// `200 OK` with an `ETag`.
+pub fn ok_with_etag(version: i64) -> HttpResponseBuilder {
+    let mut res = HttpResponse::Ok();
+    res.insert_header(etag(version));
+    res
+}
+
+/// Runs a synchronous service call on the blocking pool.
+pub async fn blocking<T, F>(f: F) -> Result<T, ApiError>
+where
+    F: FnOnce() -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    match web::block(f).await {
+        Ok(result) => result.map_err(ApiError::from),
+        Err(e) => Err(ApiError::internal(&format_args!(
+            "blocking task failed: {e}"
+        ))),
+    }
+}
+
+// ---------------------------------------------------------------- path ids
+
+/// A typed object id from the path (`/items/{id}`): 400 `invalid_id` naming the parameter.
+pub fn path_id<T>(param: &str, raw: &str) -> Result<T, ApiError>
+where
+    T: FromStr<Err = IdError>,
+{
+    raw.parse::<T>()
+        .map_err(|e| ApiError::invalid_id(vec![ApiError::field(param, e.to_string())]))
+}
+
+/// A positive integer id from the path (warehouses, racks, API keys).
+pub fn path_int(param: &str, raw: &str) -> Result<i64, ApiError> {
+    parse_positive(raw)
+        .map_err(|message| ApiError::invalid_id(vec![ApiError::field(param, message)]))
+}
+
+fn parse_positive(raw: &str) -> Result<i64, &'static str> {
+    match raw.parse::<i64>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("must be a positive integer"),
+    }
+}
+
+// ---------------------------------------------------------------- query parameters
+
+/// Collects every error of a query string, then fails once with all of them.
+#[derive(Default)]
+pub struct QueryCheck {
+    errors: Vec<ProblemField>,
+}
+
+impl QueryCheck {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn reject(&mut self, field: &str, message: impl Into<String>) {
+        self.errors.push(ApiError::field(field, message));
+    }
+
+    /// A typed id filter or cursor.
+    pub fn id<T>(&mut self, field: &str, raw: Option<&str>) -> Option<T>
+    where
+        T: FromStr<Err = IdError>,
+    {
+        match raw?.parse::<T>() {
+            Ok(id) => Some(id),
+            Err(e) => {
+                self.reject(field, e.to_string());
+                None
+            }
+        }
+    }
+
+    /// A positive integer filter or cursor.
+    pub fn int(&mut self, field: &str, raw: Option<&str>) -> Option<i64> {
+        match parse_positive(raw?) {
+            Ok(n) => Some(n),
+            Err(message) => {
+                self.reject(field, message);
+                None
+            }
+        }
+    }
+
+    pub fn bool(&mut self, field: &str, raw: Option<&str>) -> Option<bool> {
+        match raw? {
+            "true" | "1" => Some(true),
+            "false" | "0" => Some(false),
+            _ => {
+                self.reject(field, "must be true or false");
+                None
+            }
+        }
+    }
+
+    /// A free text filter: bounded, non-empty.
+    pub fn text(&mut self, field: &str, raw: Option<&str>) -> Option<String> {
+        let raw = raw?;
+        if raw.is_empty() || raw.chars().count() > 200 {
+            self.reject(field, "must have 1 to 200 characters");
+            return None;
+        }
+        Some(raw.to_owned())
+    }
+
+    /// A box or place id filter.
+    pub fn parent(&mut self, field: &str, raw: Option<&str>) -> Option<Parent> {
+        let id: ObjectId = self.id(field, raw)?;
+        match Parent::try_from(id) {
+            Ok(parent) => Some(parent),
+            Err(_) => {
+                self.reject(field, "must be a box or place id");
+                None
+            }
+        }
+    }
+
+    /// `limit` (1..=500, default 50) and the cursor already parsed; fails with every error seen.
+    pub fn page<C>(
+        mut self,
+        cursor: Option<C>,
+        limit: Option<&str>,
+    ) -> Result<PageQuery<C>, ApiError> {
+        let limit = match limit.map(str::parse::<i64>) {
+            None => None,
+            Some(Ok(n)) => Some(n),
+            Some(Err(_)) => {
+                self.reject("limit", "must be an integer");
+                None
+            }
+        };
+        let page = match page_query(cursor, limit) {
+            Ok(page) => Some(page),
+            Err(AppError::Invalid(fields)) => {
+                self.errors
+                    .extend(fields.into_iter().map(ProblemField::from));
+                None
+            }
+            Err(e) => return Err(e.into()),
+        };
+        match page {
+            Some(page) if self.errors.is_empty() => Ok(page),
+            _ => Err(ApiError::invalid_query(self.errors)),
+        }
+    }
+
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::invalid_query(self.errors))
+        }
+    }
+}
+
+// ---------------------------------------------------------------- extractor error handlers
+
+/// The field a serde message names (`unknown field `x``, `missing field `x``), if any.
+fn named_field(message: &str) -> Option<String> {
+    ["unknown field `", "missing field `", "duplicate field `"]
+        .iter()
+        .find_map(|prefix| message.split_once(prefix))
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(field, _)| field.to_owned())
+}
+
+fn with_named_field(e: ApiError, message: &str) -> ApiError {
+    match named_field(message) {
+        Some(field) => e.with_errors([ApiError::field(field, message)]),
+        None => e,
+    }
+}
+
+pub fn json_config(limit: usize) -> JsonConfig {
+    JsonConfig::default()
+        .limit(limit)
+        .error_handler(|err, _req| json_error(err).into())
+}
+
+pub fn json_error(err: JsonPayloadError) -> ApiError {
+    match err {
+        JsonPayloadError::ContentType => ApiError::unsupported_media_type(),
+        JsonPayloadError::OverflowKnownLength { limit, .. }
+        | JsonPayloadError::Overflow { limit } => ApiError::payload_too_large(limit),
+        JsonPayloadError::Deserialize(e) => {
+            let message = e.to_string();
+            with_named_field(
+                ApiError::malformed_body(format!("invalid JSON body: {message}")),
+                &message,
+            )
+        }
+        JsonPayloadError::Payload(PayloadError::Overflow) => ApiError::new(
+            actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "the request body is too large",
+        ),
+        other => ApiError::malformed_body(format!("unreadable body: {other}")),
+    }
+}
+
+pub fn path_config() -> PathConfig {
+    PathConfig::default().error_handler(|err, _req| {
+        let message = match err {
+            PathError::Deserialize(e) => e.to_string(),
+            other => other.to_string(),
+        };
+        ApiError::invalid_id(vec![ApiError::field("path", message)]).into()
+    })
+}
+
+pub fn query_config() -> QueryConfig {
+    QueryConfig::default().error_handler(|err, _req| {
+        let message = match err {
+            QueryPayloadError::Deserialize(e) => e.to_string(),
+            other => other.to_string(),
+        };
+        let field = named_field(&message).unwrap_or_else(|| "query".to_owned());
+        ApiError::invalid_query(vec![ApiError::field(field, message)]).into()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_match_forms() {
+        let parse = |v: &'static str| parse_if_match(Some(&HeaderValue::from_static(v)));
+        assert_eq!(parse("\"3\"").ok(), Some(Expected::Version(3)));
+        assert_eq!(parse("W/\"12\"").ok(), Some(Expected::Version(12)));
+        assert_eq!(parse("*").ok(), Some(Expected::Any));
+        for bad in ["3", "\"x\"", "\"\"", "\"1\", \"2\"", "\"-1\""] {
+            assert_eq!(
+                parse(bad).err().map(|e| e.code().to_owned()).as_deref(),
+                Some("invalid_header"),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            parse_if_match(None)
+                .err()
+                .map(|e| e.code().to_owned())
+                .as_deref(),
+            Some("precondition_required")
+        );
+    }
+
+    #[test]
+    fn serde_messages_name_their_field() {
+        assert_eq!(
+            named_field("unknown field `colour`, expected one of `name` at line 1 column 9")
+                .as_deref(),
+            Some("colour")
+        );
+        assert_eq!(
+            named_field("missing field `to` at line 1 column 2").as_deref(),
+            Some("to")
+        );
+        assert_eq!(named_field("expected value at line 1 column 1"), None);
+    }
+}

@@ -1,0 +1,133 @@
+//! ECKWMS HTTP adapter: actix-web routes, DTOs, API key auth, idempotency, problem+json
+//! errors and the OpenAPI document.
+//!
+//! Handlers are thin: extract, turn the DTO into domain values (every field error at once),
+//! run the synchronous use case on the blocking pool, map the result to a response DTO.
+//!
+//! Middleware, outermost first: request id (span, `X-Request-Id`, error rendering) -> for
+//! `/api/v1`: API key auth and scope -> idempotency -> handler.
+
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::from_fn;
+use actix_web::{App, web};
+use eckwms_application::Services;
+use utoipa::OpenApi;
+use utoipa_actix_web::{AppExt, UtoipaApp, scope};
+
+pub mod auth;
+pub mod dto;
+pub mod extract;
+pub mod idempotency;
+pub mod openapi;
+pub mod problem;
+pub mod request_id;
+pub mod routes;
+
+#[cfg(test)]
+mod tests;
+
+pub use problem::{ApiError, Problem, ProblemField};
+
+/// Limits and waits of the HTTP layer.
+#[derive(Clone, Debug)]
+pub struct HttpSettings {
+    /// Largest accepted request body, in bytes.
+    pub body_limit: usize,
+    /// How long a request waits for another request with the same idempotency key to finish.
+    pub idempotency_wait: Duration,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            body_limit: 1024 * 1024,
+            idempotency_wait: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Everything the handlers share.
+#[derive(Clone)]
+pub struct HttpState {
+    pub services: Services,
+    pub settings: HttpSettings,
+    /// Reported by `/ECK/HEALTH`.
+    pub version: &'static str,
+}
+
+impl HttpState {
+    pub fn new(services: Services, settings: HttpSettings, version: &'static str) -> Self {
+        process_started();
+        Self {
+            services,
+            settings,
+            version,
+        }
+    }
+}
+
+/// When the process started serving: fixed by the first [`HttpState::new`] or [`build_app`],
+/// read for the uptime of `/ECK/HEALTH`.
+pub fn process_started() -> Instant {
+    static STARTED: OnceLock<Instant> = OnceLock::new();
+    *STARTED.get_or_init(Instant::now)
+}
+
+/// Registers every documented route; used by [`build_app`] and [`openapi`] alike.
+fn register<T>(app: UtoipaApp<T>) -> UtoipaApp<T>
+where
+    T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
+{
+    app.openapi(openapi::BaseDoc::openapi())
+        .service(routes::system::health)
+        .service(routes::system::ready)
+        .service(routes::system::eck_health)
+        .service(
+            scope::scope("/api/v1")
+                .configure(routes::configure)
+                .wrap(from_fn(idempotency::middleware))
+                .wrap(from_fn(auth::middleware)),
+        )
+}
+
+/// The generated OpenAPI document of every route.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, mut doc) = register(App::new().into_utoipa_app()).split_for_parts();
+    openapi::complete(&mut doc);
+    doc
+}
+
+/// The complete application with all middleware, for `HttpServer::new` and for tests.
+pub fn build_app(
+    state: HttpState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    process_started();
+    let (app, mut doc) = register(App::new().into_utoipa_app()).split_for_parts();
+    openapi::complete(&mut doc);
+    let routes = openapi::RouteTable::from_document(&doc);
+    let json = doc.to_json().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "the OpenAPI document does not serialize");
+        "{}".to_owned()
+    });
+    let body_limit = state.settings.body_limit;
+    app.app_data(web::Data::new(state))
+        .app_data(web::Data::new(openapi::ApiDocument { json }))
+        .app_data(web::Data::new(routes))
+        .app_data(extract::json_config(body_limit))
+        .app_data(extract::path_config())
+        .app_data(extract::query_config())
+        .default_service(web::to(openapi::fallback))
+        .wrap(from_fn(request_id::middleware))
+}

@@ -1,0 +1,204 @@
+//! Boxes: containers that sit in another box or at a place.
+
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use eckwms_application::ports::BoxFilter;
+use eckwms_domain::{BoxId, BoxPatch, Movable, Name, NewBox, OrderId, Parent};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use super::{ContentsQuery, HistoryQuery};
+use crate::dto::{BoxOut, Check, ContentEntryOut, Field, HistoryEntryOut, LocationOut, PageOut};
+use crate::extract::{Ctx, IfMatch, QueryCheck, blocking, created, ok_with_etag, path_id};
+use crate::problem::ApiError;
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateBoxIn {
+    pub name: Option<String>,
+    /// A box or place id to put the new box in.
+    #[schema(example = "p000000000000000030")]
+    pub parent: Option<String>,
+}
+
+impl CreateBoxIn {
+    fn into_domain(self) -> Result<NewBox, ApiError> {
+        let mut c = Check::new();
+        let name: Option<Name> = c.opt_text("name", self.name);
+        let parent = self.parent.and_then(|p| c.parent("parent", &p));
+        c.finish()?;
+        Ok(NewBox { name, parent })
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchBoxIn {
+    /// `null` clears the name.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub name: Field<String>,
+}
+
+impl PatchBoxIn {
+    fn into_domain(self) -> Result<BoxPatch, ApiError> {
+        let mut c = Check::new();
+        let name = c.patch_nullable_text("name", self.name);
+        c.finish()?;
+        Ok(BoxPatch { name })
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct BoxListQuery {
+    /// Only boxes directly in this box or place.
+    pub parent: Option<String>,
+    /// Only boxes of this order.
+    pub order: Option<String>,
+    /// Page size, 1 to 500 (default 50).
+    #[param(value_type = Option<i64>)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Create a box.
+#[utoipa::path(
+    tag = "boxes",
+    responses((status = 201, description = "The new box", body = BoxOut,
+        headers(("Location" = String), ("ETag" = String))))
+)]
+#[post("/boxes")]
+pub async fn create_box(ctx: Ctx, body: web::Json<CreateBoxIn>) -> Result<HttpResponse, ApiError> {
+    let new = body.into_inner().into_domain()?;
+    let Ctx { services, meta } = ctx;
+    let b = blocking(move || services.inventory.create_box(&new, &meta)).await?;
+    Ok(created(format!("/api/v1/boxes/{}", b.id), Some(b.meta.version)).json(BoxOut::from(b)))
+}
+
+/// List boxes by id.
+#[utoipa::path(
+    tag = "boxes",
+    params(BoxListQuery),
+    responses((status = 200, description = "One page of boxes", body = PageOut<BoxOut>))
+)]
+#[get("/boxes")]
+pub async fn list_boxes(
+    ctx: Ctx,
+    query: web::Query<BoxListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let mut check = QueryCheck::new();
+    let filter = BoxFilter {
+        parent: check.parent("parent", q.parent.as_deref()),
+        order: check.id::<OrderId>("order", q.order.as_deref()),
+    };
+    let cursor = check.id::<BoxId>("cursor", q.cursor.as_deref());
+    let page = check.page(cursor, q.limit.as_deref())?;
+    let services = ctx.services;
+    let result = blocking(move || services.inventory.list_boxes(&filter, &page)).await?;
+    Ok(HttpResponse::Ok().json(PageOut::from_page(result, BoxOut::from)))
+}
+
+/// Read a box.
+#[utoipa::path(
+    tag = "boxes",
+    params(("id" = String, Path, description = "Box id, like b000000000000000042")),
+    responses((status = 200, description = "The BoxOut and its version", body = BoxOut, headers(("ETag" = String))))
+)]
+#[get("/boxes/{id}")]
+pub async fn get_box(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let id: BoxId = path_id("id", &id)?;
+    let services = ctx.services;
+    let b = blocking(move || services.inventory.get_box(id)).await?;
+    Ok(ok_with_etag(b.meta.version).json(BoxOut::from(b)))
+}
+
+/// Rename a box (`null` clears the name).
+#[utoipa::path(
+    tag = "boxes",
+    params(
+        ("id" = String, Path, description = "Box id"),
+        ("If-Match" = String, Header, description = "The ETag read, like \"3\", or *")
+    ),
+    responses((status = 200, description = "The BoxOut and its version", body = BoxOut, headers(("ETag" = String))))
+)]
+#[patch("/boxes/{id}")]
+pub async fn update_box(
+    ctx: Ctx,
+    id: web::Path<String>,
+    if_match: IfMatch,
+    body: web::Json<PatchBoxIn>,
+) -> Result<HttpResponse, ApiError> {
+    let id: BoxId = path_id("id", &id)?;
+    let patch = body.into_inner().into_domain()?;
+    let Ctx { services, meta } = ctx;
+    let b = blocking(move || services.inventory.update_box(id, if_match.0, &patch, &meta)).await?;
+    Ok(ok_with_etag(b.meta.version).json(BoxOut::from(b)))
+}
+
+/// Delete an empty box.
+#[utoipa::path(
+    tag = "boxes",
+    params(
+        ("id" = String, Path, description = "Box id"),
+        ("If-Match" = String, Header, description = "The ETag read, like \"3\", or *")
+    ),
+    responses((status = 204, description = "Deleted"))
+)]
+#[delete("/boxes/{id}")]
+pub async fn delete_box(
+    ctx: Ctx,
+    id: web::Path<String>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    let id: BoxId = path_id("id", &id)?;
+    let Ctx { services, meta } = ctx;
+    blocking(move || services.inventory.delete_box(id, if_match.0, &meta)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// What a box holds.
+#[utoipa::path(
+    tag = "boxes",
+    params(("id" = String, Path, description = "Box id"), ContentsQuery),
+    responses((status = 200, description = "One page of contents, by id", body = PageOut<ContentEntryOut>))
+)]
+#[get("/boxes/{id}/contents")]
+pub async fn box_contents(
+    ctx: Ctx,
+    id: web::Path<String>,
+    query: web::Query<ContentsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id: BoxId = path_id("id", &id)?;
+    super::contents(ctx, Parent::Box(id), query.into_inner()).await
+}
+
+/// Where a box is.
+#[utoipa::path(
+    tag = "boxes",
+    params(("id" = String, Path, description = "Box id")),
+    responses((status = 200, description = "Where it is", body = LocationOut))
+)]
+#[get("/boxes/{id}/location")]
+pub async fn box_location(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let id: BoxId = path_id("id", &id)?;
+    super::location(ctx, Movable::Box(id)).await
+}
+
+/// The ledger rows of a box (also after it was deleted).
+#[utoipa::path(
+    tag = "boxes",
+    params(("id" = String, Path, description = "Box id"), HistoryQuery),
+    responses((status = 200, description = "One page of ledger rows, oldest first", body = PageOut<HistoryEntryOut>))
+)]
+#[get("/boxes/{id}/history")]
+pub async fn box_history(
+    ctx: Ctx,
+    id: web::Path<String>,
+    query: web::Query<HistoryQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id: BoxId = path_id("id", &id)?;
+    super::history(ctx, id.object_id(), query.into_inner()).await
+}

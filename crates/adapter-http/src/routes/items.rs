@@ -1,0 +1,406 @@
+//! Items: single physical units (a device, a part), and the repair actions recorded on them.
+
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use eckwms_application::ports::ItemFilter;
+use eckwms_domain::{
+    ActionKind, Attributes, Barcodes, Code, Item, ItemAction, ItemId, ItemPatch, Movable, Name,
+    NewItem, Note, Text,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::{IntoParams, ToSchema};
+
+use super::HistoryQuery;
+use crate::dto::{Check, Field, HistoryEntryOut, ListOut, LocationOut, PageOut};
+use crate::extract::{Ctx, IfMatch, QueryCheck, blocking, created, ok_with_etag, path_id};
+use crate::problem::ApiError;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ItemOut {
+    #[schema(example = "i000000000000000001")]
+    pub id: String,
+    pub serial: Option<String>,
+    pub class_code: Option<String>,
+    pub name: Option<String>,
+    pub condition: Option<String>,
+    #[schema(value_type = Object)]
+    pub attributes: Map<String, Value>,
+    pub barcodes: Vec<String>,
+    /// The box or place the item is in.
+    pub parent: Option<String>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Item> for ItemOut {
+    fn from(i: Item) -> Self {
+        Self {
+            id: i.id.to_string(),
+            serial: i.serial.map(Text::into_string),
+            class_code: i.class_code.map(Text::into_string),
+            name: i.name.map(Text::into_string),
+            condition: i.condition.map(Text::into_string),
+            attributes: i.attributes.as_map().clone(),
+            barcodes: i
+                .barcodes
+                .as_slice()
+                .iter()
+                .map(|c| c.as_str().to_owned())
+                .collect(),
+            parent: i.parent.map(|p| p.to_string()),
+            version: i.meta.version,
+            created_at: i.meta.created_at,
+            updated_at: i.meta.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateItemIn {
+    pub serial: Option<String>,
+    pub class_code: Option<String>,
+    pub name: Option<String>,
+    pub condition: Option<String>,
+    /// A JSON object of free attributes.
+    #[schema(value_type = Option<Object>)]
+    pub attributes: Option<Value>,
+    /// Extra barcodes, unique.
+    pub barcodes: Option<Vec<String>>,
+    /// A box or place id to put the new item in.
+    pub parent: Option<String>,
+}
+
+impl CreateItemIn {
+    fn into_domain(self) -> Result<NewItem, ApiError> {
+        let mut c = Check::new();
+        let serial: Option<Code> = c.opt_text("serial", self.serial);
+        let class_code: Option<Code> = c.opt_text("class_code", self.class_code);
+        let name: Option<Name> = c.opt_text("name", self.name);
+        let condition: Option<Code> = c.opt_text("condition", self.condition);
+        let attributes = self
+            .attributes
+            .and_then(|v| c.take(Attributes::new("attributes", v)))
+            .unwrap_or_default();
+        let barcodes = self
+            .barcodes
+            .and_then(|v| c.take(Barcodes::new("barcodes", v)))
+            .unwrap_or_default();
+        let parent = self.parent.and_then(|p| c.parent("parent", &p));
+        c.finish()?;
+        Ok(NewItem {
+            serial,
+            class_code,
+            name,
+            condition,
+            attributes,
+            barcodes,
+            parent,
+        })
+    }
+}
+
+/// Every field is optional; `null` clears serial, class_code, name and condition.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchItemIn {
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub serial: Field<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub class_code: Field<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub name: Field<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub condition: Field<String>,
+    /// Replaces all attributes.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub attributes: Field<Value>,
+    /// Replaces all extra barcodes.
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub barcodes: Field<Vec<String>>,
+}
+
+impl PatchItemIn {
+    fn into_domain(self) -> Result<ItemPatch, ApiError> {
+        let mut c = Check::new();
+        let serial = c.patch_nullable_text("serial", self.serial);
+        let class_code = c.patch_nullable_text("class_code", self.class_code);
+        let name = c.patch_nullable_text("name", self.name);
+        let condition = c.patch_nullable_text("condition", self.condition);
+        let attributes = c
+            .patch_value("attributes", self.attributes)
+            .and_then(|v| c.take(Attributes::new("attributes", v)));
+        let barcodes = c
+            .patch_value("barcodes", self.barcodes)
+            .and_then(|v| c.take(Barcodes::new("barcodes", v)));
+        c.finish()?;
+        Ok(ItemPatch {
+            serial,
+            class_code,
+            name,
+            condition,
+            attributes,
+            barcodes,
+        })
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ItemListQuery {
+    /// Only items of this class.
+    pub class_code: Option<String>,
+    /// Only items directly in this box or place.
+    pub parent: Option<String>,
+    /// Case-insensitive part of serial, name or an extra barcode.
+    pub q: Option<String>,
+    /// Page size, 1 to 500 (default 50).
+    #[param(value_type = Option<i64>)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Kind of a repair action.
+#[derive(Clone, Copy, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionType {
+    Check,
+    Cause,
+    Result,
+    Note,
+}
+
+impl From<ActionKind> for ActionType {
+    fn from(k: ActionKind) -> Self {
+        match k {
+            ActionKind::Check => ActionType::Check,
+            ActionKind::Cause => ActionType::Cause,
+            ActionKind::Result => ActionType::Result,
+            ActionKind::Note => ActionType::Note,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActionOut {
+    #[serde(rename = "type")]
+    pub kind: ActionType,
+    pub message: String,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+}
+
+impl From<ItemAction> for ActionOut {
+    fn from(a: ItemAction) -> Self {
+        Self {
+            kind: a.kind.into(),
+            message: a.message.into_string(),
+            at: a.at,
+            actor: a.actor,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateActionIn {
+    #[serde(rename = "type")]
+    #[schema(value_type = ActionType)]
+    pub kind: String,
+    pub message: String,
+}
+
+impl CreateActionIn {
+    fn into_domain(self) -> Result<(ActionKind, Note), ApiError> {
+        let mut c = Check::new();
+        let kind = ActionKind::parse(&self.kind);
+        if kind.is_none() {
+            c.push("type", "must be one of check, cause, result, note");
+        }
+        let message: Option<Note> = c.text("message", self.message);
+        c.finish()?;
+        match (kind, message) {
+            (Some(kind), Some(message)) => Ok((kind, message)),
+            _ => Err(c.error()),
+        }
+    }
+}
+
+/// Create an item.
+#[utoipa::path(
+    tag = "items",
+    responses((status = 201, description = "The new item", body = ItemOut,
+        headers(("Location" = String), ("ETag" = String))))
+)]
+#[post("/items")]
+pub async fn create_item(
+    ctx: Ctx,
+    body: web::Json<CreateItemIn>,
+) -> Result<HttpResponse, ApiError> {
+    let new = body.into_inner().into_domain()?;
+    let Ctx { services, meta } = ctx;
+    let i = blocking(move || services.inventory.create_item(&new, &meta)).await?;
+    Ok(created(format!("/api/v1/items/{}", i.id), Some(i.meta.version)).json(ItemOut::from(i)))
+}
+
+/// List items by id.
+#[utoipa::path(
+    tag = "items",
+    params(ItemListQuery),
+    responses((status = 200, description = "One page of items", body = PageOut<ItemOut>))
+)]
+#[get("/items")]
+pub async fn list_items(
+    ctx: Ctx,
+    query: web::Query<ItemListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let mut check = QueryCheck::new();
+    let filter = ItemFilter {
+        class_code: check.text("class_code", q.class_code.as_deref()),
+        parent: check.parent("parent", q.parent.as_deref()),
+        text: check.text("q", q.q.as_deref()),
+    };
+    let cursor = check.id::<ItemId>("cursor", q.cursor.as_deref());
+    let page = check.page(cursor, q.limit.as_deref())?;
+    let services = ctx.services;
+    let result = blocking(move || services.inventory.list_items(&filter, &page)).await?;
+    Ok(HttpResponse::Ok().json(PageOut::from_page(result, ItemOut::from)))
+}
+
+/// Read an item.
+#[utoipa::path(
+    tag = "items",
+    params(("id" = String, Path, description = "Item id, like i000000000000000001")),
+    responses((status = 200, description = "The ItemOut and its version", body = ItemOut, headers(("ETag" = String))))
+)]
+#[get("/items/{id}")]
+pub async fn get_item(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let id: ItemId = path_id("id", &id)?;
+    let services = ctx.services;
+    let i = blocking(move || services.inventory.get_item(id)).await?;
+    Ok(ok_with_etag(i.meta.version).json(ItemOut::from(i)))
+}
+
+/// Change an item.
+#[utoipa::path(
+    tag = "items",
+    params(
+        ("id" = String, Path, description = "Item id"),
+        ("If-Match" = String, Header, description = "The ETag read, like \"3\", or *")
+    ),
+    responses((status = 200, description = "The ItemOut and its version", body = ItemOut, headers(("ETag" = String))))
+)]
+#[patch("/items/{id}")]
+pub async fn update_item(
+    ctx: Ctx,
+    id: web::Path<String>,
+    if_match: IfMatch,
+    body: web::Json<PatchItemIn>,
+) -> Result<HttpResponse, ApiError> {
+    let id: ItemId = path_id("id", &id)?;
+    let patch = body.into_inner().into_domain()?;
+    let Ctx { services, meta } = ctx;
+    let i = blocking(move || {
+        services
+            .inventory
+            .update_item(id, if_match.0, &patch, &meta)
+    })
+    .await?;
+    Ok(ok_with_etag(i.meta.version).json(ItemOut::from(i)))
+}
+
+/// Delete an item.
+#[utoipa::path(
+    tag = "items",
+    params(
+        ("id" = String, Path, description = "Item id"),
+        ("If-Match" = String, Header, description = "The ETag read, like \"3\", or *")
+    ),
+    responses((status = 204, description = "Deleted"))
+)]
+#[delete("/items/{id}")]
+pub async fn delete_item(
+    ctx: Ctx,
+    id: web::Path<String>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    let id: ItemId = path_id("id", &id)?;
+    let Ctx { services, meta } = ctx;
+    blocking(move || services.inventory.delete_item(id, if_match.0, &meta)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Where an item is.
+#[utoipa::path(
+    tag = "items",
+    params(("id" = String, Path, description = "Item id")),
+    responses((status = 200, description = "Where it is", body = LocationOut))
+)]
+#[get("/items/{id}/location")]
+pub async fn item_location(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let id: ItemId = path_id("id", &id)?;
+    super::location(ctx, Movable::Item(id)).await
+}
+
+/// The ledger rows of an item (also after it was deleted).
+#[utoipa::path(
+    tag = "items",
+    params(("id" = String, Path, description = "Item id"), HistoryQuery),
+    responses((status = 200, description = "One page of ledger rows, oldest first", body = PageOut<HistoryEntryOut>))
+)]
+#[get("/items/{id}/history")]
+pub async fn item_history(
+    ctx: Ctx,
+    id: web::Path<String>,
+    query: web::Query<HistoryQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id: ItemId = path_id("id", &id)?;
+    super::history(ctx, id.object_id(), query.into_inner()).await
+}
+
+/// Record a repair action (check, cause, result, note) on an item.
+#[utoipa::path(
+    tag = "items",
+    params(("id" = String, Path, description = "Item id")),
+    responses((status = 201, description = "The recorded action", body = ActionOut))
+)]
+#[post("/items/{id}/actions")]
+pub async fn add_item_action(
+    ctx: Ctx,
+    id: web::Path<String>,
+    body: web::Json<CreateActionIn>,
+) -> Result<HttpResponse, ApiError> {
+    let id: ItemId = path_id("id", &id)?;
+    let (kind, message) = body.into_inner().into_domain()?;
+    let Ctx { services, meta } = ctx;
+    let action =
+        blocking(move || services.inventory.add_item_action(id, kind, message, &meta)).await?;
+    Ok(HttpResponse::Created().json(ActionOut::from(action)))
+}
+
+/// The repair actions of an item, oldest first.
+#[utoipa::path(
+    tag = "items",
+    params(("id" = String, Path, description = "Item id")),
+    responses((status = 200, description = "Every action", body = ListOut<ActionOut>))
+)]
+#[get("/items/{id}/actions")]
+pub async fn list_item_actions(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let id: ItemId = path_id("id", &id)?;
+    let services = ctx.services;
+    let actions = blocking(move || services.inventory.list_item_actions(id)).await?;
+    Ok(HttpResponse::Ok().json(ListOut {
+        items: actions.into_iter().map(ActionOut::from).collect::<Vec<_>>(),
+    }))
+}

@@ -1,0 +1,410 @@
+//! Orders (customer orders and RMAs) and the boxes linked to them.
+
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use eckwms_application::ports::OrderFilter;
+use eckwms_domain::{
+    BoxId, Code, Customer, Name, NewOrder, Order, OrderId, OrderPatch, OrderStatus, Text,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::HistoryQuery;
+use crate::dto::{BoxOut, Check, Field, HistoryEntryOut, PageOut};
+use crate::extract::{Ctx, IfMatch, QueryCheck, blocking, created, ok_with_etag, path_id};
+use crate::problem::ApiError;
+
+/// Customer fields of an order; all optional.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerDto {
+    pub company: Option<String>,
+    pub person: Option<String>,
+    pub street: Option<String>,
+    pub house_number: Option<String>,
+    pub postal_code: Option<String>,
+    pub city: Option<String>,
+    pub country: Option<String>,
+    pub email: Option<String>,
+    pub invoice_email: Option<String>,
+    pub phone: Option<String>,
+    pub reseller: Option<String>,
+}
+
+impl From<Customer> for CustomerDto {
+    fn from(c: Customer) -> Self {
+        Self {
+            company: c.company.map(Text::into_string),
+            person: c.person.map(Text::into_string),
+            street: c.street.map(Text::into_string),
+            house_number: c.house_number.map(Text::into_string),
+            postal_code: c.postal_code.map(Text::into_string),
+            city: c.city.map(Text::into_string),
+            country: c.country.map(Text::into_string),
+            email: c.email.map(Text::into_string),
+            invoice_email: c.invoice_email.map(Text::into_string),
+            phone: c.phone.map(Text::into_string),
+            reseller: c.reseller.map(Text::into_string),
+        }
+    }
+}
+
+impl CustomerDto {
+    fn into_domain(self, c: &mut Check) -> Customer {
+        fn name(c: &mut Check, field: &str, v: Option<String>) -> Option<Name> {
+            c.opt_text(&format!("customer.{field}"), v)
+        }
+        fn code(c: &mut Check, field: &str, v: Option<String>) -> Option<Code> {
+            c.opt_text(&format!("customer.{field}"), v)
+        }
+        Customer {
+            company: name(c, "company", self.company),
+            person: name(c, "person", self.person),
+            street: name(c, "street", self.street),
+            house_number: code(c, "house_number", self.house_number),
+            postal_code: code(c, "postal_code", self.postal_code),
+            city: name(c, "city", self.city),
+            country: name(c, "country", self.country),
+            email: name(c, "email", self.email),
+            invoice_email: name(c, "invoice_email", self.invoice_email),
+            phone: code(c, "phone", self.phone),
+            reseller: name(c, "reseller", self.reseller),
+        }
+    }
+}
+
+/// Order progress; it only moves forward.
+#[derive(Clone, Copy, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatusDto {
+    Created,
+    Received,
+    Processed,
+    Shipped,
+}
+
+impl From<OrderStatus> for OrderStatusDto {
+    fn from(s: OrderStatus) -> Self {
+        match s {
+            OrderStatus::Created => OrderStatusDto::Created,
+            OrderStatus::Received => OrderStatusDto::Received,
+            OrderStatus::Processed => OrderStatusDto::Processed,
+            OrderStatus::Shipped => OrderStatusDto::Shipped,
+        }
+    }
+}
+
+const STATUS_MESSAGE: &str = "must be one of created, received, processed, shipped";
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderOut {
+    #[schema(example = "o000000000000000001")]
+    pub id: String,
+    pub reference: Option<String>,
+    pub customer: CustomerDto,
+    pub status: OrderStatusDto,
+    pub tracking_number: Option<String>,
+    pub received_at: Option<DateTime<Utc>>,
+    pub processed_at: Option<DateTime<Utc>>,
+    pub shipped_at: Option<DateTime<Utc>>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Order> for OrderOut {
+    fn from(o: Order) -> Self {
+        Self {
+            id: o.id.to_string(),
+            reference: o.reference.map(Text::into_string),
+            customer: o.customer.into(),
+            status: o.status.into(),
+            tracking_number: o.tracking_number.map(Text::into_string),
+            received_at: o.received_at,
+            processed_at: o.processed_at,
+            shipped_at: o.shipped_at,
+            version: o.meta.version,
+            created_at: o.meta.created_at,
+            updated_at: o.meta.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateOrderIn {
+    pub reference: Option<String>,
+    pub customer: Option<CustomerDto>,
+    pub tracking_number: Option<String>,
+}
+
+impl CreateOrderIn {
+    fn into_domain(self) -> Result<NewOrder, ApiError> {
+        let mut c = Check::new();
+        let reference: Option<Code> = c.opt_text("reference", self.reference);
+        let customer = self
+            .customer
+            .map(|dto| dto.into_domain(&mut c))
+            .unwrap_or_default();
+        let tracking_number: Option<Code> = c.opt_text("tracking_number", self.tracking_number);
+        c.finish()?;
+        Ok(NewOrder {
+            reference,
+            customer,
+            tracking_number,
+        })
+    }
+}
+
+/// Every field is optional; `null` clears reference and tracking_number. `customer` replaces
+/// all customer fields.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchOrderIn {
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub reference: Field<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<CustomerDto>)]
+    pub customer: Field<CustomerDto>,
+    #[serde(default)]
+    #[schema(value_type = Option<OrderStatusDto>)]
+    pub status: Field<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub tracking_number: Field<String>,
+}
+
+impl PatchOrderIn {
+    fn into_domain(self) -> Result<OrderPatch, ApiError> {
+        let mut c = Check::new();
+        let reference = c.patch_nullable_text("reference", self.reference);
+        let customer = c
+            .patch_value("customer", self.customer)
+            .map(|dto| dto.into_domain(&mut c));
+        let status = c.patch_value("status", self.status).and_then(|s| {
+            let parsed = OrderStatus::parse(&s);
+            if parsed.is_none() {
+                c.push("status", STATUS_MESSAGE);
+            }
+            parsed
+        });
+        let tracking_number = c.patch_nullable_text("tracking_number", self.tracking_number);
+        c.finish()?;
+        Ok(OrderPatch {
+            reference,
+            customer,
+            status,
+            tracking_number,
+        })
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OrderListQuery {
+    /// Only orders in this status.
+    #[param(value_type = Option<OrderStatusDto>)]
+    pub status: Option<String>,
+    /// Case-insensitive part of the reference.
+    pub q: Option<String>,
+    /// Page size, 1 to 500 (default 50).
+    #[param(value_type = Option<i64>)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkBoxIn {
+    /// The box to link.
+    #[serde(rename = "box")]
+    #[schema(example = "b000000000000000042")]
+    pub box_id: String,
+}
+
+/// Create an order.
+#[utoipa::path(
+    tag = "orders",
+    responses((status = 201, description = "The new order", body = OrderOut,
+        headers(("Location" = String), ("ETag" = String))))
+)]
+#[post("/orders")]
+pub async fn create_order(
+    ctx: Ctx,
+    body: web::Json<CreateOrderIn>,
+) -> Result<HttpResponse, ApiError> {
+    let new = body.into_inner().into_domain()?;
+    let Ctx { services, meta } = ctx;
+    let o = blocking(move || services.inventory.create_order(&new, &meta)).await?;
+    Ok(created(format!("/api/v1/orders/{}", o.id), Some(o.meta.version)).json(OrderOut::from(o)))
+}
+
+/// List orders by id.
+#[utoipa::path(
+    tag = "orders",
+    params(OrderListQuery),
+    responses((status = 200, description = "One page of orders", body = PageOut<OrderOut>))
+)]
+#[get("/orders")]
+pub async fn list_orders(
+    ctx: Ctx,
+    query: web::Query<OrderListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let mut check = QueryCheck::new();
+    let status = q.status.as_deref().and_then(|raw| {
+        let parsed = OrderStatus::parse(raw);
+        if parsed.is_none() {
+            check.reject("status", STATUS_MESSAGE);
+        }
+        parsed
+    });
+    let filter = OrderFilter {
+        status,
+        text: check.text("q", q.q.as_deref()),
+    };
+    let cursor = check.id::<OrderId>("cursor", q.cursor.as_deref());
+    let page = check.page(cursor, q.limit.as_deref())?;
+    let services = ctx.services;
+    let result = blocking(move || services.inventory.list_orders(&filter, &page)).await?;
+    Ok(HttpResponse::Ok().json(PageOut::from_page(result, OrderOut::from)))
+}
+
+/// Read an order.
+#[utoipa::path(
+    tag = "orders",
+    params(("id" = String, Path, description = "Order id, like o000000000000000001")),
+    responses((status = 200, description = "The OrderOut and its version", body = OrderOut, headers(("ETag" = String))))
+)]
+#[get("/orders/{id}")]
+pub async fn get_order(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let id: OrderId = path_id("id", &id)?;
+    let services = ctx.services;
+    let o = blocking(move || services.inventory.get_order(id)).await?;
+    Ok(ok_with_etag(o.meta.version).json(OrderOut::from(o)))
+}
+
+/// Change an order; the status only moves forward.
+#[utoipa::path(
+    tag = "orders",
+    params(
+        ("id" = String, Path, description = "Order id"),
+        ("If-Match" = String, Header, description = "The ETag read, like \"3\", or *")
+    ),
+    responses((status = 200, description = "The OrderOut and its version", body = OrderOut, headers(("ETag" = String))))
+)]
+#[patch("/orders/{id}")]
+pub async fn update_order(
+    ctx: Ctx,
+    id: web::Path<String>,
+    if_match: IfMatch,
+    body: web::Json<PatchOrderIn>,
+) -> Result<HttpResponse, ApiError> {
+    let id: OrderId = path_id("id", &id)?;
+    let patch = body.into_inner().into_domain()?;
+    let Ctx { services, meta } = ctx;
+    let o = blocking(move || {
+        services
+            .inventory
+            .update_order(id, if_match.0, &patch, &meta)
+    })
+    .await?;
+    Ok(ok_with_etag(o.meta.version).json(OrderOut::from(o)))
+}
+
+/// Delete an order without linked boxes.
+#[utoipa::path(
+    tag = "orders",
+    params(
+        ("id" = String, Path, description = "Order id"),
+        ("If-Match" = String, Header, description = "The ETag read, like \"3\", or *")
+    ),
+    responses((status = 204, description = "Deleted"))
+)]
+#[delete("/orders/{id}")]
+pub async fn delete_order(
+    ctx: Ctx,
+    id: web::Path<String>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    let id: OrderId = path_id("id", &id)?;
+    let Ctx { services, meta } = ctx;
+    blocking(move || services.inventory.delete_order(id, if_match.0, &meta)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The ledger rows of an order (also after it was deleted).
+#[utoipa::path(
+    tag = "orders",
+    params(("id" = String, Path, description = "Order id"), HistoryQuery),
+    responses((status = 200, description = "One page of ledger rows, oldest first", body = PageOut<HistoryEntryOut>))
+)]
+#[get("/orders/{id}/history")]
+pub async fn order_history(
+    ctx: Ctx,
+    id: web::Path<String>,
+    query: web::Query<HistoryQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id: OrderId = path_id("id", &id)?;
+    super::history(ctx, id.object_id(), query.into_inner()).await
+}
+
+/// Link a box to the order (a box belongs to at most one order).
+#[utoipa::path(
+    tag = "orders",
+    params(("id" = String, Path, description = "Order id")),
+    responses((status = 200, description = "The linked box", body = BoxOut))
+)]
+#[post("/orders/{id}/boxes")]
+pub async fn link_box(
+    ctx: Ctx,
+    id: web::Path<String>,
+    body: web::Json<LinkBoxIn>,
+) -> Result<HttpResponse, ApiError> {
+    let id: OrderId = path_id("id", &id)?;
+    let mut c = Check::new();
+    let box_id = c.id::<BoxId>("box", &body.box_id);
+    c.finish()?;
+    let Some(box_id) = box_id else {
+        return Err(c.error());
+    };
+    let Ctx { services, meta } = ctx;
+    let b = blocking(move || services.inventory.link_box(id, box_id, &meta)).await?;
+    Ok(HttpResponse::Ok().json(BoxOut::from(b)))
+}
+
+/// Unlink a box from the order.
+#[utoipa::path(
+    tag = "orders",
+    params(
+        ("id" = String, Path, description = "Order id"),
+        ("box_id" = String, Path, description = "Box id")
+    ),
+    responses((status = 200, description = "The unlinked box", body = BoxOut))
+)]
+#[delete("/orders/{id}/boxes/{box_id}")]
+pub async fn unlink_box(
+    ctx: Ctx,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (raw_order, raw_box) = path.into_inner();
+    let order = path_id::<OrderId>("id", &raw_order);
+    let box_id = path_id::<BoxId>("box_id", &raw_box);
+    let (order, box_id) = match (order, box_id) {
+        (Ok(order), Ok(box_id)) => (order, box_id),
+        (order, box_id) => {
+            let errors = [order.err(), box_id.err()]
+                .into_iter()
+                .flatten()
+                .flat_map(|e| e.errors().to_vec())
+                .collect();
+            return Err(ApiError::invalid_id(errors));
+        }
+    };
+    let Ctx { services, meta } = ctx;
+    let b = blocking(move || services.inventory.unlink_box(order, box_id, &meta)).await?;
+    Ok(HttpResponse::Ok().json(BoxOut::from(b)))
+}

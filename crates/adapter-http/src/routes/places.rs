@@ -1,0 +1,257 @@
+//! Places: storage locations. They never move; rack cells are places too.
+
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use eckwms_application::ports::PlaceFilter;
+use eckwms_domain::{Name, NewPlace, Parent, Place, PlaceId, PlacePatch, RackId, WarehouseId};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{ContentsQuery, HistoryQuery};
+use crate::dto::{Check, ContentEntryOut, Field, HistoryEntryOut, PageOut};
+use crate::extract::{Ctx, IfMatch, QueryCheck, blocking, created, ok_with_etag, path_id};
+use crate::problem::ApiError;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RackCellOut {
+    pub rack_id: i64,
+    /// Cell index within the rack, from 0.
+    pub index: u32,
+    pub column: u32,
+    pub row: u32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlaceOut {
+    #[schema(example = "p000000000000000030")]
+    pub id: String,
+    pub warehouse_id: i64,
+    pub name: String,
+    /// The rack cell this place is, if any.
+    pub rack: Option<RackCellOut>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Place> for PlaceOut {
+    fn from(p: Place) -> Self {
+        Self {
+            id: p.id.to_string(),
+            warehouse_id: p.warehouse_id.0,
+            name: p.name.into_string(),
+            rack: p.rack.map(|c| RackCellOut {
+                rack_id: c.rack_id.0,
+                index: c.index,
+                column: c.column,
+                row: c.row,
+            }),
+            version: p.meta.version,
+            created_at: p.meta.created_at,
+            updated_at: p.meta.updated_at,
+        }
+    }
+}
+
+fn default_warehouse() -> i64 {
+    1
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePlaceIn {
+    /// 1 by default.
+    #[serde(default = "default_warehouse")]
+    pub warehouse_id: i64,
+    pub name: String,
+}
+
+impl CreatePlaceIn {
+    fn into_domain(self) -> Result<NewPlace, ApiError> {
+        let mut c = Check::new();
+        let warehouse_id = c.positive("warehouse_id", self.warehouse_id);
+        let name: Option<Name> = c.text("name", self.name);
+        c.finish()?;
+        let (Some(warehouse_id), Some(name)) = (warehouse_id, name) else {
+            return Err(c.error());
+        };
+        Ok(NewPlace {
+            warehouse_id: WarehouseId(warehouse_id),
+            name,
+        })
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchPlaceIn {
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub name: Field<String>,
+}
+
+impl PatchPlaceIn {
+    fn into_domain(self) -> Result<PlacePatch, ApiError> {
+        let mut c = Check::new();
+        let name = c
+            .patch_value("name", self.name)
+            .and_then(|v| c.text("name", v));
+        c.finish()?;
+        Ok(PlacePatch { name })
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PlaceListQuery {
+    /// Only places of this warehouse.
+    #[param(value_type = Option<i64>)]
+    pub warehouse: Option<String>,
+    /// Only the cells of this rack.
+    #[param(value_type = Option<i64>)]
+    pub rack: Option<String>,
+    /// Page size, 1 to 500 (default 50).
+    #[param(value_type = Option<i64>)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Create a place.
+#[utoipa::path(
+    tag = "places",
+    responses((status = 201, description = "The new place", body = PlaceOut,
+        headers(("Location" = String), ("ETag" = String))))
+)]
+#[post("/places")]
+pub async fn create_place(
+    ctx: Ctx,
+    body: web::Json<CreatePlaceIn>,
+) -> Result<HttpResponse, ApiError> {
+    let new = body.into_inner().into_domain()?;
+    let Ctx { services, meta } = ctx;
+    let p = blocking(move || services.inventory.create_place(&new, &meta)).await?;
+    Ok(created(format!("/api/v1/places/{}", p.id), Some(p.meta.version)).json(PlaceOut::from(p)))
+}
+
+/// List places by id.
+#[utoipa::path(
+    tag = "places",
+    params(PlaceListQuery),
+    responses((status = 200, description = "One page of places", body = PageOut<PlaceOut>))
+)]
+#[get("/places")]
+pub async fn list_places(
+    ctx: Ctx,
+    query: web::Query<PlaceListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.into_inner();
+    let mut check = QueryCheck::new();
+    let filter = PlaceFilter {
+        warehouse: check
+            .int("warehouse", q.warehouse.as_deref())
+            .map(WarehouseId),
+        rack: check.int("rack", q.rack.as_deref()).map(RackId),
+    };
+    let cursor = check.id::<PlaceId>("cursor", q.cursor.as_deref());
+    let page = check.page(cursor, q.limit.as_deref())?;
+    let services = ctx.services;
+    let result = blocking(move || services.inventory.list_places(&filter, &page)).await?;
+    Ok(HttpResponse::Ok().json(PageOut::from_page(result, PlaceOut::from)))
+}
+
+/// Read a place.
+#[utoipa::path(
+    tag = "places",
+    params(("id" = String, Path, description = "Place id, like p000000000000000030")),
+    responses((status = 200, description = "The PlaceOut and its version", body = PlaceOut, headers(("ETag" = String))))
+)]
+#[get("/places/{id}")]
+pub async fn get_place(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let id: PlaceId = path_id("id", &id)?;
+    let services = ctx.services;
+    let p = blocking(move || services.inventory.get_place(id)).await?;
+    Ok(ok_with_etag(p.meta.version).json(PlaceOut::from(p)))
+}
+
+/// Rename a place.
+#[utoipa::path(
+    tag = "places",
+    params(
+        ("id" = String, Path, description = "Place id"),
+        ("If-Match" = String, Header, description = "The ETag read, like \"3\", or *")
+    ),
+    responses((status = 200, description = "The PlaceOut and its version", body = PlaceOut, headers(("ETag" = String))))
+)]
+#[patch("/places/{id}")]
+pub async fn update_place(
+    ctx: Ctx,
+    id: web::Path<String>,
+    if_match: IfMatch,
+    body: web::Json<PatchPlaceIn>,
+) -> Result<HttpResponse, ApiError> {
+    let id: PlaceId = path_id("id", &id)?;
+    let patch = body.into_inner().into_domain()?;
+    let Ctx { services, meta } = ctx;
+    let p = blocking(move || {
+        services
+            .inventory
+            .update_place(id, if_match.0, &patch, &meta)
+    })
+    .await?;
+    Ok(ok_with_etag(p.meta.version).json(PlaceOut::from(p)))
+}
+
+/// Delete an empty place.
+#[utoipa::path(
+    tag = "places",
+    params(
+        ("id" = String, Path, description = "Place id"),
+        ("If-Match" = String, Header, description = "The ETag read, like \"3\", or *")
+    ),
+    responses((status = 204, description = "Deleted"))
+)]
+#[delete("/places/{id}")]
+pub async fn delete_place(
+    ctx: Ctx,
+    id: web::Path<String>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    let id: PlaceId = path_id("id", &id)?;
+    let Ctx { services, meta } = ctx;
+    blocking(move || services.inventory.delete_place(id, if_match.0, &meta)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// What a place holds.
+#[utoipa::path(
+    tag = "places",
+    params(("id" = String, Path, description = "Place id"), ContentsQuery),
+    responses((status = 200, description = "One page of contents, by id", body = PageOut<ContentEntryOut>))
+)]
+#[get("/places/{id}/contents")]
+pub async fn place_contents(
+    ctx: Ctx,
+    id: web::Path<String>,
+    query: web::Query<ContentsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id: PlaceId = path_id("id", &id)?;
+    super::contents(ctx, Parent::Place(id), query.into_inner()).await
+}
+
+/// The ledger rows of a place (also after it was deleted).
+#[utoipa::path(
+    tag = "places",
+    params(("id" = String, Path, description = "Place id"), HistoryQuery),
+    responses((status = 200, description = "One page of ledger rows, oldest first", body = PageOut<HistoryEntryOut>))
+)]
+#[get("/places/{id}/history")]
+pub async fn place_history(
+    ctx: Ctx,
+    id: web::Path<String>,
+    query: web::Query<HistoryQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id: PlaceId = path_id("id", &id)?;
+    super::history(ctx, id.object_id(), query.into_inner()).await
+}

@@ -1,0 +1,258 @@
+//! Tests of the whole app (all middleware) against mocked ports.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::HeaderMap;
+use actix_web::test::{self, TestRequest};
+use actix_web::web::Bytes;
+use chrono::{DateTime, TimeZone, Utc};
+use eckwms_application::ports::{
+    ApiKey, MockApiKeyRepository, MockBoxRepository, MockClock, MockHealthRepository,
+    MockIdempotencyRepository, MockItemRepository, MockLedgerRepository, MockMoveRepository,
+    MockOrderRepository, MockPlaceRepository, MockSecretSource, MockWarehouseRepository, Scope,
+};
+use eckwms_application::{
+    ApiKeyService, IdempotencyService, InventoryPorts, InventoryService, Services, SystemService,
+};
+use eckwms_domain::{BoxId, Item, ItemId, Meta, Name, Parent, PlaceId, StorageBox};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::{HttpSettings, HttpState, build_app};
+
+mod api;
+mod errors;
+mod idempotency;
+mod openapi;
+
+pub const READ_KEY: &str = "eck_00000000000000a1_read-secret";
+pub const WRITE_KEY: &str = "eck_00000000000000a2_write-secret";
+pub const ADMIN_KEY: &str = "eck_00000000000000a3_admin-secret";
+/// The actor of [`WRITE_KEY`].
+pub const WRITER: &str = "apikey:2";
+
+pub fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0)
+        .single()
+        .unwrap()
+}
+
+/// One mock per port; tests set expectations, then turn them into services.
+pub struct Mocks {
+    pub warehouses: MockWarehouseRepository,
+    pub places: MockPlaceRepository,
+    pub boxes: MockBoxRepository,
+    pub items: MockItemRepository,
+    pub orders: MockOrderRepository,
+    pub moves: MockMoveRepository,
+    pub ledger: MockLedgerRepository,
+    pub api_keys: MockApiKeyRepository,
+    pub secrets: MockSecretSource,
+    pub idempotency: MockIdempotencyRepository,
+    pub health: MockHealthRepository,
+    pub settings: HttpSettings,
+}
+
+fn stored_key(key_id: &str) -> Option<(ApiKey, String)> {
+    let (id, scope, secret) = match key_id {
+        "00000000000000a1" => (1, Scope::Read, "read-secret"),
+        "00000000000000a2" => (2, Scope::Write, "write-secret"),
+        "00000000000000a3" => (3, Scope::Admin, "admin-secret"),
+        _ => return None,
+    };
+    let key = ApiKey {
+        id,
+        key_id: key_id.to_owned(),
+        name: format!("{} key", scope.as_str()),
+        scope,
+        created_at: now(),
+        expires_at: None,
+        revoked_at: None,
+        last_used_at: Some(now()),
+    };
+    Some((key, hex::encode(Sha256::digest(secret.as_bytes()))))
+}
+
+impl Mocks {
+    pub fn new() -> Self {
+        let mut api_keys = MockApiKeyRepository::new();
+        api_keys
+            .expect_find_api_key()
+            .returning(|key_id| Ok(stored_key(key_id)));
+        Self {
+            warehouses: MockWarehouseRepository::new(),
+            places: MockPlaceRepository::new(),
+            boxes: MockBoxRepository::new(),
+            items: MockItemRepository::new(),
+            orders: MockOrderRepository::new(),
+            moves: MockMoveRepository::new(),
+            ledger: MockLedgerRepository::new(),
+            api_keys,
+            secrets: MockSecretSource::new(),
+            idempotency: MockIdempotencyRepository::new(),
+            health: MockHealthRepository::new(),
+            settings: HttpSettings {
+                body_limit: 4096,
+                idempotency_wait: Duration::from_millis(80),
+            },
+        }
+    }
+
+    pub fn state(self) -> HttpState {
+        let mut clock = MockClock::new();
+        clock.expect_now().returning(now);
+        let clock = Arc::new(clock);
+        let ledger = Arc::new(self.ledger);
+        let services = Services {
+            inventory: InventoryService::new(InventoryPorts {
+                warehouses: Arc::new(self.warehouses),
+                places: Arc::new(self.places),
+                boxes: Arc::new(self.boxes),
+                items: Arc::new(self.items),
+                orders: Arc::new(self.orders),
+                moves: Arc::new(self.moves),
+                ledger: ledger.clone(),
+                clock: clock.clone(),
+            }),
+            api_keys: ApiKeyService::new(
+                Arc::new(self.api_keys),
+                clock.clone(),
+                Arc::new(self.secrets),
+            ),
+            idempotency: IdempotencyService::new(Arc::new(self.idempotency), clock, 24),
+            system: SystemService::new(Arc::new(self.health), ledger),
+        };
+        HttpState::new(services, self.settings, "9.9.9-test")
+    }
+}
+
+/// What a test sees of a response.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The `field` of every entry of a problem's `errors`.
+    pub fn error_fields(&self) -> Vec<String> {
+        self.json()["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .map(|e| e["field"].as_str().unwrap_or_default().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Asserts a problem response: status, code, and the full problem shape.
+    pub fn assert_problem(&self, status: u16, code: &str) {
+        assert_eq!(self.status.as_u16(), status, "body: {:?}", self.body);
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json")
+        );
+        let p = self.json();
+        assert_eq!(p["code"], code, "problem: {p}");
+        assert_eq!(p["type"], format!("urn:eckwms:problem:{code}"));
+        assert_eq!(p["status"], status);
+        assert!(p["title"].as_str().is_some_and(|t| !t.is_empty()));
+        assert!(p["detail"].as_str().is_some_and(|d| !d.is_empty()));
+        let request_id = self.header("x-request-id").unwrap();
+        assert_eq!(p["request_id"], request_id);
+    }
+}
+
+/// Sends one request through a fresh instance of the complete app.
+pub async fn call(state: &HttpState, req: TestRequest) -> Reply {
+    let app = test::init_service(build_app(state.clone())).await;
+    let res = test::call_service(&app, req.to_request()).await;
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = test::read_body(res).await;
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+pub fn bearer(key: &str) -> (&'static str, String) {
+    ("authorization", format!("Bearer {key}"))
+}
+
+pub fn get(path: &str, key: &str) -> TestRequest {
+    TestRequest::get().uri(path).insert_header(bearer(key))
+}
+
+pub fn post_json(path: &str, key: &str, body: Value) -> TestRequest {
+    TestRequest::post()
+        .uri(path)
+        .insert_header(bearer(key))
+        .set_json(body)
+}
+
+pub fn patch_json(path: &str, key: &str, body: Value) -> TestRequest {
+    TestRequest::patch()
+        .uri(path)
+        .insert_header(bearer(key))
+        .set_json(body)
+}
+
+pub fn meta(version: i64) -> Meta {
+    Meta {
+        version,
+        created_at: now(),
+        updated_at: now(),
+    }
+}
+
+pub fn box_id(n: u64) -> BoxId {
+    BoxId::new(n).unwrap()
+}
+
+pub fn place_id(n: u64) -> PlaceId {
+    PlaceId::new(n).unwrap()
+}
+
+pub fn item_id(n: u64) -> ItemId {
+    ItemId::new(n).unwrap()
+}
+
+pub fn storage_box(n: u64, version: i64) -> StorageBox {
+    StorageBox {
+        id: box_id(n),
+        name: Some(Name::new("name", format!("Box {n}")).unwrap()),
+        parent: Some(Parent::Place(place_id(30))),
+        order: None,
+        meta: meta(version),
+    }
+}
+
+pub fn item(n: u64, version: i64) -> Item {
+    Item {
+        id: item_id(n),
+        serial: None,
+        class_code: None,
+        name: Some(Name::new("name", "Scanner").unwrap()),
+        condition: None,
+        attributes: Default::default(),
+        barcodes: Default::default(),
+        parent: None,
+        meta: meta(version),
+    }
+}

@@ -1,0 +1,343 @@
+//! API keys: creation, authentication, listing, revocation, and the first admin key.
+//!
+//! A key reads `eck_<key id>_<secret>`: the key id (16 hex characters) finds the stored key, the
+//! secret (32 random bytes, base64url) is checked against its stored SHA-256 hash in constant time.
+//! Secrets carry 256 bits, so a fast hash is enough; the secret itself is never stored.
+
+use std::sync::Arc;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Duration, Utc};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::error::{AppError, AppResult};
+use crate::ports::{
+    ApiKey, ApiKeyRepository, Clock, IdempotencyKeyRef, NewApiKey, Scope, SecretSource,
+};
+
+const PREFIX: &str = "eck_";
+const KEY_ID_BYTES: usize = 8;
+const SECRET_BYTES: usize = 32;
+/// `last_used_at` is written at most this often per key, so reads do not turn into writes.
+const TOUCH_INTERVAL_SECS: i64 = 60;
+
+/// A key as presented by a caller, after authentication.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal {
+    pub key_id: i64,
+    pub name: String,
+    pub scope: Scope,
+}
+
+impl Principal {
+    /// The actor recorded in the ledger.
+    pub fn actor(&self) -> String {
+        format!("apikey:{}", self.key_id)
+    }
+
+    pub fn require(&self, scope: Scope) -> AppResult<()> {
+        if self.scope >= scope {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(format!(
+                "this key has scope {}; {} is required",
+                self.scope.as_str(),
+                scope.as_str()
+            )))
+        }
+    }
+}
+
+/// A freshly created key: the stored record and the key text, shown once.
+#[derive(Clone, Debug)]
+pub struct CreatedKey {
+    pub key: ApiKey,
+    pub secret: String,
+}
+
+#[derive(Clone)]
+pub struct ApiKeyService {
+    repo: Arc<dyn ApiKeyRepository>,
+    clock: Arc<dyn Clock>,
+    secrets: Arc<dyn SecretSource>,
+}
+
+fn hash_secret(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+impl ApiKeyService {
+    pub fn new(
+        repo: Arc<dyn ApiKeyRepository>,
+        clock: Arc<dyn Clock>,
+        secrets: Arc<dyn SecretSource>,
+    ) -> Self {
+        Self {
+            repo,
+            clock,
+            secrets,
+        }
+    }
+
+    fn generate(
+        &self,
+        name: &str,
+        scope: Scope,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> AppResult<(NewApiKey, String)> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+            return Err(AppError::invalid(
+                "name",
+                "must have 1 to 100 printable characters",
+            ));
+        }
+        let now = self.clock.now();
+        if expires_at.is_some_and(|at| at <= now) {
+            return Err(AppError::invalid("expires_at", "must be in the future"));
+        }
+        let mut id_bytes = [0u8; KEY_ID_BYTES];
+        let mut secret_bytes = [0u8; SECRET_BYTES];
+        self.secrets.fill(&mut id_bytes)?;
+        self.secrets.fill(&mut secret_bytes)?;
+        let key_id = hex::encode(id_bytes);
+        let secret = URL_SAFE_NO_PAD.encode(secret_bytes);
+        let record = NewApiKey {
+            key_id: key_id.clone(),
+            secret_hash: hash_secret(&secret),
+            name: name.to_owned(),
+            scope,
+            created_at: now,
+            expires_at,
+        };
+        Ok((record, format!("{PREFIX}{key_id}_{secret}")))
+    }
+
+    /// `idempotency`: the claimed key of the HTTP request, if any (none from the CLI).
+    pub fn create(
+        &self,
+        name: &str,
+        scope: Scope,
+        expires_at: Option<DateTime<Utc>>,
+        idempotency: Option<IdempotencyKeyRef>,
+    ) -> AppResult<CreatedKey> {
+        let (record, secret) = self.generate(name, scope, expires_at)?;
+        let key = self.repo.insert_api_key(&record, idempotency)?;
+        Ok(CreatedKey { key, secret })
+    }
+
+    /// Creates the first admin key when no key exists at all; `None` when keys exist.
+    pub fn create_first_admin_key(&self) -> AppResult<Option<CreatedKey>> {
+        let (record, secret) = self.generate("bootstrap admin", Scope::Admin, None)?;
+        Ok(self
+            .repo
+            .insert_first_api_key(&record)?
+            .map(|key| CreatedKey { key, secret }))
+    }
+
+    /// Checks a presented key text; every failure is the same `Unauthenticated`.
+    pub fn authenticate(&self, presented: &str) -> AppResult<Principal> {
+        let (key_id, secret) = presented
+            .strip_prefix(PREFIX)
+            .and_then(|rest| rest.split_once('_'))
+            .filter(|(id, _)| {
+                id.len() == KEY_ID_BYTES * 2 && id.bytes().all(|b| b.is_ascii_hexdigit())
+            })
+            .ok_or(AppError::Unauthenticated)?;
+        let (key, stored_hash) = self
+            .repo
+            .find_api_key(key_id)?
+            .ok_or(AppError::Unauthenticated)?;
+        let presented_hash = hash_secret(secret);
+        if !bool::from(presented_hash.as_bytes().ct_eq(stored_hash.as_bytes())) {
+            return Err(AppError::Unauthenticated);
+        }
+        let now = self.clock.now();
+        if key.revoked_at.is_some() || key.expires_at.is_some_and(|at| at <= now) {
+            return Err(AppError::Unauthenticated);
+        }
+        let stale = key
+            .last_used_at
+            .is_none_or(|at| now - at >= Duration::seconds(TOUCH_INTERVAL_SECS));
+        if stale {
+            self.repo.touch_api_key(key.id, now)?;
+        }
+        Ok(Principal {
+            key_id: key.id,
+            name: key.name,
+            scope: key.scope,
+        })
+    }
+
+    pub fn list(&self) -> AppResult<Vec<ApiKey>> {
+        self.repo.list_api_keys()
+    }
+
+    pub fn revoke(&self, id: i64, idempotency: Option<IdempotencyKeyRef>) -> AppResult<ApiKey> {
+        self.repo.revoke_api_key(id, self.clock.now(), idempotency)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ports::{MockApiKeyRepository, MockClock, MockSecretSource};
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
+    }
+
+    fn clock() -> Arc<MockClock> {
+        let mut clock = MockClock::new();
+        clock.expect_now().returning(now);
+        Arc::new(clock)
+    }
+
+    fn secrets() -> Arc<MockSecretSource> {
+        let mut secrets = MockSecretSource::new();
+        secrets.expect_fill().returning(|buf| {
+            for (i, b) in buf.iter_mut().enumerate() {
+                *b = i as u8 + 1;
+            }
+            Ok(())
+        });
+        Arc::new(secrets)
+    }
+
+    fn stored(key_id: &str, scope: Scope) -> ApiKey {
+        ApiKey {
+            id: 7,
+            key_id: key_id.into(),
+            name: "scanner".into(),
+            scope,
+            created_at: now(),
+            expires_at: None,
+            revoked_at: None,
+            last_used_at: Some(now()),
+        }
+    }
+
+    #[test]
+    fn created_key_stores_only_the_hash_and_authenticates() {
+        let mut repo = MockApiKeyRepository::new();
+        repo.expect_insert_api_key()
+            .withf(|k, idempotency| {
+                k.secret_hash.len() == 64 && k.scope == Scope::Write && idempotency.is_none()
+            })
+            .returning(|k, _| Ok(stored(&k.key_id, k.scope)));
+        let service = ApiKeyService::new(Arc::new(repo), clock(), secrets());
+        let created = service.create("scanner", Scope::Write, None, None).unwrap();
+        assert!(created.secret.starts_with("eck_0102030405060708_"));
+        assert!(!created.secret.contains(&hash_secret("x")));
+        // 32 secret bytes in base64url: 43 characters, 256 bits.
+        assert_eq!(created.secret.rsplit('_').next().unwrap().len(), 43);
+
+        let secret_part = created.secret.rsplit('_').next().unwrap().to_owned();
+        let mut repo = MockApiKeyRepository::new();
+        let hash = hash_secret(&secret_part);
+        repo.expect_find_api_key()
+            .withf(|id| id == "0102030405060708")
+            .returning(move |id| Ok(Some((stored(id, Scope::Write), hash.clone()))));
+        repo.expect_touch_api_key().never();
+        let service = ApiKeyService::new(Arc::new(repo), clock(), secrets());
+        let principal = service.authenticate(&created.secret).unwrap();
+        assert_eq!(principal.scope, Scope::Write);
+        assert_eq!(principal.actor(), "apikey:7");
+        assert!(principal.require(Scope::Read).is_ok());
+        assert!(matches!(
+            principal.require(Scope::Admin),
+            Err(AppError::Forbidden(_))
+        ));
+    }
+
+    #[test]
+    fn wrong_revoked_expired_and_malformed_keys_are_refused() {
+        let good = "eck_0102030405060708_secret";
+        let cases: Vec<(Option<ApiKey>, &str)> = vec![
+            (
+                Some(stored("0102030405060708", Scope::Read)),
+                "eck_0102030405060708_wrong",
+            ),
+            (
+                Some(ApiKey {
+                    revoked_at: Some(now()),
+                    ..stored("0102030405060708", Scope::Read)
+                }),
+                good,
+            ),
+            (
+                Some(ApiKey {
+                    expires_at: Some(now()),
+                    ..stored("0102030405060708", Scope::Read)
+                }),
+                good,
+            ),
+            (None, good),
+        ];
+        for (key, presented) in cases {
+            let mut repo = MockApiKeyRepository::new();
+            let hash = hash_secret("secret");
+            repo.expect_find_api_key()
+                .returning(move |_| Ok(key.clone().map(|k| (k, hash.clone()))));
+            repo.expect_touch_api_key().never();
+            let service = ApiKeyService::new(Arc::new(repo), clock(), secrets());
+            assert!(matches!(
+                service.authenticate(presented),
+                Err(AppError::Unauthenticated)
+            ));
+        }
+        let mut repo = MockApiKeyRepository::new();
+        repo.expect_find_api_key().never();
+        let service = ApiKeyService::new(Arc::new(repo), clock(), secrets());
+        for presented in [
+            "",
+            "Bearer x",
+            "eck_",
+            "eck_zz_secret",
+            "eck_0102030405060708",
+            "xyz_0102030405060708_s",
+        ] {
+            assert!(matches!(
+                service.authenticate(presented),
+                Err(AppError::Unauthenticated)
+            ));
+        }
+    }
+
+    #[test]
+    fn last_used_is_written_at_most_once_a_minute() {
+        let mut repo = MockApiKeyRepository::new();
+        let hash = hash_secret("secret");
+        repo.expect_find_api_key().returning(move |id| {
+            let key = ApiKey {
+                last_used_at: Some(now() - Duration::seconds(61)),
+                ..stored(id, Scope::Read)
+            };
+            Ok(Some((key, hash.clone())))
+        });
+        repo.expect_touch_api_key()
+            .times(1)
+            .withf(|id, at| *id == 7 && *at == now())
+            .returning(|_, _| Ok(()));
+        let service = ApiKeyService::new(Arc::new(repo), clock(), secrets());
+        service.authenticate("eck_0102030405060708_secret").unwrap();
+    }
+
+    #[test]
+    fn names_and_expiry_are_validated() {
+        let mut repo = MockApiKeyRepository::new();
+        repo.expect_insert_api_key().never();
+        let service = ApiKeyService::new(Arc::new(repo), clock(), secrets());
+        assert!(matches!(
+            service.create(" ", Scope::Read, None, None),
+            Err(AppError::Invalid(_))
+        ));
+        assert!(matches!(
+            service.create("x", Scope::Read, Some(now()), None),
+            Err(AppError::Invalid(_))
+        ));
+    }
+}

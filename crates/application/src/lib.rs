@@ -1,0 +1,26 @@
+//! ECKWMS application layer: use cases and the ports they need.
+//!
+//! Depends on the domain only. Adapters implement the ports in [`ports`]; with the `mock`
+//! feature every port has a mockall mock (`MockXxx`) for tests in other crates.
+
+pub mod api_keys;
+pub mod error;
+pub mod idempotency;
+pub mod inventory;
+pub mod ports;
+pub mod system;
+
+pub use api_keys::{ApiKeyService, CreatedKey, Principal};
+pub use error::{AppError, AppResult};
+pub use idempotency::{Begin, IdempotencyService};
+pub use inventory::{InventoryPorts, InventoryService, Page, RequestMeta, page_query};
+pub use system::{OsSecrets, Readiness, SystemClock, SystemService, VerifyReport};
+
+/// Every service of the instance, as the HTTP adapter and the binary use them.
+#[derive(Clone)]
+pub struct Services {
+    pub inventory: InventoryService,
+    pub api_keys: ApiKeyService,
+    pub idempotency: IdempotencyService,
+    pub system: SystemService,
+}

@@ -1,0 +1,294 @@
+//! The load generator: N concurrent keep-alive clients for a fixed time, every latency kept.
+//!
+//! The clients are spread over a few OS threads, each running its own single-threaded actix
+//! runtime with one `awc` client (and so one connection pool); every client is a task that
+//! sends its next request as soon as the previous response body has been read (closed loop).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, anyhow};
+
+use crate::rng::Rng;
+
+/// Longest a single request may take before it counts as an error.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// Largest response body read (a page of 500 contents entries is far below this).
+const BODY_LIMIT: usize = 16 * 1024 * 1024;
+
+/// What one unit of work (one measured latency) is.
+#[derive(Debug)]
+pub enum Work {
+    /// One GET of a URL picked at random from the list.
+    Get(Vec<String>),
+    /// GETs of every URL in order, one after the other; the latency covers all of them.
+    Chain(Vec<String>),
+    /// One `POST /api/v1/moves` of a random object to a random container.
+    Move {
+        url: String,
+        objects: Vec<String>,
+        targets: Vec<String>,
+    },
+}
+
+/// One load phase.
+#[derive(Debug)]
+pub struct Spec {
+    pub clients: usize,
+    pub threads: usize,
+    pub warmup: Duration,
+    pub duration: Duration,
+    /// `Authorization` header value, when the endpoint needs one.
+    pub authorization: Option<String>,
+    pub work: Work,
+}
+
+/// What a load phase measured.
+#[derive(Clone, Debug, Default)]
+pub struct Outcome {
+    pub clients: usize,
+    /// Units started inside the measured window (and completed, successfully or not).
+    pub units: u64,
+    /// Units with a non-2xx status or a transport error.
+    pub errors: u64,
+    /// Error kind (status or transport message) and count.
+    pub error_kinds: BTreeMap<String, u64>,
+    /// From the window's start until the last measured unit completed (at least the duration).
+    pub window: Duration,
+    /// Every measured latency, in microseconds, sorted.
+    pub latencies_us: Vec<u64>,
+}
+
+impl Outcome {
+    pub fn per_second(&self) -> f64 {
+        self.units as f64 / self.window.as_secs_f64().max(1e-9)
+    }
+
+    /// The p-th percentile (nearest rank), in milliseconds.
+    pub fn percentile_ms(&self, p: f64) -> f64 {
+        if self.latencies_us.is_empty() {
+            return f64::NAN;
+        }
+        let n = self.latencies_us.len();
+        let rank = ((p / 100.0) * n as f64).ceil() as usize;
+        let index = rank.clamp(1, n) - 1;
+        self.latencies_us.get(index).copied().unwrap_or(0) as f64 / 1000.0
+    }
+
+    pub fn max_ms(&self) -> f64 {
+        self.latencies_us.last().copied().unwrap_or(0) as f64 / 1000.0
+    }
+
+    fn merge(&mut self, other: Partial) {
+        self.units += other.units;
+        self.errors += other.errors;
+        for (kind, n) in other.error_kinds {
+            *self.error_kinds.entry(kind).or_default() += n;
+        }
+        self.latencies_us.extend(other.latencies_us);
+    }
+}
+
+/// What one client task measured.
+#[derive(Debug, Default)]
+struct Partial {
+    units: u64,
+    errors: u64,
+    error_kinds: BTreeMap<String, u64>,
+    latencies_us: Vec<u64>,
+    last_done: Option<Instant>,
+}
+
+/// The measured window, shared by every thread.
+#[derive(Clone, Copy, Debug)]
+struct Window {
+    measure_from: Instant,
+    stop_at: Instant,
+}
+
+/// Runs one phase to its end and returns the merged measurements.
+pub fn run(spec: Spec, seed: u64) -> anyhow::Result<Outcome> {
+    let spec = Arc::new(spec);
+    let threads = spec.threads.clamp(1, spec.clients.max(1));
+    let start = Instant::now();
+    let window = Window {
+        measure_from: start + spec.warmup,
+        stop_at: start + spec.warmup + spec.duration,
+    };
+    let mut handles = Vec::with_capacity(threads);
+    for t in 0..threads {
+        // Clients split as evenly as possible over the threads.
+        let clients = spec.clients / threads + usize::from(t < spec.clients % threads);
+        let spec = spec.clone();
+        let thread_seed = seed ^ ((t as u64 + 1) << 32);
+        let handle = std::thread::Builder::new()
+            .name(format!("load-{t}"))
+            .spawn(move || run_thread(&spec, clients, thread_seed, window))
+            .context("starting a load thread")?;
+        handles.push(handle);
+    }
+    let mut outcome = Outcome {
+        clients: spec.clients,
+        ..Outcome::default()
+    };
+    let mut last_done = window.stop_at;
+    for handle in handles {
+        let partials = handle
+            .join()
+            .map_err(|_| anyhow!("a load thread panicked"))??;
+        for partial in partials {
+            if let Some(done) = partial.last_done {
+                last_done = last_done.max(done);
+            }
+            outcome.merge(partial);
+        }
+    }
+    outcome.window = last_done.saturating_duration_since(window.measure_from);
+    outcome.latencies_us.sort_unstable();
+    Ok(outcome)
+}
+
+fn run_thread(
+    spec: &Arc<Spec>,
+    clients: usize,
+    seed: u64,
+    window: Window,
+) -> anyhow::Result<Vec<Partial>> {
+    let system = actix_rt::System::new();
+    system.block_on(async move {
+        let client = awc::Client::builder()
+            .connector(awc::Connector::new().limit(clients.max(1) * 2))
+            .timeout(REQUEST_TIMEOUT)
+            .disable_redirects()
+            .finish();
+        let mut tasks = Vec::with_capacity(clients);
+        for c in 0..clients {
+            let rng = Rng::new(seed.wrapping_add(c as u64));
+            tasks.push(actix_rt::spawn(client_loop(
+                client.clone(),
+                spec.clone(),
+                rng,
+                window,
+            )));
+        }
+        let mut partials = Vec::with_capacity(clients);
+        for task in tasks {
+            partials.push(
+                task.await
+                    .map_err(|e| anyhow!("a client task failed: {e}"))?,
+            );
+        }
+        Ok(partials)
+    })
+}
+
+async fn client_loop(
+    client: awc::Client,
+    spec: Arc<Spec>,
+    mut rng: Rng,
+    window: Window,
+) -> Partial {
+    let mut partial = Partial::default();
+    loop {
+        let began = Instant::now();
+        if began >= window.stop_at {
+            break;
+        }
+        let result = run_unit(&client, &spec, &mut rng).await;
+        let done = Instant::now();
+        if began < window.measure_from {
+            continue;
+        }
+        partial.units += 1;
+        let micros = u64::try_from(done.duration_since(began).as_micros()).unwrap_or(u64::MAX);
+        partial.latencies_us.push(micros);
+        partial.last_done = Some(done);
+        if let Err(kind) = result {
+            partial.errors += 1;
+            *partial.error_kinds.entry(kind).or_default() += 1;
+        }
+    }
+    partial
+}
+
+/// One unit of work; `Err` holds a short description of what went wrong.
+async fn run_unit(client: &awc::Client, spec: &Spec, rng: &mut Rng) -> Result<(), String> {
+    match &spec.work {
+        Work::Get(urls) => {
+            let url = rng.pick(urls).ok_or("no URL to load")?;
+            get(client, spec, url).await
+        }
+        Work::Chain(urls) => {
+            for url in urls {
+                get(client, spec, url).await?;
+            }
+            Ok(())
+        }
+        Work::Move {
+            url,
+            objects,
+            targets,
+        } => {
+            let object = rng.pick(objects).ok_or("no object to move")?;
+            let to = rng.pick(targets).ok_or("no target to move to")?;
+            let body = format!(r#"{{"object":"{object}","to":"{to}"}}"#);
+            let mut request = client.post(url.as_str()).content_type("application/json");
+            if let Some(auth) = &spec.authorization {
+                request = request.insert_header(("Authorization", auth.as_str()));
+            }
+            finish(request.send_body(body).await).await
+        }
+    }
+}
+
+async fn get(client: &awc::Client, spec: &Spec, url: &str) -> Result<(), String> {
+    let mut request = client.get(url);
+    if let Some(auth) = &spec.authorization {
+        request = request.insert_header(("Authorization", auth.as_str()));
+    }
+    finish(request.send().await).await
+}
+
+/// Reads the whole body; a non-2xx status is an error.
+async fn finish(
+    sent: Result<awc::ClientResponse, awc::error::SendRequestError>,
+) -> Result<(), String> {
+    let mut response = sent.map_err(|e| short(&format!("send: {e}")))?;
+    let status = response.status();
+    response
+        .body()
+        .limit(BODY_LIMIT)
+        .await
+        .map_err(|e| short(&format!("body: {e}")))?;
+    if status.is_success() {
+        Ok(())
+    } else {
+        Err(format!("HTTP {}", status.as_u16()))
+    }
+}
+
+fn short(text: &str) -> String {
+    text.chars().take(100).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_use_nearest_rank() {
+        let outcome = Outcome {
+            units: 100,
+            window: Duration::from_secs(2),
+            latencies_us: (1..=100).map(|v| v * 1000).collect(),
+            ..Outcome::default()
+        };
+        assert_eq!(outcome.percentile_ms(50.0), 50.0);
+        assert_eq!(outcome.percentile_ms(99.0), 99.0);
+        assert_eq!(outcome.percentile_ms(100.0), 100.0);
+        assert_eq!(outcome.max_ms(), 100.0);
+        assert_eq!(outcome.per_second(), 50.0);
+        assert!(Outcome::default().percentile_ms(99.0).is_nan());
+    }
+}

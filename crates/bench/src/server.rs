@@ -1,0 +1,178 @@
+//! Child processes: the release `eckwms serve`, and the bare actix-web server (this same
+//! executable, hidden subcommand), each on its own free loopback port.
+
+use std::fs::File;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, anyhow, bail};
+
+/// How long a server may take to accept connections after it was started.
+const START_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long a server may take to exit after SIGTERM before it is killed.
+const STOP_TIMEOUT: Duration = Duration::from_secs(40);
+
+/// A running server process; stopped (SIGTERM, then SIGKILL) when dropped.
+pub struct Server {
+    child: Option<Child>,
+    pub pid: u32,
+    pub base: String,
+    log: PathBuf,
+}
+
+/// A loopback port that was free a moment ago.
+pub fn free_port() -> anyhow::Result<u16> {
+    let listener = TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
+    Ok(listener.local_addr()?.port())
+}
+
+impl Server {
+    /// Starts `eckwms serve` on the database, in `dir`, and returns it with the admin key.
+    pub fn eckwms(binary: &Path, db_url: &str, dir: &Path) -> anyhow::Result<(Server, String)> {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let port = free_port()?;
+        let key_file = dir.join("admin.key");
+        let log = dir.join("eckwms.log");
+        let mut command = Command::new(binary);
+        command
+            .arg("serve")
+            .current_dir(dir)
+            .env("ECKWMS__DATABASE__URL", db_url)
+            .env("ECKWMS__HTTP__BIND", format!("127.0.0.1:{port}"))
+            .env("ECKWMS__AUTH__BOOTSTRAP_KEY_FILE", &key_file)
+            .env("ECKWMS__LOG__LEVEL", "warn")
+            .env_remove("RUST_LOG")
+            .env_remove("ECKWMS_ENV")
+            .env_remove("ECKWMS_CONFIG_DIR");
+        let server = Self::spawn(command, port, log)?;
+        let key = std::fs::read_to_string(&key_file)
+            .with_context(|| {
+                format!(
+                    "reading the admin key from {} (the database had keys already?)",
+                    key_file.display()
+                )
+            })?
+            .trim()
+            .to_owned();
+        if key.is_empty() {
+            bail!("the admin key file {} is empty", key_file.display());
+        }
+        Ok((server, key))
+    }
+
+    /// Starts the bare actix-web `GET /health` server (this executable's hidden subcommand).
+    pub fn bare(dir: &Path) -> anyhow::Result<Server> {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let port = free_port()?;
+        let me = std::env::current_exe().context("locating this executable")?;
+        let mut command = Command::new(me);
+        command
+            .arg("bare-health")
+            .arg("--bind")
+            .arg(format!("127.0.0.1:{port}"))
+            .current_dir(dir);
+        Self::spawn(command, port, dir.join("bare.log"))
+    }
+
+    fn spawn(mut command: Command, port: u16, log: PathBuf) -> anyhow::Result<Server> {
+        let log_file = File::create(&log).with_context(|| format!("creating {}", log.display()))?;
+        let child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log_file)
+            .spawn()
+            .with_context(|| format!("starting {:?}", command.get_program()))?;
+        let mut server = Server {
+            pid: child.id(),
+            child: Some(child),
+            base: format!("http://127.0.0.1:{port}"),
+            log,
+        };
+        server.wait_listening(port)?;
+        Ok(server)
+    }
+
+    fn wait_listening(&mut self, port: u16) -> anyhow::Result<()> {
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let started = Instant::now();
+        loop {
+            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+                return Ok(());
+            }
+            if let Some(child) = self.child.as_mut() {
+                if let Some(status) = child.try_wait()? {
+                    self.child = None;
+                    bail!(
+                        "the server exited before listening ({status}); its log:\n{}",
+                        self.log_tail()
+                    );
+                }
+            }
+            if started.elapsed() > START_TIMEOUT {
+                bail!(
+                    "the server did not listen on port {port} within {} s; its log:\n{}",
+                    START_TIMEOUT.as_secs(),
+                    self.log_tail()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// The last lines the server wrote to standard error.
+    pub fn log_tail(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(20)..].join("\n")
+    }
+
+    /// SIGTERM, then waits for the exit (SIGKILL after a while); returns how it ended.
+    pub fn stop(mut self) -> anyhow::Result<String> {
+        self.terminate()
+    }
+
+    fn terminate(&mut self) -> anyhow::Result<String> {
+        let Some(mut child) = self.child.take() else {
+            return Ok("already exited".into());
+        };
+        if child.try_wait()?.is_none() {
+            // The standard library only sends SIGKILL; SIGTERM goes through kill(1).
+            let sent = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status()
+                .context("running kill -TERM")?;
+            if !sent.success() {
+                return Err(anyhow!("kill -TERM {} failed", child.id()));
+            }
+        }
+        let started = Instant::now();
+        loop {
+            if let Some(status) = child.try_wait()? {
+                return Ok(format!("{status} after SIGTERM"));
+            }
+            if started.elapsed() > STOP_TIMEOUT {
+                child.kill()?;
+                let status = child.wait()?;
+                return Ok(format!(
+                    "{status}: killed, SIGTERM did not stop it within {} s",
+                    STOP_TIMEOUT.as_secs()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Err(e) = self.terminate() {
+            eprintln!("bench: stopping server {}: {e:#}", self.pid);
+        }
+    }
+}

@@ -1,0 +1,15 @@
+DROP TABLE idempotency_keys;
+DROP TABLE api_keys;
+DROP TABLE ledger_refs;
+DROP TRIGGER ledger_no_delete;
+DROP TRIGGER ledger_no_update;
+DROP TABLE ledger;
+DROP TABLE item_actions;
+DROP TABLE item_barcodes;
+DROP TABLE items;
+DROP TABLE boxes;
+DROP TABLE orders;
+DROP TABLE places;
+DROP TABLE racks;
+DROP TABLE warehouses;
+DROP TABLE id_counters;
