@@ -88,12 +88,12 @@ impl Server {
                 .unwrap_or_else(|_| {
                     panic!("eckwms did not start; log so far:\n{}", seen.join("\n"))
                 });
-            if let Ok(json) = serde_json::from_str::<Value>(&line) {
-                if json["fields"]["message"] == "listening" {
-                    address = json["fields"]["address"].as_str().map(str::to_owned);
-                    if let Some(s) = json["fields"]["scheme"].as_str() {
-                        scheme = s.to_owned();
-                    }
+            if let Ok(json) = serde_json::from_str::<Value>(&line)
+                && json["fields"]["message"] == "listening"
+            {
+                address = json["fields"]["address"].as_str().map(str::to_owned);
+                if let Some(s) = json["fields"]["scheme"].as_str() {
+                    scheme = s.to_owned();
                 }
             }
             seen.push(line);

@@ -422,10 +422,10 @@ impl InventoryService {
             ));
         }
         moves::check_distinct(command.objects.iter().copied())?;
-        if let Parent::Box(target) = command.to {
-            if command.objects.contains(&Movable::Box(target)) {
-                return Err(MoveError::IntoItself(target).into());
-            }
+        if let Parent::Box(target) = command.to
+            && command.objects.contains(&Movable::Box(target))
+        {
+            return Err(MoveError::IntoItself(target).into());
         }
         self.ports
             .moves

@@ -101,14 +101,14 @@ impl Server {
             if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
                 return Ok(());
             }
-            if let Some(child) = self.child.as_mut() {
-                if let Some(status) = child.try_wait()? {
-                    self.child = None;
-                    bail!(
-                        "the server exited before listening ({status}); its log:\n{}",
-                        self.log_tail()
-                    );
-                }
+            if let Some(child) = self.child.as_mut()
+                && let Some(status) = child.try_wait()?
+            {
+                self.child = None;
+                bail!(
+                    "the server exited before listening ({status}); its log:\n{}",
+                    self.log_tail()
+                );
             }
             if started.elapsed() > START_TIMEOUT {
                 bail!(

@@ -54,14 +54,14 @@ pub fn check_moves(
                 return Err(MoveError::IntoOwnContents { moving, target });
             }
         }
-        if let Some(expected) = expected_from {
-            if expected != subject.parent {
-                return Err(MoveError::StaleFrom {
-                    object: subject.object.object_id(),
-                    expected: describe(expected),
-                    actual: describe(subject.parent),
-                });
-            }
+        if let Some(expected) = expected_from
+            && expected != subject.parent
+        {
+            return Err(MoveError::StaleFrom {
+                object: subject.object.object_id(),
+                expected: describe(expected),
+                actual: describe(subject.parent),
+            });
         }
     }
     Ok(())
