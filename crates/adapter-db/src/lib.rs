@@ -12,6 +12,7 @@ mod schema;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tx;
+mod writer;
 
 pub use pool::{Database, DbSettings, redact_url};
 

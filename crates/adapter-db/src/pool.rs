@@ -4,16 +4,16 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use parking_lot::FairMutex;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
-use diesel::{Connection, PgConnection, SqliteConnection};
+use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::error::DbError;
+use crate::writer::SqliteWriter;
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations =
     embed_migrations!("../../migrations/instance/sqlite");
@@ -66,12 +66,11 @@ pub fn redact_url(url: &str) -> String {
 pub(crate) enum DbPool {
     Sqlite {
         pool: Pool<ConnectionManager<SqliteConnection>>,
-        /// SQLite has one writer at a time: this process writes through this one connection,
-        /// its writers queueing in arrival order (a fair lock: no writer starves) instead of
-        /// polling the file lock. Being the only
-        /// writer of the process, its page cache stays warm. Other processes are still
-        /// excluded by BEGIN IMMEDIATE.
-        writer: FairMutex<SqliteConnection>,
+        /// SQLite has one writer at a time: this process writes through one connection owned
+        /// by a thread that commits queued writes in groups, in arrival order (`writer.rs`).
+        /// Being the only writer of the process, its page cache stays warm. Other processes
+        /// are still excluded by BEGIN IMMEDIATE.
+        writer: SqliteWriter,
     },
     Pg(Pool<ConnectionManager<PgConnection>>),
 }
@@ -97,7 +96,7 @@ impl SqlitePragmas {
              PRAGMA cache_size = -16000;
              PRAGMA mmap_size = 268435456;
              PRAGMA wal_autocheckpoint = 20000;
-             PRAGMA journal_size_limit = 67108864;",
+             PRAGMA journal_size_limit = 536870912;",
             self.busy_timeout_ms, self.synchronous
         ))
     }
@@ -141,10 +140,26 @@ impl Drop for Database {
 /// How often the background thread copies the WAL back into the SQLite database file.
 const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(250);
 
-/// Runs passive checkpoints from its own connection, so that the writer never stalls on one
-/// (SQLite would otherwise checkpoint inside the commit that crosses `wal_autocheckpoint`).
+/// WAL frames (pages) after which the writer is asked to let the WAL start over.
+const RESTART_FRAMES: i64 = 65_536;
+/// Passive checkpoints run back to back before the writer is asked to finish the job.
+const CATCH_UP_PASSES: usize = 3;
+
+#[derive(diesel::QueryableByName)]
+struct CheckpointResult {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    log: i32,
+}
+
+/// Runs passive checkpoints from its own connection, copying the WAL back into the database
+/// file while the writer goes on. The writer never checkpoints inside a commit (that would
+/// stall every queued write for the fsyncs). Under sustained writes a passive checkpoint never
+/// catches up completely, and SQLite only starts the WAL over from its beginning when one did;
+/// so when the WAL has grown past [`RESTART_FRAMES`], this thread asks the writer to run one
+/// short checkpoint of the few frames added since this pass, between two write groups.
 fn spawn_checkpointer(
     pool: Pool<ConnectionManager<SqliteConnection>>,
+    restart: Arc<AtomicBool>,
 ) -> anyhow::Result<Arc<AtomicBool>> {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
@@ -157,11 +172,26 @@ fn spawn_checkpointer(
                     break;
                 }
                 let result = pool.get().map_err(|e| e.to_string()).and_then(|mut c| {
-                    c.batch_execute("PRAGMA wal_checkpoint(PASSIVE)")
-                        .map_err(|e| e.to_string())
+                    let mut pass = || {
+                        diesel::sql_query("PRAGMA wal_checkpoint(PASSIVE)")
+                            .load::<CheckpointResult>(&mut c)
+                            .map(|rows| rows.first().map_or(0, |r| i64::from(r.log)))
+                            .map_err(|e| e.to_string())
+                    };
+                    if pass()? < RESTART_FRAMES {
+                        return Ok(false);
+                    }
+                    // Each further pass copies only what was written during the previous one,
+                    // so the writer is left with a short tail to copy and flush.
+                    for _ in 0..CATCH_UP_PASSES {
+                        pass()?;
+                    }
+                    Ok(true)
                 });
-                if let Err(e) = result {
-                    tracing::debug!(error = %e, "background checkpoint skipped");
+                match result {
+                    Ok(true) => restart.store(true, Ordering::Relaxed),
+                    Ok(false) => {}
+                    Err(e) => tracing::debug!(error = %e, "background checkpoint skipped"),
                 }
             }
         })
@@ -226,11 +256,27 @@ impl Database {
             synchronous,
             busy_timeout_ms: settings.sqlite_busy_timeout.as_millis(),
         };
-        let mut writer = SqliteConnection::establish(path)
-            .with_context(|| format!("opening SQLite database {path}"))?;
-        pragmas
-            .apply(&mut writer)
-            .with_context(|| format!("configuring SQLite database {path}"))?;
+        let writer_pragmas = SqlitePragmas {
+            synchronous,
+            busy_timeout_ms: pragmas.busy_timeout_ms,
+        };
+        let writer_path = path.to_owned();
+        let restart = Arc::new(AtomicBool::new(false));
+        let writer = SqliteWriter::start(
+            Arc::clone(&restart),
+            Box::new(move || {
+                let mut conn = SqliteConnection::establish(&writer_path)
+                    .with_context(|| format!("opening SQLite database {writer_path}"))?;
+                writer_pragmas
+                    .apply(&mut conn)
+                    .with_context(|| format!("configuring SQLite database {writer_path}"))?;
+                // Checkpoints are the background thread's work: one inside a commit would stall
+                // every queued writer for its fsyncs.
+                conn.batch_execute("PRAGMA wal_autocheckpoint = 0;")
+                    .with_context(|| format!("configuring SQLite database {writer_path}"))?;
+                Ok(conn)
+            }),
+        )?;
         let pool = Pool::builder()
             .max_size(settings.pool_size.max(2))
             .min_idle(Some(MIN_IDLE))
@@ -238,12 +284,9 @@ impl Database {
             .connection_customizer(Box::new(pragmas))
             .build(ConnectionManager::<SqliteConnection>::new(path))
             .with_context(|| format!("opening SQLite database {path}"))?;
-        let checkpointer = Some(spawn_checkpointer(pool.clone())?);
+        let checkpointer = Some(spawn_checkpointer(pool.clone(), restart)?);
         Ok(Self {
-            pool: DbPool::Sqlite {
-                pool,
-                writer: FairMutex::new(writer),
-            },
+            pool: DbPool::Sqlite { pool, writer },
             checkpointer,
         })
     }
@@ -266,10 +309,9 @@ impl Database {
             Ok(applied.iter().map(ToString::to_string).collect())
         }
         match &self.pool {
-            DbPool::Sqlite { writer, .. } => {
-                let mut conn = writer.lock();
-                run(&mut *conn)
-            }
+            DbPool::Sqlite { writer, .. } => writer
+                .exclusive(|conn| Ok(run(conn)))
+                .map_err(anyhow::Error::from)?,
             DbPool::Pg(pool) => {
                 let mut conn = checkout(pool).map_err(anyhow::Error::from)?;
                 // Two processes starting together must not migrate at once.
@@ -289,13 +331,14 @@ impl Database {
         let map =
             |e: Box<dyn std::error::Error + Send + Sync>| anyhow::anyhow!("revert failed: {e}");
         match &self.pool {
-            DbPool::Sqlite { writer, .. } => {
-                let mut conn = writer.lock();
-                Ok(conn
-                    .revert_all_migrations(SQLITE_MIGRATIONS)
-                    .map_err(map)?
-                    .len())
-            }
+            DbPool::Sqlite { writer, .. } => writer
+                .exclusive(move |conn| {
+                    Ok(conn
+                        .revert_all_migrations(SQLITE_MIGRATIONS)
+                        .map(|v| v.len())
+                        .map_err(map))
+                })
+                .map_err(anyhow::Error::from)?,
             DbPool::Pg(pool) => {
                 let mut conn = checkout(pool).map_err(anyhow::Error::from)?;
                 Ok(conn

@@ -59,23 +59,23 @@ macro_rules! read_tx {
 
 /// Calls `$func` in a write transaction, retried on serialization failures and deadlocks.
 ///
-/// SQLite: writers of this process queue for its one writer connection, then `BEGIN IMMEDIATE`
-/// takes the file's write lock (other processes wait up to `busy_timeout`). PostgreSQL: READ COMMITTED; the
+/// SQLite: the work is queued to the writer thread (`writer.rs`), which commits queued writes
+/// in groups, each in its own savepoint; `BEGIN IMMEDIATE` takes the file's write lock (other
+/// processes wait up to `busy_timeout`). PostgreSQL: READ COMMITTED; the
 /// queries lock the rows they change with [`BackendOps::lock_rows`] in a fixed order.
 /// When the request carries an idempotency key (`$idempotency`), its claim is marked applied in
 /// the same transaction, so an effect and its key commit together or not at all.
 macro_rules! write_tx {
-    ($db:expr, $idempotency:expr, $func:ident($($arg:expr),* $(,)?)) => {{
+    ($db:expr, $idempotency:expr, $func:ident($($arg:ident),* $(,)?)) => {{
         let idempotency: Option<&eckwms_application::ports::IdempotencyKeyRef> = $idempotency;
         let result: Result<_, $crate::error::DbError> = (|| match &$db.pool {
             $crate::pool::DbPool::Sqlite { writer, .. } => {
-                let mut guard = writer.lock();
-                let conn: &mut diesel::SqliteConnection = &mut guard;
-                $crate::tx::retry(|| {
-                    conn.immediate_transaction(|c| {
-                        $crate::sqlite::mark_applied(c, idempotency)?;
-                        $crate::sqlite::$func(c, $($arg),*)
-                    })
+                // The work travels to the writer thread: it takes owned copies of the arguments.
+                let idempotency = idempotency.cloned();
+                $(let $arg = $crate::writer::Carry::carry($arg);)*
+                writer.write(move |c| {
+                    $crate::sqlite::mark_applied(c, idempotency.as_ref())?;
+                    $crate::sqlite::$func(c, $($arg.view()),*)
                 })
             }
             $crate::pool::DbPool::Pg(pool) => {

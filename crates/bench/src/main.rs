@@ -94,6 +94,10 @@ struct Cli {
     /// Keep the temporary work directory (databases, server logs).
     #[arg(long)]
     keep: bool,
+    /// Run only the two moves phases (for work on write throughput). The report then holds
+    /// only their checks, so it must go elsewhere than docs/BENCHMARKS.md (`--out`).
+    #[arg(long)]
+    moves_only: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -244,6 +248,9 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             eckwms.display()
         );
     }
+    if cli.moves_only && cli.out == Path::new("docs/BENCHMARKS.md") {
+        bail!("--moves-only writes a partial report: pass --out somewhere else");
+    }
     if cli.contents_objects > 1_000 {
         bail!("--contents-objects is read in at most two pages of 500: use at most 1000");
     }
@@ -340,139 +347,155 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     ));
     let auth = bearer(&key);
 
-    // GET /health: the bare reference and the service, loaded the same way, alternately twice
-    // so that a passing disturbance on this shared machine does not fall on one side only.
-    let bare_server = Server::bare(&work.path.join("bare"))?;
-    std::thread::sleep(Duration::from_secs(1));
-    let bare_rss = sys::rss_kib(bare_server.pid).ok();
-    let mut bare_phases = Vec::new();
-    let mut health_phases = Vec::new();
-    for (bare_id, service_id) in [("H1", "H2"), ("H3", "H4")] {
-        bare_phases.push(runner.phase(
-            bare_id,
-            "`GET /health`, bare actix-web",
-            "none",
-            bare_server.pid,
-            cli.health_clients,
-            None,
-            Work::Get(vec![bare_server.url("/health")]),
-        )?);
-        health_phases.push(runner.phase(
-            service_id,
-            "`GET /health`, eckwms",
-            &big_label,
-            server.pid,
-            cli.health_clients,
-            None,
-            Work::Get(vec![server.url("/health")]),
-        )?);
-    }
-    let bare_stop = bare_server.stop()?;
-    log.line(&format!("  bare server stopped: {bare_stop}"));
-    if let Some(kib) = bare_rss {
-        memory.push((
-            "for reference: the bare actix-web server, 1 s after startup".into(),
-            mib(kib),
-        ));
-    }
-
-    // Contents of the place holding 1,000 objects: first page, and both pages.
-    let contents_path = format!("/api/v1/places/{}/contents?limit=500", big.contents_place);
-    let (page1_len, cursor, page_bytes) = fetch_page(&server.url(&contents_path), auth.as_deref())?;
-    let mut contents_urls = vec![server.url(&contents_path)];
-    let mut over_http = page1_len;
-    if let Some(cursor) = &cursor {
-        let page2 = server.url(&format!("{contents_path}&cursor={cursor}"));
-        let (page2_len, next, _) = fetch_page(&page2, auth.as_deref())?;
-        over_http += page2_len;
-        if next.is_some() {
-            bail!("the contents place has more than two pages of 500");
+    let reads = if cli.moves_only {
+        None
+    } else {
+        // GET /health: the bare reference and the service, loaded the same way, alternately twice
+        // so that a passing disturbance on this shared machine does not fall on one side only.
+        let bare_server = Server::bare(&work.path.join("bare"))?;
+        std::thread::sleep(Duration::from_secs(1));
+        let bare_rss = sys::rss_kib(bare_server.pid).ok();
+        let mut bare_phases = Vec::new();
+        let mut health_phases = Vec::new();
+        for (bare_id, service_id) in [("H1", "H2"), ("H3", "H4")] {
+            bare_phases.push(runner.phase(
+                bare_id,
+                "`GET /health`, bare actix-web",
+                "none",
+                bare_server.pid,
+                cli.health_clients,
+                None,
+                Work::Get(vec![bare_server.url("/health")]),
+            )?);
+            health_phases.push(runner.phase(
+                service_id,
+                "`GET /health`, eckwms",
+                &big_label,
+                server.pid,
+                cli.health_clients,
+                None,
+                Work::Get(vec![server.url("/health")]),
+            )?);
         }
-        contents_urls.push(page2);
-    }
-    if over_http != big.contents_count {
-        bail!(
-            "over HTTP the contents place lists {over_http} objects, not {}",
-            big.contents_count
-        );
-    }
-    let contents_data = format!(
-        "{big_label}; a place holding {} items",
-        group(big.contents_count as u64)
-    );
-    let contents_p1 = runner.phase(
-        "C1",
-        "`GET /api/v1/places/{id}/contents?limit=500`: first page (500 entries)",
-        &contents_data,
-        server.pid,
-        cli.read_clients,
-        auth.clone(),
-        Work::Get(vec![server.url(&contents_path)]),
-    )?;
-    let contents_all = runner.phase(
-        "C2",
-        "the same, both pages one after the other (all 1,000 entries; latency of the pair)",
-        &contents_data,
-        server.pid,
-        cli.read_clients,
-        auth.clone(),
-        Work::Chain(contents_urls),
-    )?;
+        let bare_stop = bare_server.stop()?;
+        log.line(&format!("  bare server stopped: {bare_stop}"));
+        if let Some(kib) = bare_rss {
+            memory.push((
+                "for reference: the bare actix-web server, 1 s after startup".into(),
+                mib(kib),
+            ));
+        }
 
-    // List and history: the large and the small database side by side (both services run),
-    // alternately twice, so that both see the same conditions of this shared machine.
-    log.line("starting eckwms on the small SQLite database as well");
-    let (small_server, small_key) =
-        Server::eckwms(&eckwms, &small_url, &work.path.join("run-small"))?;
-    let small_auth = bearer(&small_key);
-    let list_request = "`GET /api/v1/items?limit=50`";
-    let history_request = "`GET /api/v1/items/{id}/history?limit=50`, 1,000 random items";
-    let (mut list_big, mut list_small) = (Vec::new(), Vec::new());
-    for (big_id, small_id) in [("L1", "L2"), ("L3", "L4")] {
-        list_big.push(runner.phase(
-            big_id,
-            list_request,
-            &big_label,
+        // Contents of the place holding 1,000 objects: first page, and both pages.
+        let contents_path = format!("/api/v1/places/{}/contents?limit=500", big.contents_place);
+        let (page1_len, cursor, page_bytes) =
+            fetch_page(&server.url(&contents_path), auth.as_deref())?;
+        let mut contents_urls = vec![server.url(&contents_path)];
+        let mut over_http = page1_len;
+        if let Some(cursor) = &cursor {
+            let page2 = server.url(&format!("{contents_path}&cursor={cursor}"));
+            let (page2_len, next, _) = fetch_page(&page2, auth.as_deref())?;
+            over_http += page2_len;
+            if next.is_some() {
+                bail!("the contents place has more than two pages of 500");
+            }
+            contents_urls.push(page2);
+        }
+        if over_http != big.contents_count {
+            bail!(
+                "over HTTP the contents place lists {over_http} objects, not {}",
+                big.contents_count
+            );
+        }
+        let contents_data = format!(
+            "{big_label}; a place holding {} items",
+            group(big.contents_count as u64)
+        );
+        let contents_p1 = runner.phase(
+            "C1",
+            "`GET /api/v1/places/{id}/contents?limit=500`: first page (500 entries)",
+            &contents_data,
             server.pid,
             cli.read_clients,
             auth.clone(),
-            Work::Get(vec![server.url("/api/v1/items?limit=50")]),
-        )?);
-        list_small.push(runner.phase(
-            small_id,
-            list_request,
-            &small_label,
-            small_server.pid,
-            cli.read_clients,
-            small_auth.clone(),
-            Work::Get(vec![small_server.url("/api/v1/items?limit=50")]),
-        )?);
-    }
-    let big_history = history_urls(&server, &big, &mut runner.rng);
-    let small_history = history_urls(&small_server, &small, &mut runner.rng);
-    let (mut history_big, mut history_small) = (Vec::new(), Vec::new());
-    for (big_id, small_id) in [("R1", "R2"), ("R3", "R4")] {
-        history_big.push(runner.phase(
-            big_id,
-            history_request,
-            &big_label,
+            Work::Get(vec![server.url(&contents_path)]),
+        )?;
+        let contents_all = runner.phase(
+            "C2",
+            "the same, both pages one after the other (all 1,000 entries; latency of the pair)",
+            &contents_data,
             server.pid,
             cli.read_clients,
             auth.clone(),
-            Work::Get(big_history.clone()),
-        )?);
-        history_small.push(runner.phase(
-            small_id,
-            history_request,
-            &small_label,
-            small_server.pid,
-            cli.read_clients,
-            small_auth.clone(),
-            Work::Get(small_history.clone()),
-        )?);
-    }
-    let stopped = small_server.stop()?;
-    log.line(&format!("eckwms on the small database stopped: {stopped}"));
+            Work::Chain(contents_urls),
+        )?;
+
+        // List and history: the large and the small database side by side (both services run),
+        // alternately twice, so that both see the same conditions of this shared machine.
+        log.line("starting eckwms on the small SQLite database as well");
+        let (small_server, small_key) =
+            Server::eckwms(&eckwms, &small_url, &work.path.join("run-small"))?;
+        let small_auth = bearer(&small_key);
+        let list_request = "`GET /api/v1/items?limit=50`";
+        let history_request = "`GET /api/v1/items/{id}/history?limit=50`, 1,000 random items";
+        let (mut list_big, mut list_small) = (Vec::new(), Vec::new());
+        for (big_id, small_id) in [("L1", "L2"), ("L3", "L4")] {
+            list_big.push(runner.phase(
+                big_id,
+                list_request,
+                &big_label,
+                server.pid,
+                cli.read_clients,
+                auth.clone(),
+                Work::Get(vec![server.url("/api/v1/items?limit=50")]),
+            )?);
+            list_small.push(runner.phase(
+                small_id,
+                list_request,
+                &small_label,
+                small_server.pid,
+                cli.read_clients,
+                small_auth.clone(),
+                Work::Get(vec![small_server.url("/api/v1/items?limit=50")]),
+            )?);
+        }
+        let big_history = history_urls(&server, &big, &mut runner.rng);
+        let small_history = history_urls(&small_server, &small, &mut runner.rng);
+        let (mut history_big, mut history_small) = (Vec::new(), Vec::new());
+        for (big_id, small_id) in [("R1", "R2"), ("R3", "R4")] {
+            history_big.push(runner.phase(
+                big_id,
+                history_request,
+                &big_label,
+                server.pid,
+                cli.read_clients,
+                auth.clone(),
+                Work::Get(big_history.clone()),
+            )?);
+            history_small.push(runner.phase(
+                small_id,
+                history_request,
+                &small_label,
+                small_server.pid,
+                cli.read_clients,
+                small_auth.clone(),
+                Work::Get(small_history.clone()),
+            )?);
+        }
+        let stopped = small_server.stop()?;
+        log.line(&format!("eckwms on the small database stopped: {stopped}"));
+        Some(Reads {
+            bare_phases,
+            health_phases,
+            contents_p1,
+            contents_all,
+            page_bytes,
+            list_big,
+            list_small,
+            history_big,
+            history_small,
+        })
+    };
 
     // Moves last: they change the data.
     let moves_sqlite = runner.phase(
@@ -560,30 +583,32 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             note: pg_missing.clone(),
         }),
     }
-    for (phase, what) in [
-        (&contents_p1, "first page of 500"),
-        (&contents_all, "both pages, all 1,000 entries"),
-    ] {
-        checks.push(latency_check(
-            &format!("Contents of a place holding 1,000 objects ({what}): p99 < 5 ms"),
-            phase,
-            5.0,
-            page_bytes,
+    if let Some(r) = &reads {
+        for (phase, what) in [
+            (&r.contents_p1, "first page of 500"),
+            (&r.contents_all, "both pages, all 1,000 entries"),
+        ] {
+            checks.push(latency_check(
+                &format!("Contents of a place holding 1,000 objects ({what}): p99 < 5 ms"),
+                phase,
+                5.0,
+                r.page_bytes,
+            ));
+        }
+        checks.push(scaling_check(
+            "`GET /api/v1/items?limit=50` no slower at 1M ledger rows than at 10k",
+            &r.list_big,
+            &r.list_small,
+            sizes,
         ));
+        checks.push(scaling_check(
+            "`GET /api/v1/items/{id}/history?limit=50` no slower at 1M ledger rows than at 10k",
+            &r.history_big,
+            &r.history_small,
+            sizes,
+        ));
+        checks.push(health_check(&r.health_phases, &r.bare_phases));
     }
-    checks.push(scaling_check(
-        "`GET /api/v1/items?limit=50` no slower at 1M ledger rows than at 10k",
-        &list_big,
-        &list_small,
-        sizes,
-    ));
-    checks.push(scaling_check(
-        "`GET /api/v1/items/{id}/history?limit=50` no slower at 1M ledger rows than at 10k",
-        &history_big,
-        &history_small,
-        sizes,
-    ));
-    checks.push(health_check(&health_phases, &bare_phases));
     checks.push(Check {
         target: "Resident memory of eckwms idle: < 30 MiB".into(),
         measured: mib(idle_rss),
@@ -646,6 +671,19 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         ));
     }
     Ok(())
+}
+
+/// What the read phases measured (all but the moves).
+struct Reads {
+    bare_phases: Vec<Phase>,
+    health_phases: Vec<Phase>,
+    contents_p1: Phase,
+    contents_all: Phase,
+    page_bytes: usize,
+    list_big: Vec<Phase>,
+    list_small: Vec<Phase>,
+    history_big: Vec<Phase>,
+    history_small: Vec<Phase>,
 }
 
 struct PgRun {
