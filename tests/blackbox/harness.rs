@@ -149,6 +149,18 @@ impl Server {
         status
     }
 
+    /// Sends SIGTERM, waits for the exit status and returns it with the log printed after
+    /// startup (for failure messages).
+    pub fn terminate_with_log(mut self) -> (std::process::ExitStatus, String) {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let status = self.child.wait().unwrap();
+        // The reader thread ends when the process's stderr closes.
+        let log: Vec<String> = self.log.iter().collect();
+        let _ = std::fs::remove_dir_all(&self.dir);
+        (status, log.join("\n"))
+    }
+
     /// Sends SIGTERM and waits for the exit status.
     pub fn terminate(mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();

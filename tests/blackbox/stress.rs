@@ -189,5 +189,6 @@ pub async fn two_processes(db: &TestDatabase) {
     random_moves(&[&first, &second], Duration::from_secs(seconds().min(5))).await;
     let (code, out) = first.command(&["verify"]);
     assert_eq!(code, 0, "{out}");
-    assert!(first.terminate().success());
+    let (status, log) = first.terminate_with_log();
+    assert!(status.success(), "{status:?}; log:\n{log}");
 }

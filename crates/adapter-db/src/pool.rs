@@ -372,6 +372,26 @@ impl Database {
 mod tests {
     use super::*;
 
+    #[derive(diesel::QueryableByName)]
+    struct CompileOption {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        compile_options: String,
+    }
+
+    /// `.cargo/config.toml` builds the bundled SQLite with `SQLITE_ENABLE_QPSG`: without it,
+    /// every statement with a `LIMIT ?` is parsed again at each execution.
+    #[test]
+    fn sqlite_is_built_with_a_stable_query_planner() {
+        let mut conn = SqliteConnection::establish(":memory:").unwrap();
+        let options: Vec<String> = diesel::sql_query("PRAGMA compile_options")
+            .load::<CompileOption>(&mut conn)
+            .unwrap()
+            .into_iter()
+            .map(|o| o.compile_options)
+            .collect();
+        assert!(options.iter().any(|o| o == "ENABLE_QPSG"), "{options:?}");
+    }
+
     #[test]
     fn passwords_are_redacted() {
         assert_eq!(
