@@ -1,4 +1,8 @@
 //! Table rows and their conversion to and from domain values (the same on both backends).
+//!
+//! Every insertable row has `treat_none_as_default_value = false`: a `None` is inserted as NULL
+//! rather than left to the column's default, so the text of an INSERT does not depend on which
+//! fields are `None` and diesel keeps it as a cached prepared statement on both backends.
 
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use diesel::prelude::*;
@@ -83,7 +87,7 @@ fn meta(version: i64, created_at: NaiveDateTime, updated_at: NaiveDateTime) -> M
 // ---------------------------------------------------------------- warehouses, racks, places
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset, Debug)]
-#[diesel(table_name = warehouses, treat_none_as_null = true)]
+#[diesel(table_name = warehouses, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub(crate) struct WarehouseRow {
     pub id: i64,
     pub name: String,
@@ -116,7 +120,7 @@ impl WarehouseRow {
 }
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset, Debug)]
-#[diesel(table_name = racks, treat_none_as_null = true)]
+#[diesel(table_name = racks, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub(crate) struct RackRow {
     pub id: i64,
     pub warehouse_id: i64,
@@ -176,7 +180,7 @@ impl RackRow {
 }
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset, Debug)]
-#[diesel(table_name = places, treat_none_as_null = true)]
+#[diesel(table_name = places, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub(crate) struct PlaceRow {
     pub id: String,
     pub warehouse_id: i64,
@@ -234,7 +238,7 @@ impl PlaceRow {
 // ---------------------------------------------------------------- boxes and items
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset, Debug)]
-#[diesel(table_name = boxes, treat_none_as_null = true)]
+#[diesel(table_name = boxes, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub(crate) struct BoxRow {
     pub id: String,
     pub name: Option<String>,
@@ -273,7 +277,7 @@ impl BoxRow {
 }
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset, Debug)]
-#[diesel(table_name = items, treat_none_as_null = true)]
+#[diesel(table_name = items, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub(crate) struct ItemRow {
     pub id: String,
     pub serial: Option<String>,
@@ -325,7 +329,7 @@ impl ItemRow {
 }
 
 #[derive(Queryable, Selectable, Insertable, Debug)]
-#[diesel(table_name = item_actions)]
+#[diesel(table_name = item_actions, treat_none_as_default_value = false)]
 pub(crate) struct ActionRow {
     pub seq: i64,
     pub item_id: String,
@@ -350,7 +354,7 @@ impl ActionRow {
 // ---------------------------------------------------------------- orders
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset, Debug)]
-#[diesel(table_name = orders, treat_none_as_null = true)]
+#[diesel(table_name = orders, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub(crate) struct OrderRow {
     pub id: String,
     pub reference: Option<String>,
@@ -417,7 +421,7 @@ impl OrderRow {
 // ---------------------------------------------------------------- ledger
 
 #[derive(Queryable, Selectable, Insertable, Debug)]
-#[diesel(table_name = ledger)]
+#[diesel(table_name = ledger, treat_none_as_default_value = false)]
 pub(crate) struct LedgerRow {
     pub seq: i64,
     pub at: NaiveDateTime,
@@ -452,7 +456,7 @@ impl LedgerRow {
 // ---------------------------------------------------------------- API keys
 
 #[derive(Queryable, Selectable, Insertable, Debug)]
-#[diesel(table_name = api_keys)]
+#[diesel(table_name = api_keys, treat_none_as_default_value = false)]
 pub(crate) struct ApiKeyRow {
     pub id: i64,
     pub key_id: String,
