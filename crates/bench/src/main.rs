@@ -930,11 +930,11 @@ fn moves_check(target: &str, phase: &Phase, min_rate: f64, backend: &str) -> Che
     if backend == "SQLite" && server < 120.0 {
         cause.push(format!(
             "eckwms used only {server:.0} % of a core while {} requests were outstanding: the \
-             moves are serialised on SQLite's single writer (the service queues its writers on \
-             one lock; each move is a write transaction that locks and updates the item, checks \
-             the target and appends a ledger row with its references, and commits before the \
-             next one starts), so the rate is bounded by the duration of one write \
-             transaction plus the hand-offs between threads, not by the machine's CPU",
+             moves are serialised on SQLite's single writer thread (it runs the queued moves \
+             one after the other, each in a savepoint, and commits them in groups), so the rate \
+             is bounded by that thread's work per move, by its pauses (a checkpoint it is asked \
+             to finish, waiting for the disk) and by the hand-offs between threads, not by the \
+             machine's CPU",
             o.clients
         ));
     } else if backend == "SQLite" {
