@@ -27,6 +27,14 @@ pub fn database(backend: Backend) -> Option<TestDatabase> {
     }
 }
 
+/// A new, empty directory under the system's temporary directory.
+pub fn fresh_dir(prefix: &str) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("eckwms-{prefix}-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 /// One running `eckwms serve` process.
 pub struct Server {
     child: Child,
@@ -43,9 +51,7 @@ pub struct Server {
 impl Server {
     /// Starts a server on the database with a private working directory.
     pub fn start(db_url: &str) -> Server {
-        let dir = std::env::temp_dir().join(format!("eckwms-bb-{}", uuid::Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&dir).unwrap();
-        Self::start_in(db_url, dir)
+        Self::start_in(db_url, fresh_dir("bb"))
     }
 
     pub fn start_in(db_url: &str, dir: PathBuf) -> Server {
@@ -162,12 +168,8 @@ impl Server {
     }
 
     /// Sends SIGTERM and waits for the exit status.
-    pub fn terminate(mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().to_string();
-        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        let status = self.child.wait().unwrap();
-        let _ = std::fs::remove_dir_all(&self.dir);
-        status
+    pub fn terminate(self) -> std::process::ExitStatus {
+        self.terminate_with_log().0
     }
 }
 

@@ -2,13 +2,12 @@
 
 use std::process::Command;
 
-use crate::harness::{Backend, Server, database};
+use crate::harness::{Backend, Server, database, fresh_dir};
 
 #[test]
 fn serves_https_when_a_certificate_is_configured() {
     let db = database(Backend::Sqlite).unwrap();
-    let dir = std::env::temp_dir().join(format!("eckwms-tls-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("tls");
     let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
     let made = Command::new("openssl")
         .args([
@@ -73,11 +72,9 @@ fn sigterm_stops_the_service_cleanly() {
     let db = database(Backend::Sqlite).unwrap();
     // A drain deadline far beyond the assertion below: only closing idle connections at once
     // lets the process exit in time.
-    let dir = std::env::temp_dir().join(format!("eckwms-bb-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
     let server = Server::start_with(
         db.url(),
-        dir,
+        fresh_dir("bb"),
         &[("ECKWMS__HTTP__SHUTDOWN_TIMEOUT_SECS", "120")],
     );
     // An idle keep-alive connection, as nginx keeps them.
@@ -154,8 +151,7 @@ fn sigterm_drains_a_request_in_flight() {
 #[test]
 fn migrate_and_unknown_configuration_are_reported() {
     let db = database(Backend::Sqlite).unwrap();
-    let dir = std::env::temp_dir().join(format!("eckwms-cli-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("cli");
     let run = |args: &[&str], env: &[(&str, &str)]| {
         Command::new(crate::harness::BIN)
             .args(args)

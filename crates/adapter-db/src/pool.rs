@@ -75,7 +75,7 @@ pub(crate) enum DbPool {
     Pg(Pool<ConnectionManager<PgConnection>>),
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct SqlitePragmas {
     synchronous: &'static str,
     busy_timeout_ms: u128,
@@ -84,8 +84,8 @@ struct SqlitePragmas {
 impl SqlitePragmas {
     /// Every connection: WAL, a bounded wait for other processes' locks, enforced foreign
     /// keys, the chosen durability, a 16 MiB page cache and reads through a memory map.
-    /// Checkpoints run in the background (see `spawn_checkpointer`); the automatic one inside
-    /// a commit is only a safety net, at 20,000 WAL pages.
+    /// Checkpoints run in the background (see `spawn_checkpointer`); the writer connection
+    /// turns the automatic one off (pool connections only read, so it never fires on them).
     fn apply(&self, conn: &mut SqliteConnection) -> diesel::QueryResult<()> {
         conn.batch_execute(&format!(
             "PRAGMA busy_timeout = {};
@@ -95,7 +95,6 @@ impl SqlitePragmas {
              PRAGMA temp_store = MEMORY;
              PRAGMA cache_size = -16000;
              PRAGMA mmap_size = 268435456;
-             PRAGMA wal_autocheckpoint = 20000;
              PRAGMA journal_size_limit = 536870912;",
             self.busy_timeout_ms, self.synchronous
         ))
@@ -256,10 +255,7 @@ impl Database {
             synchronous,
             busy_timeout_ms: settings.sqlite_busy_timeout.as_millis(),
         };
-        let writer_pragmas = SqlitePragmas {
-            synchronous,
-            busy_timeout_ms: pragmas.busy_timeout_ms,
-        };
+        let writer_pragmas = pragmas.clone();
         let writer_path = path.to_owned();
         let restart = Arc::new(AtomicBool::new(false));
         let writer = SqliteWriter::start(
