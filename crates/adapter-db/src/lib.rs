@@ -9,6 +9,8 @@ mod pool;
 mod repos;
 mod rows;
 mod schema;
+mod single_move;
+mod statements;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tx;
@@ -46,7 +48,7 @@ mod prelude {
     pub(crate) use crate::lower;
     pub(crate) use crate::rows::*;
     pub(crate) use crate::schema::*;
-    pub(crate) use crate::tx::{BackendOps, Locked};
+    pub(crate) use crate::tx::{BackendOps, Locked, MovableTable, NewLedgerRows};
 }
 
 /// The query functions compiled for SQLite.

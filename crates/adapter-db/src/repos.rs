@@ -267,6 +267,12 @@ impl MoveRepository for Database {
         command: &MoveCommand,
         ctx: &WriteContext,
     ) -> AppResult<Vec<MoveOutcome>> {
+        if let crate::pool::DbPool::Pg(pool) = &self.pool
+            && crate::single_move::applies(command, ctx)
+            && let Some(outcomes) = crate::single_move::run(pool, command, ctx)?
+        {
+            return Ok(outcomes);
+        }
         write_tx!(self, ctx.idempotency.as_ref(), apply_moves(command, ctx))
     }
     fn contents(

@@ -5,14 +5,35 @@
 //! makes the same source valid for both. These macros pick the module matching the pool. What
 //! cannot be said the same way on both backends lives in [`BackendOps`].
 
+use std::marker::PhantomData;
 use std::time::Duration;
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use diesel::{PgConnection, SqliteConnection};
 
 use crate::error::DbError;
 use crate::schema::id_counters;
+use crate::statements::{
+    AppendLedgerPg, BoxesTable, ItemsTable, ParentTable, SetParent, SetParentAny,
+};
+
+/// The one-object UPDATE of [`SetParent`].
+fn set_parent<'a, T: ParentTable>(
+    id: &'a str,
+    to_box: Option<&'a str>,
+    to_place: Option<&'a str>,
+    at: NaiveDateTime,
+) -> SetParent<'a, T> {
+    SetParent {
+        to_box,
+        to_place,
+        at,
+        id,
+        table: PhantomData,
+    }
+}
 
 /// Attempts of a write transaction that failed on a serialization failure, deadlock or busy file.
 pub(crate) const WRITE_ATTEMPTS: u32 = 12;
@@ -130,6 +151,33 @@ pub(crate) enum Locked {
     Items,
 }
 
+/// The tables of movable objects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum MovableTable {
+    Boxes,
+    Items,
+}
+
+/// An object's id and its container columns (`parent_box`, `parent_place`).
+pub(crate) type ParentColumns = (String, Option<String>, Option<String>);
+
+/// Ledger rows to append, column by column, before they have sequence numbers; `ref_positions`
+/// (1-based) says which row each entry of `ref_objects` indexes.
+#[derive(Debug)]
+pub(crate) struct NewLedgerRows {
+    pub at: NaiveDateTime,
+    pub actor: String,
+    pub reason: Option<String>,
+    pub request_id: Option<String>,
+    pub object_ids: Vec<String>,
+    pub changes: Vec<String>,
+    pub from_ids: Vec<Option<String>>,
+    pub to_ids: Vec<Option<String>>,
+    pub data: Vec<String>,
+    pub ref_objects: Vec<String>,
+    pub ref_positions: Vec<i64>,
+}
+
 /// What each backend says its own way. Every implementation is listed in docs/DATABASE.md.
 pub(crate) trait BackendOps {
     /// `n` numbers never handed out before from the named counter, ascending.
@@ -142,6 +190,26 @@ pub(crate) trait BackendOps {
     fn lock_box_nesting(&mut self) -> QueryResult<()>;
     /// Serializes the creation of the first API key.
     fn lock_api_keys(&mut self) -> QueryResult<()>;
+    /// Locks the rows with these keys (as [`BackendOps::lock_rows`]) and reads their
+    /// containers, in one round trip where the backend has round trips. Keys without a row are
+    /// left out of the answer; its order is unspecified.
+    fn lock_parents(
+        &mut self,
+        table: MovableTable,
+        keys: &[String],
+    ) -> QueryResult<Vec<ParentColumns>>;
+    /// Puts the objects with these keys into the container given by its two columns, adds one
+    /// to their versions and sets `updated_at`; returns the number of rows changed.
+    fn set_parents(
+        &mut self,
+        table: MovableTable,
+        keys: &[String],
+        to: (Option<&str>, Option<&str>),
+        at: NaiveDateTime,
+    ) -> QueryResult<usize>;
+    /// Appends the rows to the ledger and their entries to its per-object index, numbered in
+    /// order from the ledger's counter; returns the numbers.
+    fn append_ledger(&mut self, rows: &NewLedgerRows) -> QueryResult<Vec<i64>>;
 }
 
 diesel::define_sql_function! {
@@ -156,18 +224,95 @@ struct Number {
 }
 
 impl BackendOps for SqliteConnection {
+    fn lock_parents(
+        &mut self,
+        table: MovableTable,
+        keys: &[String],
+    ) -> QueryResult<Vec<ParentColumns>> {
+        use crate::schema::{boxes, items};
+        // The writer lock is held. One small cached statement per key: cheaper than a statement
+        // prepared anew for each list of keys, and batches are rare next to single moves.
+        let mut found = Vec::with_capacity(keys.len());
+        for key in keys {
+            let row: Option<ParentColumns> = match table {
+                MovableTable::Boxes => boxes::table
+                    .find(key)
+                    .select((boxes::id, boxes::parent_box, boxes::parent_place))
+                    .first(self)
+                    .optional()?,
+                MovableTable::Items => items::table
+                    .find(key)
+                    .select((items::id, items::parent_box, items::parent_place))
+                    .first(self)
+                    .optional()?,
+            };
+            found.extend(row);
+        }
+        Ok(found)
+    }
+
+    fn set_parents(
+        &mut self,
+        table: MovableTable,
+        keys: &[String],
+        (to_box, to_place): (Option<&str>, Option<&str>),
+        at: NaiveDateTime,
+    ) -> QueryResult<usize> {
+        let mut changed = 0;
+        for key in keys {
+            changed += match table {
+                MovableTable::Boxes => {
+                    set_parent::<BoxesTable>(key, to_box, to_place, at).execute(self)?
+                }
+                MovableTable::Items => {
+                    set_parent::<ItemsTable>(key, to_box, to_place, at).execute(self)?
+                }
+            };
+        }
+        Ok(changed)
+    }
+
+    fn append_ledger(&mut self, new: &NewLedgerRows) -> QueryResult<Vec<i64>> {
+        use crate::rows::LedgerRow;
+        use crate::schema::{ledger, ledger_refs};
+        // The writer lock is held, so the largest number so far is ours to continue from: the
+        // ledger's own primary key is its counter (one index lookup, no counter row written).
+        let last: Option<i64> = ledger::table
+            .select(diesel::dsl::max(ledger::seq))
+            .first(self)?;
+        let first = last.unwrap_or(0) + 1;
+        let seqs: Vec<i64> = (first..first + new.object_ids.len() as i64).collect();
+        // One-row INSERTs: each is a cached prepared statement, while a multi-row one would be
+        // parsed anew each time, and SQLite has no round trips to save.
+        for (i, seq) in seqs.iter().enumerate() {
+            let row = LedgerRow {
+                seq: *seq,
+                at: new.at,
+                object_id: new.object_ids[i].clone(),
+                change: new.changes[i].clone(),
+                from_id: new.from_ids[i].clone(),
+                to_id: new.to_ids[i].clone(),
+                actor: new.actor.clone(),
+                reason: new.reason.clone(),
+                request_id: new.request_id.clone(),
+                data: new.data[i].clone(),
+            };
+            diesel::insert_into(ledger::table)
+                .values(&row)
+                .execute(self)?;
+        }
+        for (object, position) in new.ref_objects.iter().zip(&new.ref_positions) {
+            let seq = first + position - 1;
+            diesel::insert_into(ledger_refs::table)
+                .values((ledger_refs::object_id.eq(object), ledger_refs::seq.eq(seq)))
+                .execute(self)?;
+        }
+        Ok(seqs)
+    }
+
     fn allocate(&mut self, counter: &str, n: usize) -> QueryResult<Vec<i64>> {
         // The writer lock (BEGIN IMMEDIATE) is held: read-modify-write is safe.
         let count = n as i64;
-        if counter == "ledger" {
-            // The ledger's own primary key is its counter: one index lookup, no extra page
-            // written per transaction.
-            let last: Option<i64> = crate::schema::ledger::table
-                .select(diesel::dsl::max(crate::schema::ledger::seq))
-                .first(self)?;
-            let last = last.unwrap_or(0);
-            return Ok((last + 1..=last + count).collect());
-        }
         let updated = diesel::update(id_counters::table.find(counter))
             .set(id_counters::last_value.eq(id_counters::last_value + count))
             .execute(self)?;
@@ -196,6 +341,83 @@ impl BackendOps for SqliteConnection {
 }
 
 impl BackendOps for PgConnection {
+    fn lock_parents(
+        &mut self,
+        table: MovableTable,
+        keys: &[String],
+    ) -> QueryResult<Vec<ParentColumns>> {
+        use crate::schema::{boxes, items};
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sorted: Vec<&str> = keys.iter().map(String::as_str).collect();
+        sorted.sort_unstable();
+        sorted.dedup();
+        // As lock_rows (same order, NO KEY UPDATE), returning the container columns.
+        match table {
+            MovableTable::Boxes => boxes::table
+                .filter(boxes::id.eq_any(&sorted))
+                .order(boxes::id)
+                .select((boxes::id, boxes::parent_box, boxes::parent_place))
+                .for_no_key_update()
+                .load(self),
+            MovableTable::Items => items::table
+                .filter(items::id.eq_any(&sorted))
+                .order(items::id)
+                .select((items::id, items::parent_box, items::parent_place))
+                .for_no_key_update()
+                .load(self),
+        }
+    }
+
+    fn set_parents(
+        &mut self,
+        table: MovableTable,
+        keys: &[String],
+        (to_box, to_place): (Option<&str>, Option<&str>),
+        at: NaiveDateTime,
+    ) -> QueryResult<usize> {
+        if keys.is_empty() {
+            return Ok(0);
+        }
+        match table {
+            MovableTable::Boxes => SetParentAny::<BoxesTable> {
+                to_box,
+                to_place,
+                at,
+                ids: keys,
+                table: PhantomData,
+            }
+            .execute(self),
+            MovableTable::Items => SetParentAny::<ItemsTable> {
+                to_box,
+                to_place,
+                at,
+                ids: keys,
+                table: PhantomData,
+            }
+            .execute(self),
+        }
+    }
+
+    fn append_ledger(&mut self, new: &NewLedgerRows) -> QueryResult<Vec<i64>> {
+        // One round trip: numbers, rows and index entries in one statement.
+        AppendLedgerPg {
+            object_ids: &new.object_ids,
+            changes: &new.changes,
+            from_ids: &new.from_ids,
+            to_ids: &new.to_ids,
+            data: &new.data,
+            at: new.at,
+            actor: &new.actor,
+            reason: new.reason.as_deref(),
+            request_id: new.request_id.as_deref(),
+            ref_objects: &new.ref_objects,
+            ref_positions: &new.ref_positions,
+        }
+        .load(self)
+    }
+
     fn allocate(&mut self, counter: &str, n: usize) -> QueryResult<Vec<i64>> {
         let sequence = match counter {
             "item" => "item_ids",
@@ -207,7 +429,6 @@ impl BackendOps for PgConnection {
             "warehouse" => "warehouse_ids",
             "rack" => "rack_ids",
             "apikey" => "apikey_ids",
-            "ledger" => "ledger_seq",
             _ => return Err(diesel::result::Error::NotFound),
         };
         if n == 1 {

@@ -776,6 +776,70 @@ fn concurrent_moves_keep_state_consistent(t: &TestDatabase) {
     verify_clean(&db);
 }
 
+/// Threads racing to move the same item (and the same box) between places, one object per
+/// request: every move that reports `moved` is a ledger row whose origin is where the previous
+/// row left the object, so no move was lost or applied on a stale read.
+fn racing_single_moves_chain_in_the_ledger(t: &TestDatabase) {
+    const THREADS: u64 = 8;
+    const MOVES: usize = 40;
+    let db = Arc::new(t.open());
+    let places: Vec<PlaceId> = (0..3).map(|i| place(&db, &format!("R{i}")).id).collect();
+    let contested = [
+        Movable::Item(item(&db, Some(Parent::Place(places[0]))).id),
+        Movable::Box(boxed(&db, Some(Parent::Place(places[0]))).id),
+    ];
+    let threads: Vec<_> = (0..THREADS)
+        .map(|seed| {
+            let (db, places) = (Arc::clone(&db), places.clone());
+            std::thread::spawn(move || {
+                let mut moved = 0;
+                for i in 0..MOVES {
+                    let object = contested[i % 2];
+                    let to = Parent::Place(places[(seed as usize + i) % places.len()]);
+                    let outcome = move_to(&db, vec![object], to).unwrap();
+                    assert_eq!(outcome.len(), 1);
+                    assert_eq!(outcome[0].to, to);
+                    moved += usize::from(outcome[0].moved);
+                }
+                moved
+            })
+        })
+        .collect();
+    let moved: usize = threads.into_iter().map(|t| t.join().unwrap()).sum();
+    let mut rows = 0;
+    for object in contested {
+        let mut at = Some(places[0].object_id());
+        let mut after = None;
+        loop {
+            let history = db
+                .history(object.object_id(), &PageQuery { after, limit: 500 })
+                .unwrap();
+            let Some(last) = history.last() else { break };
+            after = Some(last.seq);
+            for entry in history.iter().filter(|e| e.kind == ChangeKind::Moved) {
+                assert_eq!(
+                    entry.from, at,
+                    "{object}: seq {} starts elsewhere",
+                    entry.seq
+                );
+                assert_ne!(entry.from, entry.to);
+                at = entry.to;
+                rows += 1;
+            }
+        }
+        let now = db
+            .location(object)
+            .unwrap()
+            .path
+            .last()
+            .map(|s| s.container.object_id());
+        assert_eq!(now, at, "{object}: stored place differs from the ledger's");
+    }
+    assert_eq!(rows, moved, "one ledger row per reported move");
+    assert!(moved > THREADS as usize, "too few moves to race: {moved}");
+    verify_clean(&db);
+}
+
 macro_rules! contract {
     ($($test:ident),* $(,)?) => {
         mod sqlite {
@@ -815,4 +879,5 @@ contract!(
     idempotency_claims_are_exclusive,
     ids_are_unique_under_concurrency,
     concurrent_moves_keep_state_consistent,
+    racing_single_moves_chain_in_the_ledger,
 );

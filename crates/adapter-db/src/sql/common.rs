@@ -38,61 +38,37 @@ pub(crate) fn append(
     if changes.is_empty() {
         return Ok(Vec::new());
     }
-    let seqs = c.allocate("ledger", changes.len())?;
-    let at = to_db(ctx.at);
-    let rows: Vec<LedgerRow> = changes
-        .iter()
-        .zip(&seqs)
-        .map(|(change, seq)| LedgerRow {
-            seq: *seq,
-            at,
-            object_id: change.object.to_string(),
-            change: change.kind.as_str().to_owned(),
-            from_id: change.from.map(|id| id.to_string()),
-            to_id: change.to.map(|id| id.to_string()),
-            actor: ctx.actor.clone(),
-            reason: ctx.reason.clone(),
-            request_id: ctx.request_id.clone(),
-            data: change.data.to_string(),
-        })
-        .collect();
-    let refs: Vec<(String, i64)> = changes
-        .iter()
-        .zip(&seqs)
-        .flat_map(|(change, seq)| {
-            change
-                .subjects()
-                .into_iter()
-                .map(move |id| (id.to_string(), *seq))
-        })
-        .collect();
-    if IS_POSTGRES {
-        // Few round trips: multi-row INSERTs.
-        for chunk in rows.chunks(INSERT_CHUNK) {
-            diesel::insert_into(ledger::table)
-                .values(chunk)
-                .execute(c)?;
+    let mut rows = NewLedgerRows {
+        at: to_db(ctx.at),
+        actor: ctx.actor.clone(),
+        reason: ctx.reason.clone(),
+        request_id: ctx.request_id.clone(),
+        object_ids: Vec::with_capacity(changes.len()),
+        changes: Vec::with_capacity(changes.len()),
+        from_ids: Vec::with_capacity(changes.len()),
+        to_ids: Vec::with_capacity(changes.len()),
+        data: Vec::with_capacity(changes.len()),
+        ref_objects: Vec::with_capacity(changes.len() * 3),
+        ref_positions: Vec::with_capacity(changes.len() * 3),
+    };
+    for (position, change) in (1i64..).zip(changes) {
+        rows.object_ids.push(change.object.to_string());
+        rows.changes.push(change.kind.as_str().to_owned());
+        rows.from_ids.push(change.from.map(|id| id.to_string()));
+        rows.to_ids.push(change.to.map(|id| id.to_string()));
+        rows.data.push(change.data.to_string());
+        for subject in change.subjects() {
+            rows.ref_objects.push(subject.to_string());
+            rows.ref_positions.push(position);
         }
-        let values: Vec<_> = refs
-            .iter()
-            .map(|(id, seq)| (ledger_refs::object_id.eq(id), ledger_refs::seq.eq(seq)))
-            .collect();
-        for chunk in values.chunks(INSERT_CHUNK) {
-            diesel::insert_into(ledger_refs::table)
-                .values(chunk)
-                .execute(c)?;
-        }
-    } else {
-        // No round trips to save, and a one-row INSERT is a cached prepared statement while a
-        // multi-row one is parsed anew each time.
-        for row in &rows {
-            diesel::insert_into(ledger::table).values(row).execute(c)?;
-        }
-        for (id, seq) in &refs {
-            diesel::insert_into(ledger_refs::table)
-                .values((ledger_refs::object_id.eq(id), ledger_refs::seq.eq(seq)))
-                .execute(c)?;
-        }
+    }
+    let seqs = c.append_ledger(&rows)?;
+    if seqs.len() != changes.len() {
+        return Err(DbError::corrupt(format!(
+            "{} ledger rows appended for {} changes",
+            seqs.len(),
+            changes.len()
+        )));
     }
     Ok(seqs)
 }

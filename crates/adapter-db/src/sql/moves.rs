@@ -47,27 +47,16 @@ pub(crate) fn apply_moves(
     if matches!(command.to, Parent::Box(_)) && !box_keys.is_empty() {
         c.lock_box_nesting()?;
     }
-    c.lock_rows(Locked::Boxes, &box_keys)?;
-    c.lock_rows(Locked::Items, &item_keys)?;
-
-    // One small cached statement per object: cheaper than a statement prepared anew for each
-    // list of ids, and batches are rare next to single moves.
+    let parents: std::collections::HashMap<String, (Option<String>, Option<String>)> = c
+        .lock_parents(MovableTable::Boxes, &box_keys)?
+        .into_iter()
+        .chain(c.lock_parents(MovableTable::Items, &item_keys)?)
+        .map(|(id, parent_box, parent_place)| (id, (parent_box, parent_place)))
+        .collect();
     let mut subjects = Vec::with_capacity(command.objects.len());
     for object in &command.objects {
-        let key = object.to_string();
-        let columns: Option<(Option<String>, Option<String>)> = match object {
-            Movable::Box(_) => boxes::table
-                .find(&key)
-                .select((boxes::parent_box, boxes::parent_place))
-                .first(c)
-                .optional()?,
-            Movable::Item(_) => items::table
-                .find(&key)
-                .select((items::parent_box, items::parent_place))
-                .first(c)
-                .optional()?,
-        };
-        let (parent_box, parent_place) = columns
+        let (parent_box, parent_place) = parents
+            .get(&object.to_string())
             .ok_or_else(|| AppError::not_found(object.object_id().kind().as_str(), object))?;
         subjects.push(MoveSubject {
             object: *object,
@@ -94,28 +83,14 @@ pub(crate) fn apply_moves(
     let at = to_db(ctx.at);
     let mut outcomes = Vec::with_capacity(subjects.len());
     let mut changes = Vec::new();
+    let (mut moved_boxes, mut moved_items) = (Vec::new(), Vec::new());
     for subject in &subjects {
         let moved = subject.parent != Some(command.to);
         if moved {
-            let key = subject.object.to_string();
             match subject.object {
-                Movable::Box(_) => diesel::update(boxes::table.find(&key))
-                    .set((
-                        boxes::parent_box.eq(&to_box),
-                        boxes::parent_place.eq(&to_place),
-                        boxes::version.eq(boxes::version + 1),
-                        boxes::updated_at.eq(at),
-                    ))
-                    .execute(c)?,
-                Movable::Item(_) => diesel::update(items::table.find(&key))
-                    .set((
-                        items::parent_box.eq(&to_box),
-                        items::parent_place.eq(&to_place),
-                        items::version.eq(items::version + 1),
-                        items::updated_at.eq(at),
-                    ))
-                    .execute(c)?,
-            };
+                Movable::Box(_) => moved_boxes.push(subject.object.to_string()),
+                Movable::Item(_) => moved_items.push(subject.object.to_string()),
+            }
             changes.push(Change::moved(
                 subject.object.object_id(),
                 subject.parent.map(Parent::object_id),
@@ -128,6 +103,15 @@ pub(crate) fn apply_moves(
             to: command.to,
             moved,
         });
+    }
+    let to = (to_box.as_deref(), to_place.as_deref());
+    let changed = c.set_parents(MovableTable::Boxes, &moved_boxes, to, at)?
+        + c.set_parents(MovableTable::Items, &moved_items, to, at)?;
+    if changed != changes.len() {
+        return Err(DbError::corrupt(format!(
+            "{changed} rows moved for {} changes",
+            changes.len()
+        )));
     }
     append(c, ctx, &changes)?;
     Ok(outcomes)
