@@ -273,6 +273,84 @@ fn with_named_field(e: ApiError, message: &str) -> ApiError {
     }
 }
 
+/// A JSON request body, read like `web::Json` (size limit, content type and syntax by
+/// [`json_config`]) but converted to `T` with the path of the value being converted at hand, so
+/// that a wrong type deep inside a body names its place (`objects[1]`, `attributes.colour`).
+///
+/// The body is first read as a raw JSON value (checked, not converted), then deserialized from
+/// that text by `serde_json` under `serde_path_to_error`: duplicate keys, unknown fields and
+/// trailing characters are refused exactly as by `web::Json`. The name `Json` is what
+/// utoipa's actix support looks for to describe a handler's request body.
+pub struct Json<T>(pub T);
+
+impl<T> Json<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Json<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = actix_web::Error;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let raw = web::Json::<Box<serde_json::value::RawValue>>::from_request(req, payload);
+        Box::pin(async move {
+            let web::Json(raw) = raw.await?;
+            let mut deserializer = serde_json::Deserializer::from_str(raw.get());
+            serde_path_to_error::deserialize(&mut deserializer)
+                .map(Json)
+                .map_err(|e| typed_body_error(&e).into())
+        })
+    }
+}
+
+/// A body whose JSON is well formed but does not fit the expected shape: 400, naming the field.
+fn typed_body_error(e: &serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let message = e.inner().to_string();
+    let mut path = String::new();
+    for segment in e.path() {
+        match segment {
+            serde_path_to_error::Segment::Seq { index } => path.push_str(&format!("[{index}]")),
+            serde_path_to_error::Segment::Map { key: name }
+            | serde_path_to_error::Segment::Enum { variant: name } => {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(name);
+            }
+            serde_path_to_error::Segment::Unknown => {}
+        }
+    }
+    // A missing field is reported at the object that lacks it, an unknown one at itself.
+    let at_the_name = |name: &str| {
+        matches!(
+            e.path().iter().next_back(),
+            Some(serde_path_to_error::Segment::Map { key }) if key == name
+        )
+    };
+    let field = match named_field(&message) {
+        Some(name) if path.is_empty() => Some(name),
+        Some(name) if at_the_name(&name) => Some(path),
+        Some(name) => Some(format!("{path}.{name}")),
+        None if path.is_empty() => None,
+        None => Some(path),
+    };
+    let problem = ApiError::malformed_body(format!("invalid JSON body: {message}"));
+    match field {
+        Some(field) => problem.with_errors([ApiError::field(field, message)]),
+        None => problem,
+    }
+}
+
 pub fn json_config(limit: usize) -> JsonConfig {
     JsonConfig::default()
         .limit(limit)

@@ -82,6 +82,10 @@ struct Cli {
     /// Skip PostgreSQL.
     #[arg(long)]
     no_pg: bool,
+    /// Measure PostgreSQL moves over TCP only (by default the service uses the server's Unix
+    /// socket when it has one, and TCP is measured after it for information).
+    #[arg(long)]
+    pg_tcp: bool,
     /// Items of the PostgreSQL database (default: as many as the large SQLite one).
     #[arg(long)]
     pg_items: Option<usize>,
@@ -742,17 +746,27 @@ fn run_postgres(
         "PostgreSQL, {} ledger rows",
         short_count(seeded.ledger_rows)
     );
-    let (server, key) = Server::eckwms(eckwms, &db.url, &work.join("run-pg"))?;
+    // The service reaches PostgreSQL the way docs/deploy recommends when both run on one
+    // machine: over the server's Unix socket. TCP on 127.0.0.1 is measured after it, for
+    // information (libpq's default sslmode=prefer: TLS when the server offers it).
+    let (url, transport) = match (&db.socket_url, cli.pg_tcp) {
+        (Some(socket), false) => (socket.clone(), "over its Unix socket"),
+        _ => (db.url.clone(), "over TCP"),
+    };
+    let (server, key) = Server::eckwms(eckwms, &url, &work.join("run-pg"))?;
     std::thread::sleep(Duration::from_secs(cli.idle_secs));
     let idle = sys::rss_kib(server.pid)?;
+    let moves_data = |how: &str| {
+        format!(
+            "{label} {how}; random item of {} to random box or place of {}",
+            group(seeded.items.len() as u64),
+            group(seeded.targets().len() as u64)
+        )
+    };
     let moves = runner.phase(
         "M2",
         "`POST /api/v1/moves` (one item each)",
-        &format!(
-            "{label}; random item of {} to random box or place of {}",
-            group(seeded.items.len() as u64),
-            group(seeded.targets().len() as u64)
-        ),
+        &moves_data(transport),
         server.pid,
         cli.move_clients,
         bearer(&key),
@@ -762,8 +776,30 @@ fn run_postgres(
             targets: seeded.targets(),
         },
     )?;
-    let stopped = server.stop()?;
-    log.line(&format!("eckwms stopped: {stopped}"));
+    let mut over_tcp = None;
+    if url != db.url {
+        let stopped = server.stop()?;
+        log.line(&format!("eckwms stopped: {stopped}"));
+        let (tcp_server, tcp_key) = Server::eckwms(eckwms, &db.url, &work.join("run-pg-tcp"))?;
+        over_tcp = Some(runner.phase(
+            "M3",
+            "`POST /api/v1/moves` (one item each), for information",
+            &moves_data("over TCP (libpq's default sslmode=prefer)"),
+            tcp_server.pid,
+            cli.move_clients,
+            bearer(&tcp_key),
+            Work::Move {
+                url: tcp_server.url("/api/v1/moves"),
+                objects: seeded.items.iter().map(ToString::to_string).collect(),
+                targets: seeded.targets(),
+            },
+        )?);
+        let stopped = tcp_server.stop()?;
+        log.line(&format!("eckwms stopped: {stopped}"));
+    } else {
+        let stopped = server.stop()?;
+        log.line(&format!("eckwms stopped: {stopped}"));
+    }
     db.drop_now()?;
     log.line(&format!("PostgreSQL: dropped database {}", db.name));
     notes.push(
@@ -771,6 +807,23 @@ fn run_postgres(
          eckwms and the load generator (their CPU is in the \"CPU rest\" column)."
             .into(),
     );
+    notes.push(format!(
+        "PostgreSQL moves: the service connects {transport}{}. docs/deploy recommends the \
+         socket when PostgreSQL runs on the same machine: it spares every statement the \
+         loopback TCP stack and, with the server's default sslmode=prefer, TLS.{}",
+        if url == db.url {
+            String::new()
+        } else {
+            format!(" (URL `{}`)", eckwms_adapter_db::redact_url(&url))
+        },
+        match &over_tcp {
+            Some(phase) => format!(
+                " The same load over TCP (M3, same database, after M2; for information): {}.",
+                summary(&phase.outcome)
+            ),
+            None => String::new(),
+        }
+    ));
     Ok(PgRun {
         seed: line,
         idle_rss: (
@@ -946,10 +999,11 @@ fn moves_check(target: &str, phase: &Phase, min_rate: f64, backend: &str) -> Che
     } else {
         cause.push(format!(
             "eckwms used {server:.0} % of a core and the rest of the machine, mostly the \
-             PostgreSQL backends on the same two cores, {rest:.0} %: every move is a \
-             transaction of several statements (row locks, update, ledger rows and references) \
-             and a commit that waits for the WAL flush; with the service, the database server \
-             and the load generator on two cores, CPU bounds the rate"
+             PostgreSQL backends on the same two cores, {rest:.0} %: every move is three \
+             statements (the API key, where the item is, and one statement that moves it and \
+             appends its ledger row and references, committing with a WAL flush); with the \
+             service, the database server and the load generator on two cores, CPU bounds \
+             the rate"
         ));
     }
     if backend == "SQLite" && rest > 30.0 {

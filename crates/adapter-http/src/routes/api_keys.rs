@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::dto::{Check, ListOut};
-use crate::extract::{Ctx, blocking, path_int};
+use crate::extract::{Ctx, Json, blocking, path_int};
 use crate::problem::ApiError;
 
 /// What a key may do: `read` < `write` < `admin`.
@@ -108,7 +108,7 @@ pub async fn list_api_keys(ctx: Ctx) -> Result<HttpResponse, ApiError> {
 #[post("/apikeys")]
 pub async fn create_api_key(
     ctx: Ctx,
-    body: web::Json<CreateApiKeyIn>,
+    body: Json<CreateApiKeyIn>,
 ) -> Result<HttpResponse, ApiError> {
     let CreateApiKeyIn {
         name,

@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{ContentsQuery, HistoryQuery};
 use crate::dto::{BoxOut, Check, ContentEntryOut, Field, HistoryEntryOut, LocationOut, PageOut};
-use crate::extract::{Ctx, IfMatch, QueryCheck, blocking, created, ok_with_etag, path_id};
+use crate::extract::{Ctx, IfMatch, Json, QueryCheck, blocking, created, ok_with_etag, path_id};
 use crate::problem::ApiError;
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -70,7 +70,7 @@ pub struct BoxListQuery {
         headers(("Location" = String), ("ETag" = String))))
 )]
 #[post("/boxes")]
-pub async fn create_box(ctx: Ctx, body: web::Json<CreateBoxIn>) -> Result<HttpResponse, ApiError> {
+pub async fn create_box(ctx: Ctx, body: Json<CreateBoxIn>) -> Result<HttpResponse, ApiError> {
     let new = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
     let b = blocking(move || services.inventory.create_box(&new, &meta)).await?;
@@ -129,7 +129,7 @@ pub async fn update_box(
     ctx: Ctx,
     id: web::Path<String>,
     if_match: IfMatch,
-    body: web::Json<PatchBoxIn>,
+    body: Json<PatchBoxIn>,
 ) -> Result<HttpResponse, ApiError> {
     let id: BoxId = path_id("id", &id)?;
     let patch = body.into_inner().into_domain()?;

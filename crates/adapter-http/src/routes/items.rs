@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::HistoryQuery;
 use crate::dto::{Check, Field, HistoryEntryOut, ListOut, LocationOut, PageOut};
-use crate::extract::{Ctx, IfMatch, QueryCheck, blocking, created, ok_with_etag, path_id};
+use crate::extract::{Ctx, IfMatch, Json, QueryCheck, blocking, created, ok_with_etag, path_id};
 use crate::problem::ApiError;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -243,10 +243,7 @@ impl CreateActionIn {
         headers(("Location" = String), ("ETag" = String))))
 )]
 #[post("/items")]
-pub async fn create_item(
-    ctx: Ctx,
-    body: web::Json<CreateItemIn>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn create_item(ctx: Ctx, body: Json<CreateItemIn>) -> Result<HttpResponse, ApiError> {
     let new = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
     let i = blocking(move || services.inventory.create_item(&new, &meta)).await?;
@@ -306,7 +303,7 @@ pub async fn update_item(
     ctx: Ctx,
     id: web::Path<String>,
     if_match: IfMatch,
-    body: web::Json<PatchItemIn>,
+    body: Json<PatchItemIn>,
 ) -> Result<HttpResponse, ApiError> {
     let id: ItemId = path_id("id", &id)?;
     let patch = body.into_inner().into_domain()?;
@@ -379,7 +376,7 @@ pub async fn item_history(
 pub async fn add_item_action(
     ctx: Ctx,
     id: web::Path<String>,
-    body: web::Json<CreateActionIn>,
+    body: Json<CreateActionIn>,
 ) -> Result<HttpResponse, ApiError> {
     let id: ItemId = path_id("id", &id)?;
     let (kind, message) = body.into_inner().into_domain()?;

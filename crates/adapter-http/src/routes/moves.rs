@@ -1,13 +1,13 @@
 //! Moves: put one or several items or boxes into a box or at a place, atomically.
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpResponse, post};
 use eckwms_application::ports::{MoveCommand, MoveOutcome};
 use eckwms_domain::{Movable, Note};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::dto::{Check, Field};
-use crate::extract::{Ctx, blocking};
+use crate::extract::{Ctx, Json, blocking};
 use crate::problem::ApiError;
 
 /// Give exactly one of `object` and `objects`.
@@ -110,7 +110,7 @@ pub struct MovesOut {
     responses((status = 200, description = "What moved", body = MovesOut))
 )]
 #[post("/moves")]
-pub async fn move_objects(ctx: Ctx, body: web::Json<MoveIn>) -> Result<HttpResponse, ApiError> {
+pub async fn move_objects(ctx: Ctx, body: Json<MoveIn>) -> Result<HttpResponse, ApiError> {
     let (command, reason) = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
     let outcomes = blocking(move || {

@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::HistoryQuery;
 use crate::dto::{BoxOut, Check, Field, HistoryEntryOut, PageOut};
-use crate::extract::{Ctx, IfMatch, QueryCheck, blocking, created, ok_with_etag, path_id};
+use crate::extract::{Ctx, IfMatch, Json, QueryCheck, blocking, created, ok_with_etag, path_id};
 use crate::problem::ApiError;
 
 /// Customer fields of an order; all optional.
@@ -232,10 +232,7 @@ pub struct LinkBoxIn {
         headers(("Location" = String), ("ETag" = String))))
 )]
 #[post("/orders")]
-pub async fn create_order(
-    ctx: Ctx,
-    body: web::Json<CreateOrderIn>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn create_order(ctx: Ctx, body: Json<CreateOrderIn>) -> Result<HttpResponse, ApiError> {
     let new = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
     let o = blocking(move || services.inventory.create_order(&new, &meta)).await?;
@@ -301,7 +298,7 @@ pub async fn update_order(
     ctx: Ctx,
     id: web::Path<String>,
     if_match: IfMatch,
-    body: web::Json<PatchOrderIn>,
+    body: Json<PatchOrderIn>,
 ) -> Result<HttpResponse, ApiError> {
     let id: OrderId = path_id("id", &id)?;
     let patch = body.into_inner().into_domain()?;
@@ -362,7 +359,7 @@ pub async fn order_history(
 pub async fn link_box(
     ctx: Ctx,
     id: web::Path<String>,
-    body: web::Json<LinkBoxIn>,
+    body: Json<LinkBoxIn>,
 ) -> Result<HttpResponse, ApiError> {
     let id: OrderId = path_id("id", &id)?;
     let mut c = Check::new();

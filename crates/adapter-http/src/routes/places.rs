@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{ContentsQuery, HistoryQuery};
 use crate::dto::{Check, ContentEntryOut, Field, HistoryEntryOut, PageOut};
-use crate::extract::{Ctx, IfMatch, QueryCheck, blocking, created, ok_with_etag, path_id};
+use crate::extract::{Ctx, IfMatch, Json, QueryCheck, blocking, created, ok_with_etag, path_id};
 use crate::problem::ApiError;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -125,10 +125,7 @@ pub struct PlaceListQuery {
         headers(("Location" = String), ("ETag" = String))))
 )]
 #[post("/places")]
-pub async fn create_place(
-    ctx: Ctx,
-    body: web::Json<CreatePlaceIn>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn create_place(ctx: Ctx, body: Json<CreatePlaceIn>) -> Result<HttpResponse, ApiError> {
     let new = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
     let p = blocking(move || services.inventory.create_place(&new, &meta)).await?;
@@ -189,7 +186,7 @@ pub async fn update_place(
     ctx: Ctx,
     id: web::Path<String>,
     if_match: IfMatch,
-    body: web::Json<PatchPlaceIn>,
+    body: Json<PatchPlaceIn>,
 ) -> Result<HttpResponse, ApiError> {
     let id: PlaceId = path_id("id", &id)?;
     let patch = body.into_inner().into_domain()?;

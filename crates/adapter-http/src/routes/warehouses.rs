@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::dto::{Check, Field, PageOut};
-use crate::extract::{Ctx, IfMatch, QueryCheck, blocking, created, ok_with_etag, path_int};
+use crate::extract::{Ctx, IfMatch, Json, QueryCheck, blocking, created, ok_with_etag, path_int};
 use crate::problem::ApiError;
 
 // ---------------------------------------------------------------- DTOs
@@ -265,7 +265,7 @@ pub struct RackListQuery {
 #[post("/warehouses")]
 pub async fn create_warehouse(
     ctx: Ctx,
-    body: web::Json<CreateWarehouseIn>,
+    body: Json<CreateWarehouseIn>,
 ) -> Result<HttpResponse, ApiError> {
     let new = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
@@ -321,7 +321,7 @@ pub async fn update_warehouse(
     ctx: Ctx,
     id: web::Path<String>,
     if_match: IfMatch,
-    body: web::Json<PatchWarehouseIn>,
+    body: Json<PatchWarehouseIn>,
 ) -> Result<HttpResponse, ApiError> {
     let id = WarehouseId(path_int("id", &id)?);
     let patch = body.into_inner().into_domain()?;
@@ -362,10 +362,7 @@ pub async fn delete_warehouse(
         headers(("Location" = String), ("ETag" = String))))
 )]
 #[post("/racks")]
-pub async fn create_rack(
-    ctx: Ctx,
-    body: web::Json<CreateRackIn>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn create_rack(ctx: Ctx, body: Json<CreateRackIn>) -> Result<HttpResponse, ApiError> {
     let new = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
     let made = blocking(move || services.inventory.create_rack(&new, &meta)).await?;
@@ -425,7 +422,7 @@ pub async fn update_rack(
     ctx: Ctx,
     id: web::Path<String>,
     if_match: IfMatch,
-    body: web::Json<PatchRackIn>,
+    body: Json<PatchRackIn>,
 ) -> Result<HttpResponse, ApiError> {
     let id = RackId(path_int("id", &id)?);
     let patch = body.into_inner().into_domain()?;

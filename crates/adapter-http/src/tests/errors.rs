@@ -152,6 +152,55 @@ async fn malformed_bodies_are_400_and_never_reach_the_service() {
 }
 
 #[actix_rt::test]
+async fn wrong_types_name_the_path_to_the_value() {
+    let mut m = Mocks::new();
+    m.items.expect_create_item().never();
+    m.moves.expect_apply_moves().never();
+    m.warehouses.expect_create_warehouse().never();
+    let state = m.state();
+    let cases = [
+        ("/api/v1/warehouses", json!({"name": 5}), "name"),
+        (
+            "/api/v1/warehouses",
+            json!({"name": "A", "id_offset": "x"}),
+            "id_offset",
+        ),
+        (
+            "/api/v1/items",
+            json!({"barcodes": ["A1", 7]}),
+            "barcodes[1]",
+        ),
+        (
+            "/api/v1/moves",
+            json!({"objects": ["i000000000000000001", {"x": 1}], "to": "p000000000000000001"}),
+            "objects[1]",
+        ),
+        (
+            "/api/v1/moves",
+            json!({"object": 12, "to": "p000000000000000001"}),
+            "object",
+        ),
+    ];
+    for (path, body, field) in cases {
+        let reply = call(&state, post_json(path, WRITE_KEY, body.clone())).await;
+        reply.assert_problem(400, "malformed_body");
+        assert_eq!(reply.error_fields(), [field], "{body}");
+    }
+    // A key given twice is refused, as before (a plain JSON value would keep the last one).
+    let reply = call(
+        &state,
+        TestRequest::post()
+            .uri("/api/v1/warehouses")
+            .insert_header(bearer(WRITE_KEY))
+            .insert_header(("content-type", "application/json"))
+            .set_payload(&b"{\"name\": \"A\", \"name\": \"B\"}"[..]),
+    )
+    .await;
+    reply.assert_problem(400, "malformed_body");
+    assert_eq!(reply.error_fields(), ["name"]);
+}
+
+#[actix_rt::test]
 async fn wrong_content_type_is_415_and_large_bodies_are_413() {
     let mut m = Mocks::new();
     m.boxes.expect_create_box().never();
