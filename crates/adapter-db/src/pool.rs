@@ -49,18 +49,34 @@ impl Default for DbSettings {
     }
 }
 
-/// The URL without its password, for logs.
+/// The URL without its password (in the user part or as a `password=` parameter), for logs.
 pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
-    let Some((userinfo, host)) = rest.rsplit_once('@') else {
-        return url.to_owned();
+    let (base, query) = match rest.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (rest, None),
     };
-    match userinfo.split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_owned(),
+    let mut out = match base.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => format!("{scheme}://{base}"),
+        },
+        None => format!("{scheme}://{base}"),
+    };
+    if let Some(query) = query {
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+                _ => pair.to_owned(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&pairs.join("&"));
     }
+    out
 }
 
 pub(crate) enum DbPool {
@@ -413,6 +429,14 @@ mod tests {
         assert_eq!(
             redact_url("postgres://u:p@ss@h/db"),
             "postgres://u:***@h/db"
+        );
+        assert_eq!(
+            redact_url("postgres://eck:pw@/eckwms?host=/run/postgresql"),
+            "postgres://eck:***@/eckwms?host=/run/postgresql"
+        );
+        assert_eq!(
+            redact_url("postgres:///eckwms?host=/run/postgresql&password=pw&sslmode=disable"),
+            "postgres:///eckwms?host=/run/postgresql&password=***&sslmode=disable"
         );
     }
 }

@@ -780,7 +780,14 @@ fn run_postgres(
     if url != db.url {
         let stopped = server.stop()?;
         log.line(&format!("eckwms stopped: {stopped}"));
-        let (tcp_server, tcp_key) = Server::eckwms(eckwms, &db.url, &work.join("run-pg-tcp"))?;
+        // The database has its admin key already: the second server reuses the first's file.
+        let tcp_dir = work.join("run-pg-tcp");
+        std::fs::create_dir_all(&tcp_dir)?;
+        std::fs::copy(
+            work.join("run-pg").join("admin.key"),
+            tcp_dir.join("admin.key"),
+        )?;
+        let (tcp_server, tcp_key) = Server::eckwms(eckwms, &db.url, &tcp_dir)?;
         over_tcp = Some(runner.phase(
             "M3",
             "`POST /api/v1/moves` (one item each), for information",
