@@ -110,7 +110,7 @@ impl SqlitePragmas {
              PRAGMA foreign_keys = ON;
              PRAGMA temp_store = MEMORY;
              PRAGMA cache_size = -16000;
-             PRAGMA mmap_size = 268435456;
+             PRAGMA mmap_size = 2147418112;
              PRAGMA journal_size_limit = 536870912;",
             self.busy_timeout_ms, self.synchronous
         ))
@@ -148,14 +148,24 @@ impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for PgSession {
 /// The database: a pool of one backend. Implements every repository port.
 pub struct Database {
     pub(crate) pool: DbPool,
-    /// SQLite: tells the background checkpointer to stop when the database is dropped.
-    checkpointer: Option<Arc<AtomicBool>>,
+    /// SQLite: the background checkpoint thread, held for its `Drop`, which stops it.
+    _checkpointer: Option<Checkpointer>,
 }
 
-impl Drop for Database {
+/// The SQLite checkpoint thread and the flag that stops it.
+struct Checkpointer {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Checkpointer {
     fn drop(&mut self) {
-        if let Some(stop) = &self.checkpointer {
-            stop.store(true, Ordering::Relaxed);
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            // Woken from its wait, it ends before the database's connections close, so that no
+            // checkpoint of ours is still running when the caller opens the file again.
+            thread.thread().unpark();
+            let _ = thread.join();
         }
     }
 }
@@ -183,14 +193,16 @@ struct CheckpointResult {
 fn spawn_checkpointer(
     pool: Pool<ConnectionManager<SqliteConnection>>,
     restart: Arc<AtomicBool>,
-) -> anyhow::Result<Arc<AtomicBool>> {
+) -> anyhow::Result<Checkpointer> {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
-    std::thread::Builder::new()
+    let thread = std::thread::Builder::new()
         .name("sqlite-checkpoint".into())
         .spawn(move || {
             while !flag.load(Ordering::Relaxed) {
-                std::thread::sleep(CHECKPOINT_INTERVAL);
+                // Unparked early when the database is dropped; an early wake-up otherwise only
+                // brings a pass forward.
+                std::thread::park_timeout(CHECKPOINT_INTERVAL);
                 if flag.load(Ordering::Relaxed) {
                     break;
                 }
@@ -219,7 +231,10 @@ fn spawn_checkpointer(
             }
         })
         .context("starting the SQLite checkpoint thread")?;
-    Ok(stop)
+    Ok(Checkpointer {
+        stop,
+        thread: Some(thread),
+    })
 }
 
 pub(crate) fn checkout<C>(
@@ -247,7 +262,7 @@ impl Database {
                 .with_context(|| format!("connecting to {}", redact_url(url)))?;
             return Ok(Self {
                 pool: DbPool::Pg(pool),
-                checkpointer: None,
+                _checkpointer: None,
             });
         }
         let Some(path) = url
@@ -307,7 +322,7 @@ impl Database {
         let checkpointer = Some(spawn_checkpointer(pool.clone(), restart)?);
         Ok(Self {
             pool: DbPool::Sqlite { pool, writer },
-            checkpointer,
+            _checkpointer: checkpointer,
         })
     }
 

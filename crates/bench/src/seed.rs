@@ -350,6 +350,6 @@ fn database_bytes(url: &str) -> Option<u64> {
 fn checkpoint_sqlite(url: &str) -> anyhow::Result<()> {
     let path = sqlite_path(url).ok_or_else(|| anyhow!("not a SQLite URL"))?;
     let mut conn = SqliteConnection::establish(path)?;
-    conn.batch_execute("PRAGMA wal_checkpoint(TRUNCATE);")?;
+    conn.batch_execute("PRAGMA busy_timeout = 5000; PRAGMA wal_checkpoint(TRUNCATE);")?;
     Ok(())
 }
