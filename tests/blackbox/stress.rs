@@ -94,7 +94,21 @@ pub async fn random_moves(servers: &[&Server], duration: Duration) {
                     .post("/api/v1/moves", json!({"objects": objects, "to": to}))
                     .await;
                 let status = reply.status.as_u16();
-                assert!(status < 500, "5xx under concurrency: {}", reply.body);
+                if status >= 500 {
+                    // The service logs the cause with the request id: show it with the failure.
+                    std::thread::sleep(Duration::from_millis(300));
+                    let request_id = reply.body["request_id"].as_str().unwrap_or("?").to_owned();
+                    let cause: Vec<String> = servers
+                        .iter()
+                        .flat_map(|s| s.log.try_iter().collect::<Vec<_>>())
+                        .filter(|line| line.contains(&request_id))
+                        .collect();
+                    panic!(
+                        "5xx under concurrency: {}\nserver log:\n{}",
+                        reply.body,
+                        cause.join("\n")
+                    );
+                }
                 if status == 409 {
                     assert_eq!(reply.body["code"], "move_cycle", "{}", reply.body);
                 } else if status != 200 {
