@@ -95,13 +95,17 @@ pub async fn random_moves(servers: &[&Server], duration: Duration) {
                     .await;
                 let status = reply.status.as_u16();
                 if status >= 500 {
-                    // The service logs the cause with the request id: show it with the failure.
+                    // The service logs the cause with the request id (a panic without it): show them.
                     std::thread::sleep(Duration::from_millis(300));
                     let request_id = reply.body["request_id"].as_str().unwrap_or("?").to_owned();
                     let cause: Vec<String> = servers
                         .iter()
                         .flat_map(|s| s.log.try_iter().collect::<Vec<_>>())
-                        .filter(|line| line.contains(&request_id))
+                        .filter(|line| {
+                            line.contains(&request_id)
+                                || line.contains("panicked")
+                                || line.contains("ERROR")
+                        })
                         .collect();
                     panic!(
                         "5xx under concurrency: {}\nserver log:\n{}",
