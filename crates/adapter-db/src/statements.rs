@@ -68,15 +68,15 @@ impl<T: ParentTable> QueryId for SetParentAny<'_, T> {
 
 /// `UPDATE <table> SET parent_box = .., parent_place = .., version = version + 1, updated_at = ..`
 macro_rules! set_parent_head {
-    ($out:ident, $self:ident, $table:ty) => {
+    ($out:ident, $table:ty, $to_box:expr, $to_place:expr, $at:expr) => {
         $out.push_sql("UPDATE ");
         $out.push_sql(<$table>::NAME);
         $out.push_sql(" SET parent_box = ");
-        $out.push_bind_param::<Nullable<Text>, _>(&$self.to_box)?;
+        $out.push_bind_param::<Nullable<Text>, _>($to_box)?;
         $out.push_sql(", parent_place = ");
-        $out.push_bind_param::<Nullable<Text>, _>(&$self.to_place)?;
+        $out.push_bind_param::<Nullable<Text>, _>($to_place)?;
         $out.push_sql(", version = version + 1, updated_at = ");
-        $out.push_bind_param::<Timestamp, _>(&$self.at)?;
+        $out.push_bind_param::<Timestamp, _>($at)?;
     };
 }
 
@@ -84,7 +84,7 @@ macro_rules! set_parent_for {
     ($backend:ty) => {
         impl<T: ParentTable> QueryFragment<$backend> for SetParent<'_, T> {
             fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, $backend>) -> QueryResult<()> {
-                set_parent_head!(out, self, T);
+                set_parent_head!(out, T, &self.to_box, &self.to_place, &self.at);
                 out.push_sql(" WHERE id = ");
                 out.push_bind_param::<Text, _>(self.id)?;
                 Ok(())
@@ -98,7 +98,7 @@ set_parent_for!(Pg);
 
 impl<T: ParentTable> QueryFragment<Pg> for SetParentAny<'_, T> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        set_parent_head!(out, self, T);
+        set_parent_head!(out, T, &self.to_box, &self.to_place, &self.at);
         out.push_sql(" WHERE id = ANY(");
         out.push_bind_param::<Array<Text>, _>(self.ids)?;
         out.push_sql(")");
@@ -239,14 +239,8 @@ impl<T: ParentTable> Query for MoveOnePg<'_, T> {
 impl<T: ParentTable> QueryFragment<Pg> for MoveOnePg<'_, T> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         let row = &self.row;
-        out.push_sql("WITH moved AS (UPDATE ");
-        out.push_sql(T::NAME);
-        out.push_sql(" SET parent_box = ");
-        out.push_bind_param::<Nullable<Text>, _>(&row.to.0)?;
-        out.push_sql(", parent_place = ");
-        out.push_bind_param::<Nullable<Text>, _>(&row.to.1)?;
-        out.push_sql(", version = version + 1, updated_at = ");
-        out.push_bind_param::<Timestamp, _>(&row.at)?;
+        out.push_sql("WITH moved AS (");
+        set_parent_head!(out, T, &row.to.0, &row.to.1, &row.at);
         out.push_sql(" WHERE id = ");
         out.push_bind_param::<Text, _>(row.id)?;
         out.push_sql(" AND parent_box IS NOT DISTINCT FROM ");
