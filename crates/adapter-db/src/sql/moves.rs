@@ -63,8 +63,22 @@ pub(crate) fn apply_moves(
             parent: parent_from(parent_box.as_deref(), parent_place.as_deref())?,
         });
     }
+    // The target's chain of boxes matters only when boxes move, and only then is it stable:
+    // the box nesting lock is held. Walked without it, row by row under READ COMMITTED, it
+    // could join states from before and after other moves and show a cycle that never was.
     let chain = match command.to {
-        Parent::Box(target) => box_chain(c, target)?.0,
+        Parent::Box(target) if !box_keys.is_empty() => box_chain(c, target)?.0,
+        Parent::Box(target) => {
+            let exists: Option<String> = boxes::table
+                .find(target.to_string())
+                .select(boxes::id)
+                .first(c)
+                .optional()?;
+            if exists.is_none() {
+                return Err(AppError::not_found("box", target).into());
+            }
+            Vec::new()
+        }
         Parent::Place(target) => {
             let exists: Option<String> = places::table
                 .find(target.to_string())
