@@ -87,9 +87,9 @@ fn new_id<T>(
     make(number as u64).map_err(|e| DbError::corrupt(format!("{counter} counter: {e}")))
 }
 
-/// Checks that a container exists; `field` names the input that referred to it.
-fn ensure_container(c: &mut Conn, parent: Parent, field: &str) -> Result<(), DbError> {
-    let exists = match parent {
+/// Whether a container exists.
+fn container_exists(c: &mut Conn, parent: Parent) -> Result<bool, DbError> {
+    Ok(match parent {
         Parent::Box(id) => boxes::table
             .find(id.to_string())
             .select(boxes::id)
@@ -102,8 +102,12 @@ fn ensure_container(c: &mut Conn, parent: Parent, field: &str) -> Result<(), DbE
             .first::<String>(c)
             .optional()?
             .is_some(),
-    };
-    if exists {
+    })
+}
+
+/// Checks that a container exists; `field` names the input that referred to it.
+fn ensure_container(c: &mut Conn, parent: Parent, field: &str) -> Result<(), DbError> {
+    if container_exists(c, parent)? {
         Ok(())
     } else {
         Err(AppError::invalid(field, format!("{parent} does not exist")).into())

@@ -68,25 +68,13 @@ pub(crate) fn apply_moves(
     // could join states from before and after other moves and show a cycle that never was.
     let chain = match command.to {
         Parent::Box(target) if !box_keys.is_empty() => box_chain(c, target)?.0,
-        Parent::Box(target) => {
-            let exists: Option<String> = boxes::table
-                .find(target.to_string())
-                .select(boxes::id)
-                .first(c)
-                .optional()?;
-            if exists.is_none() {
-                return Err(AppError::not_found("box", target).into());
-            }
-            Vec::new()
-        }
-        Parent::Place(target) => {
-            let exists: Option<String> = places::table
-                .find(target.to_string())
-                .select(places::id)
-                .first(c)
-                .optional()?;
-            if exists.is_none() {
-                return Err(AppError::not_found("place", target).into());
+        target => {
+            if !container_exists(c, target)? {
+                let kind = match target {
+                    Parent::Box(_) => "box",
+                    Parent::Place(_) => "place",
+                };
+                return Err(AppError::not_found(kind, target).into());
             }
             Vec::new()
         }
