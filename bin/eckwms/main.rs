@@ -108,7 +108,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 database = %redact_url(&settings.database.url),
                 "database ready"
             );
-            serve::run(settings, services)?;
+            serve::run(settings, services, db.concurrent_calls())?;
         }
         Command::Migrate => {
             println!("{} migration(s) applied", applied.len());

@@ -9,7 +9,7 @@ use std::time::Duration;
 use actix_web::{HttpServer, web};
 use anyhow::Context;
 use eckwms_adapter_http::{HttpSettings, HttpState, build_app};
-use eckwms_application::Services;
+use eckwms_application::{IdempotencyService, Services};
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::settings::Settings;
@@ -17,26 +17,29 @@ use crate::settings::Settings;
 /// How often expired idempotency keys are deleted.
 const PURGE_INTERVAL: Duration = Duration::from_secs(3600);
 
-pub fn run(settings: Settings, services: Services) -> anyhow::Result<()> {
+/// `concurrent_calls`: how many service calls may use the database at once (from the pool).
+pub fn run(settings: Settings, services: Services, concurrent_calls: usize) -> anyhow::Result<()> {
     write_bootstrap_key(&services, &settings.auth.bootstrap_key_file)?;
-    let state = HttpState {
-        services,
-        settings: HttpSettings {
-            body_limit: settings.http.body_limit,
-            idempotency_wait: Duration::from_secs(settings.idempotency.wait_secs),
-        },
-        version: env!("CARGO_PKG_VERSION"),
+    let http = HttpSettings {
+        body_limit: settings.http.body_limit,
+        idempotency_wait: Duration::from_secs(settings.idempotency.wait_secs),
+        concurrent_calls,
     };
-    actix_web::rt::System::new().block_on(serve(settings, state))
+    let idempotency = services.idempotency.clone();
+    let state = HttpState::new(services, http, env!("CARGO_PKG_VERSION"));
+    actix_web::rt::System::new().block_on(serve(settings, state, idempotency))
 }
 
-async fn serve(settings: Settings, state: HttpState) -> anyhow::Result<()> {
-    let purge_services = state.services.clone();
+async fn serve(
+    settings: Settings,
+    state: HttpState,
+    idempotency: IdempotencyService,
+) -> anyhow::Result<()> {
     actix_web::rt::spawn(async move {
         let mut interval = actix_web::rt::time::interval(PURGE_INTERVAL);
         loop {
             interval.tick().await;
-            let idempotency = purge_services.idempotency.clone();
+            let idempotency = idempotency.clone();
             match web::block(move || idempotency.purge()).await {
                 Ok(Ok(0)) => {}
                 Ok(Ok(n)) => tracing::info!(deleted = n, "purged expired idempotency keys"),

@@ -326,6 +326,17 @@ impl Database {
         })
     }
 
+    /// How many calls can use the database at once without queueing inside this crate:
+    /// PostgreSQL, one per pooled connection; SQLite, one per reading connection plus a full
+    /// group of writes for the writer thread. Callers that admit more only add threads
+    /// blocked in the pool (see `Calls` in the HTTP adapter).
+    pub fn concurrent_calls(&self) -> usize {
+        match &self.pool {
+            DbPool::Sqlite { pool, .. } => pool.max_size() as usize + crate::writer::MAX_GROUP,
+            DbPool::Pg(pool) => pool.max_size() as usize,
+        }
+    }
+
     pub fn backend_name(&self) -> &'static str {
         match self.pool {
             DbPool::Sqlite { .. } => "sqlite",

@@ -9,7 +9,7 @@ use actix_web::{Error, HttpMessage};
 use eckwms_application::Principal;
 use eckwms_application::ports::Scope;
 
-use crate::extract::{app_state, blocking};
+use crate::extract::app_state;
 use crate::problem::ApiError;
 
 pub const API_KEY_HEADER: &str = "x-api-key";
@@ -60,8 +60,10 @@ pub async fn middleware(
 async fn authenticate(req: &ServiceRequest) -> Result<Principal, ApiError> {
     let state = app_state(req.request())?;
     let key = presented_key(req.headers()).ok_or_else(ApiError::unauthenticated)?;
-    let services = state.services.clone();
-    let principal = blocking(move || services.api_keys.authenticate(&key)).await?;
+    let principal = state
+        .calls
+        .run(move |s| s.api_keys.authenticate(&key))
+        .await?;
     principal.require(required_scope(req.method(), req.path()))?;
     Ok(principal)
 }

@@ -10,16 +10,16 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::web::{self, JsonConfig, PathConfig, QueryConfig};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder};
 use eckwms_application::ports::{Expected, IdempotencyKeyRef, PageQuery};
-use eckwms_application::{AppError, AppResult, Principal, RequestMeta, Services, page_query};
+use eckwms_application::{AppError, Principal, RequestMeta, page_query};
 use eckwms_domain::{IdError, ObjectId, Parent};
 
-use crate::HttpState;
 use crate::problem::{ApiError, ProblemField};
 use crate::request_id::RequestId;
+use crate::{Calls, HttpState};
 
 /// What a handler of an authenticated route needs: the services and the request metadata.
 pub struct Ctx {
-    pub services: Services,
+    pub services: Calls,
     pub meta: RequestMeta,
 }
 
@@ -39,7 +39,7 @@ fn ctx_of(req: &HttpRequest) -> Result<Ctx, ApiError> {
         .get::<Principal>()
         .ok_or_else(ApiError::unauthenticated)?;
     Ok(Ctx {
-        services: state.services.clone(),
+        services: state.calls.clone(),
         meta: RequestMeta {
             actor: principal.actor(),
             request_id: extensions.get::<RequestId>().map(|id| id.0.clone()),
@@ -102,20 +102,6 @@ pub fn ok_with_etag(version: i64) -> HttpResponseBuilder {
     let mut res = HttpResponse::Ok();
     res.insert_header(etag(version));
     res
-}
-
-/// Runs a synchronous service call on the blocking pool.
-pub async fn blocking<T, F>(f: F) -> Result<T, ApiError>
-where
-    F: FnOnce() -> AppResult<T> + Send + 'static,
-    T: Send + 'static,
-{
-    match web::block(f).await {
-        Ok(result) => result.map_err(ApiError::from),
-        Err(e) => Err(ApiError::internal(&format_args!(
-            "blocking task failed: {e}"
-        ))),
-    }
 }
 
 // ---------------------------------------------------------------- path ids

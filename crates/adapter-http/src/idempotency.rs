@@ -15,7 +15,8 @@ use eckwms_application::{AppError, Begin, IdempotencyService, Principal};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
-use crate::extract::{app_state, blocking};
+use crate::calls::Calls;
+use crate::extract::app_state;
 use crate::problem::ApiError;
 
 pub const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";
@@ -59,8 +60,8 @@ pub async fn middleware(
         Ok(Admission::Run(key_ref, body)) => (key_ref, body),
         Err(e) => return Ok(req.error_response(e)),
     };
-    let services = match app_state(req.request()) {
-        Ok(state) => state.services.clone(),
+    let calls = match app_state(req.request()) {
+        Ok(state) => state.calls.clone(),
         Err(e) => return Ok(req.error_response(e)),
     };
     req.set_payload(Payload::from(body));
@@ -69,12 +70,12 @@ pub async fn middleware(
     let res = match next.call(req).await {
         Ok(res) => res.map_into_boxed_body(),
         Err(e) => {
-            release(&services, key_ref).await;
+            release(&calls, key_ref).await;
             return Err(e);
         }
     };
     if res.status().is_server_error() {
-        release(&services, key_ref).await;
+        release(&calls, key_ref).await;
         return Ok(res);
     }
 
@@ -88,8 +89,10 @@ pub async fn middleware(
         }
     };
     let stored = stored_response(&head, &bytes);
-    let idempotency = services.idempotency.clone();
-    if let Err(e) = blocking(move || idempotency.finish(&key_ref, &stored)).await {
+    let finished = calls
+        .run(move |s| s.idempotency.finish(&key_ref, &stored))
+        .await;
+    if let Err(e) = finished {
         // The effect happened: answer it anyway; a retry gets `idempotency_response_lost`.
         tracing::warn!(code = e.code(), "could not store an idempotent response");
     }
@@ -129,9 +132,12 @@ async fn admit(req: &mut ServiceRequest) -> Result<Admission, ApiError> {
 
     let deadline = Instant::now() + state.settings.idempotency_wait;
     loop {
-        let services = state.services.clone();
         let (k, f) = (key_ref.clone(), fp.clone());
-        match blocking(move || services.idempotency.begin(&k, &f)).await? {
+        match state
+            .calls
+            .run(move |s| s.idempotency.begin(&k, &f))
+            .await?
+        {
             Begin::Proceed => return Ok(Admission::Run(key_ref, body)),
             Begin::Replay(stored) => return Ok(Admission::Replay(stored)),
             Begin::ResponseLost => {
@@ -156,9 +162,8 @@ async fn admit(req: &mut ServiceRequest) -> Result<Admission, ApiError> {
 }
 
 /// Frees the key of a request that failed, so that a retry can run.
-async fn release(services: &eckwms_application::Services, key_ref: IdempotencyKeyRef) {
-    let idempotency = services.idempotency.clone();
-    if let Err(e) = blocking(move || idempotency.abandon(&key_ref)).await {
+async fn release(calls: &Calls, key_ref: IdempotencyKeyRef) {
+    if let Err(e) = calls.run(move |s| s.idempotency.abandon(&key_ref)).await {
         tracing::warn!(code = e.code(), "could not release an idempotency key");
     }
 }

@@ -2,7 +2,8 @@
 //! errors and the OpenAPI document.
 //!
 //! Handlers are thin: extract, turn the DTO into domain values (every field error at once),
-//! run the synchronous use case on the blocking pool, map the result to a response DTO.
+//! run the synchronous use case through [`Calls`] (on the blocking pool, admitted in arrival
+//! order), map the result to a response DTO.
 //!
 //! Middleware, outermost first: request id (span, `X-Request-Id`, error rendering) -> for
 //! `/api/v1`: API key auth and scope -> idempotency -> handler.
@@ -19,6 +20,7 @@ use utoipa::OpenApi;
 use utoipa_actix_web::{AppExt, UtoipaApp, scope};
 
 pub mod auth;
+pub mod calls;
 pub mod dto;
 pub mod extract;
 pub mod idempotency;
@@ -30,6 +32,7 @@ pub mod routes;
 #[cfg(test)]
 mod tests;
 
+pub use calls::Calls;
 pub use problem::{ApiError, Problem, ProblemField};
 
 /// Limits and waits of the HTTP layer.
@@ -39,6 +42,8 @@ pub struct HttpSettings {
     pub body_limit: usize,
     /// How long a request waits for another request with the same idempotency key to finish.
     pub idempotency_wait: Duration,
+    /// Service calls that run at once; the others wait their turn (see [`Calls`]).
+    pub concurrent_calls: usize,
 }
 
 impl Default for HttpSettings {
@@ -46,6 +51,7 @@ impl Default for HttpSettings {
         Self {
             body_limit: 1024 * 1024,
             idempotency_wait: Duration::from_secs(10),
+            concurrent_calls: 16,
         }
     }
 }
@@ -53,7 +59,7 @@ impl Default for HttpSettings {
 /// Everything the handlers share.
 #[derive(Clone)]
 pub struct HttpState {
-    pub services: Services,
+    pub calls: Calls,
     pub settings: HttpSettings,
     /// Reported by `/ECK/HEALTH`.
     pub version: &'static str,
@@ -63,7 +69,7 @@ impl HttpState {
     pub fn new(services: Services, settings: HttpSettings, version: &'static str) -> Self {
         process_started();
         Self {
-            services,
+            calls: Calls::new(services, settings.concurrent_calls),
             settings,
             version,
         }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::dto::{Check, ListOut};
-use crate::extract::{Ctx, Json, blocking, path_int};
+use crate::extract::{Ctx, Json, path_int};
 use crate::problem::ApiError;
 
 /// What a key may do: `read` < `write` < `admin`.
@@ -94,7 +94,7 @@ pub struct CreateApiKeyIn {
 #[get("/apikeys")]
 pub async fn list_api_keys(ctx: Ctx) -> Result<HttpResponse, ApiError> {
     let services = ctx.services;
-    let keys = blocking(move || services.api_keys.list()).await?;
+    let keys = services.run(move |s| s.api_keys.list()).await?;
     Ok(HttpResponse::Ok().json(ListOut {
         items: keys.into_iter().map(ApiKeyOut::from).collect::<Vec<_>>(),
     }))
@@ -125,12 +125,9 @@ pub async fn create_api_key(
         return Err(c.error());
     };
     let (services, idempotency) = (ctx.services, ctx.meta.idempotency);
-    let made = blocking(move || {
-        services
-            .api_keys
-            .create(&name, scope, expires_at, idempotency)
-    })
-    .await?;
+    let made = services
+        .run(move |s| s.api_keys.create(&name, scope, expires_at, idempotency))
+        .await?;
     Ok(HttpResponse::Created().json(CreatedApiKeyOut::from(made)))
 }
 
@@ -144,6 +141,8 @@ pub async fn create_api_key(
 pub async fn revoke_api_key(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = path_int("id", &id)?;
     let (services, idempotency) = (ctx.services, ctx.meta.idempotency);
-    let key = blocking(move || services.api_keys.revoke(id, idempotency)).await?;
+    let key = services
+        .run(move |s| s.api_keys.revoke(id, idempotency))
+        .await?;
     Ok(HttpResponse::Ok().json(ApiKeyOut::from(key)))
 }

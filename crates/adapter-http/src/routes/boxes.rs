@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{ContentsQuery, HistoryQuery};
 use crate::dto::{BoxOut, Check, ContentEntryOut, Field, HistoryEntryOut, LocationOut, PageOut};
-use crate::extract::{Ctx, IfMatch, Json, QueryCheck, blocking, created, ok_with_etag, path_id};
+use crate::extract::{Ctx, IfMatch, Json, QueryCheck, created, ok_with_etag, path_id};
 use crate::problem::ApiError;
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -73,7 +73,9 @@ pub struct BoxListQuery {
 pub async fn create_box(ctx: Ctx, body: Json<CreateBoxIn>) -> Result<HttpResponse, ApiError> {
     let new = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
-    let b = blocking(move || services.inventory.create_box(&new, &meta)).await?;
+    let b = services
+        .run(move |s| s.inventory.create_box(&new, &meta))
+        .await?;
     Ok(created(format!("/api/v1/boxes/{}", b.id), Some(b.meta.version)).json(BoxOut::from(b)))
 }
 
@@ -97,7 +99,9 @@ pub async fn list_boxes(
     let cursor = check.id::<BoxId>("cursor", q.cursor.as_deref());
     let page = check.page(cursor, q.limit.as_deref())?;
     let services = ctx.services;
-    let result = blocking(move || services.inventory.list_boxes(&filter, &page)).await?;
+    let result = services
+        .run(move |s| s.inventory.list_boxes(&filter, &page))
+        .await?;
     Ok(HttpResponse::Ok().json(PageOut::from_page(result, BoxOut::from)))
 }
 
@@ -111,7 +115,7 @@ pub async fn list_boxes(
 pub async fn get_box(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id: BoxId = path_id("id", &id)?;
     let services = ctx.services;
-    let b = blocking(move || services.inventory.get_box(id)).await?;
+    let b = services.run(move |s| s.inventory.get_box(id)).await?;
     Ok(ok_with_etag(b.meta.version).json(BoxOut::from(b)))
 }
 
@@ -134,7 +138,9 @@ pub async fn update_box(
     let id: BoxId = path_id("id", &id)?;
     let patch = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
-    let b = blocking(move || services.inventory.update_box(id, if_match.0, &patch, &meta)).await?;
+    let b = services
+        .run(move |s| s.inventory.update_box(id, if_match.0, &patch, &meta))
+        .await?;
     Ok(ok_with_etag(b.meta.version).json(BoxOut::from(b)))
 }
 
@@ -155,7 +161,9 @@ pub async fn delete_box(
 ) -> Result<HttpResponse, ApiError> {
     let id: BoxId = path_id("id", &id)?;
     let Ctx { services, meta } = ctx;
-    blocking(move || services.inventory.delete_box(id, if_match.0, &meta)).await?;
+    services
+        .run(move |s| s.inventory.delete_box(id, if_match.0, &meta))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

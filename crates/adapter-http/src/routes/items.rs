@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::HistoryQuery;
 use crate::dto::{Check, Field, HistoryEntryOut, ListOut, LocationOut, PageOut};
-use crate::extract::{Ctx, IfMatch, Json, QueryCheck, blocking, created, ok_with_etag, path_id};
+use crate::extract::{Ctx, IfMatch, Json, QueryCheck, created, ok_with_etag, path_id};
 use crate::problem::ApiError;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -246,7 +246,9 @@ impl CreateActionIn {
 pub async fn create_item(ctx: Ctx, body: Json<CreateItemIn>) -> Result<HttpResponse, ApiError> {
     let new = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
-    let i = blocking(move || services.inventory.create_item(&new, &meta)).await?;
+    let i = services
+        .run(move |s| s.inventory.create_item(&new, &meta))
+        .await?;
     Ok(created(format!("/api/v1/items/{}", i.id), Some(i.meta.version)).json(ItemOut::from(i)))
 }
 
@@ -271,7 +273,9 @@ pub async fn list_items(
     let cursor = check.id::<ItemId>("cursor", q.cursor.as_deref());
     let page = check.page(cursor, q.limit.as_deref())?;
     let services = ctx.services;
-    let result = blocking(move || services.inventory.list_items(&filter, &page)).await?;
+    let result = services
+        .run(move |s| s.inventory.list_items(&filter, &page))
+        .await?;
     Ok(HttpResponse::Ok().json(PageOut::from_page(result, ItemOut::from)))
 }
 
@@ -285,7 +289,7 @@ pub async fn list_items(
 pub async fn get_item(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id: ItemId = path_id("id", &id)?;
     let services = ctx.services;
-    let i = blocking(move || services.inventory.get_item(id)).await?;
+    let i = services.run(move |s| s.inventory.get_item(id)).await?;
     Ok(ok_with_etag(i.meta.version).json(ItemOut::from(i)))
 }
 
@@ -308,12 +312,9 @@ pub async fn update_item(
     let id: ItemId = path_id("id", &id)?;
     let patch = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
-    let i = blocking(move || {
-        services
-            .inventory
-            .update_item(id, if_match.0, &patch, &meta)
-    })
-    .await?;
+    let i = services
+        .run(move |s| s.inventory.update_item(id, if_match.0, &patch, &meta))
+        .await?;
     Ok(ok_with_etag(i.meta.version).json(ItemOut::from(i)))
 }
 
@@ -334,7 +335,9 @@ pub async fn delete_item(
 ) -> Result<HttpResponse, ApiError> {
     let id: ItemId = path_id("id", &id)?;
     let Ctx { services, meta } = ctx;
-    blocking(move || services.inventory.delete_item(id, if_match.0, &meta)).await?;
+    services
+        .run(move |s| s.inventory.delete_item(id, if_match.0, &meta))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -381,8 +384,9 @@ pub async fn add_item_action(
     let id: ItemId = path_id("id", &id)?;
     let (kind, message) = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
-    let action =
-        blocking(move || services.inventory.add_item_action(id, kind, message, &meta)).await?;
+    let action = services
+        .run(move |s| s.inventory.add_item_action(id, kind, message, &meta))
+        .await?;
     Ok(HttpResponse::Created().json(ActionOut::from(action)))
 }
 
@@ -396,7 +400,9 @@ pub async fn add_item_action(
 pub async fn list_item_actions(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id: ItemId = path_id("id", &id)?;
     let services = ctx.services;
-    let actions = blocking(move || services.inventory.list_item_actions(id)).await?;
+    let actions = services
+        .run(move |s| s.inventory.list_item_actions(id))
+        .await?;
     Ok(HttpResponse::Ok().json(ListOut {
         items: actions.into_iter().map(ActionOut::from).collect::<Vec<_>>(),
     }))

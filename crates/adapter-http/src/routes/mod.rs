@@ -7,7 +7,7 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::dto::{ContentEntryOut, HistoryEntryOut, LocationOut, PageOut};
-use crate::extract::{Ctx, QueryCheck, blocking};
+use crate::extract::{Ctx, QueryCheck};
 use crate::problem::ApiError;
 
 pub mod api_keys;
@@ -107,7 +107,9 @@ pub async fn history(
     let cursor = check.int("cursor", query.cursor.as_deref());
     let page = check.page(cursor, query.limit.as_deref())?;
     let services = ctx.services;
-    let result = blocking(move || services.inventory.history(object, &page)).await?;
+    let result = services
+        .run(move |s| s.inventory.history(object, &page))
+        .await?;
     Ok(HttpResponse::Ok().json(PageOut::from_page(result, HistoryEntryOut::from)))
 }
 
@@ -124,13 +126,15 @@ pub async fn contents(
     let cursor = check.id::<ObjectId>("cursor", query.cursor.as_deref());
     let page = check.page(cursor, query.limit.as_deref())?;
     let services = ctx.services;
-    let result = blocking(move || services.inventory.contents(container, recursive, &page)).await?;
+    let result = services
+        .run(move |s| s.inventory.contents(container, recursive, &page))
+        .await?;
     Ok(HttpResponse::Ok().json(PageOut::from_page(result, ContentEntryOut::from)))
 }
 
 /// Where an item or box is.
 pub async fn location(ctx: Ctx, object: Movable) -> Result<HttpResponse, ApiError> {
     let services = ctx.services;
-    let found = blocking(move || services.inventory.location(object)).await?;
+    let found = services.run(move |s| s.inventory.location(object)).await?;
     Ok(HttpResponse::Ok().json(LocationOut::from(found)))
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::dto::{Check, Field};
-use crate::extract::{Ctx, Json, blocking};
+use crate::extract::{Ctx, Json};
 use crate::problem::ApiError;
 
 /// Give exactly one of `object` and `objects`.
@@ -113,12 +113,9 @@ pub struct MovesOut {
 pub async fn move_objects(ctx: Ctx, body: Json<MoveIn>) -> Result<HttpResponse, ApiError> {
     let (command, reason) = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
-    let outcomes = blocking(move || {
-        services
-            .inventory
-            .move_objects(&command, reason.as_ref(), &meta)
-    })
-    .await?;
+    let outcomes = services
+        .run(move |s| s.inventory.move_objects(&command, reason.as_ref(), &meta))
+        .await?;
     Ok(HttpResponse::Ok().json(MovesOut {
         moves: outcomes.into_iter().map(MoveOut::from).collect(),
     }))

@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::HistoryQuery;
 use crate::dto::{BoxOut, Check, Field, HistoryEntryOut, PageOut};
-use crate::extract::{Ctx, IfMatch, Json, QueryCheck, blocking, created, ok_with_etag, path_id};
+use crate::extract::{Ctx, IfMatch, Json, QueryCheck, created, ok_with_etag, path_id};
 use crate::problem::ApiError;
 
 /// Customer fields of an order; all optional.
@@ -235,7 +235,9 @@ pub struct LinkBoxIn {
 pub async fn create_order(ctx: Ctx, body: Json<CreateOrderIn>) -> Result<HttpResponse, ApiError> {
     let new = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
-    let o = blocking(move || services.inventory.create_order(&new, &meta)).await?;
+    let o = services
+        .run(move |s| s.inventory.create_order(&new, &meta))
+        .await?;
     Ok(created(format!("/api/v1/orders/{}", o.id), Some(o.meta.version)).json(OrderOut::from(o)))
 }
 
@@ -266,7 +268,9 @@ pub async fn list_orders(
     let cursor = check.id::<OrderId>("cursor", q.cursor.as_deref());
     let page = check.page(cursor, q.limit.as_deref())?;
     let services = ctx.services;
-    let result = blocking(move || services.inventory.list_orders(&filter, &page)).await?;
+    let result = services
+        .run(move |s| s.inventory.list_orders(&filter, &page))
+        .await?;
     Ok(HttpResponse::Ok().json(PageOut::from_page(result, OrderOut::from)))
 }
 
@@ -280,7 +284,7 @@ pub async fn list_orders(
 pub async fn get_order(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id: OrderId = path_id("id", &id)?;
     let services = ctx.services;
-    let o = blocking(move || services.inventory.get_order(id)).await?;
+    let o = services.run(move |s| s.inventory.get_order(id)).await?;
     Ok(ok_with_etag(o.meta.version).json(OrderOut::from(o)))
 }
 
@@ -303,12 +307,9 @@ pub async fn update_order(
     let id: OrderId = path_id("id", &id)?;
     let patch = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
-    let o = blocking(move || {
-        services
-            .inventory
-            .update_order(id, if_match.0, &patch, &meta)
-    })
-    .await?;
+    let o = services
+        .run(move |s| s.inventory.update_order(id, if_match.0, &patch, &meta))
+        .await?;
     Ok(ok_with_etag(o.meta.version).json(OrderOut::from(o)))
 }
 
@@ -329,7 +330,9 @@ pub async fn delete_order(
 ) -> Result<HttpResponse, ApiError> {
     let id: OrderId = path_id("id", &id)?;
     let Ctx { services, meta } = ctx;
-    blocking(move || services.inventory.delete_order(id, if_match.0, &meta)).await?;
+    services
+        .run(move |s| s.inventory.delete_order(id, if_match.0, &meta))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -369,7 +372,9 @@ pub async fn link_box(
         return Err(c.error());
     };
     let Ctx { services, meta } = ctx;
-    let b = blocking(move || services.inventory.link_box(id, box_id, &meta)).await?;
+    let b = services
+        .run(move |s| s.inventory.link_box(id, box_id, &meta))
+        .await?;
     Ok(HttpResponse::Ok().json(BoxOut::from(b)))
 }
 
@@ -402,6 +407,8 @@ pub async fn unlink_box(
         }
     };
     let Ctx { services, meta } = ctx;
-    let b = blocking(move || services.inventory.unlink_box(order, box_id, &meta)).await?;
+    let b = services
+        .run(move |s| s.inventory.unlink_box(order, box_id, &meta))
+        .await?;
     Ok(HttpResponse::Ok().json(BoxOut::from(b)))
 }

@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{ContentsQuery, HistoryQuery};
 use crate::dto::{Check, ContentEntryOut, Field, HistoryEntryOut, PageOut};
-use crate::extract::{Ctx, IfMatch, Json, QueryCheck, blocking, created, ok_with_etag, path_id};
+use crate::extract::{Ctx, IfMatch, Json, QueryCheck, created, ok_with_etag, path_id};
 use crate::problem::ApiError;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -128,7 +128,9 @@ pub struct PlaceListQuery {
 pub async fn create_place(ctx: Ctx, body: Json<CreatePlaceIn>) -> Result<HttpResponse, ApiError> {
     let new = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
-    let p = blocking(move || services.inventory.create_place(&new, &meta)).await?;
+    let p = services
+        .run(move |s| s.inventory.create_place(&new, &meta))
+        .await?;
     Ok(created(format!("/api/v1/places/{}", p.id), Some(p.meta.version)).json(PlaceOut::from(p)))
 }
 
@@ -154,7 +156,9 @@ pub async fn list_places(
     let cursor = check.id::<PlaceId>("cursor", q.cursor.as_deref());
     let page = check.page(cursor, q.limit.as_deref())?;
     let services = ctx.services;
-    let result = blocking(move || services.inventory.list_places(&filter, &page)).await?;
+    let result = services
+        .run(move |s| s.inventory.list_places(&filter, &page))
+        .await?;
     Ok(HttpResponse::Ok().json(PageOut::from_page(result, PlaceOut::from)))
 }
 
@@ -168,7 +172,7 @@ pub async fn list_places(
 pub async fn get_place(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id: PlaceId = path_id("id", &id)?;
     let services = ctx.services;
-    let p = blocking(move || services.inventory.get_place(id)).await?;
+    let p = services.run(move |s| s.inventory.get_place(id)).await?;
     Ok(ok_with_etag(p.meta.version).json(PlaceOut::from(p)))
 }
 
@@ -191,12 +195,9 @@ pub async fn update_place(
     let id: PlaceId = path_id("id", &id)?;
     let patch = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
-    let p = blocking(move || {
-        services
-            .inventory
-            .update_place(id, if_match.0, &patch, &meta)
-    })
-    .await?;
+    let p = services
+        .run(move |s| s.inventory.update_place(id, if_match.0, &patch, &meta))
+        .await?;
     Ok(ok_with_etag(p.meta.version).json(PlaceOut::from(p)))
 }
 
@@ -217,7 +218,9 @@ pub async fn delete_place(
 ) -> Result<HttpResponse, ApiError> {
     let id: PlaceId = path_id("id", &id)?;
     let Ctx { services, meta } = ctx;
-    blocking(move || services.inventory.delete_place(id, if_match.0, &meta)).await?;
+    services
+        .run(move |s| s.inventory.delete_place(id, if_match.0, &meta))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

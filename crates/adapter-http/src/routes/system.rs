@@ -7,7 +7,6 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::HttpState;
-use crate::extract::blocking;
 use crate::openapi::ApiDocument;
 use crate::problem::ApiError;
 
@@ -40,8 +39,7 @@ pub async fn health() -> HttpResponse {
 )]
 #[get("/ready")]
 pub async fn ready(state: web::Data<HttpState>) -> Result<HttpResponse, ApiError> {
-    let system = state.services.system.clone();
-    let readiness = blocking(move || Ok(system.readiness())).await?;
+    let readiness = state.calls.run(|s| Ok(s.system.readiness())).await?;
     if readiness.ready() {
         return Ok(HttpResponse::Ok().json(StatusOut { status: "ready" }));
     }
@@ -96,8 +94,10 @@ pub struct EckHealthOut {
 )]
 #[get("/ECK/HEALTH")]
 pub async fn eck_health(state: web::Data<HttpState>) -> Result<HttpResponse, ApiError> {
-    let system = state.services.system.clone();
-    let reachable = blocking(move || Ok(system.database_reachable())).await?;
+    let reachable = state
+        .calls
+        .run(|s| Ok(s.system.database_reachable()))
+        .await?;
     let (status, code, database) = if reachable {
         (
             HealthStatus::Healthy,

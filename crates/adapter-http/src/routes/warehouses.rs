@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::dto::{Check, Field, PageOut};
-use crate::extract::{Ctx, IfMatch, Json, QueryCheck, blocking, created, ok_with_etag, path_int};
+use crate::extract::{Ctx, IfMatch, Json, QueryCheck, created, ok_with_etag, path_int};
 use crate::problem::ApiError;
 
 // ---------------------------------------------------------------- DTOs
@@ -269,7 +269,9 @@ pub async fn create_warehouse(
 ) -> Result<HttpResponse, ApiError> {
     let new = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
-    let w = blocking(move || services.inventory.create_warehouse(&new, &meta)).await?;
+    let w = services
+        .run(move |s| s.inventory.create_warehouse(&new, &meta))
+        .await?;
     Ok(
         created(format!("/api/v1/warehouses/{}", w.id), Some(w.meta.version))
             .json(WarehouseOut::from(w)),
@@ -292,7 +294,9 @@ pub async fn list_warehouses(
     let cursor = check.int("cursor", q.cursor.as_deref()).map(WarehouseId);
     let page = check.page(cursor, q.limit.as_deref())?;
     let services = ctx.services;
-    let result = blocking(move || services.inventory.list_warehouses(&page)).await?;
+    let result = services
+        .run(move |s| s.inventory.list_warehouses(&page))
+        .await?;
     Ok(HttpResponse::Ok().json(PageOut::from_page(result, WarehouseOut::from)))
 }
 
@@ -306,7 +310,7 @@ pub async fn list_warehouses(
 pub async fn get_warehouse(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = WarehouseId(path_int("id", &id)?);
     let services = ctx.services;
-    let w = blocking(move || services.inventory.get_warehouse(id)).await?;
+    let w = services.run(move |s| s.inventory.get_warehouse(id)).await?;
     Ok(ok_with_etag(w.meta.version).json(WarehouseOut::from(w)))
 }
 
@@ -326,12 +330,9 @@ pub async fn update_warehouse(
     let id = WarehouseId(path_int("id", &id)?);
     let patch = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
-    let w = blocking(move || {
-        services
-            .inventory
-            .update_warehouse(id, if_match.0, &patch, &meta)
-    })
-    .await?;
+    let w = services
+        .run(move |s| s.inventory.update_warehouse(id, if_match.0, &patch, &meta))
+        .await?;
     Ok(ok_with_etag(w.meta.version).json(WarehouseOut::from(w)))
 }
 
@@ -349,7 +350,9 @@ pub async fn delete_warehouse(
 ) -> Result<HttpResponse, ApiError> {
     let id = WarehouseId(path_int("id", &id)?);
     let Ctx { services, meta } = ctx;
-    blocking(move || services.inventory.delete_warehouse(id, if_match.0, &meta)).await?;
+    services
+        .run(move |s| s.inventory.delete_warehouse(id, if_match.0, &meta))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -365,7 +368,9 @@ pub async fn delete_warehouse(
 pub async fn create_rack(ctx: Ctx, body: Json<CreateRackIn>) -> Result<HttpResponse, ApiError> {
     let new = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
-    let made = blocking(move || services.inventory.create_rack(&new, &meta)).await?;
+    let made = services
+        .run(move |s| s.inventory.create_rack(&new, &meta))
+        .await?;
     let location = format!("/api/v1/racks/{}", made.rack.id);
     let version = made.rack.meta.version;
     Ok(created(location, Some(version)).json(RackCreatedOut {
@@ -393,7 +398,9 @@ pub async fn list_racks(
     let cursor = check.int("cursor", q.cursor.as_deref()).map(RackId);
     let page = check.page(cursor, q.limit.as_deref())?;
     let services = ctx.services;
-    let result = blocking(move || services.inventory.list_racks(warehouse, &page)).await?;
+    let result = services
+        .run(move |s| s.inventory.list_racks(warehouse, &page))
+        .await?;
     Ok(HttpResponse::Ok().json(PageOut::from_page(result, RackOut::from)))
 }
 
@@ -407,7 +414,7 @@ pub async fn list_racks(
 pub async fn get_rack(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = RackId(path_int("id", &id)?);
     let services = ctx.services;
-    let r = blocking(move || services.inventory.get_rack(id)).await?;
+    let r = services.run(move |s| s.inventory.get_rack(id)).await?;
     Ok(ok_with_etag(r.meta.version).json(RackOut::from(r)))
 }
 
@@ -427,12 +434,9 @@ pub async fn update_rack(
     let id = RackId(path_int("id", &id)?);
     let patch = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
-    let r = blocking(move || {
-        services
-            .inventory
-            .update_rack(id, if_match.0, &patch, &meta)
-    })
-    .await?;
+    let r = services
+        .run(move |s| s.inventory.update_rack(id, if_match.0, &patch, &meta))
+        .await?;
     Ok(ok_with_etag(r.meta.version).json(RackOut::from(r)))
 }
 
@@ -450,6 +454,8 @@ pub async fn delete_rack(
 ) -> Result<HttpResponse, ApiError> {
     let id = RackId(path_int("id", &id)?);
     let Ctx { services, meta } = ctx;
-    blocking(move || services.inventory.delete_rack(id, if_match.0, &meta)).await?;
+    services
+        .run(move |s| s.inventory.delete_rack(id, if_match.0, &meta))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -23,6 +23,7 @@ use sha2::{Digest, Sha256};
 use crate::{HttpSettings, HttpState, build_app};
 
 mod api;
+mod calls;
 mod errors;
 mod idempotency;
 mod openapi;
@@ -96,6 +97,7 @@ impl Mocks {
             settings: HttpSettings {
                 body_limit: 4096,
                 idempotency_wait: Duration::from_millis(80),
+                ..HttpSettings::default()
             },
         }
     }
