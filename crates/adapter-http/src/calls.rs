@@ -16,8 +16,9 @@ use crate::problem::ApiError;
 /// in the order they came, as suspended tasks that hold no thread. Without the turns, every
 /// waiting call held a thread blocked in the connection pool, and the pool gave a freed
 /// connection to whichever thread asked next, not to the one that had waited longest: under a
-/// load larger than the pool (32 clients, 16 PostgreSQL connections) the 99th percentile
-/// latency of moves was 1.5 times what it is with turns (docs/BENCHMARKS.md).
+/// load larger than the pool (32 clients, 16 PostgreSQL connections) moves had a 99th
+/// percentile latency about 1.4 times as long, and 15 % less throughput, as with turns
+/// (figures in docs/ARCHITECTURE.md).
 #[derive(Clone)]
 pub struct Calls {
     services: Arc<Services>,
