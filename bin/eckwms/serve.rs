@@ -24,6 +24,8 @@ pub fn run(settings: Settings, services: Services, concurrent_calls: usize) -> a
         body_limit: settings.http.body_limit,
         idempotency_wait: Duration::from_secs(settings.idempotency.wait_secs),
         concurrent_calls,
+        // The same bound as a wait for a pooled connection: a turn is one.
+        turn_wait: Duration::from_secs(settings.database.connect_timeout_secs),
     };
     let idempotency = services.idempotency.clone();
     let state = HttpState::new(services, http, env!("CARGO_PKG_VERSION"));

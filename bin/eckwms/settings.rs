@@ -60,6 +60,7 @@ impl DatabaseConfig {
             connect_timeout: Duration::from_secs(self.connect_timeout_secs),
             sqlite_synchronous: self.sqlite_synchronous.clone(),
             sqlite_busy_timeout: Duration::from_millis(self.sqlite_busy_timeout_ms),
+            open_all_at_start: false,
         }
     }
 }

@@ -35,6 +35,9 @@ pub struct DbSettings {
     /// SQLite `synchronous` pragma: `normal` (WAL-safe, fast) or `full` (fsync every commit).
     pub sqlite_synchronous: String,
     pub sqlite_busy_timeout: Duration,
+    /// PostgreSQL: open all `pool_size` connections before `connect` returns and keep them for
+    /// the life of the pool (the server). See [`Database::connect`].
+    pub open_all_at_start: bool,
 }
 
 impl Default for DbSettings {
@@ -45,6 +48,7 @@ impl Default for DbSettings {
             connect_timeout: Duration::from_secs(5),
             sqlite_synchronous: "normal".into(),
             sqlite_busy_timeout: Duration::from_secs(5),
+            open_all_at_start: false,
         }
     }
 }
@@ -252,9 +256,23 @@ impl Database {
     pub fn connect(settings: &DbSettings) -> anyhow::Result<Self> {
         let url = settings.url.trim();
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let size = settings.pool_size.max(1);
+            // r2d2 opens connections on its own threads, and libpq (with OpenSSL and Kerberos
+            // over TCP) crashes the process when one is being opened while the process exits:
+            // a server stopped right after a burst of requests that grew its pool died of
+            // SIGSEGV or SIGABRT in about 2 of 100 stops. The server opens every connection
+            // before it serves and keeps them, so that no connection is opened later unless
+            // one broke. The CLI commands open on demand (one connection, waited for).
+            let (min_idle, keep) = if settings.open_all_at_start {
+                (size, None)
+            } else {
+                (MIN_IDLE, Some(Duration::from_secs(600)))
+            };
             let pool = Pool::builder()
-                .max_size(settings.pool_size.max(1))
-                .min_idle(Some(MIN_IDLE))
+                .max_size(size)
+                .min_idle(Some(min_idle))
+                .idle_timeout(keep)
+                .max_lifetime(keep.map(|idle| idle * 3))
                 .connection_timeout(settings.connect_timeout)
                 .test_on_check_out(false)
                 .connection_customizer(Box::new(PgSession))

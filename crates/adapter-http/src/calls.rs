@@ -2,9 +2,10 @@
 //! admitted in arrival order.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::web;
-use eckwms_application::{AppResult, Services};
+use eckwms_application::{AppError, AppResult, Services};
 use tokio::sync::Semaphore;
 
 use crate::problem::ApiError;
@@ -19,18 +20,23 @@ use crate::problem::ApiError;
 /// load larger than the pool (32 clients, 16 PostgreSQL connections) moves had a 99th
 /// percentile latency about 1.4 times as long, and 15 % less throughput, as with turns
 /// (figures in docs/ARCHITECTURE.md).
+///
+/// A call that gets no turn within `wait` fails as the pool would have failed it: 503
+/// `unavailable`, with `Retry-After`.
 #[derive(Clone)]
 pub struct Calls {
     services: Arc<Services>,
     turns: Arc<Semaphore>,
+    wait: Duration,
 }
 
 impl Calls {
     /// `limit` is clamped to at least 1.
-    pub fn new(services: Services, limit: usize) -> Self {
+    pub fn new(services: Services, limit: usize, wait: Duration) -> Self {
         Self {
             services: Arc::new(services),
             turns: Arc::new(Semaphore::new(limit.max(1))),
+            wait,
         }
     }
 
@@ -41,10 +47,21 @@ impl Calls {
         F: FnOnce(&Services) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let turn = Arc::clone(&self.turns)
-            .acquire_owned()
-            .await
-            .map_err(|e| ApiError::internal(&format_args!("call turns closed: {e}")))?;
+        let waiting = Arc::clone(&self.turns).acquire_owned();
+        let turn = match actix_web::rt::time::timeout(self.wait, waiting).await {
+            Ok(Ok(turn)) => turn,
+            Ok(Err(closed)) => {
+                return Err(ApiError::internal(&format_args!(
+                    "call turns closed: {closed}"
+                )));
+            }
+            Err(_) => {
+                return Err(ApiError::from(AppError::Unavailable(anyhow::anyhow!(
+                    "no turn to call the database within {:?}: every turn stayed taken",
+                    self.wait
+                ))));
+            }
+        };
         let services = Arc::clone(&self.services);
         // The turn travels with the work: a request dropped while its call runs (the client
         // went away) does not free the turn before the call is done with its connection.

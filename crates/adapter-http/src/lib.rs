@@ -44,6 +44,8 @@ pub struct HttpSettings {
     pub idempotency_wait: Duration,
     /// Service calls that run at once; the others wait their turn (see [`Calls`]).
     pub concurrent_calls: usize,
+    /// How long a call waits for its turn before the request fails with 503.
+    pub turn_wait: Duration,
 }
 
 impl Default for HttpSettings {
@@ -52,6 +54,7 @@ impl Default for HttpSettings {
             body_limit: 1024 * 1024,
             idempotency_wait: Duration::from_secs(10),
             concurrent_calls: 16,
+            turn_wait: Duration::from_secs(5),
         }
     }
 }
@@ -69,7 +72,7 @@ impl HttpState {
     pub fn new(services: Services, settings: HttpSettings, version: &'static str) -> Self {
         process_started();
         Self {
-            calls: Calls::new(services, settings.concurrent_calls),
+            calls: Calls::new(services, settings.concurrent_calls, settings.turn_wait),
             settings,
             version,
         }
