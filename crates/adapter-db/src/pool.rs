@@ -262,18 +262,15 @@ impl Database {
             // a server stopped right after a burst of requests that grew its pool died of
             // SIGSEGV or SIGABRT in 7 of 400 stops (none of 250 since). The server opens every
             // connection before it serves and keeps them, so that no connection is opened later
-            // unless one broke. The CLI commands open on demand (one connection, waited for),
-            // with r2d2's default idle timeout and lifetime (10 and 30 minutes).
-            let (min_idle, keep) = if settings.open_all_at_start {
-                (size, None)
-            } else {
-                (MIN_IDLE, Some(Duration::from_secs(600)))
-            };
-            let pool = Pool::builder()
-                .max_size(size)
-                .min_idle(Some(min_idle))
-                .idle_timeout(keep)
-                .max_lifetime(keep.map(|idle| idle * 3))
+            // unless one broke. The CLI commands open on demand (one connection, waited for).
+            let mut builder = Pool::builder().max_size(size).min_idle(Some(MIN_IDLE));
+            if settings.open_all_at_start {
+                builder = builder
+                    .min_idle(Some(size))
+                    .idle_timeout(None)
+                    .max_lifetime(None);
+            }
+            let pool = builder
                 .connection_timeout(settings.connect_timeout)
                 .test_on_check_out(false)
                 .connection_customizer(Box::new(PgSession))
