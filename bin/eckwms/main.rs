@@ -14,8 +14,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use eckwms_adapter_db::{Database, redact_url};
 use eckwms_application::ports::Scope;
 use eckwms_application::{
-    ApiKeyService, IdempotencyService, InventoryPorts, InventoryService, OsSecrets, Services,
-    SystemClock, SystemService,
+    ApiKeyService, IdempotencyService, InventoryPorts, InventoryService, LabelService, OsSecrets,
+    ScanService, ScanSettings, Services, SystemClock, SystemService,
 };
 
 use crate::settings::Settings;
@@ -103,7 +103,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     for version in &applied {
         tracing::info!(%version, "applied migration");
     }
-    let services = build_services(&db, &settings);
+    let services = build_services(&db, &settings)?;
     match command {
         Command::Serve => {
             tracing::info!(
@@ -216,8 +216,29 @@ fn apikey(keys: &ApiKeyService, command: ApikeyCommand) -> anyhow::Result<ExitCo
     Ok(ExitCode::SUCCESS)
 }
 
-fn build_services(db: &Arc<Database>, settings: &Settings) -> Services {
+fn build_services(db: &Arc<Database>, settings: &Settings) -> anyhow::Result<Services> {
     let clock = Arc::new(SystemClock);
+    let decoder = Arc::new(settings.decoder()?);
+    let scans = ScanService::new(
+        db.clone(),
+        decoder.clone(),
+        clock.clone(),
+        ScanSettings {
+            session_idle: chrono::Duration::seconds(
+                i64::try_from(settings.scan.session_idle_secs).unwrap_or(i64::MAX / 1000),
+            ),
+        },
+    );
+    let global_url = Some(settings.pairing.global_url.trim().to_owned()).filter(|u| !u.is_empty());
+    let labels = LabelService::new(
+        db.clone(),
+        db.clone(),
+        decoder,
+        Arc::new(OsSecrets),
+        clock.clone(),
+        settings.labels.layout(),
+        global_url,
+    );
     let inventory = InventoryService::new(InventoryPorts {
         warehouses: db.clone(),
         places: db.clone(),
@@ -228,7 +249,7 @@ fn build_services(db: &Arc<Database>, settings: &Settings) -> Services {
         ledger: db.clone(),
         clock: clock.clone(),
     });
-    Services {
+    Ok(Services {
         inventory,
         api_keys: ApiKeyService::new(db.clone(), clock.clone(), Arc::new(OsSecrets)),
         idempotency: IdempotencyService::new(
@@ -237,7 +258,9 @@ fn build_services(db: &Arc<Database>, settings: &Settings) -> Services {
             settings.idempotency.retention_hours,
         ),
         system: SystemService::new(db.clone(), db.clone()),
-    }
+        scans,
+        labels,
+    })
 }
 
 fn init_tracing(settings: &Settings) {

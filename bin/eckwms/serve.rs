@@ -9,17 +9,20 @@ use std::time::Duration;
 use actix_web::{HttpServer, web};
 use anyhow::Context;
 use eckwms_adapter_http::{HttpSettings, HttpState, build_app};
-use eckwms_application::{IdempotencyService, Services};
+use eckwms_application::{IdempotencyService, ScanService, Services};
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::settings::Settings;
 
-/// How often expired idempotency keys are deleted.
+/// How often expired idempotency keys and idle scan sessions are deleted.
 const PURGE_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// `concurrent_calls`: how many service calls may use the database at once (from the pool).
 pub fn run(settings: Settings, services: Services, concurrent_calls: usize) -> anyhow::Result<()> {
     write_bootstrap_key(&services, &settings.auth.bootstrap_key_file)?;
+    // Made now rather than at the first pairing request: a fault shows at start.
+    let identity = services.labels.identity()?;
+    tracing::info!(instance_id = %identity.instance_id, "instance identity");
     let http = HttpSettings {
         body_limit: settings.http.body_limit,
         idempotency_wait: Duration::from_secs(settings.idempotency.wait_secs),
@@ -28,14 +31,16 @@ pub fn run(settings: Settings, services: Services, concurrent_calls: usize) -> a
         turn_wait: Duration::from_secs(settings.database.connect_timeout_secs),
     };
     let idempotency = services.idempotency.clone();
+    let scans = services.scans.clone();
     let state = HttpState::new(services, http, env!("CARGO_PKG_VERSION"));
-    actix_web::rt::System::new().block_on(serve(settings, state, idempotency))
+    actix_web::rt::System::new().block_on(serve(settings, state, idempotency, scans))
 }
 
 async fn serve(
     settings: Settings,
     state: HttpState,
     idempotency: IdempotencyService,
+    scans: ScanService,
 ) -> anyhow::Result<()> {
     actix_web::rt::spawn(async move {
         let mut interval = actix_web::rt::time::interval(PURGE_INTERVAL);
@@ -47,6 +52,13 @@ async fn serve(
                 Ok(Ok(n)) => tracing::info!(deleted = n, "purged expired idempotency keys"),
                 Ok(Err(e)) => tracing::warn!(error = %e, "idempotency purge failed"),
                 Err(e) => tracing::warn!(error = %e, "idempotency purge did not run"),
+            }
+            let scans = scans.clone();
+            match web::block(move || scans.purge_sessions()).await {
+                Ok(Ok(0)) => {}
+                Ok(Ok(n)) => tracing::info!(deleted = n, "purged idle scan sessions"),
+                Ok(Err(e)) => tracing::warn!(error = %e, "scan session purge failed"),
+                Err(e) => tracing::warn!(error = %e, "scan session purge did not run"),
             }
         }
     });

@@ -17,7 +17,76 @@ pub struct Settings {
     pub database: DatabaseConfig,
     pub auth: AuthConfig,
     pub idempotency: IdempotencyConfig,
+    pub codes: CodesConfig,
+    pub scan: ScanConfig,
+    pub labels: LabelsConfig,
+    pub pairing: PairingConfig,
     pub log: LogConfig,
+}
+
+/// Label code keys: secrets, never printed by `Debug`.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodesConfig {
+    pub v1_key: String,
+    pub v1_suffix: String,
+    pub v2_key: String,
+    pub v2_key_id: u64,
+    pub v2_retired_keys: String,
+}
+
+impl std::fmt::Debug for CodesConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CodesConfig")
+            .field("v1_key_set", &!self.v1_key.trim().is_empty())
+            .field("v1_suffix", &self.v1_suffix)
+            .field("v2_key_set", &!self.v2_key.trim().is_empty())
+            .field("v2_key_id", &self.v2_key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanConfig {
+    pub session_idle_secs: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabelsConfig {
+    pub columns: u32,
+    pub rows: u32,
+    pub margin_top_mm: f32,
+    pub margin_bottom_mm: f32,
+    pub margin_left_mm: f32,
+    pub margin_right_mm: f32,
+    pub column_gap_mm: f32,
+    pub row_gap_mm: f32,
+    pub cut_guides: bool,
+}
+
+impl LabelsConfig {
+    pub fn layout(&self) -> eckwms_labels::Layout {
+        eckwms_labels::Layout {
+            columns: self.columns,
+            rows: self.rows,
+            margin_top_mm: self.margin_top_mm,
+            margin_bottom_mm: self.margin_bottom_mm,
+            margin_left_mm: self.margin_left_mm,
+            margin_right_mm: self.margin_right_mm,
+            column_gap_mm: self.column_gap_mm,
+            row_gap_mm: self.row_gap_mm,
+            cut_guides: self.cut_guides,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PairingConfig {
+    /// The global service's URL written into the pairing QR; empty: no pairing QR.
+    pub global_url: String,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -86,6 +155,19 @@ pub struct LogConfig {
 }
 
 impl Settings {
+    /// The label code reader (and printer) of the configured keys.
+    pub fn decoder(&self) -> anyhow::Result<eckwms_codes::Decoder> {
+        let c = &self.codes;
+        eckwms_codes::Decoder::from_settings(&eckwms_codes::Settings {
+            suffix: Some(c.v1_suffix.as_str()),
+            v1_key: Some(c.v1_key.as_str()),
+            v2_key: Some(c.v2_key.as_str()),
+            v2_key_id: Some(c.v2_key_id),
+            v2_retired_keys: Some(c.v2_retired_keys.as_str()),
+        })
+        .map_err(|e| anyhow::anyhow!("codes: {e}"))
+    }
+
     /// Loads the layered configuration. `ECKWMS_ENV` picks `config/<env>.toml` (default
     /// `development`); `ECKWMS_CONFIG_DIR` moves the `config/` directory.
     pub fn load() -> anyhow::Result<Self> {
@@ -121,6 +203,14 @@ impl Settings {
         if !matches!(self.log.format.as_str(), "text" | "json") {
             anyhow::bail!("log.format must be text or json");
         }
+        if self.scan.session_idle_secs == 0 {
+            anyhow::bail!("scan.session_idle_secs must be positive");
+        }
+        self.labels
+            .layout()
+            .validate()
+            .map_err(|e| anyhow::anyhow!("labels: {e}"))?;
+        self.decoder()?;
         Ok(())
     }
 }

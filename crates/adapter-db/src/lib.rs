@@ -29,12 +29,13 @@ mod prelude {
 
     pub(crate) use chrono::{DateTime, Utc};
     pub(crate) use diesel::prelude::*;
-    pub(crate) use eckwms_application::AppError;
     pub(crate) use eckwms_application::ports::{
         ApiKey, BoxFilter, Claim, ContentEntry, Expected, IdempotencyKeyRef, IdempotencyRecord,
-        IdempotencyState, ItemFilter, Location, MoveCommand, MoveOutcome, NewApiKey, OrderFilter,
-        PageQuery, PathStep, PlaceFilter, RackWithPlaces, StoredResponse, WriteContext,
+        IdempotencyState, InstanceIdentity, ItemFilter, LabelPrint, LabelSubject, Location,
+        MoveCommand, MoveOutcome, NewApiKey, OrderFilter, PageQuery, PathStep, PlaceFilter,
+        RackWithPlaces, ScanFilter, ScanRecord, StoredResponse, StoredSession, WriteContext,
     };
+    pub(crate) use eckwms_application::{AppError, AppResult};
     pub(crate) use eckwms_domain::ledger::{diff, state_of};
     pub(crate) use eckwms_domain::{
         BoxId, BoxPatch, Change, ChangeKind, Item, ItemAction, ItemId, ItemPatch, LedgerEntry,
@@ -61,6 +62,7 @@ pub(crate) mod sqlite {
     include!("sql/objects.rs");
     include!("sql/moves.rs");
     include!("sql/system.rs");
+    include!("sql/scans.rs");
 }
 
 /// The query functions compiled for PostgreSQL.
@@ -73,4 +75,5 @@ pub(crate) mod pg {
     include!("sql/objects.rs");
     include!("sql/moves.rs");
     include!("sql/system.rs");
+    include!("sql/scans.rs");
 }

@@ -3,22 +3,26 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use eckwms_application::AppError;
 use eckwms_application::AppResult;
 use eckwms_application::ports::{
     ApiKey, ApiKeyRepository, BoxFilter, BoxRepository, Claim, ContentEntry, Expected,
-    HealthRepository, IdempotencyKeyRef, IdempotencyRepository, ItemFilter, ItemRepository,
+    HealthRepository, IdempotencyKeyRef, IdempotencyRepository, IdentityRepository,
+    InstanceIdentity, ItemFilter, ItemRepository, LabelPrint, LabelRepository, LabelSubject,
     LedgerRepository, Location, MoveCommand, MoveOutcome, MoveRepository, NewApiKey, OrderFilter,
-    OrderRepository, PageQuery, PlaceFilter, PlaceRepository, RackWithPlaces, StoredResponse,
+    OrderRepository, PageQuery, PlaceFilter, PlaceRepository, RackWithPlaces, ScanFilter,
+    ScanOutcome, ScanRecord, ScanRepository, ScanWork, StoredResponse, StoredSession,
     WarehouseRepository, WriteContext,
 };
 use eckwms_domain::{
-    BoxId, BoxPatch, Item, ItemAction, ItemId, ItemPatch, LedgerEntry, Movable, NewBox, NewItem,
-    NewOrder, NewPlace, NewRack, NewWarehouse, ObjectId, Order, OrderId, OrderPatch, Parent, Place,
-    PlaceId, PlacePatch, Rack, RackId, RackPatch, Replay, State, StorageBox, Warehouse,
-    WarehouseId, WarehousePatch,
+    BoxId, BoxPatch, IdKind, Item, ItemAction, ItemId, ItemPatch, LedgerEntry, Movable, NewBox,
+    NewItem, NewOrder, NewPlace, NewRack, NewWarehouse, ObjectId, Order, OrderId, OrderPatch,
+    Parent, Place, PlaceId, PlacePatch, Rack, RackId, RackPatch, Replay, State, StorageBox,
+    Warehouse, WarehouseId, WarehousePatch,
 };
 
-use crate::pool::Database;
+use crate::error::DbError;
+use crate::pool::{Database, DbPool};
 use crate::tx::{on_conn, read_tx, write_tx};
 
 impl WarehouseRepository for Database {
@@ -368,5 +372,92 @@ impl HealthRepository for Database {
     }
     fn backend(&self) -> &'static str {
         self.backend_name()
+    }
+}
+
+impl ScanRepository for Database {
+    fn run_scan(&self, owner: &str, work: ScanWork) -> AppResult<ScanOutcome> {
+        let result: Result<ScanOutcome, DbError> = match &self.pool {
+            DbPool::Sqlite { writer, .. } => {
+                // The writer thread serializes every write, scans of one owner included.
+                let owner = owner.to_owned();
+                writer.write(move |c| crate::sqlite::run_scan(c, &owner, &work))
+            }
+            DbPool::Pg(pool) => (|| {
+                let mut guard = crate::pool::checkout(pool)?;
+                let conn: &mut diesel::PgConnection = &mut guard;
+                scan_retry(|| {
+                    diesel::Connection::transaction(conn, |c| crate::pg::run_scan(c, owner, &work))
+                })
+            })(),
+        };
+        result.map_err(AppError::from)
+    }
+    fn get_session(&self, owner: &str) -> AppResult<Option<StoredSession>> {
+        on_conn!(self, load_session(owner))
+    }
+    fn delete_session(&self, owner: &str) -> AppResult<bool> {
+        write_tx!(self, None, delete_session(owner))
+    }
+    fn list_scans(&self, filter: &ScanFilter, page: &PageQuery<i64>) -> AppResult<Vec<ScanRecord>> {
+        read_tx!(self, list_scans(filter, page))
+    }
+    fn get_scan(&self, id: i64) -> AppResult<ScanRecord> {
+        read_tx!(self, get_scan(id))
+    }
+    fn purge_sessions(&self, cutoff: DateTime<Utc>) -> AppResult<u64> {
+        write_tx!(self, None, purge_sessions(cutoff))
+    }
+}
+
+/// As `tx::retry`, and once more after a unique violation: two devices scanning the same new
+/// label at once both try to create its object; the retry finds it created.
+fn scan_retry<T>(mut attempt: impl FnMut() -> Result<T, DbError>) -> Result<T, DbError> {
+    let mut unique_retries = 0;
+    crate::tx::retry(|| match attempt() {
+        Err(DbError::Diesel(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ))) if unique_retries < 2 => {
+            unique_retries += 1;
+            attempt()
+        }
+        other => other,
+    })
+}
+
+impl LabelRepository for Database {
+    fn allocate_and_record(
+        &self,
+        kind: IdKind,
+        count: usize,
+        format: &str,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> AppResult<LabelPrint> {
+        write_tx!(self, None, allocate_labels(kind, count, format, actor, at))
+    }
+    fn record_reprint(
+        &self,
+        kind: IdKind,
+        ids: &[ObjectId],
+        format: &str,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> AppResult<LabelPrint> {
+        write_tx!(self, None, record_reprint(kind, ids, format, actor, at))
+    }
+    fn label_subjects(&self, ids: &[ObjectId]) -> AppResult<Vec<LabelSubject>> {
+        read_tx!(self, label_subjects(ids))
+    }
+}
+
+impl IdentityRepository for Database {
+    fn identity_or_insert(
+        &self,
+        candidate: &InstanceIdentity,
+        at: DateTime<Utc>,
+    ) -> AppResult<InstanceIdentity> {
+        write_tx!(self, None, identity_or_insert(candidate, at))
     }
 }

@@ -6,7 +6,8 @@
 
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use diesel::prelude::*;
-use eckwms_application::ports::{ApiKey, Scope};
+use eckwms_application::ports::{ApiKey, LabelPrint, ScanAction, ScanRecord, Scope, StoredSession};
+use eckwms_domain::scan::WorkingSet;
 use eckwms_domain::{
     ActionKind, Attributes, Barcodes, BoxId, ChangeKind, Customer, Item, ItemAction, ItemId,
     LedgerEntry, Meta, ObjectId, Order, OrderId, OrderStatus, Parent, Place, PlaceId, Rack,
@@ -16,7 +17,8 @@ use serde_json::Value;
 
 use crate::error::DbError;
 use crate::schema::{
-    api_keys, boxes, item_actions, items, ledger, orders, places, racks, warehouses,
+    api_keys, boxes, item_actions, items, label_prints, ledger, orders, places, racks,
+    scan_sessions, scans, warehouses,
 };
 
 pub(crate) fn to_db(t: DateTime<Utc>) -> NaiveDateTime {
@@ -265,12 +267,14 @@ impl BoxRow {
         }
     }
 
-    pub fn into_domain(self) -> Result<StorageBox, DbError> {
+    pub fn into_domain(self, barcodes: Vec<String>) -> Result<StorageBox, DbError> {
         Ok(StorageBox {
             id: typed::<BoxId>(&self.id)?,
             name: opt_text("name", self.name)?,
             parent: parent_from(self.parent_box.as_deref(), self.parent_place.as_deref())?,
             order: self.order_id.as_deref().map(typed::<OrderId>).transpose()?,
+            barcodes: Barcodes::new("barcodes", barcodes)
+                .map_err(|e| DbError::corrupt(e.message))?,
             meta: meta(self.version, self.created_at, self.updated_at),
         })
     }
@@ -432,6 +436,7 @@ pub(crate) struct LedgerRow {
     pub actor: String,
     pub reason: Option<String>,
     pub request_id: Option<String>,
+    pub scan_id: Option<i64>,
     pub data: String,
 }
 
@@ -448,6 +453,7 @@ impl LedgerRow {
             actor: self.actor,
             reason: self.reason,
             request_id: self.request_id,
+            scan_id: self.scan_id,
             data: serde_json::from_str(&self.data).map_err(DbError::corrupt)?,
         })
     }
@@ -483,5 +489,125 @@ impl ApiKeyRow {
             last_used_at: self.last_used_at.map(from_db),
         };
         Ok((key, self.secret_hash))
+    }
+}
+
+// ---------------------------------------------------------------- scanning
+
+#[derive(Queryable, Selectable, Insertable, Debug)]
+#[diesel(table_name = scans, treat_none_as_default_value = false)]
+pub(crate) struct ScanRow {
+    pub id: i64,
+    pub at: NaiveDateTime,
+    pub owner: String,
+    pub actor: String,
+    pub device_id: Option<String>,
+    pub msg_id: String,
+    pub barcode: String,
+    pub resolution: String,
+    pub object_id: Option<String>,
+    pub action: String,
+    pub answer: String,
+}
+
+impl ScanRow {
+    pub fn from_domain(r: &ScanRecord) -> Self {
+        Self {
+            id: r.id,
+            at: to_db(r.at),
+            owner: r.owner.clone(),
+            actor: r.actor.clone(),
+            device_id: r.device_id.clone(),
+            msg_id: r.msg_id.clone(),
+            barcode: r.barcode.clone(),
+            resolution: r.resolution.clone(),
+            object_id: r.object.map(|o| o.to_string()),
+            action: r.action.as_str().to_owned(),
+            answer: r.answer.clone(),
+        }
+    }
+
+    pub fn into_domain(self, ledger_seqs: Vec<i64>) -> Result<ScanRecord, DbError> {
+        Ok(ScanRecord {
+            id: self.id,
+            at: from_db(self.at),
+            owner: self.owner,
+            actor: self.actor,
+            device_id: self.device_id,
+            msg_id: self.msg_id,
+            barcode: self.barcode,
+            resolution: self.resolution,
+            object: self.object_id.as_deref().map(object_id).transpose()?,
+            action: ScanAction::parse(&self.action)
+                .ok_or_else(|| DbError::corrupt(format!("scan action {:?}", self.action)))?,
+            answer: self.answer,
+            ledger_seqs,
+        })
+    }
+}
+
+#[derive(Queryable, Selectable, Insertable, AsChangeset, Debug)]
+#[diesel(table_name = scan_sessions, treat_none_as_default_value = false)]
+pub(crate) struct SessionRow {
+    pub owner: String,
+    pub items: String,
+    pub boxes: String,
+    pub places: String,
+    pub updated_at: NaiveDateTime,
+}
+
+impl SessionRow {
+    pub fn from_domain(s: &StoredSession) -> Result<Self, DbError> {
+        let json = |v: Vec<String>| serde_json::to_string(&v).map_err(DbError::corrupt);
+        Ok(Self {
+            owner: s.owner.clone(),
+            items: json(s.set.items.iter().map(ToString::to_string).collect())?,
+            boxes: json(s.set.boxes.iter().map(ToString::to_string).collect())?,
+            places: json(s.set.places.iter().map(ToString::to_string).collect())?,
+            updated_at: to_db(s.updated_at),
+        })
+    }
+
+    pub fn into_domain(self) -> Result<StoredSession, DbError> {
+        fn ids<T: TryFrom<ObjectId>>(text: &str) -> Result<Vec<T>, DbError> {
+            let list: Vec<String> = serde_json::from_str(text).map_err(DbError::corrupt)?;
+            list.iter().map(|s| typed::<T>(s)).collect()
+        }
+        Ok(StoredSession {
+            owner: self.owner,
+            set: WorkingSet {
+                items: ids(&self.items)?,
+                boxes: ids(&self.boxes)?,
+                places: ids(&self.places)?,
+            },
+            updated_at: from_db(self.updated_at),
+        })
+    }
+}
+
+#[derive(Queryable, Selectable, Insertable, Debug)]
+#[diesel(table_name = label_prints, treat_none_as_default_value = false)]
+pub(crate) struct LabelPrintRow {
+    pub id: i64,
+    pub at: NaiveDateTime,
+    pub actor: String,
+    pub kind: String,
+    pub reprint: bool,
+    pub format: String,
+    pub object_ids: String,
+}
+
+impl LabelPrintRow {
+    pub fn from_domain(p: &LabelPrint) -> Result<Self, DbError> {
+        let ids: Vec<String> = p.objects.iter().map(ToString::to_string).collect();
+        Ok(Self {
+            id: p.id,
+            at: to_db(p.at),
+            actor: p.actor.clone(),
+            kind: p.kind.as_str().to_owned(),
+            reprint: p.reprint,
+            format: p.format.clone(),
+            object_ids: serde_json::to_string(&ids).map_err(DbError::corrupt)?,
+        })
     }
 }

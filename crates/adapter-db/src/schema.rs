@@ -128,6 +128,7 @@ diesel::table! {
         reason -> Nullable<Text>,
         request_id -> Nullable<Text>,
         data -> Text,
+        scan_id -> Nullable<BigInt>,
     }
 }
 
@@ -166,7 +167,64 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    box_barcodes (box_id, position) {
+        box_id -> Text,
+        position -> Integer,
+        barcode -> Text,
+    }
+}
+
+diesel::table! {
+    scan_sessions (owner) {
+        owner -> Text,
+        items -> Text,
+        boxes -> Text,
+        places -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    scans (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        owner -> Text,
+        actor -> Text,
+        device_id -> Nullable<Text>,
+        msg_id -> Text,
+        barcode -> Text,
+        resolution -> Text,
+        object_id -> Nullable<Text>,
+        action -> Text,
+        answer -> Text,
+    }
+}
+
+diesel::table! {
+    label_prints (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor -> Text,
+        kind -> Text,
+        reprint -> Bool,
+        format -> Text,
+        object_ids -> Text,
+    }
+}
+
+diesel::table! {
+    instance_identity (id) {
+        id -> Integer,
+        instance_id -> Text,
+        public_key -> Text,
+        secret_key -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(racks -> warehouses (warehouse_id));
+diesel::joinable!(box_barcodes -> boxes (box_id));
 diesel::joinable!(places -> warehouses (warehouse_id));
 diesel::joinable!(item_barcodes -> items (item_id));
 diesel::joinable!(item_actions -> items (item_id));
@@ -186,4 +244,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     ledger_refs,
     api_keys,
     idempotency_keys,
+    box_barcodes,
+    scan_sessions,
+    scans,
+    label_prints,
+    instance_identity,
 );

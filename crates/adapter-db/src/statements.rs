@@ -125,6 +125,7 @@ pub(crate) struct AppendLedgerPg<'a> {
     pub actor: &'a str,
     pub reason: Option<&'a str>,
     pub request_id: Option<&'a str>,
+    pub scan_id: Option<i64>,
     pub ref_objects: &'a [String],
     pub ref_positions: &'a [i64],
 }
@@ -167,7 +168,7 @@ impl QueryFragment<Pg> for AppendLedgerPg<'_> {
                  JOIN numbered ON numbered.n = c.n), \
              rows AS (\
                  INSERT INTO ledger \
-                 (seq, at, object_id, change, from_id, to_id, actor, reason, request_id, data) \
+                 (seq, at, object_id, change, from_id, to_id, actor, reason, request_id, scan_id, data) \
                  SELECT seq, ",
         );
         out.push_bind_param::<Timestamp, _>(&self.at)?;
@@ -177,6 +178,8 @@ impl QueryFragment<Pg> for AppendLedgerPg<'_> {
         out.push_bind_param::<Nullable<Text>, _>(&self.reason)?;
         out.push_sql(", ");
         out.push_bind_param::<Nullable<Text>, _>(&self.request_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Nullable<BigInt>, _>(&self.scan_id)?;
         out.push_sql(
             ", data FROM changes), \
              refs AS (\

@@ -169,6 +169,7 @@ pub(crate) struct NewLedgerRows {
     pub actor: String,
     pub reason: Option<String>,
     pub request_id: Option<String>,
+    pub scan_id: Option<i64>,
     pub object_ids: Vec<String>,
     pub changes: Vec<String>,
     pub from_ids: Vec<Option<String>>,
@@ -190,6 +191,11 @@ pub(crate) trait BackendOps {
     fn lock_box_nesting(&mut self) -> QueryResult<()>;
     /// Serializes the creation of the first API key.
     fn lock_api_keys(&mut self) -> QueryResult<()>;
+    /// Waits for the scans of this session owner that started before, and keeps later ones
+    /// waiting until this transaction ends.
+    fn lock_scan_owner(&mut self, owner: &str) -> QueryResult<()>;
+    /// Makes the named counter hand out only numbers above `value` from now on.
+    fn raise_counter(&mut self, counter: &str, value: i64) -> QueryResult<()>;
     /// Locks the rows with these keys (as [`BackendOps::lock_rows`]) and reads their
     /// containers, in one round trip where the backend has round trips. Keys without a row are
     /// left out of the answer; its order is unspecified.
@@ -210,6 +216,24 @@ pub(crate) trait BackendOps {
     /// Appends the rows to the ledger and their entries to its per-object index, numbered in
     /// order from the ledger's counter; returns the numbers.
     fn append_ledger(&mut self, rows: &NewLedgerRows) -> QueryResult<Vec<i64>>;
+}
+
+/// The PostgreSQL sequence behind a counter name.
+fn sequence_of(counter: &str) -> Option<&'static str> {
+    Some(match counter {
+        "item" => "item_ids",
+        "box" => "box_ids",
+        "place" => "place_ids",
+        "order" => "order_ids",
+        "user" => "user_ids",
+        "label" => "label_ids",
+        "warehouse" => "warehouse_ids",
+        "rack" => "rack_ids",
+        "apikey" => "apikey_ids",
+        "scan" => "scan_ids",
+        "label_print" => "label_print_ids",
+        _ => return None,
+    })
 }
 
 diesel::define_sql_function! {
@@ -295,6 +319,7 @@ impl BackendOps for SqliteConnection {
                 actor: new.actor.clone(),
                 reason: new.reason.clone(),
                 request_id: new.request_id.clone(),
+                scan_id: new.scan_id,
                 data: new.data[i].clone(),
             };
             diesel::insert_into(ledger::table)
@@ -336,6 +361,22 @@ impl BackendOps for SqliteConnection {
     }
 
     fn lock_api_keys(&mut self) -> QueryResult<()> {
+        Ok(())
+    }
+
+    fn lock_scan_owner(&mut self, _owner: &str) -> QueryResult<()> {
+        // BEGIN IMMEDIATE already made this transaction the only writer.
+        Ok(())
+    }
+
+    fn raise_counter(&mut self, counter: &str, value: i64) -> QueryResult<()> {
+        diesel::update(
+            id_counters::table
+                .find(counter)
+                .filter(id_counters::last_value.lt(value)),
+        )
+        .set(id_counters::last_value.eq(value))
+        .execute(self)?;
         Ok(())
     }
 }
@@ -412,6 +453,7 @@ impl BackendOps for PgConnection {
             actor: &new.actor,
             reason: new.reason.as_deref(),
             request_id: new.request_id.as_deref(),
+            scan_id: new.scan_id,
             ref_objects: &new.ref_objects,
             ref_positions: &new.ref_positions,
         }
@@ -419,18 +461,7 @@ impl BackendOps for PgConnection {
     }
 
     fn allocate(&mut self, counter: &str, n: usize) -> QueryResult<Vec<i64>> {
-        let sequence = match counter {
-            "item" => "item_ids",
-            "box" => "box_ids",
-            "place" => "place_ids",
-            "order" => "order_ids",
-            "user" => "user_ids",
-            "label" => "label_ids",
-            "warehouse" => "warehouse_ids",
-            "rack" => "rack_ids",
-            "apikey" => "apikey_ids",
-            _ => return Err(diesel::result::Error::NotFound),
-        };
+        let sequence = sequence_of(counter).ok_or(diesel::result::Error::NotFound)?;
         if n == 1 {
             // The common case, as a prepared statement.
             let value: i64 = diesel::select(nextval(sequence)).get_result(self)?;
@@ -492,6 +523,27 @@ impl BackendOps for PgConnection {
 
     fn lock_api_keys(&mut self) -> QueryResult<()> {
         diesel::sql_query("SELECT pg_advisory_xact_lock(7203)").execute(self)?;
+        Ok(())
+    }
+
+    fn lock_scan_owner(&mut self, owner: &str) -> QueryResult<()> {
+        // Keyed by a hash of the owner: two owners sharing a hash only wait for each other.
+        diesel::sql_query("SELECT pg_advisory_xact_lock(7204, hashtext($1))")
+            .bind::<diesel::sql_types::Text, _>(owner)
+            .execute(self)?;
+        Ok(())
+    }
+
+    fn raise_counter(&mut self, counter: &str, value: i64) -> QueryResult<()> {
+        let sequence = sequence_of(counter).ok_or(diesel::result::Error::NotFound)?;
+        // setval(.., true): the next nextval returns value + 1. Skipped when the sequence is
+        // already past it (a concurrent nextval in between only makes it hand out more).
+        diesel::sql_query(format!(
+            "SELECT setval('{sequence}', $1) FROM {sequence} \
+             WHERE (CASE WHEN is_called THEN last_value ELSE last_value - 1 END) < $1"
+        ))
+        .bind::<BigInt, _>(value)
+        .execute(self)?;
         Ok(())
     }
 }

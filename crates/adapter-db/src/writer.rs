@@ -343,6 +343,8 @@ macro_rules! carried_by_value {
 
 carried_by_value!(
     i64,
+    usize,
+    eckwms_domain::IdKind,
     chrono::DateTime<chrono::Utc>,
     eckwms_application::ports::Expected,
     eckwms_domain::WarehouseId,

@@ -27,6 +27,7 @@ fn ctx() -> WriteContext {
         at: now(),
         request_id: Some("req-test".into()),
         reason: None,
+        scan: None,
         idempotency: None,
     }
 }
@@ -51,8 +52,15 @@ fn place(db: &Database, label: &str) -> Place {
 }
 
 fn boxed(db: &Database, parent: Option<Parent>) -> StorageBox {
-    db.create_box(&NewBox { name: None, parent }, &ctx())
-        .unwrap()
+    db.create_box(
+        &NewBox {
+            name: None,
+            parent,
+            ..NewBox::default()
+        },
+        &ctx(),
+    )
+    .unwrap()
 }
 
 fn item(db: &Database, parent: Option<Parent>) -> Item {

@@ -32,7 +32,9 @@ pub fn presented_key(headers: &HeaderMap) -> Option<String> {
 
 /// Reads need `read`, changes need `write`, API key management needs `admin`.
 pub fn required_scope(method: &Method, path: &str) -> Scope {
-    let admin_area = path == "/api/v1/apikeys" || path.starts_with("/api/v1/apikeys/");
+    let admin_area = path == "/api/v1/apikeys"
+        || path.starts_with("/api/v1/apikeys/")
+        || path == "/api/v1/pairing-qr";
     if admin_area {
         Scope::Admin
     } else if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {

@@ -214,6 +214,8 @@ pub struct BoxOut {
     pub parent: Option<String>,
     /// The order this box belongs to.
     pub order: Option<String>,
+    /// Extra barcodes.
+    pub barcodes: Vec<String>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -226,6 +228,12 @@ impl From<StorageBox> for BoxOut {
             name: b.name.map(Text::into_string),
             parent: b.parent.map(|p| p.to_string()),
             order: b.order.map(|o| o.to_string()),
+            barcodes: b
+                .barcodes
+                .as_slice()
+                .iter()
+                .map(|c| c.as_str().to_owned())
+                .collect(),
             version: b.meta.version,
             created_at: b.meta.created_at,
             updated_at: b.meta.updated_at,

@@ -101,6 +101,11 @@ where
                 .wrap(from_fn(idempotency::middleware))
                 .wrap(from_fn(auth::middleware)),
         )
+        .service(
+            scope::scope("/ECK/API")
+                .service(routes::scans::legacy_scan)
+                .wrap(from_fn(auth::middleware)),
+        )
 }
 
 /// The generated OpenAPI document of every route.

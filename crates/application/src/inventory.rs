@@ -67,6 +67,23 @@ where
     Ok(Page { items, next_cursor })
 }
 
+/// The checks of a move that need no database; REST moves and scans both pass them.
+pub fn check_move(command: &MoveCommand) -> AppResult<()> {
+    if command.objects.len() > moves::MAX_MOVE_BATCH {
+        return Err(AppError::invalid(
+            "objects",
+            format!("at most {} objects per move", moves::MAX_MOVE_BATCH),
+        ));
+    }
+    moves::check_distinct(command.objects.iter().copied())?;
+    if let Parent::Box(target) = command.to
+        && command.objects.contains(&Movable::Box(target))
+    {
+        return Err(MoveError::IntoItself(target).into());
+    }
+    Ok(())
+}
+
 /// Who is asking, under which request, and with which idempotency key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RequestMeta {
@@ -104,6 +121,7 @@ impl InventoryService {
             at: self.ports.clock.now(),
             request_id: meta.request_id.clone(),
             reason: reason.map(|r| r.as_str().to_owned()),
+            scan: None,
             idempotency: meta.idempotency.clone(),
         }
     }
@@ -415,18 +433,7 @@ impl InventoryService {
         reason: Option<&Note>,
         meta: &RequestMeta,
     ) -> AppResult<Vec<MoveOutcome>> {
-        if command.objects.len() > moves::MAX_MOVE_BATCH {
-            return Err(AppError::invalid(
-                "objects",
-                format!("at most {} objects per move", moves::MAX_MOVE_BATCH),
-            ));
-        }
-        moves::check_distinct(command.objects.iter().copied())?;
-        if let Parent::Box(target) = command.to
-            && command.objects.contains(&Movable::Box(target))
-        {
-            return Err(MoveError::IntoItself(target).into());
-        }
+        check_move(command)?;
         self.ports
             .moves
             .apply_moves(command, &self.ctx(meta, reason))

@@ -7,13 +7,17 @@ pub mod api_keys;
 pub mod error;
 pub mod idempotency;
 pub mod inventory;
+pub mod labels;
 pub mod ports;
+pub mod scan;
 pub mod system;
 
 pub use api_keys::{ApiKeyService, CreatedKey, Principal};
 pub use error::{AppError, AppResult};
 pub use idempotency::{Begin, IdempotencyService};
-pub use inventory::{InventoryPorts, InventoryService, Page, RequestMeta, page_query};
+pub use inventory::{InventoryPorts, InventoryService, Page, RequestMeta, check_move, page_query};
+pub use labels::{LabelService, Selection, Sheet, SheetFormat};
+pub use scan::{ScanCaller, ScanRequest, ScanService, ScanSettings};
 pub use system::{OsSecrets, Readiness, SystemClock, SystemService, VerifyReport};
 
 /// Every service of the instance, as the HTTP adapter and the binary use them.
@@ -23,4 +27,6 @@ pub struct Services {
     pub api_keys: ApiKeyService,
     pub idempotency: IdempotencyService,
     pub system: SystemService,
+    pub scans: ScanService,
+    pub labels: LabelService,
 }

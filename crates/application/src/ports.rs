@@ -4,13 +4,14 @@
 //! adapter. Write methods take a [`WriteContext`] that the adapter records in the ledger.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use eckwms_domain::{
-    BoxId, BoxPatch, Item, ItemAction, ItemId, ItemPatch, LedgerEntry, Movable, NewBox, NewItem,
-    NewOrder, NewPlace, NewRack, NewWarehouse, ObjectId, Order, OrderId, OrderPatch, OrderStatus,
-    Parent, Place, PlaceId, PlacePatch, Rack, RackId, RackPatch, Replay, State, StorageBox,
-    Warehouse, WarehouseId, WarehousePatch,
+    BoxId, BoxPatch, IdKind, Item, ItemAction, ItemId, ItemPatch, LedgerEntry, Movable, NewBox,
+    NewItem, NewOrder, NewPlace, NewRack, NewWarehouse, ObjectId, Order, OrderId, OrderPatch,
+    OrderStatus, Parent, Place, PlaceId, PlacePatch, Rack, RackId, RackPatch, Replay, State,
+    StorageBox, Warehouse, WarehouseId, WarehousePatch, scan::WorkingSet,
 };
 #[cfg(feature = "mock")]
 use mockall::automock;
@@ -25,6 +26,8 @@ pub struct WriteContext {
     pub at: DateTime<Utc>,
     pub request_id: Option<String>,
     pub reason: Option<String>,
+    /// The scan this write carries out, recorded with its ledger rows.
+    pub scan: Option<i64>,
     /// When set, the write marks this claimed idempotency key as applied in its own transaction.
     pub idempotency: Option<IdempotencyKeyRef>,
 }
@@ -415,6 +418,242 @@ pub trait IdempotencyRepository: Send + Sync {
     /// Drops a claim whose request had no effect (still pending), so the key can be used again.
     fn release(&self, key: &IdempotencyKeyRef) -> AppResult<()>;
     fn purge_before(&self, cutoff: DateTime<Utc>) -> AppResult<u64>;
+}
+
+// ---------------------------------------------------------------- scanning
+
+/// A device's working set as stored, with the time of its last scan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredSession {
+    /// `device:<device id>`, or the API key's actor when the scan named no device.
+    pub owner: String,
+    pub set: WorkingSet,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// How a scan ended, as the scanner is told.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ScanAction {
+    Found,
+    Created,
+    Moved,
+    Linked,
+    Attached,
+    Ambiguous,
+    NotFound,
+    Error,
+}
+
+impl ScanAction {
+    pub const ALL: [ScanAction; 8] = [
+        ScanAction::Found,
+        ScanAction::Created,
+        ScanAction::Moved,
+        ScanAction::Linked,
+        ScanAction::Attached,
+        ScanAction::Ambiguous,
+        ScanAction::NotFound,
+        ScanAction::Error,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScanAction::Found => "found",
+            ScanAction::Created => "created",
+            ScanAction::Moved => "moved",
+            ScanAction::Linked => "linked",
+            ScanAction::Attached => "attached",
+            ScanAction::Ambiguous => "ambiguous",
+            ScanAction::NotFound => "not_found",
+            ScanAction::Error => "error",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == text)
+    }
+}
+
+/// One scan in the scan log, with the answer it got.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScanRecord {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub owner: String,
+    /// Who sent it: `apikey:<id>`.
+    pub actor: String,
+    pub device_id: Option<String>,
+    pub msg_id: String,
+    /// The text as scanned.
+    pub barcode: String,
+    /// How the text was read: `label_v2`, `label_v1`, `id`, `serial`, `rma`, `barcode`,
+    /// `tracking`, `gs1`, `unknown`, `bad_label`.
+    pub resolution: String,
+    /// The object the scan resolved to, if any.
+    pub object: Option<ObjectId>,
+    pub action: ScanAction,
+    /// The JSON answer sent; a retried scan gets exactly this again.
+    pub answer: String,
+    /// Ledger rows the scan caused (filled when read back).
+    pub ledger_seqs: Vec<i64>,
+}
+
+/// A scan's result: its record, and whether it was answered before (a retry).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScanOutcome {
+    pub record: ScanRecord,
+    pub replayed: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ScanFilter {
+    pub device_id: Option<String>,
+    pub action: Option<ScanAction>,
+    pub object: Option<ObjectId>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// An object a scan found or created.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScannedObject {
+    Item(Item),
+    Box(StorageBox),
+    Place(Place),
+    Order(Order),
+}
+
+/// What a scan may do inside its transaction. The query behind each method is the one the
+/// REST routes use, so a scan's moves, links and changes are recorded like theirs.
+#[cfg_attr(feature = "mock", automock)]
+pub trait ScanTx {
+    fn find_scan(&mut self, owner: &str, msg_id: &str) -> AppResult<Option<ScanRecord>>;
+    fn next_scan_id(&mut self) -> AppResult<i64>;
+    fn load_session(&mut self, owner: &str) -> AppResult<Option<StoredSession>>;
+    fn save_session(&mut self, session: &StoredSession) -> AppResult<()>;
+    fn get_object(&mut self, id: ObjectId) -> AppResult<Option<ScannedObject>>;
+    /// Items and boxes carrying this text as an extra barcode, and items with this serial.
+    fn find_by_code(&mut self, code: &str) -> AppResult<Vec<ObjectId>>;
+    /// Whether some item has this class code.
+    fn is_class_code(&mut self, code: &str) -> AppResult<bool>;
+    /// Creates an item, box or order under an id read from a label.
+    fn create_item(&mut self, id: ItemId, new: &NewItem, ctx: &WriteContext) -> AppResult<Item>;
+    fn create_box(&mut self, id: BoxId, new: &NewBox, ctx: &WriteContext) -> AppResult<StorageBox>;
+    fn create_order(&mut self, id: OrderId, new: &NewOrder, ctx: &WriteContext)
+    -> AppResult<Order>;
+    fn apply_moves(
+        &mut self,
+        command: &MoveCommand,
+        ctx: &WriteContext,
+    ) -> AppResult<Vec<MoveOutcome>>;
+    fn link_box(
+        &mut self,
+        order: OrderId,
+        box_id: BoxId,
+        ctx: &WriteContext,
+    ) -> AppResult<StorageBox>;
+    fn update_item(&mut self, id: ItemId, patch: &ItemPatch, ctx: &WriteContext)
+    -> AppResult<Item>;
+    fn update_box(
+        &mut self,
+        id: BoxId,
+        patch: &BoxPatch,
+        ctx: &WriteContext,
+    ) -> AppResult<StorageBox>;
+    fn insert_scan(&mut self, record: &ScanRecord) -> AppResult<()>;
+}
+
+/// A scan's work, run inside its transaction (and again if the transaction must be retried).
+pub type ScanWork = Arc<dyn Fn(&mut dyn ScanTx) -> AppResult<ScanOutcome> + Send + Sync>;
+
+#[cfg_attr(feature = "mock", automock)]
+pub trait ScanRepository: Send + Sync {
+    /// Runs `work` in one write transaction that starts after every earlier scan of the same
+    /// owner has committed (scans of one device never interleave, also across processes).
+    fn run_scan(&self, owner: &str, work: ScanWork) -> AppResult<ScanOutcome>;
+    fn get_session(&self, owner: &str) -> AppResult<Option<StoredSession>>;
+    /// True when there was a session.
+    fn delete_session(&self, owner: &str) -> AppResult<bool>;
+    /// Newest first: `page.after` is the id of the last scan of the previous page.
+    fn list_scans(&self, filter: &ScanFilter, page: &PageQuery<i64>) -> AppResult<Vec<ScanRecord>>;
+    fn get_scan(&self, id: i64) -> AppResult<ScanRecord>;
+    /// Deletes sessions idle since before `cutoff`.
+    fn purge_sessions(&self, cutoff: DateTime<Utc>) -> AppResult<u64>;
+}
+
+// ---------------------------------------------------------------- labels and identity
+
+/// A label sheet printed, as recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LabelPrint {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub kind: IdKind,
+    pub reprint: bool,
+    pub format: String,
+    pub objects: Vec<ObjectId>,
+}
+
+/// What a label shows besides its codes: the place's rack and cell, when it has one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LabelSubject {
+    pub id: ObjectId,
+    pub caption: Option<String>,
+}
+
+#[cfg_attr(feature = "mock", automock)]
+pub trait LabelRepository: Send + Sync {
+    /// Allocates `count` fresh ids of `kind` and records the print, in one transaction.
+    fn allocate_and_record(
+        &self,
+        kind: IdKind,
+        count: usize,
+        format: &str,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> AppResult<LabelPrint>;
+    /// Records a reprint of existing ids.
+    fn record_reprint(
+        &self,
+        kind: IdKind,
+        ids: &[ObjectId],
+        format: &str,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> AppResult<LabelPrint>;
+    /// The caption of each id: rack and cell of places; ids that do not exist are left out.
+    fn label_subjects(&self, ids: &[ObjectId]) -> AppResult<Vec<LabelSubject>>;
+}
+
+/// This instance's identity: a UUID and an Ed25519 key pair.
+#[derive(Clone, PartialEq, Eq)]
+pub struct InstanceIdentity {
+    pub instance_id: String,
+    /// 32 bytes.
+    pub public_key: Vec<u8>,
+    /// 32 bytes; never logged, never returned.
+    pub secret_key: Vec<u8>,
+}
+
+impl std::fmt::Debug for InstanceIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InstanceIdentity")
+            .field("instance_id", &self.instance_id)
+            .field("public_key", &self.public_key)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg_attr(feature = "mock", automock)]
+pub trait IdentityRepository: Send + Sync {
+    /// Stores `candidate` unless an identity exists; returns the stored one (atomic, also
+    /// across processes).
+    fn identity_or_insert(
+        &self,
+        candidate: &InstanceIdentity,
+        at: DateTime<Utc>,
+    ) -> AppResult<InstanceIdentity>;
 }
 
 // ---------------------------------------------------------------- health, time, randomness

@@ -121,6 +121,7 @@ mod tests {
                 actor: "t".into(),
                 reason: None,
                 request_id: None,
+                scan_id: None,
                 data: serde_json::json!({"parent": null}),
             });
             let mut stored = BTreeMap::new();

@@ -78,6 +78,7 @@ fn ctx() -> WriteContext {
         at: Utc::now(),
         request_id: None,
         reason: Some("benchmark seed".into()),
+        scan: None,
         idempotency: None,
     }
 }
@@ -129,6 +130,7 @@ pub fn seed(url: &str, plan: &Plan, seed: u64, log: &dyn Fn(&str)) -> anyhow::Re
         let new = NewBox {
             name: Some(name(format!("Bench box {n}"))?),
             parent,
+            ..NewBox::default()
         };
         boxes.push(db.create_box(&new, &ctx())?.id);
     }

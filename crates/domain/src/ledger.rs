@@ -139,6 +139,8 @@ pub struct LedgerEntry {
     pub actor: String,
     pub reason: Option<String>,
     pub request_id: Option<String>,
+    /// The scan that caused this change, when a scan did.
+    pub scan_id: Option<i64>,
     pub data: Value,
 }
 
@@ -167,6 +169,14 @@ pub fn diff(before: &State, after: &State) -> State {
         }
     }
     changes
+}
+
+fn without_nulls(state: &State) -> State {
+    state
+        .iter()
+        .filter(|(_, value)| !value.is_null())
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect()
 }
 
 /// Replays ledger entries, in sequence order, into the state of every live object.
@@ -261,14 +271,17 @@ impl Replay {
         self.entries
     }
 
-    /// Compares the replayed state with the stored one; returns every difference found.
+    /// Compares the replayed state with the stored one; returns every difference found. A
+    /// field that is null and a field that is absent mean the same (a field added to an
+    /// entity later is absent from the states recorded before it, and a field left out while
+    /// empty is null once cleared by an update).
     pub fn compare(mut self, stored: &BTreeMap<ObjectId, State>) -> Vec<String> {
         let mut problems = std::mem::take(&mut self.anomalies);
         for (id, state) in stored {
             match self.objects.get(id) {
                 None => problems.push(format!("{id} is stored but the ledger does not create it")),
-                Some(replayed) if replayed != state => {
-                    let changes = diff(replayed, state);
+                Some(replayed) if without_nulls(replayed) != without_nulls(state) => {
+                    let changes = diff(&without_nulls(replayed), &without_nulls(state));
                     problems.push(format!(
                         "{id} differs from its replay in {}",
                         changes.keys().cloned().collect::<Vec<_>>().join(", ")
@@ -312,6 +325,7 @@ mod tests {
             actor: "test".into(),
             reason: None,
             request_id: None,
+            scan_id: None,
             data,
         }
     }
@@ -430,5 +444,50 @@ mod tests {
             Value::Object(diff(&before, &after)),
             json!({"b": 5, "c": null})
         );
+    }
+
+    #[test]
+    fn a_null_field_and_an_absent_field_compare_equal() {
+        const BOX: &str = "b000000000000000001";
+        let mut replay = Replay::new();
+        // Created before boxes had barcodes; barcodes set, then cleared (diff gives null).
+        replay.apply(&entry(
+            1,
+            BOX,
+            ChangeKind::Created,
+            None,
+            None,
+            json!({"name": null}),
+        ));
+        replay.apply(&entry(
+            2,
+            BOX,
+            ChangeKind::Updated,
+            None,
+            None,
+            json!({"barcodes": ["X"]}),
+        ));
+        replay.apply(&entry(
+            3,
+            BOX,
+            ChangeKind::Updated,
+            None,
+            None,
+            json!({"barcodes": null}),
+        ));
+        let mut stored = BTreeMap::new();
+        stored.insert(ObjectId::parse(BOX).unwrap(), state_of(&json!({})));
+        assert_eq!(replay.compare(&stored), Vec::<String>::new());
+
+        let mut replay = Replay::new();
+        replay.apply(&entry(
+            1,
+            BOX,
+            ChangeKind::Created,
+            None,
+            None,
+            json!({"name": "A"}),
+        ));
+        assert_eq!(replay.compare(&stored).len(), 1);
     }
 }

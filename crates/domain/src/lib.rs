@@ -7,6 +7,7 @@ pub mod id;
 pub mod ledger;
 pub mod model;
 pub mod moves;
+pub mod scan;
 pub mod text;
 
 pub use error::{DomainError, FieldError, Validation};

@@ -367,6 +367,10 @@ pub struct StorageBox {
     pub name: Option<Name>,
     pub parent: Option<Parent>,
     pub order: Option<OrderId>,
+    /// Left out of the state while empty, so that box states recorded before boxes had
+    /// barcodes replay unchanged.
+    #[serde(skip_serializing_if = "Barcodes::is_empty")]
+    pub barcodes: Barcodes,
     #[serde(skip)]
     pub meta: Meta,
 }
@@ -375,17 +379,22 @@ pub struct StorageBox {
 pub struct NewBox {
     pub name: Option<Name>,
     pub parent: Option<Parent>,
+    pub barcodes: Barcodes,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct BoxPatch {
     pub name: Option<Option<Name>>,
+    pub barcodes: Option<Barcodes>,
 }
 
 impl StorageBox {
     pub fn apply(&mut self, patch: BoxPatch) {
         if let Some(name) = patch.name {
             self.name = name;
+        }
+        if let Some(barcodes) = patch.barcodes {
+            self.barcodes = barcodes;
         }
     }
 }
@@ -425,7 +434,7 @@ impl Attributes {
     }
 }
 
-/// Extra barcodes of an item: unique, ordered as given.
+/// Extra barcodes of an item or a box: unique, ordered as given.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct Barcodes(Vec<Code>);
@@ -454,6 +463,31 @@ impl Barcodes {
 
     pub fn as_slice(&self) -> &[Code] {
         &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn contains(&self, code: &str) -> bool {
+        self.0.iter().any(|c| c.as_str() == code)
+    }
+
+    /// These barcodes and one more at the end; refused when that would exceed the limit.
+    /// Adding one already present changes nothing.
+    pub fn with(&self, field: &str, code: Code) -> Result<Self, FieldError> {
+        if self.0.contains(&code) {
+            return Ok(self.clone());
+        }
+        if self.0.len() >= MAX_BARCODES {
+            return Err(FieldError::new(
+                field,
+                format!("must have at most {MAX_BARCODES} entries"),
+            ));
+        }
+        let mut codes = self.0.clone();
+        codes.push(code);
+        Ok(Self(codes))
     }
 }
 

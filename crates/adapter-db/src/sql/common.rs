@@ -43,6 +43,7 @@ pub(crate) fn append(
         actor: ctx.actor.clone(),
         reason: ctx.reason.clone(),
         request_id: ctx.request_id.clone(),
+        scan_id: ctx.scan,
         object_ids: Vec::with_capacity(changes.len()),
         changes: Vec::with_capacity(changes.len()),
         from_ids: Vec::with_capacity(changes.len()),

@@ -421,7 +421,26 @@ pub(crate) fn snapshot_for_verify(
             Ok(())
         },
     )?;
-    // Boxes, places and orders: each row's state is its entity's.
+    // Boxes: each row's state is its entity's, barcodes included.
+    in_id_order(
+        c,
+        |c, after| {
+            boxes::table
+                .filter(boxes::id.gt(after))
+                .order(boxes::id)
+                .limit(VERIFY_CHUNK)
+                .select(BoxRow::as_select())
+                .load(c)
+        },
+        |row| row.id.clone(),
+        |c, rows| {
+            for boxed in boxes_with_barcodes(c, rows)? {
+                stored.insert(boxed.id.object_id(), state_of(&boxed));
+            }
+            Ok(())
+        },
+    )?;
+    // Places and orders: each row's state is its entity's.
     macro_rules! states_of {
         ($table:ident, $row:ty) => {
             in_id_order(
@@ -445,7 +464,6 @@ pub(crate) fn snapshot_for_verify(
             )?
         };
     }
-    states_of!(boxes, BoxRow);
     states_of!(places, PlaceRow);
     states_of!(orders, OrderRow);
     Ok(stored)

@@ -1,13 +1,62 @@
 // Boxes, items and orders. Included into `sqlite` and `pg` (see lib.rs).
 
+/// Boxes of these rows with their barcodes (one query for all barcodes).
+fn boxes_with_barcodes(c: &mut Conn, rows: Vec<BoxRow>) -> Result<Vec<StorageBox>, DbError> {
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let mut codes: std::collections::HashMap<String, Vec<String>> =
+        std::collections::HashMap::new();
+    for chunk in ids.chunks(INSERT_CHUNK) {
+        let found: Vec<(String, String)> = box_barcodes::table
+            .filter(box_barcodes::box_id.eq_any(chunk))
+            .order((box_barcodes::box_id, box_barcodes::position))
+            .select((box_barcodes::box_id, box_barcodes::barcode))
+            .load(c)?;
+        for (boxed, code) in found {
+            codes.entry(boxed).or_default().push(code);
+        }
+    }
+    rows.into_iter()
+        .map(|row| {
+            let barcodes = codes.remove(&row.id).unwrap_or_default();
+            row.into_domain(barcodes)
+        })
+        .collect()
+}
+
 fn load_box(c: &mut Conn, id: BoxId) -> Result<StorageBox, DbError> {
-    boxes::table
+    let row = boxes::table
         .find(id.to_string())
         .select(BoxRow::as_select())
         .first(c)
         .optional()?
-        .ok_or_else(|| AppError::not_found("box", id))?
-        .into_domain()
+        .ok_or_else(|| AppError::not_found("box", id))?;
+    boxes_with_barcodes(c, vec![row])?
+        .pop()
+        .ok_or_else(|| DbError::corrupt("box vanished"))
+}
+
+fn write_box_barcodes(c: &mut Conn, boxed: &StorageBox) -> Result<(), DbError> {
+    let id = boxed.id.to_string();
+    diesel::delete(box_barcodes::table.filter(box_barcodes::box_id.eq(&id))).execute(c)?;
+    let rows: Vec<_> = boxed
+        .barcodes
+        .as_slice()
+        .iter()
+        .enumerate()
+        .map(|(i, code)| {
+            (
+                box_barcodes::box_id.eq(id.clone()),
+                box_barcodes::position.eq(i as i32),
+                box_barcodes::barcode.eq(code.as_str().to_owned()),
+            )
+        })
+        .collect();
+    if !rows.is_empty() {
+        diesel::insert_into(box_barcodes::table)
+            .values(rows)
+            .execute(c)?;
+    }
+    Ok(())
 }
 
 pub(crate) fn create_box(
@@ -18,16 +67,31 @@ pub(crate) fn create_box(
     if let Some(parent) = new.parent {
         ensure_container(c, parent, "parent")?;
     }
+    let id = new_id(c, "box", BoxId::new)?;
+    insert_box(c, id, new, ctx)
+}
+
+/// Stores a new box under an id the caller chose (allocated, or read from a label).
+fn insert_box(
+    c: &mut Conn,
+    id: BoxId,
+    new: &NewBox,
+    ctx: &WriteContext,
+) -> Result<StorageBox, DbError> {
     let boxed = StorageBox {
-        id: new_id(c, "box", BoxId::new)?,
+        id,
         name: new.name.clone(),
         parent: new.parent,
         order: None,
+        barcodes: new.barcodes.clone(),
         meta: Meta::new(ctx.at),
     };
     diesel::insert_into(boxes::table)
         .values(BoxRow::from_domain(&boxed))
         .execute(c)?;
+    if !boxed.barcodes.is_empty() {
+        write_box_barcodes(c, &boxed)?;
+    }
     append(
         c,
         ctx,
@@ -61,12 +125,8 @@ pub(crate) fn list_boxes(
     if let Some(after) = page.after {
         query = query.filter(boxes::id.gt(after.to_string()));
     }
-    query
-        .limit(i64::from(page.limit))
-        .load(c)?
-        .into_iter()
-        .map(BoxRow::into_domain)
-        .collect()
+    let rows = query.limit(i64::from(page.limit)).load(c)?;
+    boxes_with_barcodes(c, rows)
 }
 
 pub(crate) fn update_box(
@@ -80,6 +140,7 @@ pub(crate) fn update_box(
     let mut boxed = load_box(c, id)?;
     expected.check(boxed.meta.version)?;
     let before = state_of(&boxed);
+    let barcodes_before = boxed.barcodes.clone();
     boxed.apply(patch.clone());
     let changes = diff(&before, &state_of(&boxed));
     if !changes.is_empty() {
@@ -87,6 +148,9 @@ pub(crate) fn update_box(
         diesel::update(boxes::table.find(id.to_string()))
             .set(BoxRow::from_domain(&boxed))
             .execute(c)?;
+        if boxed.barcodes != barcodes_before {
+            write_box_barcodes(c, &boxed)?;
+        }
         append(c, ctx, &[Change::updated(id.object_id(), changes)])?;
     }
     Ok(boxed)
@@ -186,8 +250,14 @@ pub(crate) fn create_item(
     if let Some(parent) = new.parent {
         ensure_container(c, parent, "parent")?;
     }
+    let id = new_id(c, "item", ItemId::new)?;
+    insert_item(c, id, new, ctx)
+}
+
+/// Stores a new item under an id the caller chose (allocated, or read from a label).
+fn insert_item(c: &mut Conn, id: ItemId, new: &NewItem, ctx: &WriteContext) -> Result<Item, DbError> {
     let item = Item {
-        id: new_id(c, "item", ItemId::new)?,
+        id,
         serial: new.serial.clone(),
         class_code: new.class_code.clone(),
         name: new.name.clone(),
@@ -386,8 +456,19 @@ pub(crate) fn create_order(
     new: &NewOrder,
     ctx: &WriteContext,
 ) -> Result<Order, DbError> {
+    let id = new_id(c, "order", OrderId::new)?;
+    insert_order(c, id, new, ctx)
+}
+
+/// Stores a new order under an id the caller chose (allocated, or read from a label).
+fn insert_order(
+    c: &mut Conn,
+    id: OrderId,
+    new: &NewOrder,
+    ctx: &WriteContext,
+) -> Result<Order, DbError> {
     let order = Order {
-        id: new_id(c, "order", OrderId::new)?,
+        id,
         reference: new.reference.clone(),
         customer: new.customer.clone(),
         status: OrderStatus::Created,

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use eckwms_application::ports::BoxFilter;
-use eckwms_domain::{BoxId, BoxPatch, Movable, Name, NewBox, OrderId, Parent};
+use eckwms_domain::{Barcodes, BoxId, BoxPatch, Movable, Name, NewBox, OrderId, Parent};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -18,6 +18,8 @@ pub struct CreateBoxIn {
     /// A box or place id to put the new box in.
     #[schema(example = "p000000000000000030")]
     pub parent: Option<String>,
+    /// Extra barcodes (a carrier's tracking label, a customer's code), unique.
+    pub barcodes: Option<Vec<String>>,
 }
 
 impl CreateBoxIn {
@@ -25,8 +27,16 @@ impl CreateBoxIn {
         let mut c = Check::new();
         let name: Option<Name> = c.opt_text("name", self.name);
         let parent = self.parent.and_then(|p| c.parent("parent", &p));
+        let barcodes = self
+            .barcodes
+            .and_then(|v| c.take(Barcodes::new("barcodes", v)))
+            .unwrap_or_default();
         c.finish()?;
-        Ok(NewBox { name, parent })
+        Ok(NewBox {
+            name,
+            parent,
+            barcodes,
+        })
     }
 }
 
@@ -37,14 +47,21 @@ pub struct PatchBoxIn {
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub name: Field<String>,
+    /// Replaces all extra barcodes.
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub barcodes: Field<Vec<String>>,
 }
 
 impl PatchBoxIn {
     fn into_domain(self) -> Result<BoxPatch, ApiError> {
         let mut c = Check::new();
         let name = c.patch_nullable_text("name", self.name);
+        let barcodes = c
+            .patch_value("barcodes", self.barcodes)
+            .and_then(|v| c.take(Barcodes::new("barcodes", v)));
         c.finish()?;
-        Ok(BoxPatch { name })
+        Ok(BoxPatch { name, barcodes })
     }
 }
 

@@ -13,9 +13,11 @@ use crate::problem::ApiError;
 pub mod api_keys;
 pub mod boxes;
 pub mod items;
+pub mod labels;
 pub mod moves;
 pub mod orders;
 pub mod places;
+pub mod scans;
 pub mod system;
 pub mod warehouses;
 
@@ -65,6 +67,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(orders::link_box)
         .service(orders::unlink_box)
         .service(moves::move_objects)
+        .service(scans::scan)
+        .service(scans::get_session)
+        .service(scans::clear_session)
+        .service(scans::list_scans)
+        .service(scans::get_scan)
+        .service(labels::print_labels)
+        .service(labels::pairing_qr)
         .service(api_keys::list_api_keys)
         .service(api_keys::create_api_key)
         .service(api_keys::revoke_api_key);

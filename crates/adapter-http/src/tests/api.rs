@@ -122,6 +122,7 @@ async fn create_answers_201_with_location_etag_and_request_meta() {
             "name": "Box 7",
             "parent": "p000000000000000030",
             "order": null,
+            "barcodes": [],
             "version": 1,
             "created_at": "2026-11-24T12:00:00Z",
             "updated_at": "2026-11-24T12:00:00Z",
@@ -406,6 +407,7 @@ async fn contents_location_and_history_shapes() {
             actor: WRITER.into(),
             reason: None,
             request_id: Some("r1".into()),
+            scan_id: None,
             data: Value::Null,
         }])
     });

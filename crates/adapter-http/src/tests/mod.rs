@@ -10,11 +10,13 @@ use actix_web::web::Bytes;
 use chrono::{DateTime, TimeZone, Utc};
 use eckwms_application::ports::{
     ApiKey, MockApiKeyRepository, MockBoxRepository, MockClock, MockHealthRepository,
-    MockIdempotencyRepository, MockItemRepository, MockLedgerRepository, MockMoveRepository,
-    MockOrderRepository, MockPlaceRepository, MockSecretSource, MockWarehouseRepository, Scope,
+    MockIdempotencyRepository, MockIdentityRepository, MockItemRepository, MockLabelRepository,
+    MockLedgerRepository, MockMoveRepository, MockOrderRepository, MockPlaceRepository,
+    MockScanRepository, MockSecretSource, MockWarehouseRepository, Scope,
 };
 use eckwms_application::{
-    ApiKeyService, IdempotencyService, InventoryPorts, InventoryService, Services, SystemService,
+    ApiKeyService, IdempotencyService, InventoryPorts, InventoryService, LabelService, ScanService,
+    ScanSettings, Services, SystemService,
 };
 use eckwms_domain::{BoxId, Item, ItemId, Meta, Name, Parent, PlaceId, StorageBox};
 use serde_json::Value;
@@ -53,7 +55,24 @@ pub struct Mocks {
     pub secrets: MockSecretSource,
     pub idempotency: MockIdempotencyRepository,
     pub health: MockHealthRepository,
+    pub scans: MockScanRepository,
+    pub labels: MockLabelRepository,
+    pub identity: MockIdentityRepository,
+    /// The label codes: a test v2 key unless a test clears it.
+    pub decoder: eckwms_codes::Decoder,
+    pub global_url: Option<String>,
     pub settings: HttpSettings,
+}
+
+/// The v2 label key of the HTTP tests (key id 1).
+pub const TEST_V2_KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+pub fn test_decoder() -> eckwms_codes::Decoder {
+    eckwms_codes::Decoder::from_settings(&eckwms_codes::Settings {
+        v2_key: Some(TEST_V2_KEY),
+        ..eckwms_codes::Settings::default()
+    })
+    .unwrap()
 }
 
 fn stored_key(key_id: &str) -> Option<(ApiKey, String)> {
@@ -94,6 +113,11 @@ impl Mocks {
             secrets: MockSecretSource::new(),
             idempotency: MockIdempotencyRepository::new(),
             health: MockHealthRepository::new(),
+            scans: MockScanRepository::new(),
+            labels: MockLabelRepository::new(),
+            identity: MockIdentityRepository::new(),
+            decoder: test_decoder(),
+            global_url: Some("https://eckwms.example.com".into()),
             settings: HttpSettings {
                 body_limit: 4096,
                 idempotency_wait: Duration::from_millis(80),
@@ -123,8 +147,25 @@ impl Mocks {
                 clock.clone(),
                 Arc::new(self.secrets),
             ),
-            idempotency: IdempotencyService::new(Arc::new(self.idempotency), clock, 24),
+            idempotency: IdempotencyService::new(Arc::new(self.idempotency), clock.clone(), 24),
             system: SystemService::new(Arc::new(self.health), ledger),
+            scans: ScanService::new(
+                Arc::new(self.scans),
+                Arc::new(self.decoder.clone()),
+                clock.clone(),
+                ScanSettings {
+                    session_idle: chrono::Duration::minutes(30),
+                },
+            ),
+            labels: LabelService::new(
+                Arc::new(self.labels),
+                Arc::new(self.identity),
+                Arc::new(self.decoder),
+                Arc::new(counting_secrets()),
+                clock,
+                eckwms_labels::Layout::default(),
+                self.global_url,
+            ),
         };
         HttpState::new(services, self.settings, "9.9.9-test")
     }
@@ -235,12 +276,25 @@ pub fn item_id(n: u64) -> ItemId {
     ItemId::new(n).unwrap()
 }
 
+/// Randomness for label codes: a counter, so that every call differs.
+fn counting_secrets() -> MockSecretSource {
+    let mut secrets = MockSecretSource::new();
+    let counter = std::sync::atomic::AtomicU8::new(1);
+    secrets.expect_fill().returning(move |buf| {
+        let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        buf.fill(n);
+        Ok(())
+    });
+    secrets
+}
+
 pub fn storage_box(n: u64, version: i64) -> StorageBox {
     StorageBox {
         id: box_id(n),
         name: Some(Name::new("name", format!("Box {n}")).unwrap()),
         parent: Some(Parent::Place(place_id(30))),
         order: None,
+        barcodes: Default::default(),
         meta: meta(version),
     }
 }

@@ -1,0 +1,332 @@
+//! Scans: a scanner's code resolved and acted on, the device's session, the scan log.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, delete, get, post, web};
+use chrono::{DateTime, Utc};
+use eckwms_application::ports::{ScanAction, ScanFilter, ScanOutcome, ScanRecord, StoredSession};
+use eckwms_application::{ScanCaller, ScanRequest, ScanService};
+use eckwms_domain::ObjectId;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::dto::PageOut;
+use crate::extract::{Ctx, Json, QueryCheck, path_int};
+use crate::idempotency::REPLAYED_HEADER;
+use crate::problem::ApiError;
+
+/// A scan. Scanners of the first generation send `msgId` and `deviceId`; both spellings work.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScanIn {
+    /// The scanned text, as read (a label URL, an id, a serial, any barcode).
+    #[schema(example = "ECK1.COM/01T54QUD4DP7FWEG86LHVXBJ5D6NXNGE35BBJKAC9Y3LHPJBKHUJ5CQJ7N1M3")]
+    pub barcode: String,
+    /// Unique per scan of a device: a retry with the same id gets the first answer.
+    #[serde(alias = "msgId")]
+    #[schema(example = "pda7-000123")]
+    pub msg_id: String,
+    /// The scanning device; its session (working set) is kept apart from other devices'.
+    #[serde(alias = "deviceId")]
+    #[schema(example = "PDA-7")]
+    pub device_id: Option<String>,
+}
+
+/// The answer to a scan, as shown on the scanner.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScanAnswerOut {
+    pub scan_id: i64,
+    pub msg_id: String,
+    /// `found`, `created`, `moved`, `linked`, `attached`, `ambiguous`, `not_found` or `error`.
+    pub action: String,
+    /// What the code was: `item`, `box`, `place`, `order`, `label`, `class_code`, `tracking`,
+    /// `gs1`, `barcode` or `unknown`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A short sentence for the scanner's screen.
+    pub message: String,
+    /// The object the scan found, created or changed, with its `id`; `null` when none.
+    #[schema(value_type = Object)]
+    pub data: Value,
+    pub session: SessionSetsOut,
+    /// Only for `ambiguous`: the objects the code belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub candidates: Option<Vec<String>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionSetsOut {
+    pub items: Vec<String>,
+    pub boxes: Vec<String>,
+    pub places: Vec<String>,
+}
+
+/// Sends the stored answer: byte for byte the same for a retry as for the first scan.
+fn answer(outcome: ScanOutcome, legacy: bool) -> Result<HttpResponse, ApiError> {
+    let mut body = outcome.record.answer;
+    if legacy {
+        // The first generation's scanners read `msgId`.
+        let mut value: Value = serde_json::from_str(&body)
+            .map_err(|e| ApiError::internal(&format_args!("stored scan answer: {e}")))?;
+        if let Value::Object(map) = &mut value {
+            let msg_id = map.get("msg_id").cloned().unwrap_or(Value::Null);
+            map.insert("msgId".into(), msg_id);
+        }
+        body = value.to_string();
+    }
+    let mut response = HttpResponse::Ok();
+    response.content_type("application/json");
+    if outcome.replayed {
+        response.insert_header((REPLAYED_HEADER, HeaderValue::from_static("true")));
+    }
+    Ok(response.body(body))
+}
+
+async fn run_scan(ctx: Ctx, body: ScanIn, legacy: bool) -> Result<HttpResponse, ApiError> {
+    let request = ScanRequest {
+        barcode: body.barcode,
+        msg_id: body.msg_id,
+        device_id: body.device_id,
+    };
+    let caller = ScanCaller {
+        actor: ctx.meta.actor,
+        request_id: ctx.meta.request_id,
+    };
+    let outcome = ctx
+        .services
+        .run(move |s| s.scans.scan(&request, &caller))
+        .await?;
+    answer(outcome, legacy)
+}
+
+/// Scan a code: resolve it, act on it with the device's working set, answer once per `msg_id`.
+///
+/// A repeated `msg_id` from the same device (or, without `device_id`, the same API key) gets
+/// the first answer again, with the header `Idempotent-Replayed: true`, and changes nothing.
+#[utoipa::path(
+    tag = "scans",
+    responses((status = 200, description = "The scan's answer; see `action`", body = ScanAnswerOut))
+)]
+#[post("/scans")]
+pub async fn scan(ctx: Ctx, body: Json<ScanIn>) -> Result<HttpResponse, ApiError> {
+    run_scan(ctx, body.into_inner(), false).await
+}
+
+/// The scan route of the first generation's scanners: as `POST /api/v1/scans`, and the answer
+/// also carries `msgId`.
+#[utoipa::path(
+    tag = "scans",
+    responses((status = 200, description = "The scan's answer, plus `msgId`", body = ScanAnswerOut))
+)]
+#[post("/SCAN")]
+pub async fn legacy_scan(ctx: Ctx, body: Json<ScanIn>) -> Result<HttpResponse, ApiError> {
+    run_scan(ctx, body.into_inner(), true).await
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SessionQuery {
+    /// The device whose session is meant; without it, the session of the calling API key.
+    pub device_id: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionOut {
+    /// `device:<id>`, or `apikey:<id>` for scans sent without a device.
+    pub owner: String,
+    pub items: Vec<String>,
+    pub boxes: Vec<String>,
+    pub places: Vec<String>,
+    /// The last scan of the session (now, for an empty one).
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<StoredSession> for SessionOut {
+    fn from(s: StoredSession) -> Self {
+        Self {
+            owner: s.owner,
+            items: s.set.items.iter().map(ToString::to_string).collect(),
+            boxes: s.set.boxes.iter().map(ToString::to_string).collect(),
+            places: s.set.places.iter().map(ToString::to_string).collect(),
+            updated_at: s.updated_at,
+        }
+    }
+}
+
+fn session_owner(ctx: &Ctx, query: &SessionQuery) -> Result<String, ApiError> {
+    let mut check = QueryCheck::new();
+    let device = check.text("device_id", query.device_id.as_deref());
+    check.finish()?;
+    let caller = ScanCaller {
+        actor: ctx.meta.actor.clone(),
+        request_id: None,
+    };
+    Ok(ScanService::owner(device.as_deref(), &caller))
+}
+
+/// The working set of a device (items, boxes, places scanned and not yet acted on).
+#[utoipa::path(
+    tag = "scans",
+    params(SessionQuery),
+    responses((status = 200, description = "The session; empty when it expired", body = SessionOut))
+)]
+#[get("/scans/session")]
+pub async fn get_session(
+    ctx: Ctx,
+    query: web::Query<SessionQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let owner = session_owner(&ctx, &query)?;
+    let session = ctx.services.run(move |s| s.scans.session(&owner)).await?;
+    Ok(HttpResponse::Ok().json(SessionOut::from(session)))
+}
+
+/// Empties the working set of a device.
+#[utoipa::path(
+    tag = "scans",
+    params(SessionQuery),
+    responses((status = 204, description = "Cleared (also when it was empty)"))
+)]
+#[delete("/scans/session")]
+pub async fn clear_session(
+    ctx: Ctx,
+    query: web::Query<SessionQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let owner = session_owner(&ctx, &query)?;
+    ctx.services
+        .run(move |s| s.scans.clear_session(&owner))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// One scan of the log.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScanOut {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    /// The session it belonged to.
+    pub owner: String,
+    /// The API key that sent it.
+    pub actor: String,
+    pub device_id: Option<String>,
+    pub msg_id: String,
+    /// The text as scanned.
+    pub barcode: String,
+    /// How it was read: `label_v2`, `label_v1`, `id`, `serial`, `rma`, `barcode`, `tracking`,
+    /// `gs1`, `unknown`, `bad_label`.
+    pub resolution: String,
+    pub object: Option<String>,
+    pub action: String,
+    /// The answer the scanner got.
+    #[schema(value_type = Object)]
+    pub answer: Value,
+    /// Ledger rows (`seq`) the scan caused.
+    pub ledger_seqs: Vec<i64>,
+}
+
+impl From<ScanRecord> for ScanOut {
+    fn from(r: ScanRecord) -> Self {
+        Self {
+            id: r.id,
+            at: r.at,
+            owner: r.owner,
+            actor: r.actor,
+            device_id: r.device_id,
+            msg_id: r.msg_id,
+            barcode: r.barcode,
+            resolution: r.resolution,
+            object: r.object.map(|o| o.to_string()),
+            action: r.action.as_str().to_owned(),
+            answer: serde_json::from_str(&r.answer).unwrap_or(Value::Null),
+            ledger_seqs: r.ledger_seqs,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ScanListQuery {
+    pub device_id: Option<String>,
+    /// One of the answer actions (`moved`, `not_found`, ...).
+    pub action: Option<String>,
+    /// Scans that resolved to this object.
+    pub object: Option<String>,
+    /// Scans at or after this time (RFC 3339).
+    pub since: Option<String>,
+    /// Scans before this time (RFC 3339).
+    pub until: Option<String>,
+    /// Page size, 1 to 500 (default 50).
+    #[param(value_type = Option<i64>)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page (a scan id).
+    pub cursor: Option<String>,
+}
+
+fn time(check: &mut QueryCheck, field: &str, raw: Option<&str>) -> Option<DateTime<Utc>> {
+    match DateTime::parse_from_rfc3339(raw?) {
+        Ok(t) => Some(t.with_timezone(&Utc)),
+        Err(_) => {
+            check.reject(field, "must be an RFC 3339 time, e.g. 2026-11-25T08:00:00Z");
+            None
+        }
+    }
+}
+
+/// The scan log, newest first.
+#[utoipa::path(
+    tag = "scans",
+    params(ScanListQuery),
+    responses((status = 200, description = "A page of scans", body = PageOut<ScanOut>))
+)]
+#[get("/scans")]
+pub async fn list_scans(
+    ctx: Ctx,
+    query: web::Query<ScanListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let mut check = QueryCheck::new();
+    let device_id = check.text("device_id", query.device_id.as_deref());
+    let action = match query.action.as_deref() {
+        None => None,
+        Some(raw) => match ScanAction::parse(raw) {
+            Some(a) => Some(a),
+            None => {
+                check.reject("action", "must be one of found, created, moved, linked, attached, ambiguous, not_found, error");
+                None
+            }
+        },
+    };
+    let object = check.id::<ObjectId>("object", query.object.as_deref());
+    let since = time(&mut check, "since", query.since.as_deref());
+    let until = time(&mut check, "until", query.until.as_deref());
+    let cursor = check.int("cursor", query.cursor.as_deref());
+    let page = check.page(cursor, query.limit.as_deref())?;
+    let filter = ScanFilter {
+        device_id,
+        action,
+        object,
+        since,
+        until,
+    };
+    let result = ctx
+        .services
+        .run(move |s| s.scans.list_scans(&filter, &page))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(PageOut::from_page(result, ScanOut::from)))
+}
+
+/// One scan of the log, with the ledger rows it caused.
+#[utoipa::path(
+    tag = "scans",
+    params(("id" = i64, Path, description = "Scan id")),
+    responses((status = 200, description = "The scan", body = ScanOut))
+)]
+#[get("/scans/{id}")]
+pub async fn get_scan(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let id = path_int("id", &id)?;
+    let found = ctx.services.run(move |s| s.scans.get_scan(id)).await?;
+    Ok(HttpResponse::Ok().json(ScanOut::from(found)))
+}
