@@ -4,8 +4,8 @@
 #
 # Only the stable toolchain is needed: cargo-fuzz's default AddressSanitizer needs nightly
 # (-Zsanitizer), so this runs without a sanitizer (--sanitizer none; the crate forbids unsafe code,
-# so ASan would find little) and sets RUSTC_BOOTSTRAP=1 for the one unstable flag cargo-fuzz still
-# passes. libFuzzer's coverage instrumentation uses stable -C flags.
+# so ASan would find little). libFuzzer's coverage instrumentation uses stable -C flags, and
+# libfuzzer-sys compiles libFuzzer with the system C++ compiler.
 #
 # New interesting inputs go to corpus/classify (ignored by git); crashes to artifacts/classify.
 set -euo pipefail
@@ -15,6 +15,5 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
     cargo install cargo-fuzz --locked
 fi
 mkdir -p corpus/classify
-export RUSTC_BOOTSTRAP=1
 exec cargo fuzz run --sanitizer none classify corpus/classify seeds/classify -- \
     -max_total_time="$seconds" -max_len=1024 -timeout=10
