@@ -962,6 +962,7 @@ fn scans_follow_the_flow(t: &TestDatabase) {
     assert_eq!(history[1].kind, ChangeKind::Moved);
     assert_eq!(history[1].scan_id, Some(into_box.record.id));
     assert_eq!(history[1].request_id.as_deref(), Some("req-m2"));
+    assert_eq!(history[1].actor, "apikey:1/device:PDA-1");
 
     // A place: the box goes there and the sets empty.
     let (_, answer) = scan(&service, "PDA-1", "m3", &shelf.id.to_string());

@@ -379,6 +379,8 @@ pub struct HistoryEntryOut {
     pub actor: String,
     pub reason: Option<String>,
     pub request_id: Option<String>,
+    /// The scan that caused the change (`GET /api/v1/scans/{id}`), when a scan did.
+    pub scan_id: Option<i64>,
     /// Created/deleted: the full state; updated: the changed fields; action: the action.
     #[schema(value_type = Object)]
     pub data: Value,
@@ -396,6 +398,7 @@ impl From<LedgerEntry> for HistoryEntryOut {
             actor: e.actor,
             reason: e.reason,
             request_id: e.request_id,
+            scan_id: e.scan_id,
             data: e.data,
         }
     }

@@ -256,8 +256,13 @@ fn execute(tx: &mut dyn ScanTx, input: &Input) -> AppResult<ScanOutcome> {
         });
     }
     let scan_id = tx.next_scan_id()?;
+    // The ledger names the device with the key: `apikey:2/device:PDA-7`.
+    let ledger_actor = match &input.device_id {
+        Some(device) => format!("{}/device:{device}", input.actor),
+        None => input.actor.clone(),
+    };
     let ctx = WriteContext {
-        actor: input.actor.clone(),
+        actor: ledger_actor,
         at: input.at,
         request_id: input.request_id.clone(),
         reason: None,

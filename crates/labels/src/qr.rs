@@ -255,8 +255,8 @@ pub(crate) mod tests {
         assert_eq!(decode_matrix(&matrix), text);
         let m_only = QRBuilder::new(text.as_bytes()).ecl(ECL::M).build().unwrap();
         assert_eq!(matrix.width() as usize, m_only.size);
-        // Too long for 40-M (3391 alphanumeric characters), fits 40-L.
-        assert_eq!(encode_text(&"A".repeat(4000)).unwrap().width(), 177);
+        // Too long for 40-M (3391 alphanumeric characters) and 39-L (4087), fits 40-L (4296).
+        assert_eq!(encode_text(&"A".repeat(4200)).unwrap().width(), 177);
         assert_eq!(
             encode_text(&"A".repeat(QR_TEXT_MAX_CHARS + 1)),
             Err(TooLong)
