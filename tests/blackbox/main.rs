@@ -5,8 +5,15 @@
 
 mod harness;
 mod process;
+mod scanning;
 mod scenarios;
 mod stress;
+
+/// The scenarios of every file, for `on_both_backends!`.
+mod all_scenarios {
+    pub use crate::scanning::*;
+    pub use crate::scenarios::*;
+}
 
 /// Runs each scenario once per backend; PostgreSQL runs are skipped (and say so) when unset.
 macro_rules! on_both_backends {
@@ -16,7 +23,7 @@ macro_rules! on_both_backends {
                 #[actix_rt::test]
                 async fn $test() {
                     let db = crate::harness::database(crate::harness::Backend::Sqlite).unwrap();
-                    crate::scenarios::$test(&db, crate::harness::Backend::Sqlite).await;
+                    crate::all_scenarios::$test(&db, crate::harness::Backend::Sqlite).await;
                 }
             )*
         }
@@ -25,7 +32,7 @@ macro_rules! on_both_backends {
                 #[actix_rt::test]
                 async fn $test() {
                     match crate::harness::database(crate::harness::Backend::Postgres) {
-                        Some(db) => crate::scenarios::$test(&db, crate::harness::Backend::Postgres).await,
+                        Some(db) => crate::all_scenarios::$test(&db, crate::harness::Backend::Postgres).await,
                         None => eprintln!("PostgreSQL black-box test skipped: ECKWMS_TEST_PG_URL is unset"),
                     }
                 }
@@ -40,12 +47,23 @@ on_both_backends!(
     keys_scopes_and_bootstrap,
     idempotency_replays_and_serializes,
     concurrent_moves_keep_integrity,
+    scan_walkthrough,
+    scan_bad_input_changes_nothing,
+    concurrent_duplicate_scans_apply_once,
 );
 
 #[actix_rt::test]
 async fn two_processes_share_one_postgres() {
     match crate::harness::database(crate::harness::Backend::Postgres) {
         Some(db) => stress::two_processes(&db).await,
+        None => eprintln!("PostgreSQL black-box test skipped: ECKWMS_TEST_PG_URL is unset"),
+    }
+}
+
+#[actix_rt::test]
+async fn two_processes_share_scan_sessions() {
+    match crate::harness::database(crate::harness::Backend::Postgres) {
+        Some(db) => scanning::two_processes_share_scan_sessions(&db).await,
         None => eprintln!("PostgreSQL black-box test skipped: ECKWMS_TEST_PG_URL is unset"),
     }
 }

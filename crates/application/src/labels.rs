@@ -324,3 +324,7 @@ fn format_uuid(bytes: &[u8; 16]) -> String {
         &hex[20..32]
     )
 }
+
+#[cfg(test)]
+#[path = "labels_tests.rs"]
+mod tests;

@@ -649,7 +649,8 @@ fn carry_out(
                         short(*into)
                     ),
                 )
-                .with_data(refreshed(tx, object)?.as_ref())
+                // Items going in do not change the box itself: `object` is current.
+                .with_data(object)
             }
             Plan::ToPlace {
                 items,
@@ -819,18 +820,6 @@ fn move_all(
     Ok(())
 }
 
-/// The scanned object as it is after the scan's moves (a box that received items is unchanged
-/// itself, but re-read keeps `data` true).
-fn refreshed(
-    tx: &mut dyn ScanTx,
-    object: Option<&ScannedObject>,
-) -> AppResult<Option<ScannedObject>> {
-    match object {
-        Some(o) => tx.get_object(object_id(o)),
-        None => Ok(None),
-    }
-}
-
 fn place_name(object: Option<&ScannedObject>, id: PlaceId) -> String {
     match object {
         Some(ScannedObject::Place(p)) => format!("place {}", p.name.as_str()),
@@ -859,3 +848,7 @@ fn capitalize(text: &str) -> String {
         None => String::new(),
     }
 }
+
+#[cfg(test)]
+#[path = "scan_tests.rs"]
+mod tests;

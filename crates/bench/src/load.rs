@@ -30,6 +30,14 @@ pub enum Work {
         objects: Vec<String>,
         targets: Vec<String>,
     },
+    /// A scanner putting an item into a box: `POST /api/v1/scans` of a random item (it joins
+    /// the device's set; not measured), then of a random box, which moves the item into it (the
+    /// measured unit). Every client is its own device.
+    ScanIntoBox {
+        url: String,
+        items: Vec<String>,
+        boxes: Vec<String>,
+    },
 }
 
 /// One load phase.
@@ -183,6 +191,12 @@ fn run_thread(
     })
 }
 
+/// What a client keeps between its units: its device id and message counter (scans).
+struct ClientState {
+    device: String,
+    messages: u64,
+}
+
 async fn client_loop(
     client: awc::Client,
     spec: Arc<Spec>,
@@ -190,12 +204,20 @@ async fn client_loop(
     window: Window,
 ) -> Partial {
     let mut partial = Partial::default();
+    let mut state = ClientState {
+        device: format!("BENCH-{:016x}", rng.next_u64()),
+        messages: 0,
+    };
     loop {
         let began = Instant::now();
         if began >= window.stop_at {
             break;
         }
-        let result = run_unit(&client, &spec, &mut rng).await;
+        let (result, measured_from) = match run_unit(&client, &spec, &mut rng, &mut state).await {
+            Ok(from) => (Ok(()), from),
+            Err(e) => (Err(e), None),
+        };
+        let began = measured_from.unwrap_or(began);
         let done = Instant::now();
         if began < window.measure_from {
             continue;
@@ -212,18 +234,32 @@ async fn client_loop(
     partial
 }
 
-/// One unit of work; `Err` holds a short description of what went wrong.
-async fn run_unit(client: &awc::Client, spec: &Spec, rng: &mut Rng) -> Result<(), String> {
+/// One unit of work; `Err` holds a short description of what went wrong. `Ok(Some(t))`: the
+/// unit's measured part began at `t` (what came before it was preparation).
+async fn run_unit(
+    client: &awc::Client,
+    spec: &Spec,
+    rng: &mut Rng,
+    state: &mut ClientState,
+) -> Result<Option<Instant>, String> {
     match &spec.work {
         Work::Get(urls) => {
             let url = rng.pick(urls).ok_or("no URL to load")?;
-            get(client, spec, url).await
+            get(client, spec, url).await.map(|()| None)
         }
         Work::Chain(urls) => {
             for url in urls {
                 get(client, spec, url).await?;
             }
-            Ok(())
+            Ok(None)
+        }
+        Work::ScanIntoBox { url, items, boxes } => {
+            let item = rng.pick(items).ok_or("no item to scan")?;
+            let boxed = rng.pick(boxes).ok_or("no box to scan")?;
+            scan(client, spec, url, state, item).await?;
+            let measured_from = Instant::now();
+            scan(client, spec, url, state, boxed).await?;
+            Ok(Some(measured_from))
         }
         Work::Move {
             url,
@@ -237,9 +273,28 @@ async fn run_unit(client: &awc::Client, spec: &Spec, rng: &mut Rng) -> Result<()
             if let Some(auth) = &spec.authorization {
                 request = request.insert_header(("Authorization", auth.as_str()));
             }
-            finish(request.send_body(body).await).await
+            finish(request.send_body(body).await).await.map(|()| None)
         }
     }
+}
+
+async fn scan(
+    client: &awc::Client,
+    spec: &Spec,
+    url: &str,
+    state: &mut ClientState,
+    barcode: &str,
+) -> Result<(), String> {
+    state.messages += 1;
+    let body = format!(
+        r#"{{"barcode":"{barcode}","msg_id":"{}","device_id":"{}"}}"#,
+        state.messages, state.device
+    );
+    let mut request = client.post(url).content_type("application/json");
+    if let Some(auth) = &spec.authorization {
+        request = request.insert_header(("Authorization", auth.as_str()));
+    }
+    finish(request.send_body(body).await).await
 }
 
 async fn get(client: &awc::Client, spec: &Spec, url: &str) -> Result<(), String> {

@@ -519,6 +519,23 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             targets: big.targets(),
         },
     )?;
+    let scans_sqlite = runner.phase(
+        "S1",
+        "`POST /api/v1/scans`: an item, then a box (measured: the box scan, which moves the item into it)",
+        &format!(
+            "{big_label}; every client a device; random item of {} into random box of {}",
+            group(big.items.len() as u64),
+            group(big.boxes.len() as u64)
+        ),
+        server.pid,
+        cli.move_clients,
+        auth.clone(),
+        Work::ScanIntoBox {
+            url: server.url("/api/v1/scans"),
+            items: big.items.iter().map(ToString::to_string).collect(),
+            boxes: big.boxes.iter().map(ToString::to_string).collect(),
+        },
+    )?;
     std::thread::sleep(Duration::from_secs(2));
     if let Ok(kib) = sys::rss_kib(server.pid) {
         memory.push((
@@ -572,6 +589,11 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         &moves_sqlite,
         5_000.0,
         "SQLite",
+    ));
+    checks.push(scans_check(
+        "Scans that move an item into a box, SQLite: ≥ 3,000/s with 32 clients, p99 < 20 ms",
+        &scans_sqlite,
+        3_000.0,
     ));
     match &moves_pg {
         Some(phase) => checks.push(moves_check(
@@ -1027,6 +1049,45 @@ fn moves_check(target: &str, phase: &Phase, min_rate: f64, backend: &str) -> Che
             "{}. Likely cause: {}. CPU during the phase: {}.",
             why.join("; "),
             cause.join("; "),
+            cpu_text(&phase.cpu)
+        ),
+    }
+}
+
+fn scans_check(target: &str, phase: &Phase, min_rate: f64) -> Check {
+    let o = &phase.outcome;
+    let rate = o.per_second();
+    let p99 = o.percentile_ms(99.0);
+    let pass = rate >= min_rate && p99 < 20.0 && o.errors == 0;
+    let mut why = Vec::new();
+    if rate < min_rate {
+        why.push(format!(
+            "{} moving scans/s is {:.0} % of the target",
+            fmt_rate(rate),
+            rate / min_rate * 100.0
+        ));
+    }
+    if p99 >= 20.0 {
+        why.push(format!("p99 {} ms", fmt_ms(p99)));
+    }
+    if o.errors > 0 {
+        why.push(format!("{} scans failed", group(o.errors)));
+    }
+    Check {
+        target: target.into(),
+        measured: format!("{} ({} clients)", summary(o), o.clients),
+        pass: Some(pass),
+        note: format!(
+            "{}Each measured scan follows an unmeasured scan of the item (its join), so the \
+             service answers two scans per moving scan; the rate counts moving scans only. \
+             Each scan is one write transaction on SQLite's writer thread: the msg_id check, \
+             the session, the object, the move and its ledger row, the scan log. CPU during \
+             the phase: {}.",
+            if why.is_empty() {
+                String::new()
+            } else {
+                format!("{}. ", why.join("; "))
+            },
             cpu_text(&phase.cpu)
         ),
     }

@@ -72,6 +72,23 @@ pub struct Settings<'a> {
 /// Reads scanned texts and makes label texts, with the instance's suffix and keys. Build it once
 /// at start-up: the ciphers inside are prepared then, so a scan costs no key schedule. `Debug`
 /// shows no key material.
+///
+/// ```
+/// use eckwms_codes::{Decoder, LabelVersion, Scanned, Settings};
+/// use eckwms_domain::ObjectId;
+///
+/// let decoder = Decoder::from_settings(&Settings {
+///     v2_key: Some("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"),
+///     ..Settings::default()
+/// })?;
+/// let id = ObjectId::parse("b000000000000000042")?;
+/// // A real caller passes a cryptographic RNG here.
+/// let texts = decoder.label_texts(id, &mut |buffer: &mut [u8]| buffer.fill(7))?;
+/// let version = LabelVersion::V2 { key_id: 1 };
+/// assert_eq!(decoder.classify(&texts[0]), Scanned::Label { id, version });
+/// assert!(matches!(decoder.classify("4006381333931"), Scanned::Other(_)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct Decoder {
     suffix: Suffix,

@@ -5,14 +5,26 @@ fn boxes_with_barcodes(c: &mut Conn, rows: Vec<BoxRow>) -> Result<Vec<StorageBox
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
     let mut codes: std::collections::HashMap<String, Vec<String>> =
         std::collections::HashMap::new();
-    for chunk in ids.chunks(INSERT_CHUNK) {
-        let found: Vec<(String, String)> = box_barcodes::table
-            .filter(box_barcodes::box_id.eq_any(chunk))
-            .order((box_barcodes::box_id, box_barcodes::position))
-            .select((box_barcodes::box_id, box_barcodes::barcode))
+    if let [one] = ids.as_slice() {
+        // One box (the common case): a statement prepared once, which `IN (...)` is not.
+        let found: Vec<String> = box_barcodes::table
+            .filter(box_barcodes::box_id.eq(one))
+            .order(box_barcodes::position)
+            .select(box_barcodes::barcode)
             .load(c)?;
-        for (boxed, code) in found {
-            codes.entry(boxed).or_default().push(code);
+        if !found.is_empty() {
+            codes.insert((*one).to_owned(), found);
+        }
+    } else {
+        for chunk in ids.chunks(INSERT_CHUNK) {
+            let found: Vec<(String, String)> = box_barcodes::table
+                .filter(box_barcodes::box_id.eq_any(chunk))
+                .order((box_barcodes::box_id, box_barcodes::position))
+                .select((box_barcodes::box_id, box_barcodes::barcode))
+                .load(c)?;
+            for (boxed, code) in found {
+                codes.entry(boxed).or_default().push(code);
+            }
         }
     }
     rows.into_iter()
@@ -188,14 +200,26 @@ fn with_barcodes(c: &mut Conn, rows: Vec<ItemRow>) -> Result<Vec<Item>, DbError>
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
     let mut codes: std::collections::HashMap<String, Vec<String>> =
         std::collections::HashMap::new();
-    for chunk in ids.chunks(INSERT_CHUNK) {
-        let found: Vec<(String, String)> = item_barcodes::table
-            .filter(item_barcodes::item_id.eq_any(chunk))
-            .order((item_barcodes::item_id, item_barcodes::position))
-            .select((item_barcodes::item_id, item_barcodes::barcode))
+    if let [one] = ids.as_slice() {
+        // One item (the common case): a statement prepared once, which `IN (...)` is not.
+        let found: Vec<String> = item_barcodes::table
+            .filter(item_barcodes::item_id.eq(one))
+            .order(item_barcodes::position)
+            .select(item_barcodes::barcode)
             .load(c)?;
-        for (item, code) in found {
-            codes.entry(item).or_default().push(code);
+        if !found.is_empty() {
+            codes.insert((*one).to_owned(), found);
+        }
+    } else {
+        for chunk in ids.chunks(INSERT_CHUNK) {
+            let found: Vec<(String, String)> = item_barcodes::table
+                .filter(item_barcodes::item_id.eq_any(chunk))
+                .order((item_barcodes::item_id, item_barcodes::position))
+                .select((item_barcodes::item_id, item_barcodes::barcode))
+                .load(c)?;
+            for (item, code) in found {
+                codes.entry(item).or_default().push(code);
+            }
         }
     }
     rows.into_iter()

@@ -133,6 +133,12 @@ impl eckwms_application::ports::ScanTx for ScanUnit<'_> {
 
     fn next_scan_id(&mut self) -> AppResult<i64> {
         self.run(|c| {
+            if !IS_POSTGRES {
+                // The writer lock is held: the largest id so far is ours to continue from (one
+                // index lookup, no counter row written), as the ledger does.
+                let last: Option<i64> = scans::table.select(diesel::dsl::max(scans::id)).first(c)?;
+                return Ok(last.unwrap_or(0) + 1);
+            }
             c.allocate("scan", 1)?
                 .into_iter()
                 .next()
@@ -147,12 +153,16 @@ impl eckwms_application::ports::ScanTx for ScanUnit<'_> {
     fn save_session(&mut self, session: &StoredSession) -> AppResult<()> {
         self.run(|c| {
             let row = SessionRow::from_domain(session)?;
-            diesel::insert_into(scan_sessions::table)
-                .values(&row)
-                .on_conflict(scan_sessions::owner)
-                .do_update()
+            // UPDATE, then INSERT for a new owner: two statements prepared once each. The scan
+            // holds its owner's lock (see run_scan), so no other scan inserts it in between.
+            let updated = diesel::update(scan_sessions::table.find(&row.owner))
                 .set(&row)
                 .execute(c)?;
+            if updated == 0 {
+                diesel::insert_into(scan_sessions::table)
+                    .values(&row)
+                    .execute(c)?;
+            }
             Ok(())
         })
     }

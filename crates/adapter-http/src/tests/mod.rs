@@ -29,6 +29,7 @@ mod calls;
 mod errors;
 mod idempotency;
 mod openapi;
+mod scans;
 
 pub const READ_KEY: &str = "eck_00000000000000a1_read-secret";
 pub const WRITE_KEY: &str = "eck_00000000000000a2_write-secret";

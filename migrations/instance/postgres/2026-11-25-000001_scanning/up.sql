@@ -43,7 +43,6 @@ CREATE TABLE scans (
 );
 CREATE INDEX scans_by_device ON scans (device_id, id);
 CREATE INDEX scans_by_object ON scans (object_id, id);
-CREATE INDEX scans_by_action ON scans (action, id);
 
 -- Every label sheet printed: fresh or reprinted ids.
 CREATE TABLE label_prints (

@@ -5,7 +5,7 @@
 ALTER TABLE ledger ADD COLUMN scan_id BIGINT;
 CREATE INDEX ledger_by_scan ON ledger (scan_id) WHERE scan_id IS NOT NULL;
 
-INSERT INTO id_counters (kind, last_value) VALUES ('scan', 0), ('label_print', 0);
+INSERT INTO id_counters (kind, last_value) VALUES ('label_print', 0);
 
 CREATE TABLE box_barcodes (
     box_id TEXT NOT NULL REFERENCES boxes (id) ON DELETE CASCADE,
@@ -42,7 +42,6 @@ CREATE TABLE scans (
 );
 CREATE INDEX scans_by_device ON scans (device_id, id);
 CREATE INDEX scans_by_object ON scans (object_id, id);
-CREATE INDEX scans_by_action ON scans (action, id);
 
 -- Every label sheet printed: fresh or reprinted ids.
 CREATE TABLE label_prints (
