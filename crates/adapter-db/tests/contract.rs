@@ -940,7 +940,10 @@ fn scans_follow_the_flow(t: &TestDatabase) {
     assert_eq!(answer["action"], "created", "{answer}");
     assert_eq!(answer["type"], "item");
     assert_eq!(answer["data"]["id"], "i000000000000000005");
-    assert_eq!(answer["session"]["items"], serde_json::json!(["i000000000000000005"]));
+    assert_eq!(
+        answer["session"]["items"],
+        serde_json::json!(["i000000000000000005"])
+    );
     let item5 = ItemId::parse("i000000000000000005").unwrap();
 
     // A v2 label of a new box: the box is created and the item goes into it.
@@ -949,9 +952,15 @@ fn scans_follow_the_flow(t: &TestDatabase) {
     assert_eq!(answer["type"], "box");
     assert_eq!(into_box.record.resolution, "label_v2");
     let box100 = BoxId::parse("b000000000000000100").unwrap();
-    assert_eq!(db.get_item(item5).unwrap().parent, Some(Parent::Box(box100)));
+    assert_eq!(
+        db.get_item(item5).unwrap().parent,
+        Some(Parent::Box(box100))
+    );
     assert_eq!(answer["session"]["items"], serde_json::json!([]));
-    assert_eq!(answer["session"]["boxes"], serde_json::json!(["b000000000000000100"]));
+    assert_eq!(
+        answer["session"]["boxes"],
+        serde_json::json!(["b000000000000000100"])
+    );
     // The box's label raised the counter: boxes made later get higher numbers.
     assert!(boxed(&db, None).id.number() > 100);
 
@@ -967,9 +976,15 @@ fn scans_follow_the_flow(t: &TestDatabase) {
     // A place: the box goes there and the sets empty.
     let (_, answer) = scan(&service, "PDA-1", "m3", &shelf.id.to_string());
     assert_eq!(answer["action"], "moved", "{answer}");
-    assert_eq!(db.get_box(box100).unwrap().parent, Some(Parent::Place(shelf.id)));
+    assert_eq!(
+        db.get_box(box100).unwrap().parent,
+        Some(Parent::Place(shelf.id))
+    );
     assert_eq!(answer["session"]["boxes"], serde_json::json!([]));
-    assert_eq!(answer["session"]["places"], serde_json::json!([shelf.id.to_string()]));
+    assert_eq!(
+        answer["session"]["places"],
+        serde_json::json!([shelf.id.to_string()])
+    );
 
     // An unknown code with nothing in the set: not found, nothing changes.
     let (_, answer) = scan(&service, "PDA-1", "m4", "4006381333931");
@@ -1015,7 +1030,10 @@ fn scans_follow_the_flow(t: &TestDatabase) {
     let (again, _) = scan(&service, "PDA-1", "m2", &label("b000000000000000100"));
     assert!(again.replayed);
     assert_eq!(again.record.answer, into_box.record.answer);
-    assert_eq!(db.history(item5.object_id(), &page(50)).unwrap().len(), ledger_before);
+    assert_eq!(
+        db.history(item5.object_id(), &page(50)).unwrap().len(),
+        ledger_before
+    );
 
     // The log lists every scan, newest first, with the ledger rows each caused.
     let log = service
@@ -1024,7 +1042,11 @@ fn scans_follow_the_flow(t: &TestDatabase) {
     assert_eq!(log.items.len(), 10);
     assert_eq!(log.items[0].msg_id, "m10");
     let moved = log.items.iter().find(|s| s.msg_id == "m2").unwrap();
-    assert_eq!(moved.ledger_seqs.len(), 2, "the box created and the item moved");
+    assert_eq!(
+        moved.ledger_seqs.len(),
+        2,
+        "the box created and the item moved"
+    );
     let filtered = service
         .list_scans(
             &ScanFilter {
@@ -1048,7 +1070,10 @@ fn scan_sessions_are_per_device_and_expire(t: &TestDatabase) {
     let session = service.session("device:PDA-A").unwrap();
     assert_eq!(session.set.items, vec![a.id]);
     // The same msg_id from another device is another scan.
-    assert_eq!(service.session("device:PDA-B").unwrap().set.items, vec![b.id]);
+    assert_eq!(
+        service.session("device:PDA-B").unwrap().set.items,
+        vec![b.id]
+    );
 
     // A new service (a restart, another process) sees the same session.
     let (other, _) = scanner(&db);
@@ -1056,7 +1081,14 @@ fn scan_sessions_are_per_device_and_expire(t: &TestDatabase) {
 
     // Idle past the limit: the set is forgotten; the next scan starts afresh.
     clock.advance(chrono::Duration::minutes(31));
-    assert!(service.session("device:PDA-A").unwrap().set.items.is_empty());
+    assert!(
+        service
+            .session("device:PDA-A")
+            .unwrap()
+            .set
+            .items
+            .is_empty()
+    );
     let target = boxed(&db, None);
     let (_, answer) = scan(&service, "PDA-A", "2", &target.id.to_string());
     assert_eq!(answer["action"], "found", "{answer}");
@@ -1097,7 +1129,9 @@ fn duplicate_scans_apply_once_under_concurrency(t: &TestDatabase) {
     for answer in &answers {
         assert_eq!(answer.record.answer, first[0].record.answer);
     }
-    let log = service.list_scans(&ScanFilter::default(), &page(50)).unwrap();
+    let log = service
+        .list_scans(&ScanFilter::default(), &page(50))
+        .unwrap();
     assert_eq!(log.items.len(), 4, "3 joins and one box scan");
     assert_eq!(log.items[0].ledger_seqs.len(), 3, "each item moved once");
     for it in &items {
@@ -1121,7 +1155,12 @@ fn box_barcodes_round_trip(t: &TestDatabase) {
             &ctx(),
         )
         .unwrap();
-    assert!(db.get_box(b.id).unwrap().barcodes.contains("1Z999AA10123456784"));
+    assert!(
+        db.get_box(b.id)
+            .unwrap()
+            .barcodes
+            .contains("1Z999AA10123456784")
+    );
     let cleared = db
         .update_box(
             b.id,

@@ -182,7 +182,7 @@ fn validate(request: &ScanRequest) -> AppResult<()> {
         ("device_id", request.device_id.as_ref()),
     ] {
         let Some(value) = value else { continue };
-        if value.is_empty() || value.chars().count() > MAX_TOKEN_LEN {
+        if value.trim().is_empty() || value.chars().count() > MAX_TOKEN_LEN {
             errors.push((field, format!("must have 1 to {MAX_TOKEN_LEN} characters")));
         } else if value.chars().any(char::is_control) {
             errors.push((field, "must not contain control characters".to_owned()));
@@ -209,7 +209,7 @@ enum Resolved {
     /// An object of the flow, found or just created.
     Object {
         target: Target,
-        object: ScannedObject,
+        object: Box<ScannedObject>,
         created: bool,
     },
     /// A code that names no object (an unbound `l` label, a barcode nobody has).
@@ -218,8 +218,8 @@ enum Resolved {
         kind: &'static str,
     },
     Ambiguous(Vec<ObjectId>),
-    /// Refused before anything changed; the message says why.
-    Refused(String),
+    /// Refused before anything changed: what the code was, and why.
+    Refused(&'static str, String),
 }
 
 /// The scan's answer while it is being built.
@@ -250,6 +250,17 @@ impl Answer {
 
 fn execute(tx: &mut dyn ScanTx, input: &Input) -> AppResult<ScanOutcome> {
     if let Some(record) = tx.find_scan(&input.owner, &input.msg_id)? {
+        if record.barcode != input.barcode {
+            // A retry repeats its scan; another code under the same id is a scanner's fault,
+            // and answering it with the first scan's result would mislead the operator.
+            return Err(AppError::conflict(
+                "msg_id_reused",
+                format!(
+                    "msg_id {} was used for another code by this device",
+                    input.msg_id
+                ),
+            ));
+        }
         return Ok(ScanOutcome {
             record,
             replayed: true,
@@ -277,8 +288,8 @@ fn execute(tx: &mut dyn ScanTx, input: &Input) -> AppResult<ScanOutcome> {
 
     let (resolution, resolved) = resolve(tx, input, &set, &ctx)?;
     let (answer, next_set, object) = match resolved {
-        Resolved::Refused(message) => (
-            Answer::new(ScanAction::Error, kind_of(&resolution), message),
+        Resolved::Refused(kind, message) => (
+            Answer::new(ScanAction::Error, kind, message),
             set.clone(),
             None,
         ),
@@ -323,7 +334,7 @@ fn execute(tx: &mut dyn ScanTx, input: &Input) -> AppResult<ScanOutcome> {
         } => {
             let step = plan(&set, &target);
             let kind = object_kind(&object);
-            let answer = carry_out(tx, &step, Some(&object), created, kind, &ctx)?;
+            let answer = carry_out(tx, &step, Some(&*object), created, kind, &ctx)?;
             let next = if answer.action == ScanAction::Error {
                 set.clone()
             } else {
@@ -400,9 +411,12 @@ fn resolve(
         Scanned::BadLabel(e) => {
             return Ok((
                 "bad_label".into(),
-                Resolved::Refused(format!(
-                    "This label cannot be read here ({e}): it is damaged or belongs to another instance."
-                )),
+                Resolved::Refused(
+                    "label",
+                    format!(
+                        "This label cannot be read here ({e}): it is damaged or belongs to another instance."
+                    ),
+                ),
             ));
         }
         Scanned::Id(id) => ("id", *id, NewItem::default()),
@@ -423,7 +437,8 @@ fn resolve(
             return Ok(("rma".into(), resolved));
         }
         Scanned::Other(other) => {
-            let found = tx.find_by_code(&other.text)?;
+            let text = storable_text(other);
+            let found = tx.find_by_code(&text)?;
             let resolution = if !other.tracking.is_empty() {
                 "tracking"
             } else if other.gs1.is_some() {
@@ -435,7 +450,7 @@ fn resolve(
                 [] => (
                     resolution.into(),
                     Resolved::Unknown {
-                        text: other.text.clone(),
+                        text,
                         kind: kind_of(resolution),
                     },
                 ),
@@ -469,18 +484,24 @@ fn resolve(
         }
         IdKind::Place => match tx.get_object(id)? {
             Some(object) => found(object),
-            None => Resolved::Refused(format!(
-                "Place {} is not set up: create it (or its rack) first.",
-                short(id)
-            )),
+            None => Resolved::Refused(
+                "place",
+                format!(
+                    "{} is not set up: create it (or its rack) first.",
+                    capitalize(&short(id))
+                ),
+            ),
         },
         // A pre-printed label is bound by scanning it after an item or box: it becomes that
         // object's barcode, and from then on names it.
         IdKind::Label => match tx.find_by_code(&id.to_string())?.as_slice() {
-            [] if set.items.is_empty() && set.boxes.is_empty() => Resolved::Refused(format!(
-                "Label {} is not bound yet: scan an item or box, then this label.",
-                short(id)
-            )),
+            [] if set.items.is_empty() && set.boxes.is_empty() => Resolved::Refused(
+                "label",
+                format!(
+                    "{} is not bound yet: scan an item or box, then this label.",
+                    capitalize(&short(id))
+                ),
+            ),
             [] => Resolved::Unknown {
                 text: id.to_string(),
                 kind: "label",
@@ -488,10 +509,42 @@ fn resolve(
             [bound] => existing(tx, *bound)?,
             many => Resolved::Ambiguous(many.to_vec()),
         },
-        IdKind::User => Resolved::Refused("User badges are not used for scanning.".into()),
+        IdKind::User => Resolved::Refused("user", "User badges are not used for scanning.".into()),
     };
     Ok((resolution.into(), resolved))
 }
+
+/// The text under which a scanned code is looked up and kept as a barcode. A GS1 element
+/// string with GS separators, or one too long to keep, becomes its bracketed form
+/// `(01)…(17)…(10)…(21)…`: the same symbol always gives the same text.
+fn storable_text(other: &eckwms_codes::Other) -> String {
+    let storable = other.text.chars().count() <= MAX_KEPT_CODE_LEN
+        && !other.text.chars().any(char::is_control);
+    match &other.gs1 {
+        Some(gs1) if !storable => {
+            let mut text = format!("(01){}", gs1.gtin.as_str());
+            if let Some(expiry) = gs1.expiry {
+                text.push_str(&format!(
+                    "(17){:02}{:02}{:02}",
+                    expiry.year() % 100,
+                    expiry.month(),
+                    expiry.day().unwrap_or(0)
+                ));
+            }
+            if let Some(batch) = &gs1.batch {
+                text.push_str(&format!("(10){batch}"));
+            }
+            if let Some(serial) = &gs1.serial {
+                text.push_str(&format!("(21){serial}"));
+            }
+            text
+        }
+        _ => other.text.clone(),
+    }
+}
+
+/// Longest code kept as a barcode or class code (the `code` text of the domain).
+const MAX_KEPT_CODE_LEN: usize = 100;
 
 fn find_or_create_order(
     tx: &mut dyn ScanTx,
@@ -517,7 +570,7 @@ fn existing(tx: &mut dyn ScanTx, id: ObjectId) -> AppResult<Resolved> {
 fn found(object: ScannedObject) -> Resolved {
     Resolved::Object {
         target: target_of(&object),
-        object,
+        object: Box::new(object),
         created: false,
     }
 }
@@ -525,7 +578,7 @@ fn found(object: ScannedObject) -> Resolved {
 fn created(object: ScannedObject) -> Resolved {
     Resolved::Object {
         target: target_of(&object),
-        object,
+        object: Box::new(object),
         created: true,
     }
 }
@@ -835,7 +888,14 @@ fn describe_code(kind: &str, text: &str) -> String {
         _ => "Code",
     };
     if text.is_empty() {
-        format!("This {}", what.to_lowercase())
+        // "This code", "This tracking number", "This GS1 code", "This label".
+        let mut lowered = what.to_owned();
+        if let Some(first) = lowered.get_mut(0..1)
+            && what != "GS1 code"
+        {
+            first.make_ascii_lowercase();
+        }
+        format!("This {lowered}")
     } else {
         format!("{what} {text}")
     }

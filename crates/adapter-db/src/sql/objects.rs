@@ -279,7 +279,12 @@ pub(crate) fn create_item(
 }
 
 /// Stores a new item under an id the caller chose (allocated, or read from a label).
-fn insert_item(c: &mut Conn, id: ItemId, new: &NewItem, ctx: &WriteContext) -> Result<Item, DbError> {
+fn insert_item(
+    c: &mut Conn,
+    id: ItemId,
+    new: &NewItem,
+    ctx: &WriteContext,
+) -> Result<Item, DbError> {
     let item = Item {
         id,
         serial: new.serial.clone(),

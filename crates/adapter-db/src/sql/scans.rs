@@ -69,7 +69,9 @@ fn scanned_object(
     })
 }
 
-fn typed_id<T: TryFrom<ObjectId, Error = eckwms_domain::IdError>>(id: ObjectId) -> Result<T, DbError> {
+fn typed_id<T: TryFrom<ObjectId, Error = eckwms_domain::IdError>>(
+    id: ObjectId,
+) -> Result<T, DbError> {
     T::try_from(id).map_err(|e| DbError::App(AppError::bad_id("id", e)))
 }
 
@@ -136,7 +138,8 @@ impl eckwms_application::ports::ScanTx for ScanUnit<'_> {
             if !IS_POSTGRES {
                 // The writer lock is held: the largest id so far is ours to continue from (one
                 // index lookup, no counter row written), as the ledger does.
-                let last: Option<i64> = scans::table.select(diesel::dsl::max(scans::id)).first(c)?;
+                let last: Option<i64> =
+                    scans::table.select(diesel::dsl::max(scans::id)).first(c)?;
                 return Ok(last.unwrap_or(0) + 1);
             }
             c.allocate("scan", 1)?
@@ -196,12 +199,7 @@ impl eckwms_application::ports::ScanTx for ScanUnit<'_> {
         })
     }
 
-    fn create_box(
-        &mut self,
-        id: BoxId,
-        new: &NewBox,
-        ctx: &WriteContext,
-    ) -> AppResult<StorageBox> {
+    fn create_box(&mut self, id: BoxId, new: &NewBox, ctx: &WriteContext) -> AppResult<StorageBox> {
         self.run(|c| {
             keep_counter_above(c, id.object_id())?;
             insert_box(c, id, new, ctx)

@@ -53,7 +53,7 @@ impl LabelsIn {
                     .map(|(i, text)| match ObjectId::parse(text) {
                         Ok(id) => Some(id),
                         Err(e) => {
-                            c.push(&format!("ids[{i}]"), e.to_string());
+                            c.push(format!("ids[{i}]"), e.to_string());
                             None
                         }
                     })

@@ -156,7 +156,17 @@ impl From<StoredSession> for SessionOut {
 
 fn session_owner(ctx: &Ctx, query: &SessionQuery) -> Result<String, ApiError> {
     let mut check = QueryCheck::new();
-    let device = check.text("device_id", query.device_id.as_deref());
+    let device = query.device_id.clone();
+    if let Some(device) = &device
+        && (device.trim().is_empty()
+            || device.chars().count() > eckwms_application::scan::MAX_TOKEN_LEN
+            || device.chars().any(char::is_control))
+    {
+        check.reject(
+            "device_id",
+            "must have 1 to 100 characters, without control characters",
+        );
+    }
     check.finish()?;
     let caller = ScanCaller {
         actor: ctx.meta.actor.clone(),
