@@ -7,6 +7,7 @@
 //! `GET /health` with a bare actix-web handler, and writes every figure to a Markdown report.
 
 mod bare;
+mod codes;
 mod load;
 mod pg;
 mod report;
@@ -581,6 +582,16 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         },
     }
 
+    // ------------------------------------------------------------ codes and labels, in process
+    log.line("decoding label codes and rendering label sheets on one thread");
+    let figures = codes::measure(Duration::from_secs(3))?;
+    log.line(&format!(
+        "  v1 {} codes/s, v2 {} codes/s, 32-label PDF median {} ms",
+        fmt_rate(figures.v1_per_sec),
+        fmt_rate(figures.v2_per_sec),
+        fmt_ms(figures.pdf_median.as_secs_f64() * 1000.0)
+    ));
+
     // ------------------------------------------------------------ verdicts
     let sizes = (big.db_bytes.unwrap_or(0), small.db_bytes.unwrap_or(0));
     let mut checks = Vec::new();
@@ -595,6 +606,36 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         &scans_sqlite,
         3_000.0,
     ));
+    for (version, rate) in [("v1", figures.v1_per_sec), ("v2", figures.v2_per_sec)] {
+        checks.push(Check {
+            target: format!("Label code {version} decode: ≥ 500,000 codes/s on one core"),
+            measured: format!("{} codes/s", fmt_rate(rate)),
+            pass: Some(rate >= 500_000.0),
+            note: format!(
+                "`Decoder::decode_label` in a loop on one thread for 3 s ({}). The criterion \
+                 bench `cargo bench -p eckwms-codes --bench decode` measures the same.",
+                if version == "v1" {
+                    "the first three codes of the reference vectors, AES-192-GCM"
+                } else {
+                    "32 codes, AES-256-GCM-SIV"
+                }
+            ),
+        });
+    }
+    checks.push(Check {
+        target: "A 32-label PDF (one A4 sheet, 2 x 16): < 50 ms".into(),
+        measured: format!(
+            "median {} ms of {} renders ({} bytes)",
+            fmt_ms(figures.pdf_median.as_secs_f64() * 1000.0),
+            figures.pdf_runs,
+            group(figures.pdf_bytes as u64)
+        ),
+        pass: Some(figures.pdf_median < Duration::from_millis(50)),
+        note: "`eckwms_labels::pdf` of 32 labels (3 QR codes, number, check characters, caption \
+               each), on one thread; the criterion bench `cargo bench -p eckwms-labels --bench \
+               sheet` measures the same."
+            .into(),
+    });
     match &moves_pg {
         Some(phase) => checks.push(moves_check(
             "Moves on PostgreSQL: ≥ 2,500/s with 32 concurrent clients, p99 < 20 ms",

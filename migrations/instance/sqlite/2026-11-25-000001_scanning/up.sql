@@ -23,7 +23,6 @@ CREATE TABLE scan_sessions (
     places TEXT NOT NULL,
     updated_at TIMESTAMP NOT NULL
 );
-CREATE INDEX scan_sessions_by_updated ON scan_sessions (updated_at);
 
 -- Every scan and its answer; (owner, msg_id) makes a retried scan find its first answer.
 CREATE TABLE scans (
