@@ -410,8 +410,8 @@ impl ScanRepository for Database {
     }
 }
 
-/// As `tx::retry`, and once more after a unique violation: two devices scanning the same new
-/// label at once both try to create its object; the retry finds it created.
+/// As `tx::retry`, and up to twice more after a unique violation: two devices scanning the same
+/// new label at once both try to create its object; the retry finds it created.
 fn scan_retry<T>(mut attempt: impl FnMut() -> Result<T, DbError>) -> Result<T, DbError> {
     let mut unique_retries = 0;
     crate::tx::retry(|| match attempt() {

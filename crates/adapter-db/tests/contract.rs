@@ -1025,6 +1025,15 @@ fn scans_follow_the_flow(t: &TestDatabase) {
     assert_eq!(bad.record.resolution, "bad_label");
     assert_eq!(bad.record.object, None);
 
+    // An RMA code names its order (created on first scan); it does not move the order counter.
+    let (rma, answer) = scan(&service, "PDA-2", "r1", "RMA1732617672C6");
+    assert_eq!(answer["action"], "created", "{answer}");
+    assert_eq!(rma.record.resolution, "rma");
+    assert_eq!(answer["data"]["id"], "o800000001732617672");
+    assert_eq!(answer["data"]["reference"], "RMA1732617672C6");
+    let later = db.create_order(&NewOrder::default(), &ctx()).unwrap();
+    assert!(later.id.number() < 1_000, "{}", later.id);
+
     // A retried message id gets the first answer and changes nothing.
     let ledger_before = db.history(item5.object_id(), &page(50)).unwrap().len();
     let (again, _) = scan(&service, "PDA-1", "m2", &label("b000000000000000100"));
@@ -1039,8 +1048,8 @@ fn scans_follow_the_flow(t: &TestDatabase) {
     let log = service
         .list_scans(&ScanFilter::default(), &page(50))
         .unwrap();
-    assert_eq!(log.items.len(), 10);
-    assert_eq!(log.items[0].msg_id, "m10");
+    assert_eq!(log.items.len(), 11);
+    assert_eq!(log.items[0].msg_id, "r1");
     let moved = log.items.iter().find(|s| s.msg_id == "m2").unwrap();
     assert_eq!(
         moved.ledger_seqs.len(),

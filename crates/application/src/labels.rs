@@ -120,10 +120,18 @@ impl LabelService {
         format: SheetFormat,
         actor: &str,
     ) -> AppResult<Sheet> {
-        if matches!(kind, IdKind::User) {
+        if matches!(kind, IdKind::User | IdKind::Order) {
             return Err(AppError::invalid(
                 "kind",
                 "must be item, box, place or label",
+            ));
+        }
+        // A place exists before its label: it belongs to a warehouse (and maybe a rack cell),
+        // which a scan cannot tell. Place labels are printed for places that exist.
+        if kind == IdKind::Place && matches!(selection, Selection::Fresh(_)) {
+            return Err(AppError::invalid(
+                "count",
+                "place labels are printed for existing places: give their ids",
             ));
         }
         let count = match selection {

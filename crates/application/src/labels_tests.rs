@@ -180,6 +180,28 @@ fn user_badges_are_not_printed() {
 }
 
 #[test]
+fn orders_and_fresh_places_are_not_printed() {
+    let mut parts = Parts::new();
+    parts.repo.expect_allocate_and_record().never();
+    let service = parts.service();
+    let order = service.print(
+        IdKind::Order,
+        &Selection::Fresh(1),
+        SheetFormat::Json,
+        ACTOR,
+    );
+    assert_eq!(invalid_fields(order), ["kind"]);
+    // A place needs its warehouse before a label can name it: only existing places are printed.
+    let place = service.print(
+        IdKind::Place,
+        &Selection::Fresh(2),
+        SheetFormat::Json,
+        ACTOR,
+    );
+    assert_eq!(invalid_fields(place), ["count"]);
+}
+
+#[test]
 fn reprints_of_another_kind_or_repeated_ids_are_invalid() {
     let mut parts = Parts::new();
     parts.repo.expect_record_reprint().never();

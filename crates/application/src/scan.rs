@@ -256,7 +256,7 @@ fn execute(tx: &mut dyn ScanTx, input: &Input) -> AppResult<ScanOutcome> {
             return Err(AppError::conflict(
                 "msg_id_reused",
                 format!(
-                    "msg_id {} was used for another code by this device",
+                    "msg_id {} was used for another code in this session",
                     input.msg_id
                 ),
             ));
@@ -439,10 +439,12 @@ fn resolve(
         Scanned::Other(other) => {
             let text = storable_text(other);
             let found = tx.find_by_code(&text)?;
-            let resolution = if !other.tracking.is_empty() {
-                "tracking"
-            } else if other.gs1.is_some() {
+            // A GTIN with a valid check digit is a product code, even where its digits would
+            // also fit a carrier's pattern (13 digits: DHL Paket).
+            let resolution = if other.gs1.is_some() {
                 "gs1"
+            } else if !other.tracking.is_empty() {
+                "tracking"
             } else {
                 "unknown"
             };

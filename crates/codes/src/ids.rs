@@ -8,7 +8,7 @@ use crate::check;
 
 /// Items named by a 7-digit manufacturer serial get `i70000000000` + the serial: number
 /// 700_000_000_000_000_000 + serial, a range the item counter never reaches.
-pub const SERIAL_ITEM_BASE: u64 = 700_000_000_000_000_000;
+pub const SERIAL_ITEM_BASE: u64 = eckwms_domain::id::MAPPED_ID_BASE;
 
 /// The item of a scanned 7-digit manufacturer serial: exactly 7 ASCII digits, nothing else.
 pub fn serial_item(text: &str) -> Option<ItemId> {

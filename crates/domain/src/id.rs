@@ -11,6 +11,9 @@ pub const ID_DIGITS: usize = 18;
 pub const ID_LEN: usize = ID_DIGITS + 1;
 /// Largest number an id can carry (18 nines).
 pub const MAX_ID_NUMBER: u64 = 999_999_999_999_999_999;
+/// Numbers from here on stand for codes mapped to ids (manufacturer serials `i7…`, RMA orders
+/// `o8…`); the id counters never reach them.
+pub const MAPPED_ID_BASE: u64 = 700_000_000_000_000_000;
 
 /// The kind of object an id names, given by its first letter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

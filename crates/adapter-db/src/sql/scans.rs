@@ -1,9 +1,5 @@
 // Scans, scan sessions, label prints and the instance identity. Included into `sqlite` and `pg`.
 
-/// Item numbers from here on are manufacturer serials (`i70000000000` + 7 digits): an item
-/// created from such a label must not drag the item counter up there.
-const SERIAL_ITEM_BASE: u64 = 700_000_000_000_000_000;
-
 /// The scan's view of its transaction (see `ScanTx`). A statement that fails leaves the
 /// transaction unusable on PostgreSQL: the error is kept and ends the scan after its work
 /// returns, so the transaction rolls back (and is retried when the failure is transient).
@@ -79,7 +75,8 @@ fn typed_id<T: TryFrom<ObjectId, Error = eckwms_domain::IdError>>(
 /// later never collide with it.
 fn keep_counter_above(c: &mut Conn, id: ObjectId) -> Result<(), DbError> {
     let number = id.number();
-    if id.kind() == eckwms_domain::IdKind::Item && number >= SERIAL_ITEM_BASE {
+    // Serial items (`i7…`) and RMA orders (`o8…`) must not drag their counters up there.
+    if number >= eckwms_domain::id::MAPPED_ID_BASE {
         return Ok(());
     }
     let number = i64::try_from(number).map_err(DbError::corrupt)?;
