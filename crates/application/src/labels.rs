@@ -163,11 +163,8 @@ impl LabelService {
                 format!("must be between 1 and {MAX_LABELS} labels"),
             ));
         }
-        let mut no_randomness = |buf: &mut [u8]| buf.fill(0);
-        let probe =
-            ObjectId::new(kind, 0).map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
-        // Asked before anything is allocated; the probe's texts are thrown away.
-        if self.decoder.label_texts(probe, &mut no_randomness).is_err() {
+        // Asked before anything is allocated.
+        if !self.decoder.can_print() {
             return Err(AppError::conflict(
                 "label_key_missing",
                 "no label key is configured (codes.v2_key): labels are never printed unencrypted",

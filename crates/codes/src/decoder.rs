@@ -125,6 +125,11 @@ impl Decoder {
         self.suffix
     }
 
+    /// Whether [`Decoder::label_texts`] can make label texts: an active v2 key is configured.
+    pub fn can_print(&self) -> bool {
+        self.v2.active().is_some()
+    }
+
     /// Decodes an ECK label text (v2 or v1, told apart by length).
     pub fn decode_label(&self, raw: &str) -> Result<(ObjectId, LabelVersion), LabelError> {
         let framed = label::frame(raw).ok_or(LabelError::NotALabel)?;
