@@ -45,7 +45,7 @@ pub struct Page<T> {
 }
 
 /// Runs a list query for one more row than asked, to know whether a next page exists.
-fn paginate<C, T>(
+pub(crate) fn paginate<C, T>(
     page: &PageQuery<C>,
     fetch: impl FnOnce(&PageQuery<C>) -> AppResult<Vec<T>>,
     cursor_of: impl Fn(&T) -> String,

@@ -18,7 +18,7 @@ use eckwms_domain::{
 use serde_json::{Value, json};
 
 use crate::error::{AppError, AppResult};
-use crate::inventory::{Page, check_move};
+use crate::inventory::{Page, check_move, paginate};
 use crate::ports::{
     Clock, MoveCommand, PageQuery, ScanAction, ScanFilter, ScanOutcome, ScanRecord, ScanRepository,
     ScanTx, ScanWork, ScannedObject, StoredSession, WriteContext,
@@ -135,18 +135,11 @@ impl ScanService {
         filter: &ScanFilter,
         page: &PageQuery<i64>,
     ) -> AppResult<Page<ScanRecord>> {
-        let probe = PageQuery {
-            after: page.after,
-            limit: page.limit + 1,
-        };
-        let mut items = self.repo.list_scans(filter, &probe)?;
-        let next_cursor = if items.len() > page.limit as usize {
-            items.truncate(page.limit as usize);
-            items.last().map(|s| s.id.to_string())
-        } else {
-            None
-        };
-        Ok(Page { items, next_cursor })
+        paginate(
+            page,
+            |p| self.repo.list_scans(filter, p),
+            |s| s.id.to_string(),
+        )
     }
 
     pub fn get_scan(&self, id: i64) -> AppResult<ScanRecord> {
@@ -181,11 +174,8 @@ fn validate(request: &ScanRequest) -> AppResult<()> {
         ("msg_id", Some(&request.msg_id)),
         ("device_id", request.device_id.as_ref()),
     ] {
-        let Some(value) = value else { continue };
-        if value.trim().is_empty() || value.chars().count() > MAX_TOKEN_LEN {
-            errors.push((field, format!("must have 1 to {MAX_TOKEN_LEN} characters")));
-        } else if value.chars().any(char::is_control) {
-            errors.push((field, "must not contain control characters".to_owned()));
+        if let Some(problem) = value.and_then(|v| token_problem(v)) {
+            errors.push((field, problem));
         }
     }
     if errors.is_empty() {
@@ -197,6 +187,17 @@ fn validate(request: &ScanRequest) -> AppResult<()> {
                 .map(|(f, m)| eckwms_domain::FieldError::new(f, m))
                 .collect(),
         ))
+    }
+}
+
+/// What is wrong with a message id or device id, if anything.
+pub fn token_problem(value: &str) -> Option<String> {
+    if value.trim().is_empty() || value.chars().count() > MAX_TOKEN_LEN {
+        Some(format!("must have 1 to {MAX_TOKEN_LEN} characters"))
+    } else if value.chars().any(char::is_control) {
+        Some("must not contain control characters".to_owned())
+    } else {
+        None
     }
 }
 
@@ -228,7 +229,8 @@ struct Answer {
     kind: &'static str,
     message: String,
     data: Value,
-    extra: Option<(&'static str, Value)>,
+    /// Only for `ambiguous`: the objects the code belongs to.
+    candidates: Option<Vec<ObjectId>>,
 }
 
 impl Answer {
@@ -238,7 +240,7 @@ impl Answer {
             kind,
             message: message.into(),
             data: Value::Null,
-            extra: None,
+            candidates: None,
         }
     }
 
@@ -302,10 +304,7 @@ fn execute(tx: &mut dyn ScanTx, input: &Input) -> AppResult<ScanOutcome> {
                     ids.len()
                 ),
             );
-            answer.extra = Some((
-                "candidates",
-                Value::Array(ids.iter().map(|id| json!(id.to_string())).collect()),
-            ));
+            answer.candidates = Some(ids);
             (answer, set.clone(), None)
         }
         Resolved::Unknown { text, kind } => {
@@ -358,8 +357,9 @@ fn execute(tx: &mut dyn ScanTx, input: &Input) -> AppResult<ScanOutcome> {
         "data": answer.data,
         "session": session_json(&next_set),
     });
-    if let (Some((key, value)), Value::Object(map)) = (answer.extra, &mut body) {
-        map.insert(key.to_owned(), value);
+    if let (Some(ids), Value::Object(map)) = (answer.candidates, &mut body) {
+        let ids = ids.iter().map(|id| Value::String(id.to_string())).collect();
+        map.insert("candidates".to_owned(), Value::Array(ids));
     }
     let record = ScanRecord {
         id: scan_id,
@@ -380,17 +380,6 @@ fn execute(tx: &mut dyn ScanTx, input: &Input) -> AppResult<ScanOutcome> {
         record,
         replayed: false,
     })
-}
-
-fn kind_of(resolution: &str) -> &'static str {
-    match resolution {
-        "label_v1" | "label_v2" | "bad_label" => "label",
-        "serial" => "item",
-        "rma" => "order",
-        "tracking" => "tracking",
-        "gs1" => "gs1",
-        _ => "unknown",
-    }
 }
 
 /// Reads what the text names: label, typed id, serial, RMA code, known barcode, then the rest.
@@ -451,9 +440,10 @@ fn resolve(
             return Ok(match found.as_slice() {
                 [] => (
                     resolution.into(),
+                    // The code's reading is its type in the answer.
                     Resolved::Unknown {
                         text,
-                        kind: kind_of(resolution),
+                        kind: resolution,
                     },
                 ),
                 [id] => ("barcode".into(), existing(tx, *id)?),

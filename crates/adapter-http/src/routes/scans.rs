@@ -157,15 +157,12 @@ impl From<StoredSession> for SessionOut {
 fn session_owner(ctx: &Ctx, query: &SessionQuery) -> Result<String, ApiError> {
     let mut check = QueryCheck::new();
     let device = query.device_id.clone();
-    if let Some(device) = &device
-        && (device.trim().is_empty()
-            || device.chars().count() > eckwms_application::scan::MAX_TOKEN_LEN
-            || device.chars().any(char::is_control))
+    // The same rule as the device id of a scan.
+    if let Some(problem) = device
+        .as_deref()
+        .and_then(eckwms_application::scan::token_problem)
     {
-        check.reject(
-            "device_id",
-            "must have 1 to 100 characters, without control characters",
-        );
+        check.reject("device_id", problem);
     }
     check.finish()?;
     let caller = ScanCaller {
