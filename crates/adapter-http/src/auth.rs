@@ -61,12 +61,14 @@ pub async fn middleware(
 
 async fn authenticate(req: &ServiceRequest) -> Result<Principal, ApiError> {
     let state = app_state(req.request())?;
-    let key = presented_key(req.headers()).ok_or_else(ApiError::unauthenticated)?;
+    let key = presented_key(req.headers()).ok_or_else(crate::problem::unauthenticated)?;
     let principal = state
         .calls
         .run(move |s| s.api_keys.authenticate(&key))
         .await?;
-    principal.require(required_scope(req.method(), req.path()))?;
+    principal
+        .require(required_scope(req.method(), req.path()))
+        .map_err(crate::problem::from_app)?;
     Ok(principal)
 }
 

@@ -56,10 +56,12 @@ impl Calls {
                 )));
             }
             Err(_) => {
-                return Err(ApiError::from(AppError::Unavailable(anyhow::anyhow!(
-                    "no turn to call the database within {:?}: every turn stayed taken",
-                    self.wait
-                ))));
+                return Err(crate::problem::from_app(AppError::Unavailable(
+                    anyhow::anyhow!(
+                        "no turn to call the database within {:?}: every turn stayed taken",
+                        self.wait
+                    ),
+                )));
             }
         };
         let services = Arc::clone(&self.services);
@@ -70,7 +72,7 @@ impl Calls {
             f(&services)
         };
         match web::block(work).await {
-            Ok(result) => result.map_err(ApiError::from),
+            Ok(result) => result.map_err(crate::problem::from_app),
             Err(e) => Err(ApiError::internal(&format_args!(
                 "blocking task failed: {e}"
             ))),

@@ -60,7 +60,7 @@ impl Check {
         match result {
             Ok(value) => Some(value),
             Err(e) => {
-                self.errors.push(e.into());
+                self.errors.push(crate::problem::field(e));
                 None
             }
         }
@@ -72,7 +72,7 @@ impl Check {
             Ok(value) => Some(value),
             Err(DomainError::Invalid(fields)) => {
                 self.errors
-                    .extend(fields.into_iter().map(ProblemField::from));
+                    .extend(fields.into_iter().map(crate::problem::field));
                 None
             }
             Err(DomainError::Rule(message)) => {

@@ -37,7 +37,7 @@ fn ctx_of(req: &HttpRequest) -> Result<Ctx, ApiError> {
     let extensions = req.extensions();
     let principal = extensions
         .get::<Principal>()
-        .ok_or_else(ApiError::unauthenticated)?;
+        .ok_or_else(crate::problem::unauthenticated)?;
     Ok(Ctx {
         services: state.calls.clone(),
         meta: RequestMeta {
@@ -221,10 +221,10 @@ impl QueryCheck {
             Ok(page) => Some(page),
             Err(AppError::Invalid(fields)) => {
                 self.errors
-                    .extend(fields.into_iter().map(ProblemField::from));
+                    .extend(fields.into_iter().map(crate::problem::field));
                 None
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(crate::problem::from_app(e)),
         };
         match page {
             Some(page) if self.errors.is_empty() => Ok(page),

@@ -116,13 +116,14 @@ async fn admit(req: &mut ServiceRequest) -> Result<Admission, ApiError> {
             "Idempotency-Key",
             "must be 1 to 255 visible ASCII characters",
         )
-    })?;
-    IdempotencyService::validate_key(key)?;
+    });
+    let key = key.map_err(crate::problem::from_app)?;
+    IdempotencyService::validate_key(key).map_err(crate::problem::from_app)?;
     let owner = req
         .extensions()
         .get::<Principal>()
         .map(Principal::actor)
-        .ok_or_else(ApiError::unauthenticated)?;
+        .ok_or_else(crate::problem::unauthenticated)?;
     let key_ref = IdempotencyKeyRef {
         owner,
         key: key.to_owned(),

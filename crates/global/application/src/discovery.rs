@@ -1,0 +1,111 @@
+//! Discovery: where a scanner can reach an instance. LAN addresses only for a caller that
+//! proves it belongs to the instance.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use eckwms_global_domain::device::DeviceStatus;
+use eckwms_global_domain::discovery::{Candidate, candidates};
+use eckwms_global_domain::secret::{SecretHash, SecretKind, instance_of_key, is_token};
+use eckwms_global_domain::{Instance, InstanceId, InstanceStatus};
+
+use crate::devices::{DeviceService, SignedRequest};
+use crate::error::{AppError, AppResult};
+use crate::instances::secret_matches;
+use crate::ports::{Clock, InstanceRepository};
+
+/// Who asks, with the proof they offered. A proof that does not hold is refused (401), not
+/// silently treated as anonymous: a misconfigured scanner should learn of it.
+#[derive(Clone, Debug)]
+pub enum Caller<'a> {
+    Anonymous,
+    InstanceKey(&'a str),
+    PairingToken(&'a str),
+    Device(SignedRequest<'a>),
+}
+
+/// What discovery answers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstanceInfo {
+    pub instance: Instance,
+    pub online: bool,
+    pub candidates: Vec<Candidate>,
+    pub last_seen: DateTime<Utc>,
+}
+
+#[derive(Clone)]
+pub struct DiscoveryService {
+    instances: Arc<dyn InstanceRepository>,
+    devices: DeviceService,
+    clock: Arc<dyn Clock>,
+    public_base_url: String,
+    offline_after: Duration,
+}
+
+impl DiscoveryService {
+    pub fn new(
+        instances: Arc<dyn InstanceRepository>,
+        devices: DeviceService,
+        clock: Arc<dyn Clock>,
+        public_base_url: String,
+        offline_after: Duration,
+    ) -> Self {
+        Self {
+            instances,
+            devices,
+            clock,
+            public_base_url,
+            offline_after,
+        }
+    }
+
+    /// The instance's candidates for `caller`: one read by primary key, plus one for the
+    /// caller's proof when it is a pairing token or a device.
+    pub fn info(&self, id: &InstanceId, caller: &Caller<'_>) -> AppResult<InstanceInfo> {
+        let stored = self
+            .instances
+            .find(id)?
+            .filter(|s| s.instance.status == InstanceStatus::Active)
+            .ok_or_else(|| AppError::not_found("instance", id))?;
+        let belongs = match caller {
+            Caller::Anonymous => false,
+            Caller::InstanceKey(key) => {
+                if instance_of_key(key) == Some(*id) && secret_matches(key, &stored.key_hash) {
+                    true
+                } else {
+                    return Err(AppError::unauthenticated(
+                        "invalid_instance_key",
+                        "the key is not this instance's key",
+                    ));
+                }
+            }
+            Caller::PairingToken(token) => {
+                let owner = if is_token(SecretKind::Pairing, token) {
+                    self.instances
+                        .pairing_token_instance(&SecretHash::of(token), self.clock.now())?
+                } else {
+                    None
+                };
+                if owner != Some(*id) {
+                    return Err(AppError::unauthenticated(
+                        "invalid_pairing_token",
+                        "the pairing token is unknown, expired or of another instance",
+                    ));
+                }
+                true
+            }
+            Caller::Device(request) => {
+                let device = self.devices.authenticate(request)?;
+                device.instance_id == *id && device.status == DeviceStatus::Active
+            }
+        };
+        let now = self.clock.now();
+        let instance = stored.instance;
+        Ok(InstanceInfo {
+            online: instance.is_online(now, self.offline_after),
+            candidates: candidates(&instance, &self.public_base_url, belongs),
+            last_seen: instance.last_seen,
+            instance,
+        })
+    }
+}

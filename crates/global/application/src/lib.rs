@@ -1,0 +1,37 @@
+//! The use cases of the ECKWMS global service and the ports they need. No diesel, no actix.
+//!
+//! - [`InstanceService`]: enrollment tokens, registration, heartbeats, keys, pairing tokens,
+//!   the operator's list/get/disable/rotate.
+//! - [`DiscoveryService`]: candidates of an instance for a caller.
+//! - [`DeviceService`]: challenges, device registration, request signatures, statuses.
+//! - [`RelayService`]: the scan relay and its retention.
+//! - [`SystemService`] tells whether the database answers and is migrated.
+
+pub mod devices;
+pub mod discovery;
+pub mod error;
+pub mod instances;
+pub mod ports;
+pub mod relay;
+pub mod system;
+
+#[cfg(test)]
+mod tests;
+
+pub use devices::{DeviceService, RegisterDevice, SignedRequest};
+pub use discovery::{Caller, DiscoveryService, InstanceInfo};
+pub use error::{AppError, AppResult};
+pub use instances::{AdminKey, InstanceService, InstanceSettings, InstanceView, Issued};
+pub use relay::RelayService;
+pub use system::{OsSecrets, SystemClock, SystemService};
+
+/// Every service, as the HTTP adapter and the binary use them.
+#[derive(Clone)]
+pub struct Services {
+    pub instances: InstanceService,
+    pub discovery: DiscoveryService,
+    pub devices: DeviceService,
+    pub relay: RelayService,
+    pub system: SystemService,
+    pub admin: AdminKey,
+}

@@ -1,0 +1,592 @@
+//! Unit tests of the use cases against mocked ports.
+
+use std::sync::Arc;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use eckwms_global_domain::device::{
+    Device, DeviceId, DevicePublicKey, DeviceStatus, registration_message, request_message,
+};
+use eckwms_global_domain::discovery::CandidateKind;
+use eckwms_global_domain::relay::{RelayedScan, ScanState};
+use eckwms_global_domain::secret::{SecretHash, SecretKind, new_instance_key, new_token};
+use eckwms_global_domain::{
+    Instance, InstanceId, InstanceName, InstanceStatus, Report, ServerPublicKey, Tier,
+};
+use ed25519_dalek::{Signer, SigningKey};
+
+use crate::ports::{
+    MockClock, MockDeviceRepository, MockInstanceRepository, MockRelayRepository, MockSecretSource,
+    StoredInstance,
+};
+use crate::*;
+
+const SERVER_KEY: &str = "3B6A27BCCEB6A42D62A3A8D02A6F0D73653215771DE243A63AC048A18B59DA29";
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap()
+}
+
+fn clock_at(at: DateTime<Utc>) -> Arc<MockClock> {
+    let mut clock = MockClock::new();
+    clock.expect_now().return_const(at);
+    Arc::new(clock)
+}
+
+fn secrets(byte: u8) -> Arc<MockSecretSource> {
+    let mut s = MockSecretSource::new();
+    s.expect_random().returning(move || Ok([byte; 32]));
+    Arc::new(s)
+}
+
+fn id(n: u8) -> InstanceId {
+    InstanceId::parse(&format!("{:032x}", u128::from(n) + 1)).unwrap()
+}
+
+fn report(n: u8) -> Report {
+    Report::new(
+        &id(n).to_string(),
+        SERVER_KEY,
+        &["192.168.1.5".into()],
+        3100,
+    )
+    .unwrap()
+}
+
+fn instance(n: u8) -> Instance {
+    Instance {
+        id: id(n),
+        name: InstanceName::parse("Site").unwrap(),
+        tier: Tier::Free,
+        status: InstanceStatus::Active,
+        server_public_key: ServerPublicKey::parse(SERVER_KEY).unwrap(),
+        local_ips: vec!["192.168.1.5".parse().unwrap()],
+        port: 3100,
+        public_addr: None,
+        registered_at: now(),
+        last_seen: now(),
+    }
+}
+
+fn stored(n: u8, key: &str) -> StoredInstance {
+    StoredInstance {
+        instance: instance(n),
+        key_hash: SecretHash::of(key),
+    }
+}
+
+fn instance_service(repo: MockInstanceRepository) -> InstanceService {
+    InstanceService::new(
+        Arc::new(repo),
+        clock_at(now()),
+        secrets(9),
+        InstanceSettings::default(),
+    )
+}
+
+fn code(e: &AppError) -> &'static str {
+    match e {
+        AppError::Invalid(_) => "invalid",
+        AppError::NotFound { .. } => "not_found",
+        AppError::Conflict { code, .. }
+        | AppError::Unauthenticated { code, .. }
+        | AppError::Forbidden { code, .. } => code,
+        AppError::Unavailable(_) => "unavailable",
+        AppError::Internal(_) => "internal",
+    }
+}
+
+#[test]
+fn enrollment_stores_only_the_token_hash_and_its_expiry() {
+    let mut repo = MockInstanceRepository::new();
+    let expected = SecretHash::of(&new_token(SecretKind::Enrollment, &[9; 32]));
+    repo.expect_create_enrollment()
+        .withf(move |e| {
+            e.token_hash == expected
+                && e.name.as_str() == "Site A"
+                && e.expires_at == now() + Duration::hours(24)
+        })
+        .times(1)
+        .returning(|_| Ok(()));
+    let issued = instance_service(repo).enroll("Site A", Tier::Free).unwrap();
+    assert!(issued.secret.starts_with("ecke_"));
+    assert_eq!(issued.expires_at, Some(now() + Duration::hours(24)));
+}
+
+#[test]
+fn enrollment_refuses_a_blank_name_before_storing() {
+    let repo = MockInstanceRepository::new();
+    let e = instance_service(repo).enroll("  ", Tier::Free).unwrap_err();
+    assert_eq!(code(&e), "invalid");
+}
+
+#[test]
+fn registration_hashes_the_token_and_the_new_key() {
+    let token = new_token(SecretKind::Enrollment, &[1; 32]);
+    let key = new_instance_key(&id(1), &[9; 32]);
+    let (token_hash, key_hash) = (SecretHash::of(&token), SecretHash::of(&key));
+    let mut repo = MockInstanceRepository::new();
+    repo.expect_register()
+        .withf(move |r| r.token_hash == token_hash && r.key_hash == key_hash && r.at == now())
+        .times(1)
+        .returning(|_| Ok(instance(1)));
+    let (registered, issued) = instance_service(repo)
+        .register(&token, report(1), None)
+        .unwrap();
+    assert_eq!(registered.id, id(1));
+    assert_eq!(issued.secret, key);
+}
+
+#[test]
+fn registration_with_a_malformed_token_touches_nothing() {
+    let repo = MockInstanceRepository::new();
+    let e = instance_service(repo)
+        .register("ecke_short", report(1), None)
+        .unwrap_err();
+    assert_eq!(code(&e), "enrollment_token_invalid");
+}
+
+#[test]
+fn a_heartbeat_changes_only_the_keys_own_record() {
+    let key = new_instance_key(&id(1), &[5; 32]);
+    let mut repo = MockInstanceRepository::new();
+    let k = key.clone();
+    repo.expect_find()
+        .returning(move |_| Ok(Some(stored(1, &k))));
+    repo.expect_heartbeat().times(0);
+    let e = instance_service(repo)
+        .heartbeat(&key, report(2), None)
+        .unwrap_err();
+    assert_eq!(code(&e), "not_your_instance");
+
+    let mut repo = MockInstanceRepository::new();
+    let k = key.clone();
+    repo.expect_find()
+        .returning(move |_| Ok(Some(stored(1, &k))));
+    repo.expect_heartbeat()
+        .withf(|h| h.report.id() == id(1) && h.at == now())
+        .times(1)
+        .returning(|_| Ok(instance(1)));
+    instance_service(repo)
+        .heartbeat(&key, report(1), None)
+        .unwrap();
+}
+
+#[test]
+fn wrong_and_disabled_keys_are_refused() {
+    let key = new_instance_key(&id(1), &[5; 32]);
+    let other = new_instance_key(&id(1), &[6; 32]);
+    let mut repo = MockInstanceRepository::new();
+    let k = key.clone();
+    repo.expect_find()
+        .returning(move |_| Ok(Some(stored(1, &k))));
+    let service = instance_service(repo);
+    assert_eq!(
+        code(&service.authenticate(&other).unwrap_err()),
+        "invalid_instance_key"
+    );
+    assert_eq!(
+        code(&service.authenticate("Bearer x").unwrap_err()),
+        "invalid_instance_key"
+    );
+    assert_eq!(service.authenticate(&key).unwrap().id, id(1));
+
+    let mut repo = MockInstanceRepository::new();
+    let k = key.clone();
+    repo.expect_find().returning(move |_| {
+        let mut s = stored(1, &k);
+        s.instance.status = InstanceStatus::Disabled;
+        Ok(Some(s))
+    });
+    let e = instance_service(repo).authenticate(&key).unwrap_err();
+    assert_eq!(code(&e), "instance_disabled");
+}
+
+#[test]
+fn instances_not_seen_for_a_while_are_offline() {
+    let mut repo = MockInstanceRepository::new();
+    repo.expect_list().returning(|| {
+        let mut old = instance(2);
+        old.last_seen = now() - Duration::minutes(6);
+        Ok(vec![instance(1), old])
+    });
+    let views = instance_service(repo).list().unwrap();
+    assert!(views[0].online);
+    assert!(!views[1].online);
+}
+
+#[test]
+fn rotation_stores_the_new_keys_hash() {
+    let key = new_instance_key(&id(1), &[9; 32]);
+    let hash = SecretHash::of(&key);
+    let mut repo = MockInstanceRepository::new();
+    repo.expect_set_key()
+        .withf(move |i, h| *i == id(1) && *h == hash)
+        .times(1)
+        .returning(|_, _| Ok(instance(1)));
+    let (_, issued) = instance_service(repo).rotate_key(&id(1)).unwrap();
+    assert_eq!(issued.secret, key);
+}
+
+#[test]
+fn the_admin_key_must_match_exactly() {
+    let admin = AdminKey::new(Some("s3cret-admin-key"));
+    assert!(admin.check(Some("s3cret-admin-key")).is_ok());
+    assert!(admin.check(Some("s3cret-admin-ke")).is_err());
+    assert!(admin.check(None).is_err());
+    assert!(AdminKey::new(Some("")).check(Some("")).is_err());
+    assert!(AdminKey::new(None).check(Some("x")).is_err());
+}
+
+fn device_key(seed: u8) -> (SigningKey, DevicePublicKey) {
+    let sk = SigningKey::from_bytes(&[seed; 32]);
+    let pk = DevicePublicKey::parse(&STANDARD.encode(sk.verifying_key().to_bytes())).unwrap();
+    (sk, pk)
+}
+
+fn device(seed: u8, status: DeviceStatus, of: u8) -> Device {
+    Device {
+        id: DeviceId::parse("pda-1").unwrap(),
+        instance_id: id(of),
+        name: "PDA".into(),
+        public_key: device_key(seed).1,
+        status,
+        registered_at: now(),
+        updated_at: now(),
+    }
+}
+
+fn device_service(
+    devices: MockDeviceRepository,
+    instances: MockInstanceRepository,
+) -> DeviceService {
+    DeviceService::new(
+        Arc::new(devices),
+        Arc::new(instances),
+        clock_at(now()),
+        secrets(3),
+    )
+}
+
+fn registration(seed: u8, nonce: &str) -> RegisterDevice {
+    let (sk, pk) = device_key(seed);
+    let msg = registration_message(&DeviceId::parse("pda-1").unwrap(), &pk, nonce);
+    RegisterDevice {
+        instance_id: id(1).to_string(),
+        device_id: "pda-1".into(),
+        device_name: "PDA".into(),
+        device_public_key: pk.as_str().into(),
+        nonce: nonce.into(),
+        signature: STANDARD.encode(sk.sign(msg.as_bytes()).to_bytes()),
+        old_key_signature: None,
+    }
+}
+
+#[test]
+fn a_new_device_starts_pending_and_spends_the_nonce() {
+    let nonce = "n".repeat(43);
+    let nonce_hash = SecretHash::of(&nonce);
+    let mut instances = MockInstanceRepository::new();
+    instances
+        .expect_find()
+        .returning(|_| Ok(Some(stored(1, "k"))));
+    let mut devices = MockDeviceRepository::new();
+    devices.expect_find_device().returning(|_| Ok(None));
+    devices
+        .expect_register_device()
+        .withf(move |r| {
+            r.nonce_hash == nonce_hash
+                && r.expected_key.is_none()
+                && r.device.status == DeviceStatus::Pending
+        })
+        .times(1)
+        .returning(|r| Ok(r.device.clone()));
+    let d = device_service(devices, instances)
+        .register(&registration(1, &nonce))
+        .unwrap();
+    assert_eq!(d.status, DeviceStatus::Pending);
+}
+
+#[test]
+fn a_forged_or_unproven_registration_stores_nothing() {
+    let nonce = "n".repeat(43);
+    let mut forged = registration(1, &nonce);
+    forged.nonce = "m".repeat(43);
+    let mut instances = MockInstanceRepository::new();
+    instances
+        .expect_find()
+        .returning(|_| Ok(Some(stored(1, "k"))));
+    let mut devices = MockDeviceRepository::new();
+    devices
+        .expect_find_device()
+        .returning(|_| Ok(Some(device(7, DeviceStatus::Active, 1))));
+    devices.expect_register_device().times(0);
+    let service = device_service(devices, instances);
+    assert_eq!(
+        code(&service.register(&forged).unwrap_err()),
+        "invalid_signature"
+    );
+    // A valid signature by a new key, but the device exists with key 7: takeover refused.
+    assert_eq!(
+        code(&service.register(&registration(1, &nonce)).unwrap_err()),
+        "device_key_change_unproven"
+    );
+}
+
+#[test]
+fn a_key_change_signed_by_the_old_key_keeps_the_status() {
+    let nonce = "n".repeat(43);
+    let mut input = registration(1, &nonce);
+    let (old_sk, _) = device_key(7);
+    let (_, new_pk) = device_key(1);
+    let msg = registration_message(&DeviceId::parse("pda-1").unwrap(), &new_pk, &nonce);
+    input.old_key_signature = Some(STANDARD.encode(old_sk.sign(msg.as_bytes()).to_bytes()));
+    let mut instances = MockInstanceRepository::new();
+    instances
+        .expect_find()
+        .returning(|_| Ok(Some(stored(1, "k"))));
+    let mut devices = MockDeviceRepository::new();
+    devices
+        .expect_find_device()
+        .returning(|_| Ok(Some(device(7, DeviceStatus::Active, 1))));
+    devices
+        .expect_register_device()
+        .withf(|r| {
+            r.expected_key == Some(device_key(7).1) && r.device.public_key == device_key(1).1
+        })
+        .times(1)
+        .returning(|r| Ok(r.device.clone()));
+    let d = device_service(devices, instances).register(&input).unwrap();
+    assert_eq!(d.status, DeviceStatus::Active);
+}
+
+fn signed<'a>(sig: &'a str, ts: &'a str, body: &'a [u8]) -> SignedRequest<'a> {
+    SignedRequest {
+        device_id: "pda-1",
+        timestamp: ts,
+        signature: sig,
+        method: "POST",
+        path_and_query: "/ECK/API/RELAY/SCANS",
+        body,
+    }
+}
+
+#[test]
+fn device_requests_are_checked_for_signature_and_time() {
+    let (sk, _) = device_key(7);
+    let ts = now().timestamp();
+    let body = br#"{"msgId":"1","barcode":"x"}"#;
+    let sig = STANDARD.encode(
+        sk.sign(request_message("POST", "/ECK/API/RELAY/SCANS", ts, body).as_bytes())
+            .to_bytes(),
+    );
+    let mut devices = MockDeviceRepository::new();
+    devices
+        .expect_find_device()
+        .returning(|_| Ok(Some(device(7, DeviceStatus::Active, 1))));
+    let service = device_service(devices, MockInstanceRepository::new());
+    let ts_text = ts.to_string();
+    assert!(service.authenticate(&signed(&sig, &ts_text, body)).is_ok());
+    let e = service
+        .authenticate(&signed(&sig, &ts_text, b"{}"))
+        .unwrap_err();
+    assert_eq!(code(&e), "invalid_device_signature");
+    let stale = (ts - 301).to_string();
+    let e = service
+        .authenticate(&signed(&sig, &stale, body))
+        .unwrap_err();
+    assert_eq!(code(&e), "stale_device_signature");
+}
+
+fn discovery(instances: MockInstanceRepository, devices: MockDeviceRepository) -> DiscoveryService {
+    let instances: Arc<MockInstanceRepository> = Arc::new(instances);
+    let device_service = DeviceService::new(
+        Arc::new(devices),
+        instances.clone(),
+        clock_at(now()),
+        secrets(3),
+    );
+    DiscoveryService::new(
+        instances,
+        device_service,
+        clock_at(now()),
+        "https://g.example".into(),
+        Duration::minutes(5),
+    )
+}
+
+#[test]
+fn strangers_see_only_the_proxy_owners_see_the_lan() {
+    let key = new_instance_key(&id(1), &[5; 32]);
+    let k = key.clone();
+    let mut instances = MockInstanceRepository::new();
+    instances
+        .expect_find()
+        .returning(move |_| Ok(Some(stored(1, &k))));
+    let service = discovery(instances, MockDeviceRepository::new());
+    let anonymous = service.info(&id(1), &Caller::Anonymous).unwrap();
+    assert_eq!(anonymous.candidates.len(), 1);
+    assert_eq!(anonymous.candidates[0].kind, CandidateKind::GlobalProxy);
+    let owner = service.info(&id(1), &Caller::InstanceKey(&key)).unwrap();
+    assert_eq!(owner.candidates[0].kind, CandidateKind::LocalLan);
+    assert_eq!(owner.candidates.len(), 2);
+    let wrong = new_instance_key(&id(1), &[6; 32]);
+    let e = service
+        .info(&id(1), &Caller::InstanceKey(&wrong))
+        .unwrap_err();
+    assert_eq!(code(&e), "invalid_instance_key");
+}
+
+#[test]
+fn pairing_tokens_of_another_instance_do_not_open_the_lan() {
+    let token = new_token(SecretKind::Pairing, &[4; 32]);
+    let mut instances = MockInstanceRepository::new();
+    instances
+        .expect_find()
+        .returning(|_| Ok(Some(stored(1, "k"))));
+    instances
+        .expect_pairing_token_instance()
+        .returning(|_, _| Ok(Some(id(2))));
+    let service = discovery(instances, MockDeviceRepository::new());
+    let e = service
+        .info(&id(1), &Caller::PairingToken(&token))
+        .unwrap_err();
+    assert_eq!(code(&e), "invalid_pairing_token");
+}
+
+#[test]
+fn only_active_devices_of_the_instance_see_the_lan() {
+    let (sk, _) = device_key(7);
+    let ts = now().timestamp();
+    let sig = STANDARD.encode(
+        sk.sign(request_message("GET", "/x", ts, b"").as_bytes())
+            .to_bytes(),
+    );
+    let ts_text = ts.to_string();
+    let request = SignedRequest {
+        device_id: "pda-1",
+        timestamp: &ts_text,
+        signature: &sig,
+        method: "GET",
+        path_and_query: "/x",
+        body: b"",
+    };
+    for (status, of, lan) in [
+        (DeviceStatus::Active, 1, true),
+        (DeviceStatus::Pending, 1, false),
+        (DeviceStatus::Active, 2, false),
+    ] {
+        let mut instances = MockInstanceRepository::new();
+        instances
+            .expect_find()
+            .returning(|_| Ok(Some(stored(1, "k"))));
+        let mut devices = MockDeviceRepository::new();
+        devices
+            .expect_find_device()
+            .returning(move |_| Ok(Some(device(7, status, of))));
+        let info = discovery(instances, devices)
+            .info(&id(1), &Caller::Device(request.clone()))
+            .unwrap();
+        assert_eq!(info.candidates.len() == 2, lan, "{status:?} of {of}");
+    }
+}
+
+#[test]
+fn disabled_instances_are_not_discovered() {
+    let mut instances = MockInstanceRepository::new();
+    instances.expect_find().returning(|_| {
+        let mut s = stored(1, "k");
+        s.instance.status = InstanceStatus::Disabled;
+        Ok(Some(s))
+    });
+    let e = discovery(instances, MockDeviceRepository::new())
+        .info(&id(1), &Caller::Anonymous)
+        .unwrap_err();
+    assert_eq!(code(&e), "not_found");
+}
+
+fn relay(repo: MockRelayRepository, at: DateTime<Utc>) -> RelayService {
+    let mut instances = MockInstanceRepository::new();
+    instances
+        .expect_find()
+        .returning(|_| Ok(Some(stored(1, "k"))));
+    RelayService::new(
+        Arc::new(repo),
+        Arc::new(instances),
+        clock_at(at),
+        Duration::seconds(60),
+    )
+}
+
+#[test]
+fn retention_cuts_seven_days_before_the_clock() {
+    let at = now() + Duration::days(30);
+    let mut repo = MockRelayRepository::new();
+    repo.expect_purge_free_tier()
+        .withf(move |cut| {
+            cut.confirmed && cut.unconfirmed_received_before == at - Duration::days(7)
+        })
+        .times(1)
+        .returning(|_| Ok(4));
+    assert_eq!(relay(repo, at).run_retention().unwrap(), 4);
+}
+
+#[test]
+fn pulls_lease_for_the_configured_time_and_bound_the_batch() {
+    let mut repo = MockRelayRepository::new();
+    repo.expect_pull()
+        .withf(|i, n, until, limit| {
+            *i == id(1) && *n == now() && *until == now() + Duration::seconds(60) && *limit == 10
+        })
+        .times(1)
+        .returning(|_, _, _, _| Ok(vec![]));
+    let service = relay(repo, now());
+    assert!(service.pull(&instance(1), 10).unwrap().is_empty());
+    assert_eq!(code(&service.pull(&instance(1), 0).unwrap_err()), "invalid");
+    assert_eq!(
+        code(&service.pull(&instance(1), 501).unwrap_err()),
+        "invalid"
+    );
+    assert_eq!(
+        code(&service.confirm(&instance(1), &[]).unwrap_err()),
+        "invalid"
+    );
+}
+
+#[test]
+fn only_active_devices_post_and_bad_scans_are_refused() {
+    let mut repo = MockRelayRepository::new();
+    repo.expect_add_scan()
+        .withf(|s| s.instance_id == id(1) && s.msg_id == "m1" && s.received_at == now())
+        .times(1)
+        .returning(|s| {
+            Ok((
+                RelayedScan {
+                    id: 1,
+                    device_id: s.device_id.as_str().into(),
+                    msg_id: s.msg_id.clone(),
+                    barcode: s.barcode.clone(),
+                    state: ScanState::Buffered,
+                    received_at: s.received_at,
+                    lease_until: None,
+                    deliveries: 0,
+                },
+                true,
+            ))
+        });
+    let service = relay(repo, now());
+    let pending = device(7, DeviceStatus::Pending, 1);
+    assert_eq!(
+        code(&service.post(&pending, "m1", "x").unwrap_err()),
+        "device_not_active"
+    );
+    let active = device(7, DeviceStatus::Active, 1);
+    assert_eq!(
+        code(&service.post(&active, "", "x").unwrap_err()),
+        "invalid"
+    );
+    let (scan, created) = service.post(&active, "m1", "x").unwrap();
+    assert!(created);
+    assert_eq!(scan.state, ScanState::Buffered);
+}

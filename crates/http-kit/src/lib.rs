@@ -1,0 +1,13 @@
+//! HTTP machinery shared by the ECKWMS services (the instance service `eckwms` and the global
+//! service `eckwms-global`): one `application/problem+json` error shape with stable codes
+//! ([`problem`]) and request ids carried from the first middleware to every log line and
+//! problem body ([`request_id`]).
+//!
+//! It knows no service's use cases: each service maps its own application errors to
+//! [`ApiError`] in its HTTP adapter.
+
+pub mod problem;
+pub mod request_id;
+
+pub use problem::{ApiError, PROBLEM_CONTENT_TYPE, Problem, ProblemField};
+pub use request_id::{REQUEST_ID_HEADER, RequestId, current_request_id};
