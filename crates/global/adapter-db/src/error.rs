@@ -1,0 +1,57 @@
+//! Errors inside the adapter and their mapping to the application's errors.
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use eckwms_global_application::AppError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error(transparent)]
+    Diesel(#[from] DieselError),
+    /// A refusal decided inside a transaction (it rolls the transaction back).
+    #[error(transparent)]
+    App(#[from] AppError),
+    #[error("database unavailable: {0:#}")]
+    Unavailable(anyhow::Error),
+    /// Stored data that does not convert back into domain values.
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+}
+
+impl DbError {
+    pub(crate) fn corrupt(what: impl std::fmt::Display) -> Self {
+        Self::Corrupt(what.to_string())
+    }
+}
+
+fn busy(e: &DieselError) -> bool {
+    match e {
+        DieselError::DatabaseError(kind, info) => {
+            matches!(kind, DatabaseErrorKind::SerializationFailure)
+                || info.message().contains("deadlock detected")
+                || info.message().contains("database is locked")
+                || info.message().contains("lock timeout")
+                || info.message().contains("canceling statement due to")
+        }
+        _ => false,
+    }
+}
+
+impl From<DbError> for AppError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::App(app) => app,
+            DbError::Unavailable(cause) => AppError::Unavailable(cause),
+            DbError::Diesel(ref d) if busy(d) => {
+                AppError::Unavailable(anyhow::anyhow!("database busy: {d}"))
+            }
+            DbError::Diesel(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+                AppError::conflict("already_exists", "this already exists")
+            }
+            DbError::Diesel(DieselError::DatabaseError(
+                DatabaseErrorKind::ForeignKeyViolation,
+                _,
+            )) => AppError::conflict("reference_missing", "a referenced record does not exist"),
+            other => AppError::internal(anyhow::anyhow!("{other}")),
+        }
+    }
+}

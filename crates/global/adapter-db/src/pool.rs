@@ -1,0 +1,329 @@
+//! Connection pools for both backends, chosen from the database URL, the embedded migrations,
+//! and the transaction macros every repository method goes through.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::{PgConnection, SqliteConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::DbError;
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations =
+    embed_migrations!("../../../migrations/global/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations =
+    embed_migrations!("../../../migrations/global/postgres");
+
+/// The advisory lock that keeps two processes from migrating one PostgreSQL database at once
+/// (the instance service uses 7201).
+const MIGRATION_LOCK: i64 = 7301;
+
+/// How to reach the database; see `config/global.toml` for the defaults.
+#[derive(Clone, Debug)]
+pub struct DbSettings {
+    /// `sqlite://path/to/file.db` (or `sqlite:path`) or `postgres://user:pass@host/db`.
+    pub url: String,
+    pub pool_size: u32,
+    pub connect_timeout: Duration,
+    /// SQLite `synchronous` pragma: `normal` or `full`.
+    pub sqlite_synchronous: String,
+    pub sqlite_busy_timeout: Duration,
+    /// PostgreSQL: open every connection before `connect` returns and keep them (the server);
+    /// commands open one on demand. Opening libpq connections on r2d2's threads while the
+    /// process exits is what crashed the instance service's commands (docs/DATABASE.md).
+    pub open_all_at_start: bool,
+}
+
+impl Default for DbSettings {
+    fn default() -> Self {
+        Self {
+            url: "sqlite://data/eckwms-global.db".into(),
+            pool_size: 16,
+            connect_timeout: Duration::from_secs(5),
+            sqlite_synchronous: "normal".into(),
+            sqlite_busy_timeout: Duration::from_secs(5),
+            open_all_at_start: false,
+        }
+    }
+}
+
+/// The URL without its password, for logs.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (base, query) = match rest.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (rest, None),
+    };
+    let mut out = match base.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => format!("{scheme}://{base}"),
+        },
+        None => format!("{scheme}://{base}"),
+    };
+    if let Some(query) = query {
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+                _ => pair.to_owned(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&pairs.join("&"));
+    }
+    out
+}
+
+pub(crate) type SqlitePool = Pool<ConnectionManager<SqliteConnection>>;
+pub(crate) type PgPool = Pool<ConnectionManager<PgConnection>>;
+
+pub(crate) enum Pools {
+    Sqlite(SqlitePool),
+    Pg(PgPool),
+}
+
+/// Every SQLite connection: WAL, a bounded wait for the write lock (writers take it at
+/// `BEGIN IMMEDIATE`, so concurrent writers queue instead of failing mid-transaction),
+/// enforced foreign keys, the chosen durability.
+#[derive(Debug)]
+struct SqlitePragmas {
+    synchronous: &'static str,
+    busy_timeout_ms: u128,
+}
+
+impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute(&format!(
+            "PRAGMA busy_timeout = {};
+             PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = {};
+             PRAGMA foreign_keys = ON;
+             PRAGMA temp_store = MEMORY;",
+            self.busy_timeout_ms, self.synchronous
+        ))
+        .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// Bounded waits on PostgreSQL: no lock waited for, nor statement run, forever.
+#[derive(Debug)]
+struct PgSession;
+
+impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for PgSession {
+    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute(
+            "SET lock_timeout = '10s'; SET statement_timeout = '30s'; SET TIME ZONE 'UTC';",
+        )
+        .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// The global database: a pool of one backend. Implements every repository port.
+pub struct Database {
+    pub(crate) pools: Pools,
+}
+
+pub(crate) fn checkout<C>(
+    pool: &Pool<ConnectionManager<C>>,
+) -> Result<PooledConnection<ConnectionManager<C>>, DbError>
+where
+    C: diesel::r2d2::R2D2Connection + 'static,
+{
+    pool.get()
+        .map_err(|e| DbError::Unavailable(anyhow::anyhow!("no database connection: {e}")))
+}
+
+/// Runs `$body` with `$c` a connection of either backend, outside a transaction (one
+/// statement, or reads that need no snapshot).
+macro_rules! on_conn {
+    ($db:expr, |$c:ident| $body:expr) => {{
+        let result: Result<_, $crate::error::DbError> = match &$db.pools {
+            $crate::pool::Pools::Sqlite(pool) => {
+                let mut conn = $crate::pool::checkout(pool)?;
+                (|$c: &mut diesel::SqliteConnection| -> Result<_, $crate::error::DbError> {
+                    $body
+                })(&mut conn)
+            }
+            $crate::pool::Pools::Pg(pool) => {
+                let mut conn = $crate::pool::checkout(pool)?;
+                (|$c: &mut diesel::PgConnection| -> Result<_, $crate::error::DbError> {
+                    $body
+                })(&mut conn)
+            }
+        };
+        result.map_err(eckwms_global_application::AppError::from)
+    }};
+}
+
+/// Runs `$body` in one write transaction: `BEGIN IMMEDIATE` on SQLite (the file's write lock
+/// from the start, so the transaction's reads see what it then changes), `BEGIN` (READ
+/// COMMITTED, row locks) on PostgreSQL. An `Err` rolls back.
+macro_rules! write_tx {
+    ($db:expr, |$c:ident| $body:expr) => {{
+        let result: Result<_, $crate::error::DbError> = match &$db.pools {
+            $crate::pool::Pools::Sqlite(pool) => {
+                let mut conn = $crate::pool::checkout(pool)?;
+                conn.immediate_transaction(|$c| -> Result<_, $crate::error::DbError> { $body })
+            }
+            $crate::pool::Pools::Pg(pool) => {
+                let mut conn = $crate::pool::checkout(pool)?;
+                diesel::Connection::transaction(
+                    &mut *conn,
+                    |$c| -> Result<_, $crate::error::DbError> { $body },
+                )
+            }
+        };
+        result.map_err(eckwms_global_application::AppError::from)
+    }};
+}
+
+pub(crate) use {on_conn, write_tx};
+
+impl Database {
+    /// Opens a pool for the URL's backend. SQLite files (and their directory) are created.
+    pub fn connect(settings: &DbSettings) -> anyhow::Result<Self> {
+        let url = settings.url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let size = settings.pool_size.max(1);
+            let mut builder = Pool::builder().max_size(size).min_idle(Some(0));
+            if settings.open_all_at_start {
+                builder = builder
+                    .min_idle(Some(size))
+                    .idle_timeout(None)
+                    .max_lifetime(None);
+            }
+            let pool = builder
+                .connection_timeout(settings.connect_timeout)
+                .test_on_check_out(false)
+                .connection_customizer(Box::new(PgSession))
+                .build(ConnectionManager::<PgConnection>::new(url))
+                .with_context(|| format!("connecting to {}", redact_url(url)))?;
+            return Ok(Self {
+                pools: Pools::Pg(pool),
+            });
+        }
+        let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        else {
+            bail!("database.url must start with sqlite:// or postgres://");
+        };
+        if path.is_empty() || path.contains(":memory:") {
+            bail!(
+                "database.url must name a SQLite file (a pool cannot share an in-memory database)"
+            );
+        }
+        if let Some(dir) = Path::new(path)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        let synchronous = match settings.sqlite_synchronous.to_ascii_lowercase().as_str() {
+            "normal" => "NORMAL",
+            "full" => "FULL",
+            other => bail!("database.sqlite_synchronous must be normal or full, not {other:?}"),
+        };
+        let pool = Pool::builder()
+            .max_size(settings.pool_size.max(2))
+            .min_idle(Some(0))
+            .connection_timeout(settings.connect_timeout)
+            .connection_customizer(Box::new(SqlitePragmas {
+                synchronous,
+                busy_timeout_ms: settings.sqlite_busy_timeout.as_millis(),
+            }))
+            .build(ConnectionManager::<SqliteConnection>::new(path))
+            .with_context(|| format!("opening SQLite database {path}"))?;
+        Ok(Self {
+            pools: Pools::Sqlite(pool),
+        })
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self.pools {
+            Pools::Sqlite(_) => "sqlite",
+            Pools::Pg(_) => "postgres",
+        }
+    }
+
+    /// Applies pending migrations; returns the versions applied.
+    pub fn run_migrations(&self) -> anyhow::Result<Vec<String>> {
+        let names = |v: Vec<diesel::migration::MigrationVersion<'_>>| {
+            v.iter().map(ToString::to_string).collect::<Vec<_>>()
+        };
+        match &self.pools {
+            Pools::Sqlite(pool) => {
+                let mut conn = checkout(pool)?;
+                // One writer at a time: a second process waits for the first one's migration.
+                let applied = conn
+                    .run_pending_migrations(SQLITE_MIGRATIONS)
+                    .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+                Ok(names(applied))
+            }
+            Pools::Pg(pool) => {
+                let mut conn = checkout(pool)?;
+                conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
+                let result = conn
+                    .run_pending_migrations(POSTGRES_MIGRATIONS)
+                    .map(names)
+                    .map_err(|e| anyhow::anyhow!("migration failed: {e}"));
+                conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
+                result
+            }
+        }
+    }
+
+    /// Reverts every applied migration (tests of down.sql).
+    pub fn revert_all_migrations(&self) -> anyhow::Result<usize> {
+        let map =
+            |e: Box<dyn std::error::Error + Send + Sync>| anyhow::anyhow!("revert failed: {e}");
+        match &self.pools {
+            Pools::Sqlite(pool) => Ok(checkout(pool)?
+                .revert_all_migrations(SQLITE_MIGRATIONS)
+                .map_err(map)?
+                .len()),
+            Pools::Pg(pool) => Ok(checkout(pool)?
+                .revert_all_migrations(POSTGRES_MIGRATIONS)
+                .map_err(map)?
+                .len()),
+        }
+    }
+
+    /// How many migrations are not applied yet.
+    pub(crate) fn pending_migrations(&self) -> Result<usize, DbError> {
+        let map = |e: Box<dyn std::error::Error + Send + Sync>| {
+            DbError::Unavailable(anyhow::anyhow!("{e}"))
+        };
+        match &self.pools {
+            Pools::Sqlite(pool) => Ok(checkout(pool)?
+                .pending_migrations(SQLITE_MIGRATIONS)
+                .map_err(map)?
+                .len()),
+            Pools::Pg(pool) => Ok(checkout(pool)?
+                .pending_migrations(POSTGRES_MIGRATIONS)
+                .map_err(map)?
+                .len()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            super::redact_url("postgres://u:secret@h/db?password=x&sslmode=disable"),
+            "postgres://u:***@h/db?password=***&sslmode=disable"
+        );
+        assert_eq!(
+            super::redact_url("sqlite://data/g.db"),
+            "sqlite://data/g.db"
+        );
+    }
+}
