@@ -1,0 +1,193 @@
+//! `eckwms-global`: the ECKWMS global service (instance registry, discovery, device pairing,
+//! scan relay) and its operator commands.
+//!
+//! Composition root: configuration -> tracing -> database (migrations) -> services -> HTTP.
+
+mod serve;
+mod settings;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use eckwms_global_adapter_db::{Database, redact_url};
+use eckwms_global_application::{
+    AdminKey, DeviceService, DiscoveryService, InstanceService, InstanceSettings, OsSecrets,
+    RelayService, Services, SystemClock, SystemService,
+};
+use eckwms_global_domain::Tier;
+
+use crate::settings::Settings;
+
+#[derive(Parser)]
+#[command(name = "eckwms-global", version, about = "ECKWMS global service")]
+struct Cli {
+    /// A configuration file layered over config/global.toml (also ECKWMS_GLOBAL_CONFIG).
+    #[arg(long, global = true)]
+    config: Option<String>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate the database and serve the API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage instances.
+    Instance {
+        #[command(subcommand)]
+        command: InstanceCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum InstanceCommand {
+    /// Create a one-time enrollment token and print it, alone, on standard output.
+    Enroll {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum, default_value = "free")]
+        tier: TierArg,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TierArg {
+    Free,
+    Paid,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("eckwms-global: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let settings = Settings::load(cli.config.as_deref())?;
+    init_tracing(&settings);
+    let command = cli.command.unwrap_or(Command::Serve);
+    let mut db_settings = settings.database.db_settings();
+    db_settings.open_all_at_start = matches!(command, Command::Serve);
+    let db = Arc::new(
+        Database::connect(&db_settings)
+            .with_context(|| format!("opening {}", redact_url(&settings.database.url)))?,
+    );
+    let applied = db.run_migrations()?;
+    for version in &applied {
+        tracing::info!(%version, "applied migration");
+    }
+    let services = build_services(&db, &settings);
+    match command {
+        Command::Serve => {
+            tracing::info!(
+                backend = db.backend_name(),
+                database = %redact_url(&settings.database.url),
+                "database ready"
+            );
+            if settings.auth.admin_key.trim().is_empty() {
+                tracing::warn!("auth.admin_key is empty: the operator routes refuse every request");
+            }
+            serve::run(settings, services)?;
+            close_when_released(db);
+        }
+        Command::Migrate => println!("{} migration(s) applied", applied.len()),
+        Command::Instance {
+            command: InstanceCommand::Enroll { name, tier },
+        } => {
+            let tier = match tier {
+                TierArg::Free => Tier::Free,
+                TierArg::Paid => Tier::Paid,
+            };
+            let issued = services.instances.enroll(&name, tier)?;
+            tracing::info!(name = %name, tier = tier.as_str(), "enrollment token created");
+            println!("{}", issued.secret);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn build_services(db: &Arc<Database>, settings: &Settings) -> Services {
+    let clock = Arc::new(SystemClock);
+    let secrets = Arc::new(OsSecrets);
+    let i = &settings.instances;
+    let instance_settings = InstanceSettings {
+        enrollment_ttl: chrono::Duration::hours(i.enrollment_ttl_hours),
+        offline_after: chrono::Duration::seconds(i.offline_after_secs),
+        max_pairing_ttl: chrono::Duration::seconds(i.max_pairing_ttl_secs),
+    };
+    let devices = DeviceService::new(db.clone(), db.clone(), clock.clone(), secrets.clone());
+    Services {
+        instances: InstanceService::new(db.clone(), clock.clone(), secrets, instance_settings),
+        discovery: DiscoveryService::new(
+            db.clone(),
+            devices.clone(),
+            clock.clone(),
+            settings
+                .service
+                .public_url
+                .trim()
+                .trim_end_matches('/')
+                .to_owned(),
+            instance_settings.offline_after,
+        ),
+        devices,
+        relay: RelayService::new(
+            db.clone(),
+            db.clone(),
+            clock,
+            chrono::Duration::seconds(settings.relay.lease_secs),
+        ),
+        system: SystemService::new(db.clone()),
+        admin: AdminKey::new(Some(settings.auth.admin_key.as_str())),
+    }
+}
+
+/// How long the server's worker threads get to drop their copies of the database.
+const RELEASE_WAIT: Duration = Duration::from_secs(10);
+
+/// Closes the database on this thread once the workers dropped their copies: PostgreSQL
+/// connections then close before the process's exit handlers run (see the instance service).
+fn close_when_released(mut db: Arc<Database>) {
+    let deadline = Instant::now() + RELEASE_WAIT;
+    loop {
+        match Arc::try_unwrap(db) {
+            Ok(database) => {
+                drop(database);
+                return;
+            }
+            Err(shared) if Instant::now() < deadline => {
+                db = shared;
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(_) => {
+                tracing::warn!("the database was still in use after the server stopped");
+                return;
+            }
+        }
+    }
+}
+
+fn init_tracing(settings: &Settings) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(&settings.log.level))
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if settings.log.format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}

@@ -1,0 +1,102 @@
+//! The HTTP server: scheduled retention, graceful shutdown.
+
+use std::time::Duration;
+
+use actix_web::{HttpServer, web};
+use anyhow::Context;
+use eckwms_global_adapter_http::{HttpSettings, HttpState, build_app};
+use eckwms_global_application::Services;
+use tokio::signal::unix::{SignalKind, signal};
+
+use crate::settings::Settings;
+
+pub fn run(settings: Settings, services: Services) -> anyhow::Result<()> {
+    let http = HttpSettings {
+        body_limit: settings.http.body_limit,
+        trusted_proxies: settings.http.trusted_proxies()?,
+        version: env!("CARGO_PKG_VERSION"),
+    };
+    let state = HttpState {
+        services,
+        settings: http,
+    };
+    actix_web::rt::System::new().block_on(serve(settings, state))
+}
+
+/// Retention of the relay (free tier) and the purge of expired tokens and challenges, every
+/// `relay.retention_interval_secs` (first run at start).
+fn spawn_housekeeping(services: Services, every: Duration) {
+    actix_web::rt::spawn(async move {
+        let mut interval = actix_web::rt::time::interval(every);
+        loop {
+            interval.tick().await;
+            let s = services.clone();
+            match web::block(move || {
+                Ok::<_, eckwms_global_application::AppError>((
+                    s.relay.run_retention()?,
+                    s.instances.purge_expired_tokens()?,
+                    s.devices.purge_challenges()?,
+                ))
+            })
+            .await
+            {
+                Ok(Ok((scans, tokens, challenges))) => {
+                    if scans + tokens + challenges > 0 {
+                        tracing::info!(scans, tokens, challenges, "retention deleted");
+                    }
+                }
+                Ok(Err(e)) => tracing::warn!(error = %e, "retention failed"),
+                Err(e) => tracing::warn!(error = %e, "retention did not run"),
+            }
+        }
+    });
+}
+
+async fn serve(settings: Settings, state: HttpState) -> anyhow::Result<()> {
+    spawn_housekeeping(
+        state.services.clone(),
+        Duration::from_secs(settings.relay.retention_interval_secs),
+    );
+    let http = &settings.http;
+    let mut server = HttpServer::new(move || build_app(state.clone(), |_| {}))
+        .keep_alive(Duration::from_secs(http.keep_alive_secs))
+        .client_request_timeout(Duration::from_secs(http.request_timeout_secs))
+        .shutdown_timeout(http.shutdown_timeout_secs);
+    if http.workers > 0 {
+        server = server.workers(http.workers);
+    }
+    let server = server
+        .bind(&http.bind)
+        .with_context(|| format!("binding {}", http.bind))?;
+    let addrs = server.addrs();
+    let server = server.disable_signals().run();
+    let handle = server.handle();
+    let mut terminate =
+        signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    let mut interrupt = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+    actix_web::rt::spawn(async move {
+        let name = tokio::select! {
+            _ = terminate.recv() => "SIGTERM",
+            _ = interrupt.recv() => "SIGINT",
+        };
+        tracing::info!(
+            signal = name,
+            "draining in-flight requests, then stopping (signal again to stop at once)"
+        );
+        actix_web::rt::spawn(async move {
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = interrupt.recv() => {}
+            }
+            tracing::warn!("second signal: exiting without waiting for in-flight requests");
+            std::process::exit(130);
+        });
+        handle.stop(true).await;
+    });
+    for addr in addrs {
+        tracing::info!(address = %addr, scheme = "http", "listening");
+    }
+    server.await.context("HTTP server failed")?;
+    tracing::info!("stopped");
+    Ok(())
+}

@@ -1,0 +1,186 @@
+//! Configuration: embedded defaults < config/global.toml < --config FILE (or
+//! ECKWMS_GLOBAL_CONFIG) < .env < environment (ECKWMS_GLOBAL__SECTION__KEY).
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use config::{Config, Environment, File, FileFormat};
+use eckwms_global_adapter_db::{DbSettings, redact_url};
+use serde::Deserialize;
+
+const DEFAULTS: &str = include_str!("../../config/global.toml");
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub http: HttpConfig,
+    pub database: DatabaseConfig,
+    pub auth: AuthConfig,
+    pub service: ServiceConfig,
+    pub instances: InstancesConfig,
+    pub relay: RelayConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    pub bind: String,
+    pub body_limit: usize,
+    pub workers: usize,
+    pub request_timeout_secs: u64,
+    pub keep_alive_secs: u64,
+    pub shutdown_timeout_secs: u64,
+    pub trusted_proxies: String,
+}
+
+impl HttpConfig {
+    pub fn trusted_proxies(&self) -> anyhow::Result<Vec<IpAddr>> {
+        self.trusted_proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse()
+                    .with_context(|| format!("http.trusted_proxies: {s:?} is not an IP address"))
+            })
+            .collect()
+    }
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    pub url: String,
+    pub pool_size: u32,
+    pub connect_timeout_secs: u64,
+    pub sqlite_synchronous: String,
+    pub sqlite_busy_timeout_ms: u64,
+}
+
+impl std::fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseConfig")
+            .field("url", &redact_url(&self.url))
+            .field("pool_size", &self.pool_size)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DatabaseConfig {
+    pub fn db_settings(&self) -> DbSettings {
+        DbSettings {
+            url: self.url.clone(),
+            pool_size: self.pool_size,
+            connect_timeout: Duration::from_secs(self.connect_timeout_secs),
+            sqlite_synchronous: self.sqlite_synchronous.clone(),
+            sqlite_busy_timeout: Duration::from_millis(self.sqlite_busy_timeout_ms),
+            open_all_at_start: false,
+        }
+    }
+}
+
+/// The operator key: a secret, never printed by `Debug`.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    pub admin_key: String,
+}
+
+impl std::fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthConfig")
+            .field("admin_key_set", &!self.admin_key.trim().is_empty())
+            .finish()
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceConfig {
+    pub public_url: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstancesConfig {
+    pub enrollment_ttl_hours: i64,
+    pub offline_after_secs: i64,
+    pub max_pairing_ttl_secs: i64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelayConfig {
+    pub lease_secs: i64,
+    pub retention_interval_secs: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    pub level: String,
+    pub format: String,
+}
+
+/// Shortest accepted operator key.
+const MIN_ADMIN_KEY: usize = 32;
+
+impl Settings {
+    /// Loads the layered configuration; `file` is `--config` (else `ECKWMS_GLOBAL_CONFIG`).
+    pub fn load(file: Option<&str>) -> anyhow::Result<Self> {
+        let _ = dotenvy::dotenv();
+        let file = file
+            .map(str::to_owned)
+            .or_else(|| std::env::var("ECKWMS_GLOBAL_CONFIG").ok())
+            .filter(|f| !f.is_empty());
+        let mut builder = Config::builder()
+            .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
+            .add_source(File::with_name("config/global.toml").required(false));
+        if let Some(file) = &file {
+            builder = builder.add_source(File::with_name(file).required(true));
+        }
+        let settings: Settings = builder
+            .add_source(
+                Environment::with_prefix("ECKWMS_GLOBAL")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .try_parsing(true),
+            )
+            .build()
+            .context("reading configuration")?
+            .try_deserialize()
+            .context("invalid configuration")?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        if self.http.body_limit == 0 {
+            anyhow::bail!("http.body_limit must be positive");
+        }
+        self.http.trusted_proxies()?;
+        if !matches!(self.log.format.as_str(), "text" | "json") {
+            anyhow::bail!("log.format must be text or json");
+        }
+        let key = self.auth.admin_key.trim();
+        if !key.is_empty() && key.len() < MIN_ADMIN_KEY {
+            anyhow::bail!("auth.admin_key must be at least {MIN_ADMIN_KEY} characters (or empty)");
+        }
+        let url = self.service.public_url.trim();
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            anyhow::bail!("service.public_url must start with http:// or https://");
+        }
+        if self.instances.enrollment_ttl_hours <= 0
+            || self.instances.offline_after_secs <= 0
+            || self.instances.max_pairing_ttl_secs <= 0
+        {
+            anyhow::bail!("instances.*: every time must be positive");
+        }
+        if self.relay.lease_secs <= 0 || self.relay.retention_interval_secs == 0 {
+            anyhow::bail!("relay.lease_secs and relay.retention_interval_secs must be positive");
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,132 @@
+//! The HTTP face of the ECKWMS global service, on actix-web: the routes of the original's
+//! `/ECK/...` surface (registration, discovery, device pairing) and the new ones (pairing
+//! tokens, the scan relay, operator routes), problem+json errors and request ids
+//! (`eckwms-http-kit`), the OpenAPI document.
+//!
+//! Handlers are thin: read the body (by hand, so a signed request's exact bytes are hashed),
+//! take the credentials from the headers, run the use case on the blocking pool, map the
+//! result to a response DTO. Credentials are checked by the use cases; the admin key is
+//! compared in constant time.
+
+use std::net::IpAddr;
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::from_fn;
+use actix_web::{App, web};
+use eckwms_global_application::Services;
+use eckwms_http_kit::request_id;
+use utoipa::OpenApi;
+use utoipa_actix_web::{AppExt, UtoipaApp};
+
+pub mod dto;
+pub mod extract;
+pub mod openapi;
+pub mod problem;
+pub mod routes;
+
+#[cfg(test)]
+mod tests;
+
+/// Limits and trust of the HTTP layer.
+#[derive(Clone, Debug)]
+pub struct HttpSettings {
+    /// Largest accepted request body, in bytes (larger: 413).
+    pub body_limit: usize,
+    /// Peers whose `X-Forwarded-For` is believed (the nginx in front).
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Reported by `/ECK/HEALTH`.
+    pub version: &'static str,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            body_limit: 1024 * 1024,
+            trusted_proxies: Vec::new(),
+            version: "test",
+        }
+    }
+}
+
+/// Everything the handlers share.
+#[derive(Clone)]
+pub struct HttpState {
+    pub services: Services,
+    pub settings: HttpSettings,
+}
+
+/// When the process started serving, for the uptime of `/ECK/HEALTH`.
+pub fn process_started() -> Instant {
+    static STARTED: OnceLock<Instant> = OnceLock::new();
+    *STARTED.get_or_init(Instant::now)
+}
+
+/// Registers every documented route; used by [`build_app`] and [`openapi`] alike.
+fn register<T>(app: UtoipaApp<T>) -> UtoipaApp<T>
+where
+    T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
+{
+    use routes::{admin, devices, discovery, instances, relay, system};
+    app.openapi(openapi::BaseDoc::openapi())
+        .service(system::health)
+        .service(system::ready)
+        .service(system::eck_health)
+        .service(system::openapi_json)
+        .service(instances::register_instance)
+        .service(instances::pairing_token)
+        .service(discovery::get_instance_info)
+        .service(discovery::post_instance_info)
+        .service(devices::challenge)
+        .service(devices::register)
+        .service(relay::post_scan)
+        .service(relay::pull)
+        .service(relay::confirm)
+        .service(admin::enroll)
+        .service(admin::list_instances)
+        .service(admin::get_instance)
+        .service(admin::disable_instance)
+        .service(admin::enable_instance)
+        .service(admin::rotate_key)
+        .service(admin::list_devices)
+        .service(admin::set_device_status)
+        .service(admin::remove_device)
+}
+
+/// The generated OpenAPI document of every route.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, doc) = register(App::new().into_utoipa_app()).split_for_parts();
+    doc
+}
+
+/// The complete application with its middleware, for `HttpServer::new` and for tests.
+/// `extra` adds routes that are not documented here (the proxy); it runs before the
+/// fallback.
+pub fn build_app(
+    state: HttpState,
+    extra: impl FnOnce(&mut web::ServiceConfig),
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    process_started();
+    let (app, doc) = register(App::new().into_utoipa_app()).split_for_parts();
+    let routes = openapi::RouteTable::from_document(&doc);
+    let json = doc.to_json().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "the OpenAPI document does not serialize");
+        "{}".to_owned()
+    });
+    app.app_data(web::Data::new(state))
+        .app_data(web::Data::new(openapi::ApiDocument { json }))
+        .app_data(web::Data::new(routes))
+        .configure(extra)
+        .default_service(web::to(openapi::fallback))
+        .wrap(from_fn(request_id::middleware))
+}

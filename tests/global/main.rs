@@ -1,0 +1,8 @@
+//! Black-box tests of the real `eckwms-global` binary: each test starts it on a fresh
+//! database (SQLite, and PostgreSQL when `ECKWMS_TEST_PG_URL` is set) on a free port and
+//! talks HTTP to it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod flows;
+mod harness;
+mod process;
