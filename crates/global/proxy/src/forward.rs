@@ -17,6 +17,7 @@ use awc::{Client, ClientResponse, Connector};
 use futures_util::Stream;
 
 use crate::body::{BodyFailure, RequestBody, ResponseBody};
+use crate::connect::NoDelayConnector;
 use crate::headers::{client_ip, request_headers, response_headers};
 use crate::path::check_path;
 use crate::policy::{AddressPolicy, Refusal};
@@ -202,6 +203,7 @@ impl Forwarder {
     fn make_client(&self) -> Client {
         let s = &self.inner.settings;
         let connector = Connector::new()
+            .connector(NoDelayConnector::new())
             .timeout(s.connect_timeout())
             .handshake_timeout(s.connect_timeout())
             .conn_keep_alive(s.pool_idle())

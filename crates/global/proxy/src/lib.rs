@@ -37,6 +37,7 @@
 //! ```
 
 mod body;
+mod connect;
 mod forward;
 mod headers;
 pub mod path;
