@@ -75,6 +75,28 @@ impl RateLimiter {
         Ok(())
     }
 
+    /// Only the client's bucket: for a route that wants to turn a flood away before it looks
+    /// the instance up (then [`check_instance`](Self::check_instance) after the lookup).
+    pub fn check_client(&self, client: IpAddr) -> Result<(), ProxyError> {
+        let client = self.client_key(client);
+        self.clients
+            .take(&client, || client, Instant::now())
+            .map_err(|retry_after| ProxyError::RateLimited {
+                scope: "from this client",
+                retry_after,
+            })
+    }
+
+    /// Only the instance's bucket (see [`check_client`](Self::check_client)).
+    pub fn check_instance(&self, instance_id: &str) -> Result<(), ProxyError> {
+        self.instances
+            .take(instance_id, || instance_id.into(), Instant::now())
+            .map_err(|retry_after| ProxyError::RateLimited {
+                scope: "for this instance",
+                retry_after,
+            })
+    }
+
     /// Buckets currently held (instances, clients).
     pub fn tracked(&self) -> (usize, usize) {
         (self.instances.len(), self.clients.len())
@@ -361,6 +383,26 @@ mod tests {
         // The oldest was evicted: it starts over.
         let oldest = IpAddr::from(std::net::Ipv4Addr::from(0x0a00_0000));
         assert!(rl.check_at("i", oldest, t1).is_ok());
+    }
+
+    #[test]
+    fn the_split_checks_use_the_same_buckets() {
+        let one = Limit {
+            per_second: 0.001,
+            burst: 1,
+        };
+        let rl = limiter(one, one, 1000);
+        assert!(rl.check_client(ip("192.0.2.1")).is_ok());
+        assert!(rl.check_client(ip("192.0.2.1")).is_err());
+        assert!(rl.check_instance("i").is_ok());
+        match rl.check_instance("i") {
+            Err(ProxyError::RateLimited { scope, .. }) => assert_eq!(scope, "for this instance"),
+            other => panic!("{other:?}"),
+        }
+        // `check` sees the buckets the split checks emptied.
+        assert!(rl.check("j", ip("192.0.2.1")).is_err());
+        assert!(rl.check("i", ip("192.0.2.2")).is_err());
+        assert!(rl.check("j", ip("192.0.2.2")).is_ok());
     }
 
     #[test]
