@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use actix_web::{HttpServer, web};
 use anyhow::Context;
+use eckwms_global_adapter_http::routes::proxy::ProxyEngine;
 use eckwms_global_adapter_http::{HttpSettings, HttpState, build_app};
 use eckwms_global_application::Services;
 use tokio::signal::unix::{SignalKind, signal};
@@ -16,9 +17,17 @@ pub fn run(settings: Settings, services: Services) -> anyhow::Result<()> {
         trusted_proxies: settings.http.trusted_proxies()?,
         version: env!("CARGO_PKG_VERSION"),
     };
+    let proxy = settings.proxy_settings()?;
+    let forwarder = eckwms_global_proxy::Forwarder::new(proxy.clone())
+        .map_err(|e| anyhow::anyhow!("proxy.{}: {}", e.field, e.message))?;
+    let engine = ProxyEngine {
+        forwarder: web::Data::new(forwarder),
+        limiter: web::Data::new(eckwms_global_proxy::RateLimiter::new(&proxy)),
+    };
     let state = HttpState {
         services,
         settings: http,
+        proxy: Some(engine),
     };
     actix_web::rt::System::new().block_on(serve(settings, state))
 }
@@ -58,7 +67,7 @@ async fn serve(settings: Settings, state: HttpState) -> anyhow::Result<()> {
         Duration::from_secs(settings.relay.retention_interval_secs),
     );
     let http = &settings.http;
-    let mut server = HttpServer::new(move || build_app(state.clone(), |_| {}))
+    let mut server = HttpServer::new(move || build_app(state.clone()))
         .keep_alive(Duration::from_secs(http.keep_alive_secs))
         .client_request_timeout(Duration::from_secs(http.request_timeout_secs))
         .shutdown_timeout(http.shutdown_timeout_secs);

@@ -20,6 +20,7 @@ pub struct Settings {
     pub service: ServiceConfig,
     pub instances: InstancesConfig,
     pub relay: RelayConfig,
+    pub proxy: eckwms_global_proxy::ProxySettings,
     pub log: LogConfig,
 }
 
@@ -124,6 +125,27 @@ pub struct LogConfig {
     pub format: String,
 }
 
+impl Settings {
+    /// The proxy's settings, with `http.trusted_proxies` as its trusted proxies (one
+    /// configuration of who may speak for a client).
+    pub fn proxy_settings(&self) -> anyhow::Result<eckwms_global_proxy::ProxySettings> {
+        let mut proxy = self.proxy.clone();
+        if !proxy.trusted_proxies.is_empty() {
+            anyhow::bail!("set trusted proxies in http.trusted_proxies, not proxy.trusted_proxies");
+        }
+        for ip in self.http.trusted_proxies()? {
+            let prefix = if ip.is_ipv4() { 32 } else { 128 };
+            let cidr = eckwms_global_proxy::Cidr::new(ip, prefix)
+                .map_err(|e| anyhow::anyhow!("http.trusted_proxies: {e:?}"))?;
+            proxy.trusted_proxies.push(cidr);
+        }
+        proxy
+            .validate()
+            .map_err(|e| anyhow::anyhow!("proxy.{}: {}", e.field, e.message))?;
+        Ok(proxy)
+    }
+}
+
 /// Shortest accepted operator key.
 const MIN_ADMIN_KEY: usize = 32;
 
@@ -178,6 +200,7 @@ impl Settings {
         {
             anyhow::bail!("instances.*: every time must be positive");
         }
+        self.proxy_settings()?;
         if self.relay.lease_secs <= 0 || self.relay.retention_interval_secs == 0 {
             anyhow::bail!("relay.lease_secs and relay.retention_interval_secs must be positive");
         }

@@ -56,6 +56,8 @@ impl Default for HttpSettings {
 pub struct HttpState {
     pub services: Services,
     pub settings: HttpSettings,
+    /// The forwarding engine of `/ECK/PROXY/...`; `None`: those paths answer 404.
+    pub proxy: Option<routes::proxy::ProxyEngine>,
 }
 
 /// When the process started serving, for the uptime of `/ECK/HEALTH`.
@@ -101,12 +103,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc
 }
 
-/// The complete application with its middleware, for `HttpServer::new` and for tests.
-/// `extra` adds routes that are not documented here (the proxy); it runs before the
-/// fallback.
+/// The complete application with its middleware, for `HttpServer::new` and for tests. The
+/// proxy routes (any method, not in the OpenAPI document) come before the fallback.
 pub fn build_app(
     state: HttpState,
-    extra: impl FnOnce(&mut web::ServiceConfig),
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -126,7 +126,7 @@ pub fn build_app(
     app.app_data(web::Data::new(state))
         .app_data(web::Data::new(openapi::ApiDocument { json }))
         .app_data(web::Data::new(routes))
-        .configure(extra)
+        .configure(routes::proxy::configure)
         .default_service(web::to(openapi::fallback))
         .wrap(from_fn(request_id::middleware))
 }

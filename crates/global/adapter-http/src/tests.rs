@@ -97,6 +97,7 @@ fn state(instances: MockInstanceRepository, health_ok: bool) -> HttpState {
             body_limit: 2048,
             ..HttpSettings::default()
         },
+        proxy: None,
     }
 }
 
@@ -104,7 +105,7 @@ async fn call(
     state: HttpState,
     req: TestRequest,
 ) -> (StatusCode, Value, actix_web::http::header::HeaderMap) {
-    let app = init_service(build_app(state, |_| {})).await;
+    let app = init_service(build_app(state)).await;
     let res = call_service(&app, req.to_request()).await;
     let status = res.status();
     let headers = res.headers().clone();

@@ -1,11 +1,12 @@
 //! Discovery: where a scanner can reach an instance. LAN addresses only for a caller that
 //! proves it belongs to the instance.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use eckwms_global_domain::device::DeviceStatus;
-use eckwms_global_domain::discovery::{Candidate, candidates};
+use eckwms_global_domain::discovery::{Candidate, ProxyTargetError, candidates, proxy_target};
 use eckwms_global_domain::secret::{SecretHash, SecretKind, instance_of_key, is_token};
 use eckwms_global_domain::{Instance, InstanceId, InstanceStatus};
 
@@ -106,6 +107,31 @@ impl DiscoveryService {
             candidates: candidates(&instance, &self.public_base_url, belongs),
             last_seen: instance.last_seen,
             instance,
+        })
+    }
+
+    /// Where the proxy forwards a request for the instance (active ones only): its public
+    /// address and port, or the LAN candidate the legacy target header named (`legacy`), if
+    /// that is one of its registered candidates. One read by primary key.
+    pub fn proxy_target(
+        &self,
+        id: &InstanceId,
+        legacy: Option<(IpAddr, u16)>,
+    ) -> AppResult<(IpAddr, u16)> {
+        let stored = self
+            .instances
+            .find(id)?
+            .filter(|s| s.instance.status == InstanceStatus::Active)
+            .ok_or_else(|| AppError::not_found("instance", id))?;
+        proxy_target(&stored.instance, legacy).map_err(|e| match e {
+            ProxyTargetError::NotRegistered => AppError::forbidden(
+                "target_not_registered",
+                "X-eckWMS-Target-Url names no registered candidate of this instance",
+            ),
+            ProxyTargetError::NoAddress => AppError::conflict(
+                "instance_unreachable",
+                "no address of this instance is known yet",
+            ),
         })
     }
 }

@@ -590,3 +590,24 @@ fn only_active_devices_post_and_bad_scans_are_refused() {
     assert!(created);
     assert_eq!(scan.state, ScanState::Buffered);
 }
+
+#[test]
+fn the_proxy_target_comes_from_the_record_only() {
+    let mut instances = MockInstanceRepository::new();
+    instances.expect_find().returning(|_| {
+        let mut s = stored(1, "k");
+        s.instance.public_addr = Some("203.0.113.9".parse().unwrap());
+        Ok(Some(s))
+    });
+    let service = discovery(instances, MockDeviceRepository::new());
+    assert_eq!(
+        service.proxy_target(&id(1), None).unwrap(),
+        ("203.0.113.9".parse().unwrap(), 3100)
+    );
+    let lan = ("192.168.1.5".parse().unwrap(), 3100);
+    assert_eq!(service.proxy_target(&id(1), Some(lan)).unwrap(), lan);
+    let e = service
+        .proxy_target(&id(1), Some(("127.0.0.1".parse().unwrap(), 3100)))
+        .unwrap_err();
+    assert_eq!(code(&e), "target_not_registered");
+}

@@ -75,14 +75,36 @@ pub fn candidates(instance: &Instance, public_base: &str, include_lan: bool) -> 
     out
 }
 
-/// Whether `url` is one of the instance's LAN candidates (the legacy `X-eckWMS-Target-Url`
-/// header is honoured only then). Trailing slashes do not count.
-pub fn is_lan_candidate(instance: &Instance, url: &str) -> bool {
-    let url = url.trim_end_matches('/');
-    instance
-        .local_ips
-        .iter()
-        .any(|ip| lan_url(*ip, instance.port) == url)
+/// Why the proxy will not forward to an instance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProxyTargetError {
+    /// The legacy target header names an address that is not one of the instance's candidates.
+    NotRegistered,
+    /// No address is known (never happens for a registered instance; kept for stored data).
+    NoAddress,
+}
+
+/// Where the proxy forwards a request for `instance`: its public address (the one its
+/// registration or last heartbeat came from) on its port, or, when the legacy
+/// `X-eckWMS-Target-Url` header named one of its LAN candidates (`legacy`: the header's
+/// address and port, plain HTTP), that candidate. Never an address the client invented.
+pub fn proxy_target(
+    instance: &Instance,
+    legacy: Option<(IpAddr, u16)>,
+) -> Result<(IpAddr, u16), ProxyTargetError> {
+    match legacy {
+        Some((ip, port)) => {
+            if port == instance.port && instance.local_ips.contains(&ip) {
+                Ok((ip, port))
+            } else {
+                Err(ProxyTargetError::NotRegistered)
+            }
+        }
+        None => instance
+            .public_addr
+            .map(|ip| (ip, instance.port))
+            .ok_or(ProxyTargetError::NoAddress),
+    }
 }
 
 #[cfg(test)]
@@ -138,11 +160,24 @@ mod tests {
     }
 
     #[test]
-    fn only_registered_lan_urls_are_candidates() {
-        let i = instance();
-        assert!(is_lan_candidate(&i, "http://192.168.1.5:3100/"));
-        assert!(is_lan_candidate(&i, "http://[fd00::5]:3100"));
-        assert!(!is_lan_candidate(&i, "http://192.168.1.5:3101"));
-        assert!(!is_lan_candidate(&i, "http://169.254.169.254:3100"));
+    fn the_proxy_goes_to_the_public_address_or_a_registered_candidate() {
+        let mut i = instance();
+        assert_eq!(proxy_target(&i, None), Err(ProxyTargetError::NoAddress));
+        i.public_addr = Some("203.0.113.9".parse().unwrap());
+        assert_eq!(
+            proxy_target(&i, None),
+            Ok(("203.0.113.9".parse().unwrap(), 3100))
+        );
+        let lan = "192.168.1.5".parse().unwrap();
+        assert_eq!(proxy_target(&i, Some((lan, 3100))), Ok((lan, 3100)));
+        assert_eq!(
+            proxy_target(&i, Some((lan, 3101))),
+            Err(ProxyTargetError::NotRegistered)
+        );
+        let metadata = "169.254.169.254".parse().unwrap();
+        assert_eq!(
+            proxy_target(&i, Some((metadata, 3100))),
+            Err(ProxyTargetError::NotRegistered)
+        );
     }
 }

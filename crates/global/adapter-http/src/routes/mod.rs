@@ -4,6 +4,7 @@ pub mod admin;
 pub mod devices;
 pub mod discovery;
 pub mod instances;
+pub mod proxy;
 pub mod relay;
 pub mod system;
 

@@ -1,0 +1,102 @@
+//! `ANY /ECK/PROXY/{instance_id}/{path...}`: the routing proxy, mounted on the forwarding
+//! engine of `eckwms-global-proxy`.
+//!
+//! This route decides where a request goes, from the registry only: the instance must be
+//! registered and active; the upstream is its public address (where its last heartbeat came
+//! from) and port. The legacy `X-eckWMS-Target-Url` header is honoured only when it equals one
+//! of the instance's registered LAN candidates, and the upstream is then built from the
+//! registered record, not from the header. The engine refuses loopback, link-local, metadata
+//! and (unless allowed) private addresses, limits rates per instance and per client, and
+//! streams both bodies.
+//!
+//! Callers are not authenticated here: the instance authenticates its own API (API keys,
+//! device signatures) behind the proxy, as it does on its LAN, and the body is streamed, so a
+//! signature over it cannot be checked before forwarding.
+
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use eckwms_global_domain::InstanceId;
+use eckwms_global_proxy::{
+    Forwarder, LEGACY_TARGET_HEADER, ProxyError, RateLimiter, Scheme, parse_origin,
+    remainder_after_segments,
+};
+
+use crate::HttpState;
+use crate::extract::run;
+use crate::problem::ApiError;
+
+/// The engine, shared by every worker.
+#[derive(Clone)]
+pub struct ProxyEngine {
+    pub forwarder: web::Data<Forwarder>,
+    pub limiter: web::Data<RateLimiter>,
+}
+
+/// Mounts the proxy routes (any method).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/ECK/PROXY/{instance_id}").to(proxy))
+        .service(web::resource("/ECK/PROXY/{instance_id}/{path:.*}").to(proxy));
+}
+
+async fn proxy(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<HttpState>,
+) -> HttpResponse {
+    match prepare(&req, &state).await {
+        Ok((engine, upstream)) => {
+            let rest = remainder_after_segments(req.path(), 3);
+            engine
+                .forwarder
+                .forward(&req, payload, &upstream, rest)
+                .await
+        }
+        Err(response) => response,
+    }
+}
+
+async fn prepare(
+    req: &HttpRequest,
+    state: &HttpState,
+) -> Result<(ProxyEngine, eckwms_global_proxy::Upstream), HttpResponse> {
+    let Some(engine) = state.proxy.clone() else {
+        return Err(ApiError::route_not_found(req.path()).error_response());
+    };
+    let raw_id = req.match_info().get("instance_id").unwrap_or_default();
+    let id = InstanceId::parse(raw_id).map_err(|m| {
+        ApiError::invalid_id(vec![ApiError::field("instance_id", m)]).error_response()
+    })?;
+    let legacy = match req.headers().get(LEGACY_TARGET_HEADER) {
+        None => None,
+        Some(value) => {
+            let parsed = value
+                .to_str()
+                .ok()
+                .and_then(parse_origin)
+                .filter(|(scheme, _, _)| *scheme == Scheme::Http);
+            match parsed {
+                Some((_, ip, port)) => Some((ip, port)),
+                None => {
+                    return Err(ApiError::invalid_header(
+                        "X-eckWMS-Target-Url",
+                        "must be http://<registered address>:<port> of this instance",
+                    )
+                    .error_response());
+                }
+            }
+        }
+    };
+    let bucket = id.to_string();
+    let (ip, port) = run(state, move |s| s.discovery.proxy_target(&id, legacy))
+        .await
+        .map_err(|e| e.error_response())?;
+    let upstream = engine
+        .forwarder
+        .upstream(Scheme::Http, ip, port)
+        .map_err(|refusal| ProxyError::TargetRefused(refusal).error_response())?;
+    if let Some(client) = engine.forwarder.client_ip(req)
+        && let Err(limited) = engine.limiter.check(&bucket, client)
+    {
+        return Err(limited.error_response());
+    }
+    Ok((engine, upstream))
+}
