@@ -98,6 +98,7 @@ async fn echo(req: HttpRequest, mut body: web::Payload) -> HttpResponse {
         .insert_header(("x-upstream", "echo"))
         .json(json!({
             "method": req.method().as_str(),
+            "version": format!("{:?}", req.version()),
             "path": req.path(),
             "query": req.query_string(),
             "headers": headers,
@@ -185,6 +186,13 @@ async fn peer_port(req: HttpRequest) -> HttpResponse {
 }
 
 async fn start_upstream(signals: Signals) -> (SocketAddr, ServerHandle) {
+    start_upstream_with(signals, None).await
+}
+
+async fn start_upstream_with(
+    signals: Signals,
+    tls: Option<rustls::ServerConfig>,
+) -> (SocketAddr, ServerHandle) {
     let listener = TcpListener::bind((LOCALHOST, 0)).unwrap();
     let addr = listener.local_addr().unwrap();
     let server = HttpServer::new(move || {
@@ -202,8 +210,11 @@ async fn start_upstream(signals: Signals) -> (SocketAddr, ServerHandle) {
     })
     .workers(1)
     .disable_signals()
-    .shutdown_timeout(1)
-    .listen(listener)
+    .shutdown_timeout(1);
+    let server = match tls {
+        Some(config) => server.listen_rustls_0_23(listener, config),
+        None => server.listen(listener),
+    }
     .unwrap()
     .run();
     let handle = server.handle();
@@ -274,7 +285,13 @@ fn loopback_settings() -> ProxySettings {
 }
 
 async fn start_proxy(settings: ProxySettings, registry: HashMap<String, Entry>) -> Proxy {
-    let forwarder = web::Data::new(Forwarder::new(settings.clone()).unwrap());
+    let forwarder = Forwarder::new(settings.clone()).unwrap();
+    start_proxy_with(forwarder, registry).await
+}
+
+async fn start_proxy_with(forwarder: Forwarder, registry: HashMap<String, Entry>) -> Proxy {
+    let settings = forwarder.settings().clone();
+    let forwarder = web::Data::new(forwarder);
     let limiter = web::Data::new(RateLimiter::new(&settings));
     let registry = web::Data::new(registry);
     let listener = TcpListener::bind((LOCALHOST, 0)).unwrap();
@@ -1152,6 +1169,131 @@ async fn refused_targets_get_502_and_never_a_connection() {
         );
         up_handle.stop(false).await;
         proxy.handle.stop(false).await;
+    })
+    .await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTPS upstreams: a self-signed certificate for IP 127.0.0.1 (test-only files in tests/tls).
+
+const UPSTREAM_CERT: &[u8] = include_bytes!("tls/upstream.cert.pem");
+const UPSTREAM_KEY: &[u8] = include_bytes!("tls/upstream.key.pem");
+const STRANGER_CERT: &[u8] = include_bytes!("tls/stranger.cert.pem");
+
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+fn upstream_tls() -> rustls::ServerConfig {
+    let certs = rustls_pemfile::certs(&mut &UPSTREAM_CERT[..])
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    let key = rustls_pemfile::private_key(&mut &UPSTREAM_KEY[..])
+        .unwrap()
+        .unwrap();
+    let mut config = rustls::ServerConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    config
+}
+
+/// A client configuration that believes only `root`; offers `alpn`.
+fn proxy_tls(root: &[u8], alpn: &[&[u8]]) -> Arc<rustls::ClientConfig> {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls_pemfile::certs(&mut &root[..]) {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let mut config = rustls::ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    Arc::new(config)
+}
+
+#[actix_rt::test]
+async fn https_upstreams_over_http1_and_h2_with_verified_certificates() {
+    bounded(async {
+        let (up, up_handle) = start_upstream_with(Signals::default(), Some(upstream_tls())).await;
+        let registry = || registry(&[("tls", Entry::Record(Scheme::Https, up.ip(), up.port()))]);
+        for alpn in [
+            &[b"http/1.1".as_slice()][..],
+            &[b"h2".as_slice(), b"http/1.1".as_slice()][..],
+        ] {
+            let forwarder =
+                Forwarder::with_tls(loopback_settings(), proxy_tls(UPSTREAM_CERT, alpn)).unwrap();
+            let proxy = start_proxy_with(forwarder, registry()).await;
+            let mut res = client()
+                .get(format!("{}/tls/api/v1/items?x=1", proxy.base))
+                .insert_header(("x-custom", "kept"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status().as_u16(), 200, "alpn {alpn:?}");
+            let v = json_of(&mut res).await;
+            let expected = if alpn.len() == 2 {
+                "HTTP/2.0"
+            } else {
+                "HTTP/1.1"
+            };
+            assert_eq!(v["version"], expected, "the protocol ALPN chose");
+            assert_eq!(v["path"], "/api/v1/items");
+            assert_eq!(v["query"], "x=1");
+            assert_eq!(v["headers"]["x-custom"], json!(["kept"]));
+            assert_eq!(
+                v["headers"]["x-forwarded-prefix"],
+                json!(["/ECK/PROXY/tls"])
+            );
+            let size = 3 * MIB + 7;
+            let mut res = client()
+                .post(format!("{}/tls/upload", proxy.base))
+                .send_stream(pattern(size))
+                .await
+                .unwrap();
+            let v = json_of(&mut res).await;
+            assert_eq!(v["body_len"], size);
+            assert_eq!(v["body_sha256"], pattern_hash(size));
+            let mut res = client()
+                .get(format!("{}/tls/download?size={size}", proxy.base))
+                .send()
+                .await
+                .unwrap();
+            let body = res.body().limit(16 * MIB).await.unwrap();
+            assert_eq!(sha(&body), pattern_hash(size));
+            proxy.handle.stop(false).await;
+        }
+        up_handle.stop(false).await;
+    })
+    .await;
+}
+
+#[actix_rt::test]
+async fn an_https_upstream_with_an_untrusted_certificate_gets_502() {
+    bounded(async {
+        let (up, up_handle) = start_upstream_with(Signals::default(), Some(upstream_tls())).await;
+        let forwarder = Forwarder::with_tls(
+            loopback_settings(),
+            proxy_tls(STRANGER_CERT, &[b"http/1.1"]),
+        )
+        .unwrap();
+        let proxy = start_proxy_with(
+            forwarder,
+            registry(&[("tls", Entry::Record(Scheme::Https, up.ip(), up.port()))]),
+        )
+        .await;
+        let mut res = client()
+            .get(format!("{}/tls/x", proxy.base))
+            .send()
+            .await
+            .unwrap();
+        assert_problem(&mut res, 502, "upstream_unavailable").await;
+        proxy.handle.stop(false).await;
+        up_handle.stop(false).await;
     })
     .await;
 }
