@@ -148,3 +148,28 @@ async fn loopback_upstreams_are_refused_by_default() {
     assert_eq!(r.content_type, "application/problem+json");
     assert_eq!(hits.load(Ordering::SeqCst), 0);
 }
+
+#[actix_rt::test]
+async fn a_client_over_its_rate_gets_429() {
+    let db = eckwms_global_adapter_db::testing::TestDatabase::sqlite();
+    let (port, hits) = upstream();
+    let server = Server::start_with(
+        db.url(),
+        &[
+            ("ECKWMS_GLOBAL__PROXY__ALLOW_LOOPBACK", "true"),
+            (
+                "ECKWMS_GLOBAL__PROXY__RATE_LIMIT__PER_CLIENT__PER_SECOND",
+                "0.01",
+            ),
+            ("ECKWMS_GLOBAL__PROXY__RATE_LIMIT__PER_CLIENT__BURST", "2"),
+        ],
+    );
+    register(&server, port).await;
+    let path = format!("/ECK/PROXY/{INSTANCE}/x");
+    assert_eq!(get(&server.url(&path), &[]).await.status, 200);
+    assert_eq!(get(&server.url(&path), &[]).await.status, 200);
+    let limited = get(&server.url(&path), &[]).await;
+    assert_eq!(limited.status, 429);
+    assert_eq!(limited.content_type, "application/problem+json");
+    assert_eq!(hits.load(Ordering::SeqCst), 2);
+}

@@ -65,6 +65,13 @@ async fn prepare(
     let id = InstanceId::parse(raw_id).map_err(|m| {
         ApiError::invalid_id(vec![ApiError::field("instance_id", m)]).error_response()
     })?;
+    // A flood from one client is turned away before the registry is asked.
+    let client = engine.forwarder.client_ip(req);
+    if let Some(client) = client
+        && let Err(limited) = engine.limiter.check_client(client)
+    {
+        return Err(limited.error_response());
+    }
     let legacy = match req.headers().get(LEGACY_TARGET_HEADER) {
         None => None,
         Some(value) => {
@@ -93,9 +100,8 @@ async fn prepare(
         .forwarder
         .upstream(Scheme::Http, ip, port)
         .map_err(|refusal| ProxyError::TargetRefused(refusal).error_response())?;
-    if let Some(client) = engine.forwarder.client_ip(req)
-        && let Err(limited) = engine.limiter.check(&bucket, client)
-    {
+    // Only registered instances get a bucket.
+    if let Err(limited) = engine.limiter.check_instance(&bucket) {
         return Err(limited.error_response());
     }
     Ok((engine, upstream))
