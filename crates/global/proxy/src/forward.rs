@@ -18,7 +18,7 @@ use futures_util::Stream;
 
 use crate::body::{BodyFailure, RequestBody, ResponseBody};
 use crate::connect::NoDelayConnector;
-use crate::headers::{client_ip, request_headers, response_headers};
+use crate::headers::{client_ip, has_passed_here, request_headers, response_headers};
 use crate::path::check_path;
 use crate::policy::{AddressPolicy, Refusal};
 use crate::problem::ProxyError;
@@ -102,7 +102,8 @@ impl Forwarder {
 
     /// Forwards the request and answers with the upstream's response, or with a problem+json
     /// error ([`ProxyError`]): 400 for a path that would escape, 413 for a body over the
-    /// limit, 502 when the upstream is refused or unreachable, 504 when it is too slow.
+    /// limit, 502 when the upstream is refused or unreachable, 504 when it is too slow, 508 when
+    /// the request has already passed this proxy.
     ///
     /// `rest` is the raw path to request from the upstream, normally
     /// [`remainder_after_segments(req.path(), 3)`](crate::remainder_after_segments) for
@@ -142,6 +143,9 @@ impl Forwarder {
             return Err(ProxyError::Unavailable);
         }
         check_path(rest)?;
+        if has_passed_here(req.headers()) {
+            return Err(ProxyError::LoopDetected);
+        }
 
         let request_size = request_body_size(req.headers(), req.method(), settings.body_limit)?;
         let uri = upstream_uri(upstream, rest, req.uri().query())?;
@@ -177,7 +181,7 @@ impl Forwarder {
         let status = res.status();
         let size = response_body_size(method, status, res.headers());
         let mut headers = HeaderMap::with_capacity(res.headers().len());
-        response_headers(res.headers(), &mut headers);
+        response_headers(res.headers(), &mut headers, res.version());
         let body = ResponseBody::new(res, size, self.inner.settings.idle_timeout());
         let mut out = HttpResponse::with_body(status, body);
         *out.headers_mut() = headers;

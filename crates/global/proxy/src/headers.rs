@@ -17,6 +17,46 @@ pub(crate) const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forw
 pub(crate) const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
 pub(crate) const X_FORWARDED_PREFIX: HeaderName = HeaderName::from_static("x-forwarded-prefix");
 
+/// The pseudonym this proxy writes into `Via` (RFC 9110 section 7.6.3). A request that already
+/// carries it has come round through this proxy (an instance registered at the global
+/// service's own address): it is refused instead of forwarded again.
+pub const VIA_PSEUDONYM: &str = "eckwms-global";
+
+/// Whether a `Via` header of `headers` names this proxy.
+pub(crate) fn has_passed_here(headers: &HeaderMap) -> bool {
+    headers.get_all(header::VIA).any(|value| {
+        value.to_str().is_ok_and(|v| {
+            v.split(',').any(|hop| {
+                hop.split_whitespace()
+                    .nth(1)
+                    .is_some_and(|received_by| received_by.eq_ignore_ascii_case(VIA_PSEUDONYM))
+            })
+        })
+    })
+}
+
+/// `Via` with this hop appended, as `<protocol> eckwms-global`.
+fn via_with_this_hop(from: &HeaderMap, version: actix_web::http::Version) -> Option<HeaderValue> {
+    let protocol = match version {
+        actix_web::http::Version::HTTP_09 => "0.9",
+        actix_web::http::Version::HTTP_10 => "1.0",
+        actix_web::http::Version::HTTP_2 => "2",
+        actix_web::http::Version::HTTP_3 => "3",
+        _ => "1.1",
+    };
+    let mut via = String::new();
+    for value in from.get_all(header::VIA) {
+        if let Ok(v) = value.to_str() {
+            via.push_str(v.trim());
+            via.push_str(", ");
+        }
+    }
+    via.push_str(protocol);
+    via.push(' ');
+    via.push_str(VIA_PSEUDONYM);
+    HeaderValue::try_from(via).ok()
+}
+
 /// Hop-by-hop headers (RFC 9110 section 7.6.1), plus the `Proxy-*` family: never forwarded in
 /// either direction. `Content-Length` is not copied either: the body's known size sets it.
 fn is_hop_by_hop(name: &HeaderName) -> bool {
@@ -49,7 +89,7 @@ fn named_by_connection(connection: &[&HeaderValue], name: &HeaderName) -> bool {
 /// Headers the upstream must not see from the client: ours to set (`Host`, `X-Forwarded-*`),
 /// `Expect` (actix already answered `100 Continue`), and the legacy target header.
 fn is_request_only(name: &HeaderName) -> bool {
-    matches!(*name, header::HOST | header::EXPECT)
+    matches!(*name, header::HOST | header::EXPECT | header::VIA)
         || *name == X_FORWARDED_FOR
         || *name == X_FORWARDED_PROTO
         || *name == X_FORWARDED_HOST
@@ -140,11 +180,22 @@ pub(crate) fn request_headers(
     {
         to.insert(X_FORWARDED_PREFIX, v);
     }
+    if let Some(via) = via_with_this_hop(from, req.version()) {
+        to.insert(header::VIA, via);
+    }
 }
 
-/// The response headers the client receives: the upstream's end-to-end headers.
-pub(crate) fn response_headers(from: &HeaderMap, to: &mut HeaderMap) {
-    copy_end_to_end(from, to, |_| false);
+/// The response headers the client receives: the upstream's end-to-end headers, and `Via`
+/// with this hop (`version`: the upstream's protocol).
+pub(crate) fn response_headers(
+    from: &HeaderMap,
+    to: &mut HeaderMap,
+    version: actix_web::http::Version,
+) {
+    copy_end_to_end(from, to, |name| *name == header::VIA);
+    if let Some(via) = via_with_this_hop(from, version) {
+        to.insert(header::VIA, via);
+    }
 }
 
 fn is_trusted(ip: IpAddr, trusted: &[Cidr]) -> bool {
@@ -248,6 +299,32 @@ mod tests {
     }
 
     #[test]
+    fn via_names_this_hop_and_recognises_it() {
+        let req = TestRequest::default()
+            .insert_header(("via", "1.0 fred, 1.1 p.example (Apache/1.1)"))
+            .peer_addr("192.0.2.1:5555".parse().unwrap())
+            .to_http_request();
+        assert!(!has_passed_here(req.headers()));
+        let mut out = HeaderMap::new();
+        request_headers(&req, &mut out, "/p", &[]);
+        assert_eq!(
+            out.get("via").unwrap(),
+            "1.0 fred, 1.1 p.example (Apache/1.1), 1.1 eckwms-global"
+        );
+        assert_eq!(out.get_all("via").count(), 1);
+        assert!(has_passed_here(&out));
+        let mut looped = HeaderMap::new();
+        looped.insert(header::VIA, HeaderValue::from_static("2 ECKWMS-GLOBAL"));
+        assert!(has_passed_here(&looped));
+        let mut other = HeaderMap::new();
+        other.insert(
+            header::VIA,
+            HeaderValue::from_static("1.1 eckwms-global-mirror"),
+        );
+        assert!(!has_passed_here(&other));
+    }
+
+    #[test]
     fn forwarded_headers_from_untrusted_peers_are_replaced_and_chain_appended() {
         let req = TestRequest::default()
             .insert_header(("x-forwarded-for", "198.51.100.7"))
@@ -345,7 +422,8 @@ mod tests {
         from.append(header::SET_COOKIE, HeaderValue::from_static("a=1"));
         from.append(header::SET_COOKIE, HeaderValue::from_static("b=2"));
         let mut to = HeaderMap::new();
-        response_headers(&from, &mut to);
+        response_headers(&from, &mut to, actix_web::http::Version::HTTP_2);
+        assert_eq!(to.get(header::VIA).unwrap(), "2 eckwms-global");
         assert!(!to.contains_key("x-hop"));
         assert!(!to.contains_key(header::TRANSFER_ENCODING));
         assert!(!to.contains_key("keep-alive"));

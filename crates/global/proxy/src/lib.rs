@@ -48,7 +48,7 @@ mod settings;
 mod upstream;
 
 pub use forward::Forwarder;
-pub use headers::{LEGACY_TARGET_HEADER, client_ip};
+pub use headers::{LEGACY_TARGET_HEADER, VIA_PSEUDONYM, client_ip};
 pub use path::{PathError, check_path, remainder_after_segments};
 pub use policy::{AddressPolicy, Cidr, Refusal};
 pub use problem::ProxyError;

@@ -38,6 +38,9 @@ pub enum ProxyError {
     /// 408 `request_body_timeout`: the client paused its request body longer than the idle timeout.
     #[error("the request body stalled")]
     RequestBodyTimeout,
+    /// 508 `proxy_loop`: the request has already passed this proxy (its `Via` names it).
+    #[error("the request has already passed through this proxy (Via); it would loop")]
+    LoopDetected,
     /// 400 `request_body_error`: the client's request body broke off.
     #[error("the request body could not be read")]
     RequestBody,
@@ -52,6 +55,7 @@ impl ProxyError {
             ProxyError::TargetRefused(_) | ProxyError::Unavailable => StatusCode::BAD_GATEWAY,
             ProxyError::Timeout => StatusCode::GATEWAY_TIMEOUT,
             ProxyError::RequestBodyTimeout => StatusCode::REQUEST_TIMEOUT,
+            ProxyError::LoopDetected => StatusCode::LOOP_DETECTED,
         }
     }
 
@@ -66,6 +70,7 @@ impl ProxyError {
             ProxyError::Timeout => "upstream_timeout",
             ProxyError::RequestBodyTimeout => "request_body_timeout",
             ProxyError::RequestBody => "request_body_error",
+            ProxyError::LoopDetected => "proxy_loop",
         }
     }
 
@@ -162,6 +167,7 @@ mod tests {
             (ProxyError::Timeout, 504, "upstream_timeout"),
             (ProxyError::RequestBodyTimeout, 408, "request_body_timeout"),
             (ProxyError::RequestBody, 400, "request_body_error"),
+            (ProxyError::LoopDetected, 508, "proxy_loop"),
         ];
         for (e, status, code) in cases {
             assert_eq!(e.status().as_u16(), status);

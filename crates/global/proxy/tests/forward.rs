@@ -290,11 +290,19 @@ async fn start_proxy(settings: ProxySettings, registry: HashMap<String, Entry>) 
 }
 
 async fn start_proxy_with(forwarder: Forwarder, registry: HashMap<String, Entry>) -> Proxy {
+    let listener = TcpListener::bind((LOCALHOST, 0)).unwrap();
+    start_proxy_on(listener, forwarder, registry).await
+}
+
+async fn start_proxy_on(
+    listener: TcpListener,
+    forwarder: Forwarder,
+    registry: HashMap<String, Entry>,
+) -> Proxy {
     let settings = forwarder.settings().clone();
     let forwarder = web::Data::new(forwarder);
     let limiter = web::Data::new(RateLimiter::new(&settings));
     let registry = web::Data::new(registry);
-    let listener = TcpListener::bind((LOCALHOST, 0)).unwrap();
     let addr = listener.local_addr().unwrap();
     let server = HttpServer::new(move || {
         App::new()
@@ -397,6 +405,7 @@ async fn get_passes_method_path_query_and_headers() {
             .unwrap();
         assert_eq!(res.status().as_u16(), 200);
         assert_eq!(res.headers().get("x-upstream").unwrap(), "echo");
+        assert_eq!(res.headers().get("via").unwrap(), "1.1 eckwms-global");
         let v = json_of(&mut res).await;
         assert_eq!(v["method"], "GET");
         assert_eq!(v["path"], "/api/v1/items/a%2Fb");
@@ -416,6 +425,7 @@ async fn get_passes_method_path_query_and_headers() {
         assert_eq!(h["x-forwarded-host"], json!([proxy_host]));
         assert_eq!(h["x-forwarded-prefix"], json!(["/ECK/PROXY/up"]));
         assert!(h.get("x-eckwms-target-url").is_none());
+        assert_eq!(h["via"], json!(["1.1 eckwms-global"]));
         assert_eq!(v["body_len"], 0);
         up_handle.stop(false).await;
         proxy.handle.stop(false).await;
@@ -980,6 +990,43 @@ async fn a_stalled_request_body_gets_408() {
         assert!(text.contains("request_body_timeout"), "{text}");
         assert!(started.elapsed() < Duration::from_secs(3));
         up_handle.stop(false).await;
+        proxy.handle.stop(false).await;
+    })
+    .await;
+}
+
+#[actix_rt::test]
+async fn an_instance_registered_at_the_proxy_itself_gets_508_not_a_loop() {
+    bounded(async {
+        let listener = TcpListener::bind((LOCALHOST, 0)).unwrap();
+        let itself = listener.local_addr().unwrap();
+        let proxy = start_proxy_on(
+            listener,
+            Forwarder::new(loopback_settings()).unwrap(),
+            registry(&[(
+                "self",
+                Entry::Record(Scheme::Http, itself.ip(), itself.port()),
+            )]),
+        )
+        .await;
+        // One hop reaches the proxy again, with its Via; that hop is refused and the refusal
+        // comes back through the first hop.
+        let mut res = client()
+            .get(format!(
+                "{}/self/ECK/PROXY/self/ECK/PROXY/self/x",
+                proxy.base
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_problem(&mut res, 508, "proxy_loop").await;
+        let mut res = client()
+            .get(format!("{}/self/x", proxy.base))
+            .insert_header(("via", "1.1 eckwms-global"))
+            .send()
+            .await
+            .unwrap();
+        assert_problem(&mut res, 508, "proxy_loop").await;
         proxy.handle.stop(false).await;
     })
     .await;
