@@ -414,6 +414,14 @@ async fn devices_pair_and_relay_scans_to_their_instance() {
         assert_eq!(confirmed.body["confirmed"], json!([id]));
         let anonymous_pull = post_json(&pull_url, &[], &json!({})).await;
         assert_eq!(anonymous_pull.status, 401);
+        let listed = get(
+            &server.url(&format!("/ECK/API/ADMIN/INSTANCES/{INSTANCE}/SCANS")),
+            &[(h, &v)],
+        )
+        .await;
+        assert_eq!(listed.status, 200);
+        assert_eq!(listed.body["scans"][0]["state"], "confirmed");
+        assert_eq!(listed.body["scans"][0]["deliveries"], 1);
     }
 }
 

@@ -92,6 +92,7 @@ where
         .service(admin::disable_instance)
         .service(admin::enable_instance)
         .service(admin::rotate_key)
+        .service(admin::list_scans)
         .service(admin::list_devices)
         .service(admin::set_device_status)
         .service(admin::remove_device)

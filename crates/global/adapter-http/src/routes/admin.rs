@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::HttpState;
-use crate::dto::{DeviceOut, InstanceOut, TokenOut, rfc3339};
+use crate::dto::{DeviceOut, InstanceOut, ScanOut, TokenOut, rfc3339};
 use crate::extract::{bearer, parse_json, read_body, run};
 use crate::problem::{ApiError, from_app};
 use crate::routes::no_store;
@@ -176,6 +176,52 @@ pub async fn rotate_key(
     Ok(no_store(HttpResponse::Ok()).json(RotatedOut {
         instance: view.into(),
         api_key: issued.secret,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScansQuery {
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RelayScansOut {
+    pub scans: Vec<ScanOut>,
+}
+
+/// The instance's relayed scans in any state, oldest first (`?limit=`, 1 to 500, default
+/// 100): to see what waits, what is leased and how often it was delivered.
+#[utoipa::path(
+    tag = "admin",
+    params(
+        ("id" = String, Path, description = "instance UUID"),
+        ("limit" = Option<i64>, Query, description = "1 to 500, default 100")
+    ),
+    security(("admin_key" = [])),
+    responses(
+        (status = 200, description = "Scans", body = RelayScansOut),
+        (status = 404, description = "`not_found`", body = crate::problem::Problem)
+    )
+)]
+#[get("/ECK/API/ADMIN/INSTANCES/{id}/SCANS")]
+pub async fn list_scans(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<HttpState>,
+) -> Result<HttpResponse, ApiError> {
+    admin(&req, &state)?;
+    let id = instance_id(&path)?;
+    let query = web::Query::<ScansQuery>::from_query(req.query_string())
+        .map_err(|e| ApiError::invalid_query(vec![ApiError::field("query", e.to_string())]))?;
+    let limit = query.limit.unwrap_or(100);
+    let scans = run(&state, move |s| {
+        let view = s.instances.get(&id)?;
+        s.relay.list(&view.instance, limit)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(RelayScansOut {
+        scans: scans.into_iter().map(ScanOut::from).collect(),
     }))
 }
 
