@@ -26,12 +26,13 @@ pub(crate) enum BodyFailure {
     Broken,
 }
 
-/// An idle timer that costs nothing while data flows: it only records the time of the last
-/// chunk (the clock starts at the first poll, not while the connection is being made); a timer is created the first time the stream waits, and when it fires early (data came
-/// meanwhile) it is re-armed at the new deadline instead of being reset at every chunk.
+/// How long a body has been waiting for its source. The clock runs only while the source is
+/// pending and the body is being polled: a pause caused by the other side (the reader of this
+/// body applying backpressure, or the connection still being made) never counts. Costs nothing
+/// while data flows; the timer is made the first time the source waits and re-armed per wait.
 struct Idle {
     limit: Duration,
-    last: Option<Instant>,
+    waiting_since: Option<Instant>,
     timer: Option<Pin<Box<Sleep>>>,
 }
 
@@ -39,32 +40,31 @@ impl Idle {
     fn new(limit: Duration) -> Self {
         Self {
             limit,
-            last: None,
+            waiting_since: None,
             timer: None,
         }
     }
 
+    /// Data came: the current wait is over.
     fn touch(&mut self) {
-        self.last = Some(Instant::now());
+        self.waiting_since = None;
     }
 
-    /// True when nothing came for longer than the limit; registers a wake-up otherwise.
+    /// The source is pending: true when this wait has lasted the limit; otherwise registers a
+    /// wake-up for when it will have.
     fn poll_expired(&mut self, cx: &mut Context<'_>) -> bool {
-        let last = *self.last.get_or_insert_with(Instant::now);
-        let deadline = last + self.limit;
+        let now = Instant::now();
+        let deadline = *self.waiting_since.get_or_insert(now) + self.limit;
+        if now >= deadline {
+            return true;
+        }
         let timer = self
             .timer
             .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
-        loop {
-            if timer.as_mut().poll(cx).is_pending() {
-                return false;
-            }
-            let deadline = self.last.unwrap_or(last) + self.limit;
-            if Instant::now() >= deadline {
-                return true;
-            }
+        if timer.deadline() != deadline {
             timer.as_mut().reset(deadline);
         }
+        timer.as_mut().poll(cx).is_ready()
     }
 }
 
@@ -206,5 +206,27 @@ where
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_util::task::noop_waker_ref;
+
+    #[actix_rt::test]
+    async fn idle_time_counts_only_while_the_source_is_waited_for() {
+        let mut cx = Context::from_waker(noop_waker_ref());
+        let mut idle = Idle::new(Duration::from_millis(50));
+        idle.touch();
+        // Not polled for twice the limit (the reader applied backpressure): no wait yet.
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(!idle.poll_expired(&mut cx), "backpressure is not idleness");
+        // Now the source is pending and stays so past the limit.
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        assert!(idle.poll_expired(&mut cx));
+        // Data ends the wait; the next wait starts from zero.
+        idle.touch();
+        assert!(!idle.poll_expired(&mut cx));
     }
 }

@@ -41,7 +41,8 @@ pub struct ProxySettings {
     /// sending the request body included; then 504.
     pub response_timeout_ms: u64,
     /// Longest silence inside the request body (from the client) or the response body (from the
-    /// upstream) once it streams. On the response side the status is already sent, so the
+    /// upstream) once it streams; only time spent waiting for the sender counts, not a slow
+    /// reader's backpressure. On the response side the status is already sent, so the
     /// connection is cut.
     pub idle_timeout_ms: u64,
     /// Largest request body forwarded, in bytes; larger gets 413 (at once when Content-Length

@@ -879,6 +879,40 @@ async fn a_stalled_response_body_is_cut_after_the_idle_timeout() {
 }
 
 #[actix_rt::test]
+async fn a_slow_reader_is_not_cut_by_the_idle_timeout() {
+    bounded(async {
+        let settings = ProxySettings {
+            idle_timeout_ms: 300,
+            ..loopback_settings()
+        };
+        let (_, up_handle, proxy, _) = with_upstream_proxy(settings).await;
+        let size = 8 * MIB;
+        let mut res = client()
+            .get(format!("{}/up/download?size={size}", proxy.base))
+            .send()
+            .await
+            .unwrap();
+        let mut hash = Sha256::new();
+        let mut len = 0;
+        let first = res.next().await.unwrap().unwrap();
+        len += first.len();
+        hash.update(&first);
+        // The client stops reading for longer than the idle timeout: backpressure, not silence.
+        actix_rt::time::sleep(Duration::from_millis(1000)).await;
+        while let Some(chunk) = res.next().await {
+            let chunk = chunk.unwrap();
+            len += chunk.len();
+            hash.update(&chunk);
+        }
+        assert_eq!(len, size);
+        assert_eq!(hex::encode(hash.finalize()), pattern_hash(size));
+        up_handle.stop(false).await;
+        proxy.handle.stop(false).await;
+    })
+    .await;
+}
+
+#[actix_rt::test]
 async fn an_upstream_that_is_down_gets_502() {
     bounded(async {
         let closed = TcpListener::bind((LOCALHOST, 0)).unwrap();
