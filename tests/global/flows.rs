@@ -8,21 +8,21 @@ use sha2::{Digest, Sha256};
 
 use crate::harness::{ADMIN_KEY, PUBLIC_URL, Server, databases, get, post_json, send};
 
-const INSTANCE: &str = "0b0e6f3a-1234-4abc-8def-0123456789ab";
+pub(crate) const INSTANCE: &str = "0b0e6f3a-1234-4abc-8def-0123456789ab";
 const OTHER: &str = "1b0e6f3a-1234-4abc-8def-0123456789ab";
 const SERVER_KEY: &str = "3B6A27BCCEB6A42D62A3A8D02A6F0D73653215771DE243A63AC048A18B59DA29";
 const REGISTER: &str = "/ECK/API/INTERNAL/REGISTER-INSTANCE";
 
-fn report(id: &str, ips: &[&str]) -> Value {
+pub(crate) fn report(id: &str, ips: &[&str]) -> Value {
     json!({"instanceId": id, "serverPublicKey": SERVER_KEY, "localIps": ips, "port": 3100})
 }
 
-fn admin() -> (&'static str, String) {
+pub(crate) fn admin() -> (&'static str, String) {
     ("Authorization", format!("Bearer {ADMIN_KEY}"))
 }
 
 /// Registers `id` with a fresh token; returns its API key.
-async fn register(server: &Server, id: &str) -> String {
+pub(crate) async fn register(server: &Server, id: &str) -> String {
     let token = server.enroll("Site A");
     let r = post_json(
         &server.url(REGISTER),
@@ -254,13 +254,13 @@ async fn one_token_registers_one_instance_under_concurrency() {
     }
 }
 
-struct Scanner {
+pub(crate) struct Scanner {
     id: &'static str,
     key: SigningKey,
 }
 
 impl Scanner {
-    fn new(id: &'static str, seed: u8) -> Self {
+    pub(crate) fn new(id: &'static str, seed: u8) -> Self {
         Self {
             id,
             key: SigningKey::from_bytes(&[seed; 32]),
@@ -276,7 +276,7 @@ impl Scanner {
     }
 
     /// The registration body of reference section 4 plus the nonce.
-    fn registration(&self, nonce: &str, old: Option<&Scanner>) -> Value {
+    pub(crate) fn registration(&self, nonce: &str, old: Option<&Scanner>) -> Value {
         let message = format!(
             r#"{{"deviceId":"{}","devicePublicKey":"{}","nonce":"{}"}}"#,
             self.id,
@@ -306,13 +306,13 @@ impl Scanner {
     }
 }
 
-async fn nonce(server: &Server) -> String {
+pub(crate) async fn nonce(server: &Server) -> String {
     let r = post_json(&server.url("/ECK/API/DEVICE/CHALLENGE"), &[], &json!({})).await;
     assert_eq!(r.status, 201);
     r.body["nonce"].as_str().unwrap().to_owned()
 }
 
-async fn signed_post(
+pub(crate) async fn signed_post(
     server: &Server,
     scanner: &Scanner,
     path: &str,

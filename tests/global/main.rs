@@ -7,3 +7,4 @@ mod flows;
 mod harness;
 mod process;
 mod proxy;
+mod timing;
