@@ -30,8 +30,23 @@ fn upstream() -> (u16, Arc<AtomicUsize>) {
                     head.push(byte[0]);
                 }
                 counter.fetch_add(1, Ordering::SeqCst);
-                let text = String::from_utf8_lossy(&head);
-                let line = text.lines().next().unwrap_or_default().to_owned();
+                let text = String::from_utf8_lossy(&head).into_owned();
+                let length: usize = text
+                    .lines()
+                    .find_map(|l| {
+                        let (name, value) = l.split_once(':')?;
+                        name.eq_ignore_ascii_case("content-length")
+                            .then(|| value.trim().parse().ok())?
+                    })
+                    .unwrap_or(0);
+                let mut body = vec![0u8; length];
+                if stream.read_exact(&mut body).is_err() {
+                    return;
+                }
+                let mut line = text.lines().next().unwrap_or_default().to_owned();
+                if length > 0 {
+                    line = format!("{line} body={length}");
+                }
                 let _ = write!(
                     stream,
                     "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{line}",
@@ -172,4 +187,46 @@ async fn a_client_over_its_rate_gets_429() {
     assert_eq!(limited.status, 429);
     assert_eq!(limited.content_type, "application/problem+json");
     assert_eq!(hits.load(Ordering::SeqCst), 2);
+}
+
+#[actix_rt::test]
+async fn large_bodies_pass_and_a_dead_upstream_is_a_502() {
+    let db = eckwms_global_adapter_db::testing::TestDatabase::sqlite();
+    let (port, hits) = upstream();
+    let server = Server::start_with(
+        db.url(),
+        &[("ECKWMS_GLOBAL__PROXY__ALLOW_LOOPBACK", "true")],
+    );
+    register(&server, port).await;
+    // 3 MiB, three times the API's body limit: the proxy streams it under proxy.body_limit.
+    let body = vec![b'x'; 3 * 1024 * 1024];
+    let mut res = awc::Client::default()
+        .post(server.url(&format!("/ECK/PROXY/{INSTANCE}/upload")))
+        .send_body(body)
+        .await
+        .unwrap();
+    let text = res.body().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(
+        String::from_utf8_lossy(&text),
+        "POST /upload HTTP/1.1 body=3145728"
+    );
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+
+    // An instance whose port has nothing listening.
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let token = server.enroll("Dead");
+    let dead = "4b0e6f3a-1234-4abc-8def-0123456789ab";
+    let r = post_json(
+        &server.url("/ECK/API/INTERNAL/REGISTER-INSTANCE"),
+        &[("X-Enrollment-Token", &token)],
+        &json!({"instanceId": dead, "serverPublicKey": SERVER_KEY, "localIps": [], "port": dead_port}),
+    )
+    .await;
+    assert_eq!(r.status, 201);
+    let r = get(&server.url(&format!("/ECK/PROXY/{dead}/x")), &[]).await;
+    assert_eq!(r.status, 502, "{}", r.body);
+    assert_eq!(r.content_type, "application/problem+json");
 }
