@@ -46,7 +46,7 @@ impl Default for HttpSettings {
         Self {
             body_limit: 1024 * 1024,
             trusted_proxies: Vec::new(),
-            version: "test",
+            version: env!("CARGO_PKG_VERSION"),
         }
     }
 }
