@@ -251,7 +251,11 @@ fn build_services(db: &Arc<Database>, settings: &Settings) -> anyhow::Result<Ser
     });
     Ok(Services {
         inventory,
-        api_keys: ApiKeyService::new(db.clone(), clock.clone(), Arc::new(OsSecrets)),
+        api_keys: ApiKeyService::new(db.clone(), clock.clone(), Arc::new(OsSecrets))
+            .remembering_keys_for(chrono::Duration::milliseconds(
+                // At most a minute (settings.rs checks it).
+                i64::try_from(settings.auth.key_memory_ms).unwrap_or(0),
+            )),
         idempotency: IdempotencyService::new(
             db.clone(),
             clock,

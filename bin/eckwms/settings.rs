@@ -134,10 +134,17 @@ impl DatabaseConfig {
     }
 }
 
+/// The longest `auth.key_memory_ms`: a minute.
+const MAX_KEY_MEMORY_MS: u64 = 60_000;
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuthConfig {
     pub bootstrap_key_file: String,
+    /// How long a verified API key is checked from memory before it is read again (0: read
+    /// it for every request). Also how long a key revoked through another process still works
+    /// in this one.
+    pub key_memory_ms: u64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -205,6 +212,10 @@ impl Settings {
         }
         if self.scan.session_idle_secs == 0 {
             anyhow::bail!("scan.session_idle_secs must be positive");
+        }
+        if self.auth.key_memory_ms > MAX_KEY_MEMORY_MS {
+            // It is also how long a key revoked elsewhere still works here.
+            anyhow::bail!("auth.key_memory_ms must be at most {MAX_KEY_MEMORY_MS}");
         }
         self.labels
             .layout()

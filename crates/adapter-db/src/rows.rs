@@ -9,8 +9,8 @@ use diesel::prelude::*;
 use eckwms_application::ports::{ApiKey, LabelPrint, ScanAction, ScanRecord, Scope, StoredSession};
 use eckwms_domain::scan::WorkingSet;
 use eckwms_domain::{
-    ActionKind, Attributes, Barcodes, BoxId, ChangeKind, Customer, Item, ItemAction, ItemId,
-    LedgerEntry, Meta, ObjectId, Order, OrderId, OrderStatus, Parent, Place, PlaceId, Rack,
+    ActionKind, Attributes, Barcodes, BoxId, ChangeKind, Customer, IdError, Item, ItemAction,
+    ItemId, LedgerEntry, Meta, ObjectId, Order, OrderId, OrderStatus, Parent, Place, PlaceId, Rack,
     RackCell, RackId, RackLayout, StorageBox, Text, Warehouse, WarehouseId,
 };
 use serde_json::Value;
@@ -558,31 +558,58 @@ pub(crate) struct SessionRow {
 
 impl SessionRow {
     pub fn from_domain(s: &StoredSession) -> Result<Self, DbError> {
-        let json = |v: Vec<String>| serde_json::to_string(&v).map_err(DbError::corrupt);
         Ok(Self {
             owner: s.owner.clone(),
-            items: json(s.set.items.iter().map(ToString::to_string).collect())?,
-            boxes: json(s.set.boxes.iter().map(ToString::to_string).collect())?,
-            places: json(s.set.places.iter().map(ToString::to_string).collect())?,
+            items: set_text(&s.set.items),
+            boxes: set_text(&s.set.boxes),
+            places: set_text(&s.set.places),
             updated_at: to_db(s.updated_at),
         })
     }
 
     pub fn into_domain(self) -> Result<StoredSession, DbError> {
-        fn ids<T: TryFrom<ObjectId>>(text: &str) -> Result<Vec<T>, DbError> {
-            let list: Vec<String> = serde_json::from_str(text).map_err(DbError::corrupt)?;
-            list.iter().map(|s| typed::<T>(s)).collect()
-        }
         Ok(StoredSession {
             owner: self.owner,
             set: WorkingSet {
-                items: ids(&self.items)?,
-                boxes: ids(&self.boxes)?,
-                places: ids(&self.places)?,
+                items: set_ids(&self.items, ItemId::new)?,
+                boxes: set_ids(&self.boxes, BoxId::new)?,
+                places: set_ids(&self.places, PlaceId::new)?,
             },
             updated_at: from_db(self.updated_at),
         })
     }
+}
+
+/// A list of a working set as stored: the ids' numbers, separated by spaces (the column names
+/// the kind). A set holds up to `scan::MAX_SET` ids and every scan of its device reads and writes
+/// it, so it is kept small: 500 boxes fit in one page of the database.
+fn set_text<T: Copy + Into<ObjectId>>(ids: &[T]) -> String {
+    use std::fmt::Write;
+    let mut text = String::with_capacity(ids.len() * 8);
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            text.push(' ');
+        }
+        // Writing into a String cannot fail.
+        let _ = write!(text, "{}", (*id).into().number());
+    }
+    text
+}
+
+/// Reads [`set_text`]; also the JSON arrays of ids that sessions held before it.
+fn set_ids<T>(text: &str, id: fn(u64) -> Result<T, IdError>) -> Result<Vec<T>, DbError>
+where
+    T: serde::de::DeserializeOwned,
+{
+    if text.starts_with('[') {
+        return serde_json::from_str(text).map_err(DbError::corrupt);
+    }
+    text.split_ascii_whitespace()
+        .map(|number| {
+            let number = number.parse::<u64>().map_err(DbError::corrupt)?;
+            id(number).map_err(DbError::corrupt)
+        })
+        .collect()
 }
 
 #[derive(Queryable, Selectable, Insertable, Debug)]
@@ -609,5 +636,29 @@ impl LabelPrintRow {
             format: p.format.clone(),
             object_ids: serde_json::to_string(&ids).map_err(DbError::corrupt)?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn working_set_lists_are_numbers_and_older_json_lists_still_read() {
+        let boxes = vec![
+            BoxId::new(42).unwrap(),
+            BoxId::new(700_000_000_000_000_001).unwrap(),
+        ];
+        let text = set_text(&boxes);
+        assert_eq!(text, "42 700000000000000001");
+        assert_eq!(set_ids(&text, BoxId::new).unwrap(), boxes);
+        assert_eq!(set_text::<BoxId>(&[]), "");
+        assert!(set_ids(" ", BoxId::new).unwrap().is_empty());
+        let legacy = r#"["b000000000000000042","b700000000000000001"]"#;
+        assert_eq!(set_ids(legacy, BoxId::new).unwrap(), boxes);
+        // Damage is reported, not skipped.
+        assert!(set_ids("42 x", BoxId::new).is_err());
+        assert!(set_ids("10000000000000000000", BoxId::new).is_err());
+        assert!(set_ids(r#"["i000000000000000042"]"#, BoxId::new).is_err());
     }
 }

@@ -914,7 +914,7 @@ fn scan(
             },
         )
         .unwrap();
-    let answer = serde_json::from_str(&outcome.record.answer).unwrap();
+    let answer = serde_json::from_str(&outcome.body().unwrap()).unwrap();
     (outcome, answer)
 }
 

@@ -44,8 +44,9 @@ pub fn required_scope(method: &Method, path: &str) -> Scope {
     }
 }
 
-/// Authenticates the key (a database lookup, so off the async threads) and checks its scope;
-/// the [`Principal`] goes into the request extensions.
+/// Authenticates the key and checks its scope; the [`Principal`] goes into the request
+/// extensions. A key this process verified lately is checked in memory; any other needs a
+/// database lookup, which runs off the async threads.
 pub async fn middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -62,10 +63,18 @@ pub async fn middleware(
 async fn authenticate(req: &ServiceRequest) -> Result<Principal, ApiError> {
     let state = app_state(req.request())?;
     let key = presented_key(req.headers()).ok_or_else(crate::problem::unauthenticated)?;
-    let principal = state
+    let remembered = state
         .calls
-        .run(move |s| s.api_keys.authenticate(&key))
-        .await?;
+        .without_io(|s| s.api_keys.authenticate_from_memory(&key));
+    let principal = match remembered {
+        Some(checked) => checked.map_err(crate::problem::from_app)?,
+        None => {
+            state
+                .calls
+                .run(move |s| s.api_keys.authenticate(&key))
+                .await?
+        }
+    };
     principal
         .require(required_scope(req.method(), req.path()))
         .map_err(crate::problem::from_app)?;

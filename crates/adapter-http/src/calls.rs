@@ -40,6 +40,14 @@ impl Calls {
         }
     }
 
+    /// Runs `f` with the services right here, on the calling (async) thread: only for work
+    /// that does no I/O and never blocks, such as [`ApiKeyService::authenticate_from_memory`].
+    ///
+    /// [`ApiKeyService::authenticate_from_memory`]: eckwms_application::ApiKeyService::authenticate_from_memory
+    pub fn without_io<T>(&self, f: impl FnOnce(&Services) -> T) -> T {
+        f(&self.services)
+    }
+
     /// Runs `f` with the services once a turn is free; a failure of `f` becomes its problem
     /// answer.
     pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>

@@ -4,7 +4,8 @@
 //! secret (32 random bytes, base64url) is checked against its stored SHA-256 hash in constant time.
 //! Secrets carry 256 bits, so a fast hash is enough; the secret itself is never stored.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -62,6 +63,66 @@ pub struct ApiKeyService {
     repo: Arc<dyn ApiKeyRepository>,
     clock: Arc<dyn Clock>,
     secrets: Arc<dyn SecretSource>,
+    memory: Arc<KeyMemory>,
+}
+
+/// Keys this process verified against the database lately, by key id.
+///
+/// A request with such a key is checked in memory (its secret's hash, its scope, its expiry):
+/// no call to the database, so the HTTP layer needs no trip to a blocking thread for it. The
+/// stored key is read again once its entry is `keep` old. A key revoked through this process
+/// is forgotten at once; revoked through another process (several serve one PostgreSQL), it
+/// still works here for at most `keep`. Only keys that passed a check are kept, so unknown
+/// key ids cannot fill the memory; there are as many entries as keys in use.
+struct KeyMemory {
+    keep: Duration,
+    keys: Mutex<HashMap<String, Remembered>>,
+}
+
+struct Remembered {
+    key: ApiKey,
+    secret_hash: String,
+    read_at: DateTime<Utc>,
+}
+
+/// Entries beyond this many make the next insert drop the ones too old to use.
+const MEMORY_SWEEP: usize = 1024;
+
+impl KeyMemory {
+    fn recall(&self, key_id: &str, now: DateTime<Utc>) -> Option<(ApiKey, String)> {
+        if self.keep <= Duration::zero() {
+            return None;
+        }
+        let keys = self.keys.lock().ok()?;
+        let entry = keys.get(key_id)?;
+        (now - entry.read_at < self.keep && entry.read_at <= now)
+            .then(|| (entry.key.clone(), entry.secret_hash.clone()))
+    }
+
+    fn remember(&self, key: &ApiKey, secret_hash: &str, now: DateTime<Utc>) {
+        if self.keep <= Duration::zero() {
+            return;
+        }
+        if let Ok(mut keys) = self.keys.lock() {
+            if keys.len() >= MEMORY_SWEEP {
+                keys.retain(|_, e| now - e.read_at < self.keep);
+            }
+            keys.insert(
+                key.key_id.clone(),
+                Remembered {
+                    key: key.clone(),
+                    secret_hash: secret_hash.to_owned(),
+                    read_at: now,
+                },
+            );
+        }
+    }
+
+    fn forget(&self, key_id: &str) {
+        if let Ok(mut keys) = self.keys.lock() {
+            keys.remove(key_id);
+        }
+    }
 }
 
 fn hash_secret(secret: &str) -> String {
@@ -78,7 +139,21 @@ impl ApiKeyService {
             repo,
             clock,
             secrets,
+            memory: Arc::new(KeyMemory {
+                keep: Duration::zero(),
+                keys: Mutex::new(HashMap::new()),
+            }),
         }
+    }
+
+    /// Keeps verified keys in memory for `keep` (see [`KeyMemory`]); zero (the default of
+    /// [`ApiKeyService::new`]) reads the database for every request.
+    pub fn remembering_keys_for(mut self, keep: Duration) -> Self {
+        self.memory = Arc::new(KeyMemory {
+            keep,
+            keys: Mutex::new(HashMap::new()),
+        });
+        self
     }
 
     fn generate(
@@ -139,36 +214,34 @@ impl ApiKeyService {
 
     /// Checks a presented key text; every failure is the same `Unauthenticated`.
     pub fn authenticate(&self, presented: &str) -> AppResult<Principal> {
-        let (key_id, secret) = presented
-            .strip_prefix(PREFIX)
-            .and_then(|rest| rest.split_once('_'))
-            .filter(|(id, _)| {
-                id.len() == KEY_ID_BYTES * 2 && id.bytes().all(|b| b.is_ascii_hexdigit())
-            })
-            .ok_or(AppError::Unauthenticated)?;
+        if let Some(known) = self.authenticate_from_memory(presented) {
+            return known;
+        }
+        let (key_id, secret) = split_key(presented)?;
         let (key, stored_hash) = self
             .repo
             .find_api_key(key_id)?
             .ok_or(AppError::Unauthenticated)?;
-        let presented_hash = hash_secret(secret);
-        if !bool::from(presented_hash.as_bytes().ct_eq(stored_hash.as_bytes())) {
-            return Err(AppError::Unauthenticated);
-        }
         let now = self.clock.now();
-        if key.revoked_at.is_some() || key.expires_at.is_some_and(|at| at <= now) {
-            return Err(AppError::Unauthenticated);
-        }
+        let principal = check(&key, &stored_hash, secret, now)?;
         let stale = key
             .last_used_at
             .is_none_or(|at| now - at >= Duration::seconds(TOUCH_INTERVAL_SECS));
         if stale {
             self.repo.touch_api_key(key.id, now)?;
         }
-        Ok(Principal {
-            key_id: key.id,
-            name: key.name,
-            scope: key.scope,
-        })
+        self.memory.remember(&key, &stored_hash, now);
+        Ok(principal)
+    }
+
+    /// [`ApiKeyService::authenticate`] without the database: the answer for a key verified
+    /// lately, `None` when the key must be read (never verified here, or too long ago). It
+    /// does no I/O, so it may run on an async thread.
+    pub fn authenticate_from_memory(&self, presented: &str) -> Option<AppResult<Principal>> {
+        let (key_id, secret) = split_key(presented).ok()?;
+        let now = self.clock.now();
+        let (key, stored_hash) = self.memory.recall(key_id, now)?;
+        Some(check(&key, &stored_hash, secret, now))
     }
 
     pub fn list(&self) -> AppResult<Vec<ApiKey>> {
@@ -176,8 +249,42 @@ impl ApiKeyService {
     }
 
     pub fn revoke(&self, id: i64, idempotency: Option<IdempotencyKeyRef>) -> AppResult<ApiKey> {
-        self.repo.revoke_api_key(id, self.clock.now(), idempotency)
+        let revoked = self
+            .repo
+            .revoke_api_key(id, self.clock.now(), idempotency)?;
+        self.memory.forget(&revoked.key_id);
+        Ok(revoked)
     }
+}
+
+/// The key id and secret of a presented key text.
+fn split_key(presented: &str) -> AppResult<(&str, &str)> {
+    presented
+        .strip_prefix(PREFIX)
+        .and_then(|rest| rest.split_once('_'))
+        .filter(|(id, _)| id.len() == KEY_ID_BYTES * 2 && id.bytes().all(|b| b.is_ascii_hexdigit()))
+        .ok_or(AppError::Unauthenticated)
+}
+
+/// The secret against the stored hash (in constant time), then revocation and expiry.
+fn check(
+    key: &ApiKey,
+    stored_hash: &str,
+    secret: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Principal> {
+    let presented_hash = hash_secret(secret);
+    if !bool::from(presented_hash.as_bytes().ct_eq(stored_hash.as_bytes())) {
+        return Err(AppError::Unauthenticated);
+    }
+    if key.revoked_at.is_some() || key.expires_at.is_some_and(|at| at <= now) {
+        return Err(AppError::Unauthenticated);
+    }
+    Ok(Principal {
+        key_id: key.id,
+        name: key.name.clone(),
+        scope: key.scope,
+    })
 }
 
 #[cfg(test)]
@@ -251,6 +358,118 @@ mod tests {
             principal.require(Scope::Admin),
             Err(AppError::Forbidden(_))
         ));
+    }
+
+    /// A clock whose time the test moves.
+    fn movable_clock() -> (Arc<MockClock>, Arc<Mutex<DateTime<Utc>>>) {
+        let at = Arc::new(Mutex::new(now()));
+        let read = Arc::clone(&at);
+        let mut clock = MockClock::new();
+        clock.expect_now().returning(move || *read.lock().unwrap());
+        (Arc::new(clock), at)
+    }
+
+    #[test]
+    fn a_verified_key_is_checked_in_memory_until_it_is_read_again() {
+        let key = "eck_0102030405060708_secret";
+        let mut repo = MockApiKeyRepository::new();
+        // Two reads: the first request, and the first after the memory ran out.
+        repo.expect_find_api_key()
+            .times(2)
+            .returning(|id| Ok(Some((stored(id, Scope::Write), hash_secret("secret")))));
+        repo.expect_touch_api_key().returning(|_, _| Ok(()));
+        let (clock, at) = movable_clock();
+        let service = ApiKeyService::new(Arc::new(repo), clock, secrets())
+            .remembering_keys_for(Duration::seconds(1));
+
+        assert!(
+            service.authenticate_from_memory(key).is_none(),
+            "not verified yet"
+        );
+        assert_eq!(service.authenticate(key).unwrap().key_id, 7);
+        for _ in 0..3 {
+            let principal = service.authenticate_from_memory(key).unwrap().unwrap();
+            assert_eq!(principal.scope, Scope::Write);
+            assert_eq!(service.authenticate(key).unwrap(), principal);
+        }
+        // A wrong secret for a remembered key id is refused from memory too.
+        assert!(matches!(
+            service.authenticate_from_memory("eck_0102030405060708_other"),
+            Some(Err(AppError::Unauthenticated))
+        ));
+        *at.lock().unwrap() = now() + Duration::milliseconds(1_000);
+        assert!(service.authenticate_from_memory(key).is_none(), "too old");
+        assert!(service.authenticate(key).is_ok());
+    }
+
+    #[test]
+    fn a_remembered_key_expires_on_time_and_is_forgotten_when_revoked_here() {
+        let key = "eck_0102030405060708_secret";
+        let expiring = now() + Duration::milliseconds(500);
+        let mut repo = MockApiKeyRepository::new();
+        repo.expect_find_api_key().times(1).returning(move |id| {
+            let mut k = stored(id, Scope::Write);
+            k.expires_at = Some(expiring);
+            Ok(Some((k, hash_secret("secret"))))
+        });
+        repo.expect_touch_api_key().returning(|_, _| Ok(()));
+        repo.expect_revoke_api_key().times(1).returning(|_, at, _| {
+            let mut k = stored("0102030405060708", Scope::Write);
+            k.revoked_at = Some(at);
+            Ok(k)
+        });
+        let (clock, at) = movable_clock();
+        let service = ApiKeyService::new(Arc::new(repo), clock, secrets())
+            .remembering_keys_for(Duration::seconds(60));
+        service.authenticate(key).unwrap();
+        *at.lock().unwrap() = expiring;
+        assert!(matches!(
+            service.authenticate_from_memory(key),
+            Some(Err(AppError::Unauthenticated))
+        ));
+        *at.lock().unwrap() = now();
+        assert!(service.authenticate_from_memory(key).unwrap().is_ok());
+        service.revoke(7, None).unwrap();
+        assert!(service.authenticate_from_memory(key).is_none(), "forgotten");
+    }
+
+    #[test]
+    fn without_memory_every_check_reads_the_database_and_failures_are_never_kept() {
+        let mut repo = MockApiKeyRepository::new();
+        repo.expect_find_api_key()
+            .times(2)
+            .returning(|id| Ok(Some((stored(id, Scope::Read), hash_secret("secret")))));
+        repo.expect_touch_api_key().returning(|_, _| Ok(()));
+        let service = ApiKeyService::new(Arc::new(repo), clock(), secrets());
+        for _ in 0..2 {
+            service.authenticate("eck_0102030405060708_secret").unwrap();
+            assert!(
+                service
+                    .authenticate_from_memory("eck_0102030405060708_secret")
+                    .is_none()
+            );
+        }
+        let remembering = {
+            let mut repo = MockApiKeyRepository::new();
+            repo.expect_find_api_key()
+                .times(2)
+                .returning(|id| Ok(Some((stored(id, Scope::Read), hash_secret("secret")))));
+            ApiKeyService::new(Arc::new(repo), clock(), secrets())
+                .remembering_keys_for(Duration::seconds(60))
+        };
+        // A failed check leaves nothing behind: the next one reads again.
+        for _ in 0..2 {
+            assert!(
+                remembering
+                    .authenticate("eck_0102030405060708_wrong")
+                    .is_err()
+            );
+            assert!(
+                remembering
+                    .authenticate_from_memory("eck_0102030405060708_secret")
+                    .is_none()
+            );
+        }
     }
 
     #[test]

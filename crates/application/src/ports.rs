@@ -492,17 +492,43 @@ pub struct ScanRecord {
     /// The object the scan resolved to, if any.
     pub object: Option<ObjectId>,
     pub action: ScanAction,
-    /// The JSON answer sent; a retried scan gets exactly this again.
+    /// The JSON answer sent, without the working set (`session`), which the scanner gets with
+    /// it (see [`ScanOutcome::body`]); a retried scan gets exactly this again.
     pub answer: String,
     /// Ledger rows the scan caused (filled when read back).
     pub ledger_seqs: Vec<i64>,
 }
 
-/// A scan's result: its record, and whether it was answered before (a retry).
+/// A scan's result: its record, whether it was answered before (a retry), and the device's
+/// working set after it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScanOutcome {
     pub record: ScanRecord,
     pub replayed: bool,
+    /// After the scan; for a retry, the set as it is now (later scans may have changed it).
+    pub session: WorkingSet,
+}
+
+impl ScanOutcome {
+    /// The answer for the scanner: the recorded answer with the working set as `session`.
+    ///
+    /// The set is not stored with every scan: it holds up to `scan::MAX_SET` ids per list,
+    /// which would make each row of the scan log (and each scan's write) many kilobytes.
+    pub fn body(&self) -> AppResult<String> {
+        let session = serde_json::to_string(&self.session).map_err(crate::AppError::internal)?;
+        let fields = self
+            .record
+            .answer
+            .strip_suffix('}')
+            .filter(|fields| fields.starts_with('{') && fields.len() > 1)
+            .ok_or_else(|| {
+                crate::AppError::internal(anyhow::anyhow!(
+                    "scan {} has no stored answer object",
+                    self.record.id
+                ))
+            })?;
+        Ok(format!("{fields},\"session\":{session}}}"))
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -266,6 +266,7 @@ fn execute(tx: &mut dyn ScanTx, input: &Input) -> AppResult<ScanOutcome> {
         return Ok(ScanOutcome {
             record,
             replayed: true,
+            session: current_set(tx, input)?,
         });
     }
     let scan_id = tx.next_scan_id()?;
@@ -282,11 +283,7 @@ fn execute(tx: &mut dyn ScanTx, input: &Input) -> AppResult<ScanOutcome> {
         scan: Some(scan_id),
         idempotency: None,
     };
-    let set = tx
-        .load_session(&input.owner)?
-        .filter(|s| !expired(s, input.at, input.idle))
-        .map(|s| s.set)
-        .unwrap_or_default();
+    let set = current_set(tx, input)?;
 
     let (resolution, resolved) = resolve(tx, input, &set, &ctx)?;
     let (answer, next_set, object) = match resolved {
@@ -355,7 +352,6 @@ fn execute(tx: &mut dyn ScanTx, input: &Input) -> AppResult<ScanOutcome> {
         "type": answer.kind,
         "message": answer.message,
         "data": answer.data,
-        "session": session_json(&next_set),
     });
     if let (Some(ids), Value::Object(map)) = (answer.candidates, &mut body) {
         let ids = ids.iter().map(|id| Value::String(id.to_string())).collect();
@@ -379,7 +375,17 @@ fn execute(tx: &mut dyn ScanTx, input: &Input) -> AppResult<ScanOutcome> {
     Ok(ScanOutcome {
         record,
         replayed: false,
+        session: next_set,
     })
+}
+
+/// The owner's working set; empty when there is none or it idled too long.
+fn current_set(tx: &mut dyn ScanTx, input: &Input) -> AppResult<WorkingSet> {
+    Ok(tx
+        .load_session(&input.owner)?
+        .filter(|s| !expired(s, input.at, input.idle))
+        .map(|s| s.set)
+        .unwrap_or_default())
 }
 
 /// Reads what the text names: label, typed id, serial, RMA code, known barcode, then the rest.
@@ -616,15 +622,6 @@ fn object_json(object: &ScannedObject) -> Value {
         }
         _ => Value::Null,
     }
-}
-
-fn session_json(set: &WorkingSet) -> Value {
-    let ids = |v: Vec<String>| Value::Array(v.into_iter().map(Value::String).collect());
-    json!({
-        "items": ids(set.items.iter().map(ToString::to_string).collect()),
-        "boxes": ids(set.boxes.iter().map(ToString::to_string).collect()),
-        "places": ids(set.places.iter().map(ToString::to_string).collect()),
-    })
 }
 
 /// The id's number without its padding, as printed on labels.

@@ -308,7 +308,7 @@ fn scan(service: &ScanService, barcode: &str, msg_id: &str) -> ScanOutcome {
 }
 
 fn answer(outcome: &ScanOutcome) -> Value {
-    serde_json::from_str(&outcome.record.answer).unwrap()
+    serde_json::from_str(&outcome.body().unwrap()).unwrap()
 }
 
 fn session_with_items(items: &[u64], updated_at: chrono::DateTime<Utc>) -> StoredSession {
@@ -471,18 +471,24 @@ fn a_known_msg_id_replays_its_record_and_does_nothing_else() {
         .times(1)
         .withf(|owner, _| owner == OWNER)
         .returning(|_, work| {
-            // Only find_scan is expected: any other call of the transaction panics.
+            // Only reads are expected: any other call of the transaction panics.
             let mut tx = MockScanTx::new();
             tx.expect_find_scan()
                 .times(1)
                 .withf(|owner, msg_id| owner == OWNER && msg_id == "m-1")
                 .returning(|_, _| Ok(Some(stored_record())));
+            // The retry shows the working set as it is now.
+            tx.expect_load_session()
+                .times(1)
+                .withf(|owner| owner == OWNER)
+                .returning(|_| Ok(Some(session_with_items(&[1, 2], now()))));
             work(&mut tx)
         });
     let service = service_with(repo, Decoder::default());
     let outcome = scan(&service, "i000000000000000001", "m-1");
     assert!(outcome.replayed);
     assert_eq!(outcome.record, stored_record());
+    assert_eq!(outcome.session.items, vec![item_id(1), item_id(2)]);
 }
 
 #[test]

@@ -185,14 +185,33 @@ impl FromStr for ObjectId {
 
 impl Serialize for ObjectId {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        let text = self.text_bytes();
+        // Only ASCII letters and digits were written.
+        match std::str::from_utf8(&text) {
+            Ok(s) => serializer.serialize_str(s),
+            Err(e) => Err(serde::ser::Error::custom(e)),
+        }
     }
 }
 
 impl<'de> Deserialize<'de> for ObjectId {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        ObjectId::parse(&text).map_err(serde::de::Error::custom)
+        deserializer.deserialize_str(IdVisitor(ObjectId::parse))
+    }
+}
+
+/// Reads an id from a string without copying it first (working sets hold hundreds of ids).
+struct IdVisitor<T>(fn(&str) -> Result<T, IdError>);
+
+impl<T> serde::de::Visitor<'_> for IdVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an id such as i000000000000000042")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<T, E> {
+        (self.0)(text).map_err(E::custom)
     }
 }
 
@@ -254,14 +273,13 @@ macro_rules! typed_id {
 
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.collect_str(self)
+                self.object_id().serialize(serializer)
             }
         }
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let text = String::deserialize(deserializer)?;
-                Self::parse(&text).map_err(serde::de::Error::custom)
+                deserializer.deserialize_str(IdVisitor(Self::parse))
             }
         }
     };
@@ -313,6 +331,24 @@ impl fmt::Display for RackId {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn ids_are_json_strings_both_ways_and_typed_ids_check_their_kind() {
+        let boxes = vec![BoxId::new(42).unwrap(), BoxId::new(7).unwrap()];
+        let text = serde_json::to_string(&boxes).unwrap();
+        assert_eq!(text, r#"["b000000000000000042","b000000000000000007"]"#);
+        assert_eq!(serde_json::from_str::<Vec<BoxId>>(&text).unwrap(), boxes);
+        let any: Vec<ObjectId> = serde_json::from_str(&text).unwrap();
+        assert_eq!(any[0], boxes[0].object_id());
+        // An escaped string still reads; the wrong kind, a number or junk do not.
+        assert_eq!(
+            serde_json::from_str::<BoxId>(r#""b00000000000000004\u0032""#).unwrap(),
+            boxes[0]
+        );
+        assert!(serde_json::from_str::<ItemId>(r#""b000000000000000042""#).is_err());
+        assert!(serde_json::from_str::<BoxId>("42").is_err());
+        assert!(serde_json::from_str::<ObjectId>(r#""b42x""#).is_err());
+    }
 
     #[test]
     fn parses_reference_example() {

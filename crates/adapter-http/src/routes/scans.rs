@@ -61,18 +61,17 @@ pub struct SessionSetsOut {
     pub places: Vec<String>,
 }
 
-/// Sends the stored answer: byte for byte the same for a retry as for the first scan.
+/// Sends the stored answer (the same for a retry as for the first scan) with the working set.
 fn answer(outcome: ScanOutcome, legacy: bool) -> Result<HttpResponse, ApiError> {
-    let mut body = outcome.record.answer;
+    let mut body = outcome.body().map_err(crate::problem::from_app)?;
     if legacy {
         // The first generation's scanners read `msgId`.
-        let mut value: Value = serde_json::from_str(&body)
-            .map_err(|e| ApiError::internal(&format_args!("stored scan answer: {e}")))?;
-        if let Value::Object(map) = &mut value {
-            let msg_id = map.get("msg_id").cloned().unwrap_or(Value::Null);
-            map.insert("msgId".into(), msg_id);
-        }
-        body = value.to_string();
+        let msg_id = serde_json::to_string(&outcome.record.msg_id)
+            .map_err(|e| ApiError::internal(&format_args!("scan msg_id: {e}")))?;
+        body.pop();
+        body.push_str(",\"msgId\":");
+        body.push_str(&msg_id);
+        body.push('}');
     }
     let mut response = HttpResponse::Ok();
     response.content_type("application/json");
