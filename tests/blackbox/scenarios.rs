@@ -288,9 +288,40 @@ pub async fn keys_scopes_and_bootstrap(db: &TestDatabase, _backend: Backend) {
         !listed.body.to_string().contains(&read_key[21..]),
         "secrets are never listed"
     );
+    // Revoked by another process (the CLI), the key the server verified a moment ago still
+    // works here for at most auth.key_memory_ms (1 s by default), then never again.
     let (code, out) = server.command(&["apikey", "revoke", "2"]);
     assert_eq!(code, 0, "{out}");
-    reader
+    let revoked_at = std::time::Instant::now();
+    loop {
+        let reply = reader.get("/api/v1/items").await;
+        if reply.status == 401 {
+            reply.assert_problem(401, "unauthenticated");
+            break;
+        }
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        assert!(
+            revoked_at.elapsed() < std::time::Duration::from_millis(1_500),
+            "a key revoked elsewhere still works after the key memory ran out"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    for _ in 0..3 {
+        reader
+            .get("/api/v1/items")
+            .await
+            .assert_problem(401, "unauthenticated");
+    }
+
+    // Revoked through this server, a key is refused at once.
+    let (code, writer_key) =
+        server.command(&["apikey", "create", "--name", "writer", "--scope", "write"]);
+    assert_eq!(code, 0);
+    let writer = Api::new(&server, writer_key.trim());
+    assert_eq!(writer.get("/api/v1/items").await.status, 200);
+    let revoked = admin.send("DELETE", "/api/v1/apikeys/3", &[], None).await;
+    assert_eq!(revoked.status, 200, "{}", revoked.body);
+    writer
         .get("/api/v1/items")
         .await
         .assert_problem(401, "unauthenticated");
