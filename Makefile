@@ -6,7 +6,7 @@ PG_ADMIN_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 # Query files compiled once per backend through include!(): cargo fmt does not reach them.
 INCLUDED_RS := $(wildcard crates/adapter-db/src/sql/*.rs)
 
-.PHONY: help run build release test lint fmt fmt-check clippy deps-check ci bench bench-crates fuzz clean
+.PHONY: help run build release test lint fmt fmt-check clippy deps-check ci bench bench-global bench-crates fuzz clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -51,10 +51,14 @@ lint: fmt-check clippy deps-check ## formatting, clippy -D warnings, dependency 
 ci: ## exactly what CI runs (.ci/run)
 	bash .ci/run
 
-bench: ## load benchmarks against a release build, then the criterion benches; writes docs/BENCHMARKS.md (about 9 minutes)
-	$(CARGO) build --release -p eckwms
+bench: ## load benchmarks against a release build (instance and global service), then the criterion benches; writes docs/BENCHMARKS.md (about 12 minutes)
+	$(CARGO) build --release -p eckwms --bin eckwms --bin eckwms-global
 	$(CARGO) run --release -p eckwms-bench -- --out docs/BENCHMARKS.md
 	$(MAKE) bench-crates
+
+bench-global: ## the global service's benchmarks alone (discovery, proxy against direct; about 2 minutes); report in /tmp/BENCH_global.md
+	$(CARGO) build --release -p eckwms --bin eckwms --bin eckwms-global
+	$(CARGO) run --release -p eckwms-bench -- --global-only --out /tmp/BENCH_global.md
 
 bench-crates: ## criterion benches of the pure crates: label code decoding, label sheets
 	$(CARGO) bench -p eckwms-codes --bench decode -- --warm-up-time 1 --measurement-time 3

@@ -24,6 +24,12 @@ pub enum Work {
     Get(Vec<String>),
     /// GETs of every URL in order, one after the other; the latency covers all of them.
     Chain(Vec<String>),
+    /// One GET of a (URL, header value) pair picked at random: a request whose credential
+    /// depends on its URL (a pairing token per instance). `header` is the header's name.
+    GetWithHeader {
+        header: &'static str,
+        targets: Vec<(String, String)>,
+    },
     /// One `POST /api/v1/moves` of a random object to a random container.
     Move {
         url: String,
@@ -246,6 +252,15 @@ async fn run_unit(
         Work::Get(urls) => {
             let url = rng.pick(urls).ok_or("no URL to load")?;
             get(client, spec, url).await.map(|()| None)
+        }
+        Work::GetWithHeader { header, targets } => {
+            let (url, value) = rng.pick(targets).ok_or("no URL to load")?;
+            let mut request = client.get(url.as_str());
+            if let Some(auth) = &spec.authorization {
+                request = request.insert_header(("Authorization", auth.as_str()));
+            }
+            let request = request.insert_header((*header, value.as_str()));
+            finish(request.send().await).await.map(|()| None)
         }
         Work::Chain(urls) => {
             for url in urls {

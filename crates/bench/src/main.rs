@@ -4,10 +4,13 @@
 //! small one (~10k ledger rows) through the repository API, starts the release `eckwms serve`
 //! on each as a child process, loads it over loopback HTTP with its own load generator, does
 //! the same for the moves on a fresh PostgreSQL database when a server answers, compares
-//! `GET /health` with a bare actix-web handler, and writes every figure to a Markdown report.
+//! `GET /health` with a bare actix-web handler, benchmarks the global service (`eckwms-global`:
+//! discovery lookups, and its routing proxy against direct access to an `eckwms`), and writes
+//! every figure to a Markdown report.
 
 mod bare;
 mod codes;
+mod global;
 mod load;
 mod pg;
 mod report;
@@ -103,6 +106,19 @@ struct Cli {
     /// only their checks, so it must go elsewhere than docs/BENCHMARKS.md (`--out`).
     #[arg(long)]
     moves_only: bool,
+    /// Run only the global service's section (discovery, proxy against direct; about two
+    /// minutes). The report must go elsewhere than docs/BENCHMARKS.md (`--out`).
+    #[arg(long, conflicts_with = "moves_only")]
+    global_only: bool,
+    /// The eckwms-global binary (default: `eckwms-global` next to this executable).
+    #[arg(long)]
+    eckwms_global: Option<PathBuf>,
+    /// Instances registered at the global service for the discovery phases.
+    #[arg(long, default_value_t = 1_000)]
+    global_instances: usize,
+    /// Concurrent clients of the discovery phases and of the proxy's throughput phases.
+    #[arg(long, default_value_t = 32)]
+    global_clients: usize,
 }
 
 #[derive(Subcommand, Debug)]
@@ -162,6 +178,8 @@ struct Runner<'a> {
     ticks: u64,
     rng: Rng,
     phases: Vec<Phase>,
+    /// A second server whose CPU is counted apart (the instance behind the proxy).
+    upstream_pid: Option<u32>,
 }
 
 impl Runner<'_> {
@@ -188,7 +206,7 @@ impl Runner<'_> {
             authorization,
             work,
         };
-        let probe = CpuProbe::start(Some(server_pid), self.ticks);
+        let probe = CpuProbe::start(Some(server_pid), self.upstream_pid, self.ticks);
         let outcome = load::run(spec, self.rng.next_u64())?;
         let cpu = probe.finish();
         self.log.line(&format!(
@@ -216,12 +234,13 @@ impl Runner<'_> {
     }
 }
 
-fn default_eckwms() -> anyhow::Result<PathBuf> {
+/// A binary next to this executable (cargo puts the workspace's release binaries together).
+fn sibling(name: &str) -> anyhow::Result<PathBuf> {
     let me = std::env::current_exe().context("locating this executable")?;
     let dir = me
         .parent()
         .ok_or_else(|| anyhow!("this executable has no directory"))?;
-    Ok(dir.join(format!("eckwms{}", std::env::consts::EXE_SUFFIX)))
+    Ok(dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX)))
 }
 
 fn mib(kib: u64) -> String {
@@ -245,16 +264,23 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     let command = format!("eckwms-bench {}", args.join(" ")).trim().to_owned();
     let eckwms = match &cli.eckwms {
         Some(path) => path.clone(),
-        None => default_eckwms()?,
+        None => sibling("eckwms")?,
     };
-    if !eckwms.is_file() {
-        bail!(
-            "no eckwms binary at {} (build it first: cargo build --release -p eckwms, or pass --eckwms PATH)",
-            eckwms.display()
-        );
+    let eckwms_global = match &cli.eckwms_global {
+        Some(path) => path.clone(),
+        None => sibling("eckwms-global")?,
+    };
+    for (binary, flag) in [(&eckwms, "--eckwms"), (&eckwms_global, "--eckwms-global")] {
+        if !binary.is_file() {
+            bail!(
+                "no binary at {} (build it first: cargo build --release -p eckwms --bin eckwms \
+                 --bin eckwms-global, or pass {flag} PATH)",
+                binary.display()
+            );
+        }
     }
-    if cli.moves_only && cli.out == Path::new("docs/BENCHMARKS.md") {
-        bail!("--moves-only writes a partial report: pass --out somewhere else");
+    if (cli.moves_only || cli.global_only) && cli.out == Path::new("docs/BENCHMARKS.md") {
+        bail!("--moves-only and --global-only write a partial report: pass --out somewhere else");
     }
     if cli.contents_objects > 1_000 {
         bail!("--contents-objects is read in at most two pages of 500: use at most 1000");
@@ -284,10 +310,41 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         ticks: sys::clock_ticks(),
         rng: Rng::new(seed_value),
         phases: Vec::new(),
+        upstream_pid: None,
     };
+    let global_options = global::Options {
+        eckwms: &eckwms,
+        global: &eckwms_global,
+        work: &work.path,
+        instances: cli.global_instances,
+        clients: cli.global_clients,
+        small_ledger_rows: cli.small_ledger_rows,
+        idle_secs: cli.idle_secs,
+    };
+    if cli.global_only {
+        let g = global::run(&global_options, &mut runner, &log)?;
+        let mut settings = common_settings(cli, &eckwms, seed_value);
+        settings.extend(g.settings);
+        let report = Report {
+            date,
+            machine,
+            command: format!(
+                "make bench-global` (= `cargo run --release -p eckwms-bench -- --global-only --out /tmp/BENCH_global.md`); this run: `{command}"
+            ),
+            settings,
+            seeds: vec![g.seed],
+            memory: g.memory,
+            checks: g.checks,
+            phases: runner.phases,
+            notes: g.notes,
+            duration: format!("{:.0} s", log.0.elapsed().as_secs_f64()),
+        };
+        return write_report(cli, &report, &log);
+    }
     let mut seeds = Vec::new();
     let mut memory = Vec::new();
     let mut notes = Vec::new();
+    let mut global_settings = Vec::new();
 
     // ------------------------------------------------------------ seeding (SQLite)
     let big_plan = Plan {
@@ -547,6 +604,13 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     let stopped = server.stop()?;
     log.line(&format!("eckwms stopped: {stopped}"));
 
+    // ------------------------------------------------------------ the global service
+    let global_run = if cli.moves_only {
+        None
+    } else {
+        Some(global::run(&global_options, &mut runner, &log)?)
+    };
+
     // ------------------------------------------------------------ PostgreSQL
     let pg_admin = if cli.no_pg {
         None
@@ -689,6 +753,14 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         ),
     });
 
+    if let Some(g) = global_run {
+        checks.extend(g.checks);
+        notes.extend(g.notes);
+        memory.extend(g.memory);
+        seeds.push(g.seed);
+        global_settings = g.settings;
+    }
+
     // ------------------------------------------------------------ report
     notes.push(format!(
         "\"No slower\" is judged on the two alternating phases of each side taken together, \
@@ -704,12 +776,13 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
          a client sends its next request when the previous response has been read."
             .into(),
     );
-    let settings = settings_table(cli, &eckwms, seed_value, &big, &small);
+    let mut settings = settings_table(cli, &eckwms, seed_value, &big, &small);
+    settings.extend(global_settings);
     let report = Report {
         date,
         machine,
         command: format!(
-            "make bench` (= `cargo build --release -p eckwms` then `cargo run --release -p eckwms-bench -- --out docs/BENCHMARKS.md`); this run: `{command}"
+            "make bench` (= `cargo build --release -p eckwms --bin eckwms --bin eckwms-global` then `cargo run --release -p eckwms-bench -- --out docs/BENCHMARKS.md`); this run: `{command}"
         ),
         settings,
         seeds,
@@ -719,6 +792,10 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         notes,
         duration: format!("{:.0} s", log.0.elapsed().as_secs_f64()),
     };
+    write_report(cli, &report, &log)
+}
+
+fn write_report(cli: &Cli, report: &Report, log: &Log) -> anyhow::Result<()> {
     if let Some(dir) = cli.out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
@@ -1297,13 +1374,8 @@ fn health_check(service: &[Phase], bare: &[Phase]) -> Check {
     }
 }
 
-fn settings_table(
-    cli: &Cli,
-    eckwms: &Path,
-    seed_value: u64,
-    big: &Seeded,
-    small: &Seeded,
-) -> Vec<(String, String)> {
+/// The settings every report has: the service, the load generator, the phases, the seed.
+fn common_settings(cli: &Cli, eckwms: &Path, seed_value: u64) -> Vec<(String, String)> {
     vec![
         (
             "Service".into(),
@@ -1323,13 +1395,6 @@ fn settings_table(
                 .into(),
         ),
         (
-            "Bare reference".into(),
-            "actix-web 4, one `#[get(\"/health\")]` handler returning `{\"status\":\"ok\"}` \
-             through `HttpResponse::Ok().json`, default worker count (one per CPU), run as a \
-             child process of the harness (`eckwms-bench bare-health`)"
-                .into(),
-        ),
-        (
             "Load generator".into(),
             format!(
                 "closed loop; {} OS threads, each with its own single-threaded actix runtime and \
@@ -1344,6 +1409,26 @@ fn settings_table(
                 "{} s warm-up (not measured) + {} s measured",
                 cli.warmup_secs, cli.duration_secs
             ),
+        ),
+        ("Random seed".into(), format!("{seed_value:#018x}")),
+    ]
+}
+
+fn settings_table(
+    cli: &Cli,
+    eckwms: &Path,
+    seed_value: u64,
+    big: &Seeded,
+    small: &Seeded,
+) -> Vec<(String, String)> {
+    let mut settings = common_settings(cli, eckwms, seed_value);
+    settings.extend([
+        (
+            "Bare reference".into(),
+            "actix-web 4, one `#[get(\"/health\")]` handler returning `{\"status\":\"ok\"}` \
+             through `HttpResponse::Ok().json`, default worker count (one per CPU), run as a \
+             child process of the harness (`eckwms-bench bare-health`)"
+                .into(),
         ),
         (
             "Clients".into(),
@@ -1380,6 +1465,6 @@ fn settings_table(
                 cli.idle_secs
             ),
         ),
-        ("Random seed".into(), format!("{seed_value:#018x}")),
-    ]
+    ]);
+    settings
 }

@@ -22,6 +22,48 @@ pub struct Server {
     log: PathBuf,
 }
 
+/// `eckwms-global instance enroll --name NAME`: the one-time enrollment token it prints.
+pub fn global_enroll(
+    binary: &Path,
+    config: &Path,
+    dir: &Path,
+    name: &str,
+) -> anyhow::Result<String> {
+    let mut command = Command::new(binary);
+    command
+        .arg("--config")
+        .arg(config)
+        .args(["instance", "enroll", "--name", name]);
+    global_env(&mut command, dir);
+    let output = command
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("running {} instance enroll", binary.display()))?;
+    if !output.status.success() {
+        bail!(
+            "eckwms-global instance enroll failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    let token = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    if token.is_empty() || token.contains(char::is_whitespace) {
+        bail!("eckwms-global instance enroll printed no single token: {token:?}");
+    }
+    Ok(token)
+}
+
+/// Only the configuration file speaks: no inherited `ECKWMS_GLOBAL...` variables, no `.env`
+/// or config/global.toml (the working directory is the bench's own).
+fn global_env(command: &mut Command, dir: &Path) {
+    command.current_dir(dir).env_remove("RUST_LOG");
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("ECKWMS_GLOBAL") {
+            command.env_remove(name);
+        }
+    }
+}
+
 /// A loopback port that was free a moment ago.
 pub fn free_port() -> anyhow::Result<u16> {
     let listener = TcpListener::bind("127.0.0.1:0").context("finding a free port")?;
@@ -60,6 +102,15 @@ impl Server {
             bail!("the admin key file {} is empty", key_file.display());
         }
         Ok((server, key))
+    }
+
+    /// Starts `eckwms-global serve` with the configuration file `config` (which names its
+    /// database and its loopback address `port`), in `dir`.
+    pub fn global(binary: &Path, config: &Path, port: u16, dir: &Path) -> anyhow::Result<Server> {
+        let mut command = Command::new(binary);
+        command.arg("--config").arg(config).arg("serve");
+        global_env(&mut command, dir);
+        Self::spawn(command, port, dir.join("eckwms-global.log"))
     }
 
     /// Starts the bare actix-web `GET /health` server (this executable's hidden subcommand).

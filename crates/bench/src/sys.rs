@@ -123,6 +123,9 @@ pub fn machine_ticks() -> Option<(u64, u64)> {
 pub struct CpuUse {
     /// Percent of one core (200 = both cores of a 2-core machine).
     pub server: Option<f64>,
+    /// Percent of one core used by the server's upstream (the instance behind the proxy),
+    /// when the phase has one.
+    pub upstream: Option<f64>,
     pub load_generator: Option<f64>,
     /// Percent of the whole machine's capacity that was busy (any process, and the kernel).
     pub machine: Option<f64>,
@@ -136,6 +139,8 @@ pub struct CpuUse {
 pub struct CpuProbe {
     server_stat: Option<std::path::PathBuf>,
     server: Option<u64>,
+    upstream_stat: Option<std::path::PathBuf>,
+    upstream: Option<u64>,
     me: Option<u64>,
     machine: Option<(u64, u64)>,
     started: std::time::Instant,
@@ -143,12 +148,16 @@ pub struct CpuProbe {
 }
 
 impl CpuProbe {
-    pub fn start(server_pid: Option<u32>, ticks: u64) -> Self {
-        let server_stat =
-            server_pid.map(|pid| std::path::PathBuf::from(format!("/proc/{pid}/stat")));
+    /// `upstream_pid`: a second server process counted apart (the instance behind a proxy).
+    pub fn start(server_pid: Option<u32>, upstream_pid: Option<u32>, ticks: u64) -> Self {
+        let stat = |pid: u32| std::path::PathBuf::from(format!("/proc/{pid}/stat"));
+        let server_stat = server_pid.map(stat);
+        let upstream_stat = upstream_pid.map(stat);
         Self {
             server: server_stat.as_deref().and_then(process_ticks),
             server_stat,
+            upstream: upstream_stat.as_deref().and_then(process_ticks),
+            upstream_stat,
             me: process_ticks(Path::new("/proc/self/stat")),
             machine: machine_ticks(),
             started: std::time::Instant::now(),
@@ -172,14 +181,21 @@ impl CpuProbe {
             self.server,
             self.server_stat.as_deref().and_then(process_ticks),
         );
+        let upstream = pct(
+            self.upstream,
+            self.upstream_stat.as_deref().and_then(process_ticks),
+        );
         let load_generator = pct(self.me, process_ticks(Path::new("/proc/self/stat")));
         let cores = std::thread::available_parallelism().map_or(1.0, |n| n.get() as f64);
         let rest = match (machine, server, load_generator) {
-            (Some(m), Some(s), Some(l)) => Some((m * cores - s - l).max(0.0)),
+            (Some(m), Some(s), Some(l)) => {
+                Some((m * cores - s - l - upstream.unwrap_or(0.0)).max(0.0))
+            }
             _ => None,
         };
         CpuUse {
             server,
+            upstream,
             load_generator,
             machine,
             rest,

@@ -1,0 +1,813 @@
+//! The global service's section: discovery lookups over many registered instances, and the
+//! routing proxy against direct access to the same upstream, in one run.
+//!
+//! Everything goes through the real interfaces: `eckwms-global instance enroll` for the first
+//! enrollment token, `POST /ECK/API/ADMIN/ENROLLMENTS` for the others,
+//! `POST /ECK/API/INTERNAL/REGISTER-INSTANCE` and `POST /ECK/API/INTERNAL/PAIRING-TOKEN` for
+//! every instance. The upstream behind the proxy is a release `eckwms serve` on a small seeded
+//! SQLite database, registered from loopback, so the proxy forwards to 127.0.0.1.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, anyhow, bail};
+use awc::http::Method;
+use serde_json::{Value, json};
+
+use crate::load::Work;
+use crate::report::{Check, Phase, SeedLine, fmt_ms, fmt_rate, group};
+use crate::rng::Rng;
+use crate::seed::{self, Plan};
+use crate::server::{self, Server};
+use crate::{Log, Runner, bearer, combined_rate, cpu_text, merged, mib, rates, summary};
+
+/// The pairing token header of discovery.
+const PAIRING_TOKEN_HEADER: &str = "X-Pairing-Token";
+/// Rate limits high enough never to refuse a request of the bench, still checked on each one.
+const UNREACHED_RATE: &str = "{ per_second = 1000000000.0, burst = 1000000000 }";
+
+/// What the section measured and how it compares with the targets.
+pub struct GlobalRun {
+    pub checks: Vec<Check>,
+    pub notes: Vec<String>,
+    pub settings: Vec<(String, String)>,
+    pub memory: Vec<(String, String)>,
+    pub seed: SeedLine,
+}
+
+/// One registered instance, as the bench knows it.
+struct Registered {
+    id: String,
+    pairing_token: String,
+}
+
+/// The measured settings of the section.
+pub struct Options<'a> {
+    pub eckwms: &'a Path,
+    pub global: &'a Path,
+    pub work: &'a Path,
+    pub instances: usize,
+    pub clients: usize,
+    pub small_ledger_rows: u64,
+    pub idle_secs: u64,
+}
+
+pub fn run(opts: &Options<'_>, runner: &mut Runner<'_>, log: &Log) -> anyhow::Result<GlobalRun> {
+    if opts.instances < 2 {
+        bail!("--global-instances must be at least 2");
+    }
+    let dir = opts.work.join("global");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+
+    // ------------------------------------------------------------ the upstream: eckwms, small
+    let plan = Plan {
+        items: 1_000,
+        places: 20,
+        boxes: 50,
+        ledger_rows: opts.small_ledger_rows,
+        contents_objects: 0,
+        threads: 1,
+        budget: None,
+    };
+    let upstream_url = crate::sqlite_url(&dir.join("upstream").join("eckwms.db"));
+    log.line("global: seeding the upstream's small SQLite database");
+    let seeded = seed::seed(&upstream_url, &plan, runner.rng.next_u64(), &|l| {
+        log.line(l)
+    })?;
+    let seed_line = crate::seed_line("SQLite, upstream of the proxy", &seeded, &plan);
+    let (upstream, api_key) =
+        Server::eckwms(opts.eckwms, &upstream_url, &dir.join("run-upstream"))?;
+    let upstream_port = port_of(&upstream.base)?;
+    log.line(&format!(
+        "global: eckwms (upstream) listening at {}",
+        upstream.base
+    ));
+
+    // ------------------------------------------------------------ eckwms-global
+    let port = server::free_port()?;
+    let base = format!("http://127.0.0.1:{port}");
+    let admin_key = format!(
+        "{:016x}{:016x}{:016x}{:016x}",
+        runner.rng.next_u64(),
+        runner.rng.next_u64(),
+        runner.rng.next_u64(),
+        runner.rng.next_u64()
+    );
+    let config = dir.join("eckwms-global.toml");
+    std::fs::write(
+        &config,
+        global_config(port, &dir.join("eckwms-global.db"), &admin_key),
+    )
+    .with_context(|| format!("writing {}", config.display()))?;
+    // The first instance is enrolled the operator's way, by the CLI (it also migrates).
+    let first_token = server::global_enroll(opts.global, &config, &dir, "Bench upstream")?;
+    let global = Server::global(opts.global, &config, port, &dir)?;
+    log.line(&format!(
+        "global: eckwms-global listening at {base}; registering {} instances",
+        group(opts.instances as u64)
+    ));
+    std::thread::sleep(Duration::from_secs(opts.idle_secs));
+    let idle_rss = crate::sys::rss_kib(global.pid).ok();
+
+    let registration_started = Instant::now();
+    let setup = Setup {
+        base: base.clone(),
+        admin_key,
+        upstream_port,
+        first_token,
+        count: opts.instances,
+        seed: runner.rng.next_u64(),
+    };
+    let (target, others) = actix_rt::System::new().block_on(setup.register_all())?;
+    let registration_time = registration_started.elapsed();
+    log.line(&format!(
+        "global: {} instances registered in {:.1} s",
+        group(opts.instances as u64),
+        registration_time.as_secs_f64()
+    ));
+    let loaded_rss = crate::sys::rss_kib(global.pid).ok();
+
+    // What a scanner does: discovery, then the proxy candidate plus its API path.
+    let items: Vec<String> = (0..1_000)
+        .filter_map(|_| runner.rng.pick(&seeded.items))
+        .map(|id| format!("/api/v1/items/{id}"))
+        .collect();
+    let first_item = items
+        .first()
+        .cloned()
+        .ok_or_else(|| anyhow!("the upstream has no items"))?;
+    let verified = actix_rt::System::new().block_on(verify(
+        &base,
+        &upstream.base,
+        &target,
+        others.first(),
+        &first_item,
+        &api_key,
+    ))?;
+    log.line(&format!(
+        "global: checked: discovery answers the proxy candidate {}; the item is the same direct \
+         and proxied ({} bytes, Via: {})",
+        verified.proxy_base, verified.body_bytes, verified.via
+    ));
+
+    // ------------------------------------------------------------ discovery
+    let discovery_url = |id: &str| format!("{base}/ECK/API/INTERNAL/GET-INSTANCE-INFO/{id}");
+    let all: Vec<&Registered> = std::iter::once(&target).chain(others.iter()).collect();
+    let anonymous_urls: Vec<String> = all.iter().map(|r| discovery_url(&r.id)).collect();
+    let paired: Vec<(String, String)> = all
+        .iter()
+        .map(|r| (discovery_url(&r.id), r.pairing_token.clone()))
+        .collect();
+    let registry = format!(
+        "eckwms-global on SQLite; {} registered instances, random id per request",
+        group(all.len() as u64)
+    );
+    let discovery = runner.phase(
+        "G1",
+        "`GET /ECK/API/INTERNAL/GET-INSTANCE-INFO/{id}`, anonymous (proxy candidate only)",
+        &registry,
+        global.pid,
+        opts.clients,
+        None,
+        Work::Get(anonymous_urls),
+    )?;
+    let discovery_paired = runner.phase(
+        "G2",
+        "the same with the instance's pairing token (`X-Pairing-Token`: LAN candidates too), for information",
+        &registry,
+        global.pid,
+        opts.clients,
+        None,
+        Work::GetWithHeader {
+            header: PAIRING_TOKEN_HEADER,
+            targets: paired,
+        },
+    )?;
+
+    // ------------------------------------------------------------ proxy against direct
+    let direct_urls: Vec<String> = items.iter().map(|p| upstream.url(p)).collect();
+    let proxied_urls: Vec<String> = items
+        .iter()
+        .map(|p| format!("{}{p}", verified.proxy_base))
+        .collect();
+    let auth = bearer(&api_key);
+    let request = "`GET /api/v1/items/{id}` with the API key, 1,000 random items";
+    let direct_data = "eckwms (upstream), direct";
+    let proxied_data = "through eckwms-global: `/ECK/PROXY/{instance}/api/v1/items/{id}`";
+    let mut pairs: Vec<(Phase, Phase)> = Vec::new();
+    for (clients, ids) in [
+        (1, [("P1", "P2"), ("P3", "P4")]),
+        (opts.clients, [("P5", "P6"), ("P7", "P8")]),
+    ] {
+        for (direct_id, proxied_id) in ids {
+            let direct = runner.phase(
+                direct_id,
+                request,
+                direct_data,
+                upstream.pid,
+                clients,
+                auth.clone(),
+                Work::Get(direct_urls.clone()),
+            )?;
+            runner.upstream_pid = Some(upstream.pid);
+            let proxied = runner.phase(
+                proxied_id,
+                request,
+                proxied_data,
+                global.pid,
+                clients,
+                auth.clone(),
+                Work::Get(proxied_urls.clone()),
+            );
+            runner.upstream_pid = None;
+            pairs.push((direct, proxied?));
+        }
+    }
+    let stopped = global.stop()?;
+    log.line(&format!("global: eckwms-global stopped: {stopped}"));
+    let stopped = upstream.stop()?;
+    log.line(&format!("global: eckwms (upstream) stopped: {stopped}"));
+
+    let (serial, parallel) = pairs.split_at(2);
+    let direct_1: Vec<Phase> = serial.iter().map(|(d, _)| d.clone()).collect();
+    let proxied_1: Vec<Phase> = serial.iter().map(|(_, p)| p.clone()).collect();
+    let direct_n: Vec<Phase> = parallel.iter().map(|(d, _)| d.clone()).collect();
+    let proxied_n: Vec<Phase> = parallel.iter().map(|(_, p)| p.clone()).collect();
+
+    let checks = vec![
+        discovery_check(&discovery, all.len()),
+        added_latency_check(&direct_1, &proxied_1),
+        throughput_check(&direct_n, &proxied_n, opts.clients),
+    ];
+    let mut notes = vec![
+        format!(
+            "Discovery with a pairing token (G2, for information): {}. Each lookup then reads \
+             the token's row as well as the instance's (two primary-key reads; the token is \
+             hashed with SHA-256 first), and the answer carries the LAN candidate too.",
+            summary(&discovery_paired.outcome)
+        ),
+        format!(
+            "Proxy against direct: the request is `GET /api/v1/items/{{id}}` with the \
+             instance's API key in `Authorization` (passed through unchanged), the lookup a \
+             scanner makes after a scan to show what it scanned; it reaches the instance \
+             through the proxy candidate that discovery returns (`<public_url>/ECK/PROXY/<id>` \
+             plus the API path). A read keeps the upstream's own cost small, so the proxy's \
+             share shows; a `POST /api/v1/scans` would queue on the instance's single SQLite \
+             writer (S1) and hide it. The same 1,000 item URLs, clients and key are used direct \
+             and proxied; the phases alternate (direct, proxied, direct, proxied) so that a \
+             passing disturbance of this shared machine falls on both sides. The response \
+             bodies were checked to be identical direct and proxied ({} bytes).",
+            verified.body_bytes
+        ),
+        "On this machine the load generator, eckwms-global and the eckwms behind it share the \
+         same two cores: proxied, every request is handled by two servers on those cores \
+         (direct, by one), so the throughput ratio measures the proxy's CPU per request \
+         against the instance's, not a proxy on its own machine in front of an instance on \
+         another."
+            .into(),
+    ];
+    notes.push(format!(
+        "The global service's section runs alone with `eckwms-bench --global-only --out \
+         /tmp/global.md` (or `make bench-global`): the upstream is seeded with {} items; the \
+         registry gets {} instances (registration of all of them through the API took {:.1} s).",
+        group(seeded.items_created as u64),
+        group(all.len() as u64),
+        registration_time.as_secs_f64()
+    ));
+    let mut memory = Vec::new();
+    if let Some(kib) = idle_rss {
+        memory.push((
+            format!(
+                "for information: eckwms-global idle, {} s after startup (empty registry)",
+                opts.idle_secs
+            ),
+            mib(kib),
+        ));
+    }
+    if let Some(kib) = loaded_rss {
+        memory.push((
+            format!(
+                "for information: eckwms-global after registering {} instances",
+                group(all.len() as u64)
+            ),
+            mib(kib),
+        ));
+    }
+    let settings = vec![
+        (
+            "Global service".into(),
+            format!(
+                "`{}`, started as `eckwms-global --config <file> serve` in an empty temporary \
+                 directory; its first enrollment token from `eckwms-global --config <file> \
+                 instance enroll --name \"Bench upstream\"`",
+                opts.global.display()
+            ),
+        ),
+        (
+            "Global service configuration".into(),
+            "the defaults of config/global.toml (http.workers = 0 → one worker per CPU; \
+             database.pool_size = 16; SQLite WAL with synchronous = normal) with http.bind = \
+             127.0.0.1:<free port>, database.url = sqlite://<temp dir>/eckwms-global.db, \
+             auth.admin_key (random), service.public_url = the bind address, \
+             proxy.allow_loopback = true (the upstream is on 127.0.0.1; proxy.allow_private \
+             stays false), proxy.rate_limit.per_instance and per_client raised to \
+             10⁹/s with a burst of 10⁹ (still checked on every request, never refusing), \
+             log.level = warn"
+                .into(),
+        ),
+        (
+            "Registry".into(),
+            format!(
+                "{} instances: one enrolled by the CLI (the proxy's upstream, registered with \
+                 its port), {} by `POST /ECK/API/ADMIN/ENROLLMENTS`; each registered by `POST \
+                 /ECK/API/INTERNAL/REGISTER-INSTANCE` (random UUID, an Ed25519 public key, one \
+                 192.168.x.y LAN address) and given a pairing token by `POST \
+                 /ECK/API/INTERNAL/PAIRING-TOKEN`",
+                group(all.len() as u64),
+                group(others.len() as u64)
+            ),
+        ),
+        (
+            "Global clients".into(),
+            format!(
+                "discovery {}; proxy and direct: 1 (added latency) and {} (throughput)",
+                opts.clients, opts.clients
+            ),
+        ),
+    ];
+    Ok(GlobalRun {
+        checks,
+        notes,
+        settings,
+        memory,
+        seed: seed_line,
+    })
+}
+
+fn global_config(port: u16, db: &Path, admin_key: &str) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "# Written by eckwms-bench for one run.");
+    let _ = writeln!(s, "[http]\nbind = \"127.0.0.1:{port}\"\n");
+    let _ = writeln!(s, "[database]\nurl = \"sqlite://{}\"\n", db.display());
+    let _ = writeln!(s, "[auth]\nadmin_key = \"{admin_key}\"\n");
+    let _ = writeln!(s, "[service]\npublic_url = \"http://127.0.0.1:{port}\"\n");
+    let _ = writeln!(s, "[proxy]\nallow_loopback = true\n");
+    let _ = writeln!(
+        s,
+        "[proxy.rate_limit]\nper_instance = {UNREACHED_RATE}\nper_client = {UNREACHED_RATE}\n"
+    );
+    let _ = writeln!(s, "[log]\nlevel = \"warn\"");
+    s
+}
+
+fn port_of(base: &str) -> anyhow::Result<u16> {
+    base.rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .ok_or_else(|| anyhow!("no port in {base}"))
+}
+
+/// A random UUID (version 4 layout) from the bench's generator.
+fn uuid(rng: &mut Rng) -> String {
+    let (a, b) = (rng.next_u64(), rng.next_u64());
+    let a = (a & 0xFFFF_FFFF_FFFF_0FFF) | 0x0000_0000_0000_4000;
+    let b = (b & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000;
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xFFFF,
+        a & 0xFFFF,
+        b >> 48,
+        b & 0xFFFF_FFFF_FFFF
+    )
+}
+
+/// An Ed25519 public key (64 hex digits) of a key made from the bench's generator.
+fn public_key(rng: &mut Rng) -> String {
+    let mut secret = [0u8; 32];
+    for chunk in secret.chunks_mut(8) {
+        chunk.copy_from_slice(&rng.next_u64().to_le_bytes());
+    }
+    let key = ed25519_dalek::SigningKey::from_bytes(&secret).verifying_key();
+    key.to_bytes().iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// Registration over HTTP: the enrollments, registrations and pairing tokens.
+struct Setup {
+    base: String,
+    admin_key: String,
+    upstream_port: u16,
+    first_token: String,
+    count: usize,
+    seed: u64,
+}
+
+/// Concurrent registrations (each one a few write transactions).
+const SETUP_TASKS: usize = 8;
+
+impl Setup {
+    async fn register_all(self) -> anyhow::Result<(Registered, Vec<Registered>)> {
+        let client = awc::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .finish();
+        let mut rng = Rng::new(self.seed);
+        let target = register(
+            &client,
+            &self.base,
+            &self.first_token,
+            &uuid(&mut rng),
+            &public_key(&mut rng),
+            "192.168.1.10",
+            self.upstream_port,
+        )
+        .await
+        .context("registering the upstream")?;
+        let mut tasks = Vec::new();
+        let others = self.count - 1;
+        for t in 0..SETUP_TASKS {
+            let share = others / SETUP_TASKS + usize::from(t < others % SETUP_TASKS);
+            let client = client.clone();
+            let base = self.base.clone();
+            let admin = self.admin_key.clone();
+            let mut rng = Rng::new(rng.next_u64());
+            tasks.push(actix_rt::spawn(async move {
+                let mut done = Vec::with_capacity(share);
+                for i in 0..share {
+                    let (_, token) = call(
+                        &client,
+                        Method::POST,
+                        &format!("{base}/ECK/API/ADMIN/ENROLLMENTS"),
+                        &[("Authorization", format!("Bearer {admin}"))],
+                        Some(json!({"name": format!("Bench site {t}-{i}")})),
+                        201,
+                    )
+                    .await?;
+                    let token = text(&token, "token")?;
+                    let lan = format!("192.168.{}.{}", 1 + rng.below(254), 1 + rng.below(254));
+                    done.push(
+                        register(
+                            &client,
+                            &base,
+                            &token,
+                            &uuid(&mut rng),
+                            &public_key(&mut rng),
+                            &lan,
+                            3100,
+                        )
+                        .await?,
+                    );
+                }
+                anyhow::Ok(done)
+            }));
+        }
+        let mut registered = Vec::with_capacity(others);
+        for task in tasks {
+            registered.extend(
+                task.await
+                    .map_err(|e| anyhow!("a registration task failed: {e}"))??,
+            );
+        }
+        Ok((target, registered))
+    }
+}
+
+/// Registers one instance with its enrollment token, then makes it a pairing token.
+async fn register(
+    client: &awc::Client,
+    base: &str,
+    token: &str,
+    id: &str,
+    public_key: &str,
+    lan: &str,
+    port: u16,
+) -> anyhow::Result<Registered> {
+    let (_, registered) = call(
+        client,
+        Method::POST,
+        &format!("{base}/ECK/API/INTERNAL/REGISTER-INSTANCE"),
+        &[("X-Enrollment-Token", token.to_owned())],
+        Some(json!({"instanceId": id, "serverPublicKey": public_key, "localIps": [lan], "port": port})),
+        201,
+    )
+    .await?;
+    let key = text(&registered, "apiKey")?;
+    let (_, pairing) = call(
+        client,
+        Method::POST,
+        &format!("{base}/ECK/API/INTERNAL/PAIRING-TOKEN"),
+        &[("Authorization", format!("Bearer {key}"))],
+        Some(json!({"ttlSecs": 86_400})),
+        201,
+    )
+    .await?;
+    Ok(Registered {
+        id: id.to_owned(),
+        pairing_token: text(&pairing, "token")?,
+    })
+}
+
+fn text(v: &Value, field: &str) -> anyhow::Result<String> {
+    v.get(field)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow!("the answer has no {field}: {v}"))
+}
+
+/// One request; anything but the `expected` status is an error. Returns the headers' `Via`
+/// and the body (JSON, or `Null` when it is not JSON) and its raw bytes' length.
+async fn call(
+    client: &awc::Client,
+    method: Method,
+    url: &str,
+    headers: &[(&str, String)],
+    body: Option<Value>,
+    expected: u16,
+) -> anyhow::Result<(Answer, Value)> {
+    let mut request = client.request(method.clone(), url);
+    for (name, value) in headers {
+        request = request.insert_header((*name, value.as_str()));
+    }
+    let sent = match body {
+        Some(body) => request.send_json(&body).await,
+        None => request.send().await,
+    };
+    let mut response = sent.map_err(|e| anyhow!("{method} {url}: {e}"))?;
+    let status = response.status();
+    let via = response
+        .headers()
+        .get("via")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let bytes = response
+        .body()
+        .limit(4 * 1024 * 1024)
+        .await
+        .map_err(|e| anyhow!("{method} {url}: {e}"))?;
+    if status.as_u16() != expected {
+        bail!(
+            "{method} {url}: {status} (expected {expected}): {}",
+            String::from_utf8_lossy(&bytes)
+        );
+    }
+    let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Ok((
+        Answer {
+            via,
+            body: bytes.to_vec(),
+        },
+        json,
+    ))
+}
+
+struct Answer {
+    via: String,
+    body: Vec<u8>,
+}
+
+/// What the checks before the phases found.
+struct Verified {
+    /// The proxy candidate's URL, `<public_url>/ECK/PROXY/<id>`.
+    proxy_base: String,
+    body_bytes: usize,
+    via: String,
+}
+
+/// Discovery answers as documented, and the proxy returns exactly what the instance returns.
+async fn verify(
+    base: &str,
+    upstream: &str,
+    target: &Registered,
+    other: Option<&Registered>,
+    item: &str,
+    api_key: &str,
+) -> anyhow::Result<Verified> {
+    let client = awc::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .finish();
+    let discovery = |id: &str| format!("{base}/ECK/API/INTERNAL/GET-INSTANCE-INFO/{id}");
+    let (_, anonymous) = call(&client, Method::GET, &discovery(&target.id), &[], None, 200).await?;
+    let candidates = anonymous
+        .get("candidates")
+        .and_then(Value::as_array)
+        .ok_or_else(|| anyhow!("discovery answered no candidates: {anonymous}"))?;
+    let proxy_base = match candidates.as_slice() {
+        [only] if only.get("type").and_then(Value::as_str) == Some("GLOBAL_PROXY") => {
+            text(only, "url")?
+        }
+        _ => bail!("an anonymous lookup must get the proxy candidate only: {anonymous}"),
+    };
+    if proxy_base != format!("{base}/ECK/PROXY/{}", target.id) {
+        bail!("unexpected proxy candidate {proxy_base}");
+    }
+    if let Some(other) = other {
+        let (_, paired) = call(
+            &client,
+            Method::GET,
+            &discovery(&other.id),
+            &[(PAIRING_TOKEN_HEADER, other.pairing_token.clone())],
+            None,
+            200,
+        )
+        .await?;
+        let lan = paired
+            .get("candidates")
+            .and_then(Value::as_array)
+            .is_some_and(|c| {
+                c.iter()
+                    .any(|c| c.get("type").and_then(Value::as_str) == Some("LOCAL_LAN"))
+            });
+        if !lan {
+            bail!("a lookup with the pairing token got no LAN candidate: {paired}");
+        }
+    }
+    let auth = [("Authorization", format!("Bearer {api_key}"))];
+    let (direct, _) = call(
+        &client,
+        Method::GET,
+        &format!("{upstream}{item}"),
+        &auth,
+        None,
+        200,
+    )
+    .await?;
+    let (proxied, _) = call(
+        &client,
+        Method::GET,
+        &format!("{proxy_base}{item}"),
+        &auth,
+        None,
+        200,
+    )
+    .await?;
+    if direct.body != proxied.body {
+        bail!(
+            "the proxied body differs from the direct one:\n{}\n{}",
+            String::from_utf8_lossy(&direct.body),
+            String::from_utf8_lossy(&proxied.body)
+        );
+    }
+    if !proxied.via.contains("eckwms-global") {
+        bail!(
+            "the proxied answer has no Via of eckwms-global ({:?})",
+            proxied.via
+        );
+    }
+    Ok(Verified {
+        proxy_base,
+        body_bytes: direct.body.len(),
+        via: proxied.via,
+    })
+}
+
+fn discovery_check(phase: &Phase, instances: usize) -> Check {
+    let o = &phase.outcome;
+    let rate = o.per_second();
+    let pass = rate >= 20_000.0 && o.errors == 0;
+    Check {
+        target: "Discovery lookups on SQLite: ≥ 20,000/s".into(),
+        measured: format!(
+            "{} ({} clients, {} registered instances, anonymous)",
+            summary(o),
+            o.clients,
+            group(instances as u64)
+        ),
+        pass: Some(pass),
+        note: format!(
+            "{} lookups/s is {:.0} % of the target. An anonymous lookup is one primary-key \
+             read of the instance on the blocking pool (a pool checkout, the row, the \
+             candidates) and a JSON answer of about 400 bytes; with {} clients on 2 cores \
+             shared with the load generator, CPU bounds the rate. CPU during the phase: {}.",
+            fmt_rate(rate),
+            rate / 20_000.0 * 100.0,
+            o.clients,
+            cpu_text(&phase.cpu)
+        ),
+    }
+}
+
+fn added_latency_check(direct: &[Phase], proxied: &[Phase]) -> Check {
+    let (d, p) = (merged(direct), merged(proxied));
+    let added = p.percentile_ms(50.0) - d.percentile_ms(50.0);
+    let errors = d.errors + p.errors;
+    let pass = added <= 0.5 && errors == 0;
+    let per_phase = |phases: &[Phase]| -> String {
+        phases
+            .iter()
+            .map(|x| format!("{} p50 {} ms", x.id, fmt_ms(x.outcome.percentile_ms(50.0))))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Check {
+        target: "Proxy pass-through: at most 0.5 ms added at p50 (one client)".into(),
+        measured: format!(
+            "proxied p50 {} ms − direct p50 {} ms = **{} ms** ({}; {}); p99 {} vs {} ms; {} errors",
+            fmt_ms(p.percentile_ms(50.0)),
+            fmt_ms(d.percentile_ms(50.0)),
+            fmt_ms(added),
+            per_phase(proxied),
+            per_phase(direct),
+            fmt_ms(p.percentile_ms(99.0)),
+            fmt_ms(d.percentile_ms(99.0)),
+            group(errors)
+        ),
+        pass: Some(pass),
+        note: format!(
+            "the proxy added {} ms at p50 with one client. Proxied, a request crosses loopback \
+             twice and is parsed and written by two HTTP servers; the proxy also reads the \
+             instance's registry row on its blocking pool (a pool checkout and a thread \
+             hand-off) before it forwards. CPU: {}.",
+            fmt_ms(added),
+            proxied
+                .iter()
+                .chain(direct.iter())
+                .map(|x| format!("{}: {}", x.id, cpu_text(&x.cpu)))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+    }
+}
+
+fn throughput_check(direct: &[Phase], proxied: &[Phase], clients: usize) -> Check {
+    let (d, p) = (combined_rate(direct), combined_rate(proxied));
+    let ratio = p / d.max(1e-9);
+    let errors: u64 = direct
+        .iter()
+        .chain(proxied.iter())
+        .map(|x| x.outcome.errors)
+        .sum();
+    let pass = ratio >= 0.6 && errors == 0;
+    let cpu = |phases: &[Phase], f: &dyn Fn(&crate::sys::CpuUse) -> Option<f64>| -> f64 {
+        let v: Vec<f64> = phases.iter().filter_map(|x| f(&x.cpu)).collect();
+        v.iter().sum::<f64>() / v.len().max(1) as f64
+    };
+    let proxy_cpu = cpu(proxied, &|c| c.server);
+    let upstream_cpu = cpu(proxied, &|c| c.upstream);
+    let direct_cpu = cpu(direct, &|c| c.server);
+    // CPU per request, in microseconds of one core.
+    let per_request = |pct: f64, rate: f64| pct / 100.0 / rate.max(1e-9) * 1e6;
+    Check {
+        target: format!(
+            "Proxy pass-through: ≥ 60 % of direct throughput ({clients} clients, same upstream)"
+        ),
+        measured: format!(
+            "proxied {} req/s ({}) vs direct {} req/s ({}): **{:.0} %**; {} errors",
+            fmt_rate(p),
+            rates(proxied),
+            fmt_rate(d),
+            rates(direct),
+            ratio * 100.0,
+            group(errors)
+        ),
+        pass: Some(pass),
+        note: format!(
+            "proxied throughput was {:.0} % of direct. Per request, eckwms-global used {:.0} µs \
+             of CPU and the eckwms behind it {:.0} µs, against {:.0} µs for eckwms answering \
+             directly: on two cores shared by the load generator, the proxy and the instance, \
+             the proxy's CPU per request comes out of the instance's. CPU: {}.",
+            ratio * 100.0,
+            per_request(proxy_cpu, p),
+            per_request(upstream_cpu, p),
+            per_request(direct_cpu, d),
+            proxied
+                .iter()
+                .chain(direct.iter())
+                .map(|x| format!("{}: {}", x.id, cpu_text(&x.cpu)))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uuids_have_the_version_4_layout() {
+        let mut rng = Rng::new(7);
+        let id = uuid(&mut rng);
+        assert_eq!(id.len(), 36);
+        assert_eq!(id.as_bytes()[14], b'4');
+        assert!(matches!(id.as_bytes()[19], b'8' | b'9' | b'a' | b'b'));
+    }
+
+    #[test]
+    fn public_keys_are_64_hex_digits() {
+        let key = public_key(&mut Rng::new(1));
+        assert_eq!(key.len(), 64);
+        assert!(key.chars().all(|c| c.is_ascii_hexdigit()));
+    }
+
+    #[test]
+    fn the_config_turns_the_proxy_on_for_loopback() {
+        let text = global_config(8080, Path::new("/tmp/x.db"), "k");
+        assert!(text.contains("allow_loopback = true"));
+        assert!(text.contains("sqlite:///tmp/x.db"));
+        assert!(text.contains("per_client = { per_second = 1000000000.0"));
+    }
+}
