@@ -15,7 +15,7 @@ use eckwms_adapter_db::{Database, redact_url};
 use eckwms_application::ports::Scope;
 use eckwms_application::{
     ApiKeyService, IdempotencyService, InventoryPorts, InventoryService, LabelService, OsSecrets,
-    ScanService, ScanSettings, Services, SystemClock, SystemService,
+    PublicService, ScanService, ScanSettings, Services, SystemClock, SystemService,
 };
 
 use crate::settings::Settings;
@@ -239,6 +239,13 @@ fn build_services(db: &Arc<Database>, settings: &Settings) -> anyhow::Result<Ser
         settings.labels.layout(),
         global_url,
     );
+    let public = PublicService::new(
+        labels.clone(),
+        db.clone(),
+        clock.clone(),
+        eckwms_application::public::parse_global_key(&settings.global.public_key)
+            .map_err(|e| anyhow::anyhow!(e))?,
+    );
     let inventory = InventoryService::new(InventoryPorts {
         warehouses: db.clone(),
         places: db.clone(),
@@ -264,6 +271,7 @@ fn build_services(db: &Arc<Database>, settings: &Settings) -> anyhow::Result<Ser
         system: SystemService::new(db.clone(), db.clone()),
         scans,
         labels,
+        public,
     })
 }
 

@@ -21,6 +21,7 @@ pub struct Settings {
     pub scan: ScanConfig,
     pub labels: LabelsConfig,
     pub pairing: PairingConfig,
+    pub global: GlobalConfig,
     pub log: LogConfig,
 }
 
@@ -80,6 +81,15 @@ impl LabelsConfig {
             cut_guides: self.cut_guides,
         }
     }
+}
+
+/// The global service, as this instance trusts it.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GlobalConfig {
+    /// Its Ed25519 public key (`eckwms-global identity`), 64 hex digits; signed requests for
+    /// `GET /ECK/API/PUBLIC/{id}` verify with it. Empty: that route refuses everything (404).
+    pub public_key: String,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -201,6 +211,8 @@ impl Settings {
     }
 
     fn validate(&self) -> anyhow::Result<()> {
+        eckwms_application::public::parse_global_key(&self.global.public_key)
+            .map_err(|e| anyhow::anyhow!(e))?;
         if self.http.body_limit == 0 {
             anyhow::bail!("http.body_limit must be positive");
         }

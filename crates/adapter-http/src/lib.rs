@@ -95,6 +95,9 @@ where
         .service(routes::system::health)
         .service(routes::system::ready)
         .service(routes::system::eck_health)
+        // Before the `/ECK/API` scope (whose auth would claim it): signed by the global
+        // service instead of an API key.
+        .service(routes::public::public_view)
         .service(
             scope::scope("/api/v1")
                 .configure(routes::configure)

@@ -9,6 +9,7 @@ pub mod idempotency;
 pub mod inventory;
 pub mod labels;
 pub mod ports;
+pub mod public;
 pub mod scan;
 pub mod system;
 
@@ -17,6 +18,7 @@ pub use error::{AppError, AppResult};
 pub use idempotency::{Begin, IdempotencyService};
 pub use inventory::{InventoryPorts, InventoryService, Page, RequestMeta, check_move, page_query};
 pub use labels::{LabelService, Selection, Sheet, SheetFormat};
+pub use public::{PublicService, SignedRequest};
 pub use scan::{ScanCaller, ScanRequest, ScanService, ScanSettings};
 pub use system::{OsSecrets, Readiness, SystemClock, SystemService, VerifyReport};
 
@@ -29,4 +31,5 @@ pub struct Services {
     pub system: SystemService,
     pub scans: ScanService,
     pub labels: LabelService,
+    pub public: PublicService,
 }

@@ -17,6 +17,7 @@ pub mod labels;
 pub mod moves;
 pub mod orders;
 pub mod places;
+pub mod public;
 pub mod scans;
 pub mod system;
 pub mod warehouses;

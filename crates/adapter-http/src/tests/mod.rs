@@ -8,6 +8,7 @@ use actix_web::http::header::HeaderMap;
 use actix_web::test::{self, TestRequest};
 use actix_web::web::Bytes;
 use chrono::{DateTime, TimeZone, Utc};
+use eckwms_application::PublicService;
 use eckwms_application::ports::{
     ApiKey, MockApiKeyRepository, MockBoxRepository, MockClock, MockHealthRepository,
     MockIdempotencyRepository, MockIdentityRepository, MockItemRepository, MockLabelRepository,
@@ -29,6 +30,7 @@ mod calls;
 mod errors;
 mod idempotency;
 mod openapi;
+mod public;
 mod scans;
 
 pub const READ_KEY: &str = "eck_00000000000000a1_read-secret";
@@ -62,6 +64,8 @@ pub struct Mocks {
     /// The label codes: a test v2 key unless a test clears it.
     pub decoder: eckwms_codes::Decoder,
     pub global_url: Option<String>,
+    /// The global service's key (`global.public_key`) the public view route accepts.
+    pub global_key: Option<ed25519_dalek::VerifyingKey>,
     pub settings: HttpSettings,
 }
 
@@ -119,6 +123,7 @@ impl Mocks {
             identity: MockIdentityRepository::new(),
             decoder: test_decoder(),
             global_url: Some("https://eckwms.example.com".into()),
+            global_key: None,
             settings: HttpSettings {
                 body_limit: 4096,
                 idempotency_wait: Duration::from_millis(80),
@@ -132,12 +137,28 @@ impl Mocks {
         clock.expect_now().returning(now);
         let clock = Arc::new(clock);
         let ledger = Arc::new(self.ledger);
+        let items: Arc<MockItemRepository> = Arc::new(self.items);
+        let labels = LabelService::new(
+            Arc::new(self.labels),
+            Arc::new(self.identity),
+            Arc::new(self.decoder.clone()),
+            Arc::new(counting_secrets()),
+            clock.clone(),
+            eckwms_labels::Layout::default(),
+            self.global_url,
+        );
         let services = Services {
+            public: PublicService::new(
+                labels.clone(),
+                items.clone(),
+                clock.clone(),
+                self.global_key,
+            ),
             inventory: InventoryService::new(InventoryPorts {
                 warehouses: Arc::new(self.warehouses),
                 places: Arc::new(self.places),
                 boxes: Arc::new(self.boxes),
-                items: Arc::new(self.items),
+                items,
                 orders: Arc::new(self.orders),
                 moves: Arc::new(self.moves),
                 ledger: ledger.clone(),
@@ -158,15 +179,7 @@ impl Mocks {
                     session_idle: chrono::Duration::minutes(30),
                 },
             ),
-            labels: LabelService::new(
-                Arc::new(self.labels),
-                Arc::new(self.identity),
-                Arc::new(self.decoder),
-                Arc::new(counting_secrets()),
-                clock,
-                eckwms_labels::Layout::default(),
-                self.global_url,
-            ),
+            labels,
         };
         HttpState::new(services, self.settings, "9.9.9-test")
     }

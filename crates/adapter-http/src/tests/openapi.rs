@@ -66,6 +66,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/ECK/API/SCAN"),
     ("POST", "/api/v1/labels"),
     ("GET", "/api/v1/pairing-qr"),
+    ("GET", "/ECK/API/PUBLIC/{id}"),
 ];
 
 /// (method, path) of every operation in the document.
