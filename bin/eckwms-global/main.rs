@@ -1,5 +1,5 @@
 //! `eckwms-global`: the ECKWMS global service (instance registry, discovery, device pairing,
-//! scan relay) and its operator commands.
+//! scan relay, public label page) and its operator commands.
 //!
 //! Composition root: configuration -> tracing -> database (migrations) -> services -> HTTP.
 
@@ -13,9 +13,10 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use eckwms_global_adapter_db::{Database, redact_url};
+use eckwms_global_adapter_http::public_fetcher::HttpPublicFetcher;
 use eckwms_global_application::{
     AdminKey, DeviceService, DiscoveryService, InstanceService, InstanceSettings, OsSecrets,
-    RelayService, Services, SystemClock, SystemService,
+    PublicPageService, RelayService, Services, SystemClock, SystemService, load_identity,
 };
 use eckwms_global_domain::Tier;
 
@@ -37,6 +38,9 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Print this service's Ed25519 public key (made on first use), alone on standard
+    /// output: instances configure it as `global.public_key`.
+    Identity,
     /// Manage instances.
     Instance {
         #[command(subcommand)]
@@ -86,7 +90,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     for version in &applied {
         tracing::info!(%version, "applied migration");
     }
-    let services = build_services(&db, &settings);
+    let services = build_services(&db, &settings)?;
     match command {
         Command::Serve => {
             tracing::info!(
@@ -101,6 +105,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             close_when_released(db);
         }
         Command::Migrate => println!("{} migration(s) applied", applied.len()),
+        Command::Identity => println!("{}", services.public.public_key_hex()),
         Command::Instance {
             command: InstanceCommand::Enroll { name, tier },
         } => {
@@ -116,8 +121,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn build_services(db: &Arc<Database>, settings: &Settings) -> Services {
+fn build_services(db: &Arc<Database>, settings: &Settings) -> anyhow::Result<Services> {
     let clock = Arc::new(SystemClock);
+    let identity = load_identity(db.as_ref(), &OsSecrets, clock.as_ref())
+        .context("loading the global identity")?;
+    let proxy = settings.proxy_settings()?;
+    let public = PublicPageService::new(
+        Arc::new(settings.labels.ring()?),
+        db.clone(),
+        db.clone(),
+        Arc::new(HttpPublicFetcher::new(
+            proxy.policy(),
+            settings.public_page.fetch_limits(),
+        )),
+        clock.clone(),
+        Arc::new(identity),
+        settings.public_page.page_settings(),
+    );
     let secrets = Arc::new(OsSecrets);
     let i = &settings.instances;
     let instance_settings = InstanceSettings {
@@ -126,7 +146,7 @@ fn build_services(db: &Arc<Database>, settings: &Settings) -> Services {
         max_pairing_ttl: chrono::Duration::seconds(i.max_pairing_ttl_secs),
     };
     let devices = DeviceService::new(db.clone(), db.clone(), clock.clone(), secrets.clone());
-    Services {
+    Ok(Services {
         instances: InstanceService::new(db.clone(), clock.clone(), secrets, instance_settings),
         discovery: DiscoveryService::new(
             db.clone(),
@@ -147,9 +167,10 @@ fn build_services(db: &Arc<Database>, settings: &Settings) -> Services {
             clock,
             chrono::Duration::seconds(settings.relay.lease_secs),
         ),
+        public,
         system: SystemService::new(db.clone()),
         admin: AdminKey::new(Some(settings.auth.admin_key.as_str())),
-    }
+    })
 }
 
 /// How long the server's worker threads get to drop their copies of the database.

@@ -32,7 +32,8 @@ pub fn run(settings: Settings, services: Services) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(serve(settings, state))
 }
 
-/// Retention of the relay (free tier) and the purge of expired tokens and challenges, every
+/// Retention of the relay (free tier), the purge of expired tokens and challenges and of old
+/// cached public views, every
 /// `relay.retention_interval_secs` (first run at start).
 fn spawn_housekeeping(services: Services, every: Duration) {
     actix_web::rt::spawn(async move {
@@ -45,13 +46,14 @@ fn spawn_housekeeping(services: Services, every: Duration) {
                     s.relay.run_retention()?,
                     s.instances.purge_expired_tokens()?,
                     s.devices.purge_challenges()?,
+                    s.public.purge()?,
                 ))
             })
             .await
             {
-                Ok(Ok((scans, tokens, challenges))) => {
-                    if scans + tokens + challenges > 0 {
-                        tracing::info!(scans, tokens, challenges, "retention deleted");
+                Ok(Ok((scans, tokens, challenges, views))) => {
+                    if scans + tokens + challenges + views > 0 {
+                        tracing::info!(scans, tokens, challenges, views, "retention deleted");
                     }
                 }
                 Ok(Err(e)) => tracing::warn!(error = %e, "retention failed"),

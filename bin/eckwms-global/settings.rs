@@ -7,6 +7,10 @@ use std::time::Duration;
 use anyhow::Context;
 use config::{Config, Environment, File, FileFormat};
 use eckwms_global_adapter_db::{DbSettings, redact_url};
+use eckwms_global_adapter_http::public_fetcher::MAX_PUBLIC_RESPONSE;
+use eckwms_global_application::PublicPageSettings;
+use eckwms_global_domain::labels::{LabelKeyConfig, LabelRing};
+use eckwms_global_proxy::FetchLimits;
 use serde::Deserialize;
 
 const DEFAULTS: &str = include_str!("../../config/global.toml");
@@ -21,7 +25,87 @@ pub struct Settings {
     pub instances: InstancesConfig,
     pub relay: RelayConfig,
     pub proxy: eckwms_global_proxy::ProxySettings,
+    pub labels: LabelsConfig,
+    pub public_page: PublicPageConfig,
     pub log: LogConfig,
+}
+
+/// The label key ring of the public label page: `[[labels.keys]]` entries. The keys are
+/// secrets: `Debug` and every error name a key's path, never its value.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabelsConfig {
+    #[serde(default)]
+    pub keys: Vec<LabelKeyEntry>,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabelKeyEntry {
+    pub instance_id: String,
+    pub version: u8,
+    pub key: String,
+    #[serde(default)]
+    pub key_id: Option<u64>,
+    #[serde(default)]
+    pub suffix: Option<String>,
+}
+
+impl std::fmt::Debug for LabelKeyEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LabelKeyEntry")
+            .field("instance_id", &self.instance_id)
+            .field("version", &self.version)
+            .field("key_id", &self.key_id)
+            .field("suffix", &self.suffix)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LabelsConfig {
+    /// The decoders of the configured keys; an invalid key stops the start with its path.
+    pub fn ring(&self) -> anyhow::Result<LabelRing> {
+        let keys: Vec<LabelKeyConfig> = self
+            .keys
+            .iter()
+            .map(|k| LabelKeyConfig {
+                instance_id: k.instance_id.clone(),
+                version: k.version,
+                key: k.key.clone(),
+                key_id: k.key_id,
+                suffix: k.suffix.clone(),
+            })
+            .collect();
+        LabelRing::new(&keys).map_err(|e| anyhow::anyhow!("{e}"))
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublicPageConfig {
+    pub ttl_secs: i64,
+    pub negative_ttl_secs: i64,
+    pub keep_days: i64,
+    pub connect_timeout_ms: u64,
+    pub timeout_ms: u64,
+}
+
+impl PublicPageConfig {
+    pub fn page_settings(&self) -> PublicPageSettings {
+        PublicPageSettings {
+            ttl: chrono::Duration::seconds(self.ttl_secs),
+            negative_ttl: chrono::Duration::seconds(self.negative_ttl_secs),
+            keep: chrono::Duration::days(self.keep_days),
+        }
+    }
+
+    pub fn fetch_limits(&self) -> FetchLimits {
+        FetchLimits {
+            connect_timeout: Duration::from_millis(self.connect_timeout_ms),
+            total_timeout: Duration::from_millis(self.timeout_ms),
+            max_response: MAX_PUBLIC_RESPONSE,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -201,6 +285,14 @@ impl Settings {
             anyhow::bail!("instances.*: every time must be positive");
         }
         self.proxy_settings()?;
+        self.labels.ring()?;
+        let p = &self.public_page;
+        if p.ttl_secs <= 0 || p.negative_ttl_secs <= 0 || p.keep_days <= 0 {
+            anyhow::bail!("public_page.ttl_secs, negative_ttl_secs and keep_days must be positive");
+        }
+        if !(1..=60_000).contains(&p.connect_timeout_ms) || !(1..=60_000).contains(&p.timeout_ms) {
+            anyhow::bail!("public_page.connect_timeout_ms and timeout_ms must be 1 to 60000");
+        }
         if self.relay.lease_secs <= 0 || self.relay.retention_interval_secs == 0 {
             anyhow::bail!("relay.lease_secs and relay.retention_interval_secs must be positive");
         }

@@ -7,4 +7,11 @@ mod flows;
 mod harness;
 mod process;
 mod proxy;
+mod public_page;
 mod timing;
+
+/// The instance service's black-box harness, reused to run the real `eckwms` next to
+/// `eckwms-global`.
+#[path = "../blackbox/harness.rs"]
+#[allow(dead_code)]
+mod instance;

@@ -2,23 +2,27 @@
 //! Each body is written once and compiled for both backends by `on_conn!`/`write_tx!`; the
 //! one backend-specific query (the pull's row locks) is [`LockPullable`].
 
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::{PgConnection, SqliteConnection};
+use eckwms_global_application::ports::{CachedView, IdentityRepository, PublicViewRepository};
 use eckwms_global_application::ports::{
     DeviceRegistration, DeviceRepository, HealthRepository, Heartbeat, InstanceRepository,
     NewEnrollment, NewPairingToken, NewRegistration, NewRelayScan, RelayRepository, StoredInstance,
 };
 use eckwms_global_application::{AppError, AppResult};
 use eckwms_global_domain::device::{Device, DeviceId, DeviceStatus};
+use eckwms_global_domain::public::{GlobalIdentity, PublicView};
 use eckwms_global_domain::relay::{RelayedScan, RetentionCut};
 use eckwms_global_domain::secret::SecretHash;
 use eckwms_global_domain::{Instance, InstanceId, InstanceStatus, Tier};
 
 use crate::error::DbError;
 use crate::pool::{Database, on_conn, write_tx};
-use crate::rows::{DeviceRow, InstanceRow, ScanRow, ips_json, micros};
+use crate::rows::{DeviceRow, InstanceRow, ScanRow, ips_json, micros, time};
 use crate::schema::{
-    device_challenges, devices, enrollment_tokens, instances, pairing_tokens, relay_scans,
+    device_challenges, devices, enrollment_tokens, global_identity, instances, pairing_tokens,
+    public_views, relay_scans,
 };
 
 /// One instance row by primary key, on connection `$c`.
@@ -638,6 +642,97 @@ impl RelayRepository for Database {
                 .into_iter()
                 .map(ScanRow::into_scan)
                 .collect::<Result<Vec<_>, DbError>>()
+        })
+    }
+}
+
+impl IdentityRepository for Database {
+    fn identity_or_insert(
+        &self,
+        candidate: &GlobalIdentity,
+        at: DateTime<Utc>,
+    ) -> AppResult<GlobalIdentity> {
+        let seed = hex::encode(candidate.seed());
+        let public_key = candidate.public_key_hex();
+        let stored: String = write_tx!(self, |c| {
+            // Of two processes starting at once, the first insert wins; the other reads it.
+            diesel::insert_into(global_identity::table)
+                .values((
+                    global_identity::id.eq(1),
+                    global_identity::secret_seed.eq(&seed),
+                    global_identity::public_key.eq(&public_key),
+                    global_identity::created_at.eq(micros(at)),
+                ))
+                .on_conflict_do_nothing()
+                .execute(c)?;
+            Ok(global_identity::table
+                .find(1)
+                .select(global_identity::secret_seed)
+                .first::<String>(c)?)
+        })?;
+        let seed: [u8; 32] = hex::decode(stored)
+            .ok()
+            .and_then(|bytes| bytes.try_into().ok())
+            .ok_or_else(|| AppError::from(DbError::corrupt("global_identity.secret_seed")))?;
+        Ok(GlobalIdentity::from_seed(&seed))
+    }
+}
+
+impl PublicViewRepository for Database {
+    fn find_view(&self, instance: &InstanceId, object_id: &str) -> AppResult<Option<CachedView>> {
+        let key = instance.to_string();
+        let row: Option<(Option<String>, i64)> = on_conn!(self, |c| {
+            Ok(public_views::table
+                .find((&key, object_id))
+                .select((public_views::view, public_views::fetched_at))
+                .first(c)
+                .optional()?)
+        })?;
+        let Some((view, fetched_at)) = row else {
+            return Ok(None);
+        };
+        let view = view
+            .map(|json| PublicView::from_json(json.as_bytes()))
+            .transpose()
+            .map_err(|e| AppError::from(DbError::corrupt(format!("public_views.view: {e}"))))?;
+        Ok(Some(CachedView {
+            instance_id: *instance,
+            object_id: object_id.to_owned(),
+            view,
+            fetched_at: time(fetched_at)?,
+        }))
+    }
+
+    fn store_view(&self, v: &CachedView) -> AppResult<()> {
+        let instance = v.instance_id.to_string();
+        let view = v.view.as_ref().map(PublicView::to_json);
+        let fetched_at = micros(v.fetched_at);
+        on_conn!(self, |c| {
+            diesel::insert_into(public_views::table)
+                .values((
+                    public_views::instance_id.eq(&instance),
+                    public_views::object_id.eq(&v.object_id),
+                    public_views::view.eq(&view),
+                    public_views::fetched_at.eq(fetched_at),
+                ))
+                .on_conflict((public_views::instance_id, public_views::object_id))
+                .do_update()
+                .set((
+                    public_views::view.eq(&view),
+                    public_views::fetched_at.eq(fetched_at),
+                ))
+                .execute(c)?;
+            Ok(())
+        })
+    }
+
+    fn purge_views(&self, before: DateTime<Utc>) -> AppResult<u64> {
+        let before = micros(before);
+        on_conn!(self, |c| {
+            let deleted =
+                diesel::delete(public_views::table.filter(public_views::fetched_at.lt(before)))
+                    .execute(c)?;
+            Ok(deleted as u64)
         })
     }
 }

@@ -72,7 +72,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    global_identity (id) {
+        id -> Integer,
+        secret_seed -> Text,
+        public_key -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    public_views (instance_id, object_id) {
+        instance_id -> Text,
+        object_id -> Text,
+        view -> Nullable<Text>,
+        fetched_at -> BigInt,
+    }
+}
+
 diesel::joinable!(pairing_tokens -> instances (instance_id));
+diesel::joinable!(public_views -> instances (instance_id));
 diesel::joinable!(devices -> instances (instance_id));
 diesel::joinable!(relay_scans -> instances (instance_id));
 
@@ -83,4 +102,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     device_challenges,
     devices,
     relay_scans,
+    global_identity,
+    public_views,
 );

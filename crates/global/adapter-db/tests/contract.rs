@@ -12,11 +12,13 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use eckwms_global_adapter_db::Database;
 use eckwms_global_adapter_db::testing::TestDatabase;
 use eckwms_global_application::AppError;
+use eckwms_global_application::ports::{CachedView, IdentityRepository, PublicViewRepository};
 use eckwms_global_application::ports::{
     DeviceRegistration, DeviceRepository, HealthRepository, Heartbeat, InstanceRepository,
     NewEnrollment, NewPairingToken, NewRegistration, NewRelayScan, RelayRepository,
 };
 use eckwms_global_domain::device::{Device, DeviceId, DevicePublicKey, DeviceStatus};
+use eckwms_global_domain::public::{GlobalIdentity, PublicView};
 use eckwms_global_domain::relay::{ScanState, retention};
 use eckwms_global_domain::secret::SecretHash;
 use eckwms_global_domain::{InstanceId, InstanceName, InstanceStatus, Report, Tier};
@@ -90,9 +92,9 @@ fn migrations_go_up_down_and_up_again() {
     for tdb in backends() {
         let db = tdb.open();
         db.ping().unwrap();
-        assert_eq!(db.revert_all_migrations().unwrap(), 1);
+        assert_eq!(db.revert_all_migrations().unwrap(), 2);
         assert!(db.ping().is_err(), "{}", db.backend_name());
-        assert_eq!(db.run_migrations().unwrap().len(), 1);
+        assert_eq!(db.run_migrations().unwrap().len(), 2);
         db.ping().unwrap();
         registered(&db, 1, Tier::Free);
     }
@@ -559,5 +561,103 @@ fn retention_deletes_for_the_free_tier_only() {
         assert_eq!(free, ["new"]);
         assert_eq!(db.list_scans(&id(2), 100).unwrap().len(), 3);
         assert_eq!(db.purge_free_tier(&cut).unwrap(), 0);
+    }
+}
+
+#[test]
+fn the_identity_is_stored_once() {
+    for tdb in backends() {
+        let db = tdb.open();
+        let first = db
+            .identity_or_insert(&GlobalIdentity::from_seed(&[1; 32]), t0())
+            .unwrap();
+        assert_eq!(first.seed(), [1; 32]);
+        // A second start (or a second process) keeps the first identity.
+        let again = db
+            .identity_or_insert(&GlobalIdentity::from_seed(&[2; 32]), t0())
+            .unwrap();
+        assert_eq!(again.seed(), [1; 32], "{}", db.backend_name());
+        // Concurrent first starts agree on one identity.
+        let fresh = tdb_fresh(&tdb);
+        let db = Arc::new(fresh.open());
+        let barrier = Arc::new(Barrier::new(4));
+        let seeds: HashSet<[u8; 32]> = (0..4u8)
+            .map(|n| {
+                let (db, barrier) = (db.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    db.identity_or_insert(&GlobalIdentity::from_seed(&[10 + n; 32]), t0())
+                        .unwrap()
+                        .seed()
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .collect();
+        assert_eq!(seeds.len(), 1, "{}", db.backend_name());
+    }
+}
+
+fn tdb_fresh(like: &TestDatabase) -> TestDatabase {
+    if like.url().starts_with("sqlite") {
+        TestDatabase::sqlite()
+    } else {
+        TestDatabase::postgres().unwrap()
+    }
+}
+
+#[test]
+fn public_views_are_stored_replaced_and_purged() {
+    let view = PublicView::from_json(
+        br#"{"kind":"item","number":"42","check":"48","fields":[{"name":"Model","value":"X <1>"}]}"#,
+    )
+    .unwrap();
+    for tdb in backends() {
+        let db = tdb.open();
+        let a = registered(&db, 1, Tier::Free);
+        let b = registered(&db, 2, Tier::Free);
+        assert_eq!(db.find_view(&a, "i000000000000000042").unwrap(), None);
+        let entry = CachedView {
+            instance_id: a,
+            object_id: "i000000000000000042".into(),
+            view: Some(view.clone()),
+            fetched_at: t0(),
+        };
+        db.store_view(&entry).unwrap();
+        assert_eq!(
+            db.find_view(&a, "i000000000000000042").unwrap(),
+            Some(entry.clone())
+        );
+        // Another instance's object with the same id is another entry.
+        assert_eq!(db.find_view(&b, "i000000000000000042").unwrap(), None);
+        // Replaced by a negative answer (upsert), with its own time.
+        let negative = CachedView {
+            view: None,
+            fetched_at: t0() + Duration::seconds(90),
+            ..entry.clone()
+        };
+        db.store_view(&negative).unwrap();
+        assert_eq!(
+            db.find_view(&a, "i000000000000000042").unwrap(),
+            Some(negative.clone())
+        );
+        db.store_view(&CachedView {
+            instance_id: b,
+            object_id: "b000000000000000001".into(),
+            view: Some(view.clone()),
+            fetched_at: t0(),
+        })
+        .unwrap();
+        // Purge: strictly older than the cut.
+        assert_eq!(db.purge_views(t0()).unwrap(), 0);
+        assert_eq!(db.purge_views(t0() + Duration::seconds(1)).unwrap(), 1);
+        assert_eq!(db.find_view(&b, "b000000000000000001").unwrap(), None);
+        assert_eq!(
+            db.find_view(&a, "i000000000000000042").unwrap(),
+            Some(negative),
+            "{}",
+            db.backend_name()
+        );
     }
 }

@@ -24,7 +24,9 @@ use utoipa_actix_web::{AppExt, UtoipaApp};
 pub mod dto;
 pub mod extract;
 pub mod openapi;
+pub mod page;
 pub mod problem;
+pub mod public_fetcher;
 pub mod routes;
 
 #[cfg(test)]
@@ -71,12 +73,13 @@ fn register<T>(app: UtoipaApp<T>) -> UtoipaApp<T>
 where
     T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
 {
-    use routes::{admin, devices, discovery, instances, relay, system};
+    use routes::{admin, devices, discovery, instances, public, relay, system};
     app.openapi(openapi::BaseDoc::openapi())
         .service(system::health)
         .service(system::ready)
         .service(system::eck_health)
         .service(system::openapi_json)
+        .service(public::identity)
         .service(instances::register_instance)
         .service(instances::pairing_token)
         .service(discovery::get_instance_info)
@@ -105,7 +108,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 /// The complete application with its middleware, for `HttpServer::new` and for tests. The
-/// proxy routes (any method, not in the OpenAPI document) come before the fallback.
+/// proxy routes (any method) and the label page (`GET /ECK/{code}`, HTML), neither in the
+/// OpenAPI document, come before the fallback.
 pub fn build_app(
     state: HttpState,
 ) -> App<
@@ -128,6 +132,7 @@ pub fn build_app(
         .app_data(web::Data::new(openapi::ApiDocument { json }))
         .app_data(web::Data::new(routes))
         .configure(routes::proxy::configure)
+        .configure(routes::public::configure)
         .default_service(web::to(openapi::fallback))
         .wrap(from_fn(request_id::middleware))
 }

@@ -6,13 +6,16 @@ use actix_web::http::StatusCode;
 use actix_web::test::{TestRequest, call_service, init_service, read_body};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use eckwms_global_application::ports::{
-    MockClock, MockDeviceRepository, MockHealthRepository, MockInstanceRepository,
-    MockRelayRepository, MockSecretSource, StoredInstance,
+    CachedView, Fetched, MockClock, MockDeviceRepository, MockHealthRepository,
+    MockInstanceRepository, MockPublicFetcher, MockPublicViewRepository, MockRelayRepository,
+    MockSecretSource, StoredInstance,
 };
 use eckwms_global_application::{
-    AdminKey, DeviceService, DiscoveryService, InstanceService, InstanceSettings, RelayService,
-    Services, SystemService,
+    AdminKey, DeviceService, DiscoveryService, InstanceService, InstanceSettings,
+    PublicPageService, PublicPageSettings, RelayService, Services, SystemService,
 };
+use eckwms_global_domain::labels::{LabelKeyConfig, LabelRing};
+use eckwms_global_domain::public::GlobalIdentity;
 use eckwms_global_domain::secret::SecretHash;
 use eckwms_global_domain::{
     Instance, InstanceId, InstanceName, InstanceStatus, ServerPublicKey, Tier,
@@ -24,6 +27,10 @@ use crate::{HttpSettings, HttpState, build_app};
 const ADMIN: &str = "admin-key-for-the-tests-0123456789abcdef";
 const ID: &str = "0b0e6f3a-1234-4abc-8def-0123456789ab";
 const SERVER_KEY: &str = "3B6A27BCCEB6A42D62A3A8D02A6F0D73653215771DE243A63AC048A18B59DA29";
+
+const LABEL_KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+/// docs/CODES.md's worked example (`b000000000000000042`) without its host.
+const LABEL_CODE: &str = "01L2GT58W4LNKAFA59MAMUQHKV6LJCWEP6HA66MV5GLY2WR25RJT5NWUP9CQM3";
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap()
@@ -45,6 +52,20 @@ fn instance() -> Instance {
 }
 
 fn state(instances: MockInstanceRepository, health_ok: bool) -> HttpState {
+    state_with(
+        instances,
+        health_ok,
+        MockPublicViewRepository::new(),
+        MockPublicFetcher::new(),
+    )
+}
+
+fn state_with(
+    instances: MockInstanceRepository,
+    health_ok: bool,
+    views: MockPublicViewRepository,
+    fetcher: MockPublicFetcher,
+) -> HttpState {
     let mut clock = MockClock::new();
     clock.expect_now().return_const(now());
     let clock = Arc::new(clock);
@@ -86,9 +107,27 @@ fn state(instances: MockInstanceRepository, health_ok: bool) -> HttpState {
             devices,
             relay: RelayService::new(
                 Arc::new(MockRelayRepository::new()),
-                instances,
-                clock,
+                instances.clone(),
+                clock.clone(),
                 Duration::seconds(60),
+            ),
+            public: PublicPageService::new(
+                Arc::new(
+                    LabelRing::new(&[LabelKeyConfig {
+                        instance_id: ID.into(),
+                        version: 2,
+                        key: LABEL_KEY.into(),
+                        key_id: Some(1),
+                        suffix: None,
+                    }])
+                    .unwrap(),
+                ),
+                instances,
+                Arc::new(views),
+                Arc::new(fetcher),
+                clock,
+                Arc::new(GlobalIdentity::from_seed(&[5; 32])),
+                PublicPageSettings::default(),
             ),
             system: SystemService::new(Arc::new(health)),
             admin: AdminKey::new(Some(ADMIN)),
@@ -325,4 +364,198 @@ fn the_document_lists_every_route() {
     ] {
         assert!(paths.iter().any(|p| p.as_str() == path), "{path} missing");
     }
+}
+
+fn active_instance(addr: Option<&'static str>) -> MockInstanceRepository {
+    let mut repo = MockInstanceRepository::new();
+    repo.expect_find().returning(move |_| {
+        let mut i = instance();
+        i.public_addr = addr.map(|a| a.parse().unwrap());
+        Ok(Some(StoredInstance {
+            instance: i,
+            key_hash: SecretHash::of("k"),
+        }))
+    });
+    repo
+}
+
+async fn page(
+    state: HttpState,
+    req: TestRequest,
+) -> (StatusCode, String, actix_web::http::header::HeaderMap) {
+    let app = init_service(build_app(state)).await;
+    let res = call_service(&app, req.to_request()).await;
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = String::from_utf8(read_body(res).await.to_vec()).unwrap();
+    (status, body, headers)
+}
+
+fn assert_html(headers: &actix_web::http::header::HeaderMap, cache: &str) {
+    assert_eq!(
+        headers.get("content-type").unwrap(),
+        "text/html; charset=utf-8"
+    );
+    assert_eq!(headers.get("x-content-type-options").unwrap(), "nosniff");
+    assert_eq!(
+        headers.get("content-security-policy").unwrap(),
+        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    );
+    assert_eq!(headers.get("cache-control").unwrap(), cache);
+    assert!(headers.contains_key("x-request-id"));
+}
+
+#[actix_rt::test]
+async fn the_label_page_shows_the_fetched_view_escaped_in_every_form_of_the_code() {
+    for path in [
+        format!("/ECK/ECK1.COM/{LABEL_CODE}"),
+        format!("/ECK/eck1.com/{LABEL_CODE}"),
+        format!("/ECK/{LABEL_CODE}"),
+        format!("/ECK/https://ECK1.COM/{LABEL_CODE}"),
+        format!("/ECK/http:/ECK1.COM/{LABEL_CODE}"),
+    ] {
+        let mut views = MockPublicViewRepository::new();
+        views.expect_find_view().returning(|_, _| Ok(None));
+        views.expect_store_view().times(1).returning(|_| Ok(()));
+        let mut fetcher = MockPublicFetcher::new();
+        fetcher.expect_fetch().times(1).returning(|r| {
+            assert_eq!(r.path, "/ECK/API/PUBLIC/b000000000000000042");
+            Ok(Fetched::Body(
+                br#"{"kind":"box","number":"42","check":"48","fields":[{"name":"Note","value":"<script>alert(1)</script>"}]}"#.to_vec(),
+            ))
+        });
+        let (status, body, headers) = page(
+            state_with(active_instance(Some("203.0.113.5")), true, views, fetcher),
+            TestRequest::get().uri(&path),
+        )
+        .await;
+        assert_eq!(status, 200, "{path}: {body}");
+        assert_html(&headers, "public, max-age=60");
+        assert!(body.contains("Box 42"), "{body}");
+        assert!(body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(!body.contains("<script"));
+    }
+}
+
+#[actix_rt::test]
+async fn unknown_codes_get_the_friendly_404_page_without_asking_anyone() {
+    for path in [
+        "/ECK/ECK1.COM/NOTALABEL".to_owned(),
+        "/ECK/hello".to_owned(),
+        format!("/ECK/ECK1.COM/{}", LABEL_CODE.replace("01L2", "01L3")),
+        format!("/ECK/EXAMPLE.COM/{LABEL_CODE}"),
+    ] {
+        let mut instances = MockInstanceRepository::new();
+        instances.expect_find().never();
+        let (status, body, headers) =
+            page(state(instances, true), TestRequest::get().uri(&path)).await;
+        assert_eq!(status, 404, "{path}");
+        assert_html(&headers, "public, max-age=30");
+        assert!(body.contains("Label not found"));
+    }
+    // A valid code of an unknown instance: the same page.
+    let mut instances = MockInstanceRepository::new();
+    instances.expect_find().returning(|_| Ok(None));
+    let (status, unknown, _) = page(
+        state(instances, true),
+        TestRequest::get().uri(&format!("/ECK/ECK1.COM/{LABEL_CODE}")),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (_, invalid, _) = page(
+        state(MockInstanceRepository::new(), true),
+        TestRequest::get().uri("/ECK/hello"),
+    )
+    .await;
+    assert_eq!(unknown, invalid, "one 404 page for every reason");
+}
+
+#[actix_rt::test]
+async fn an_owner_that_cannot_be_asked_gives_503_or_the_stale_view() {
+    let mut views = MockPublicViewRepository::new();
+    views.expect_find_view().returning(|_, _| Ok(None));
+    let mut fetcher = MockPublicFetcher::new();
+    fetcher.expect_fetch().returning(|_| {
+        Err(eckwms_global_application::AppError::Unavailable(
+            anyhow::anyhow!("down"),
+        ))
+    });
+    let (status, body, headers) = page(
+        state_with(active_instance(Some("203.0.113.5")), true, views, fetcher),
+        TestRequest::get().uri(&format!("/ECK/ECK1.COM/{LABEL_CODE}")),
+    )
+    .await;
+    assert_eq!(status, 503);
+    assert_html(&headers, "no-store");
+    assert_eq!(headers.get("retry-after").unwrap(), "60");
+    assert!(body.contains("Not available right now"));
+
+    let mut views = MockPublicViewRepository::new();
+    views.expect_find_view().returning(|i, o| {
+        Ok(Some(CachedView {
+            instance_id: *i,
+            object_id: o.to_owned(),
+            view: Some(
+                eckwms_global_domain::public::PublicView::from_json(
+                    br#"{"kind":"box","number":"42","check":"48","fields":[{"name":"Note","value":"old"}]}"#,
+                )
+                .unwrap(),
+            ),
+            fetched_at: now() - Duration::hours(1),
+        }))
+    });
+    let mut fetcher = MockPublicFetcher::new();
+    fetcher.expect_fetch().returning(|_| {
+        Err(eckwms_global_application::AppError::Unavailable(
+            anyhow::anyhow!("down"),
+        ))
+    });
+    let (status, body, _) = page(
+        state_with(active_instance(Some("203.0.113.5")), true, views, fetcher),
+        TestRequest::get().uri(&format!("/ECK/{LABEL_CODE}")),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("<dd>old</dd>") && body.contains("out of date"),
+        "{body}"
+    );
+}
+
+#[actix_rt::test]
+async fn api_paths_and_other_methods_keep_their_problem_answers() {
+    let (status, body, headers) = call(
+        state(MockInstanceRepository::new(), true),
+        TestRequest::get().uri("/ECK/API/NO-SUCH-ROUTE"),
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert_eq!(body["code"], "route_not_found");
+    assert_eq!(
+        headers.get("content-type").unwrap(),
+        "application/problem+json"
+    );
+    let (status, body, _) = call(
+        state(MockInstanceRepository::new(), true),
+        TestRequest::post().uri(&format!("/ECK/{LABEL_CODE}")),
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert_eq!(body["code"], "route_not_found");
+    let (status, body, headers) = call(
+        state(MockInstanceRepository::new(), true),
+        TestRequest::get().uri("/ECK/API/IDENTITY"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body["publicKey"],
+        GlobalIdentity::from_seed(&[5; 32]).public_key_hex()
+    );
+    assert_eq!(headers.get("content-type").unwrap(), "application/json");
+    // The health route is still the health route.
+    let mut health = MockInstanceRepository::new();
+    health.expect_find().never();
+    let (status, _, _) = call(state(health, true), TestRequest::get().uri("/ECK/HEALTH")).await;
+    assert_eq!(status, 200);
 }

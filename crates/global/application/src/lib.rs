@@ -5,6 +5,7 @@
 //! - [`DiscoveryService`]: candidates of an instance for a caller.
 //! - [`DeviceService`]: challenges, device registration, request signatures, statuses.
 //! - [`RelayService`]: the scan relay and its retention.
+//! - [`PublicPageService`]: the public label page (decode, signed fetch, cache).
 //! - [`SystemService`] tells whether the database answers and is migrated.
 
 pub mod devices;
@@ -12,9 +13,12 @@ pub mod discovery;
 pub mod error;
 pub mod instances;
 pub mod ports;
+pub mod public_page;
 pub mod relay;
 pub mod system;
 
+#[cfg(test)]
+mod public_page_tests;
 #[cfg(test)]
 mod tests;
 
@@ -22,6 +26,7 @@ pub use devices::{DeviceService, RegisterDevice, SignedRequest};
 pub use discovery::{Caller, DiscoveryService, InstanceInfo};
 pub use error::{AppError, AppResult};
 pub use instances::{AdminKey, InstanceService, InstanceSettings, InstanceView, Issued};
+pub use public_page::{PublicPage, PublicPageService, PublicPageSettings, load_identity};
 pub use relay::RelayService;
 pub use system::{OsSecrets, SystemClock, SystemService};
 
@@ -32,6 +37,7 @@ pub struct Services {
     pub discovery: DiscoveryService,
     pub devices: DeviceService,
     pub relay: RelayService,
+    pub public: PublicPageService,
     pub system: SystemService,
     pub admin: AdminKey,
 }

@@ -6,6 +6,7 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 use eckwms_global_domain::device::{Device, DeviceId, DevicePublicKey, DeviceStatus};
+use eckwms_global_domain::public::{GlobalIdentity, PublicView};
 use eckwms_global_domain::relay::{RelayedScan, RetentionCut};
 use eckwms_global_domain::secret::SecretHash;
 use eckwms_global_domain::{Instance, InstanceId, InstanceName, InstanceStatus, Report, Tier};
@@ -188,4 +189,66 @@ pub trait RelayRepository: Send + Sync {
 pub trait HealthRepository: Send + Sync {
     /// Whether the database answers and every migration is applied.
     fn ping(&self) -> AppResult<()>;
+}
+
+/// The global service's signing identity, stored once.
+#[cfg_attr(feature = "mock", mockall::automock)]
+pub trait IdentityRepository: Send + Sync {
+    /// Stores `candidate` unless an identity exists; returns the stored one either way (one
+    /// identity, also when several processes start at once).
+    fn identity_or_insert(
+        &self,
+        candidate: &GlobalIdentity,
+        at: DateTime<Utc>,
+    ) -> AppResult<GlobalIdentity>;
+}
+
+/// A cached answer of an instance about one object: its public view, or `None` when the
+/// instance said it has nothing public (a negative entry).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CachedView {
+    pub instance_id: InstanceId,
+    /// The object's id, `i000000000000000042`.
+    pub object_id: String,
+    pub view: Option<PublicView>,
+    pub fetched_at: DateTime<Utc>,
+}
+
+#[cfg_attr(feature = "mock", mockall::automock)]
+pub trait PublicViewRepository: Send + Sync {
+    fn find_view(&self, instance: &InstanceId, object_id: &str) -> AppResult<Option<CachedView>>;
+
+    /// Inserts or replaces the entry of (instance, object).
+    fn store_view(&self, view: &CachedView) -> AppResult<()>;
+
+    /// Deletes entries fetched before `before`; how many.
+    fn purge_views(&self, before: DateTime<Utc>) -> AppResult<u64>;
+}
+
+/// A signed `GET` of an instance's public view, ready to send.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicFetch {
+    /// The instance's registered public address and port (the proxy's upstream).
+    pub ip: IpAddr,
+    pub port: u16,
+    /// `/ECK/API/PUBLIC/<object id>`.
+    pub path: String,
+    pub timestamp: i64,
+    pub signature: String,
+}
+
+/// What an instance answered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fetched {
+    /// 200 with this body (not yet validated).
+    Body(Vec<u8>),
+    /// 404: unknown object, or nothing public.
+    NotFound,
+}
+
+/// Reaches an instance. Any other answer, a refused address, a timeout or a connection error
+/// is `Unavailable`.
+#[cfg_attr(feature = "mock", mockall::automock)]
+pub trait PublicFetcher: Send + Sync {
+    fn fetch(&self, request: &PublicFetch) -> AppResult<Fetched>;
 }

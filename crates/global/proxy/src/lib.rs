@@ -38,6 +38,7 @@
 
 mod body;
 mod connect;
+pub mod fetch;
 mod forward;
 mod headers;
 pub mod path;
@@ -47,6 +48,7 @@ mod ratelimit;
 mod settings;
 mod upstream;
 
+pub use fetch::{FetchError, FetchLimits};
 pub use forward::Forwarder;
 pub use headers::{LEGACY_TARGET_HEADER, VIA_PSEUDONYM, client_ip};
 pub use path::{PathError, check_path, remainder_after_segments};

@@ -5,6 +5,7 @@ pub mod devices;
 pub mod discovery;
 pub mod instances;
 pub mod proxy;
+pub mod public;
 pub mod relay;
 pub mod system;
 
