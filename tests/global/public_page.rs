@@ -37,13 +37,15 @@ fn header<'a>(page: &'a Page, name: &str) -> &'a str {
 
 /// `eckwms-global identity` on the global database: the key instances trust.
 fn global_identity(db_url: &str) -> String {
+    let dir = harness::fresh_dir();
     let out = Command::new(BIN)
         .arg("identity")
-        .current_dir(harness::fresh_dir())
+        .current_dir(&dir)
         .env("ECKWMS_GLOBAL__DATABASE__URL", db_url)
         .env("ECKWMS_GLOBAL__LOG__LEVEL", "warn")
         .output()
         .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
     assert!(
         out.status.success(),
         "{}",
@@ -233,7 +235,9 @@ async fn a_printed_label_shows_exactly_the_public_fields() {
 
         // The instance goes down: after the TTL the cached view is still shown, marked stale;
         // a code never fetched is "not available right now".
+        let site_dir = site.dir.clone();
         drop(site);
+        let _ = std::fs::remove_dir_all(&site_dir);
         std::thread::sleep(Duration::from_millis(1100));
         let stale = open(&global.url(&paths[0])).await;
         assert_eq!(stale.status, 200, "{}", stale.body);
@@ -245,6 +249,8 @@ async fn a_printed_label_shows_exactly_the_public_fields() {
         // A cached "nothing public" stays the 404 page while the instance is down.
         let private_again = open(&global.url(&format!("/ECK/{}", private_codes[0]))).await;
         assert_eq!(private_again.status, 404);
+        drop(global);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
 
@@ -269,4 +275,32 @@ async fn one_client_asking_too_often_gets_the_busy_page() {
     assert_eq!(header(&limited, "content-type"), "text/html; charset=utf-8");
     assert!(header(&limited, "retry-after").parse::<u64>().unwrap() >= 1);
     assert!(limited.body.contains("Too many requests"));
+}
+
+#[test]
+fn a_bad_label_key_stops_the_start_naming_its_path_not_its_value() {
+    let db = eckwms_global_adapter_db::testing::TestDatabase::sqlite();
+    let dir = harness::fresh_dir();
+    let config = dir.join("labels.toml");
+    let secret = "0123456789abcdef".repeat(3); // 48 hex digits: a v1 key given as v2
+    std::fs::write(
+        &config,
+        format!(
+            "[[labels.keys]]\ninstance_id = \"0b0e6f3a-1234-4abc-8def-0123456789ab\"\n\
+             version = 2\nkey = \"{secret}\"\n"
+        ),
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .arg("migrate")
+        .current_dir(&dir)
+        .env("ECKWMS_GLOBAL__DATABASE__URL", db.url())
+        .env("ECKWMS_GLOBAL_CONFIG", &config)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("labels.keys[0].key"), "{stderr}");
+    assert!(!stderr.contains(&secret), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
