@@ -605,10 +605,18 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     log.line(&format!("eckwms stopped: {stopped}"));
 
     // ------------------------------------------------------------ the global service
+    // A failure here is reported (its targets "not measured"), like PostgreSQL's, rather than
+    // losing the figures of the phases before it.
     let global_run = if cli.moves_only {
         None
     } else {
-        Some(global::run(&global_options, &mut runner, &log)?)
+        Some(
+            global::run(&global_options, &mut runner, &log).map_err(|e| {
+                let failed = format!("the global service's section failed: {e:#}");
+                log.line(&failed);
+                failed
+            }),
+        )
     };
 
     // ------------------------------------------------------------ PostgreSQL
@@ -753,12 +761,26 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         ),
     });
 
-    if let Some(g) = global_run {
-        checks.extend(g.checks);
-        notes.extend(g.notes);
-        memory.extend(g.memory);
-        seeds.push(g.seed);
-        global_settings = g.settings;
+    match global_run {
+        Some(Ok(g)) => {
+            checks.extend(g.checks);
+            notes.extend(g.notes);
+            memory.extend(g.memory);
+            seeds.push(g.seed);
+            global_settings = g.settings;
+        }
+        Some(Err(failed)) => {
+            for target in global::TARGETS {
+                checks.push(Check {
+                    target: target.into(),
+                    measured: "–".into(),
+                    pass: None,
+                    note: failed.clone(),
+                });
+            }
+            notes.push(failed);
+        }
+        None => {}
     }
 
     // ------------------------------------------------------------ report

@@ -208,7 +208,7 @@ impl Report {
             );
         }
 
-        let _ = writeln!(s, "\n## Resident memory of `eckwms`\n");
+        let _ = writeln!(s, "\n## Resident memory of the services\n");
         let _ = writeln!(s, "VmRSS from `/proc/<pid>/status`.\n");
         let _ = writeln!(s, "| When | VmRSS |\n|---|---|");
         for (when, value) in &self.memory {
