@@ -16,7 +16,8 @@ use eckwms_global_adapter_db::{Database, redact_url};
 use eckwms_global_adapter_http::public_fetcher::HttpPublicFetcher;
 use eckwms_global_application::{
     AdminKey, DeviceService, DiscoveryService, InstanceService, InstanceSettings, OsSecrets,
-    PublicPageService, RelayService, Services, SystemClock, SystemService, load_identity,
+    PublicPageService, RelayService, Services, SystemClock, SystemService, TargetMemory,
+    load_identity,
 };
 use eckwms_global_domain::Tier;
 
@@ -146,8 +147,13 @@ fn build_services(db: &Arc<Database>, settings: &Settings) -> anyhow::Result<Ser
         max_pairing_ttl: chrono::Duration::seconds(i.max_pairing_ttl_secs),
     };
     let devices = DeviceService::new(db.clone(), db.clone(), clock.clone(), secrets.clone());
+    // Shared: the proxy routes from it, the instance service forgets what it changes.
+    let targets = Arc::new(TargetMemory::new(chrono::Duration::milliseconds(
+        i.proxy_memory_ms,
+    )));
     Ok(Services {
-        instances: InstanceService::new(db.clone(), clock.clone(), secrets, instance_settings),
+        instances: InstanceService::new(db.clone(), clock.clone(), secrets, instance_settings)
+            .with_target_memory(targets.clone()),
         discovery: DiscoveryService::new(
             db.clone(),
             devices.clone(),
@@ -159,7 +165,8 @@ fn build_services(db: &Arc<Database>, settings: &Settings) -> anyhow::Result<Ser
                 .trim_end_matches('/')
                 .to_owned(),
             instance_settings.offline_after,
-        ),
+        )
+        .with_target_memory(targets),
         devices,
         relay: RelayService::new(
             db.clone(),

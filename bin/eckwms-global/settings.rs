@@ -187,12 +187,18 @@ pub struct ServiceConfig {
     pub public_url: String,
 }
 
+/// The longest `instances.proxy_memory_ms`: a minute.
+const MAX_PROXY_MEMORY_MS: i64 = 60_000;
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InstancesConfig {
     pub enrollment_ttl_hours: i64,
     pub offline_after_secs: i64,
     pub max_pairing_ttl_secs: i64,
+    /// How long the proxy routes an instance read lately from memory (0: read it for every
+    /// request); also how long a change made through another process takes to reach this one.
+    pub proxy_memory_ms: i64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -283,6 +289,9 @@ impl Settings {
             || self.instances.max_pairing_ttl_secs <= 0
         {
             anyhow::bail!("instances.*: every time must be positive");
+        }
+        if !(0..=MAX_PROXY_MEMORY_MS).contains(&self.instances.proxy_memory_ms) {
+            anyhow::bail!("instances.proxy_memory_ms must be 0 to {MAX_PROXY_MEMORY_MS}");
         }
         self.proxy_settings()?;
         self.labels.ring()?;

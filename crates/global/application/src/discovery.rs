@@ -14,6 +14,7 @@ use crate::devices::{DeviceService, SignedRequest};
 use crate::error::{AppError, AppResult};
 use crate::instances::secret_matches;
 use crate::ports::{Clock, InstanceRepository};
+use crate::targets::TargetMemory;
 
 /// Who asks, with the proof they offered. A proof that does not hold is refused (401), not
 /// silently treated as anonymous: a misconfigured scanner should learn of it.
@@ -41,6 +42,7 @@ pub struct DiscoveryService {
     clock: Arc<dyn Clock>,
     public_base_url: String,
     offline_after: Duration,
+    targets: Arc<TargetMemory>,
 }
 
 impl DiscoveryService {
@@ -57,7 +59,15 @@ impl DiscoveryService {
             clock,
             public_base_url,
             offline_after,
+            targets: Arc::new(TargetMemory::new(Duration::zero())),
         }
+    }
+
+    /// Shares `targets` (see [`TargetMemory`]) for the proxy's lookups; the same memory must go
+    /// to the [`InstanceService`](crate::InstanceService), which forgets what it changes.
+    pub fn with_target_memory(mut self, targets: Arc<TargetMemory>) -> Self {
+        self.targets = targets;
+        self
     }
 
     /// The instance's candidates for `caller`: one read by primary key, plus one for the
@@ -123,15 +133,31 @@ impl DiscoveryService {
             .find(id)?
             .filter(|s| s.instance.status == InstanceStatus::Active)
             .ok_or_else(|| AppError::not_found("instance", id))?;
-        proxy_target(&stored.instance, legacy).map_err(|e| match e {
-            ProxyTargetError::NotRegistered => AppError::forbidden(
-                "target_not_registered",
-                "X-eckWMS-Target-Url names no registered candidate of this instance",
-            ),
-            ProxyTargetError::NoAddress => AppError::conflict(
-                "instance_unreachable",
-                "no address of this instance is known yet",
-            ),
-        })
+        self.targets.remember(&stored.instance, self.clock.now());
+        target_of(&stored.instance, legacy)
     }
+
+    /// [`DiscoveryService::proxy_target`] from memory, without I/O (so on an async thread):
+    /// `None` when the instance was not read lately and the registry must be asked.
+    pub fn proxy_target_from_memory(
+        &self,
+        id: &InstanceId,
+        legacy: Option<(IpAddr, u16)>,
+    ) -> Option<AppResult<(IpAddr, u16)>> {
+        let instance = self.targets.recall(id, self.clock.now())?;
+        Some(target_of(&instance, legacy))
+    }
+}
+
+fn target_of(instance: &Instance, legacy: Option<(IpAddr, u16)>) -> AppResult<(IpAddr, u16)> {
+    proxy_target(instance, legacy).map_err(|e| match e {
+        ProxyTargetError::NotRegistered => AppError::forbidden(
+            "target_not_registered",
+            "X-eckWMS-Target-Url names no registered candidate of this instance",
+        ),
+        ProxyTargetError::NoAddress => AppError::conflict(
+            "instance_unreachable",
+            "no address of this instance is known yet",
+        ),
+    })
 }

@@ -16,6 +16,7 @@ use crate::ports::{
     Clock, Heartbeat, InstanceRepository, NewEnrollment, NewPairingToken, NewRegistration,
     SecretSource,
 };
+use crate::targets::TargetMemory;
 
 /// Time limits of the instance use cases.
 #[derive(Clone, Copy, Debug)]
@@ -58,6 +59,7 @@ pub struct InstanceService {
     clock: Arc<dyn Clock>,
     secrets: Arc<dyn SecretSource>,
     settings: InstanceSettings,
+    targets: Arc<TargetMemory>,
 }
 
 /// Whether `presented` hashes to `stored`, in time independent of where they differ.
@@ -85,7 +87,15 @@ impl InstanceService {
             clock,
             secrets,
             settings,
+            targets: Arc::new(TargetMemory::new(Duration::zero())),
         }
+    }
+
+    /// The proxy's memory of instances (see [`TargetMemory`]): what this service changes is
+    /// forgotten there at once.
+    pub fn with_target_memory(mut self, targets: Arc<TargetMemory>) -> Self {
+        self.targets = targets;
+        self
     }
 
     pub fn settings(&self) -> InstanceSettings {
@@ -133,6 +143,7 @@ impl InstanceService {
             key_hash: SecretHash::of(&key),
             at: self.clock.now(),
         })?;
+        self.targets.forget(&instance.id);
         tracing::info!(instance_id = %instance.id, name = instance.name.as_str(), "instance registered");
         Ok((
             instance,
@@ -174,11 +185,13 @@ impl InstanceService {
                 "an instance can change only its own record",
             ));
         }
-        self.repo.heartbeat(&Heartbeat {
+        let beat = self.repo.heartbeat(&Heartbeat {
             report,
             public_addr,
             at: self.clock.now(),
-        })
+        });
+        self.targets.forget(&me.id);
+        beat
     }
 
     /// A pairing token of the key's instance, valid for `ttl` (at most the configured maximum).
@@ -233,7 +246,9 @@ impl InstanceService {
     }
 
     pub fn set_status(&self, id: &InstanceId, status: InstanceStatus) -> AppResult<InstanceView> {
-        let instance = self.repo.set_status(id, status)?;
+        let instance = self.repo.set_status(id, status);
+        self.targets.forget(id);
+        let instance = instance?;
         tracing::info!(instance_id = %id, status = status.as_str(), "instance status set");
         Ok(self.view(instance, self.clock.now()))
     }

@@ -16,6 +16,7 @@ pub mod ports;
 pub mod public_page;
 pub mod relay;
 pub mod system;
+pub mod targets;
 
 #[cfg(test)]
 mod public_page_tests;
@@ -29,6 +30,7 @@ pub use instances::{AdminKey, InstanceService, InstanceSettings, InstanceView, I
 pub use public_page::{PublicPage, PublicPageService, PublicPageSettings, load_identity};
 pub use relay::RelayService;
 pub use system::{OsSecrets, SystemClock, SystemService};
+pub use targets::TargetMemory;
 
 /// Every service, as the HTTP adapter and the binary use them.
 #[derive(Clone)]

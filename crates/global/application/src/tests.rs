@@ -611,3 +611,110 @@ fn the_proxy_target_comes_from_the_record_only() {
         .unwrap_err();
     assert_eq!(code(&e), "target_not_registered");
 }
+
+/// A clock the test moves.
+fn movable_clock() -> (Arc<MockClock>, Arc<std::sync::Mutex<DateTime<Utc>>>) {
+    let at = Arc::new(std::sync::Mutex::new(now()));
+    let read = Arc::clone(&at);
+    let mut clock = MockClock::new();
+    clock.expect_now().returning(move || *read.lock().unwrap());
+    (Arc::new(clock), at)
+}
+
+#[test]
+fn the_proxy_routes_an_instance_read_lately_from_memory_until_it_is_old_or_changed() {
+    let mut instances = MockInstanceRepository::new();
+    // Read three times: first, after the memory ran out, after the status change below.
+    instances.expect_find().times(3).returning(|_| {
+        let mut s = stored(1, "k");
+        s.instance.public_addr = Some("203.0.113.9".parse().unwrap());
+        Ok(Some(s))
+    });
+    instances
+        .expect_set_status()
+        .times(1)
+        .returning(|_, status| {
+            let mut i = instance(1);
+            i.status = status;
+            Ok(i)
+        });
+    let instances = Arc::new(instances);
+    let (clock, at) = movable_clock();
+    let targets = Arc::new(TargetMemory::new(Duration::seconds(1)));
+    let devices = DeviceService::new(
+        Arc::new(MockDeviceRepository::new()),
+        instances.clone(),
+        clock.clone(),
+        secrets(3),
+    );
+    let discovery = DiscoveryService::new(
+        instances.clone(),
+        devices,
+        clock.clone(),
+        "https://g.example".into(),
+        Duration::minutes(5),
+    )
+    .with_target_memory(targets.clone());
+    let registry = InstanceService::new(instances, clock, secrets(9), InstanceSettings::default())
+        .with_target_memory(targets);
+    let public = ("203.0.113.9".parse().unwrap(), 3100);
+    let lan = ("192.168.1.5".parse().unwrap(), 3100);
+
+    assert!(discovery.proxy_target_from_memory(&id(1), None).is_none());
+    assert_eq!(discovery.proxy_target(&id(1), None).unwrap(), public);
+    assert_eq!(
+        discovery
+            .proxy_target_from_memory(&id(1), None)
+            .unwrap()
+            .unwrap(),
+        public
+    );
+    // The legacy header is checked against the remembered record like the stored one.
+    assert_eq!(
+        discovery
+            .proxy_target_from_memory(&id(1), Some(lan))
+            .unwrap()
+            .unwrap(),
+        lan
+    );
+    let e = discovery
+        .proxy_target_from_memory(&id(1), Some(("10.9.9.9".parse().unwrap(), 3100)))
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(code(&e), "target_not_registered");
+    assert!(discovery.proxy_target_from_memory(&id(2), None).is_none());
+
+    *at.lock().unwrap() = now() + Duration::milliseconds(1_000);
+    assert!(
+        discovery.proxy_target_from_memory(&id(1), None).is_none(),
+        "too old"
+    );
+    discovery.proxy_target(&id(1), None).unwrap();
+    assert!(discovery.proxy_target_from_memory(&id(1), None).is_some());
+    // Disabled through this process: forgotten at once.
+    registry
+        .set_status(&id(1), InstanceStatus::Disabled)
+        .unwrap();
+    assert!(discovery.proxy_target_from_memory(&id(1), None).is_none());
+    discovery.proxy_target(&id(1), None).unwrap();
+}
+
+#[test]
+fn disabled_instances_are_never_remembered() {
+    let mut instances = MockInstanceRepository::new();
+    instances.expect_find().times(2).returning(|_| {
+        let mut s = stored(1, "k");
+        s.instance.status = InstanceStatus::Disabled;
+        s.instance.public_addr = Some("203.0.113.9".parse().unwrap());
+        Ok(Some(s))
+    });
+    let service = discovery(instances, MockDeviceRepository::new());
+    let service = service.with_target_memory(Arc::new(TargetMemory::new(Duration::seconds(60))));
+    for _ in 0..2 {
+        assert_eq!(
+            code(&service.proxy_target(&id(1), None).unwrap_err()),
+            "not_found"
+        );
+        assert!(service.proxy_target_from_memory(&id(1), None).is_none());
+    }
+}
