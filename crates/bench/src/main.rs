@@ -1221,8 +1221,10 @@ fn scans_check(target: &str, phase: &Phase, min_rate: f64) -> Check {
             "{}Each measured scan follows an unmeasured scan of the item (its join), so the \
              service answers two scans per moving scan; the rate counts moving scans only. \
              Each scan is one write transaction on SQLite's writer thread: the msg_id check, \
-             the session, the object, the move and its ledger row, the scan log. CPU during \
-             the phase: {}.",
+             the session, the object, the move and its ledger row, the scan log. Every client \
+             is a device that puts items into random boxes and never scans a place, so its \
+             working set grows to hundreds of boxes (the worst case; they go back with every \
+             answer). CPU during the phase: {}.",
             if why.is_empty() {
                 String::new()
             } else {
