@@ -785,13 +785,14 @@ fn throughput_check(direct: &[Phase], proxied: &[Phase], clients: usize) -> Chec
              the proxy's CPU per request comes out of the instance's. The instance's own CPU \
              per request also differs proxied from direct: at another rate its workers find a \
              different number of requests ready per wake-up, and proxied requests carry the \
-             `X-Forwarded-*` and `Via` headers. Where the proxy's CPU \
-             goes (perf of eckwms-global in this phase): about half is the registry lookup of \
-             the route (`DiscoveryService::proxy_target` through `web::block`: the hand-off to \
-             a blocking thread and back costs more than the SQLite read, which includes \
-             decoding the row's Ed25519 key), then actix's HTTP/1 server side, the awc request \
-             to the instance, the request-id middleware and matching the route by regular \
-             expression (`{{path:.*}}`, after the other routes). CPU: {}.",
+             `X-Forwarded-*` and `Via` headers. A profile of eckwms-global in this phase \
+             (2026-11-25) found about half of its CPU in the registry lookup (through a \
+             blocking thread) and about 7 % in matching the route by regular expression; since \
+             then an instance read lately is routed from memory (`instances.proxy_memory_ms`) \
+             and `/ECK/PROXY` is a prefix scope, which halved the proxy's CPU per request \
+             (80 µs to about 40 µs) and took the ratio from 34 % to about 50 %. What remains \
+             was, in that profile, actix's HTTP/1 server side, the awc request to the instance \
+             and the request-id middleware; it has not been profiled again. CPU: {}.",
             ratio * 100.0,
             per_request(proxy_cpu, p),
             per_request(upstream_cpu, p),
