@@ -8,6 +8,8 @@
 
 pub mod problem;
 pub mod request_id;
+pub mod routes;
 
 pub use problem::{ApiError, PROBLEM_CONTENT_TYPE, Problem, ProblemField};
 pub use request_id::{REQUEST_ID_HEADER, RequestId, current_request_id};
+pub use routes::{RouteTable, fallback};

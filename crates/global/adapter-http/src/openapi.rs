@@ -2,13 +2,10 @@
 //! the global service, and the fallback that tells an unknown path (404) from a wrong method
 //! (405) by that document.
 
-use actix_web::dev::ResourceDef;
-use actix_web::http::Method;
-use actix_web::{HttpRequest, HttpResponse, web};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::problem::{ApiError, Problem, ProblemField};
+use crate::problem::{Problem, ProblemField};
 
 struct SecuritySchemes;
 
@@ -84,56 +81,4 @@ pub struct ApiDocument {
     pub json: String,
 }
 
-/// Every documented route and its methods.
-pub struct RouteTable {
-    routes: Vec<(ResourceDef, Vec<Method>)>,
-}
-
-impl RouteTable {
-    pub fn from_document(doc: &utoipa::openapi::OpenApi) -> Self {
-        let routes = doc
-            .paths
-            .paths
-            .iter()
-            .map(|(path, item)| {
-                let methods = [
-                    (Method::GET, item.get.is_some()),
-                    (Method::POST, item.post.is_some()),
-                    (Method::PUT, item.put.is_some()),
-                    (Method::PATCH, item.patch.is_some()),
-                    (Method::DELETE, item.delete.is_some()),
-                ]
-                .into_iter()
-                .filter_map(|(m, present)| present.then_some(m))
-                .collect();
-                (ResourceDef::new(path.as_str()), methods)
-            })
-            .collect();
-        Self { routes }
-    }
-
-    pub fn allowed(&self, path: &str) -> Vec<String> {
-        let mut methods: Vec<String> = self
-            .routes
-            .iter()
-            .filter(|(def, _)| def.is_match(path))
-            .flat_map(|(_, methods)| methods.iter().map(|m| m.as_str().to_owned()))
-            .collect();
-        methods.sort();
-        methods.dedup();
-        methods
-    }
-}
-
-/// The default service: 405 for a known path with another method, else 404.
-pub async fn fallback(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let allowed = req
-        .app_data::<web::Data<RouteTable>>()
-        .map(|table| table.allowed(req.path()))
-        .unwrap_or_default();
-    if allowed.is_empty() {
-        Err(ApiError::route_not_found(req.path()))
-    } else {
-        Err(ApiError::method_not_allowed(req.method().as_str(), allowed))
-    }
-}
+pub use eckwms_http_kit::routes::{RouteTable, fallback};
