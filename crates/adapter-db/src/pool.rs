@@ -53,35 +53,7 @@ impl Default for DbSettings {
     }
 }
 
-/// The URL without its password (in the user part or as a `password=` parameter), for logs.
-pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let (base, query) = match rest.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (rest, None),
-    };
-    let mut out = match base.rsplit_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-            None => format!("{scheme}://{base}"),
-        },
-        None => format!("{scheme}://{base}"),
-    };
-    if let Some(query) = query {
-        let pairs: Vec<String> = query
-            .split('&')
-            .map(|pair| match pair.split_once('=') {
-                Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
-                _ => pair.to_owned(),
-            })
-            .collect();
-        out.push('?');
-        out.push_str(&pairs.join("&"));
-    }
-    out
-}
+pub use eckwms_db_kit::redact_url;
 
 pub(crate) enum DbPool {
     Sqlite {
@@ -452,33 +424,5 @@ mod tests {
             .map(|o| o.compile_options)
             .collect();
         assert!(options.iter().any(|o| o == "ENABLE_QPSG"), "{options:?}");
-    }
-
-    #[test]
-    fn passwords_are_redacted() {
-        assert_eq!(
-            redact_url("postgres://eck:s3cret@db:5432/eckwms"),
-            "postgres://eck:***@db:5432/eckwms"
-        );
-        assert_eq!(
-            redact_url("postgres://eck@db/eckwms"),
-            "postgres://eck@db/eckwms"
-        );
-        assert_eq!(
-            redact_url("sqlite://data/eckwms.db"),
-            "sqlite://data/eckwms.db"
-        );
-        assert_eq!(
-            redact_url("postgres://u:p@ss@h/db"),
-            "postgres://u:***@h/db"
-        );
-        assert_eq!(
-            redact_url("postgres://eck:pw@/eckwms?host=/run/postgresql"),
-            "postgres://eck:***@/eckwms?host=/run/postgresql"
-        );
-        assert_eq!(
-            redact_url("postgres:///eckwms?host=/run/postgresql&password=pw&sslmode=disable"),
-            "postgres:///eckwms?host=/run/postgresql&password=***&sslmode=disable"
-        );
     }
 }

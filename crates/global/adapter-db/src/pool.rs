@@ -50,35 +50,7 @@ impl Default for DbSettings {
     }
 }
 
-/// The URL without its password, for logs.
-pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let (base, query) = match rest.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (rest, None),
-    };
-    let mut out = match base.rsplit_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-            None => format!("{scheme}://{base}"),
-        },
-        None => format!("{scheme}://{base}"),
-    };
-    if let Some(query) = query {
-        let pairs: Vec<String> = query
-            .split('&')
-            .map(|pair| match pair.split_once('=') {
-                Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
-                _ => pair.to_owned(),
-            })
-            .collect();
-        out.push('?');
-        out.push_str(&pairs.join("&"));
-    }
-    out
-}
+pub use eckwms_db_kit::redact_url;
 
 pub(crate) type SqlitePool = Pool<ConnectionManager<SqliteConnection>>;
 pub(crate) type PgPool = Pool<ConnectionManager<PgConnection>>;
@@ -310,20 +282,5 @@ impl Database {
                 .map_err(map)?
                 .len()),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn passwords_are_redacted() {
-        assert_eq!(
-            super::redact_url("postgres://u:secret@h/db?password=x&sslmode=disable"),
-            "postgres://u:***@h/db?password=***&sslmode=disable"
-        );
-        assert_eq!(
-            super::redact_url("sqlite://data/g.db"),
-            "sqlite://data/g.db"
-        );
     }
 }

@@ -1,0 +1,73 @@
+//! Database helpers shared by the adapters of both ECKWMS services. No I/O.
+
+/// The URL without its password (in the user part or as a `password=` parameter), for logs.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let (base, query) = match rest.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (rest, None),
+    };
+    let mut out = match base.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => format!("{scheme}://{base}"),
+        },
+        None => format!("{scheme}://{base}"),
+    };
+    if let Some(query) = query {
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+                _ => pair.to_owned(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&pairs.join("&"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://eck:s3cret@db:5432/eckwms"),
+            "postgres://eck:***@db:5432/eckwms"
+        );
+        assert_eq!(
+            redact_url("postgres://eck@db/eckwms"),
+            "postgres://eck@db/eckwms"
+        );
+        assert_eq!(
+            redact_url("sqlite://data/eckwms.db"),
+            "sqlite://data/eckwms.db"
+        );
+        assert_eq!(
+            redact_url("postgres://u:p@ss@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(
+            redact_url("postgres://eck:pw@/eckwms?host=/run/postgresql"),
+            "postgres://eck:***@/eckwms?host=/run/postgresql"
+        );
+        assert_eq!(
+            redact_url("postgres:///eckwms?host=/run/postgresql&password=pw&sslmode=disable"),
+            "postgres:///eckwms?host=/run/postgresql&password=***&sslmode=disable"
+        );
+    }
+
+    #[test]
+    fn a_password_parameter_is_redacted_with_one_in_the_user_part() {
+        assert_eq!(
+            redact_url("postgres://u:secret@h/db?password=x&sslmode=disable"),
+            "postgres://u:***@h/db?password=***&sslmode=disable"
+        );
+        assert_eq!(redact_url("no scheme at all"), "no scheme at all");
+    }
+}
