@@ -7,6 +7,7 @@ pub mod id;
 pub mod ledger;
 pub mod model;
 pub mod moves;
+pub mod order_public;
 pub mod scan;
 pub mod text;
 
@@ -15,4 +16,5 @@ pub use id::{BoxId, IdError, IdKind, ItemId, ObjectId, OrderId, PlaceId, RackId,
 pub use ledger::{Change, ChangeKind, LedgerEntry, Replay, State};
 pub use model::*;
 pub use moves::{MoveError, MoveSubject};
+pub use order_public::{OrderPublicFields, PublicOrderField};
 pub use text::{Code, Name, Note, Text};
