@@ -10,8 +10,9 @@ use eckwms_application::ports::{ApiKey, LabelPrint, ScanAction, ScanRecord, Scop
 use eckwms_domain::scan::WorkingSet;
 use eckwms_domain::{
     ActionKind, Attributes, Barcodes, BoxId, ChangeKind, Customer, IdError, Item, ItemAction,
-    ItemId, LedgerEntry, Meta, ObjectId, Order, OrderId, OrderStatus, Parent, Place, PlaceId, Rack,
-    RackCell, RackId, RackLayout, StorageBox, Text, Warehouse, WarehouseId,
+    ItemId, LedgerEntry, Meta, ObjectId, Order, OrderId, OrderPublicFields, OrderStatus, Parent,
+    Place, PlaceId, PublicOrderField, Rack, RackCell, RackId, RackLayout, StorageBox, Text,
+    Warehouse, WarehouseId,
 };
 use serde_json::Value;
 
@@ -368,9 +369,30 @@ pub(crate) struct OrderRow {
     pub received_at: Option<NaiveDateTime>,
     pub processed_at: Option<NaiveDateTime>,
     pub shipped_at: Option<NaiveDateTime>,
+    pub public_fields: String,
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+/// An order's public fields as stored: their names separated by spaces, in the fixed order
+/// (`"status tracking_number"`); empty when nothing is public.
+fn public_fields_text(fields: &OrderPublicFields) -> String {
+    fields
+        .iter()
+        .map(PublicOrderField::as_str)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Reads [`public_fields_text`]; an unknown name is damage, reported rather than skipped.
+fn public_fields_from(text: &str) -> Result<OrderPublicFields, DbError> {
+    text.split_ascii_whitespace()
+        .map(|name| {
+            PublicOrderField::parse(name)
+                .ok_or_else(|| DbError::corrupt(format!("public order field {name:?}")))
+        })
+        .collect()
 }
 
 impl OrderRow {
@@ -384,6 +406,7 @@ impl OrderRow {
             received_at: o.received_at.map(to_db),
             processed_at: o.processed_at.map(to_db),
             shipped_at: o.shipped_at.map(to_db),
+            public_fields: public_fields_text(&o.public_fields),
             version: o.meta.version,
             created_at: to_db(o.meta.created_at),
             updated_at: to_db(o.meta.updated_at),
@@ -417,6 +440,7 @@ impl OrderRow {
             received_at: self.received_at.map(from_db),
             processed_at: self.processed_at.map(from_db),
             shipped_at: self.shipped_at.map(from_db),
+            public_fields: public_fields_from(&self.public_fields)?,
             meta: meta(self.version, self.created_at, self.updated_at),
         })
     }
@@ -660,5 +684,19 @@ mod tests {
         assert!(set_ids("42 x", BoxId::new).is_err());
         assert!(set_ids("10000000000000000000", BoxId::new).is_err());
         assert!(set_ids(r#"["i000000000000000042"]"#, BoxId::new).is_err());
+    }
+
+    #[test]
+    fn public_order_fields_are_names_separated_by_spaces() {
+        let fields: OrderPublicFields = [PublicOrderField::ShippedAt, PublicOrderField::Status]
+            .into_iter()
+            .collect();
+        let text = public_fields_text(&fields);
+        assert_eq!(text, "status shipped_at");
+        assert_eq!(public_fields_from(&text).unwrap(), fields);
+        assert_eq!(public_fields_text(&OrderPublicFields::default()), "");
+        assert!(public_fields_from("").unwrap().is_empty());
+        // Damage is reported, not skipped; the customer never reads as a field.
+        assert!(public_fields_from("status customer").is_err());
     }
 }

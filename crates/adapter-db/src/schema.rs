@@ -62,6 +62,7 @@ diesel::table! {
         received_at -> Nullable<Timestamp>,
         processed_at -> Nullable<Timestamp>,
         shipped_at -> Nullable<Timestamp>,
+        public_fields -> Text,
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,

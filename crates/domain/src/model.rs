@@ -12,6 +12,7 @@ use crate::error::{DomainError, FieldError, Validation};
 use crate::id::{
     BoxId, IdError, IdKind, ItemId, MAX_ID_NUMBER, ObjectId, OrderId, PlaceId, RackId, WarehouseId,
 };
+use crate::order_public::OrderPublicFields;
 use crate::text::{Code, Name, Note};
 
 /// Where an item or box is: inside a box, or at a place.
@@ -646,6 +647,10 @@ pub struct Order {
     pub received_at: Option<DateTime<Utc>>,
     pub processed_at: Option<DateTime<Utc>>,
     pub shipped_at: Option<DateTime<Utc>>,
+    /// What the public label page may show. Left out of the state while empty, so that order
+    /// states recorded before orders could be published replay unchanged.
+    #[serde(skip_serializing_if = "OrderPublicFields::is_empty")]
+    pub public_fields: OrderPublicFields,
     #[serde(skip)]
     pub meta: Meta,
 }
@@ -655,6 +660,7 @@ pub struct NewOrder {
     pub reference: Option<Code>,
     pub customer: Customer,
     pub tracking_number: Option<Code>,
+    pub public_fields: OrderPublicFields,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -663,6 +669,8 @@ pub struct OrderPatch {
     pub customer: Option<Customer>,
     pub status: Option<OrderStatus>,
     pub tracking_number: Option<Option<Code>>,
+    /// Replaces the whole set.
+    pub public_fields: Option<OrderPublicFields>,
 }
 
 impl Order {
@@ -706,6 +714,9 @@ impl Order {
         }
         if let Some(v) = patch.tracking_number {
             self.tracking_number = v;
+        }
+        if let Some(v) = patch.public_fields {
+            self.public_fields = v;
         }
         Ok(())
     }
@@ -766,6 +777,7 @@ mod tests {
             received_at: None,
             processed_at: None,
             shipped_at: None,
+            public_fields: OrderPublicFields::default(),
             meta: Meta::new(t0),
         };
         let patch = OrderPatch {
@@ -782,6 +794,53 @@ mod tests {
             ..OrderPatch::default()
         };
         assert!(order.apply(back, t0).is_err());
+    }
+
+    #[test]
+    fn a_patch_replaces_the_public_fields_and_the_state_omits_an_empty_set() {
+        let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let mut order = Order {
+            id: OrderId::new(1).unwrap(),
+            reference: None,
+            customer: Customer::default(),
+            status: OrderStatus::Created,
+            tracking_number: None,
+            received_at: None,
+            processed_at: None,
+            shipped_at: None,
+            public_fields: OrderPublicFields::default(),
+            meta: Meta::new(t0),
+        };
+        let before = crate::ledger::state_of(&order);
+        assert!(!before.contains_key("public_fields"));
+        let chosen = |names: &[&str]| {
+            let names = names.iter().map(|n| (*n).to_owned()).collect();
+            OrderPublicFields::new("public_fields", names).unwrap()
+        };
+        let publish = OrderPatch {
+            public_fields: Some(chosen(&["tracking_number", "status"])),
+            ..OrderPatch::default()
+        };
+        order.apply(publish, t0).unwrap();
+        assert_eq!(
+            crate::ledger::state_of(&order)["public_fields"],
+            serde_json::json!(["status", "tracking_number"])
+        );
+        let replace = OrderPatch {
+            public_fields: Some(chosen(&["shipped_at"])),
+            ..OrderPatch::default()
+        };
+        order.apply(replace, t0).unwrap();
+        assert_eq!(order.public_fields, chosen(&["shipped_at"]));
+        // A patch without the field keeps the set.
+        order.apply(OrderPatch::default(), t0).unwrap();
+        assert_eq!(order.public_fields, chosen(&["shipped_at"]));
+        let clear = OrderPatch {
+            public_fields: Some(OrderPublicFields::default()),
+            ..OrderPatch::default()
+        };
+        order.apply(clear, t0).unwrap();
+        assert_eq!(crate::ledger::state_of(&order), before);
     }
 
     #[test]

@@ -505,6 +505,7 @@ fn insert_order(
         received_at: None,
         processed_at: None,
         shipped_at: None,
+        public_fields: new.public_fields,
         meta: Meta::new(ctx.at),
     };
     diesel::insert_into(orders::table)

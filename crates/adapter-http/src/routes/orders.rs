@@ -4,7 +4,8 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use eckwms_application::ports::OrderFilter;
 use eckwms_domain::{
-    BoxId, Code, Customer, Name, NewOrder, Order, OrderId, OrderPatch, OrderStatus, Text,
+    BoxId, Code, Customer, Name, NewOrder, Order, OrderId, OrderPatch, OrderPublicFields,
+    OrderStatus, PublicOrderField, Text,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -96,6 +97,31 @@ impl From<OrderStatus> for OrderStatusDto {
 
 const STATUS_MESSAGE: &str = "must be one of created, received, processed, shipped";
 
+/// The order fields that may be published (`public_fields`), in the order the page shows them.
+#[derive(Clone, Copy, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PublicOrderFieldDto {
+    Status,
+    Reference,
+    TrackingNumber,
+    ReceivedAt,
+    ProcessedAt,
+    ShippedAt,
+}
+
+impl From<PublicOrderField> for PublicOrderFieldDto {
+    fn from(f: PublicOrderField) -> Self {
+        match f {
+            PublicOrderField::Status => PublicOrderFieldDto::Status,
+            PublicOrderField::Reference => PublicOrderFieldDto::Reference,
+            PublicOrderField::TrackingNumber => PublicOrderFieldDto::TrackingNumber,
+            PublicOrderField::ReceivedAt => PublicOrderFieldDto::ReceivedAt,
+            PublicOrderField::ProcessedAt => PublicOrderFieldDto::ProcessedAt,
+            PublicOrderField::ShippedAt => PublicOrderFieldDto::ShippedAt,
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrderOut {
     #[schema(example = "o000000000000000001")]
@@ -107,6 +133,9 @@ pub struct OrderOut {
     pub received_at: Option<DateTime<Utc>>,
     pub processed_at: Option<DateTime<Utc>>,
     pub shipped_at: Option<DateTime<Utc>>,
+    /// What the public label page shows of the order (empty: nothing, the order is not public).
+    #[schema(example = json!(["status", "tracking_number"]))]
+    pub public_fields: Vec<PublicOrderFieldDto>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -123,6 +152,7 @@ impl From<Order> for OrderOut {
             received_at: o.received_at,
             processed_at: o.processed_at,
             shipped_at: o.shipped_at,
+            public_fields: o.public_fields.iter().map(Into::into).collect(),
             version: o.meta.version,
             created_at: o.meta.created_at,
             updated_at: o.meta.updated_at,
@@ -136,6 +166,9 @@ pub struct CreateOrderIn {
     pub reference: Option<String>,
     pub customer: Option<CustomerDto>,
     pub tracking_number: Option<String>,
+    /// Fields the public label page may show, each once; the customer never. Default: none.
+    #[schema(value_type = Option<Vec<PublicOrderFieldDto>>, example = json!(["status"]))]
+    pub public_fields: Option<Vec<String>>,
 }
 
 impl CreateOrderIn {
@@ -147,17 +180,22 @@ impl CreateOrderIn {
             .map(|dto| dto.into_domain(&mut c))
             .unwrap_or_default();
         let tracking_number: Option<Code> = c.opt_text("tracking_number", self.tracking_number);
+        let public_fields = self
+            .public_fields
+            .and_then(|names| c.domain(OrderPublicFields::new("public_fields", names)))
+            .unwrap_or_default();
         c.finish()?;
         Ok(NewOrder {
             reference,
             customer,
             tracking_number,
+            public_fields,
         })
     }
 }
 
 /// Every field is optional; `null` clears reference and tracking_number. `customer` replaces
-/// all customer fields.
+/// all customer fields, `public_fields` the whole set (`[]`: nothing public).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchOrderIn {
@@ -173,6 +211,9 @@ pub struct PatchOrderIn {
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub tracking_number: Field<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<PublicOrderFieldDto>>)]
+    pub public_fields: Field<Vec<String>>,
 }
 
 impl PatchOrderIn {
@@ -190,12 +231,16 @@ impl PatchOrderIn {
             parsed
         });
         let tracking_number = c.patch_nullable_text("tracking_number", self.tracking_number);
+        let public_fields = c
+            .patch_value("public_fields", self.public_fields)
+            .and_then(|names| c.domain(OrderPublicFields::new("public_fields", names)));
         c.finish()?;
         Ok(OrderPatch {
             reference,
             customer,
             status,
             tracking_number,
+            public_fields,
         })
     }
 }

@@ -30,6 +30,7 @@ mod calls;
 mod errors;
 mod idempotency;
 mod openapi;
+mod orders;
 mod public;
 mod scans;
 
