@@ -242,6 +242,7 @@ fn build_services(db: &Arc<Database>, settings: &Settings) -> anyhow::Result<Ser
     let public = PublicService::new(
         labels.clone(),
         db.clone(),
+        db.clone(),
         clock.clone(),
         eckwms_application::public::parse_global_key(&settings.global.public_key)
             .map_err(|e| anyhow::anyhow!(e))?,

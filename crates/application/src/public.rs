@@ -11,13 +11,29 @@
 //! location or history. The view adds the object's kind and the short number printed on its
 //! label (the id's number and its two check characters). At most 50 fields, in key order.
 //!
-//! **Boxes, places, orders, users and labels** have no per-object place for data their owner
-//! chose to publish (an order's customer and a box's contents are internal), so nothing of
-//! them is public: 404.
+//! An **order** shows the fields its owner chose (`public_fields`, see
+//! `eckwms_domain::OrderPublicFields`), each of them, always in this order and with these names:
 //!
-//! An unknown id, an item without public fields, a missing or wrong signature, a timestamp
-//! outside ±300 s, and an instance without `global.public_key` all get the same 404: the
-//! route says nothing to anyone else. The reason is logged.
+//! | field | name | value |
+//! | --- | --- | --- |
+//! | `status` | Status | `Registered, awaiting arrival`, `Received, in progress`, `Processed, ready to ship` or `Shipped` |
+//! | `reference` | Reference | the reference, or `none` |
+//! | `tracking_number` | Tracking number | the tracking number, or `not yet` |
+//! | `received_at` | Received | the day, `YYYY-MM-DD` (ISO 8601, UTC), or `not yet` |
+//! | `processed_at` | Processed | the same |
+//! | `shipped_at` | Shipped | the same |
+//!
+//! A chosen field without a value is still shown (`not yet`), so that the customer sees the
+//! steps to come. Dates are days, not times: the page cannot know the reader's time zone, and
+//! the day is what a customer asks about. The customer, the boxes, the items and everything
+//! else of the order are never shown; an order with nothing chosen is not public: 404.
+//!
+//! **Boxes, places, users and labels** have no per-object place for data their owner chose to
+//! publish (a box's contents are internal), so nothing of them is public: 404.
+//!
+//! An unknown id, an item or order without public fields, a missing or wrong signature, a
+//! timestamp outside ±300 s, and an instance without `global.public_key` all get the same
+//! 404: the route says nothing to anyone else. The reason is logged.
 //!
 //! ## The signature
 //!
@@ -32,13 +48,15 @@ use std::sync::{Arc, OnceLock};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use eckwms_codes::check;
-use eckwms_domain::{IdKind, Item, ItemId, ObjectId};
+use eckwms_domain::{
+    IdKind, Item, ItemId, ObjectId, Order, OrderId, OrderStatus, PublicOrderField,
+};
 use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 use serde_json::Value;
 
 use crate::error::{AppError, AppResult};
 use crate::labels::LabelService;
-use crate::ports::{Clock, ItemRepository};
+use crate::ports::{Clock, ItemRepository, OrderRepository};
 
 pub const TIMESTAMP_HEADER: &str = "X-Eckwms-Global-Timestamp";
 pub const SIGNATURE_HEADER: &str = "X-Eckwms-Global-Signature";
@@ -123,10 +141,65 @@ pub fn project_item(item: &Item) -> Vec<PublicField> {
         .collect()
 }
 
+/// A chosen order field without a value yet.
+const NOT_YET: &str = "not yet";
+
+/// An order's status as the public page words it.
+fn status_words(status: OrderStatus) -> &'static str {
+    match status {
+        OrderStatus::Created => "Registered, awaiting arrival",
+        OrderStatus::Received => "Received, in progress",
+        OrderStatus::Processed => "Processed, ready to ship",
+        OrderStatus::Shipped => "Shipped",
+    }
+}
+
+/// The fields of an order its owner chose (see the module documentation); empty: nothing
+/// public.
+pub fn project_order(order: &Order) -> Vec<PublicField> {
+    let day = |at: Option<chrono::DateTime<chrono::Utc>>| {
+        at.map_or_else(
+            || NOT_YET.to_owned(),
+            |at| at.format("%Y-%m-%d").to_string(),
+        )
+    };
+    order
+        .public_fields
+        .iter()
+        .map(|field| {
+            let (name, value) = match field {
+                PublicOrderField::Status => ("Status", status_words(order.status).to_owned()),
+                PublicOrderField::Reference => (
+                    "Reference",
+                    order
+                        .reference
+                        .as_ref()
+                        .map_or_else(|| "none".to_owned(), |r| r.as_str().to_owned()),
+                ),
+                PublicOrderField::TrackingNumber => (
+                    "Tracking number",
+                    order
+                        .tracking_number
+                        .as_ref()
+                        .map_or_else(|| NOT_YET.to_owned(), |t| t.as_str().to_owned()),
+                ),
+                PublicOrderField::ReceivedAt => ("Received", day(order.received_at)),
+                PublicOrderField::ProcessedAt => ("Processed", day(order.processed_at)),
+                PublicOrderField::ShippedAt => ("Shipped", day(order.shipped_at)),
+            };
+            PublicField {
+                name: name.to_owned(),
+                value,
+            }
+        })
+        .collect()
+}
+
 #[derive(Clone)]
 pub struct PublicService {
     labels: LabelService,
     items: Arc<dyn ItemRepository>,
+    orders: Arc<dyn OrderRepository>,
     clock: Arc<dyn Clock>,
     global_key: Option<VerifyingKey>,
     instance_id: Arc<OnceLock<String>>,
@@ -162,12 +235,14 @@ impl PublicService {
     pub fn new(
         labels: LabelService,
         items: Arc<dyn ItemRepository>,
+        orders: Arc<dyn OrderRepository>,
         clock: Arc<dyn Clock>,
         global_key: Option<VerifyingKey>,
     ) -> Self {
         Self {
             labels,
             items,
+            orders,
             clock,
             global_key,
             instance_id: Arc::new(OnceLock::new()),
@@ -217,18 +292,25 @@ impl PublicService {
         let Ok(object) = ObjectId::parse(id) else {
             return Err(not_found(id));
         };
-        if object.kind() != IdKind::Item {
-            return Err(not_found(id));
-        }
-        let item_id = ItemId::try_from(object).map_err(|_| not_found(id))?;
-        let item = self.items.get_item(item_id)?;
-        let fields = project_item(&item);
+        let (kind, fields) = match object.kind() {
+            IdKind::Item => {
+                let item_id = ItemId::try_from(object).map_err(|_| not_found(id))?;
+                ("item", project_item(&self.items.get_item(item_id)?))
+            }
+            IdKind::Order => {
+                let order_id = OrderId::try_from(object).map_err(|_| not_found(id))?;
+                ("order", project_order(&self.orders.get_order(order_id)?))
+            }
+            IdKind::Box | IdKind::Place | IdKind::User | IdKind::Label => {
+                return Err(not_found(id));
+            }
+        };
         if fields.is_empty() {
             return Err(not_found(id));
         }
         let number = object.number().to_string();
         Ok(PublicView {
-            kind: "item",
+            kind,
             check: check::check_chars(&number),
             number,
             fields,

@@ -1,5 +1,5 @@
 //! The public view: the signature check (wrong key, old timestamp, other instance, tampered
-//! path), and the projection (internal fields never appear).
+//! path), and the projections of items and orders (internal fields never appear).
 
 use std::sync::Arc;
 
@@ -7,7 +7,10 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{TimeZone, Utc};
 use eckwms_codes::Decoder;
-use eckwms_domain::{Attributes, Code, Item, ItemId, Meta, Name, Parent, PlaceId};
+use eckwms_domain::{
+    Attributes, Code, Customer, Item, ItemId, Meta, Name, Order, OrderId, OrderPublicFields,
+    OrderStatus, Parent, PlaceId,
+};
 use ed25519_dalek::{Signer, SigningKey};
 use serde_json::json;
 
@@ -16,7 +19,7 @@ use crate::error::AppError;
 use crate::labels::LabelService;
 use crate::ports::{
     InstanceIdentity, MockClock, MockIdentityRepository, MockItemRepository, MockLabelRepository,
-    MockSecretSource,
+    MockOrderRepository, MockSecretSource,
 };
 
 const INSTANCE: &str = "0b0e6f3a-1234-4abc-8def-0123456789ab";
@@ -47,6 +50,15 @@ fn item(attributes: serde_json::Value) -> Item {
 }
 
 fn service(items: MockItemRepository, key: Option<[u8; 32]>) -> PublicService {
+    // An order repository without expectations: a test of items never reads an order.
+    service_with(items, MockOrderRepository::new(), key)
+}
+
+fn service_with(
+    items: MockItemRepository,
+    orders: MockOrderRepository,
+    key: Option<[u8; 32]>,
+) -> PublicService {
     let mut clock = MockClock::new();
     clock
         .expect_now()
@@ -77,6 +89,7 @@ fn service(items: MockItemRepository, key: Option<[u8; 32]>) -> PublicService {
     PublicService::new(
         labels,
         Arc::new(items),
+        Arc::new(orders),
         clock,
         key.map(|k| SigningKey::from_bytes(&k).verifying_key()),
     )
@@ -246,11 +259,13 @@ fn objects_with_nothing_public_are_404() {
     assert!(refused(
         service(items, Some([7; 32])).view("i000000000000000042", &request(PATH))
     ));
-    // Other kinds and malformed ids never reach a repository.
+    // Other kinds and malformed ids never reach a repository (the order mock has no
+    // expectations: a read would fail the test).
     for id in [
         "b000000000000000042",
         "p000000000000000042",
-        "o000000000000000042",
+        "u000000000000000042",
+        "l000000000000000042",
         "nope",
     ] {
         let mut items = MockItemRepository::new();
@@ -289,4 +304,183 @@ fn the_global_key_setting_is_checked() {
             .contains("global.public_key")
     );
     assert!(parse_global_key(&"zz".repeat(32)).is_err());
+}
+
+// ------------------------------------------------------------------ orders
+
+const ORDER_PATH: &str = "/ECK/API/PUBLIC/o000000000000000042";
+
+fn public_fields(names: &[&str]) -> OrderPublicFields {
+    let names = names.iter().map(|n| (*n).to_owned()).collect();
+    OrderPublicFields::new("public_fields", names).unwrap()
+}
+
+/// An order received on 2026-11-24 at 23:59:59 UTC, not processed yet, with every internal
+/// field filled in.
+fn order(public: &[&str]) -> Order {
+    let received = Utc.with_ymd_and_hms(2026, 11, 24, 23, 59, 59).unwrap();
+    let name = |text: &str| Some(Name::new("customer", text).unwrap());
+    Order {
+        id: OrderId::new(42).unwrap(),
+        reference: Some(Code::new("reference", "RMA1764000000AB").unwrap()),
+        customer: Customer {
+            company: name("COMPANY-SECRET"),
+            person: name("PERSON-SECRET"),
+            email: name("EMAIL-SECRET@example.com"),
+            phone: Some(Code::new("phone", "PHONE-SECRET").unwrap()),
+            ..Customer::default()
+        },
+        status: OrderStatus::Received,
+        tracking_number: Some(Code::new("tracking_number", "1Z999AA10123456784").unwrap()),
+        received_at: Some(received),
+        processed_at: None,
+        shipped_at: None,
+        public_fields: public_fields(public),
+        meta: Meta {
+            version: 2,
+            created_at: received,
+            updated_at: received,
+        },
+    }
+}
+
+fn orders_answering(answer: Order) -> MockOrderRepository {
+    let mut orders = MockOrderRepository::new();
+    orders
+        .expect_get_order()
+        .withf(|id| *id == OrderId::new(42).unwrap())
+        .times(1)
+        .returning(move |_| Ok(answer.clone()));
+    orders
+}
+
+fn pairs(view: &PublicView) -> Vec<(&str, &str)> {
+    view.fields
+        .iter()
+        .map(|f| (f.name.as_str(), f.value.as_str()))
+        .collect()
+}
+
+#[test]
+fn an_order_shows_exactly_its_chosen_fields_in_the_fixed_order() {
+    let mut items = MockItemRepository::new();
+    items.expect_get_item().never();
+    let chosen = order(&["shipped_at", "tracking_number", "status"]);
+    let service = service_with(items, orders_answering(chosen), Some([7; 32]));
+    let view = service
+        .view(
+            "o000000000000000042",
+            &signed(ORDER_PATH, NOW, INSTANCE, &global_key()),
+        )
+        .unwrap();
+    assert_eq!(view.kind, "order");
+    assert_eq!(view.number, "42");
+    assert_eq!(view.check, "48");
+    assert_eq!(
+        pairs(&view),
+        [
+            ("Status", "Received, in progress"),
+            ("Tracking number", "1Z999AA10123456784"),
+            ("Shipped", "not yet"),
+        ]
+    );
+    let json = serde_json::to_string(&view).unwrap();
+    for hidden in [
+        "SECRET",
+        "RMA1764000000AB",
+        "2026-11-24",
+        "o000",
+        "customer",
+        "Reference",
+        "Received\"",
+    ] {
+        assert!(!json.contains(hidden), "{hidden} in {json}");
+    }
+}
+
+#[test]
+fn every_order_field_has_a_readable_name_and_value() {
+    let every = [
+        "status",
+        "reference",
+        "tracking_number",
+        "received_at",
+        "processed_at",
+        "shipped_at",
+    ];
+    let mut shown = order(&every);
+    assert_eq!(
+        pairs(&PublicView {
+            kind: "order",
+            number: String::new(),
+            check: String::new(),
+            fields: project_order(&shown),
+        }),
+        [
+            ("Status", "Received, in progress"),
+            ("Reference", "RMA1764000000AB"),
+            ("Tracking number", "1Z999AA10123456784"),
+            // The day in UTC, whatever the hour.
+            ("Received", "2026-11-24"),
+            ("Processed", "not yet"),
+            ("Shipped", "not yet"),
+        ]
+    );
+    // Missing values are said, not left out.
+    shown.reference = None;
+    shown.tracking_number = None;
+    shown.received_at = None;
+    let values: Vec<String> = project_order(&shown).into_iter().map(|f| f.value).collect();
+    assert_eq!(
+        values,
+        [
+            "Received, in progress",
+            "none",
+            "not yet",
+            "not yet",
+            "not yet",
+            "not yet"
+        ]
+    );
+    for (status, words) in [
+        (OrderStatus::Created, "Registered, awaiting arrival"),
+        (OrderStatus::Received, "Received, in progress"),
+        (OrderStatus::Processed, "Processed, ready to ship"),
+        (OrderStatus::Shipped, "Shipped"),
+    ] {
+        let mut one = order(&["status"]);
+        one.status = status;
+        assert_eq!(project_order(&one)[0].value, words);
+    }
+    assert!(project_order(&order(&[])).is_empty());
+}
+
+#[test]
+fn an_order_with_nothing_chosen_or_unknown_is_404() {
+    let request = signed(ORDER_PATH, NOW, INSTANCE, &global_key());
+    let private = service_with(
+        MockItemRepository::new(),
+        orders_answering(order(&[])),
+        Some([7; 32]),
+    );
+    assert!(refused(private.view("o000000000000000042", &request)));
+    let mut unknown = MockOrderRepository::new();
+    unknown.expect_get_order().times(1).returning(|id| {
+        Err(AppError::NotFound {
+            what: "order",
+            id: id.to_string(),
+        })
+    });
+    let unknown = service_with(MockItemRepository::new(), unknown, Some([7; 32]));
+    assert!(refused(unknown.view("o000000000000000042", &request)));
+    // A bad signature is refused before any order is read.
+    let mut never = MockOrderRepository::new();
+    never.expect_get_order().never();
+    let other = SigningKey::from_bytes(&[8; 32]);
+    assert!(refused(
+        service_with(MockItemRepository::new(), never, Some([7; 32])).view(
+            "o000000000000000042",
+            &signed(ORDER_PATH, NOW, INSTANCE, &other)
+        )
+    ));
 }

@@ -23,7 +23,7 @@ pub struct PublicFieldOut {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublicViewOut {
-    /// Always `item` for now (other kinds have nothing public).
+    /// `item` or `order` (other kinds have nothing public).
     #[schema(example = "item")]
     pub kind: &'static str,
     /// The id's number, as printed on the label.
@@ -32,7 +32,8 @@ pub struct PublicViewOut {
     /// The label's two check characters.
     #[schema(example = "48")]
     pub check: String,
-    /// The entries of the item's `attributes.public`.
+    /// An item: the entries of its `attributes.public`. An order: the fields its owner chose
+    /// (`public_fields`), named and worded for the reader, like `Status: Received, in progress`.
     pub fields: Vec<PublicFieldOut>,
 }
 

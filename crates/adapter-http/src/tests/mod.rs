@@ -139,6 +139,7 @@ impl Mocks {
         let clock = Arc::new(clock);
         let ledger = Arc::new(self.ledger);
         let items: Arc<MockItemRepository> = Arc::new(self.items);
+        let orders: Arc<MockOrderRepository> = Arc::new(self.orders);
         let labels = LabelService::new(
             Arc::new(self.labels),
             Arc::new(self.identity),
@@ -152,6 +153,7 @@ impl Mocks {
             public: PublicService::new(
                 labels.clone(),
                 items.clone(),
+                orders.clone(),
                 clock.clone(),
                 self.global_key,
             ),
@@ -160,7 +162,7 @@ impl Mocks {
                 places: Arc::new(self.places),
                 boxes: Arc::new(self.boxes),
                 items,
-                orders: Arc::new(self.orders),
+                orders,
                 moves: Arc::new(self.moves),
                 ledger: ledger.clone(),
                 clock: clock.clone(),

@@ -1,5 +1,5 @@
 //! `GET /ECK/API/PUBLIC/{id}`: outside the API-key auth, signed by the global service, the
-//! public projection only, one 404 for every refusal.
+//! public projection only (of items and orders), one 404 for every refusal.
 
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
@@ -84,4 +84,39 @@ async fn unsigned_or_wrongly_signed_requests_get_404_not_401() {
     call(&m.state(), signed(PATH, now().timestamp(), &global()))
         .await
         .assert_problem(404, "not_found");
+}
+
+#[actix_rt::test]
+async fn an_order_shows_the_fields_its_owner_chose() {
+    let mut m = mocks();
+    m.orders.expect_get_order().times(1).returning(|id| {
+        Ok(eckwms_domain::Order {
+            id,
+            reference: None,
+            customer: eckwms_domain::Customer {
+                person: Some(eckwms_domain::Name::new("person", "INTERNAL").unwrap()),
+                ..Default::default()
+            },
+            status: eckwms_domain::OrderStatus::Shipped,
+            tracking_number: None,
+            received_at: Some(now()),
+            processed_at: Some(now()),
+            shipped_at: Some(now()),
+            public_fields: eckwms_domain::OrderPublicFields::new(
+                "public_fields",
+                vec!["shipped_at".into(), "status".into()],
+            )
+            .unwrap(),
+            meta: meta(4),
+        })
+    });
+    let path = "/ECK/API/PUBLIC/o000000000000000042";
+    let reply = call(&m.state(), signed(path, now().timestamp(), &global())).await;
+    assert_eq!(reply.status, StatusCode::OK, "{:?}", reply.body);
+    assert_eq!(
+        reply.json(),
+        json!({"kind": "order", "number": "42", "check": "48",
+               "fields": [{"name": "Status", "value": "Shipped"},
+                          {"name": "Shipped", "value": "2026-11-24"}]})
+    );
 }
