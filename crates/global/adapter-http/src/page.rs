@@ -113,6 +113,22 @@ mod tests {
     }
 
     #[test]
+    fn an_order_page_shows_its_number_and_status() {
+        let order = PublicView::from_json(
+            br#"{"kind":"order","number":"800000001764000000","check":"AB","fields":[
+                {"name":"Status","value":"Received, in progress"},
+                {"name":"Tracking number","value":"1Z<999>"}]}"#,
+        )
+        .unwrap();
+        let html = view_page(&order, false);
+        assert!(html.contains("<title>Order 800000001764000000</title>"));
+        assert!(html.contains("<h1>Order 800000001764000000 <span class=\"check\">AB</span></h1>"));
+        assert!(html.contains("<dt>Status</dt><dd>Received, in progress</dd>"));
+        assert!(html.contains("<dt>Tracking number</dt><dd>1Z&lt;999&gt;</dd>"));
+        assert_eq!(html.matches("<dt>").count(), 2);
+    }
+
+    #[test]
     fn a_view_page_shows_escaped_fields_only() {
         let view = PublicView::from_json(
             br#"{"kind":"item","number":"42","check":"48","fields":[
@@ -134,7 +150,14 @@ mod tests {
             br#"{"kind":"box","number":"7","check":"R1","fields":[{"name":"a","value":"b"}]}"#,
         )
         .unwrap();
+        let order = PublicView::from_json(
+            br#"{"kind":"order","number":"42","check":"48","fields":[
+                {"name":"Status","value":"Received, in progress"},
+                {"name":"Tracking number","value":"1Z<999>"}]}"#,
+        )
+        .unwrap();
         for page in [
+            view_page(&order, false),
             view_page(&plain, true),
             not_found_page(),
             unavailable_page(),

@@ -380,6 +380,36 @@ mod tests {
     }
 
     #[test]
+    fn an_order_view_is_read_like_an_item_view() {
+        // What an instance answers for an order whose owner published its status and dates.
+        let body = br#"{"kind":"order","number":"800000001764000000","check":"AB",
+            "fields":[{"name":"Status","value":"Received, in progress"},
+                      {"name":"Received","value":"2026-11-24"},{"name":"Shipped","value":"not yet"}]}"#;
+        let view = PublicView::from_json(body).unwrap();
+        assert_eq!(view.kind(), "order");
+        assert_eq!(view.number(), "800000001764000000");
+        assert_eq!(
+            view.fields()
+                .iter()
+                .map(|f| (f.name.as_str(), f.value.as_str()))
+                .collect::<Vec<_>>(),
+            [
+                ("Status", "Received, in progress"),
+                ("Received", "2026-11-24"),
+                ("Shipped", "not yet")
+            ]
+        );
+        assert_eq!(
+            PublicView::from_json(view.to_json().as_bytes()).unwrap(),
+            view
+        );
+        // An order answer is held to the same shape: no customer object beside the fields.
+        let with_customer = br#"{"kind":"order","number":"42","check":"48",
+            "fields":[{"name":"Status","value":"Shipped"}],"customer":{"email":"a@b.example"}}"#;
+        assert!(PublicView::from_json(with_customer).is_err());
+    }
+
+    #[test]
     fn public_view_round_trip_and_refusals() {
         let body = br#"{"kind":"item","number":"42","check":"48",
             "fields":[{"name":"Model","value":"<b>X</b>"},{"name":"Colour","value":"red"}]}"#;
