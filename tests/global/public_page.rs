@@ -1,5 +1,6 @@
 //! The public label page end to end: the real instance binary prints a label, the real global
-//! binary decodes it, asks the instance with a signed request and shows the public fields only.
+//! binary decodes it, asks the instance with a signed request and shows the public fields only
+//! (of items, and of orders, which publish the fields their owner chose).
 
 use std::process::Command;
 use std::time::Duration;
@@ -72,6 +73,22 @@ fn port_of(base: &str) -> u16 {
     base.rsplit(':').next().unwrap().parse().unwrap()
 }
 
+/// The first label code of an object, made with the instance's v2 key as a printed slip would
+/// carry it (the labels route prints no order labels).
+fn code_of(id: &str) -> String {
+    let decoder = eckwms_codes::Decoder::from_settings(&eckwms_codes::Settings {
+        v2_key: Some(V2_KEY),
+        v2_key_id: Some(7),
+        ..eckwms_codes::Settings::default()
+    })
+    .unwrap();
+    let id = eckwms_domain::ObjectId::parse(id).unwrap();
+    let [first, ..] = decoder
+        .label_texts(id, &mut |buf: &mut [u8]| buf.fill(3))
+        .unwrap();
+    first
+}
+
 #[actix_rt::test]
 async fn a_printed_label_shows_exactly_the_public_fields() {
     let backends = [instance::Backend::Sqlite, instance::Backend::Postgres];
@@ -112,6 +129,28 @@ async fn a_printed_label_shows_exactly_the_public_fields() {
                 "/api/v1/items",
                 json!({"attributes": {"public": {"Model": "never opened"}}}),
             )
+            .await;
+        // An RMA whose owner publishes its status only, and one that publishes nothing.
+        let rma = api
+            .create(
+                "/api/v1/orders",
+                json!({"reference": "REFERENCE-INTERNAL", "tracking_number": "TRACKING-INTERNAL",
+                       "customer": {"person": "CUSTOMER-INTERNAL"}, "public_fields": ["status"]}),
+            )
+            .await;
+        assert_eq!(rma["public_fields"], json!(["status"]));
+        let rma_id = rma["id"].as_str().unwrap().to_owned();
+        let received = api
+            .send(
+                "PATCH",
+                &format!("/api/v1/orders/{rma_id}"),
+                &[("If-Match", "*")],
+                Some(json!({"status": "received"}).to_string().into_bytes()),
+            )
+            .await;
+        assert_eq!(received.status.as_u16(), 200, "{}", received.body);
+        let private_order = api
+            .create("/api/v1/orders", json!({"reference": "REFERENCE-INTERNAL"}))
             .await;
         let ids = [
             public["id"].as_str().unwrap(),
@@ -229,6 +268,32 @@ async fn a_printed_label_shows_exactly_the_public_fields() {
             assert_eq!(header(&page, "content-type"), "text/html; charset=utf-8");
             assert_eq!(page.body, not_found_body, "{path}");
         }
+        // The order shows its status, and nothing else of it; the other one is the 404 page.
+        let page = open(&global.url(&format!("/ECK/{}", code_of(&rma_id)))).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        let number = eckwms_domain::ObjectId::parse(&rma_id).unwrap().number();
+        assert!(
+            page.body
+                .contains(&format!("<h1>Order {number} <span class=\"check\">")),
+            "{}",
+            page.body
+        );
+        assert!(
+            page.body
+                .contains("<dt>Status</dt><dd>Received, in progress</dd>"),
+            "{}",
+            page.body
+        );
+        assert_eq!(page.body.matches("<dt>").count(), 1, "{}", page.body);
+        assert!(!page.body.contains("INTERNAL"), "{}", page.body);
+        let private_page = open(&global.url(&format!(
+            "/ECK/{}",
+            code_of(private_order["id"].as_str().unwrap())
+        )))
+        .await;
+        assert_eq!(private_page.status, 404);
+        assert_eq!(private_page.body, not_found_body);
+
         // The instance's route answers nobody else: unsigned, it is a plain 404.
         let direct = api.get(&format!("/ECK/API/PUBLIC/{}", ids[0])).await;
         direct.assert_problem(404, "not_found");
