@@ -120,10 +120,10 @@ impl LabelService {
         format: SheetFormat,
         actor: &str,
     ) -> AppResult<Sheet> {
-        if matches!(kind, IdKind::User | IdKind::Order) {
+        if kind == IdKind::User {
             return Err(AppError::invalid(
                 "kind",
-                "must be item, box, place or label",
+                "must be item, box, place, order or label",
             ));
         }
         // A place exists before its label: it belongs to a warehouse (and maybe a rack cell),

@@ -180,25 +180,55 @@ fn user_badges_are_not_printed() {
 }
 
 #[test]
-fn orders_and_fresh_places_are_not_printed() {
+fn fresh_places_are_not_printed() {
     let mut parts = Parts::new();
     parts.repo.expect_allocate_and_record().never();
-    let service = parts.service();
-    let order = service.print(
-        IdKind::Order,
-        &Selection::Fresh(1),
-        SheetFormat::Json,
-        ACTOR,
-    );
-    assert_eq!(invalid_fields(order), ["kind"]);
     // A place needs its warehouse before a label can name it: only existing places are printed.
-    let place = service.print(
+    let place = parts.service().print(
         IdKind::Place,
         &Selection::Fresh(2),
         SheetFormat::Json,
         ACTOR,
     );
     assert_eq!(invalid_fields(place), ["count"]);
+}
+
+#[test]
+fn order_labels_carry_the_reference_as_caption() {
+    let order = id(IdKind::Order, 800_000_001_732_617_672);
+    let mut parts = Parts::new();
+    parts
+        .repo
+        .expect_record_reprint()
+        .times(1)
+        .withf(move |kind, asked, _, _, _| *kind == IdKind::Order && asked == [order])
+        .returning(|kind, asked, format, _, _| Ok(print_of(kind, asked.to_vec(), true, format)));
+    parts
+        .repo
+        .expect_label_subjects()
+        .times(1)
+        .returning(move |_| {
+            Ok(vec![LabelSubject {
+                id: order,
+                caption: Some("RMA1732617672C6".into()),
+            }])
+        });
+    let sheet = parts
+        .service()
+        .print(
+            IdKind::Order,
+            &Selection::Reprint(vec![order]),
+            SheetFormat::Json,
+            ACTOR,
+        )
+        .unwrap();
+    assert_eq!(sheet.labels.len(), 1);
+    assert_eq!(sheet.labels[0].id, order);
+    assert_eq!(sheet.labels[0].caption.as_deref(), Some("RMA1732617672C6"));
+    match keyed_decoder().classify(&sheet.labels[0].codes[0]) {
+        Scanned::Label { id, .. } => assert_eq!(id, order),
+        other => panic!("reads as {other:?}"),
+    }
 }
 
 #[test]

@@ -15,7 +15,8 @@ use crate::problem::ApiError;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LabelsIn {
-    /// `item`, `box`, `place` or `label` (a pre-printed label, bound later by scanning).
+    /// `item`, `box`, `place`, `order` or `label` (a pre-printed label, bound later by
+    /// scanning). Place labels are printed for existing places only (`ids`).
     #[schema(example = "box")]
     pub kind: String,
     /// How many fresh ids to allocate and print (1 to 320).
@@ -32,9 +33,10 @@ impl LabelsIn {
             "item" => Some(IdKind::Item),
             "box" => Some(IdKind::Box),
             "place" => Some(IdKind::Place),
+            "order" => Some(IdKind::Order),
             "label" => Some(IdKind::Label),
             _ => {
-                c.push("kind", "must be item, box, place or label");
+                c.push("kind", "must be item, box, place, order or label");
                 None
             }
         };
