@@ -27,6 +27,14 @@ const PAIRING_TOKEN_HEADER: &str = "X-Pairing-Token";
 /// Rate limits high enough never to refuse a request of the bench, still checked on each one.
 const UNREACHED_RATE: &str = "{ per_second = 1000000000.0, burst = 1000000000 }";
 
+/// `http.workers` of both servers of this section. The load generator, eckwms-global and the
+/// eckwms behind it share the machine's cores; with the default (one worker per CPU each) they
+/// run more busy threads than there are cores, and the scheduling between them cost the proxy
+/// about a third more CPU per request while leaving direct throughput where it was (measured
+/// on 2026-11-25, see the section's notes). One worker each is the servers' fair share
+/// of a 2-core machine.
+const SERVER_WORKERS: usize = 1;
+
 /// The section's targets (issue 4), as the checks name them.
 pub const TARGETS: [&str; 3] = [DISCOVERY_TARGET, ADDED_LATENCY_TARGET, THROUGHPUT_TARGET];
 const DISCOVERY_TARGET: &str = "Discovery lookups on SQLite: ≥ 20,000/s";
@@ -83,8 +91,12 @@ pub fn run(opts: &Options<'_>, runner: &mut Runner<'_>, log: &Log) -> anyhow::Re
         log.line(l)
     })?;
     let seed_line = crate::seed_line("SQLite, upstream of the proxy", &seeded, &plan);
-    let (upstream, api_key) =
-        Server::eckwms(opts.eckwms, &upstream_url, &dir.join("run-upstream"))?;
+    let (upstream, api_key) = Server::eckwms_with_workers(
+        opts.eckwms,
+        &upstream_url,
+        &dir.join("run-upstream"),
+        Some(SERVER_WORKERS),
+    )?;
     let upstream_port = port_of(&upstream.base)?;
     log.line(&format!(
         "global: eckwms (upstream) listening at {}",
@@ -273,6 +285,17 @@ pub fn run(opts: &Options<'_>, runner: &mut Runner<'_>, log: &Log) -> anyhow::Re
          against the instance's, not a proxy on its own machine in front of an instance on \
          another."
             .into(),
+        format!(
+            "Both servers run one worker in this section (http.workers = 1; the default is one \
+             per CPU, 2 here). With the default, the load generator, eckwms-global and eckwms \
+             run more busy threads than the machine has cores: in runs on 2026-11-25 direct \
+             throughput was the same (33,000–36,000 req/s) but proxied only 52–55 % of it, \
+             eckwms-global using about 34 µs of CPU per proxied request instead of about 26 µs, \
+             the difference being spent switching between threads (0.56 context switches per \
+             proxied request in eckwms-global against 0.24; counted with `perf stat`). A \
+             global service on its own machine keeps the default. In this run: {}",
+            CpuPerRequest::of(&direct_n, &proxied_n).sentence()
+        ),
     ];
     notes.push(format!(
         "The global service's section runs alone with `eckwms-bench --global-only --out \
@@ -313,14 +336,20 @@ pub fn run(opts: &Options<'_>, runner: &mut Runner<'_>, log: &Log) -> anyhow::Re
         ),
         (
             "Global service configuration".into(),
-            "the defaults of config/global.toml (http.workers = 0 → one worker per CPU; \
-             database.pool_size = 16; SQLite WAL with synchronous = normal) with http.bind = \
-             127.0.0.1:<free port>, database.url = sqlite://<temp dir>/eckwms-global.db, \
-             auth.admin_key (random), service.public_url = the bind address, \
+            "the defaults of config/global.toml (database.pool_size = 16; SQLite WAL with \
+             synchronous = normal) with http.workers = 1 (the default is one worker per CPU; \
+             see the notes), http.bind = 127.0.0.1:<free port>, database.url = \
+             sqlite://<temp dir>/eckwms-global.db, auth.admin_key (random), service.public_url = the bind address, \
              proxy.allow_loopback = true (the upstream is on 127.0.0.1; proxy.allow_private \
              stays false), proxy.rate_limit.per_instance and per_client raised to \
              10⁹/s with a burst of 10⁹ (still checked on every request, never refusing), \
              log.level = warn"
+                .into(),
+        ),
+        (
+            "Upstream configuration".into(),
+            "eckwms as in the scanning section, with http.workers = 1 (ECKWMS__HTTP__WORKERS), \
+             direct and proxied alike"
                 .into(),
         ),
         (
@@ -355,7 +384,10 @@ pub fn run(opts: &Options<'_>, runner: &mut Runner<'_>, log: &Log) -> anyhow::Re
 fn global_config(port: u16, db: &Path, admin_key: &str) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "# Written by eckwms-bench for one run.");
-    let _ = writeln!(s, "[http]\nbind = \"127.0.0.1:{port}\"\n");
+    let _ = writeln!(
+        s,
+        "[http]\nbind = \"127.0.0.1:{port}\"\nworkers = {SERVER_WORKERS}\n"
+    );
     let _ = writeln!(s, "[database]\nurl = \"sqlite://{}\"\n", db.display());
     let _ = writeln!(s, "[auth]\nadmin_key = \"{admin_key}\"\n");
     let _ = writeln!(s, "[service]\npublic_url = \"http://127.0.0.1:{port}\"\n");
@@ -753,15 +785,7 @@ fn throughput_check(direct: &[Phase], proxied: &[Phase], clients: usize) -> Chec
         .map(|x| x.outcome.errors)
         .sum();
     let pass = ratio >= 0.6 && errors == 0;
-    let cpu = |phases: &[Phase], f: &dyn Fn(&crate::sys::CpuUse) -> Option<f64>| -> f64 {
-        let v: Vec<f64> = phases.iter().filter_map(|x| f(&x.cpu)).collect();
-        v.iter().sum::<f64>() / v.len().max(1) as f64
-    };
-    let proxy_cpu = cpu(proxied, &|c| c.server);
-    let upstream_cpu = cpu(proxied, &|c| c.upstream);
-    let direct_cpu = cpu(direct, &|c| c.server);
-    // CPU per request, in microseconds of one core.
-    let per_request = |pct: f64, rate: f64| pct / 100.0 / rate.max(1e-9) * 1e6;
+    let cpu = CpuPerRequest::of(direct, proxied);
     Check {
         target: if clients == 32 {
             THROUGHPUT_TARGET.into()
@@ -779,24 +803,13 @@ fn throughput_check(direct: &[Phase], proxied: &[Phase], clients: usize) -> Chec
         ),
         pass: Some(pass),
         note: format!(
-            "proxied throughput was {:.0} % of direct. Per request, eckwms-global used {:.0} µs \
-             of CPU and the eckwms behind it {:.0} µs, against {:.0} µs for eckwms answering \
-             directly: on two cores shared by the load generator, the proxy and the instance, \
-             the proxy's CPU per request comes out of the instance's. The instance's own CPU \
-             per request also differs proxied from direct: at another rate its workers find a \
-             different number of requests ready per wake-up, and proxied requests carry the \
-             `X-Forwarded-*` and `Via` headers. A profile of eckwms-global in this phase \
-             (2026-11-25) found about half of its CPU in the registry lookup (through a \
-             blocking thread) and about 7 % in matching the route by regular expression; since \
-             then an instance read lately is routed from memory (`instances.proxy_memory_ms`) \
-             and `/ECK/PROXY` is a prefix scope, which halved the proxy's CPU per request \
-             (80 µs to about 40 µs) and took the ratio from 34 % to about 50 %. What remains \
-             was, in that profile, actix's HTTP/1 server side, the awc request to the instance \
-             and the request-id middleware; it has not been profiled again. CPU: {}.",
+            "proxied throughput was {:.0} % of direct. {} A profile of eckwms-global in this \
+             phase (2026-11-25, two workers) found 45 % of its CPU in the kernel (loopback TCP \
+             and context switches) and the rest spread over actix's HTTP/1 server side, the awc \
+             request to the instance and the request-id middleware, none above a few per \
+             cent. CPU: {}.",
             ratio * 100.0,
-            per_request(proxy_cpu, p),
-            per_request(upstream_cpu, p),
-            per_request(direct_cpu, d),
+            cpu.sentence(),
             proxied
                 .iter()
                 .chain(direct.iter())
@@ -804,6 +817,41 @@ fn throughput_check(direct: &[Phase], proxied: &[Phase], clients: usize) -> Chec
                 .collect::<Vec<_>>()
                 .join("; ")
         ),
+    }
+}
+
+/// CPU per request of the throughput phases, in microseconds of one core.
+struct CpuPerRequest {
+    proxy: f64,
+    upstream_proxied: f64,
+    upstream_direct: f64,
+}
+
+impl CpuPerRequest {
+    fn of(direct: &[Phase], proxied: &[Phase]) -> Self {
+        let mean = |phases: &[Phase], f: &dyn Fn(&crate::sys::CpuUse) -> Option<f64>| -> f64 {
+            let v: Vec<f64> = phases.iter().filter_map(|x| f(&x.cpu)).collect();
+            v.iter().sum::<f64>() / v.len().max(1) as f64
+        };
+        let per_request = |pct: f64, rate: f64| pct / 100.0 / rate.max(1e-9) * 1e6;
+        let (d, p) = (combined_rate(direct), combined_rate(proxied));
+        Self {
+            proxy: per_request(mean(proxied, &|c| c.server), p),
+            upstream_proxied: per_request(mean(proxied, &|c| c.upstream), p),
+            upstream_direct: per_request(mean(direct, &|c| c.server), d),
+        }
+    }
+
+    fn sentence(&self) -> String {
+        format!(
+            "Per request, eckwms-global used {:.0} µs of CPU and the eckwms behind it {:.0} µs, \
+             against {:.0} µs for eckwms answering directly: on two cores shared by the load \
+             generator, the proxy and the instance, the proxy's CPU per request comes out of the \
+             instance's. The instance's own CPU per request also differs proxied from direct: \
+             at another rate its workers find a different number of requests ready per \
+             wake-up, and proxied requests carry the `X-Forwarded-*` and `Via` headers.",
+            self.proxy, self.upstream_proxied, self.upstream_direct
+        )
     }
 }
 

@@ -73,6 +73,16 @@ pub fn free_port() -> anyhow::Result<u16> {
 impl Server {
     /// Starts `eckwms serve` on the database, in `dir`, and returns it with the admin key.
     pub fn eckwms(binary: &Path, db_url: &str, dir: &Path) -> anyhow::Result<(Server, String)> {
+        Self::eckwms_with_workers(binary, db_url, dir, None)
+    }
+
+    /// [`eckwms`](Self::eckwms) with `http.workers` set (`None`: the default, one per CPU).
+    pub fn eckwms_with_workers(
+        binary: &Path,
+        db_url: &str,
+        dir: &Path,
+        workers: Option<usize>,
+    ) -> anyhow::Result<(Server, String)> {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         let port = free_port()?;
         let key_file = dir.join("admin.key");
@@ -88,6 +98,10 @@ impl Server {
             .env_remove("RUST_LOG")
             .env_remove("ECKWMS_ENV")
             .env_remove("ECKWMS_CONFIG_DIR");
+        match workers {
+            Some(n) => command.env("ECKWMS__HTTP__WORKERS", n.to_string()),
+            None => command.env_remove("ECKWMS__HTTP__WORKERS"),
+        };
         let server = Self::spawn(command, port, log)?;
         let key = std::fs::read_to_string(&key_file)
             .with_context(|| {

@@ -122,7 +122,11 @@ pub fn build_app(
     >,
 > {
     process_started();
-    let (app, doc) = register(App::new().into_utoipa_app()).split_for_parts();
+    // The proxy scope comes first: actix tries routes in registration order, and a proxied
+    // request would otherwise be matched against every pattern route of the API before it
+    // (regular expressions; about 5 % of the proxy's CPU).
+    let proxy_first = App::new().configure(routes::proxy::configure);
+    let (app, doc) = register(proxy_first.into_utoipa_app()).split_for_parts();
     let routes = openapi::RouteTable::from_document(&doc);
     let json = doc.to_json().unwrap_or_else(|e| {
         tracing::error!(error = %e, "the OpenAPI document does not serialize");
@@ -131,7 +135,6 @@ pub fn build_app(
     app.app_data(web::Data::new(state))
         .app_data(web::Data::new(openapi::ApiDocument { json }))
         .app_data(web::Data::new(routes))
-        .configure(routes::proxy::configure)
         .configure(routes::public::configure)
         .default_service(web::to(openapi::fallback))
         .wrap(from_fn(request_id::middleware))
