@@ -4,12 +4,12 @@
 //! secret (32 random bytes, base64url) is checked against its stored SHA-256 hash in constant time.
 //! Secrets carry 256 bits, so a fast hash is enough; the secret itself is never stored.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
+use eckwms_memo::Memo;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -66,7 +66,8 @@ pub struct ApiKeyService {
     memory: Arc<KeyMemory>,
 }
 
-/// Keys this process verified against the database lately, by key id.
+/// Keys this process verified against the database lately, by key id, with the stored hash of
+/// their secret.
 ///
 /// A request with such a key is checked in memory (its secret's hash, its scope, its expiry):
 /// no call to the database, so the HTTP layer needs no trip to a blocking thread for it. The
@@ -74,56 +75,10 @@ pub struct ApiKeyService {
 /// is forgotten at once; revoked through another process (several serve one PostgreSQL), it
 /// still works here for at most `keep`. Only keys that passed a check are kept, so unknown
 /// key ids cannot fill the memory; there are as many entries as keys in use.
-struct KeyMemory {
-    keep: Duration,
-    keys: Mutex<HashMap<String, Remembered>>,
-}
-
-struct Remembered {
-    key: ApiKey,
-    secret_hash: String,
-    read_at: DateTime<Utc>,
-}
+type KeyMemory = Memo<String, (ApiKey, String)>;
 
 /// Entries beyond this many make the next insert drop the ones too old to use.
 const MEMORY_SWEEP: usize = 1024;
-
-impl KeyMemory {
-    fn recall(&self, key_id: &str, now: DateTime<Utc>) -> Option<(ApiKey, String)> {
-        if self.keep <= Duration::zero() {
-            return None;
-        }
-        let keys = self.keys.lock().ok()?;
-        let entry = keys.get(key_id)?;
-        (now - entry.read_at < self.keep && entry.read_at <= now)
-            .then(|| (entry.key.clone(), entry.secret_hash.clone()))
-    }
-
-    fn remember(&self, key: &ApiKey, secret_hash: &str, now: DateTime<Utc>) {
-        if self.keep <= Duration::zero() {
-            return;
-        }
-        if let Ok(mut keys) = self.keys.lock() {
-            if keys.len() >= MEMORY_SWEEP {
-                keys.retain(|_, e| now - e.read_at < self.keep);
-            }
-            keys.insert(
-                key.key_id.clone(),
-                Remembered {
-                    key: key.clone(),
-                    secret_hash: secret_hash.to_owned(),
-                    read_at: now,
-                },
-            );
-        }
-    }
-
-    fn forget(&self, key_id: &str) {
-        if let Ok(mut keys) = self.keys.lock() {
-            keys.remove(key_id);
-        }
-    }
-}
 
 fn hash_secret(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
@@ -139,20 +94,14 @@ impl ApiKeyService {
             repo,
             clock,
             secrets,
-            memory: Arc::new(KeyMemory {
-                keep: Duration::zero(),
-                keys: Mutex::new(HashMap::new()),
-            }),
+            memory: Arc::new(KeyMemory::off()),
         }
     }
 
     /// Keeps verified keys in memory for `keep` (see [`KeyMemory`]); zero (the default of
     /// [`ApiKeyService::new`]) reads the database for every request.
     pub fn remembering_keys_for(mut self, keep: Duration) -> Self {
-        self.memory = Arc::new(KeyMemory {
-            keep,
-            keys: Mutex::new(HashMap::new()),
-        });
+        self.memory = Arc::new(KeyMemory::new(keep, MEMORY_SWEEP));
         self
     }
 
@@ -230,7 +179,8 @@ impl ApiKeyService {
         if stale {
             self.repo.touch_api_key(key.id, now)?;
         }
-        self.memory.remember(&key, &stored_hash, now);
+        self.memory
+            .remember(key.key_id.clone(), (key, stored_hash), now);
         Ok(principal)
     }
 
@@ -292,6 +242,7 @@ mod tests {
     use super::*;
     use crate::ports::{MockApiKeyRepository, MockClock, MockSecretSource};
     use chrono::TimeZone;
+    use std::sync::Mutex;
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
