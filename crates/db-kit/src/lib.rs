@@ -1,4 +1,7 @@
-//! Database helpers shared by the adapters of both ECKWMS services. No I/O.
+//! Database helpers shared by the adapters of both ECKWMS services: [`redact_url`] and opening
+//! a database ([`pool`]).
+
+pub mod pool;
 
 /// The URL without its password (in the user part or as a `password=` parameter), for logs.
 pub fn redact_url(url: &str) -> String {
