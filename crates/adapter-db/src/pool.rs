@@ -1,16 +1,18 @@
 //! Connection pools for both backends, chosen from the database URL, and the embedded migrations.
 
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use diesel::connection::SimpleConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
-use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
+use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use diesel::{Connection, RunQueryDsl, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use eckwms_db_kit::pool::{
+    Backend, PgPool, SqlitePool, SqlitePragmas, create_parent_dirs, postgres_pool, sqlite_pool,
+};
 
 use crate::error::DbError;
 use crate::writer::SqliteWriter;
@@ -19,11 +21,6 @@ pub const SQLITE_MIGRATIONS: EmbeddedMigrations =
     embed_migrations!("../../migrations/instance/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations =
     embed_migrations!("../../migrations/instance/postgres");
-
-/// Connections a pool opens ahead of demand: none. r2d2 opens them on its own threads, and a
-/// PostgreSQL connection being opened while the process exits crashed the CLI commands
-/// (SIGSEGV in about 3 % of runs). Connections are opened on demand up to `pool_size` and kept.
-const MIN_IDLE: u32 = 0;
 
 /// How to reach the database; see `config/default.toml` for the defaults.
 #[derive(Clone, Debug)]
@@ -57,47 +54,24 @@ pub use eckwms_db_kit::redact_url;
 
 pub(crate) enum DbPool {
     Sqlite {
-        pool: Pool<ConnectionManager<SqliteConnection>>,
+        pool: SqlitePool,
         /// SQLite has one writer at a time: this process writes through one connection owned
         /// by a thread that commits queued writes in groups, in arrival order (`writer.rs`).
         /// Being the only writer of the process, its page cache stays warm. Other processes
         /// are still excluded by BEGIN IMMEDIATE.
         writer: SqliteWriter,
     },
-    Pg(Pool<ConnectionManager<PgConnection>>),
+    Pg(PgPool),
 }
 
-#[derive(Clone, Debug)]
-struct SqlitePragmas {
-    synchronous: &'static str,
-    busy_timeout_ms: u128,
-}
-
-impl SqlitePragmas {
-    /// Every connection: WAL, a bounded wait for other processes' locks, enforced foreign
-    /// keys, the chosen durability, a 16 MiB page cache and reads through a memory map.
-    /// Checkpoints run in the background (see `spawn_checkpointer`); the writer connection
-    /// turns the automatic one off (pool connections only read, so it never fires on them).
-    fn apply(&self, conn: &mut SqliteConnection) -> diesel::QueryResult<()> {
-        conn.batch_execute(&format!(
-            "PRAGMA busy_timeout = {};
-             PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = {};
-             PRAGMA foreign_keys = ON;
-             PRAGMA temp_store = MEMORY;
-             PRAGMA cache_size = -16000;
-             PRAGMA mmap_size = 2147418112;
-             PRAGMA journal_size_limit = 536870912;",
-            self.busy_timeout_ms, self.synchronous
-        ))
-    }
-}
-
-impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
-    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
-        self.apply(conn).map_err(diesel::r2d2::Error::QueryError)
-    }
-}
+/// Every SQLite connection, after the shared settings (WAL, `busy_timeout`, foreign keys,
+/// `synchronous`, `eckwms_db_kit::pool::SqlitePragmas`): a 16 MiB page cache, reads through a
+/// memory map, and a bound on the WAL file kept after a checkpoint. Checkpoints run in the
+/// background (see `spawn_checkpointer`); the writer connection turns the automatic one off
+/// (pool connections only read, so it never fires on them).
+const SQLITE_TUNING: &str = "PRAGMA cache_size = -16000;
+     PRAGMA mmap_size = 2147418112;
+     PRAGMA journal_size_limit = 536870912;";
 
 /// Bounds on PostgreSQL waits: a write never waits for a lock, nor a statement runs, forever.
 /// A timeout surfaces as 503 (retryable) to the client.
@@ -108,18 +82,8 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragma
 /// than one for the array at hand; that planning was a third of the server's CPU in a moves
 /// benchmark. Every statement of the service is an index lookup or an index-ordered scan whose
 /// plan does not depend on the values bound, so nothing is lost.
-#[derive(Debug)]
-struct PgSession;
-
-impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for PgSession {
-    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
-        conn.batch_execute(
-            "SET lock_timeout = '10s'; SET statement_timeout = '60s'; SET TIME ZONE 'UTC'; \
-             SET plan_cache_mode = force_generic_plan;",
-        )
-        .map_err(diesel::r2d2::Error::QueryError)
-    }
-}
+const PG_SESSION: &str = "SET lock_timeout = '10s'; SET statement_timeout = '60s'; \
+     SET TIME ZONE 'UTC'; SET plan_cache_mode = force_generic_plan;";
 
 /// The database: a pool of one backend. Implements every repository port.
 pub struct Database {
@@ -166,10 +130,7 @@ struct CheckpointResult {
 /// catches up completely, and SQLite only starts the WAL over from its beginning when one did;
 /// so when the WAL has grown past [`RESTART_FRAMES`], this thread asks the writer to run one
 /// short checkpoint of the few frames added since this pass, between two write groups.
-fn spawn_checkpointer(
-    pool: Pool<ConnectionManager<SqliteConnection>>,
-    restart: Arc<AtomicBool>,
-) -> anyhow::Result<Checkpointer> {
+fn spawn_checkpointer(pool: SqlitePool, restart: Arc<AtomicBool>) -> anyhow::Result<Checkpointer> {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
     let thread = std::thread::Builder::new()
@@ -226,62 +187,28 @@ where
 impl Database {
     /// Opens a pool for the URL's backend. SQLite files (and their directory) are created.
     pub fn connect(settings: &DbSettings) -> anyhow::Result<Self> {
-        let url = settings.url.trim();
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let size = settings.pool_size.max(1);
-            // r2d2 opens connections on its own threads, and libpq (with OpenSSL and Kerberos
-            // over TCP) crashes the process when one is being opened while the process exits:
-            // a server stopped right after a burst of requests that grew its pool died of
-            // SIGSEGV or SIGABRT in 7 of 400 stops (none of 250 since). The server opens every
-            // connection before it serves and keeps them, so that no connection is opened later
-            // unless one broke. The CLI commands open on demand (one connection, waited for).
-            let mut builder = Pool::builder().max_size(size).min_idle(Some(MIN_IDLE));
-            if settings.open_all_at_start {
-                builder = builder
-                    .min_idle(Some(size))
-                    .idle_timeout(None)
-                    .max_lifetime(None);
+        let path = match Backend::of(&settings.url)? {
+            Backend::Postgres(url) => {
+                let pool = postgres_pool(
+                    url,
+                    settings.pool_size,
+                    settings.connect_timeout,
+                    settings.open_all_at_start,
+                    PG_SESSION,
+                )?;
+                return Ok(Self {
+                    pool: DbPool::Pg(pool),
+                    _checkpointer: None,
+                });
             }
-            let pool = builder
-                .connection_timeout(settings.connect_timeout)
-                .test_on_check_out(false)
-                .connection_customizer(Box::new(PgSession))
-                .build(ConnectionManager::<PgConnection>::new(url))
-                .with_context(|| format!("connecting to {}", redact_url(url)))?;
-            return Ok(Self {
-                pool: DbPool::Pg(pool),
-                _checkpointer: None,
-            });
-        }
-        let Some(path) = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-        else {
-            bail!("database.url must start with sqlite:// or postgres://");
+            Backend::Sqlite(path) => path,
         };
-        if path.is_empty() || path.contains(":memory:") {
-            bail!(
-                "database.url must name a SQLite file (an in-memory database cannot be shared by a pool)"
-            );
-        }
-        if let Some(dir) = Path::new(path)
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        }
-        let synchronous = match settings.sqlite_synchronous.to_ascii_lowercase().as_str() {
-            "normal" => "NORMAL",
-            "full" => "FULL",
-            "extra" => "EXTRA",
-            other => {
-                bail!("database.sqlite_synchronous must be normal, full or extra, not {other:?}")
-            }
-        };
-        let pragmas = SqlitePragmas {
-            synchronous,
-            busy_timeout_ms: settings.sqlite_busy_timeout.as_millis(),
-        };
+        create_parent_dirs(path)?;
+        let pragmas = SqlitePragmas::new(
+            settings.sqlite_synchronous.parse()?,
+            settings.sqlite_busy_timeout,
+        )
+        .then(SQLITE_TUNING);
         let writer_pragmas = pragmas.clone();
         let writer_path = path.to_owned();
         let restart = Arc::new(AtomicBool::new(false));
@@ -300,13 +227,7 @@ impl Database {
                 Ok(conn)
             }),
         )?;
-        let pool = Pool::builder()
-            .max_size(settings.pool_size.max(2))
-            .min_idle(Some(MIN_IDLE))
-            .connection_timeout(settings.connect_timeout)
-            .connection_customizer(Box::new(pragmas))
-            .build(ConnectionManager::<SqliteConnection>::new(path))
-            .with_context(|| format!("opening SQLite database {path}"))?;
+        let pool = sqlite_pool(path, settings.pool_size, settings.connect_timeout, pragmas)?;
         let checkpointer = Some(spawn_checkpointer(pool.clone(), restart)?);
         Ok(Self {
             pool: DbPool::Sqlite { pool, writer },

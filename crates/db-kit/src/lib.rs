@@ -1,4 +1,9 @@
-//! Database helpers shared by the adapters of both ECKWMS services. No I/O.
+//! Database helpers shared by the adapters of both ECKWMS services: [`redact_url`], opening a
+//! database ([`pool`]) and, with the feature `testing`, throw-away test databases (`testing`).
+
+pub mod pool;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 /// The URL without its password (in the user part or as a `password=` parameter), for logs.
 pub fn redact_url(url: &str) -> String {

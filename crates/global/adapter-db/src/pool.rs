@@ -1,14 +1,14 @@
 //! Connection pools for both backends, chosen from the database URL, the embedded migrations,
 //! and the transaction macros every repository method goes through.
 
-use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{Context, bail};
 use diesel::connection::SimpleConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
-use diesel::{PgConnection, SqliteConnection};
+use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use eckwms_db_kit::pool::{
+    Backend, PgPool, SqlitePool, SqlitePragmas, create_parent_dirs, postgres_pool, sqlite_pool,
+};
 
 use crate::error::DbError;
 
@@ -28,7 +28,7 @@ pub struct DbSettings {
     pub url: String,
     pub pool_size: u32,
     pub connect_timeout: Duration,
-    /// SQLite `synchronous` pragma: `normal` or `full`.
+    /// SQLite `synchronous` pragma: `normal`, `full` or `extra`.
     pub sqlite_synchronous: String,
     pub sqlite_busy_timeout: Duration,
     /// PostgreSQL: open every connection before `connect` returns and keep them (the server);
@@ -52,49 +52,14 @@ impl Default for DbSettings {
 
 pub use eckwms_db_kit::redact_url;
 
-pub(crate) type SqlitePool = Pool<ConnectionManager<SqliteConnection>>;
-pub(crate) type PgPool = Pool<ConnectionManager<PgConnection>>;
-
 pub(crate) enum Pools {
     Sqlite(SqlitePool),
     Pg(PgPool),
 }
 
-/// Every SQLite connection: WAL, a bounded wait for the write lock (writers take it at
-/// `BEGIN IMMEDIATE`, so concurrent writers queue instead of failing mid-transaction),
-/// enforced foreign keys, the chosen durability.
-#[derive(Debug)]
-struct SqlitePragmas {
-    synchronous: &'static str,
-    busy_timeout_ms: u128,
-}
-
-impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
-    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
-        conn.batch_execute(&format!(
-            "PRAGMA busy_timeout = {};
-             PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = {};
-             PRAGMA foreign_keys = ON;
-             PRAGMA temp_store = MEMORY;",
-            self.busy_timeout_ms, self.synchronous
-        ))
-        .map_err(diesel::r2d2::Error::QueryError)
-    }
-}
-
 /// Bounded waits on PostgreSQL: no lock waited for, nor statement run, forever.
-#[derive(Debug)]
-struct PgSession;
-
-impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for PgSession {
-    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
-        conn.batch_execute(
-            "SET lock_timeout = '10s'; SET statement_timeout = '30s'; SET TIME ZONE 'UTC';",
-        )
-        .map_err(diesel::r2d2::Error::QueryError)
-    }
-}
+const PG_SESSION: &str =
+    "SET lock_timeout = '10s'; SET statement_timeout = '30s'; SET TIME ZONE 'UTC';";
 
 /// The global database: a pool of one backend. Implements every repository port.
 pub struct Database {
@@ -158,63 +123,32 @@ macro_rules! write_tx {
 pub(crate) use {on_conn, write_tx};
 
 impl Database {
-    /// Opens a pool for the URL's backend. SQLite files (and their directory) are created.
+    /// Opens a pool for the URL's backend. SQLite files (and their directory) are created;
+    /// every SQLite connection gets the shared settings (`eckwms_db_kit::pool::SqlitePragmas`).
     pub fn connect(settings: &DbSettings) -> anyhow::Result<Self> {
-        let url = settings.url.trim();
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let size = settings.pool_size.max(1);
-            let mut builder = Pool::builder().max_size(size).min_idle(Some(0));
-            if settings.open_all_at_start {
-                builder = builder
-                    .min_idle(Some(size))
-                    .idle_timeout(None)
-                    .max_lifetime(None);
+        let pools = match Backend::of(&settings.url)? {
+            Backend::Postgres(url) => Pools::Pg(postgres_pool(
+                url,
+                settings.pool_size,
+                settings.connect_timeout,
+                settings.open_all_at_start,
+                PG_SESSION,
+            )?),
+            Backend::Sqlite(path) => {
+                create_parent_dirs(path)?;
+                let pragmas = SqlitePragmas::new(
+                    settings.sqlite_synchronous.parse()?,
+                    settings.sqlite_busy_timeout,
+                );
+                Pools::Sqlite(sqlite_pool(
+                    path,
+                    settings.pool_size,
+                    settings.connect_timeout,
+                    pragmas,
+                )?)
             }
-            let pool = builder
-                .connection_timeout(settings.connect_timeout)
-                .test_on_check_out(false)
-                .connection_customizer(Box::new(PgSession))
-                .build(ConnectionManager::<PgConnection>::new(url))
-                .with_context(|| format!("connecting to {}", redact_url(url)))?;
-            return Ok(Self {
-                pools: Pools::Pg(pool),
-            });
-        }
-        let Some(path) = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-        else {
-            bail!("database.url must start with sqlite:// or postgres://");
         };
-        if path.is_empty() || path.contains(":memory:") {
-            bail!(
-                "database.url must name a SQLite file (a pool cannot share an in-memory database)"
-            );
-        }
-        if let Some(dir) = Path::new(path)
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        }
-        let synchronous = match settings.sqlite_synchronous.to_ascii_lowercase().as_str() {
-            "normal" => "NORMAL",
-            "full" => "FULL",
-            other => bail!("database.sqlite_synchronous must be normal or full, not {other:?}"),
-        };
-        let pool = Pool::builder()
-            .max_size(settings.pool_size.max(2))
-            .min_idle(Some(0))
-            .connection_timeout(settings.connect_timeout)
-            .connection_customizer(Box::new(SqlitePragmas {
-                synchronous,
-                busy_timeout_ms: settings.sqlite_busy_timeout.as_millis(),
-            }))
-            .build(ConnectionManager::<SqliteConnection>::new(path))
-            .with_context(|| format!("opening SQLite database {path}"))?;
-        Ok(Self {
-            pools: Pools::Sqlite(pool),
-        })
+        Ok(Self { pools })
     }
 
     pub fn backend_name(&self) -> &'static str {

@@ -1,0 +1,299 @@
+//! Opening a database the same way in both services: the backend named by the URL, the SQLite
+//! file's directory, the settings every SQLite connection gets, and the r2d2 pools of both
+//! backends. What a service decides for itself (its PostgreSQL session, further SQLite pragmas,
+//! its migrations) comes in as a parameter.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
+use diesel::{PgConnection, SqliteConnection};
+
+use crate::redact_url;
+
+pub type SqlitePool = Pool<ConnectionManager<SqliteConnection>>;
+pub type PgPool = Pool<ConnectionManager<PgConnection>>;
+
+/// The backend a database URL names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend<'a> {
+    /// `postgres://...` or `postgresql://...`: the whole URL, handed to libpq as it is.
+    Postgres(&'a str),
+    /// `sqlite://path` or `sqlite:path`: the path of the file.
+    Sqlite(&'a str),
+}
+
+impl<'a> Backend<'a> {
+    /// The backend of `url` (surrounding white space ignored). Any other scheme is refused, and
+    /// so is SQLite in memory: every connection of a pool would get a database of its own.
+    pub fn of(url: &'a str) -> anyhow::Result<Self> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url));
+        }
+        let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        else {
+            bail!("database.url must start with sqlite:// or postgres://");
+        };
+        if path.is_empty() || path.contains(":memory:") {
+            bail!(
+                "database.url must name a SQLite file (a pool cannot share an in-memory database)"
+            );
+        }
+        Ok(Self::Sqlite(path))
+    }
+}
+
+/// Creates the missing directories above a SQLite file, so that SQLite can create the file.
+pub fn create_parent_dirs(path: &str) -> anyhow::Result<()> {
+    if let Some(dir) = Path::new(path)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// SQLite's `synchronous` level (`database.sqlite_synchronous`): how often commits are flushed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Synchronous {
+    /// In WAL mode, flushed at checkpoints: a power cut can lose the last commits.
+    Normal,
+    /// The WAL flushed at every commit.
+    Full,
+    /// As `Full`, and the directory flushed too where SQLite deletes a journal.
+    Extra,
+}
+
+impl Synchronous {
+    fn pragma_value(self) -> &'static str {
+        match self {
+            Self::Normal => "NORMAL",
+            Self::Full => "FULL",
+            Self::Extra => "EXTRA",
+        }
+    }
+}
+
+impl FromStr for Synchronous {
+    type Err = anyhow::Error;
+
+    /// `normal`, `full` or `extra`, in any case.
+    fn from_str(value: &str) -> anyhow::Result<Self> {
+        match value.to_ascii_lowercase().as_str() {
+            "normal" => Ok(Self::Normal),
+            "full" => Ok(Self::Full),
+            "extra" => Ok(Self::Extra),
+            _ => bail!("database.sqlite_synchronous must be normal, full or extra, not {value:?}"),
+        }
+    }
+}
+
+/// What every SQLite connection is set to when it opens: WAL; a bounded wait for another
+/// connection's write lock (a writer takes it at `BEGIN IMMEDIATE`, so concurrent writers queue
+/// instead of failing mid-transaction); enforced foreign keys; the chosen durability; temporary
+/// tables in memory. Then the service's own pragmas, if any ([`SqlitePragmas::then`]).
+#[derive(Clone, Debug)]
+pub struct SqlitePragmas {
+    synchronous: Synchronous,
+    busy_timeout: Duration,
+    more: &'static str,
+}
+
+impl SqlitePragmas {
+    pub fn new(synchronous: Synchronous, busy_timeout: Duration) -> Self {
+        Self {
+            synchronous,
+            busy_timeout,
+            more: "",
+        }
+    }
+
+    /// Further statements (`PRAGMA ...;`) run on every connection after the shared ones.
+    #[must_use]
+    pub fn then(mut self, pragmas: &'static str) -> Self {
+        self.more = pragmas;
+        self
+    }
+
+    /// Sets a connection opened outside a pool (e.g. a dedicated writer's) like a pool's.
+    pub fn apply(&self, conn: &mut SqliteConnection) -> diesel::QueryResult<()> {
+        conn.batch_execute(&format!(
+            "PRAGMA busy_timeout = {};
+             PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = {};
+             PRAGMA foreign_keys = ON;
+             PRAGMA temp_store = MEMORY;
+             {}",
+            self.busy_timeout.as_millis(),
+            self.synchronous.pragma_value(),
+            self.more
+        ))
+    }
+}
+
+impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+        self.apply(conn).map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// A pool of SQLite connections to the file at `path` (created if missing; its directory must
+/// exist, see [`create_parent_dirs`]), each set by `pragmas`. At least two connections, so that
+/// a reader never waits for the connection another holds across a write; none opened ahead of
+/// demand.
+pub fn sqlite_pool(
+    path: &str,
+    pool_size: u32,
+    connect_timeout: Duration,
+    pragmas: SqlitePragmas,
+) -> anyhow::Result<SqlitePool> {
+    Pool::builder()
+        .max_size(pool_size.max(2))
+        .min_idle(Some(0))
+        .connection_timeout(connect_timeout)
+        .connection_customizer(Box::new(pragmas))
+        .build(ConnectionManager::<SqliteConnection>::new(path))
+        .with_context(|| format!("opening SQLite database {path}"))
+}
+
+/// Statements (`SET ...;`) run on every new PostgreSQL connection: one service's session.
+#[derive(Debug)]
+struct PgSession(&'static str);
+
+impl CustomizeConnection<PgConnection, diesel::r2d2::Error> for PgSession {
+    fn on_acquire(&self, conn: &mut PgConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute(self.0)
+            .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// A pool of at least one PostgreSQL connection to `url`, each starting with `session`.
+///
+/// r2d2 opens connections on its own threads, and libpq (with OpenSSL and Kerberos over TCP)
+/// crashes the process when one is being opened while the process exits: a server stopped right
+/// after a burst of requests that grew its pool died of SIGSEGV or SIGABRT in 7 of 400 stops,
+/// and a CLI command in about 3 % of runs (none since). So no connection is opened ahead of
+/// demand, and with `open_all_at_start` (the server) every connection is opened before this
+/// returns and kept, so that none is opened later unless one broke. Commands open on demand
+/// (one connection, waited for).
+pub fn postgres_pool(
+    url: &str,
+    pool_size: u32,
+    connect_timeout: Duration,
+    open_all_at_start: bool,
+    session: &'static str,
+) -> anyhow::Result<PgPool> {
+    let size = pool_size.max(1);
+    let mut builder = Pool::builder().max_size(size).min_idle(Some(0));
+    if open_all_at_start {
+        builder = builder
+            .min_idle(Some(size))
+            .idle_timeout(None)
+            .max_lifetime(None);
+    }
+    builder
+        .connection_timeout(connect_timeout)
+        .test_on_check_out(false)
+        .connection_customizer(Box::new(PgSession(session)))
+        .build(ConnectionManager::<PgConnection>::new(url))
+        .with_context(|| format!("connecting to {}", redact_url(url)))
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::RunQueryDsl;
+
+    use super::*;
+
+    #[test]
+    fn the_backend_comes_from_the_url() {
+        assert_eq!(
+            Backend::of(" postgres://u:p@h/db ").unwrap(),
+            Backend::Postgres("postgres://u:p@h/db")
+        );
+        assert_eq!(
+            Backend::of("postgresql:///db?host=/run/postgresql").unwrap(),
+            Backend::Postgres("postgresql:///db?host=/run/postgresql")
+        );
+        assert_eq!(
+            Backend::of("sqlite://data/eckwms.db").unwrap(),
+            Backend::Sqlite("data/eckwms.db")
+        );
+        assert_eq!(
+            Backend::of("sqlite:/var/lib/eckwms.db").unwrap(),
+            Backend::Sqlite("/var/lib/eckwms.db")
+        );
+    }
+
+    #[test]
+    fn other_schemes_and_sqlite_in_memory_are_refused() {
+        for url in ["mysql://h/db", "data/eckwms.db", ""] {
+            let e = Backend::of(url).unwrap_err().to_string();
+            assert!(
+                e.contains("must start with sqlite:// or postgres://"),
+                "{url}: {e}"
+            );
+        }
+        for url in ["sqlite://", "sqlite::memory:", "sqlite://:memory:"] {
+            let e = Backend::of(url).unwrap_err().to_string();
+            assert!(e.contains("in-memory"), "{url}: {e}");
+        }
+    }
+
+    #[test]
+    fn synchronous_levels_are_read_in_any_case() {
+        assert_eq!(
+            "normal".parse::<Synchronous>().unwrap(),
+            Synchronous::Normal
+        );
+        assert_eq!("FULL".parse::<Synchronous>().unwrap(), Synchronous::Full);
+        assert_eq!("Extra".parse::<Synchronous>().unwrap(), Synchronous::Extra);
+        let e = "off".parse::<Synchronous>().unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "database.sqlite_synchronous must be normal, full or extra, not \"off\""
+        );
+    }
+
+    #[derive(diesel::QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        value: String,
+    }
+
+    /// The value of a PRAGMA, read from the column that reports it.
+    fn setting(conn: &mut SqliteConnection, pragma: &str, column: &str) -> String {
+        diesel::sql_query(format!(
+            "SELECT CAST({column} AS TEXT) AS value FROM pragma_{pragma}"
+        ))
+        .get_result::<Setting>(conn)
+        .unwrap()
+        .value
+    }
+
+    #[test]
+    fn pool_connections_get_the_pragmas_and_the_directory_is_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a/b/test.db");
+        let path = path.to_str().unwrap();
+        create_parent_dirs(path).unwrap();
+        let pragmas = SqlitePragmas::new(Synchronous::Full, Duration::from_millis(1234))
+            .then("PRAGMA cache_size = -1000;");
+        let pool = sqlite_pool(path, 1, Duration::from_secs(5), pragmas).unwrap();
+        assert_eq!(pool.max_size(), 2);
+        let mut conn = pool.get().unwrap();
+        assert_eq!(setting(&mut conn, "journal_mode", "journal_mode"), "wal");
+        assert_eq!(setting(&mut conn, "busy_timeout", "timeout"), "1234");
+        assert_eq!(setting(&mut conn, "synchronous", "synchronous"), "2");
+        assert_eq!(setting(&mut conn, "foreign_keys", "foreign_keys"), "1");
+        assert_eq!(setting(&mut conn, "temp_store", "temp_store"), "2");
+        assert_eq!(setting(&mut conn, "cache_size", "cache_size"), "-1000");
+    }
+}
