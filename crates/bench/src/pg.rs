@@ -5,6 +5,7 @@ use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 
 use crate::rng::Rng;
+use eckwms_db_kit::with_database;
 
 /// The admin URL tried when none is given.
 pub const DEFAULT_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -128,40 +129,8 @@ fn over_socket(url: &str, dir: &str, port: &str) -> String {
     out
 }
 
-/// The URL with its database name (the path) replaced; the query string is kept.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let root = match base[authority_start..].find('/') {
-        Some(slash) => &base[..authority_start + slash],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{root}/{name}?{q}"),
-        None => format!("{root}/{name}"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::with_database;
-
-    #[test]
-    fn database_is_replaced() {
-        assert_eq!(
-            with_database("postgres://postgres@127.0.0.1:5432/postgres", "b"),
-            "postgres://postgres@127.0.0.1:5432/b"
-        );
-        assert_eq!(
-            with_database("postgres://u:p@h/db?sslmode=disable", "b"),
-            "postgres://u:p@h/b?sslmode=disable"
-        );
-        assert_eq!(with_database("postgres://u@h", "b"), "postgres://u@h/b");
-    }
-
     #[test]
     fn host_becomes_a_socket_directory() {
         use super::over_socket;

@@ -35,6 +35,22 @@ pub fn redact_url(url: &str) -> String {
     out
 }
 
+/// A PostgreSQL server URL with its database (the path) replaced by `name`; the query string is
+/// kept. For tools and tests that create databases next to the one the URL names.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let server = base[authority_start..]
+        .find('/')
+        .map_or(base, |slash| &base[..authority_start + slash]);
+    match query {
+        Some(q) => format!("{server}/{name}?{q}"),
+        None => format!("{server}/{name}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,5 +90,18 @@ mod tests {
             "postgres://u:***@h/db?password=***&sslmode=disable"
         );
         assert_eq!(redact_url("no scheme at all"), "no scheme at all");
+    }
+
+    #[test]
+    fn the_database_name_is_replaced() {
+        assert_eq!(
+            with_database("postgres://u@h:5432/postgres", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://u@h/postgres?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://u@h", "x"), "postgres://u@h/x");
     }
 }

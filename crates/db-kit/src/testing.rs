@@ -3,6 +3,7 @@
 //! adapter's `testing::TestDatabase` wraps one, named after its service, and opens it with the
 //! service's settings and migrations.
 
+use crate::with_database;
 use std::path::PathBuf;
 
 use diesel::connection::SimpleConnection;
@@ -83,39 +84,11 @@ impl Drop for ThrowAwayDatabase {
     }
 }
 
-/// The server URL with `name` as its database (query parameters kept).
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let server = base[authority_start..]
-        .find('/')
-        .map_or(base, |slash| &base[..authority_start + slash]);
-    match query {
-        Some(q) => format!("{server}/{name}?{q}"),
-        None => format!("{server}/{name}"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use diesel::RunQueryDsl;
 
     use super::*;
-
-    #[test]
-    fn the_database_name_is_replaced() {
-        assert_eq!(
-            with_database("postgres://u@h:5432/postgres", "x"),
-            "postgres://u@h:5432/x"
-        );
-        assert_eq!(
-            with_database("postgres://u@h/postgres?sslmode=disable", "x"),
-            "postgres://u@h/x?sslmode=disable"
-        );
-        assert_eq!(with_database("postgres://u@h", "x"), "postgres://u@h/x");
-    }
 
     #[test]
     fn a_sqlite_database_is_a_file_in_a_directory_removed_on_drop() {
