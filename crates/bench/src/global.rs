@@ -294,7 +294,9 @@ pub fn run(opts: &Options<'_>, runner: &mut Runner<'_>, log: &Log) -> anyhow::Re
              the difference being spent switching between threads (0.56 context switches per \
              proxied request in eckwms-global against 0.24; counted with `perf stat`). A \
              global service on its own machine keeps the default. In this run: {}",
-            CpuPerRequest::of(&direct_n, &proxied_n).sentence()
+            CpuPerRequest::of(&direct_n, &proxied_n)
+                .sentence()
+                .replacen("Per request", "per request", 1)
         ),
     ];
     notes.push(format!(
