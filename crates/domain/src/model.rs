@@ -765,10 +765,9 @@ mod tests {
         );
     }
 
-    #[test]
-    fn order_status_moves_forward_and_stamps_each_step() {
-        let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-        let mut order = Order {
+    /// A new order, created at `t0`, with nothing set.
+    fn new_order(t0: DateTime<Utc>) -> Order {
+        Order {
             id: OrderId::new(1).unwrap(),
             reference: None,
             customer: Customer::default(),
@@ -779,7 +778,13 @@ mod tests {
             shipped_at: None,
             public_fields: OrderPublicFields::default(),
             meta: Meta::new(t0),
-        };
+        }
+    }
+
+    #[test]
+    fn order_status_moves_forward_and_stamps_each_step() {
+        let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let mut order = new_order(t0);
         let patch = OrderPatch {
             status: Some(OrderStatus::Processed),
             ..OrderPatch::default()
@@ -799,18 +804,7 @@ mod tests {
     #[test]
     fn a_patch_replaces_the_public_fields_and_the_state_omits_an_empty_set() {
         let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-        let mut order = Order {
-            id: OrderId::new(1).unwrap(),
-            reference: None,
-            customer: Customer::default(),
-            status: OrderStatus::Created,
-            tracking_number: None,
-            received_at: None,
-            processed_at: None,
-            shipped_at: None,
-            public_fields: OrderPublicFields::default(),
-            meta: Meta::new(t0),
-        };
+        let mut order = new_order(t0);
         let before = crate::ledger::state_of(&order);
         assert!(!before.contains_key("public_fields"));
         let chosen = |names: &[&str]| {
