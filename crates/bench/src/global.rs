@@ -294,9 +294,7 @@ pub fn run(opts: &Options<'_>, runner: &mut Runner<'_>, log: &Log) -> anyhow::Re
              the difference being spent switching between threads (0.56 context switches per \
              proxied request in eckwms-global against 0.24; counted with `perf stat`). A \
              global service on its own machine keeps the default. In this run: {}",
-            CpuPerRequest::of(&direct_n, &proxied_n)
-                .sentence()
-                .replacen("Per request", "per request", 1)
+            CpuPerRequest::of(&direct_n, &proxied_n).sentence()
         ),
     ];
     notes.push(format!(
@@ -341,11 +339,11 @@ pub fn run(opts: &Options<'_>, runner: &mut Runner<'_>, log: &Log) -> anyhow::Re
             "the defaults of config/global.toml (database.pool_size = 16; SQLite WAL with \
              synchronous = normal) with http.workers = 1 (the default is one worker per CPU; \
              see the notes), http.bind = 127.0.0.1:<free port>, database.url = \
-             sqlite://<temp dir>/eckwms-global.db, auth.admin_key (random), service.public_url = the bind address, \
-             proxy.allow_loopback = true (the upstream is on 127.0.0.1; proxy.allow_private \
-             stays false), proxy.rate_limit.per_instance and per_client raised to \
-             10⁹/s with a burst of 10⁹ (still checked on every request, never refusing), \
-             log.level = warn"
+             sqlite://<temp dir>/eckwms-global.db, auth.admin_key (random), \
+             service.public_url = the bind address, proxy.allow_loopback = true (the \
+             upstream is on 127.0.0.1; proxy.allow_private stays false), \
+             proxy.rate_limit.per_instance and per_client raised to 10⁹/s with a burst of 10⁹ \
+             (still checked on every request, never refusing), log.level = warn"
                 .into(),
         ),
         (
@@ -805,7 +803,7 @@ fn throughput_check(direct: &[Phase], proxied: &[Phase], clients: usize) -> Chec
         ),
         pass: Some(pass),
         note: format!(
-            "proxied throughput was {:.0} % of direct. {} A profile of eckwms-global in this \
+            "proxied throughput was {:.0} % of direct; {} A profile of eckwms-global in this \
              phase (2026-11-25, two workers) found 45 % of its CPU in the kernel (loopback TCP \
              and context switches) and the rest spread over actix's HTTP/1 server side, the awc \
              request to the instance and the request-id middleware, none above a few per \
@@ -822,7 +820,8 @@ fn throughput_check(direct: &[Phase], proxied: &[Phase], clients: usize) -> Chec
     }
 }
 
-/// CPU per request of the throughput phases, in microseconds of one core.
+/// CPU per request of the throughput phases, in microseconds of one core. Its sentence starts
+/// in lower case, to follow a colon or a semicolon.
 struct CpuPerRequest {
     proxy: f64,
     upstream_proxied: f64,
@@ -846,7 +845,7 @@ impl CpuPerRequest {
 
     fn sentence(&self) -> String {
         format!(
-            "Per request, eckwms-global used {:.0} µs of CPU and the eckwms behind it {:.0} µs, \
+            "per request, eckwms-global used {:.0} µs of CPU and the eckwms behind it {:.0} µs, \
              against {:.0} µs for eckwms answering directly: on two cores shared by the load \
              generator, the proxy and the instance, the proxy's CPU per request comes out of the \
              instance's. The instance's own CPU per request also differs proxied from direct: \
