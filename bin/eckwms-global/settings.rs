@@ -11,6 +11,7 @@ use eckwms_global_adapter_http::public_fetcher::MAX_PUBLIC_RESPONSE;
 use eckwms_global_application::PublicPageSettings;
 use eckwms_global_domain::labels::{LabelKeyConfig, LabelRing};
 use eckwms_global_proxy::FetchLimits;
+use eckwms_http_kit::logging::{LogFormat, LogSettings};
 use serde::Deserialize;
 
 const DEFAULTS: &str = include_str!("../../config/global.toml");
@@ -212,7 +213,18 @@ pub struct RelayConfig {
 #[serde(deny_unknown_fields)]
 pub struct LogConfig {
     pub level: String,
-    pub format: String,
+    pub format: LogFormat,
+    pub access: bool,
+}
+
+impl LogConfig {
+    pub fn settings(&self) -> LogSettings {
+        LogSettings {
+            level: self.level.clone(),
+            format: self.format,
+            access: self.access,
+        }
+    }
 }
 
 impl Settings {
@@ -273,9 +285,6 @@ impl Settings {
             anyhow::bail!("http.body_limit must be positive");
         }
         self.http.trusted_proxies()?;
-        if !matches!(self.log.format.as_str(), "text" | "json") {
-            anyhow::bail!("log.format must be text or json");
-        }
         let key = self.auth.admin_key.trim();
         if !key.is_empty() && key.len() < MIN_ADMIN_KEY {
             anyhow::bail!("auth.admin_key must be at least {MIN_ADMIN_KEY} characters (or empty)");

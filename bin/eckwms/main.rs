@@ -91,7 +91,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let settings = Settings::load()?;
-    init_tracing(&settings);
+    init_tracing(&settings)?;
     let command = cli.command.unwrap_or(Command::Serve);
     let mut db_settings = settings.database.db_settings();
     db_settings.open_all_at_start = matches!(command, Command::Serve);
@@ -276,17 +276,6 @@ fn build_services(db: &Arc<Database>, settings: &Settings) -> anyhow::Result<Ser
     })
 }
 
-fn init_tracing(settings: &Settings) {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env()
-        .or_else(|_| EnvFilter::try_new(&settings.log.level))
-        .unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    if settings.log.format == "json" {
-        builder.json().init();
-    } else {
-        builder.init();
-    }
+fn init_tracing(settings: &Settings) -> anyhow::Result<()> {
+    eckwms_http_kit::logging::init(&settings.log.settings()).map_err(|e| anyhow::anyhow!(e))
 }

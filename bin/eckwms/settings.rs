@@ -5,6 +5,7 @@ use std::time::Duration;
 use anyhow::Context;
 use config::{Config, Environment, File, FileFormat};
 use eckwms_adapter_db::DbSettings;
+use eckwms_http_kit::logging::{LogFormat, LogSettings};
 use serde::Deserialize;
 
 /// The defaults, compiled in so that the binary runs from any directory.
@@ -168,7 +169,18 @@ pub struct IdempotencyConfig {
 #[serde(deny_unknown_fields)]
 pub struct LogConfig {
     pub level: String,
-    pub format: String,
+    pub format: LogFormat,
+    pub access: bool,
+}
+
+impl LogConfig {
+    pub fn settings(&self) -> LogSettings {
+        LogSettings {
+            level: self.level.clone(),
+            format: self.format,
+            access: self.access,
+        }
+    }
 }
 
 impl Settings {
@@ -218,9 +230,6 @@ impl Settings {
         }
         if self.http.tls_cert.is_empty() != self.http.tls_key.is_empty() {
             anyhow::bail!("http.tls_cert and http.tls_key must be set together");
-        }
-        if !matches!(self.log.format.as_str(), "text" | "json") {
-            anyhow::bail!("log.format must be text or json");
         }
         if self.scan.session_idle_secs == 0 {
             anyhow::bail!("scan.session_idle_secs must be positive");

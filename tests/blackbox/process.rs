@@ -180,3 +180,121 @@ fn migrate_and_unknown_configuration_are_reported() {
     assert!(!stderr.contains("hunter2"), "password leaked: {stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The text log of a service whose standard error is a pipe (systemd, a file): what it wrote
+/// while starting, answering one `GET /health` and stopping on SIGTERM.
+fn text_log_of_one_request(bin: &str, prefix: &str, env: &[(&str, &str)]) -> Vec<String> {
+    let dir = fresh_dir("log");
+    let var = |name: &str| format!("{prefix}__{name}");
+    let mut child = Command::new(bin)
+        .arg("serve")
+        .current_dir(&dir)
+        .env(var("HTTP__BIND"), "127.0.0.1:0")
+        .env(var("LOG__FORMAT"), "text")
+        .env(var("LOG__LEVEL"), "info")
+        .env_remove("RUST_LOG")
+        .env_remove("NO_COLOR")
+        .envs(env.iter().map(|(k, v)| (var(k), *v)))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(child.stderr.take().unwrap()));
+    let mut log = Vec::new();
+    let address = loop {
+        let line = lines
+            .next()
+            .unwrap_or_else(|| panic!("{bin} stopped; log:\n{}", log.join("\n")))
+            .unwrap();
+        let listening = line
+            .contains(": listening ")
+            .then(|| {
+                line.split_once(" address=")
+                    .map(|(_, rest)| rest.to_owned())
+            })
+            .flatten();
+        log.push(line);
+        if let Some(rest) = listening {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+        assert!(log.len() < 100, "no listening line:\n{}", log.join("\n"));
+    };
+    let health = Command::new("curl")
+        .args([
+            "-s",
+            "--max-time",
+            "10",
+            &format!("http://{address}/health"),
+        ])
+        .output()
+        .expect("curl is needed for this test");
+    assert!(health.status.success());
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    log.extend(lines.map_while(Result::ok));
+    assert!(child.wait().unwrap().success());
+    let _ = std::fs::remove_dir_all(&dir);
+    log
+}
+
+/// Both services, logging text to a pipe: no colour escapes, one short access line per request
+/// (status, method, path, latency, request id, without the request span repeated), and with
+/// `log.access = false` no access line while warnings are still written.
+#[test]
+fn piped_text_logs_are_plain_with_a_compact_access_line_that_turns_off_alone() {
+    let services = [
+        (crate::harness::BIN, "ECKWMS", "no API key existed"),
+        (
+            env!("CARGO_BIN_EXE_eckwms-global"),
+            "ECKWMS_GLOBAL",
+            "auth.admin_key is empty",
+        ),
+    ];
+    for (bin, prefix, warning) in services {
+        for access in ["true", "false"] {
+            // A fresh database each time: the instance warns only when it creates the first key.
+            let db = database(Backend::Sqlite).unwrap();
+            let global_db = eckwms_global_adapter_db::testing::TestDatabase::sqlite();
+            let mut env = vec![("LOG__ACCESS", access)];
+            if prefix == "ECKWMS" {
+                env.extend([
+                    ("DATABASE__URL", db.url()),
+                    ("AUTH__BOOTSTRAP_KEY_FILE", "admin.key"),
+                ]);
+            } else {
+                env.extend([("DATABASE__URL", global_db.url()), ("AUTH__ADMIN_KEY", "")]);
+            }
+            let log = text_log_of_one_request(bin, prefix, &env);
+            let all = log.join("\n");
+            assert!(
+                !all.contains('\u{1b}'),
+                "{bin}: colour escapes in a piped log:\n{all}"
+            );
+            assert!(
+                log.iter()
+                    .any(|l| l.contains(" WARN ") && l.contains(warning)),
+                "{bin}: the warning is missing with access={access}:\n{all}"
+            );
+            let access_lines: Vec<_> = log.iter().filter(|l| l.contains(" access: ")).collect();
+            if access == "false" {
+                assert!(access_lines.is_empty(), "{bin}:\n{all}");
+                continue;
+            }
+            let [line] = access_lines[..] else {
+                panic!("{bin}: one access line expected:\n{all}");
+            };
+            for field in [
+                "status=200 ",
+                "method=GET ",
+                "path=/health ",
+                "latency_us=",
+                "request_id=",
+            ] {
+                assert!(line.contains(field), "{bin}: {field} missing in {line}");
+            }
+            assert!(line.len() <= 160, "{bin}: {} bytes: {line}", line.len());
+        }
+    }
+}

@@ -6,6 +6,7 @@
 //! It knows no service's use cases: each service maps its own application errors to
 //! [`ApiError`] in its HTTP adapter.
 
+pub mod logging;
 pub mod problem;
 pub mod request_id;
 pub mod routes;

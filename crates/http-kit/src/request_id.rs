@@ -13,7 +13,9 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage};
-use tracing::Instrument;
+use tracing::{Instrument, Level};
+
+use crate::logging::ACCESS_TARGET;
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -77,7 +79,8 @@ pub fn scope<F: Future>(id: String, fut: F) -> impl Future<Output = F::Output> {
 }
 
 /// Outermost middleware: assigns the id, opens the request span, sets `X-Request-Id` on the
-/// response and logs the outcome. Never logs headers or bodies.
+/// response and writes the access line (status, method, path, latency, request id) outside the
+/// span. Never logs headers, bodies or query strings.
 pub async fn middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -96,6 +99,8 @@ pub async fn middleware(
         path = %req.path(),
     );
     let header_value = HeaderValue::from_str(&id).ok();
+    let access = tracing::enabled!(target: ACCESS_TARGET, Level::INFO)
+        .then(|| (req.method().clone(), req.path().to_owned(), id.clone()));
     let started = Instant::now();
     let handled = async move {
         // Every layer below answers errors as responses (handlers and extractors through
@@ -112,14 +117,22 @@ pub async fn middleware(
         if let Some(value) = header_value {
             res.headers_mut().insert(REQUEST_ID_HEADER, value);
         }
-        tracing::info!(
-            status = res.status().as_u16(),
-            latency_ms = started.elapsed().as_secs_f64() * 1000.0,
-            "request completed"
-        );
         Ok(res)
     };
-    scope(id, handled.instrument(span)).await
+    let handled = scope(id, handled.instrument(span)).await;
+    if let (Some((method, path, id)), Ok(res)) = (access, &handled) {
+        let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        tracing::info!(
+            target: ACCESS_TARGET,
+            parent: None,
+            status = res.status().as_u16(),
+            %method,
+            %path,
+            latency_us,
+            request_id = %id,
+        );
+    }
+    handled
 }
 
 #[cfg(test)]
