@@ -163,7 +163,7 @@ fn migrate_and_unknown_configuration_are_reported() {
     };
     let first = run(&["migrate"], &[]);
     assert!(first.status.success());
-    assert!(String::from_utf8_lossy(&first.stdout).contains("3 migration(s) applied"));
+    assert!(String::from_utf8_lossy(&first.stdout).contains("4 migration(s) applied"));
     let again = run(&["migrate"], &[]);
     assert!(String::from_utf8_lossy(&again.stdout).contains("0 migration(s) applied"));
     let bad = run(&["migrate"], &[("ECKWMS__HTTP__NOPE", "1")]);

@@ -3,11 +3,13 @@
 //! `eckwms_db_kit::testing`), opened with this service's settings and migrations.
 
 use diesel::connection::SimpleConnection;
+use diesel::migration::MigrationVersion;
+use diesel_migrations::MigrationHarness;
 use eckwms_db_kit::testing::ThrowAwayDatabase;
 
 pub use eckwms_db_kit::testing::PG_URL_VAR;
 
-use crate::pool::{Database, DbPool, DbSettings, checkout};
+use crate::pool::{Database, DbPool, DbSettings, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS, checkout};
 
 /// A database that exists for one test and is removed when dropped.
 pub struct TestDatabase(ThrowAwayDatabase);
@@ -57,5 +59,49 @@ impl Database {
             DbPool::Pg(pool) => checkout(pool)?.batch_execute(sql)?,
         }
         Ok(())
+    }
+
+    /// Reverts the applied migrations newer than `version` (e.g. `"20261125000002"`), newest
+    /// first; returns how many were reverted. For tests of a migration on a database with data.
+    pub fn revert_migrations_after(&self, version: &str) -> anyhow::Result<usize> {
+        fn newest<C: MigrationHarness<B>, B: diesel::backend::Backend>(
+            c: &mut C,
+        ) -> anyhow::Result<Option<String>> {
+            let applied = c
+                .applied_migrations()
+                .map_err(|e| anyhow::anyhow!("reading applied migrations: {e}"))?;
+            Ok(applied.iter().map(MigrationVersion::to_string).max())
+        }
+        let mut reverted = 0;
+        loop {
+            let done = match &self.pool {
+                DbPool::Sqlite { pool, .. } => {
+                    let mut c = checkout(pool)?;
+                    match newest(&mut *c)? {
+                        Some(v) if v.as_str() > version => {
+                            c.revert_last_migration(SQLITE_MIGRATIONS)
+                                .map_err(|e| anyhow::anyhow!("reverting {v}: {e}"))?;
+                            false
+                        }
+                        _ => true,
+                    }
+                }
+                DbPool::Pg(pool) => {
+                    let mut c = checkout(pool)?;
+                    match newest(&mut *c)? {
+                        Some(v) if v.as_str() > version => {
+                            c.revert_last_migration(POSTGRES_MIGRATIONS)
+                                .map_err(|e| anyhow::anyhow!("reverting {v}: {e}"))?;
+                            false
+                        }
+                        _ => true,
+                    }
+                }
+            };
+            if done {
+                return Ok(reverted);
+            }
+            reverted += 1;
+        }
     }
 }

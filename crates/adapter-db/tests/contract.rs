@@ -107,6 +107,35 @@ fn migrations_go_up_down_up(t: &TestDatabase) {
     );
 }
 
+/// The SQLite ledger's seq became its rowid (2026-12-06-100000_ledger_seq_rowid): the rows
+/// written before that migration are all there afterwards, in order, and again after it is
+/// reverted and applied once more; the ledger stays append-only throughout.
+fn the_ledger_keeps_its_rows_across_its_key_migration(t: &TestDatabase) {
+    let db = t.open();
+    assert!(db.revert_migrations_after("20261125000002").unwrap() >= 1);
+    let shelf = place(&db, "Shelf");
+    let crate_box = boxed(&db, Some(Parent::Place(shelf.id)));
+    let phone = item(&db, None);
+    move_to(&db, vec![Movable::Item(phone.id)], Parent::Box(crate_box.id)).unwrap();
+    move_to(&db, vec![Movable::Item(phone.id)], Parent::Place(shelf.id)).unwrap();
+    let before = db.history(shelf.id.object_id(), &page(50)).unwrap();
+    assert_eq!(before.len(), 3, "{before:?}");
+    assert!(!db.run_migrations().unwrap().is_empty());
+    assert_eq!(db.history(shelf.id.object_id(), &page(50)).unwrap(), before);
+    verify_clean(&db);
+    assert!(db.revert_migrations_after("20261125000002").unwrap() >= 1);
+    assert_eq!(db.history(shelf.id.object_id(), &page(50)).unwrap(), before);
+    assert!(!db.run_migrations().unwrap().is_empty());
+    // New rows continue the numbering.
+    move_to(&db, vec![Movable::Item(phone.id)], Parent::Box(crate_box.id)).unwrap();
+    let after = db.history(shelf.id.object_id(), &page(50)).unwrap();
+    assert_eq!(after[..before.len()], before[..]);
+    assert!(after.last().unwrap().seq > before.last().unwrap().seq);
+    assert!(db.execute_raw("UPDATE ledger SET actor = 'x'").is_err());
+    assert!(db.execute_raw("DELETE FROM ledger").is_err());
+    verify_clean(&db);
+}
+
 fn warehouses_have_versions(t: &TestDatabase) {
     let db = t.open();
     let w = db
@@ -1318,6 +1347,7 @@ macro_rules! contract {
 
 contract!(
     migrations_go_up_down_up,
+    the_ledger_keeps_its_rows_across_its_key_migration,
     warehouses_have_versions,
     racks_create_their_places,
     standalone_places_skip_rack_cells,
