@@ -296,6 +296,9 @@ fn insert_item(
         parent: new.parent,
         meta: Meta::new(ctx.at),
     };
+    if let Some(serial) = &item.serial {
+        claim_serial(c, None, serial, item.class_code.as_ref())?;
+    }
     diesel::insert_into(items::table)
         .values(ItemRow::from_domain(&item))
         .execute(c)?;
@@ -311,6 +314,42 @@ fn insert_item(
 
 pub(crate) fn get_item(c: &mut Conn, id: ItemId) -> Result<Item, DbError> {
     load_item(c, id)
+}
+
+/// The items that carry this serial, by id (exactly as written: serials are compared as text).
+fn serial_holders(
+    c: &mut Conn,
+    serial: &str,
+) -> Result<Vec<eckwms_domain::serial::SerialHolder>, DbError> {
+    let rows: Vec<(String, Option<String>)> = items::table
+        .filter(items::serial.eq(serial))
+        .order(items::id)
+        .select((items::id, items::class_code))
+        .load(c)?;
+    rows.into_iter()
+        .map(|(id, class_code)| {
+            Ok(eckwms_domain::serial::SerialHolder {
+                id: typed(&id)?,
+                class_code: opt_text("class_code", class_code)?,
+            })
+        })
+        .collect()
+}
+
+/// Refuses (409 `serial_in_use`) a serial that names an item this one cannot be told apart
+/// from (`eckwms_domain::serial`). `item` is the item being changed, `None` for a new one. The
+/// serial's lock, held to the end of the transaction, keeps a concurrent writer of the same
+/// serial from passing the same check before this one commits.
+fn claim_serial(
+    c: &mut Conn,
+    item: Option<ItemId>,
+    serial: &Code,
+    class_code: Option<&Code>,
+) -> Result<(), DbError> {
+    c.lock_serial(serial.as_str())?;
+    let holders = serial_holders(c, serial.as_str())?;
+    eckwms_domain::serial::check(item, serial, class_code, &holders)
+        .map_err(|e| DbError::App(e.into()))
 }
 
 /// `LIKE` pattern for a case-insensitive substring search (wildcards in the text are literal).
@@ -383,11 +422,23 @@ pub(crate) fn update_item(
     let before = state_of(&item);
     item.apply(patch.clone());
     let changes = diff(&before, &state_of(&item));
+    // A new serial or class is checked; it also ends an exemption from the serial index.
+    let serial_changed = changes.contains_key("serial") || changes.contains_key("class_code");
+    if serial_changed && let Some(serial) = &item.serial {
+        claim_serial(c, Some(id), serial, item.class_code.as_ref())?;
+    }
     if !changes.is_empty() {
         item.meta.touch(ctx.at);
-        diesel::update(items::table.find(id.to_string()))
-            .set(ItemRow::from_domain(&item))
-            .execute(c)?;
+        let target = items::table.find(id.to_string());
+        if serial_changed {
+            diesel::update(target)
+                .set((ItemRow::from_domain(&item), items::serial_exempt.eq(false)))
+                .execute(c)?;
+        } else {
+            diesel::update(target)
+                .set(ItemRow::from_domain(&item))
+                .execute(c)?;
+        }
         if changes.contains_key("barcodes") {
             write_barcodes(c, &item)?;
         }
