@@ -209,11 +209,22 @@ pub async fn scan_walkthrough(db: &TestDatabase, _backend: Backend) {
     let other = scan(&api, "NO-SUCH-CODE-42", "m1", "PDA-2").await;
     assert_eq!(other.header("idempotent-replayed"), None);
     assert_eq!(other.body["action"], "not_found", "{}", other.body);
-    // A place that is not set up is refused, not created. (Its message reads "Place place 9
-    // ..." and its type is "unknown": reported, not asserted.)
+    // A place that is not set up is refused, not created; the answer names it for the scanner.
     let unset = scan(&api, "p000000000000000009", "m2", "PDA-2").await;
     assert_eq!(unset.body["action"], "error", "{}", unset.body);
-    assert_eq!(unset.body["data"], Value::Null);
+    assert_eq!(unset.body["type"], "place", "{}", unset.body);
+    assert_eq!(
+        unset.body["data"],
+        json!({"kind": "place", "id": "p000000000000000009"})
+    );
+    assert!(
+        unset.body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Place 9 is not set up"),
+        "{}",
+        unset.body
+    );
     assert_eq!(
         api.get("/api/v1/places/p000000000000000009").await.status,
         404

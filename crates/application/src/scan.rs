@@ -219,8 +219,13 @@ enum Resolved {
         kind: &'static str,
     },
     Ambiguous(Vec<ObjectId>),
-    /// Refused before anything changed: what the code was, and why.
-    Refused(&'static str, String),
+    /// Refused before anything changed: what the code was, why, and what it names (`null`,
+    /// [`named`], or an object).
+    Refused {
+        kind: &'static str,
+        message: String,
+        data: Value,
+    },
 }
 
 /// The scan's answer while it is being built.
@@ -287,11 +292,15 @@ fn execute(tx: &mut dyn ScanTx, input: &Input) -> AppResult<ScanOutcome> {
 
     let (resolution, resolved) = resolve(tx, input, &set, &ctx)?;
     let (answer, next_set, object) = match resolved {
-        Resolved::Refused(kind, message) => (
-            Answer::new(ScanAction::Error, kind, message),
-            set.clone(),
-            None,
-        ),
+        Resolved::Refused {
+            kind,
+            message,
+            data,
+        } => {
+            let mut answer = Answer::new(ScanAction::Error, kind, message);
+            answer.data = data;
+            (answer, set.clone(), None)
+        }
         Resolved::Ambiguous(ids) => {
             let mut answer = Answer::new(
                 ScanAction::Ambiguous,
@@ -406,12 +415,14 @@ fn resolve(
         Scanned::BadLabel(e) => {
             return Ok((
                 "bad_label".into(),
-                Resolved::Refused(
-                    "label",
-                    format!(
+                // Nothing was decoded: there is no id to show.
+                Resolved::Refused {
+                    kind: "label",
+                    message: format!(
                         "This label cannot be read here ({e}): it is damaged or belongs to another instance."
                     ),
-                ),
+                    data: Value::Null,
+                },
             ));
         }
         Scanned::Id(id) => ("id", *id, NewItem::default()),
@@ -482,24 +493,26 @@ fn resolve(
         }
         IdKind::Place => match tx.get_object(id)? {
             Some(object) => found(object),
-            None => Resolved::Refused(
-                "place",
-                format!(
+            None => Resolved::Refused {
+                kind: "place",
+                message: format!(
                     "{} is not set up: create it (or its rack) first.",
                     capitalize(&short(id))
                 ),
-            ),
+                data: named(id),
+            },
         },
         // A pre-printed label is bound by scanning it after an item or box: it becomes that
         // object's barcode, and from then on names it.
         IdKind::Label => match tx.find_by_code(&id.to_string())?.as_slice() {
-            [] if set.items.is_empty() && set.boxes.is_empty() => Resolved::Refused(
-                "label",
-                format!(
+            [] if set.items.is_empty() && set.boxes.is_empty() => Resolved::Refused {
+                kind: "label",
+                message: format!(
                     "{} is not bound yet: scan an item or box, then this label.",
                     capitalize(&short(id))
                 ),
-            ),
+                data: named(id),
+            },
             [] => Resolved::Unknown {
                 text: id.to_string(),
                 kind: "label",
@@ -507,7 +520,11 @@ fn resolve(
             [bound] => existing(tx, *bound)?,
             many => Resolved::Ambiguous(many.to_vec()),
         },
-        IdKind::User => Resolved::Refused("user", "User badges are not used for scanning.".into()),
+        IdKind::User => Resolved::Refused {
+            kind: "user",
+            message: "User badges are not used for scanning.".into(),
+            data: named(id),
+        },
     };
     Ok((resolution.into(), resolved))
 }
@@ -608,6 +625,14 @@ fn object_kind(object: &ScannedObject) -> &'static str {
     }
 }
 
+/// The `data` of an answer about an id that names no object (a place not set up, a label not
+/// bound yet, a user badge): the same `kind` and `id` an object's data starts with, so that a
+/// scanner shows and acts on both alike.
+fn named(id: ObjectId) -> Value {
+    json!({"kind": id.kind().as_str(), "id": id.to_string()})
+}
+
+/// The `data` of an answer about an object: its fields, `version`, and its `kind`.
 fn object_json(object: &ScannedObject) -> Value {
     let (value, version) = match object {
         ScannedObject::Item(i) => (serde_json::to_value(i), i.meta.version),
@@ -618,6 +643,7 @@ fn object_json(object: &ScannedObject) -> Value {
     match value {
         Ok(Value::Object(mut map)) => {
             map.insert("version".into(), json!(version));
+            map.insert("kind".into(), json!(object_kind(object)));
             Value::Object(map)
         }
         _ => Value::Null,

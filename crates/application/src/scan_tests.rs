@@ -782,3 +782,44 @@ fn a_label_of_another_instance_is_refused_without_changes() {
     assert!(fake.created.is_empty());
     assert_eq!(fake.scans.len(), 1);
 }
+
+#[test]
+fn codes_of_kinds_a_scan_does_not_create_name_their_id_and_kind_in_data() {
+    let mut tx = FakeTx::default();
+    tx.sessions.push(session_with_items(&[], now()));
+    let fake = Arc::new(Mutex::new(tx));
+    let service = on_fake(&fake, Decoder::default());
+    let cases = [
+        ("p000000000000000009", "place", "Place 9 is not set up"),
+        ("l000000000000000004", "label", "Label 4 is not bound yet"),
+        ("u000000000000000003", "user", "User badges are not used"),
+    ];
+    for (n, (code, kind, message)) in cases.into_iter().enumerate() {
+        let outcome = scan(&service, code, &format!("m-{n}"));
+        let body = answer(&outcome);
+        assert_eq!(body["action"], "error", "{body}");
+        assert_eq!(body["type"], kind, "{body}");
+        assert_eq!(body["data"], json!({"kind": kind, "id": code}), "{body}");
+        assert!(
+            body["message"].as_str().unwrap().starts_with(message),
+            "{body}"
+        );
+        assert_eq!(outcome.record.object, None);
+    }
+    let fake = fake.lock().unwrap();
+    assert!(fake.created.is_empty());
+    assert!(fake.session(OWNER).unwrap().set.is_empty());
+    assert_eq!(fake.scans.len(), 3, "every refusal is logged");
+}
+
+#[test]
+fn the_data_of_an_object_says_its_kind() {
+    let fake = Arc::new(Mutex::new(FakeTx::with_items_and_box(&[1], 7)));
+    let service = on_fake(&fake, Decoder::default());
+    let body = answer(&scan(&service, "i000000000000000001", "m-1"));
+    assert_eq!(body["data"]["kind"], "item", "{body}");
+    assert_eq!(body["data"]["id"], "i000000000000000001");
+    assert_eq!(body["data"]["version"], 1);
+    let body = answer(&scan(&service, "b000000000000000007", "m-2"));
+    assert_eq!(body["data"]["kind"], "box", "{body}");
+}
