@@ -50,6 +50,7 @@ on_both_backends!(
     scan_walkthrough,
     scan_bad_input_changes_nothing,
     concurrent_duplicate_scans_apply_once,
+    a_serial_names_one_item,
 );
 
 #[actix_rt::test]

@@ -538,6 +538,101 @@ pub async fn scan_bad_input_changes_nothing(db: &TestDatabase, _backend: Backend
     assert_eq!(code, 0, "{out}");
 }
 
+/// The case: an item created through the API with serial 1234567, then a scan of
+/// 1234567. The scan names that item; no second item (`i700000000001234567`) is made for the
+/// same device, and a second item with the serial is refused until classes tell them apart.
+pub async fn a_serial_names_one_item(db: &TestDatabase, _backend: Backend) {
+    let server = Server::start(db.url());
+    let api = Api::new(&server, &server.admin_key);
+    let created = api
+        .create(
+            "/api/v1/items",
+            json!({"serial": "1234567", "name": "Scanner MC33"}),
+        )
+        .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(id, "i000000000000000001");
+
+    let scanned = scan(&api, "1234567", "s1", "PDA-1").await;
+    assert_eq!(scanned.body["action"], "found", "{}", scanned.body);
+    assert_eq!(scanned.body["type"], "item");
+    assert_eq!(scanned.body["data"]["id"], id.as_str(), "{}", scanned.body);
+    assert_eq!(session_of(&scanned), (vec![id.as_str()], vec![], vec![]));
+    api.get("/api/v1/items/i700000000001234567")
+        .await
+        .assert_problem(404, "not_found");
+    let listed = api.get("/api/v1/items?q=1234567").await;
+    assert_eq!(
+        ids_of_items(&listed.body),
+        vec![id.as_str()],
+        "{}",
+        listed.body
+    );
+
+    // A second item with the serial cannot be told apart from the first: refused, nothing made.
+    for body in [
+        json!({"serial": "1234567"}),
+        json!({"serial": "1234567", "class_code": "TC52"}),
+    ] {
+        let refused = api.post("/api/v1/items", body).await;
+        refused.assert_problem(409, "serial_in_use");
+        assert!(
+            refused.body["detail"].as_str().unwrap().contains(&id),
+            "{}",
+            refused.body
+        );
+    }
+    // Classes tell two devices with one serial apart; the scan then asks which one.
+    let classed = api
+        .send(
+            "PATCH",
+            &format!("/api/v1/items/{id}"),
+            &[("If-Match", "*")],
+            Some(json!({"class_code": "MC33"}).to_string().into_bytes()),
+        )
+        .await;
+    assert_eq!(classed.status, 200, "{}", classed.body);
+    let other = api
+        .create(
+            "/api/v1/items",
+            json!({"serial": "1234567", "class_code": "TC52"}),
+        )
+        .await;
+    let other_id = other["id"].as_str().unwrap();
+    let asked = api
+        .post(
+            "/ECK/API/SCAN",
+            json!({"barcode": "1234567", "msgId": "s2", "deviceId": "PDA-2"}),
+        )
+        .await;
+    assert_eq!(asked.status, 200, "{}", asked.body);
+    assert_eq!(asked.body["action"], "ambiguous", "{}", asked.body);
+    assert_eq!(asked.body["candidates"], json!([id, other_id]));
+    let classes: Vec<&str> = asked.body["data"]["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["class_code"].as_str().unwrap())
+        .collect();
+    assert_eq!(classes, ["MC33", "TC52"]);
+    assert_eq!(
+        ids_of_items(&api.get("/api/v1/items").await.body),
+        vec![id.as_str(), other_id]
+    );
+
+    let (code, out) = server.command(&["verify"]);
+    assert_eq!(code, 0, "{out}");
+}
+
+fn ids_of_items(page: &Value) -> Vec<&str> {
+    page["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not a page: {page}"))
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect()
+}
+
 /// Sixteen copies of one scan sent at once: one effect, sixteen identical answers.
 pub async fn concurrent_duplicate_scans_apply_once(db: &TestDatabase, _backend: Backend) {
     let server = Server::start(db.url());

@@ -1498,6 +1498,105 @@ fn duplicate_scans_apply_once_under_concurrency(t: &TestDatabase) {
     verify_clean(&db);
 }
 
+/// The case on the database: the scan of a serial finds the item created with it
+/// through the API; a class code scanned onto an item is refused when it would make two items
+/// of one serial and class.
+fn a_serial_scan_names_the_item_that_carries_it(t: &TestDatabase) {
+    let db = Arc::new(t.open());
+    let (service, _) = scanner(&db);
+    let api_item = db
+        .create_item(&new_serial_item("1234567", None), &ctx())
+        .unwrap();
+    let (outcome, answer) = scan(&service, "PDA-1", "s1", "1234567");
+    assert_eq!(answer["action"], "found", "{answer}");
+    assert_eq!(answer["data"]["id"], api_item.id.to_string());
+    assert_eq!(outcome.record.resolution, "serial");
+    assert!(matches!(
+        db.get_item(ItemId::parse("i700000000001234567").unwrap()),
+        Err(AppError::NotFound { .. })
+    ));
+    assert_eq!(all_items(&db).len(), 1);
+
+    // Two devices of one serial and different classes: the scan asks which.
+    let mc33 = db
+        .create_item(&new_serial_item("SN-9", Some("MC33")), &ctx())
+        .unwrap();
+    let tc52 = db
+        .create_item(&new_serial_item("SN-9", Some("TC52")), &ctx())
+        .unwrap();
+    let (_, answer) = scan(&service, "PDA-2", "s2", "SN-9");
+    assert_eq!(answer["action"], "ambiguous", "{answer}");
+    assert_eq!(
+        answer["candidates"],
+        serde_json::json!([mc33.id.to_string(), tc52.id.to_string()])
+    );
+    // TC52 joins the set; MC33 scanned as a class code would make it a second MC33 of SN-9.
+    scan(&service, "PDA-2", "s3", &tc52.id.to_string());
+    let (_, answer) = scan(&service, "PDA-2", "s4", "MC33");
+    assert_eq!(answer["action"], "error", "{answer}");
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap()
+            .contains("is in use by item"),
+        "{answer}"
+    );
+    assert_eq!(db.get_item(tc52.id).unwrap().class_code, Some(code("TC52")));
+    verify_clean(&db);
+}
+
+/// API creates and scans of one serial race, round after round: one item carries the serial,
+/// every scan names it, and every create that lost is told `serial_in_use`.
+fn api_creates_and_scans_of_one_serial_make_one_item(t: &TestDatabase) {
+    const ROUNDS: usize = 10;
+    const THREADS: usize = 8;
+    let db = Arc::new(t.open());
+    let (service, _) = scanner(&db);
+    for round in 0..ROUNDS {
+        let serial = format!("{}", 5_000_000 + round);
+        let barrier = Arc::new(std::sync::Barrier::new(THREADS));
+        let results: Vec<Result<String, AppError>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..THREADS)
+                .map(|n| {
+                    let (db, service, barrier, serial) =
+                        (&db, &service, barrier.clone(), serial.clone());
+                    s.spawn(move || {
+                        barrier.wait();
+                        if n % 2 == 0 {
+                            let device = format!("PDA-{n}");
+                            let (_, answer) = scan(service, &device, &serial, &serial);
+                            assert!(
+                                answer["action"] == "found" || answer["action"] == "created",
+                                "{answer}"
+                            );
+                            Ok(answer["data"]["id"].as_str().unwrap().to_owned())
+                        } else {
+                            db.create_item(&new_serial_item(&serial, None), &ctx())
+                                .map(|item| item.id.to_string())
+                        }
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let carriers: Vec<String> = all_items(&db)
+            .into_iter()
+            .filter(|i| i.serial.as_ref().map(Code::as_str) == Some(serial.as_str()))
+            .map(|i| i.id.to_string())
+            .collect();
+        assert_eq!(carriers.len(), 1, "round {round}: {carriers:?}");
+        for (n, result) in results.into_iter().enumerate() {
+            match result {
+                Ok(id) => assert_eq!(id, carriers[0], "round {round}, thread {n}"),
+                Err(e) => {
+                    serial_in_use(Err::<(), _>(e));
+                }
+            }
+        }
+    }
+    verify_clean(&db);
+}
+
 fn box_barcodes_round_trip(t: &TestDatabase) {
     let db = t.open();
     let b = db
@@ -1579,4 +1678,6 @@ contract!(
     a_serial_names_one_item_of_a_class,
     serials_stay_one_item_per_class_under_concurrency,
     serial_duplicates_from_before_the_rule_survive_the_migration,
+    a_serial_scan_names_the_item_that_carries_it,
+    api_creates_and_scans_of_one_serial_make_one_item,
 );

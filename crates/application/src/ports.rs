@@ -560,6 +560,9 @@ pub trait ScanTx {
     fn get_object(&mut self, id: ObjectId) -> AppResult<Option<ScannedObject>>;
     /// Items and boxes carrying this text as an extra barcode, and items with this serial.
     fn find_by_code(&mut self, code: &str) -> AppResult<Vec<ObjectId>>;
+    /// The items that carry this serial, by id. Holds the serial's lock until the transaction
+    /// ends: no other writer gives the serial to an item meanwhile.
+    fn items_with_serial(&mut self, serial: &str) -> AppResult<Vec<Item>>;
     /// Whether some item has this class code.
     fn is_class_code(&mut self, code: &str) -> AppResult<bool>;
     /// Creates an item, box or order under an id read from a label.
