@@ -624,6 +624,83 @@ pub async fn a_serial_names_one_item(db: &TestDatabase, _backend: Backend) {
     assert_eq!(code, 0, "{out}");
 }
 
+/// An operator whose database holds items that broke the serial rule before it existed: the
+/// migration keeps them, the start-up log and `eckwms verify` name them, and they are put
+/// right through the API one at a time.
+pub async fn serial_conflicts_from_before_the_rule_are_reported(
+    db: &TestDatabase,
+    backend: Backend,
+) {
+    // The database as the previous release left it: two items of one serial, no class.
+    {
+        let old = db.open();
+        while old.revert_last_migration().unwrap() != "20261126000001" {}
+        for (seq, n) in [(1, 901), (2, 902)] {
+            let id = format!("i000000000000000{n}");
+            old.execute_raw(&format!(
+                "INSERT INTO items (id, serial, attributes, version, created_at, updated_at) \
+                 VALUES ('{id}', '5550001', '{{}}', 1, '2026-11-24 12:00:00', \
+                 '2026-11-24 12:00:00'); \
+                 INSERT INTO ledger (seq, at, object_id, change, actor, data) VALUES ({seq}, \
+                 '2026-11-24 12:00:00', '{id}', 'created', 'apikey:1', \
+                 '{{\"id\":\"{id}\",\"serial\":\"5550001\",\"attributes\":{{}},\"barcodes\":[]}}'); \
+                 INSERT INTO ledger_refs (object_id, seq) VALUES ('{id}', {seq});"
+            ))
+            .unwrap();
+        }
+        if backend == Backend::Postgres {
+            old.execute_raw("SELECT setval('ledger_seq', 2)").unwrap();
+        }
+    }
+    let server = Server::start(db.url());
+    let api = Api::new(&server, &server.admin_key);
+    let warned: Vec<&String> = server
+        .startup_log
+        .iter()
+        .filter(|line| line.contains("serial conflict"))
+        .collect();
+    assert_eq!(warned.len(), 1, "{:#?}", server.startup_log);
+    assert!(
+        warned[0].contains("serial 5550001 names 2 items")
+            && warned[0].contains("i000000000000000901")
+            && warned[0].contains("i000000000000000902"),
+        "{}",
+        warned[0]
+    );
+    let (code, out) = server.command(&["verify"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("problems: 1"), "{out}");
+    assert!(
+        out.contains("serial 5550001 names 2 items that cannot be told apart"),
+        "{out}"
+    );
+    api.post(
+        "/api/v1/items",
+        json!({"serial": "5550001", "class_code": "X"}),
+    )
+    .await
+    .assert_problem(409, "serial_in_use");
+
+    // Put right: each gets its class code, the first while the second has none yet.
+    for (id, class) in [
+        ("i000000000000000901", "MC33"),
+        ("i000000000000000902", "TC52"),
+    ] {
+        let patched = api
+            .send(
+                "PATCH",
+                &format!("/api/v1/items/{id}"),
+                &[("If-Match", "*")],
+                Some(json!({"class_code": class}).to_string().into_bytes()),
+            )
+            .await;
+        assert_eq!(patched.status, 200, "{}", patched.body);
+    }
+    let (code, out) = server.command(&["verify"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("problems: 0"), "{out}");
+}
+
 fn ids_of_items(page: &Value) -> Vec<&str> {
     page["items"]
         .as_array()

@@ -1157,26 +1157,48 @@ fn serial_duplicates_from_before_the_rule_survive_the_migration(t: &TestDatabase
     assert!(!db.run_migrations().unwrap().is_empty());
     let id = |n: u64| ItemId::new(n).unwrap();
 
-    // The old items are readable and still there; nothing joins them.
+    // They are listed (5550003: two classes, no conflict), readable, and nothing joins them.
+    let listed = |db: &Database| -> Vec<(String, Vec<ItemId>)> {
+        db.serial_conflicts()
+            .unwrap()
+            .into_iter()
+            .map(|c| {
+                let ids = c.items.iter().map(|h| h.id).collect();
+                (c.serial.as_str().to_owned(), ids)
+            })
+            .collect()
+    };
+    assert_eq!(
+        listed(&db),
+        [
+            ("5550001".to_owned(), vec![id(901), id(902)]),
+            ("5550002".to_owned(), vec![id(903), id(904)]),
+        ]
+    );
     assert_eq!(db.get_item(id(902)).unwrap().serial, Some(code("5550001")));
     let refused = serial_in_use(db.create_item(&new_serial_item("5550002", Some("X")), &ctx()));
     assert!(
         refused.contains(&id(903).to_string()) && refused.contains(&id(904).to_string()),
         "{refused}"
     );
+    let w = db
+        .create_item(&new_serial_item("5550002", Some("W")), &ctx())
+        .unwrap();
     db.create_item(&new_serial_item("5550003", Some("Z")), &ctx())
         .unwrap();
-    // Fixing them is checked like any change: 902 cannot take a class while 901 has none.
-    serial_in_use(set_class(&db, id(902), Some("X")));
-    let patch = ItemPatch {
-        serial: Some(Some(code("5550009"))),
-        ..ItemPatch::default()
-    };
-    db.update_item(id(901), Expected::Any, &patch, &ctx())
-        .unwrap();
-    set_class(&db, id(902), Some("X")).unwrap();
+
+    // They are put right one at a time: a change may keep an old clash, never add one.
+    set_class(&db, id(901), Some("X")).unwrap();
+    assert_eq!(listed(&db).len(), 2, "902 has no class yet");
+    set_class(&db, id(902), Some("Y")).unwrap();
+    let refused = serial_in_use(set_class(&db, id(903), None));
+    assert!(refused.contains(&w.id.to_string()), "{refused}");
+    assert!(!refused.contains(&id(904).to_string()), "{refused}");
+    set_class(&db, id(904), Some("V")).unwrap();
+    assert_eq!(listed(&db), []);
+
     // Past every rule (an older binary writing during an upgrade): the index refuses an exact
-    // duplicate of an item it covers.
+    // duplicate of an item it covers: one written since the rule, or put right since.
     let raw = |n: u64, serial: &str, class: &str| {
         db.execute_raw(&format!(
             "INSERT INTO items (id, serial, class_code, attributes, version, created_at, \
@@ -1187,8 +1209,8 @@ fn serial_duplicates_from_before_the_rule_survive_the_migration(t: &TestDatabase
     };
     assert!(raw(907, "5550003", "X").is_err());
     assert!(
-        raw(908, "5550001", "X").is_err(),
-        "902 is covered once fixed"
+        raw(908, "5550001", "Y").is_err(),
+        "902 is covered once put right"
     );
     raw(909, "5550003", "W").unwrap();
 }

@@ -70,6 +70,37 @@ pub fn check(
     })
 }
 
+/// Refuses a change of the class code of an item that carries `serial` already (from `was` to
+/// `class_code`) when it makes the item clash with a holder it did not clash with before. For an
+/// item that keeps the rule this is [`check`]; items that broke it before it held (see
+/// [`conflicts`]) may so be put right one at a time: of two items without a class, the first
+/// may get its class while the second has none yet.
+pub fn check_change(
+    item: ItemId,
+    serial: &Code,
+    was: Option<&Code>,
+    class_code: Option<&Code>,
+    holders: &[SerialHolder],
+) -> Result<(), SerialInUse> {
+    let before: Vec<ItemId> = clashes(Some(item), was, holders)
+        .into_iter()
+        .map(|h| h.id)
+        .collect();
+    let new: Vec<SerialHolder> = clashes(Some(item), class_code, holders)
+        .into_iter()
+        .filter(|h| !before.contains(&h.id))
+        .cloned()
+        .collect();
+    if new.is_empty() {
+        return Ok(());
+    }
+    Err(SerialInUse {
+        serial: serial.clone(),
+        class_code: class_code.cloned(),
+        holders: new,
+    })
+}
+
 /// A serial refused because items that carry it could not be told apart from the new one.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub struct SerialInUse {
@@ -249,6 +280,38 @@ mod tests {
         assert_eq!(refused.holders, vec![holder(1, Some("MC33"))]);
         assert!(refused.to_string().contains("(class MC33)"), "{refused}");
         assert!(check(None, &serial, Some(&code("ZT410")), &refused.holders).is_ok());
+    }
+
+    #[test]
+    fn a_change_may_keep_an_old_clash_but_never_add_one() {
+        let serial = code("1234567");
+        let (a, b) = (ItemId::new(1).unwrap(), ItemId::new(2).unwrap());
+        // Two items without a class, from before the rule: each may get its class in turn.
+        let holders = [holder(1, None), holder(2, None)];
+        check_change(a, &serial, None, Some(&code("MC33")), &holders).unwrap();
+        let holders = [holder(1, Some("MC33")), holder(2, None)];
+        check_change(b, &serial, None, Some(&code("TC52")), &holders).unwrap();
+        // But not take a class another holder has, where it clashed with none before.
+        let holders = [holder(1, Some("MC33")), holder(2, Some("TC52"))];
+        let refused = check_change(
+            b,
+            &serial,
+            Some(&code("TC52")),
+            Some(&code("MC33")),
+            &holders,
+        )
+        .unwrap_err();
+        assert_eq!(refused.holders, vec![holder(1, Some("MC33"))]);
+        let refused = check_change(b, &serial, Some(&code("TC52")), None, &holders).unwrap_err();
+        assert_eq!(refused.holders, vec![holder(1, Some("MC33"))]);
+        // Nor a new clash besides an old one.
+        let holders = [
+            holder(1, Some("X")),
+            holder(2, Some("X")),
+            holder(3, Some("W")),
+        ];
+        let refused = check_change(b, &serial, Some(&code("X")), None, &holders).unwrap_err();
+        assert_eq!(refused.holders, vec![holder(3, Some("W"))]);
     }
 
     #[test]

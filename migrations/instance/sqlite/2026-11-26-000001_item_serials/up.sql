@@ -8,8 +8,9 @@
 -- writers that do not check (an older binary during a rolling upgrade).
 --
 -- Items that already broke the rule are marked serial_exempt and left out of the index, so this
--- migration never fails on existing data. They stay as they are until their serial or class
--- changes (which clears the mark and is checked); `eckwms verify` and the start-up log list them.
+-- migration never fails on existing data. They stay as they are until someone changes their
+-- serial or class: a change is checked (it may keep an old clash, never add one), and the mark
+-- stays only while the item still clashes. `eckwms verify` and the start-up log list them.
 ALTER TABLE items ADD COLUMN serial_exempt BOOLEAN NOT NULL DEFAULT FALSE;
 
 UPDATE items SET serial_exempt = TRUE
