@@ -23,6 +23,7 @@ pub fn run(settings: Settings, services: Services, concurrent_calls: usize) -> a
     // Made now rather than at the first pairing request: a fault shows at start.
     let identity = services.labels.identity()?;
     tracing::info!(instance_id = %identity.instance_id, "instance identity");
+    warn_of_serial_conflicts(&services);
     let http = HttpSettings {
         body_limit: settings.http.body_limit,
         idempotency_wait: Duration::from_secs(settings.idempotency.wait_secs),
@@ -34,6 +35,30 @@ pub fn run(settings: Settings, services: Services, concurrent_calls: usize) -> a
     let scans = services.scans.clone();
     let state = HttpState::new(services, http, env!("CARGO_PKG_VERSION"));
     actix_web::rt::System::new().block_on(serve(settings, state, idempotency, scans))
+}
+
+/// Most serial conflicts named one by one in the start-up log; `eckwms verify` lists all.
+const LOGGED_SERIAL_CONFLICTS: usize = 20;
+
+/// Items written before the serial rule held may share a serial they cannot be told apart by:
+/// the rule refuses every new such item, and these stay until someone fixes them. Said once
+/// at start, so that an operator learns of them without running `eckwms verify`.
+fn warn_of_serial_conflicts(services: &Services) {
+    match services.inventory.serial_conflicts() {
+        Ok(conflicts) if conflicts.is_empty() => {}
+        Ok(conflicts) => {
+            tracing::warn!(
+                serials = conflicts.len(),
+                "items share a serial they cannot be told apart by (written before the serial \
+                 rule): give them class codes or correct their serials; `eckwms verify` lists \
+                 them all"
+            );
+            for conflict in conflicts.iter().take(LOGGED_SERIAL_CONFLICTS) {
+                tracing::warn!(%conflict, "serial conflict");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "could not look for serial conflicts"),
+    }
 }
 
 async fn serve(

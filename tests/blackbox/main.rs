@@ -50,6 +50,8 @@ on_both_backends!(
     scan_walkthrough,
     scan_bad_input_changes_nothing,
     concurrent_duplicate_scans_apply_once,
+    a_serial_names_one_item,
+    serial_conflicts_from_before_the_rule_are_reported,
 );
 
 #[actix_rt::test]

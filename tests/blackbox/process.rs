@@ -163,7 +163,20 @@ fn migrate_and_unknown_configuration_are_reported() {
     };
     let first = run(&["migrate"], &[]);
     assert!(first.status.success());
-    assert!(String::from_utf8_lossy(&first.stdout).contains("4 migration(s) applied"));
+    // Every migration of the SQLite folder, whatever their number.
+    let migrations = std::fs::read_dir(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/migrations/instance/sqlite"
+    ))
+    .unwrap()
+    .filter(|entry| entry.as_ref().unwrap().path().is_dir())
+    .count();
+    let applied = format!("{migrations} migration(s) applied");
+    assert!(
+        String::from_utf8_lossy(&first.stdout).contains(&applied),
+        "{applied}: {}",
+        String::from_utf8_lossy(&first.stdout)
+    );
     let again = run(&["migrate"], &[]);
     assert!(String::from_utf8_lossy(&again.stdout).contains("0 migration(s) applied"));
     let bad = run(&["migrate"], &[("ECKWMS__HTTP__NOPE", "1")]);

@@ -209,11 +209,22 @@ pub async fn scan_walkthrough(db: &TestDatabase, _backend: Backend) {
     let other = scan(&api, "NO-SUCH-CODE-42", "m1", "PDA-2").await;
     assert_eq!(other.header("idempotent-replayed"), None);
     assert_eq!(other.body["action"], "not_found", "{}", other.body);
-    // A place that is not set up is refused, not created. (Its message reads "Place place 9
-    // ..." and its type is "unknown": reported, not asserted.)
+    // A place that is not set up is refused, not created; the answer names it for the scanner.
     let unset = scan(&api, "p000000000000000009", "m2", "PDA-2").await;
     assert_eq!(unset.body["action"], "error", "{}", unset.body);
-    assert_eq!(unset.body["data"], Value::Null);
+    assert_eq!(unset.body["type"], "place", "{}", unset.body);
+    assert_eq!(
+        unset.body["data"],
+        json!({"kind": "place", "id": "p000000000000000009"})
+    );
+    assert!(
+        unset.body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Place 9 is not set up"),
+        "{}",
+        unset.body
+    );
     assert_eq!(
         api.get("/api/v1/places/p000000000000000009").await.status,
         404
@@ -525,6 +536,178 @@ pub async fn scan_bad_input_changes_nothing(db: &TestDatabase, _backend: Backend
     assert_eq!(first_box["id"], "b000000000000000001");
     let (code, out) = server.command(&["verify"]);
     assert_eq!(code, 0, "{out}");
+}
+
+/// The issue's case: an item created through the API with serial 1234567, then a scan of
+/// 1234567. The scan names that item; no second item (`i700000000001234567`) is made for the
+/// same device, and a second item with the serial is refused until classes tell them apart.
+pub async fn a_serial_names_one_item(db: &TestDatabase, _backend: Backend) {
+    let server = Server::start(db.url());
+    let api = Api::new(&server, &server.admin_key);
+    let created = api
+        .create(
+            "/api/v1/items",
+            json!({"serial": "1234567", "name": "Scanner MC33"}),
+        )
+        .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(id, "i000000000000000001");
+
+    let scanned = scan(&api, "1234567", "s1", "PDA-1").await;
+    assert_eq!(scanned.body["action"], "found", "{}", scanned.body);
+    assert_eq!(scanned.body["type"], "item");
+    assert_eq!(scanned.body["data"]["id"], id.as_str(), "{}", scanned.body);
+    assert_eq!(session_of(&scanned), (vec![id.as_str()], vec![], vec![]));
+    api.get("/api/v1/items/i700000000001234567")
+        .await
+        .assert_problem(404, "not_found");
+    let listed = api.get("/api/v1/items?q=1234567").await;
+    assert_eq!(
+        ids_of_items(&listed.body),
+        vec![id.as_str()],
+        "{}",
+        listed.body
+    );
+
+    // A second item with the serial cannot be told apart from the first: refused, nothing made.
+    for body in [
+        json!({"serial": "1234567"}),
+        json!({"serial": "1234567", "class_code": "TC52"}),
+    ] {
+        let refused = api.post("/api/v1/items", body).await;
+        refused.assert_problem(409, "serial_in_use");
+        assert!(
+            refused.body["detail"].as_str().unwrap().contains(&id),
+            "{}",
+            refused.body
+        );
+    }
+    // Classes tell two devices with one serial apart; the scan then asks which one.
+    let classed = api
+        .send(
+            "PATCH",
+            &format!("/api/v1/items/{id}"),
+            &[("If-Match", "*")],
+            Some(json!({"class_code": "MC33"}).to_string().into_bytes()),
+        )
+        .await;
+    assert_eq!(classed.status, 200, "{}", classed.body);
+    let other = api
+        .create(
+            "/api/v1/items",
+            json!({"serial": "1234567", "class_code": "TC52"}),
+        )
+        .await;
+    let other_id = other["id"].as_str().unwrap();
+    let asked = api
+        .post(
+            "/ECK/API/SCAN",
+            json!({"barcode": "1234567", "msgId": "s2", "deviceId": "PDA-2"}),
+        )
+        .await;
+    assert_eq!(asked.status, 200, "{}", asked.body);
+    assert_eq!(asked.body["action"], "ambiguous", "{}", asked.body);
+    assert_eq!(asked.body["candidates"], json!([id, other_id]));
+    let classes: Vec<&str> = asked.body["data"]["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["class_code"].as_str().unwrap())
+        .collect();
+    assert_eq!(classes, ["MC33", "TC52"]);
+    assert_eq!(
+        ids_of_items(&api.get("/api/v1/items").await.body),
+        vec![id.as_str(), other_id]
+    );
+
+    let (code, out) = server.command(&["verify"]);
+    assert_eq!(code, 0, "{out}");
+}
+
+/// An operator whose database holds items that broke the serial rule before it existed: the
+/// migration keeps them, the start-up log and `eckwms verify` name them, and they are put
+/// right through the API one at a time.
+pub async fn serial_conflicts_from_before_the_rule_are_reported(
+    db: &TestDatabase,
+    backend: Backend,
+) {
+    // The database as the previous release left it: two items of one serial, no class.
+    {
+        let old = db.open();
+        while old.revert_last_migration().unwrap() != "20261126000001" {}
+        for (seq, n) in [(1, 901), (2, 902)] {
+            let id = format!("i000000000000000{n}");
+            old.execute_raw(&format!(
+                "INSERT INTO items (id, serial, attributes, version, created_at, updated_at) \
+                 VALUES ('{id}', '5550001', '{{}}', 1, '2026-11-24 12:00:00', \
+                 '2026-11-24 12:00:00'); \
+                 INSERT INTO ledger (seq, at, object_id, change, actor, data) VALUES ({seq}, \
+                 '2026-11-24 12:00:00', '{id}', 'created', 'apikey:1', \
+                 '{{\"id\":\"{id}\",\"serial\":\"5550001\",\"attributes\":{{}},\"barcodes\":[]}}'); \
+                 INSERT INTO ledger_refs (object_id, seq) VALUES ('{id}', {seq});"
+            ))
+            .unwrap();
+        }
+        if backend == Backend::Postgres {
+            old.execute_raw("SELECT setval('ledger_seq', 2)").unwrap();
+        }
+    }
+    let server = Server::start(db.url());
+    let api = Api::new(&server, &server.admin_key);
+    let warned: Vec<&String> = server
+        .startup_log
+        .iter()
+        .filter(|line| line.contains("serial conflict"))
+        .collect();
+    assert_eq!(warned.len(), 1, "{:#?}", server.startup_log);
+    assert!(
+        warned[0].contains("serial 5550001 names 2 items")
+            && warned[0].contains("i000000000000000901")
+            && warned[0].contains("i000000000000000902"),
+        "{}",
+        warned[0]
+    );
+    let (code, out) = server.command(&["verify"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("problems: 1"), "{out}");
+    assert!(
+        out.contains("serial 5550001 names 2 items that cannot be told apart"),
+        "{out}"
+    );
+    api.post(
+        "/api/v1/items",
+        json!({"serial": "5550001", "class_code": "X"}),
+    )
+    .await
+    .assert_problem(409, "serial_in_use");
+
+    // Put right: each gets its class code, the first while the second has none yet.
+    for (id, class) in [
+        ("i000000000000000901", "MC33"),
+        ("i000000000000000902", "TC52"),
+    ] {
+        let patched = api
+            .send(
+                "PATCH",
+                &format!("/api/v1/items/{id}"),
+                &[("If-Match", "*")],
+                Some(json!({"class_code": class}).to_string().into_bytes()),
+            )
+            .await;
+        assert_eq!(patched.status, 200, "{}", patched.body);
+    }
+    let (code, out) = server.command(&["verify"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("problems: 0"), "{out}");
+}
+
+fn ids_of_items(page: &Value) -> Vec<&str> {
+    page["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not a page: {page}"))
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect()
 }
 
 /// Sixteen copies of one scan sent at once: one effect, sixteen identical answers.

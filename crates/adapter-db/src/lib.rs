@@ -38,11 +38,11 @@ mod prelude {
     pub(crate) use eckwms_application::{AppError, AppResult};
     pub(crate) use eckwms_domain::ledger::{diff, state_of};
     pub(crate) use eckwms_domain::{
-        BoxId, BoxPatch, Change, ChangeKind, Item, ItemAction, ItemId, ItemPatch, LedgerEntry,
-        Meta, Movable, MoveSubject, NewBox, NewItem, NewOrder, NewPlace, NewRack, NewWarehouse,
-        ObjectId, Order, OrderId, OrderPatch, OrderStatus, Parent, Place, PlaceId, PlacePatch,
-        Rack, RackId, RackPatch, Replay, State, StorageBox, Warehouse, WarehouseId, WarehousePatch,
-        rack_place_name,
+        BoxId, BoxPatch, Change, ChangeKind, Code, Item, ItemAction, ItemId, ItemPatch,
+        LedgerEntry, Meta, Movable, MoveSubject, NewBox, NewItem, NewOrder, NewPlace, NewRack,
+        NewWarehouse, ObjectId, Order, OrderId, OrderPatch, OrderStatus, Parent, Place, PlaceId,
+        PlacePatch, Rack, RackId, RackPatch, Replay, State, StorageBox, Warehouse, WarehouseId,
+        WarehousePatch, rack_place_name,
     };
 
     pub(crate) use crate::error::DbError;

@@ -304,6 +304,30 @@ impl Database {
         }
     }
 
+    /// Reverts the newest applied migration and returns its version (tests of a migration
+    /// over data written before it).
+    pub fn revert_last_migration(&self) -> anyhow::Result<String> {
+        let map =
+            |e: Box<dyn std::error::Error + Send + Sync>| anyhow::anyhow!("revert failed: {e}");
+        match &self.pool {
+            DbPool::Sqlite { writer, .. } => writer
+                .exclusive(move |conn| {
+                    Ok(conn
+                        .revert_last_migration(SQLITE_MIGRATIONS)
+                        .map(|v| v.to_string())
+                        .map_err(map))
+                })
+                .map_err(anyhow::Error::from)?,
+            DbPool::Pg(pool) => {
+                let mut conn = checkout(pool).map_err(anyhow::Error::from)?;
+                Ok(conn
+                    .revert_last_migration(POSTGRES_MIGRATIONS)
+                    .map_err(map)?
+                    .to_string())
+            }
+        }
+    }
+
     pub(crate) fn pending(&self) -> Result<Vec<String>, DbError> {
         let map = |e: Box<dyn std::error::Error + Send + Sync>| {
             DbError::Unavailable(anyhow::anyhow!("{e}"))

@@ -95,6 +95,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        serial_exempt -> Bool,
     }
 }
 

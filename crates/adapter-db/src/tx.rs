@@ -194,6 +194,9 @@ pub(crate) trait BackendOps {
     /// Waits for the scans of this session owner that started before, and keeps later ones
     /// waiting until this transaction ends.
     fn lock_scan_owner(&mut self, owner: &str) -> QueryResult<()>;
+    /// Keeps every other writer of items with this serial waiting until this transaction ends,
+    /// so that the serial rule checked now still holds at commit.
+    fn lock_serial(&mut self, serial: &str) -> QueryResult<()>;
     /// Makes the named counter hand out only numbers above `value` from now on.
     fn raise_counter(&mut self, counter: &str, value: i64) -> QueryResult<()>;
     /// Locks the rows with these keys (as [`BackendOps::lock_rows`]) and reads their
@@ -369,6 +372,11 @@ impl BackendOps for SqliteConnection {
         Ok(())
     }
 
+    fn lock_serial(&mut self, _serial: &str) -> QueryResult<()> {
+        // BEGIN IMMEDIATE already made this transaction the only writer.
+        Ok(())
+    }
+
     fn raise_counter(&mut self, counter: &str, value: i64) -> QueryResult<()> {
         diesel::update(
             id_counters::table
@@ -530,6 +538,15 @@ impl BackendOps for PgConnection {
         // Keyed by a hash of the owner: two owners sharing a hash only wait for each other.
         diesel::sql_query("SELECT pg_advisory_xact_lock(7204, hashtext($1))")
             .bind::<diesel::sql_types::Text, _>(owner)
+            .execute(self)?;
+        Ok(())
+    }
+
+    fn lock_serial(&mut self, serial: &str) -> QueryResult<()> {
+        // A row lock cannot do it: the rule concerns rows that may not exist yet. Keyed by a
+        // hash of the serial: two serials sharing a hash only wait for each other.
+        diesel::sql_query("SELECT pg_advisory_xact_lock(7205, hashtext($1))")
+            .bind::<diesel::sql_types::Text, _>(serial)
             .execute(self)?;
         Ok(())
     }

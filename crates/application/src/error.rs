@@ -1,3 +1,4 @@
+use eckwms_domain::serial::SerialInUse;
 use eckwms_domain::{DomainError, FieldError, IdError, MoveError};
 
 /// Errors of use cases and ports, each a distinct thing a caller can act on.
@@ -79,6 +80,12 @@ impl From<MoveError> for AppError {
             MoveError::StaleFrom { .. } => "stale_expected_from",
         };
         AppError::conflict(code, e.to_string())
+    }
+}
+
+impl From<SerialInUse> for AppError {
+    fn from(e: SerialInUse) -> Self {
+        AppError::conflict("serial_in_use", e.to_string())
     }
 }
 

@@ -334,6 +334,11 @@ impl InventoryService {
             .delete_item(id, expected, &self.ctx(meta, None))
     }
 
+    /// Items that share a serial they cannot be told apart by (data from before the rule).
+    pub fn serial_conflicts(&self) -> AppResult<Vec<eckwms_domain::serial::SerialConflict>> {
+        self.ports.items.serial_conflicts()
+    }
+
     /// Records a repair action (check, cause, result, note) on an item.
     pub fn add_item_action(
         &self,

@@ -11,7 +11,7 @@ use eckwms_domain::{
     BoxId, BoxPatch, IdKind, Item, ItemAction, ItemId, ItemPatch, LedgerEntry, Movable, NewBox,
     NewItem, NewOrder, NewPlace, NewRack, NewWarehouse, ObjectId, Order, OrderId, OrderPatch,
     OrderStatus, Parent, Place, PlaceId, PlacePatch, Rack, RackId, RackPatch, Replay, State,
-    StorageBox, Warehouse, WarehouseId, WarehousePatch, scan::WorkingSet,
+    StorageBox, Warehouse, WarehouseId, WarehousePatch, scan::WorkingSet, serial::SerialConflict,
 };
 #[cfg(feature = "mock")]
 use mockall::automock;
@@ -183,6 +183,9 @@ pub trait ItemRepository: Send + Sync {
         ctx: &WriteContext,
     ) -> AppResult<Item>;
     fn delete_item(&self, id: ItemId, expected: Expected, ctx: &WriteContext) -> AppResult<()>;
+    /// Items that share a serial they cannot be told apart by: written before the serial rule
+    /// held (see `eckwms_domain::serial`). Empty on a database that never had such items.
+    fn serial_conflicts(&self) -> AppResult<Vec<SerialConflict>>;
     fn add_item_action(
         &self,
         id: ItemId,
@@ -560,6 +563,9 @@ pub trait ScanTx {
     fn get_object(&mut self, id: ObjectId) -> AppResult<Option<ScannedObject>>;
     /// Items and boxes carrying this text as an extra barcode, and items with this serial.
     fn find_by_code(&mut self, code: &str) -> AppResult<Vec<ObjectId>>;
+    /// The items that carry this serial, by id. Holds the serial's lock until the transaction
+    /// ends: no other writer gives the serial to an item meanwhile.
+    fn items_with_serial(&mut self, serial: &str) -> AppResult<Vec<Item>>;
     /// Whether some item has this class code.
     fn is_class_code(&mut self, code: &str) -> AppResult<bool>;
     /// Creates an item, box or order under an id read from a label.

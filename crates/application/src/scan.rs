@@ -214,13 +214,20 @@ enum Resolved {
         created: bool,
     },
     /// A code that names no object (an unbound `l` label, a barcode nobody has).
-    Unknown {
-        text: String,
+    Unknown { text: String, kind: &'static str },
+    /// Several objects: the answer's `type`, the sentence, and the objects (by id).
+    Ambiguous {
         kind: &'static str,
+        message: String,
+        objects: Vec<ScannedObject>,
     },
-    Ambiguous(Vec<ObjectId>),
-    /// Refused before anything changed: what the code was, and why.
-    Refused(&'static str, String),
+    /// Refused before anything changed: what the code was, why, and what it names (`null`,
+    /// [`named`], or an object).
+    Refused {
+        kind: &'static str,
+        message: String,
+        data: Value,
+    },
 }
 
 /// The scan's answer while it is being built.
@@ -287,21 +294,25 @@ fn execute(tx: &mut dyn ScanTx, input: &Input) -> AppResult<ScanOutcome> {
 
     let (resolution, resolved) = resolve(tx, input, &set, &ctx)?;
     let (answer, next_set, object) = match resolved {
-        Resolved::Refused(kind, message) => (
-            Answer::new(ScanAction::Error, kind, message),
-            set.clone(),
-            None,
-        ),
-        Resolved::Ambiguous(ids) => {
-            let mut answer = Answer::new(
-                ScanAction::Ambiguous,
-                "barcode",
-                format!(
-                    "This code belongs to {} objects: scan their labels instead.",
-                    ids.len()
-                ),
-            );
-            answer.candidates = Some(ids);
+        Resolved::Refused {
+            kind,
+            message,
+            data,
+        } => {
+            let mut answer = Answer::new(ScanAction::Error, kind, message);
+            answer.data = data;
+            (answer, set.clone(), None)
+        }
+        Resolved::Ambiguous {
+            kind,
+            message,
+            objects,
+        } => {
+            let mut answer = Answer::new(ScanAction::Ambiguous, kind, message);
+            // The scanner shows the candidates (their class, name, place) to choose from.
+            answer.data =
+                json!({"candidates": objects.iter().map(object_json).collect::<Vec<_>>()});
+            answer.candidates = Some(objects.iter().map(object_id).collect());
             (answer, set.clone(), None)
         }
         Resolved::Unknown { text, kind } => {
@@ -395,33 +406,31 @@ fn resolve(
     set: &WorkingSet,
     ctx: &WriteContext,
 ) -> AppResult<(String, Resolved)> {
-    let (resolution, id, new_item) = match &input.scanned {
+    let (resolution, id) = match &input.scanned {
         Scanned::Label { id, version } => {
             let resolution = match version {
                 LabelVersion::V1 => "label_v1",
                 LabelVersion::V2 { .. } => "label_v2",
             };
-            (resolution, *id, NewItem::default())
+            (resolution, *id)
         }
         Scanned::BadLabel(e) => {
             return Ok((
                 "bad_label".into(),
-                Resolved::Refused(
-                    "label",
-                    format!(
+                // Nothing was decoded: there is no id to show.
+                Resolved::Refused {
+                    kind: "label",
+                    message: format!(
                         "This label cannot be read here ({e}): it is damaged or belongs to another instance."
                     ),
-                ),
+                    data: Value::Null,
+                },
             ));
         }
-        Scanned::Id(id) => ("id", *id, NewItem::default()),
+        Scanned::Id(id) => ("id", *id),
         Scanned::Serial(item) => {
-            let serial = format!("{:07}", item.number() % 10_000_000);
-            let new = NewItem {
-                serial: Some(Code::new("serial", serial)?),
-                ..NewItem::default()
-            };
-            ("serial", item.object_id(), new)
+            let serial = Code::new("serial", format!("{:07}", item.number() % 10_000_000))?;
+            return Ok(("serial".into(), resolve_serial(tx, *item, serial, ctx)?));
         }
         Scanned::Rma { code, order } => {
             let new = NewOrder {
@@ -453,7 +462,7 @@ fn resolve(
                     },
                 ),
                 [id] => ("barcode".into(), existing(tx, *id)?),
-                many => ("barcode".into(), Resolved::Ambiguous(many.to_vec())),
+                many => ("barcode".into(), ambiguous_code(tx, many)?),
             });
         }
     };
@@ -462,7 +471,11 @@ fn resolve(
             let item = ItemId::try_from(id).map_err(|e| AppError::bad_id("barcode", e))?;
             match tx.get_object(id)? {
                 Some(object) => found(object),
-                None => created(ScannedObject::Item(tx.create_item(item, &new_item, ctx)?)),
+                None => created(ScannedObject::Item(tx.create_item(
+                    item,
+                    &NewItem::default(),
+                    ctx,
+                )?)),
             }
         }
         IdKind::Box => {
@@ -482,34 +495,117 @@ fn resolve(
         }
         IdKind::Place => match tx.get_object(id)? {
             Some(object) => found(object),
-            None => Resolved::Refused(
-                "place",
-                format!(
+            None => Resolved::Refused {
+                kind: "place",
+                message: format!(
                     "{} is not set up: create it (or its rack) first.",
                     capitalize(&short(id))
                 ),
-            ),
+                data: named(id),
+            },
         },
         // A pre-printed label is bound by scanning it after an item or box: it becomes that
         // object's barcode, and from then on names it.
         IdKind::Label => match tx.find_by_code(&id.to_string())?.as_slice() {
-            [] if set.items.is_empty() && set.boxes.is_empty() => Resolved::Refused(
-                "label",
-                format!(
+            [] if set.items.is_empty() && set.boxes.is_empty() => Resolved::Refused {
+                kind: "label",
+                message: format!(
                     "{} is not bound yet: scan an item or box, then this label.",
                     capitalize(&short(id))
                 ),
-            ),
+                data: named(id),
+            },
             [] => Resolved::Unknown {
                 text: id.to_string(),
                 kind: "label",
             },
             [bound] => existing(tx, *bound)?,
-            many => Resolved::Ambiguous(many.to_vec()),
+            many => ambiguous_code(tx, many)?,
         },
-        IdKind::User => Resolved::Refused("user", "User badges are not used for scanning.".into()),
+        IdKind::User => Resolved::Refused {
+            kind: "user",
+            message: "User badges are not used for scanning.".into(),
+            data: named(id),
+        },
     };
     Ok((resolution.into(), resolved))
+}
+
+/// A manufacturer serial names the one item that carries it, whatever its id; the item
+/// `i7…` + serial is made only for a serial no item carries. The lookup holds the serial's
+/// lock to the end of the scan, so an item given the serial meanwhile (through the API, by
+/// another device) is found here rather than doubled.
+fn resolve_serial(
+    tx: &mut dyn ScanTx,
+    derived: ItemId,
+    serial: Code,
+    ctx: &WriteContext,
+) -> AppResult<Resolved> {
+    let mut holders = tx.items_with_serial(serial.as_str())?;
+    Ok(match holders.len() {
+        1 => found(ScannedObject::Item(holders.remove(0))),
+        0 => match tx.get_object(derived.object_id())? {
+            None => {
+                let new = NewItem {
+                    serial: Some(serial),
+                    ..NewItem::default()
+                };
+                created(ScannedObject::Item(tx.create_item(derived, &new, ctx)?))
+            }
+            // Made from this serial once, since given another (or none): either the device's
+            // serial was corrected, or this is another device. Neither guess is safe.
+            Some(object) => {
+                let now = match &object {
+                    ScannedObject::Item(item) => item
+                        .serial
+                        .as_ref()
+                        .map_or_else(|| "no serial".to_owned(), |other| format!("serial {other}")),
+                    _ => "another kind".to_owned(),
+                };
+                Resolved::Refused {
+                    kind: "item",
+                    message: format!(
+                        "No item has serial {serial}; {}, made from it, now has {now}: check \
+                         the device, then correct a serial or scan the item's label.",
+                        capitalize(&short(derived))
+                    ),
+                    data: object_json(&object),
+                }
+            }
+        },
+        n => {
+            let classes: Vec<&str> = holders
+                .iter()
+                .filter_map(|i| i.class_code.as_ref().map(Code::as_str))
+                .collect();
+            Resolved::Ambiguous {
+                kind: "item",
+                message: format!(
+                    "Serial {serial} belongs to {n} items of different classes ({}): scan the \
+                     item's label instead.",
+                    classes.join(", ")
+                ),
+                objects: holders.into_iter().map(ScannedObject::Item).collect(),
+            }
+        }
+    })
+}
+
+/// A code that several objects carry (as a barcode, a serial or a bound label).
+fn ambiguous_code(tx: &mut dyn ScanTx, ids: &[ObjectId]) -> AppResult<Resolved> {
+    let mut objects = Vec::with_capacity(ids.len());
+    for id in ids {
+        // Found in this transaction, so they exist.
+        objects.extend(tx.get_object(*id)?);
+    }
+    Ok(Resolved::Ambiguous {
+        kind: "barcode",
+        message: format!(
+            "This code belongs to {} objects: scan their labels instead.",
+            objects.len()
+        ),
+        objects,
+    })
 }
 
 /// The text under which a scanned code is looked up and kept as a barcode. A GS1 element
@@ -608,6 +704,14 @@ fn object_kind(object: &ScannedObject) -> &'static str {
     }
 }
 
+/// The `data` of an answer about an id that names no object (a place not set up, a label not
+/// bound yet, a user badge): the same `kind` and `id` an object's data starts with, so that a
+/// scanner shows and acts on both alike.
+fn named(id: ObjectId) -> Value {
+    json!({"kind": id.kind().as_str(), "id": id.to_string()})
+}
+
+/// The `data` of an answer about an object: its fields, `version`, and its `kind`.
 fn object_json(object: &ScannedObject) -> Value {
     let (value, version) = match object {
         ScannedObject::Item(i) => (serde_json::to_value(i), i.meta.version),
@@ -618,6 +722,7 @@ fn object_json(object: &ScannedObject) -> Value {
     match value {
         Ok(Value::Object(mut map)) => {
             map.insert("version".into(), json!(version));
+            map.insert("kind".into(), json!(object_kind(object)));
             Value::Object(map)
         }
         _ => Value::Null,

@@ -138,13 +138,31 @@ impl ScanTx for FakeTx {
             .objects
             .iter()
             .filter(|(_, o)| match o {
-                ScannedObject::Item(i) => i.barcodes.contains(code),
+                ScannedObject::Item(i) => {
+                    i.barcodes.contains(code)
+                        || i.serial.as_ref().is_some_and(|s| s.as_str() == code)
+                }
                 ScannedObject::Box(b) => b.barcodes.contains(code),
                 _ => false,
             })
             .map(|(id, _)| *id)
             .collect();
         found.sort();
+        Ok(found)
+    }
+
+    fn items_with_serial(&mut self, serial: &str) -> AppResult<Vec<Item>> {
+        let mut found: Vec<Item> = self
+            .objects
+            .values()
+            .filter_map(|o| match o {
+                ScannedObject::Item(i) if i.serial.as_ref().map(|s| s.as_str()) == Some(serial) => {
+                    Some(i.clone())
+                }
+                _ => None,
+            })
+            .collect();
+        found.sort_by_key(|i| i.id);
         Ok(found)
     }
 
@@ -781,4 +799,187 @@ fn a_label_of_another_instance_is_refused_without_changes() {
     let fake = fake.lock().unwrap();
     assert!(fake.created.is_empty());
     assert_eq!(fake.scans.len(), 1);
+}
+
+#[test]
+fn codes_of_kinds_a_scan_does_not_create_name_their_id_and_kind_in_data() {
+    let mut tx = FakeTx::default();
+    tx.sessions.push(session_with_items(&[], now()));
+    let fake = Arc::new(Mutex::new(tx));
+    let service = on_fake(&fake, Decoder::default());
+    let cases = [
+        ("p000000000000000009", "place", "Place 9 is not set up"),
+        ("l000000000000000004", "label", "Label 4 is not bound yet"),
+        ("u000000000000000003", "user", "User badges are not used"),
+    ];
+    for (n, (code, kind, message)) in cases.into_iter().enumerate() {
+        let outcome = scan(&service, code, &format!("m-{n}"));
+        let body = answer(&outcome);
+        assert_eq!(body["action"], "error", "{body}");
+        assert_eq!(body["type"], kind, "{body}");
+        assert_eq!(body["data"], json!({"kind": kind, "id": code}), "{body}");
+        assert!(
+            body["message"].as_str().unwrap().starts_with(message),
+            "{body}"
+        );
+        assert_eq!(outcome.record.object, None);
+    }
+    let fake = fake.lock().unwrap();
+    assert!(fake.created.is_empty());
+    assert!(fake.session(OWNER).unwrap().set.is_empty());
+    assert_eq!(fake.scans.len(), 3, "every refusal is logged");
+}
+
+#[test]
+fn the_data_of_an_object_says_its_kind() {
+    let fake = Arc::new(Mutex::new(FakeTx::with_items_and_box(&[1], 7)));
+    let service = on_fake(&fake, Decoder::default());
+    let body = answer(&scan(&service, "i000000000000000001", "m-1"));
+    assert_eq!(body["data"]["kind"], "item", "{body}");
+    assert_eq!(body["data"]["id"], "i000000000000000001");
+    assert_eq!(body["data"]["version"], 1);
+    let body = answer(&scan(&service, "b000000000000000007", "m-2"));
+    assert_eq!(body["data"]["kind"], "box", "{body}");
+}
+
+// ---------------------------------------------------------------- manufacturer serials
+
+const SERIAL: &str = "1234567";
+/// The item a scan of SERIAL makes when no item carries it.
+const SERIAL_ITEM: &str = "i700000000001234567";
+
+fn with_serial(id: ItemId, serial: &str, class: Option<&str>) -> ScannedObject {
+    ScannedObject::Item(Item {
+        serial: Some(eckwms_domain::Code::new("serial", serial).unwrap()),
+        class_code: class.map(|c| eckwms_domain::Code::new("class_code", c).unwrap()),
+        ..item(id)
+    })
+}
+
+fn fake_with(objects: Vec<ScannedObject>) -> Arc<Mutex<FakeTx>> {
+    let mut tx = FakeTx::default();
+    for object in objects {
+        let id = match &object {
+            ScannedObject::Item(i) => i.id.object_id(),
+            _ => unreachable!("items only"),
+        };
+        tx.objects.insert(id, object);
+    }
+    Arc::new(Mutex::new(tx))
+}
+
+/// The issue's case: an item created through the API with serial 1234567 is the item a scan of
+/// 1234567 names; no second item is made.
+#[test]
+fn a_serial_scan_finds_the_item_that_carries_the_serial() {
+    let fake = fake_with(vec![with_serial(item_id(1), SERIAL, None)]);
+    let service = on_fake(&fake, Decoder::default());
+    let outcome = scan(&service, SERIAL, "m-1");
+    let body = answer(&outcome);
+    assert_eq!(body["action"], "found", "{body}");
+    assert_eq!(body["type"], "item");
+    assert_eq!(body["data"]["id"], "i000000000000000001");
+    assert_eq!(outcome.record.resolution, "serial");
+    assert_eq!(outcome.record.object, Some(item_id(1).object_id()));
+    let fake = fake.lock().unwrap();
+    assert!(fake.created.is_empty(), "{:?}", fake.created);
+    assert_eq!(fake.session(OWNER).unwrap().set.items, [item_id(1)]);
+}
+
+#[test]
+fn a_serial_no_item_carries_makes_its_item() {
+    let fake = fake_with(vec![with_serial(item_id(1), "7654321", None)]);
+    let service = on_fake(&fake, Decoder::default());
+    let body = answer(&scan(&service, SERIAL, "m-1"));
+    assert_eq!(body["action"], "created", "{body}");
+    assert_eq!(body["data"]["id"], SERIAL_ITEM);
+    assert_eq!(body["data"]["serial"], SERIAL);
+    // Scanned again, it is found.
+    let body = answer(&scan(&service, SERIAL, "m-2"));
+    assert_eq!(body["action"], "found", "{body}");
+    assert_eq!(body["data"]["id"], SERIAL_ITEM);
+    assert_eq!(fake.lock().unwrap().created.len(), 1);
+}
+
+#[test]
+fn a_serial_of_items_of_several_classes_is_ambiguous_and_lists_them() {
+    let fake = fake_with(vec![
+        with_serial(item_id(1), SERIAL, Some("MC33")),
+        with_serial(item_id(2), SERIAL, Some("TC52")),
+    ]);
+    let service = on_fake(&fake, Decoder::default());
+    let outcome = scan(&service, SERIAL, "m-1");
+    let body = answer(&outcome);
+    assert_eq!(body["action"], "ambiguous", "{body}");
+    assert_eq!(body["type"], "item");
+    assert_eq!(
+        body["candidates"],
+        json!(["i000000000000000001", "i000000000000000002"])
+    );
+    let candidates = body["data"]["candidates"].as_array().unwrap();
+    let shown: Vec<(&str, &str)> = candidates
+        .iter()
+        .map(|c| (c["id"].as_str().unwrap(), c["class_code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("i000000000000000001", "MC33"),
+            ("i000000000000000002", "TC52")
+        ]
+    );
+    assert!(candidates.iter().all(|c| c["kind"] == "item"));
+    assert!(
+        body["message"].as_str().unwrap().contains("MC33, TC52"),
+        "{body}"
+    );
+    assert_eq!(outcome.record.object, None);
+    let fake = fake.lock().unwrap();
+    assert!(fake.created.is_empty());
+    assert!(fake.session(OWNER).unwrap().set.is_empty());
+}
+
+/// `i7…1234567` was made from the serial and has since been given another: the scan names no
+/// item, and neither guess (the same device, another device) is safe, so it is refused.
+#[test]
+fn a_serial_whose_item_now_carries_another_is_refused_and_names_that_item() {
+    let derived = ItemId::parse(SERIAL_ITEM).unwrap();
+    let fake = fake_with(vec![with_serial(derived, "7654321", None)]);
+    let service = on_fake(&fake, Decoder::default());
+    let outcome = scan(&service, SERIAL, "m-1");
+    let body = answer(&outcome);
+    assert_eq!(body["action"], "error", "{body}");
+    assert_eq!(body["type"], "item");
+    assert_eq!(body["data"]["id"], SERIAL_ITEM);
+    assert_eq!(body["data"]["kind"], "item");
+    assert_eq!(body["data"]["serial"], "7654321");
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(
+            "No item has serial 1234567; Item 700000000001234567, made from it, now has serial \
+             7654321"
+        ),
+        "{message}"
+    );
+    let fake = fake.lock().unwrap();
+    assert!(fake.created.is_empty());
+    assert!(fake.session(OWNER).unwrap().set.is_empty());
+}
+
+/// Any other text that is an item's serial is read as a barcode (resolution 5): several items
+/// with it are ambiguous in the same way.
+#[test]
+fn a_longer_serial_of_several_items_is_ambiguous_with_its_candidates() {
+    let fake = fake_with(vec![
+        with_serial(item_id(1), "SN-ABC", Some("MC33")),
+        with_serial(item_id(2), "SN-ABC", Some("TC52")),
+    ]);
+    let service = on_fake(&fake, Decoder::default());
+    let outcome = scan(&service, "SN-ABC", "m-1");
+    let body = answer(&outcome);
+    assert_eq!(body["action"], "ambiguous", "{body}");
+    assert_eq!(outcome.record.resolution, "barcode");
+    assert_eq!(body["type"], "barcode");
+    assert_eq!(body["data"]["candidates"].as_array().unwrap().len(), 2);
+    assert_eq!(body["data"]["candidates"][1]["class_code"], "TC52");
 }

@@ -2,8 +2,11 @@
 
 use std::sync::Arc;
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, SubsecRound, Utc};
-use eckwms_domain::Replay;
+use eckwms_domain::{Code, ItemId, ObjectId, Replay, State, serial};
+use serde_json::Value;
 
 use crate::error::{AppError, AppResult};
 use crate::ports::{Clock, HealthRepository, LedgerRepository, SecretSource};
@@ -63,19 +66,39 @@ impl SystemService {
         }
     }
 
-    /// Replays the whole ledger and compares it with the stored state, in one snapshot.
+    /// Replays the whole ledger and compares it with the stored state, in one snapshot; also
+    /// lists the items that share a serial they cannot be told apart by.
     pub fn verify(&self) -> AppResult<VerifyReport> {
         let mut replay = Replay::new();
         let stored = self.ledger.snapshot_for_verify(&mut replay)?;
         let ledger_entries = replay.entries();
         let objects = stored.len();
-        let problems = replay.compare(&stored);
+        let mut problems = replay.compare(&stored);
+        problems.extend(serial_problems(&stored));
         Ok(VerifyReport {
             ledger_entries,
             objects,
             problems,
         })
     }
+}
+
+/// The serial rule (`eckwms_domain::serial`) over the stored items: one line per serial that
+/// names items nobody can tell apart (data written before the rule held).
+fn serial_problems(stored: &BTreeMap<ObjectId, State>) -> Vec<String> {
+    let items = stored.iter().filter_map(|(id, state)| {
+        let id = ItemId::try_from(*id).ok()?;
+        let serial = Code::new("serial", state.get("serial")?.as_str()?).ok()?;
+        let class_code = state
+            .get("class_code")
+            .and_then(Value::as_str)
+            .and_then(|c| Code::new("class_code", c).ok());
+        Some((id, serial, class_code))
+    });
+    serial::conflicts(items)
+        .iter()
+        .map(ToString::to_string)
+        .collect()
 }
 
 /// The real clock, truncated to microseconds like the databases.
@@ -138,6 +161,52 @@ mod tests {
         assert_eq!(report.ledger_entries, 1);
         assert_eq!(report.objects, 1);
         assert_eq!(report.problems.len(), 1);
+    }
+
+    #[test]
+    fn verify_lists_items_that_share_a_serial_they_cannot_be_told_apart_by() {
+        let mut ledger = MockLedgerRepository::new();
+        ledger.expect_snapshot_for_verify().returning(|replay| {
+            let mut stored = BTreeMap::new();
+            for (n, (serial, class)) in [
+                ("1234567", None),
+                ("1234567", None),
+                ("7654321", Some("MC33")),
+                ("7654321", Some("TC52")),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                let id = ObjectId::parse(&format!("i00000000000000000{}", n + 1)).unwrap();
+                let state = eckwms_domain::ledger::state_of(&serde_json::json!({
+                    "id": id.to_string(), "serial": serial, "class_code": class,
+                }));
+                replay.apply(&LedgerEntry {
+                    seq: n as i64 + 1,
+                    at: Utc::now(),
+                    object: id,
+                    kind: ChangeKind::Created,
+                    from: None,
+                    to: None,
+                    actor: "t".into(),
+                    reason: None,
+                    request_id: None,
+                    scan_id: None,
+                    data: serde_json::Value::Object(state.clone()),
+                });
+                stored.insert(id, state);
+            }
+            Ok(stored)
+        });
+        let service = SystemService::new(Arc::new(MockHealthRepository::new()), Arc::new(ledger));
+        let report = service.verify().unwrap();
+        assert_eq!(
+            report.problems,
+            [
+                "serial 1234567 names 2 items that cannot be told apart: item \
+              i000000000000000001 (no class code), item i000000000000000002 (no class code)"
+            ]
+        );
     }
 
     #[test]

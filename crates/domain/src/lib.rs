@@ -9,6 +9,7 @@ pub mod model;
 pub mod moves;
 pub mod order_public;
 pub mod scan;
+pub mod serial;
 pub mod text;
 
 pub use error::{DomainError, FieldError, Validation};

@@ -296,6 +296,9 @@ fn insert_item(
         parent: new.parent,
         meta: Meta::new(ctx.at),
     };
+    if let Some(serial) = &item.serial {
+        claim_serial(c, None, serial, item.class_code.as_ref(), None)?;
+    }
     diesel::insert_into(items::table)
         .values(ItemRow::from_domain(&item))
         .execute(c)?;
@@ -311,6 +314,90 @@ fn insert_item(
 
 pub(crate) fn get_item(c: &mut Conn, id: ItemId) -> Result<Item, DbError> {
     load_item(c, id)
+}
+
+/// The items that carry this serial, by id (exactly as written: serials are compared as text).
+fn serial_holders(
+    c: &mut Conn,
+    serial: &str,
+) -> Result<Vec<eckwms_domain::serial::SerialHolder>, DbError> {
+    let rows: Vec<(String, Option<String>)> = items::table
+        .filter(items::serial.eq(serial))
+        .order(items::id)
+        .select((items::id, items::class_code))
+        .load(c)?;
+    rows.into_iter()
+        .map(|(id, class_code)| {
+            Ok(eckwms_domain::serial::SerialHolder {
+                id: typed(&id)?,
+                class_code: opt_text("class_code", class_code)?,
+            })
+        })
+        .collect()
+}
+
+/// Refuses (409 `serial_in_use`) a serial that names an item this one cannot be told apart
+/// from (`eckwms_domain::serial`). `item` is the item being changed, `None` for a new one;
+/// `was` its class code before the change when it carried this serial already (then only a new
+/// clash is refused, see `check_change`). Returns whether the item still clashes with another
+/// (a conflict from before the rule, kept out of the unique index by `serial_exempt`). The
+/// serial's lock, held to the end of the transaction, keeps a concurrent writer of the same
+/// serial from passing the same check before this one commits.
+fn claim_serial(
+    c: &mut Conn,
+    item: Option<ItemId>,
+    serial: &Code,
+    class_code: Option<&Code>,
+    was: Option<Option<&Code>>,
+) -> Result<bool, DbError> {
+    use eckwms_domain::serial;
+    c.lock_serial(serial.as_str())?;
+    let holders = serial_holders(c, serial.as_str())?;
+    match (item, was) {
+        (Some(id), Some(was)) => serial::check_change(id, serial, was, class_code, &holders),
+        _ => serial::check(item, serial, class_code, &holders),
+    }
+    .map_err(|e| DbError::App(e.into()))?;
+    Ok(!serial::clashes(item, class_code, &holders).is_empty())
+}
+
+/// The groups of items that break the serial rule. Only items marked `serial_exempt` (by the
+/// migration that brought the rule) can be in one: every other item passed `claim_serial` when
+/// its serial or class was last written, so it clashes with no item written before it, and every
+/// item written after it was checked against it.
+pub(crate) fn serial_conflicts(
+    c: &mut Conn,
+) -> Result<Vec<eckwms_domain::serial::SerialConflict>, DbError> {
+    let exempt: Vec<String> = items::table
+        .filter(items::serial_exempt.eq(true))
+        .filter(items::serial.is_not_null())
+        .select(items::serial.assume_not_null())
+        .distinct()
+        .load(c)?;
+    let mut rows: Vec<(String, String, Option<String>)> = Vec::new();
+    for chunk in exempt.chunks(INSERT_CHUNK) {
+        rows.extend(
+            items::table
+                .filter(items::serial.assume_not_null().eq_any(chunk))
+                .select((
+                    items::id,
+                    items::serial.assume_not_null(),
+                    items::class_code,
+                ))
+                .load::<(String, String, Option<String>)>(c)?,
+        );
+    }
+    let items = rows
+        .into_iter()
+        .map(|(id, serial, class_code)| {
+            Ok((
+                typed(&id)?,
+                text("serial", serial)?,
+                opt_text("class_code", class_code)?,
+            ))
+        })
+        .collect::<Result<Vec<_>, DbError>>()?;
+    Ok(eckwms_domain::serial::conflicts(items))
 }
 
 /// `LIKE` pattern for a case-insensitive substring search (wildcards in the text are literal).
@@ -381,13 +468,29 @@ pub(crate) fn update_item(
     let mut item = load_item(c, id)?;
     expected.check(item.meta.version)?;
     let before = state_of(&item);
+    let (serial_before, class_before) = (item.serial.clone(), item.class_code.clone());
     item.apply(patch.clone());
     let changes = diff(&before, &state_of(&item));
+    // A new serial or class is checked, and decides whether the item stays exempt from the
+    // serial index (only while it still clashes with an item from before the rule).
+    let serial_changed = changes.contains_key("serial") || changes.contains_key("class_code");
+    let mut exempt = false;
+    if serial_changed && let Some(serial) = &item.serial {
+        let was = (serial_before.as_ref() == Some(serial)).then_some(class_before.as_ref());
+        exempt = claim_serial(c, Some(id), serial, item.class_code.as_ref(), was)?;
+    }
     if !changes.is_empty() {
         item.meta.touch(ctx.at);
-        diesel::update(items::table.find(id.to_string()))
-            .set(ItemRow::from_domain(&item))
-            .execute(c)?;
+        let target = items::table.find(id.to_string());
+        if serial_changed {
+            diesel::update(target)
+                .set((ItemRow::from_domain(&item), items::serial_exempt.eq(exempt)))
+                .execute(c)?;
+        } else {
+            diesel::update(target)
+                .set(ItemRow::from_domain(&item))
+                .execute(c)?;
+        }
         if changes.contains_key("barcodes") {
             write_barcodes(c, &item)?;
         }

@@ -178,6 +178,16 @@ impl eckwms_application::ports::ScanTx for ScanUnit<'_> {
         self.run(|c| find_by_code(c, code))
     }
 
+    fn items_with_serial(&mut self, serial: &str) -> AppResult<Vec<Item>> {
+        self.run(|c| {
+            c.lock_serial(serial)?;
+            serial_holders(c, serial)?
+                .into_iter()
+                .map(|holder| load_item(c, holder.id))
+                .collect()
+        })
+    }
+
     fn is_class_code(&mut self, code: &str) -> AppResult<bool> {
         self.run(|c| {
             Ok(items::table

@@ -236,11 +236,21 @@ impl CreateActionIn {
     }
 }
 
-/// Create an item.
+/// The 409 of item writes.
+const SERIAL_IN_USE: &str = "`serial_in_use`: the serial names an item this one cannot be told \
+    apart from (the same class code, or either has none); `detail` names it. Nothing changed. \
+    Also any other conflict, or an idempotent request in progress";
+
+/// Create an item. Its serial must not name an item it cannot be told apart from (one item
+/// per serial and class code; an item without a class clashes with every item of its serial).
 #[utoipa::path(
     tag = "items",
-    responses((status = 201, description = "The new item", body = ItemOut,
-        headers(("Location" = String), ("ETag" = String))))
+    responses(
+        (status = 201, description = "The new item", body = ItemOut,
+            headers(("Location" = String), ("ETag" = String))),
+        (status = 409, description = SERIAL_IN_USE, body = crate::problem::Problem,
+            content_type = "application/problem+json")
+    )
 )]
 #[post("/items")]
 pub async fn create_item(ctx: Ctx, body: Json<CreateItemIn>) -> Result<HttpResponse, ApiError> {
@@ -293,14 +303,18 @@ pub async fn get_item(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, A
     Ok(ok_with_etag(i.meta.version).json(ItemOut::from(i)))
 }
 
-/// Change an item.
+/// Change an item. A new serial or class code is checked like a new item's.
 #[utoipa::path(
     tag = "items",
     params(
         ("id" = String, Path, description = "Item id"),
         ("If-Match" = String, Header, description = "The ETag read, like \"3\", or *")
     ),
-    responses((status = 200, description = "The ItemOut and its version", body = ItemOut, headers(("ETag" = String))))
+    responses(
+        (status = 200, description = "The ItemOut and its version", body = ItemOut, headers(("ETag" = String))),
+        (status = 409, description = SERIAL_IN_USE, body = crate::problem::Problem,
+            content_type = "application/problem+json")
+    )
 )]
 #[patch("/items/{id}")]
 pub async fn update_item(

@@ -8,6 +8,9 @@ use eckwms_application::{ScanCaller, ScanRequest, ScanService};
 use eckwms_domain::ObjectId;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use utoipa::openapi::schema::{
+    AdditionalProperties, ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, Type,
+};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::dto::PageOut;
@@ -45,13 +48,62 @@ pub struct ScanAnswerOut {
     pub kind: String,
     /// A short sentence for the scanner's screen.
     pub message: String,
-    /// The object the scan found, created or changed, with its `id`; `null` when none.
-    #[schema(value_type = Object)]
+    /// What the scan is about: an object (its fields, `version` and `kind`), the `kind` and
+    /// `id` a code names when no object exists for it, the `candidates` of an ambiguous code;
+    /// `null` when the code names nothing.
+    #[schema(schema_with = scan_data_schema)]
     pub data: Value,
     pub session: SessionSetsOut,
     /// Only for `ambiguous`: the objects the code belongs to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub candidates: Option<Vec<String>>,
+}
+
+/// The schema of a scan answer's `data`: exactly one of its four shapes (docs/API.md,
+/// "ScanAnswer"). Written by hand: the answer is stored and replayed as JSON text, so no Rust
+/// type of it exists.
+fn scan_data_schema() -> Schema {
+    let text = || ObjectBuilder::new().schema_type(Type::String);
+    let kind = |kinds: &[&str]| text().enum_values(Some(kinds.iter().copied()));
+    let object = ObjectBuilder::new()
+        .description(Some(
+            "An item, box, place or order: its fields as in ItemOut, BoxOut, PlaceOut or \
+             OrderOut (without created_at and updated_at), its version and its kind",
+        ))
+        .property("kind", kind(&["item", "box", "place", "order"]))
+        .property("id", text())
+        .property("version", ObjectBuilder::new().schema_type(Type::Integer))
+        .required("kind")
+        .required("id")
+        .required("version")
+        .additional_properties(Some(AdditionalProperties::FreeForm(true)))
+        .build();
+    let named = ObjectBuilder::new()
+        .description(Some(
+            "The id a code names when no object exists for it (a place not set up, a label \
+             not bound yet, a user badge): its kind and id",
+        ))
+        .property("kind", kind(&["place", "label", "user"]))
+        .property("id", text())
+        .required("kind")
+        .required("id")
+        .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+    let candidates = ObjectBuilder::new()
+        .description(Some(
+            "Only with `ambiguous`: the objects the code belongs to, each as an object above",
+        ))
+        .property("candidates", ArrayBuilder::new().items(object.clone()))
+        .required("candidates")
+        .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+    let nothing = ObjectBuilder::new()
+        .schema_type(Type::Null)
+        .description(Some("The code names nothing"));
+    OneOfBuilder::new()
+        .item(object)
+        .item(named)
+        .item(candidates)
+        .item(nothing)
+        .into()
 }
 
 #[derive(Debug, Serialize, ToSchema)]

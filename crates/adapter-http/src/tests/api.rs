@@ -176,6 +176,58 @@ async fn get_carries_an_etag_and_patch_passes_if_match() {
     }
 }
 
+/// A serial already in use is 409 `serial_in_use` on create and change, with the holder in
+/// `detail`, and both operations document it.
+#[actix_rt::test]
+async fn a_serial_in_use_is_409_on_create_and_change() {
+    let refusal = || {
+        let serial = eckwms_domain::Code::new("serial", "1234567").unwrap();
+        let holder = eckwms_domain::serial::SerialHolder {
+            id: item_id(1),
+            class_code: None,
+        };
+        Err(eckwms_domain::serial::check(None, &serial, None, &[holder])
+            .unwrap_err()
+            .into())
+    };
+    let mut m = Mocks::new();
+    m.items
+        .expect_create_item()
+        .times(1)
+        .returning(move |_, _| refusal());
+    m.items
+        .expect_update_item()
+        .times(1)
+        .returning(move |_, _, _, _| refusal());
+    let state = m.state();
+    let body = json!({"serial": "1234567"});
+    let replies = [
+        call(&state, post_json("/api/v1/items", WRITE_KEY, body.clone())).await,
+        call(
+            &state,
+            patch_json("/api/v1/items/i000000000000000002", WRITE_KEY, body)
+                .insert_header(("if-match", "*")),
+        )
+        .await,
+    ];
+    for reply in replies {
+        reply.assert_problem(409, "serial_in_use");
+        let detail = reply.json()["detail"].as_str().unwrap().to_owned();
+        assert!(detail.contains("i000000000000000001"), "{detail}");
+    }
+
+    let doc = serde_json::to_value(crate::openapi()).unwrap();
+    for (path, method) in [("/api/v1/items", "post"), ("/api/v1/items/{id}", "patch")] {
+        let conflict = &doc["paths"][path][method]["responses"]["409"];
+        assert!(
+            conflict["description"]
+                .as_str()
+                .is_some_and(|d| d.contains("serial_in_use")),
+            "{method} {path}: {conflict}"
+        );
+    }
+}
+
 #[actix_rt::test]
 async fn delete_answers_204() {
     let mut m = Mocks::new();

@@ -344,6 +344,75 @@ async fn sessions_belong_to_the_device_or_else_the_api_key() {
     assert_eq!(reply.error_fields(), ["device_id"]);
 }
 
+/// A scan transaction in which nothing exists yet and no code is known.
+fn empty_scan_tx(n: i64) -> MockScanTx {
+    let mut tx = MockScanTx::new();
+    tx.expect_find_scan().returning(|_, _| Ok(None));
+    tx.expect_next_scan_id().returning(move || Ok(n));
+    tx.expect_load_session().returning(|_| Ok(None));
+    tx.expect_get_object().returning(|_| Ok(None));
+    tx.expect_find_by_code().returning(|_| Ok(vec![]));
+    tx.expect_save_session().returning(|_| Ok(()));
+    tx.expect_insert_scan().returning(|_| Ok(()));
+    tx
+}
+
+/// A place not set up, a label not bound and a user badge, on both scan routes: refused, and
+/// the answer's `data` names the decoded id and its kind for the scanner to show.
+#[actix_rt::test]
+async fn codes_a_scan_does_not_create_name_their_id_and_kind_on_both_routes() {
+    let mut m = Mocks::new();
+    let mut n = 0;
+    m.scans
+        .expect_run_scan()
+        .times(6)
+        .returning(move |_, work| {
+            n += 1;
+            work(&mut empty_scan_tx(n))
+        });
+    let state = m.state();
+    let cases = [
+        ("p000000000000000009", "place"),
+        ("l000000000000000004", "label"),
+        ("u000000000000000003", "user"),
+    ];
+    for (path, body_of) in [("/api/v1/scans", "msg_id"), ("/ECK/API/SCAN", "msgId")] {
+        for (code, kind) in cases {
+            let body = json!({"barcode": code, body_of: format!("m-{code}"), "device_id": "PDA-7"});
+            let reply = call(&state, post_json(path, WRITE_KEY, body)).await;
+            assert_eq!(reply.status, 200, "{path} {code}: {:?}", reply.body);
+            let answer = reply.json();
+            assert_eq!(answer["action"], "error", "{answer}");
+            assert_eq!(answer["type"], kind, "{answer}");
+            assert_eq!(
+                answer["data"],
+                json!({"kind": kind, "id": code}),
+                "{answer}"
+            );
+        }
+    }
+}
+
+/// The OpenAPI schema of `data` lists its shapes, the one of these codes among them.
+#[test]
+fn the_scan_answer_schema_describes_every_shape_of_data() {
+    let doc = serde_json::to_value(crate::openapi()).unwrap();
+    let data = &doc["components"]["schemas"]["ScanAnswerOut"]["properties"]["data"];
+    let shapes = data["oneOf"].as_array().unwrap_or_else(|| panic!("{data}"));
+    assert_eq!(shapes.len(), 4, "{data}");
+    let named = shapes
+        .iter()
+        .find(|s| s["properties"]["kind"]["enum"] == json!(["place", "label", "user"]))
+        .unwrap_or_else(|| panic!("no shape for codes a scan does not create: {data}"));
+    assert_eq!(named["required"], json!(["kind", "id"]));
+    assert!(
+        shapes
+            .iter()
+            .any(|s| s["properties"]["candidates"].is_object())
+    );
+    assert!(shapes.iter().any(|s| s["type"] == "null"));
+}
+
 // ---------------------------------------------------------------- labels
 
 fn allocating(m: &mut Mocks, count: usize, format: &'static str) {

@@ -1,0 +1,2 @@
+DROP INDEX items_serial_class;
+ALTER TABLE items DROP COLUMN serial_exempt;
