@@ -131,7 +131,9 @@ async fn admit(req: &mut ServiceRequest) -> Result<Admission, ApiError> {
     let body = read_body(req, state.settings.body_limit).await?;
     let fp = fingerprint(req.method(), req.path(), req.query_string(), &body);
 
-    let deadline = Instant::now() + state.settings.idempotency_wait;
+    // The wait starts when the key is first found in progress: a claim that was itself slow
+    // (a busy database) still leaves the request its whole wait, and at least one more look.
+    let mut deadline = None;
     loop {
         let (k, f) = (key_ref.clone(), fp.clone());
         match state
@@ -149,15 +151,19 @@ async fn admit(req: &mut ServiceRequest) -> Result<Admission, ApiError> {
                      was not stored; read the current state instead of retrying",
                 ));
             }
-            Begin::InProgress if Instant::now() >= deadline => {
-                return Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    "idempotency_in_progress",
-                    "a request with this Idempotency-Key is still running; retry later",
-                )
-                .with_retry_after());
+            Begin::InProgress => {
+                let now = Instant::now();
+                let until = *deadline.get_or_insert(now + state.settings.idempotency_wait);
+                if now >= until {
+                    return Err(ApiError::new(
+                        StatusCode::CONFLICT,
+                        "idempotency_in_progress",
+                        "a request with this Idempotency-Key is still running; retry later",
+                    )
+                    .with_retry_after());
+                }
+                actix_web::rt::time::sleep(POLL_INTERVAL.min(until - now)).await;
             }
-            Begin::InProgress => actix_web::rt::time::sleep(POLL_INTERVAL).await,
         }
     }
 }

@@ -210,6 +210,31 @@ async fn waiting_ends_with_the_replay_once_the_first_request_finished() {
     assert_eq!(reply.header("idempotent-replayed"), Some("true"));
 }
 
+/// The wait starts when the key is found in progress: a first claim slower than the whole wait
+/// (a busy database) still gets another look, which finds the first request done.
+#[actix_rt::test]
+async fn a_slow_claim_still_gets_its_wait() {
+    let mut m = Mocks::new();
+    let answers = Mutex::new(vec![IdempotencyState::Completed, IdempotencyState::Pending]);
+    m.idempotency
+        .expect_claim()
+        .times(2)
+        .returning(move |_, fp, _| {
+            let state = answers.lock().unwrap().pop().unwrap();
+            if state == IdempotencyState::Pending {
+                // Longer than the tests' whole wait (80 ms).
+                std::thread::sleep(std::time::Duration::from_millis(150));
+            }
+            let response = (state == IdempotencyState::Completed).then(stored_created);
+            Ok(record(fp, state, response))
+        });
+    m.boxes.expect_create_box().never();
+    let state = m.state();
+    let reply = call(&state, create_box_request("k-1")).await;
+    assert_eq!(reply.status, 201);
+    assert_eq!(reply.header("idempotent-replayed"), Some("true"));
+}
+
 #[actix_rt::test]
 async fn a_lost_response_is_409() {
     let mut m = Mocks::new();
