@@ -12,6 +12,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, HttpRespons
 use eckwms_application::ports::{Expected, IdempotencyKeyRef, PageQuery};
 use eckwms_application::{AppError, Principal, RequestMeta, page_query};
 use eckwms_domain::{IdError, ObjectId, Parent};
+use eckwms_http_kit::decimal_i64;
 
 use crate::problem::{ApiError, ProblemField};
 use crate::request_id::RequestId;
@@ -74,11 +75,12 @@ pub fn parse_if_match(value: Option<&HeaderValue>) -> Result<Expected, ApiError>
         return Ok(Expected::Any);
     }
     let quoted = text.strip_prefix("W/").unwrap_or(text);
+    // The version as the ETag writes it: `"03"` is no ETag this service sends.
     quoted
         .strip_prefix('"')
         .and_then(|t| t.strip_suffix('"'))
-        .filter(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
-        .and_then(|digits| digits.parse::<i64>().ok())
+        .filter(|digits| digits.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(decimal_i64)
         .map(Expected::Version)
         .ok_or_else(malformed)
 }
@@ -121,10 +123,12 @@ pub fn path_int(param: &str, raw: &str) -> Result<i64, ApiError> {
         .map_err(|message| ApiError::invalid_id(vec![ApiError::field(param, message)]))
 }
 
+/// Every integer of a path or query is read here (or in [`QueryCheck::page`]), in the one
+/// spelling of [`decimal_i64`]: `01` and `+1` are refused, not read as 1.
 fn parse_positive(raw: &str) -> Result<i64, &'static str> {
-    match raw.parse::<i64>() {
-        Ok(n) if n >= 1 => Ok(n),
-        _ => Err("must be a positive integer"),
+    match decimal_i64(raw) {
+        Some(n) if n >= 1 => Ok(n),
+        _ => Err("must be a positive integer, without sign or leading zeros"),
     }
 }
 
@@ -209,11 +213,11 @@ impl QueryCheck {
         cursor: Option<C>,
         limit: Option<&str>,
     ) -> Result<PageQuery<C>, ApiError> {
-        let limit = match limit.map(str::parse::<i64>) {
+        let limit = match limit.map(decimal_i64) {
             None => None,
-            Some(Ok(n)) => Some(n),
-            Some(Err(_)) => {
-                self.reject("limit", "must be an integer");
+            Some(Some(n)) => Some(n),
+            Some(None) => {
+                self.reject("limit", "must be an integer, without + or leading zeros");
                 None
             }
         };
@@ -395,7 +399,17 @@ mod tests {
         assert_eq!(parse("\"3\"").ok(), Some(Expected::Version(3)));
         assert_eq!(parse("W/\"12\"").ok(), Some(Expected::Version(12)));
         assert_eq!(parse("*").ok(), Some(Expected::Any));
-        for bad in ["3", "\"x\"", "\"\"", "\"1\", \"2\"", "\"-1\""] {
+        // Also a version spelled otherwise than its ETag: leading zeros, a sign.
+        for bad in [
+            "3",
+            "\"x\"",
+            "\"\"",
+            "\"1\", \"2\"",
+            "\"-1\"",
+            "\"03\"",
+            "W/\"012\"",
+            "\"+3\"",
+        ] {
             assert_eq!(
                 parse(bad).err().map(|e| e.code().to_owned()).as_deref(),
                 Some("invalid_header"),

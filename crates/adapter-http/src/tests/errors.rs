@@ -268,6 +268,70 @@ async fn bad_path_ids_are_400_naming_the_parameter() {
 }
 
 #[actix_rt::test]
+async fn integers_with_leading_zeros_or_a_sign_are_refused_in_paths_and_queries() {
+    let mut m = Mocks::new();
+    m.warehouses.expect_get_warehouse().never();
+    m.warehouses.expect_get_rack().never();
+    m.warehouses.expect_list_warehouses().never();
+    m.warehouses.expect_list_racks().never();
+    m.places.expect_list_places().never();
+    m.items.expect_list_items().never();
+    m.ledger.expect_history().never();
+    m.scans.expect_get_scan().never();
+    m.scans.expect_list_scans().never();
+    m.api_keys.expect_revoke_api_key().never();
+    let state = m.state();
+    for (path, field) in [
+        ("/api/v1/warehouses/01", "id"),
+        ("/api/v1/warehouses/+1", "id"),
+        ("/api/v1/racks/007", "id"),
+        ("/api/v1/scans/01", "id"),
+    ] {
+        let reply = call(&state, get(path, READ_KEY)).await;
+        reply.assert_problem(400, "invalid_id");
+        assert_eq!(reply.error_fields(), [field], "{path}");
+    }
+    for (path, fields) in [
+        ("/api/v1/items?limit=05", vec!["limit"]),
+        ("/api/v1/items?limit=%2B5", vec!["limit"]),
+        ("/api/v1/items?limit=-0", vec!["limit"]),
+        ("/api/v1/warehouses?cursor=01", vec!["cursor"]),
+        (
+            "/api/v1/racks?warehouse=01&limit=010",
+            vec!["warehouse", "limit"],
+        ),
+        ("/api/v1/places?rack=01", vec!["rack"]),
+        (
+            "/api/v1/items/i000000000000000001/history?cursor=07",
+            vec!["cursor"],
+        ),
+        ("/api/v1/scans?cursor=%2B3", vec!["cursor"]),
+    ] {
+        let reply = call(&state, get(path, READ_KEY)).await;
+        reply.assert_problem(400, "invalid_query");
+        assert_eq!(reply.error_fields(), fields, "{path}");
+    }
+    // The hostile test's case: this revoked key 1.
+    let reply = call(
+        &state,
+        TestRequest::delete()
+            .uri("/api/v1/apikeys/01")
+            .insert_header(bearer(ADMIN_KEY)),
+    )
+    .await;
+    reply.assert_problem(400, "invalid_id");
+    // The written forms still work.
+    let mut m = Mocks::new();
+    m.items
+        .expect_list_items()
+        .withf(|_, page| page.limit == 11)
+        .times(1)
+        .returning(|_, _| Ok(vec![]));
+    let reply = call(&m.state(), get("/api/v1/items?limit=10", READ_KEY)).await;
+    assert_eq!(reply.status, 200);
+}
+
+#[actix_rt::test]
 async fn bad_queries_are_400_naming_the_field() {
     let mut m = Mocks::new();
     m.items.expect_list_items().never();

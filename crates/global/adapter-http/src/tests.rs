@@ -312,6 +312,25 @@ async fn operator_routes_need_the_admin_key() {
 }
 
 #[actix_rt::test]
+async fn query_numbers_are_read_only_as_written() {
+    // The repository mock has no expectations: a request that got through would panic.
+    for limit in ["05", "%2B5", "-0", "1.0"] {
+        let (status, body, _) = call(
+            state(MockInstanceRepository::new(), true),
+            TestRequest::get()
+                .uri(&format!(
+                    "/ECK/API/ADMIN/INSTANCES/{ID}/SCANS?limit={limit}"
+                ))
+                .insert_header(("Authorization", format!("Bearer {ADMIN}"))),
+        )
+        .await;
+        assert_eq!(status, 400, "{limit}: {body}");
+        assert_eq!(body["code"], "invalid_query");
+        assert_eq!(body["errors"][0]["field"], "limit");
+    }
+}
+
+#[actix_rt::test]
 async fn health_reports_a_degraded_database() {
     let (status, body, _) = call(
         state(MockInstanceRepository::new(), false),
