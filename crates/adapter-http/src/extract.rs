@@ -63,7 +63,16 @@ impl FromRequest for IfMatch {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(parse_if_match(req.headers().get(header::IF_MATCH)).map(IfMatch))
+        let mut sent = req.headers().get_all(header::IF_MATCH);
+        let first = sent.next();
+        if sent.next().is_some() {
+            // Two header lines make a list, refused like a list in one line.
+            return ready(Err(ApiError::invalid_header(
+                "If-Match",
+                "must be sent once, with one version",
+            )));
+        }
+        ready(parse_if_match(first).map(IfMatch))
     }
 }
 

@@ -404,6 +404,18 @@ async fn if_match_is_required_and_parsed() {
         .await;
         reply.assert_problem(400, "invalid_header");
     }
+    // Two header lines are a list, refused like one: the first does not silently win.
+    let reply = call(
+        &state,
+        TestRequest::delete()
+            .uri(path)
+            .insert_header(bearer(WRITE_KEY))
+            .append_header(("if-match", "\"3\""))
+            .append_header(("if-match", "\"4\"")),
+    )
+    .await;
+    reply.assert_problem(400, "invalid_header");
+    assert_eq!(reply.error_fields(), ["If-Match"]);
 }
 
 #[actix_rt::test]
