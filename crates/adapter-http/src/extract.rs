@@ -12,7 +12,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, HttpRespons
 use eckwms_application::ports::{Expected, IdempotencyKeyRef, PageQuery};
 use eckwms_application::{AppError, Principal, RequestMeta, page_query};
 use eckwms_domain::{IdError, ObjectId, Parent};
-use eckwms_http_kit::decimal_i64;
+use eckwms_http_kit::{decimal_i64, media};
 
 use crate::problem::{ApiError, ProblemField};
 use crate::request_id::RequestId;
@@ -272,9 +272,12 @@ fn with_named_field(e: ApiError, message: &str) -> ApiError {
     }
 }
 
-/// A JSON request body, read like `web::Json` (size limit, content type and syntax by
-/// [`json_config`]) but converted to `T` with the path of the value being converted at hand, so
-/// that a wrong type deep inside a body names its place (`objects[1]`, `attributes.colour`).
+/// A JSON request body, read like `web::Json` (size limit and syntax by [`json_config`]) but
+/// converted to `T` with the path of the value being converted at hand, so that a wrong type
+/// deep inside a body names its place (`objects[1]`, `attributes.colour`).
+///
+/// The content type is checked first, by [`media::is_json`]: `web::Json` would also take any
+/// `+json` type and any charset.
 ///
 /// The body is first read as a raw JSON value (checked, not converted), then deserialized from
 /// that text by `serde_json` under `serde_path_to_error`: duplicate keys, unknown fields and
@@ -301,6 +304,13 @@ impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Json<T> {
     type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap_or_default());
+        if !media::is_json(content_type) {
+            return Box::pin(ready(Err(ApiError::unsupported_media_type().into())));
+        }
         let raw = web::Json::<Box<serde_json::value::RawValue>>::from_request(req, payload);
         Box::pin(async move {
             let web::Json(raw) = raw.await?;

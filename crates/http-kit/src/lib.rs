@@ -1,12 +1,13 @@
 //! HTTP machinery shared by the ECKWMS services (the instance service `eckwms` and the global
 //! service `eckwms-global`): one `application/problem+json` error shape with stable codes
 //! ([`problem`]) and request ids carried from the first middleware to every log line and
-//! problem body ([`request_id`]), and integers of paths and queries read in one spelling
-//! ([`numbers`]).
+//! problem body ([`request_id`]); integers of paths and queries read in one spelling
+//! ([`numbers`]); the one JSON body type both read ([`media`]).
 //!
 //! It knows no service's use cases: each service maps its own application errors to
 //! [`ApiError`] in its HTTP adapter.
 
+pub mod media;
 pub mod numbers;
 pub mod problem;
 pub mod request_id;

@@ -238,6 +238,44 @@ async fn wrong_content_type_is_415_and_large_bodies_are_413() {
 }
 
 #[actix_rt::test]
+async fn only_application_json_in_utf_8_is_read_as_a_body() {
+    let with_type = |content_type: &str| {
+        TestRequest::post()
+            .uri("/api/v1/boxes")
+            .insert_header(bearer(WRITE_KEY))
+            .insert_header(("content-type", content_type))
+            .set_payload("{}")
+    };
+    let mut m = Mocks::new();
+    m.boxes.expect_create_box().never();
+    let state = m.state();
+    for refused in [
+        "application/vnd.api+json",
+        "application/problem+json",
+        "application/json; charset=latin1",
+        "application/json; charset=utf-16",
+        "application/json; version=2",
+        "text/json",
+    ] {
+        let reply = call(&state, with_type(refused)).await;
+        reply.assert_problem(415, "unsupported_media_type");
+    }
+    for accepted in [
+        "application/json",
+        "application/json; charset=utf-8",
+        "Application/JSON;charset=UTF-8",
+    ] {
+        let mut m = Mocks::new();
+        m.boxes
+            .expect_create_box()
+            .times(1)
+            .returning(|_, _| Ok(storage_box(1, 1)));
+        let reply = call(&m.state(), with_type(accepted)).await;
+        assert_eq!(reply.status, 201, "{accepted}: {:?}", reply.body);
+    }
+}
+
+#[actix_rt::test]
 async fn bad_path_ids_are_400_naming_the_parameter() {
     let mut m = Mocks::new();
     m.items.expect_get_item().never();

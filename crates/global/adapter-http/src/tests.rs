@@ -233,6 +233,27 @@ async fn bodies_are_checked_before_anything_runs() {
         ),
         (
             base()
+                .set_json(register_body())
+                .insert_header(("Content-Type", "application/vnd.api+json")),
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            base()
+                .set_json(register_body())
+                .insert_header(("Content-Type", "application/problem+json")),
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            base()
+                .set_json(register_body())
+                .insert_header(("Content-Type", "application/json; charset=latin1")),
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            base()
                 .insert_header(("Content-Type", "application/json"))
                 .set_payload("{"),
             400,
