@@ -325,6 +325,40 @@ pub async fn keys_scopes_and_bootstrap(db: &TestDatabase, _backend: Backend) {
         .get("/api/v1/items")
         .await
         .assert_problem(401, "unauthenticated");
+
+    // The bootstrap key is the last active admin key: neither an admin over HTTP nor the
+    // operator's CLI revokes it (with an Idempotency-Key, the refusal is what is replayed).
+    for _ in 0..2 {
+        admin
+            .send(
+                "DELETE",
+                "/api/v1/apikeys/1",
+                &[("Idempotency-Key", "revoke-bootstrap")],
+                None,
+            )
+            .await
+            .assert_problem(409, "last_admin_key");
+    }
+    assert_eq!(admin.get("/api/v1/apikeys").await.status, 200);
+    let (code, out) = server.command(&["apikey", "revoke", "1"]);
+    assert_ne!(code, 0, "{out}");
+    assert_eq!(admin.get("/api/v1/apikeys").await.status, 200);
+    // With a second admin key, the first may go; then the second is the last.
+    let (code, second_key) =
+        server.command(&["apikey", "create", "--name", "admin 2", "--scope", "admin"]);
+    assert_eq!(code, 0);
+    let second = Api::new(&server, second_key.trim());
+    let revoked = second.send("DELETE", "/api/v1/apikeys/1", &[], None).await;
+    assert_eq!(revoked.status, 200, "{}", revoked.body);
+    admin
+        .get("/api/v1/items")
+        .await
+        .assert_problem(401, "unauthenticated");
+    second
+        .send("DELETE", "/api/v1/apikeys/4", &[], None)
+        .await
+        .assert_problem(409, "last_admin_key");
+    assert_eq!(second.get("/api/v1/apikeys").await.status, 200);
 }
 
 pub async fn idempotency_replays_and_serializes(db: &TestDatabase, _backend: Backend) {

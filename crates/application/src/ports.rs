@@ -352,6 +352,9 @@ pub trait ApiKeyRepository: Send + Sync {
     /// The key and the stored hash of its secret.
     fn find_api_key(&self, key_id: &str) -> AppResult<Option<(ApiKey, String)>>;
     fn list_api_keys(&self) -> AppResult<Vec<ApiKey>>;
+    /// Revokes the key (an already revoked key is returned unchanged). Refused with the
+    /// conflict `last_admin_key`, changing nothing, when the key is the last admin key active
+    /// at `at` (not revoked, not expired); concurrent revocations cannot both pass that check.
     fn revoke_api_key(
         &self,
         id: i64,

@@ -511,3 +511,36 @@ fn stored_key_list() -> Vec<ApiKey> {
         .into_iter()
         .collect()
 }
+
+#[actix_rt::test]
+async fn revoking_the_last_admin_key_is_409_and_the_key_keeps_working() {
+    let mut m = Mocks::new();
+    m.api_keys
+        .expect_revoke_api_key()
+        .withf(|id, _, _| *id == 3)
+        .times(1)
+        .returning(|id, _, _| {
+            Err(AppError::conflict(
+                "last_admin_key",
+                format!("api key {id} is the last active admin key"),
+            ))
+        });
+    m.api_keys
+        .expect_list_api_keys()
+        .times(1)
+        .returning(|| Ok(stored_key_list()));
+    let state = m.state();
+    let reply = call(
+        &state,
+        TestRequest::delete()
+            .uri("/api/v1/apikeys/3")
+            .insert_header(bearer(ADMIN_KEY)),
+    )
+    .await;
+    reply.assert_problem(409, "last_admin_key");
+    assert_eq!(reply.json()["title"], "Conflict");
+    assert_eq!(
+        call(&state, get("/api/v1/apikeys", ADMIN_KEY)).await.status,
+        200
+    );
+}
