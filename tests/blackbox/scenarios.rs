@@ -108,6 +108,31 @@ pub async fn walkthrough_and_verify(db: &TestDatabase, _backend: Backend) {
         .await;
     stale.assert_problem(412, "precondition_failed");
 
+    // Repair actions are listed a page at a time, like every list.
+    let actions = format!("/api/v1/items/{item_id}/actions");
+    for message in ["opened", "cracked display", "display replaced"] {
+        api.create(&actions, json!({"type": "note", "message": message}))
+            .await;
+    }
+    let first = api.get(&format!("{actions}?limit=2")).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    let messages = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["message"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(messages(&first.body), ["opened", "cracked display"]);
+    let cursor = first.body["next_cursor"].as_str().unwrap().to_owned();
+    let rest = api.get(&format!("{actions}?limit=2&cursor={cursor}")).await;
+    assert_eq!(messages(&rest.body), ["display replaced"]);
+    assert_eq!(rest.body["next_cursor"], Value::Null);
+    api.get(&format!("{actions}?limit=501"))
+        .await
+        .assert_problem(400, "invalid_query");
+
     let (code, out) = server.command(&["verify"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("problems: 0"), "{out}");

@@ -301,7 +301,68 @@ fn items_store_fields_and_filter(t: &TestDatabase) {
         actor: "apikey:1".into(),
     };
     db.add_item_action(created.id, &action, &ctx()).unwrap();
-    assert_eq!(db.list_item_actions(created.id).unwrap(), vec![action]);
+    let listed = db.list_item_actions(created.id, &page(10)).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].action, action);
+    verify_clean(&db);
+}
+
+fn item_actions_page_by_ledger_seq(t: &TestDatabase) {
+    let db = t.open();
+    let repaired = item(&db, None);
+    let other = item(&db, None);
+    let note = |text: &str| ItemAction {
+        kind: ActionKind::Note,
+        message: Note::new("message", text).unwrap(),
+        at: now(),
+        actor: "apikey:1".into(),
+    };
+    for i in 0..5 {
+        db.add_item_action(repaired.id, &note(&format!("step {i}")), &ctx())
+            .unwrap();
+        db.add_item_action(other.id, &note("elsewhere"), &ctx())
+            .unwrap();
+    }
+    let messages = |actions: &[RecordedAction]| -> Vec<String> {
+        actions
+            .iter()
+            .map(|a| a.action.message.as_str().to_owned())
+            .collect()
+    };
+    let first = db.list_item_actions(repaired.id, &page(2)).unwrap();
+    assert_eq!(messages(&first), ["step 0", "step 1"]);
+    assert!(first[0].seq < first[1].seq);
+    let second = db
+        .list_item_actions(
+            repaired.id,
+            &PageQuery {
+                after: Some(first[1].seq),
+                limit: 2,
+            },
+        )
+        .unwrap();
+    assert_eq!(messages(&second), ["step 2", "step 3"]);
+    let last = db
+        .list_item_actions(
+            repaired.id,
+            &PageQuery {
+                after: Some(second[1].seq),
+                limit: 2,
+            },
+        )
+        .unwrap();
+    assert_eq!(messages(&last), ["step 4"]);
+    // Each seq is the action's ledger row.
+    let history = db.history(repaired.id.object_id(), &page(50)).unwrap();
+    assert!(
+        history
+            .iter()
+            .any(|e| e.seq == last[0].seq && e.kind == ChangeKind::Action)
+    );
+    assert!(matches!(
+        db.list_item_actions(ItemId::new(999).unwrap(), &page(2)),
+        Err(AppError::NotFound { .. })
+    ));
     verify_clean(&db);
 }
 
@@ -1453,6 +1514,7 @@ contract!(
     racks_create_their_places,
     standalone_places_skip_rack_cells,
     items_store_fields_and_filter,
+    item_actions_page_by_ledger_seq,
     moves_follow_the_rules,
     direct_contents_page_across_kinds,
     deletes_keep_history,

@@ -189,7 +189,20 @@ pub trait ItemRepository: Send + Sync {
         action: &ItemAction,
         ctx: &WriteContext,
     ) -> AppResult<ItemAction>;
-    fn list_item_actions(&self, id: ItemId) -> AppResult<Vec<ItemAction>>;
+    /// The item's actions after `page.after` (a ledger sequence number), oldest first, at
+    /// most `page.limit`; `NotFound` when the item does not exist.
+    fn list_item_actions(
+        &self,
+        id: ItemId,
+        page: &PageQuery<i64>,
+    ) -> AppResult<Vec<RecordedAction>>;
+}
+
+/// A repair action with the sequence number of its ledger row, the key of its list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordedAction {
+    pub seq: i64,
+    pub action: ItemAction,
 }
 
 #[cfg_attr(feature = "mock", automock)]

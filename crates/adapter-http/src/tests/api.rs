@@ -544,3 +544,48 @@ async fn revoking_the_last_admin_key_is_409_and_the_key_keeps_working() {
         200
     );
 }
+
+#[actix_rt::test]
+async fn item_actions_are_paginated_like_every_list() {
+    use eckwms_application::ports::RecordedAction;
+    let action = |seq: i64| RecordedAction {
+        seq,
+        action: eckwms_domain::ItemAction {
+            kind: eckwms_domain::ActionKind::Note,
+            message: eckwms_domain::Note::new("message", format!("step {seq}")).unwrap(),
+            at: now(),
+            actor: WRITER.into(),
+        },
+    };
+    let mut m = Mocks::new();
+    // One row more than the page is asked for, after the cursor.
+    m.items
+        .expect_list_item_actions()
+        .withf(|id, page| *id == item_id(1) && page.after == Some(7) && page.limit == 3)
+        .times(1)
+        .returning(move |_, _| Ok(vec![action(9), action(12), action(15)]));
+    m.items
+        .expect_list_item_actions()
+        .withf(|_, page| page.after.is_none() && page.limit == 51)
+        .times(1)
+        .returning(move |_, _| Ok(vec![action(9)]));
+    let state = m.state();
+    let path = "/api/v1/items/i000000000000000001/actions";
+    let reply = call(&state, get(&format!("{path}?limit=2&cursor=7"), READ_KEY)).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let body = reply.json();
+    assert_eq!(body["items"].as_array().unwrap().len(), 2);
+    assert_eq!(body["items"][1]["message"], "step 12");
+    assert_eq!(body["next_cursor"], "12");
+    let reply = call(&state, get(path, READ_KEY)).await;
+    assert_eq!(reply.json()["next_cursor"], Value::Null);
+    for bad in [
+        "?limit=501",
+        "?cursor=x",
+        "?cursor=i000000000000000001",
+        "?page=2",
+    ] {
+        let reply = call(&state, get(&format!("{path}{bad}"), READ_KEY)).await;
+        reply.assert_problem(400, "invalid_query");
+    }
+}
