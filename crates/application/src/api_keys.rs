@@ -9,6 +9,7 @@ use std::sync::Arc;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
+use eckwms_domain::Text;
 use eckwms_memo::Memo;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -111,13 +112,10 @@ impl ApiKeyService {
         scope: Scope,
         expires_at: Option<DateTime<Utc>>,
     ) -> AppResult<(NewApiKey, String)> {
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-            return Err(AppError::invalid(
-                "name",
-                "must have 1 to 100 printable characters",
-            ));
-        }
+        // Trimmed, then held to the rules of every name people read (`eckwms_domain::Text`).
+        let name = Text::<100>::new("name", name.trim())
+            .map_err(|e| AppError::Invalid(vec![e]))?
+            .into_string();
         let now = self.clock.now();
         if expires_at.is_some_and(|at| at <= now) {
             return Err(AppError::invalid("expires_at", "must be in the future"));
@@ -131,7 +129,7 @@ impl ApiKeyService {
         let record = NewApiKey {
             key_id: key_id.clone(),
             secret_hash: hash_secret(&secret),
-            name: name.to_owned(),
+            name,
             scope,
             created_at: now,
             expires_at,
@@ -505,6 +503,23 @@ mod tests {
             service.create(" ", Scope::Read, None, None),
             Err(AppError::Invalid(_))
         ));
+        // Names people read show what they hold: no invisible or direction-changing
+        // characters, at least one visible character (after trimming).
+        for name in [
+            "\u{A0}",
+            "\u{3164}",
+            "admin\u{202E}nimda",
+            "key\u{200B}",
+            "\u{FEFF}key",
+        ] {
+            assert!(
+                matches!(
+                    service.create(name, Scope::Read, None, None),
+                    Err(AppError::Invalid(_))
+                ),
+                "{name:?}"
+            );
+        }
         assert!(matches!(
             service.create("x", Scope::Read, Some(now()), None),
             Err(AppError::Invalid(_))

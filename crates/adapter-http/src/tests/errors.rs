@@ -586,3 +586,78 @@ async fn invalid_moves_never_reach_the_service() {
         assert_eq!(reply.error_fields(), fields);
     }
 }
+
+#[actix_rt::test]
+async fn names_that_show_nothing_or_hide_something_are_422() {
+    let mut m = Mocks::new();
+    m.places.expect_create_place().never();
+    m.items.expect_create_item().never();
+    m.orders.expect_create_order().never();
+    m.moves.expect_apply_moves().never();
+    let state = m.state();
+    for name in [
+        " ",
+        "\u{A0}",
+        "\u{2028}",
+        "Shelf\u{202E}1A",
+        "\u{FEFF}Shelf",
+        "Shelf\u{FFFF}",
+        "Shelf\u{200B}A1",
+        " Shelf A1",
+        "Shelf A1 ",
+    ] {
+        let reply = call(
+            &state,
+            post_json("/api/v1/places", WRITE_KEY, json!({ "name": name })),
+        )
+        .await;
+        reply.assert_problem(422, "validation_failed");
+        assert_eq!(reply.error_fields(), ["name"], "{name:?}");
+    }
+    // The same rules hold for every text people read: codes, customer fields, notes.
+    let reply = call(
+        &state,
+        post_json(
+            "/api/v1/items",
+            WRITE_KEY,
+            json!({"serial": "SN\u{202E}1", "barcodes": ["\u{200B}"], "condition": " "}),
+        ),
+    )
+    .await;
+    reply.assert_problem(422, "validation_failed");
+    assert_eq!(reply.error_fields(), ["serial", "condition", "barcodes[0]"]);
+    let reply = call(
+        &state,
+        post_json(
+            "/api/v1/orders",
+            WRITE_KEY,
+            json!({"reference": "RMA\u{2066}7", "customer": {"company": "\u{3164}"}}),
+        ),
+    )
+    .await;
+    reply.assert_problem(422, "validation_failed");
+    assert_eq!(reply.error_fields(), ["reference", "customer.company"]);
+    let reply = call(
+        &state,
+        post_json(
+            "/api/v1/moves",
+            WRITE_KEY,
+            json!({"object": "i000000000000000001", "to": "p000000000000000001",
+                   "reason": "\u{2029}"}),
+        ),
+    )
+    .await;
+    reply.assert_problem(422, "validation_failed");
+    assert_eq!(reply.error_fields(), ["reason"]);
+    // A lone surrogate is no text at all: the JSON parser refuses it.
+    let reply = call(
+        &state,
+        TestRequest::post()
+            .uri("/api/v1/places")
+            .insert_header(bearer(WRITE_KEY))
+            .insert_header(("content-type", "application/json"))
+            .set_payload(r#"{"name": "Shelf \ud800"}"#),
+    )
+    .await;
+    reply.assert_problem(400, "malformed_body");
+}
