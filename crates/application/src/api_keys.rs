@@ -87,10 +87,9 @@ fn hash_secret(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-/// What an unknown key id is checked against, so that it costs what a known one costs (one
-/// lookup, one hash, one constant-time compare): the hash of no secret anyone can present (its
-/// hex has 64 characters, a SHA-256 hex has 64 of `0-9a-f`, but `x` is none of them), and a key
-/// that is revoked besides.
+/// What an unknown key id is checked against, so that it costs what a known one costs (the
+/// same hashing and constant-time compare): a stored hash no secret matches (64 characters like
+/// a SHA-256 in hex, but `x` is no hex digit), of a key that is revoked besides.
 const UNKNOWN_KEY_HASH: &str = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
 
 fn unknown_key() -> ApiKey {
@@ -181,9 +180,9 @@ impl ApiKeyService {
     }
 
     /// Checks a presented key text; every failure is the same `Unauthenticated`, and costs
-    /// the same: whether the key id exists or not, a wrong secret is answered after one
-    /// lookup, one hash and one constant-time compare, so the time of the answer does not
-    /// tell which key ids exist.
+    /// the same: whether the key id exists, is remembered or not, a wrong secret is answered
+    /// after the same lookup, hashing and constant-time compare, so the time of the answer
+    /// does not tell which key ids exist.
     pub fn authenticate(&self, presented: &str) -> AppResult<Principal> {
         match self.authenticate_from_memory(presented) {
             Some(answer) => answer,
@@ -220,7 +219,7 @@ impl ApiKeyService {
     /// on an async thread.
     ///
     /// A wrong secret is never answered from memory: it would be answered without the
-    /// database, faster than a wrong secret of a key id not in memory (about 80 µs on
+    /// database, faster than a wrong secret of a key id not in memory (75 to 95 µs on
     /// PostgreSQL), which told anyone which key ids are in use. It takes the path of
     /// every other wrong secret instead.
     pub fn authenticate_from_memory(&self, presented: &str) -> Option<AppResult<Principal>> {
@@ -313,7 +312,7 @@ mod tests {
     /// A wrong secret costs the same whether its key id is unknown, known, or known and in
     /// memory (verified lately): one lookup, and the same hashing, in the order the HTTP layer
     /// asks (memory first, then the database). Before, an unknown id was hashed never and a
-    /// remembered one was answered without the lookup: about 80 µs apart on PostgreSQL.
+    /// remembered one was answered without the lookup: 75 to 95 µs apart on PostgreSQL.
     #[test]
     fn a_wrong_secret_costs_the_same_whatever_its_key_id() {
         let good = "eck_0102030405060708_secret";
