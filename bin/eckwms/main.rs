@@ -14,8 +14,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use eckwms_adapter_db::{Database, redact_url};
 use eckwms_application::ports::Scope;
 use eckwms_application::{
-    ApiKeyService, IdempotencyService, InventoryPorts, InventoryService, LabelService, OsSecrets,
-    PublicService, ScanService, ScanSettings, Services, SystemClock, SystemService,
+    ApiKeyService, AppError, IdempotencyService, InventoryPorts, InventoryService, LabelService,
+    OsSecrets, PublicService, ScanService, ScanSettings, Services, SystemClock, SystemService,
 };
 
 use crate::settings::Settings;
@@ -209,7 +209,17 @@ fn apikey(keys: &ApiKeyService, command: ApikeyCommand) -> anyhow::Result<ExitCo
             }
         }
         ApikeyCommand::Revoke { id } => {
-            let key = keys.revoke(id, None)?;
+            // The rule of the API holds here too: the operator makes the next admin key first
+            // (one command), so no moment exists in which nobody can administer over HTTP.
+            let key = keys.revoke(id, None).map_err(|e| match e {
+                AppError::Conflict {
+                    code: "last_admin_key",
+                    ..
+                } => anyhow::anyhow!(
+                    "{e} (eckwms apikey create --name NAME --scope admin makes one)"
+                ),
+                other => other.into(),
+            })?;
             println!("revoked key {} ({})", key.id, key.name);
         }
     }

@@ -108,6 +108,31 @@ pub async fn walkthrough_and_verify(db: &TestDatabase, _backend: Backend) {
         .await;
     stale.assert_problem(412, "precondition_failed");
 
+    // Repair actions are listed a page at a time, like every list.
+    let actions = format!("/api/v1/items/{item_id}/actions");
+    for message in ["opened", "cracked display", "display replaced"] {
+        api.create(&actions, json!({"type": "note", "message": message}))
+            .await;
+    }
+    let first = api.get(&format!("{actions}?limit=2")).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    let messages = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["message"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(messages(&first.body), ["opened", "cracked display"]);
+    let cursor = first.body["next_cursor"].as_str().unwrap().to_owned();
+    let rest = api.get(&format!("{actions}?limit=2&cursor={cursor}")).await;
+    assert_eq!(messages(&rest.body), ["display replaced"]);
+    assert_eq!(rest.body["next_cursor"], Value::Null);
+    api.get(&format!("{actions}?limit=501"))
+        .await
+        .assert_problem(400, "invalid_query");
+
     let (code, out) = server.command(&["verify"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("problems: 0"), "{out}");
@@ -325,6 +350,40 @@ pub async fn keys_scopes_and_bootstrap(db: &TestDatabase, _backend: Backend) {
         .get("/api/v1/items")
         .await
         .assert_problem(401, "unauthenticated");
+
+    // The bootstrap key is the last active admin key: neither an admin over HTTP nor the
+    // operator's CLI revokes it (with an Idempotency-Key, the refusal is what is replayed).
+    for _ in 0..2 {
+        admin
+            .send(
+                "DELETE",
+                "/api/v1/apikeys/1",
+                &[("Idempotency-Key", "revoke-bootstrap")],
+                None,
+            )
+            .await
+            .assert_problem(409, "last_admin_key");
+    }
+    assert_eq!(admin.get("/api/v1/apikeys").await.status, 200);
+    let (code, out) = server.command(&["apikey", "revoke", "1"]);
+    assert_ne!(code, 0, "{out}");
+    assert_eq!(admin.get("/api/v1/apikeys").await.status, 200);
+    // With a second admin key, the first may go; then the second is the last.
+    let (code, second_key) =
+        server.command(&["apikey", "create", "--name", "admin 2", "--scope", "admin"]);
+    assert_eq!(code, 0);
+    let second = Api::new(&server, second_key.trim());
+    let revoked = second.send("DELETE", "/api/v1/apikeys/1", &[], None).await;
+    assert_eq!(revoked.status, 200, "{}", revoked.body);
+    admin
+        .get("/api/v1/items")
+        .await
+        .assert_problem(401, "unauthenticated");
+    second
+        .send("DELETE", "/api/v1/apikeys/4", &[], None)
+        .await
+        .assert_problem(409, "last_admin_key");
+    assert_eq!(second.get("/api/v1/apikeys").await.status, 200);
 }
 
 pub async fn idempotency_replays_and_serializes(db: &TestDatabase, _backend: Backend) {

@@ -33,7 +33,8 @@ mod prelude {
         ApiKey, BoxFilter, Claim, ContentEntry, Expected, IdempotencyKeyRef, IdempotencyRecord,
         IdempotencyState, InstanceIdentity, ItemFilter, LabelPrint, LabelSubject, Location,
         MoveCommand, MoveOutcome, NewApiKey, OrderFilter, PageQuery, PathStep, PlaceFilter,
-        RackWithPlaces, ScanFilter, ScanRecord, StoredResponse, StoredSession, WriteContext,
+        RackWithPlaces, RecordedAction, ScanFilter, ScanRecord, Scope, StoredResponse,
+        StoredSession, WriteContext,
     };
     pub(crate) use eckwms_application::{AppError, AppResult};
     pub(crate) use eckwms_domain::ledger::{diff, state_of};

@@ -10,8 +10,8 @@ use eckwms_application::ports::{
     HealthRepository, IdempotencyKeyRef, IdempotencyRepository, IdentityRepository,
     InstanceIdentity, ItemFilter, ItemRepository, LabelPrint, LabelRepository, LabelSubject,
     LedgerRepository, Location, MoveCommand, MoveOutcome, MoveRepository, NewApiKey, OrderFilter,
-    OrderRepository, PageQuery, PlaceFilter, PlaceRepository, RackWithPlaces, ScanFilter,
-    ScanOutcome, ScanRecord, ScanRepository, ScanWork, StoredResponse, StoredSession,
+    OrderRepository, PageQuery, PlaceFilter, PlaceRepository, RackWithPlaces, RecordedAction,
+    ScanFilter, ScanOutcome, ScanRecord, ScanRepository, ScanWork, StoredResponse, StoredSession,
     WarehouseRepository, WriteContext,
 };
 use eckwms_domain::{
@@ -212,8 +212,12 @@ impl ItemRepository for Database {
             add_item_action(id, action, ctx)
         )
     }
-    fn list_item_actions(&self, id: ItemId) -> AppResult<Vec<ItemAction>> {
-        read_tx!(self, list_item_actions(id))
+    fn list_item_actions(
+        &self,
+        id: ItemId,
+        page: &PageQuery<i64>,
+    ) -> AppResult<Vec<RecordedAction>> {
+        read_tx!(self, list_item_actions(id, page))
     }
 }
 

@@ -30,8 +30,11 @@ pub(crate) fn from_db(t: NaiveDateTime) -> DateTime<Utc> {
     Utc.from_utc_datetime(&t)
 }
 
+/// A stored text, read under the rules it was written with (`Text::from_stored`): a name
+/// stored before the stricter rules of `Text::new` still reads.
 pub(crate) fn text<const N: usize>(field: &str, value: String) -> Result<Text<N>, DbError> {
-    Text::new(field, value).map_err(|e| DbError::corrupt(format!("{}: {}", e.field, e.message)))
+    Text::from_stored(field, value)
+        .map_err(|e| DbError::corrupt(format!("{}: {}", e.field, e.message)))
 }
 
 pub(crate) fn opt_text<const N: usize>(
@@ -274,7 +277,7 @@ impl BoxRow {
             name: opt_text("name", self.name)?,
             parent: parent_from(self.parent_box.as_deref(), self.parent_place.as_deref())?,
             order: self.order_id.as_deref().map(typed::<OrderId>).transpose()?,
-            barcodes: Barcodes::new("barcodes", barcodes)
+            barcodes: Barcodes::from_stored("barcodes", barcodes)
                 .map_err(|e| DbError::corrupt(e.message))?,
             meta: meta(self.version, self.created_at, self.updated_at),
         })
@@ -325,7 +328,7 @@ impl ItemRow {
             condition: opt_text("condition", self.condition)?,
             attributes: Attributes::new("attributes", attributes)
                 .map_err(|e| DbError::corrupt(e.message))?,
-            barcodes: Barcodes::new("barcodes", barcodes)
+            barcodes: Barcodes::from_stored("barcodes", barcodes)
                 .map_err(|e| DbError::corrupt(e.message))?,
             parent: parent_from(self.parent_box.as_deref(), self.parent_place.as_deref())?,
             meta: meta(self.version, self.created_at, self.updated_at),

@@ -191,6 +191,10 @@ pub(crate) trait BackendOps {
     fn lock_box_nesting(&mut self) -> QueryResult<()>;
     /// Serializes the creation of the first API key.
     fn lock_api_keys(&mut self) -> QueryResult<()>;
+    /// The ids of the admin keys active at `at` (not revoked, not expired), ascending, locked
+    /// until the transaction ends: a concurrent revocation of one of them waits, then sees it
+    /// revoked. What the last-admin-key rule reads cannot change before this transaction ends.
+    fn lock_active_admin_keys(&mut self, at: NaiveDateTime) -> QueryResult<Vec<i64>>;
     /// Waits for the scans of this session owner that started before, and keeps later ones
     /// waiting until this transaction ends.
     fn lock_scan_owner(&mut self, owner: &str) -> QueryResult<()>;
@@ -367,6 +371,22 @@ impl BackendOps for SqliteConnection {
         Ok(())
     }
 
+    fn lock_active_admin_keys(&mut self, at: NaiveDateTime) -> QueryResult<Vec<i64>> {
+        use crate::schema::api_keys;
+        // BEGIN IMMEDIATE already made this transaction the only writer: reading is locking.
+        api_keys::table
+            .filter(api_keys::scope.eq("admin"))
+            .filter(api_keys::revoked_at.is_null())
+            .filter(
+                api_keys::expires_at
+                    .is_null()
+                    .or(api_keys::expires_at.gt(at)),
+            )
+            .order(api_keys::id)
+            .select(api_keys::id)
+            .load(self)
+    }
+
     fn lock_scan_owner(&mut self, _owner: &str) -> QueryResult<()> {
         // BEGIN IMMEDIATE already made this transaction the only writer.
         Ok(())
@@ -532,6 +552,25 @@ impl BackendOps for PgConnection {
     fn lock_api_keys(&mut self) -> QueryResult<()> {
         diesel::sql_query("SELECT pg_advisory_xact_lock(7203)").execute(self)?;
         Ok(())
+    }
+
+    fn lock_active_admin_keys(&mut self, at: NaiveDateTime) -> QueryResult<Vec<i64>> {
+        use crate::schema::api_keys;
+        // READ COMMITTED: a count alone would let two revocations each see the other's key
+        // still active. Locked rows are read again once a concurrent writer commits, so a key
+        // revoked meanwhile drops out of the answer. Locked in id order: no deadlock.
+        api_keys::table
+            .filter(api_keys::scope.eq("admin"))
+            .filter(api_keys::revoked_at.is_null())
+            .filter(
+                api_keys::expires_at
+                    .is_null()
+                    .or(api_keys::expires_at.gt(at)),
+            )
+            .order(api_keys::id)
+            .select(api_keys::id)
+            .for_no_key_update()
+            .load(self)
     }
 
     fn lock_scan_owner(&mut self, owner: &str) -> QueryResult<()> {

@@ -330,7 +330,68 @@ fn items_store_fields_and_filter(t: &TestDatabase) {
         actor: "apikey:1".into(),
     };
     db.add_item_action(created.id, &action, &ctx()).unwrap();
-    assert_eq!(db.list_item_actions(created.id).unwrap(), vec![action]);
+    let listed = db.list_item_actions(created.id, &page(10)).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].action, action);
+    verify_clean(&db);
+}
+
+fn item_actions_page_by_ledger_seq(t: &TestDatabase) {
+    let db = t.open();
+    let repaired = item(&db, None);
+    let other = item(&db, None);
+    let note = |text: &str| ItemAction {
+        kind: ActionKind::Note,
+        message: Note::new("message", text).unwrap(),
+        at: now(),
+        actor: "apikey:1".into(),
+    };
+    for i in 0..5 {
+        db.add_item_action(repaired.id, &note(&format!("step {i}")), &ctx())
+            .unwrap();
+        db.add_item_action(other.id, &note("elsewhere"), &ctx())
+            .unwrap();
+    }
+    let messages = |actions: &[RecordedAction]| -> Vec<String> {
+        actions
+            .iter()
+            .map(|a| a.action.message.as_str().to_owned())
+            .collect()
+    };
+    let first = db.list_item_actions(repaired.id, &page(2)).unwrap();
+    assert_eq!(messages(&first), ["step 0", "step 1"]);
+    assert!(first[0].seq < first[1].seq);
+    let second = db
+        .list_item_actions(
+            repaired.id,
+            &PageQuery {
+                after: Some(first[1].seq),
+                limit: 2,
+            },
+        )
+        .unwrap();
+    assert_eq!(messages(&second), ["step 2", "step 3"]);
+    let last = db
+        .list_item_actions(
+            repaired.id,
+            &PageQuery {
+                after: Some(second[1].seq),
+                limit: 2,
+            },
+        )
+        .unwrap();
+    assert_eq!(messages(&last), ["step 4"]);
+    // Each seq is the action's ledger row.
+    let history = db.history(repaired.id.object_id(), &page(50)).unwrap();
+    assert!(
+        history
+            .iter()
+            .any(|e| e.seq == last[0].seq && e.kind == ChangeKind::Action)
+    );
+    assert!(matches!(
+        db.list_item_actions(ItemId::new(999).unwrap(), &page(2)),
+        Err(AppError::NotFound { .. })
+    ));
     verify_clean(&db);
 }
 
@@ -750,6 +811,15 @@ fn api_keys_round_trip(t: &TestDatabase) {
     assert!(db.find_api_key("ffffffffffffffff").unwrap().is_none());
     let at = now();
     db.touch_api_key(first.id, at).unwrap();
+    // The only admin key stays (see last_admin_key_is_never_revoked); with a second one it goes.
+    db.insert_api_key(
+        &NewApiKey {
+            key_id: "0000000000000002".into(),
+            ..new.clone()
+        },
+        None,
+    )
+    .unwrap();
     let revoked = db.revoke_api_key(first.id, now(), None).unwrap();
     assert!(revoked.revoked_at.is_some());
     assert_eq!(revoked.last_used_at, Some(at));
@@ -758,7 +828,7 @@ fn api_keys_round_trip(t: &TestDatabase) {
         db.revoke_api_key(99, now(), None),
         Err(AppError::NotFound { .. })
     ));
-    assert_eq!(db.list_api_keys().unwrap().len(), 1);
+    assert_eq!(db.list_api_keys().unwrap().len(), 2);
     // Created under an idempotency claim: the claim is marked applied with the key.
     let claim = IdempotencyKeyRef {
         owner: "apikey:1".into(),
@@ -774,7 +844,129 @@ fn api_keys_round_trip(t: &TestDatabase) {
         panic!("the claim exists")
     };
     assert_eq!(record.state, IdempotencyState::Applied);
-    assert_eq!(db.list_api_keys().unwrap().len(), 2);
+    assert_eq!(db.list_api_keys().unwrap().len(), 3);
+}
+
+fn admin_key(db: &Database, key_id: &str, expires_at: Option<DateTime<Utc>>) -> ApiKey {
+    db.insert_api_key(
+        &NewApiKey {
+            key_id: key_id.into(),
+            secret_hash: "ab".repeat(32),
+            name: format!("admin {key_id}"),
+            scope: Scope::Admin,
+            created_at: now(),
+            expires_at,
+        },
+        None,
+    )
+    .unwrap()
+}
+
+fn active_admin_keys(db: &Database, at: DateTime<Utc>) -> Vec<i64> {
+    db.list_api_keys()
+        .unwrap()
+        .into_iter()
+        .filter(|k| k.scope == Scope::Admin && k.revoked_at.is_none())
+        .filter(|k| k.expires_at.is_none_or(|e| e > at))
+        .map(|k| k.id)
+        .collect()
+}
+
+fn assert_last_admin_key(result: Result<ApiKey, AppError>) {
+    match result {
+        Err(AppError::Conflict { code, .. }) => assert_eq!(code, "last_admin_key"),
+        other => panic!("expected last_admin_key, got {other:?}"),
+    }
+}
+
+fn last_admin_key_is_never_revoked(t: &TestDatabase) {
+    let db = t.open();
+    let only = admin_key(&db, "a000000000000001", None);
+    let reader = db
+        .insert_api_key(
+            &NewApiKey {
+                key_id: "a000000000000002".into(),
+                secret_hash: "ab".repeat(32),
+                name: "reader".into(),
+                scope: Scope::Read,
+                created_at: now(),
+                expires_at: None,
+            },
+            None,
+        )
+        .unwrap();
+    // Refused, and nothing changed; not even the idempotency claim is marked applied.
+    let claim = IdempotencyKeyRef {
+        owner: "apikey:1".into(),
+        key: "revoke-last".into(),
+    };
+    assert_eq!(db.claim(&claim, "fp", now()).unwrap(), Claim::Claimed);
+    assert_last_admin_key(db.revoke_api_key(only.id, now(), Some(claim.clone())));
+    let (stored, _) = db.find_api_key("a000000000000001").unwrap().unwrap();
+    assert_eq!(stored.revoked_at, None);
+    let Claim::Existing(record) = db.claim(&claim, "fp", now()).unwrap() else {
+        panic!("the claim exists")
+    };
+    assert_eq!(record.state, IdempotencyState::Pending);
+    // Other scopes go freely.
+    assert!(db.revoke_api_key(reader.id, now(), None).is_ok());
+    // An expired admin key is no admin: it neither keeps the last one revocable nor is
+    // protected itself.
+    let expired = admin_key(&db, "a000000000000003", Some(now()));
+    assert_last_admin_key(db.revoke_api_key(only.id, now(), None));
+    assert!(db.revoke_api_key(expired.id, now(), None).is_ok());
+    // A revoked one is returned unchanged, as before.
+    let again = db.revoke_api_key(reader.id, now(), None).unwrap();
+    assert!(again.revoked_at.is_some());
+    // Once another admin key is active, the first may go, then that one is the last.
+    let later = admin_key(
+        &db,
+        "a000000000000004",
+        Some(now() + chrono::Duration::days(30)),
+    );
+    assert!(db.revoke_api_key(only.id, now(), None).is_ok());
+    assert_last_admin_key(db.revoke_api_key(later.id, now(), None));
+    assert_eq!(active_admin_keys(&db, now()), vec![later.id]);
+}
+
+/// Two admins revoke the last two admin keys at the same moment: one of them must lose, on
+/// every round. On PostgreSQL (READ COMMITTED) a count of the active keys without locking them
+/// lets both see the other's key still active.
+fn last_admin_key_holds_under_concurrent_revocations(t: &TestDatabase) {
+    let db = Arc::new(t.open());
+    let mut survivor = admin_key(&db, "b000000000000000", None);
+    for round in 1..=30 {
+        let other = admin_key(&db, &format!("b{round:015}"), None);
+        let barrier = Arc::new(std::sync::Barrier::new(2));
+        let results: Vec<Result<ApiKey, AppError>> = std::thread::scope(|s| {
+            let handles: Vec<_> = [survivor.id, other.id]
+                .into_iter()
+                .map(|id| {
+                    let (db, barrier) = (Arc::clone(&db), Arc::clone(&barrier));
+                    s.spawn(move || {
+                        barrier.wait();
+                        db.revoke_api_key(id, now(), None)
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let revoked: Vec<&ApiKey> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+        assert_eq!(revoked.len(), 1, "round {round}: {results:?}");
+        let refused = results.iter().find(|r| r.is_err()).unwrap();
+        assert!(
+            matches!(refused, Err(AppError::Conflict { code, .. }) if *code == "last_admin_key"),
+            "round {round}: {refused:?}"
+        );
+        let active = active_admin_keys(&db, now());
+        assert_eq!(active.len(), 1, "round {round}: {active:?}");
+        survivor = if revoked[0].id == other.id {
+            survivor
+        } else {
+            other
+        };
+        assert_eq!(active, vec![survivor.id]);
+    }
 }
 
 fn idempotency_claims_are_exclusive(t: &TestDatabase) {
@@ -1712,6 +1904,7 @@ contract!(
     racks_create_their_places,
     standalone_places_skip_rack_cells,
     items_store_fields_and_filter,
+    item_actions_page_by_ledger_seq,
     moves_follow_the_rules,
     direct_contents_page_across_kinds,
     deletes_keep_history,
@@ -1719,6 +1912,8 @@ contract!(
     orders_keep_their_public_fields,
     verify_detects_tampering,
     api_keys_round_trip,
+    last_admin_key_is_never_revoked,
+    last_admin_key_holds_under_concurrent_revocations,
     idempotency_claims_are_exclusive,
     ids_are_unique_under_concurrency,
     concurrent_moves_keep_state_consistent,

@@ -71,7 +71,7 @@ async fn authenticate(req: &ServiceRequest) -> Result<Principal, ApiError> {
         None => {
             state
                 .calls
-                .run(move |s| s.api_keys.authenticate(&key))
+                .run(move |s| s.api_keys.authenticate_from_database(&key))
                 .await?
         }
     };

@@ -12,6 +12,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, HttpRespons
 use eckwms_application::ports::{Expected, IdempotencyKeyRef, PageQuery};
 use eckwms_application::{AppError, Principal, RequestMeta, page_query};
 use eckwms_domain::{IdError, ObjectId, Parent};
+use eckwms_http_kit::{decimal_i64, media};
 
 use crate::problem::{ApiError, ProblemField};
 use crate::request_id::RequestId;
@@ -62,7 +63,16 @@ impl FromRequest for IfMatch {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(parse_if_match(req.headers().get(header::IF_MATCH)).map(IfMatch))
+        let mut sent = req.headers().get_all(header::IF_MATCH);
+        let first = sent.next();
+        if sent.next().is_some() {
+            // Two header lines make a list, refused like a list in one line.
+            return ready(Err(ApiError::invalid_header(
+                "If-Match",
+                "must be sent once, with one version",
+            )));
+        }
+        ready(parse_if_match(first).map(IfMatch))
     }
 }
 
@@ -74,11 +84,12 @@ pub fn parse_if_match(value: Option<&HeaderValue>) -> Result<Expected, ApiError>
         return Ok(Expected::Any);
     }
     let quoted = text.strip_prefix("W/").unwrap_or(text);
+    // The version as the ETag writes it: `"03"` is no ETag this service sends.
     quoted
         .strip_prefix('"')
         .and_then(|t| t.strip_suffix('"'))
-        .filter(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
-        .and_then(|digits| digits.parse::<i64>().ok())
+        .filter(|digits| digits.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(decimal_i64)
         .map(Expected::Version)
         .ok_or_else(malformed)
 }
@@ -121,10 +132,12 @@ pub fn path_int(param: &str, raw: &str) -> Result<i64, ApiError> {
         .map_err(|message| ApiError::invalid_id(vec![ApiError::field(param, message)]))
 }
 
+/// Every integer of a path or query is read here (or in [`QueryCheck::page`]), in the one
+/// spelling of [`decimal_i64`]: `01` and `+1` are refused, not read as 1.
 fn parse_positive(raw: &str) -> Result<i64, &'static str> {
-    match raw.parse::<i64>() {
-        Ok(n) if n >= 1 => Ok(n),
-        _ => Err("must be a positive integer"),
+    match decimal_i64(raw) {
+        Some(n) if n >= 1 => Ok(n),
+        _ => Err("must be a positive integer, without sign or leading zeros"),
     }
 }
 
@@ -209,11 +222,11 @@ impl QueryCheck {
         cursor: Option<C>,
         limit: Option<&str>,
     ) -> Result<PageQuery<C>, ApiError> {
-        let limit = match limit.map(str::parse::<i64>) {
+        let limit = match limit.map(decimal_i64) {
             None => None,
-            Some(Ok(n)) => Some(n),
-            Some(Err(_)) => {
-                self.reject("limit", "must be an integer");
+            Some(Some(n)) => Some(n),
+            Some(None) => {
+                self.reject("limit", "must be an integer, without + or leading zeros");
                 None
             }
         };
@@ -259,9 +272,12 @@ fn with_named_field(e: ApiError, message: &str) -> ApiError {
     }
 }
 
-/// A JSON request body, read like `web::Json` (size limit, content type and syntax by
-/// [`json_config`]) but converted to `T` with the path of the value being converted at hand, so
-/// that a wrong type deep inside a body names its place (`objects[1]`, `attributes.colour`).
+/// A JSON request body, read like `web::Json` (size limit and syntax by [`json_config`]) but
+/// converted to `T` with the path of the value being converted at hand, so that a wrong type
+/// deep inside a body names its place (`objects[1]`, `attributes.colour`).
+///
+/// The content type is checked first, by [`media::is_json`]: `web::Json` would also take any
+/// `+json` type and any charset.
 ///
 /// The body is first read as a raw JSON value (checked, not converted), then deserialized from
 /// that text by `serde_json` under `serde_path_to_error`: duplicate keys, unknown fields and
@@ -288,6 +304,13 @@ impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Json<T> {
     type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap_or_default());
+        if !media::is_json(content_type) {
+            return Box::pin(ready(Err(ApiError::unsupported_media_type().into())));
+        }
         let raw = web::Json::<Box<serde_json::value::RawValue>>::from_request(req, payload);
         Box::pin(async move {
             let web::Json(raw) = raw.await?;
@@ -395,7 +418,17 @@ mod tests {
         assert_eq!(parse("\"3\"").ok(), Some(Expected::Version(3)));
         assert_eq!(parse("W/\"12\"").ok(), Some(Expected::Version(12)));
         assert_eq!(parse("*").ok(), Some(Expected::Any));
-        for bad in ["3", "\"x\"", "\"\"", "\"1\", \"2\"", "\"-1\""] {
+        // Also a version spelled otherwise than its ETag: leading zeros, a sign.
+        for bad in [
+            "3",
+            "\"x\"",
+            "\"\"",
+            "\"1\", \"2\"",
+            "\"-1\"",
+            "\"03\"",
+            "W/\"012\"",
+            "\"+3\"",
+        ] {
             assert_eq!(
                 parse(bad).err().map(|e| e.code().to_owned()).as_deref(),
                 Some("invalid_header"),

@@ -104,11 +104,20 @@ pub async fn middleware(
 
 /// Claims the key, or waits for the request that holds it (polling, never blocking a worker).
 async fn admit(req: &mut ServiceRequest) -> Result<Admission, ApiError> {
-    let Some(raw_key) = req.headers().get(IDEMPOTENCY_KEY_HEADER).cloned() else {
+    let mut sent = req.headers().get_all(IDEMPOTENCY_KEY_HEADER);
+    let Some(raw_key) = sent.next().cloned() else {
         return Ok(Admission::Bypass);
     };
     if !applies_to(req.method()) {
         return Ok(Admission::Bypass);
+    }
+    if sent.next().is_some() {
+        // Which of two keys was meant cannot be known; taking one would run the request under
+        // a key its client may not retry with.
+        return Err(ApiError::invalid_header(
+            "Idempotency-Key",
+            "must be sent once",
+        ));
     }
     let state = app_state(req.request())?;
     let key = raw_key.to_str().map_err(|_| {

@@ -92,7 +92,8 @@ pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
                 "500",
                 "Internal error (`internal`); the detail reveals nothing",
             );
-            if has_path_params || has_query || has_body {
+            // A write may also carry a bad `Idempotency-Key` header (sent twice: 400).
+            if has_path_params || has_query || has_body || (api && write) {
                 problem(
                     op,
                     "400",
@@ -175,8 +176,9 @@ fn idempotency_key(op: &mut Operation) {
             .parameter_in(ParameterIn::Header)
             .required(Required::False)
             .description(Some(
-                "1 to 255 visible ASCII characters. A repeat with the same key and request \
-                 returns the stored response (`Idempotent-Replayed: true`).",
+                "1 to 255 visible ASCII characters, sent once (two: 400 `invalid_header`). A \
+                 repeat with the same key and request returns the stored response \
+                 (`Idempotent-Replayed: true`).",
             ))
             .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
             .build(),

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
+use eckwms_domain::Text;
 use eckwms_memo::Memo;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -81,7 +82,27 @@ type KeyMemory = Memo<String, (ApiKey, String)>;
 const MEMORY_SWEEP: usize = 1024;
 
 fn hash_secret(secret: &str) -> String {
+    #[cfg(test)]
+    tests::count_hash();
     hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// What an unknown key id is checked against, so that it costs what a known one costs (the
+/// same hashing and constant-time compare): a stored hash no secret matches (64 characters like
+/// a SHA-256 in hex, but `x` is no hex digit), of a key that is revoked besides.
+const UNKNOWN_KEY_HASH: &str = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+
+fn unknown_key() -> ApiKey {
+    ApiKey {
+        id: 0,
+        key_id: String::new(),
+        name: String::new(),
+        scope: Scope::Read,
+        created_at: DateTime::<Utc>::MIN_UTC,
+        expires_at: None,
+        revoked_at: Some(DateTime::<Utc>::MIN_UTC),
+        last_used_at: None,
+    }
 }
 
 impl ApiKeyService {
@@ -111,13 +132,10 @@ impl ApiKeyService {
         scope: Scope,
         expires_at: Option<DateTime<Utc>>,
     ) -> AppResult<(NewApiKey, String)> {
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-            return Err(AppError::invalid(
-                "name",
-                "must have 1 to 100 printable characters",
-            ));
-        }
+        // Trimmed, then held to the rules of every name people read (`eckwms_domain::Text`).
+        let name = Text::<100>::new("name", name.trim())
+            .map_err(|e| AppError::Invalid(vec![e]))?
+            .into_string();
         let now = self.clock.now();
         if expires_at.is_some_and(|at| at <= now) {
             return Err(AppError::invalid("expires_at", "must be in the future"));
@@ -131,7 +149,7 @@ impl ApiKeyService {
         let record = NewApiKey {
             key_id: key_id.clone(),
             secret_hash: hash_secret(&secret),
-            name: name.to_owned(),
+            name,
             scope,
             created_at: now,
             expires_at,
@@ -161,17 +179,28 @@ impl ApiKeyService {
             .map(|key| CreatedKey { key, secret }))
     }
 
-    /// Checks a presented key text; every failure is the same `Unauthenticated`.
+    /// Checks a presented key text; every failure is the same `Unauthenticated`, and costs
+    /// the same: whether the key id exists, is remembered or not, a wrong secret is answered
+    /// after the same lookup, hashing and constant-time compare, so the time of the answer
+    /// does not tell which key ids exist.
     pub fn authenticate(&self, presented: &str) -> AppResult<Principal> {
-        if let Some(known) = self.authenticate_from_memory(presented) {
-            return known;
+        match self.authenticate_from_memory(presented) {
+            Some(answer) => answer,
+            None => self.authenticate_from_database(presented),
         }
+    }
+
+    /// The second half of [`ApiKeyService::authenticate`], for a key that
+    /// [`ApiKeyService::authenticate_from_memory`] did not answer: reads the key.
+    pub fn authenticate_from_database(&self, presented: &str) -> AppResult<Principal> {
         let (key_id, secret) = split_key(presented)?;
-        let (key, stored_hash) = self
-            .repo
-            .find_api_key(key_id)?
-            .ok_or(AppError::Unauthenticated)?;
+        let found = self.repo.find_api_key(key_id)?;
         let now = self.clock.now();
+        let Some((key, stored_hash)) = found else {
+            // The same work as for a known key; the dummy never passes.
+            return check(&unknown_key(), UNKNOWN_KEY_HASH, secret, now)
+                .and(Err(AppError::Unauthenticated));
+        };
         let principal = check(&key, &stored_hash, secret, now)?;
         let stale = key
             .last_used_at
@@ -185,13 +214,24 @@ impl ApiKeyService {
     }
 
     /// [`ApiKeyService::authenticate`] without the database: the answer for a key verified
-    /// lately, `None` when the key must be read (never verified here, or too long ago). It
-    /// does no I/O, so it may run on an async thread.
+    /// lately and presented with its secret, `None` when the key must be read (never verified
+    /// here, or too long ago, or presented with another secret). It does no I/O, so it may run
+    /// on an async thread.
+    ///
+    /// A wrong secret is never answered from memory: it would be answered without the
+    /// database, faster than a wrong secret of a key id not in memory (75 to 95 µs on
+    /// PostgreSQL), which told anyone which key ids are in use. It takes the path of
+    /// every other wrong secret instead.
     pub fn authenticate_from_memory(&self, presented: &str) -> Option<AppResult<Principal>> {
         let (key_id, secret) = split_key(presented).ok()?;
         let now = self.clock.now();
+        // Hashed whether the key id is remembered or not: the same work either way.
+        let presented_hash = hash_secret(secret);
         let (key, stored_hash) = self.memory.recall(key_id, now)?;
-        Some(check(&key, &stored_hash, secret, now))
+        if !same_hash(&presented_hash, &stored_hash) {
+            return None;
+        }
+        Some(status(&key, now))
     }
 
     pub fn list(&self) -> AppResult<Vec<ApiKey>> {
@@ -216,6 +256,10 @@ fn split_key(presented: &str) -> AppResult<(&str, &str)> {
         .ok_or(AppError::Unauthenticated)
 }
 
+fn same_hash(presented_hash: &str, stored_hash: &str) -> bool {
+    bool::from(presented_hash.as_bytes().ct_eq(stored_hash.as_bytes()))
+}
+
 /// The secret against the stored hash (in constant time), then revocation and expiry.
 fn check(
     key: &ApiKey,
@@ -223,10 +267,14 @@ fn check(
     secret: &str,
     now: DateTime<Utc>,
 ) -> AppResult<Principal> {
-    let presented_hash = hash_secret(secret);
-    if !bool::from(presented_hash.as_bytes().ct_eq(stored_hash.as_bytes())) {
+    if !same_hash(&hash_secret(secret), stored_hash) {
         return Err(AppError::Unauthenticated);
     }
+    status(key, now)
+}
+
+/// Revocation and expiry of a key whose secret matched.
+fn status(key: &ApiKey, now: DateTime<Utc>) -> AppResult<Principal> {
     if key.revoked_at.is_some() || key.expires_at.is_some_and(|at| at <= now) {
         return Err(AppError::Unauthenticated);
     }
@@ -242,7 +290,67 @@ mod tests {
     use super::*;
     use crate::ports::{MockApiKeyRepository, MockClock, MockSecretSource};
     use chrono::TimeZone;
+    use std::cell::Cell;
     use std::sync::Mutex;
+
+    thread_local! {
+        /// Secrets hashed on this thread (each test runs on its own).
+        static HASHES: Cell<usize> = const { Cell::new(0) };
+    }
+
+    pub(super) fn count_hash() {
+        HASHES.with(|h| h.set(h.get() + 1));
+    }
+
+    /// Secrets hashed by `f`.
+    fn hashes_of(f: impl FnOnce()) -> usize {
+        let before = HASHES.with(Cell::get);
+        f();
+        HASHES.with(Cell::get) - before
+    }
+
+    /// A wrong secret costs the same whether its key id is unknown, known, or known and in
+    /// memory (verified lately): one lookup, and the same hashing, in the order the HTTP layer
+    /// asks (memory first, then the database). Before, an unknown id was hashed never and a
+    /// remembered one was answered without the lookup: 75 to 95 µs apart on PostgreSQL.
+    #[test]
+    fn a_wrong_secret_costs_the_same_whatever_its_key_id() {
+        let good = "eck_0102030405060708_secret";
+        for case in ["unknown", "known", "remembered"] {
+            let mut repo = MockApiKeyRepository::new();
+            let lookups = Arc::new(Mutex::new(0));
+            let counted = Arc::clone(&lookups);
+            let stored_hash = hash_secret("secret");
+            repo.expect_find_api_key().returning(move |id| {
+                *counted.lock().unwrap() += 1;
+                Ok((case != "unknown").then(|| (stored(id, Scope::Admin), stored_hash.clone())))
+            });
+            repo.expect_touch_api_key().returning(|_, _| Ok(()));
+            let service = ApiKeyService::new(Arc::new(repo), clock(), secrets())
+                .remembering_keys_for(Duration::seconds(60));
+            if case == "remembered" {
+                service.authenticate(good).unwrap();
+            }
+            *lookups.lock().unwrap() = 0;
+            let wrong = "eck_0102030405060708_wrong-secret";
+            let mut answer = None;
+            let hashed = hashes_of(|| {
+                answer = Some(match service.authenticate_from_memory(wrong) {
+                    Some(from_memory) => from_memory,
+                    None => service.authenticate_from_database(wrong),
+                });
+            });
+            assert!(
+                matches!(answer, Some(Err(AppError::Unauthenticated))),
+                "{case}"
+            );
+            assert_eq!(*lookups.lock().unwrap(), 1, "{case}: one lookup");
+            assert_eq!(hashed, 2, "{case}: the same hashing");
+        }
+        // The dummy an unknown id is checked against never passes, not even with its "secret".
+        assert!(check(&unknown_key(), UNKNOWN_KEY_HASH, "", now()).is_err());
+        assert!(!UNKNOWN_KEY_HASH.bytes().all(|b| b.is_ascii_hexdigit()));
+    }
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
@@ -343,11 +451,13 @@ mod tests {
             assert_eq!(principal.scope, Scope::Write);
             assert_eq!(service.authenticate(key).unwrap(), principal);
         }
-        // A wrong secret for a remembered key id is refused from memory too.
-        assert!(matches!(
-            service.authenticate_from_memory("eck_0102030405060708_other"),
-            Some(Err(AppError::Unauthenticated))
-        ));
+        // A wrong secret for a remembered key id is not answered from memory: it takes the
+        // path of every wrong secret (see a_wrong_secret_costs_the_same_whatever_its_key_id).
+        assert!(
+            service
+                .authenticate_from_memory("eck_0102030405060708_other")
+                .is_none()
+        );
         *at.lock().unwrap() = now() + Duration::milliseconds(1_000);
         assert!(service.authenticate_from_memory(key).is_none(), "too old");
         assert!(service.authenticate(key).is_ok());
@@ -505,6 +615,23 @@ mod tests {
             service.create(" ", Scope::Read, None, None),
             Err(AppError::Invalid(_))
         ));
+        // Names people read show what they hold: no invisible or direction-changing
+        // characters, at least one visible character (after trimming).
+        for name in [
+            "\u{A0}",
+            "\u{3164}",
+            "admin\u{202E}nimda",
+            "key\u{200B}",
+            "\u{FEFF}key",
+        ] {
+            assert!(
+                matches!(
+                    service.create(name, Scope::Read, None, None),
+                    Err(AppError::Invalid(_))
+                ),
+                "{name:?}"
+            );
+        }
         assert!(matches!(
             service.create("x", Scope::Read, Some(now()), None),
             Err(AppError::Invalid(_))

@@ -15,7 +15,7 @@ use crate::ports::{
     BoxFilter, BoxRepository, Clock, ContentEntry, Expected, IdempotencyKeyRef, ItemFilter,
     ItemRepository, LedgerRepository, Location, MoveCommand, MoveOutcome, MoveRepository,
     OrderFilter, OrderRepository, PageQuery, PlaceFilter, PlaceRepository, RackWithPlaces,
-    WarehouseRepository, WriteContext,
+    RecordedAction, WarehouseRepository, WriteContext,
 };
 
 /// Default and largest page sizes of every list.
@@ -357,8 +357,17 @@ impl InventoryService {
         self.ports.items.add_item_action(id, &action, &ctx)
     }
 
-    pub fn list_item_actions(&self, id: ItemId) -> AppResult<Vec<ItemAction>> {
-        self.ports.items.list_item_actions(id)
+    /// One page of the item's actions, oldest first; the cursor is an action's ledger `seq`.
+    pub fn list_item_actions(
+        &self,
+        id: ItemId,
+        page: &PageQuery<i64>,
+    ) -> AppResult<Page<RecordedAction>> {
+        paginate(
+            page,
+            |q| self.ports.items.list_item_actions(id, q),
+            |a| a.seq.to_string(),
+        )
     }
 
     // ------------------------------------------------------------ orders

@@ -192,7 +192,20 @@ pub trait ItemRepository: Send + Sync {
         action: &ItemAction,
         ctx: &WriteContext,
     ) -> AppResult<ItemAction>;
-    fn list_item_actions(&self, id: ItemId) -> AppResult<Vec<ItemAction>>;
+    /// The item's actions after `page.after` (a ledger sequence number), oldest first, at
+    /// most `page.limit`; `NotFound` when the item does not exist.
+    fn list_item_actions(
+        &self,
+        id: ItemId,
+        page: &PageQuery<i64>,
+    ) -> AppResult<Vec<RecordedAction>>;
+}
+
+/// A repair action with the sequence number of its ledger row, the key of its list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordedAction {
+    pub seq: i64,
+    pub action: ItemAction,
 }
 
 #[cfg_attr(feature = "mock", automock)]
@@ -355,6 +368,9 @@ pub trait ApiKeyRepository: Send + Sync {
     /// The key and the stored hash of its secret.
     fn find_api_key(&self, key_id: &str) -> AppResult<Option<(ApiKey, String)>>;
     fn list_api_keys(&self) -> AppResult<Vec<ApiKey>>;
+    /// Revokes the key (an already revoked key is returned unchanged). Refused with the
+    /// conflict `last_admin_key`, changing nothing, when the key is the last admin key active
+    /// at `at` (not revoked, not expired); concurrent revocations cannot both pass that check.
     fn revoke_api_key(
         &self,
         id: i64,

@@ -462,6 +462,17 @@ impl Barcodes {
         Ok(Self(codes))
     }
 
+    /// Barcodes read back from storage: each under the rules it was written with
+    /// ([`Code::from_stored`]), no duplicate check (they were checked when written).
+    pub fn from_stored(field: &str, values: Vec<String>) -> Result<Self, FieldError> {
+        values
+            .into_iter()
+            .enumerate()
+            .map(|(i, value)| Code::from_stored(&format!("{field}[{i}]"), value))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Self)
+    }
+
     pub fn as_slice(&self) -> &[Code] {
         &self.0
     }

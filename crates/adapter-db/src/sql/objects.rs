@@ -557,20 +557,26 @@ pub(crate) fn add_item_action(
     Ok(action.clone())
 }
 
-fn load_actions(c: &mut Conn, id: &str) -> Result<Vec<ItemAction>, DbError> {
+pub(crate) fn list_item_actions(
+    c: &mut Conn,
+    id: ItemId,
+    page: &PageQuery<i64>,
+) -> Result<Vec<RecordedAction>, DbError> {
+    load_item(c, id)?;
     item_actions::table
-        .filter(item_actions::item_id.eq(id))
+        .filter(item_actions::item_id.eq(id.to_string()))
+        .filter(item_actions::seq.gt(page.after.unwrap_or(0)))
         .order(item_actions::seq)
+        .limit(i64::from(page.limit))
         .select(ActionRow::as_select())
         .load(c)?
         .into_iter()
-        .map(ActionRow::into_domain)
+        .map(|row| {
+            let seq = row.seq;
+            row.into_domain()
+                .map(|action| RecordedAction { seq, action })
+        })
         .collect()
-}
-
-pub(crate) fn list_item_actions(c: &mut Conn, id: ItemId) -> Result<Vec<ItemAction>, DbError> {
-    load_item(c, id)?;
-    load_actions(c, &id.to_string())
 }
 
 fn load_order(c: &mut Conn, id: OrderId) -> Result<Order, DbError> {

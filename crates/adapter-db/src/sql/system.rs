@@ -67,7 +67,29 @@ pub(crate) fn list_api_keys(c: &mut Conn) -> Result<Vec<ApiKey>, DbError> {
         .collect()
 }
 
+/// Revokes a key, unless it is the last active admin key: with none left, every request
+/// would be 401 until someone runs the CLI on the server.
 pub(crate) fn revoke_api_key(c: &mut Conn, id: i64, at: DateTime<Utc>) -> Result<ApiKey, DbError> {
+    let scope: String = api_keys::table
+        .find(id)
+        .select(api_keys::scope)
+        .first(c)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("api key", id))?;
+    // The scope of a key never changes; whether it is active is decided on the locked rows.
+    if scope == Scope::Admin.as_str() {
+        let active = c.lock_active_admin_keys(to_db(at))?;
+        if active.contains(&id) && active.len() == 1 {
+            return Err(AppError::conflict(
+                "last_admin_key",
+                format!(
+                    "api key {id} is the last active admin key: revoking it would lock every \
+                     admin out; create another admin key first"
+                ),
+            )
+            .into());
+        }
+    }
     diesel::update(
         api_keys::table
             .find(id)

@@ -131,11 +131,16 @@ pub async fn create_api_key(
     Ok(HttpResponse::Created().json(CreatedApiKeyOut::from(made)))
 }
 
-/// Revoke an API key; it stops working at once.
+/// Revoke an API key; it stops working at once. The last active admin key is never revoked.
 #[utoipa::path(
     tag = "api keys",
     params(("id" = i64, Path, description = "API key id")),
-    responses((status = 200, description = "The revoked key", body = ApiKeyOut))
+    responses(
+        (status = 200, description = "The revoked key", body = ApiKeyOut),
+        (status = 409, description = "The last active admin key (`last_admin_key`): create \
+            another admin key first; nothing was changed", body = crate::problem::Problem,
+            content_type = "application/problem+json")
+    )
 )]
 #[delete("/apikeys/{id}")]
 pub async fn revoke_api_key(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
 use super::HistoryQuery;
-use crate::dto::{Check, Field, HistoryEntryOut, ListOut, LocationOut, PageOut};
+use crate::dto::{Check, Field, HistoryEntryOut, LocationOut, PageOut};
 use crate::extract::{Ctx, IfMatch, Json, QueryCheck, created, ok_with_etag, path_id};
 use crate::problem::ApiError;
 
@@ -404,20 +404,26 @@ pub async fn add_item_action(
     Ok(HttpResponse::Created().json(ActionOut::from(action)))
 }
 
-/// The repair actions of an item, oldest first.
+/// The repair actions of an item, oldest first, a page at a time like every list.
 #[utoipa::path(
     tag = "items",
-    params(("id" = String, Path, description = "Item id")),
-    responses((status = 200, description = "Every action", body = ListOut<ActionOut>))
+    params(("id" = String, Path, description = "Item id"), HistoryQuery),
+    responses((status = 200, description = "One page of actions, oldest first", body = PageOut<ActionOut>))
 )]
 #[get("/items/{id}/actions")]
-pub async fn list_item_actions(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn list_item_actions(
+    ctx: Ctx,
+    id: web::Path<String>,
+    query: web::Query<HistoryQuery>,
+) -> Result<HttpResponse, ApiError> {
     let id: ItemId = path_id("id", &id)?;
+    let query = query.into_inner();
+    let mut check = QueryCheck::new();
+    let cursor = check.int("cursor", query.cursor.as_deref());
+    let page = check.page(cursor, query.limit.as_deref())?;
     let services = ctx.services;
-    let actions = services
-        .run(move |s| s.inventory.list_item_actions(id))
+    let result = services
+        .run(move |s| s.inventory.list_item_actions(id, &page))
         .await?;
-    Ok(HttpResponse::Ok().json(ListOut {
-        items: actions.into_iter().map(ActionOut::from).collect::<Vec<_>>(),
-    }))
+    Ok(HttpResponse::Ok().json(PageOut::from_page(result, |a| ActionOut::from(a.action))))
 }

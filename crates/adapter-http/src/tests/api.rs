@@ -563,3 +563,81 @@ fn stored_key_list() -> Vec<ApiKey> {
         .into_iter()
         .collect()
 }
+
+#[actix_rt::test]
+async fn revoking_the_last_admin_key_is_409_and_the_key_keeps_working() {
+    let mut m = Mocks::new();
+    m.api_keys
+        .expect_revoke_api_key()
+        .withf(|id, _, _| *id == 3)
+        .times(1)
+        .returning(|id, _, _| {
+            Err(AppError::conflict(
+                "last_admin_key",
+                format!("api key {id} is the last active admin key"),
+            ))
+        });
+    m.api_keys
+        .expect_list_api_keys()
+        .times(1)
+        .returning(|| Ok(stored_key_list()));
+    let state = m.state();
+    let reply = call(
+        &state,
+        TestRequest::delete()
+            .uri("/api/v1/apikeys/3")
+            .insert_header(bearer(ADMIN_KEY)),
+    )
+    .await;
+    reply.assert_problem(409, "last_admin_key");
+    assert_eq!(reply.json()["title"], "Conflict");
+    assert_eq!(
+        call(&state, get("/api/v1/apikeys", ADMIN_KEY)).await.status,
+        200
+    );
+}
+
+#[actix_rt::test]
+async fn item_actions_are_paginated_like_every_list() {
+    use eckwms_application::ports::RecordedAction;
+    let action = |seq: i64| RecordedAction {
+        seq,
+        action: eckwms_domain::ItemAction {
+            kind: eckwms_domain::ActionKind::Note,
+            message: eckwms_domain::Note::new("message", format!("step {seq}")).unwrap(),
+            at: now(),
+            actor: WRITER.into(),
+        },
+    };
+    let mut m = Mocks::new();
+    // One row more than the page is asked for, after the cursor.
+    m.items
+        .expect_list_item_actions()
+        .withf(|id, page| *id == item_id(1) && page.after == Some(7) && page.limit == 3)
+        .times(1)
+        .returning(move |_, _| Ok(vec![action(9), action(12), action(15)]));
+    m.items
+        .expect_list_item_actions()
+        .withf(|_, page| page.after.is_none() && page.limit == 51)
+        .times(1)
+        .returning(move |_, _| Ok(vec![action(9)]));
+    let state = m.state();
+    let path = "/api/v1/items/i000000000000000001/actions";
+    let reply = call(&state, get(&format!("{path}?limit=2&cursor=7"), READ_KEY)).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let body = reply.json();
+    assert_eq!(body["items"].as_array().unwrap().len(), 2);
+    assert_eq!(body["items"][1]["message"], "step 12");
+    assert_eq!(body["next_cursor"], "12");
+    let reply = call(&state, get(path, READ_KEY)).await;
+    assert_eq!(reply.json()["next_cursor"], Value::Null);
+    for bad in [
+        "?limit=501",
+        "?cursor=x",
+        "?cursor=i000000000000000001",
+        "?page=2",
+    ] {
+        let reply = call(&state, get(&format!("{path}{bad}"), READ_KEY)).await;
+        reply.assert_problem(400, "invalid_query");
+    }
+}

@@ -238,6 +238,44 @@ async fn wrong_content_type_is_415_and_large_bodies_are_413() {
 }
 
 #[actix_rt::test]
+async fn only_application_json_in_utf_8_is_read_as_a_body() {
+    let with_type = |content_type: &str| {
+        TestRequest::post()
+            .uri("/api/v1/boxes")
+            .insert_header(bearer(WRITE_KEY))
+            .insert_header(("content-type", content_type))
+            .set_payload("{}")
+    };
+    let mut m = Mocks::new();
+    m.boxes.expect_create_box().never();
+    let state = m.state();
+    for refused in [
+        "application/vnd.api+json",
+        "application/problem+json",
+        "application/json; charset=latin1",
+        "application/json; charset=utf-16",
+        "application/json; version=2",
+        "text/json",
+    ] {
+        let reply = call(&state, with_type(refused)).await;
+        reply.assert_problem(415, "unsupported_media_type");
+    }
+    for accepted in [
+        "application/json",
+        "application/json; charset=utf-8",
+        "Application/JSON;charset=UTF-8",
+    ] {
+        let mut m = Mocks::new();
+        m.boxes
+            .expect_create_box()
+            .times(1)
+            .returning(|_, _| Ok(storage_box(1, 1)));
+        let reply = call(&m.state(), with_type(accepted)).await;
+        assert_eq!(reply.status, 201, "{accepted}: {:?}", reply.body);
+    }
+}
+
+#[actix_rt::test]
 async fn bad_path_ids_are_400_naming_the_parameter() {
     let mut m = Mocks::new();
     m.items.expect_get_item().never();
@@ -265,6 +303,70 @@ async fn bad_path_ids_are_400_naming_the_parameter() {
     .await;
     reply.assert_problem(400, "invalid_id");
     assert_eq!(reply.error_fields(), ["box_id"]);
+}
+
+#[actix_rt::test]
+async fn integers_with_leading_zeros_or_a_sign_are_refused_in_paths_and_queries() {
+    let mut m = Mocks::new();
+    m.warehouses.expect_get_warehouse().never();
+    m.warehouses.expect_get_rack().never();
+    m.warehouses.expect_list_warehouses().never();
+    m.warehouses.expect_list_racks().never();
+    m.places.expect_list_places().never();
+    m.items.expect_list_items().never();
+    m.ledger.expect_history().never();
+    m.scans.expect_get_scan().never();
+    m.scans.expect_list_scans().never();
+    m.api_keys.expect_revoke_api_key().never();
+    let state = m.state();
+    for (path, field) in [
+        ("/api/v1/warehouses/01", "id"),
+        ("/api/v1/warehouses/+1", "id"),
+        ("/api/v1/racks/007", "id"),
+        ("/api/v1/scans/01", "id"),
+    ] {
+        let reply = call(&state, get(path, READ_KEY)).await;
+        reply.assert_problem(400, "invalid_id");
+        assert_eq!(reply.error_fields(), [field], "{path}");
+    }
+    for (path, fields) in [
+        ("/api/v1/items?limit=05", vec!["limit"]),
+        ("/api/v1/items?limit=%2B5", vec!["limit"]),
+        ("/api/v1/items?limit=-0", vec!["limit"]),
+        ("/api/v1/warehouses?cursor=01", vec!["cursor"]),
+        (
+            "/api/v1/racks?warehouse=01&limit=010",
+            vec!["warehouse", "limit"],
+        ),
+        ("/api/v1/places?rack=01", vec!["rack"]),
+        (
+            "/api/v1/items/i000000000000000001/history?cursor=07",
+            vec!["cursor"],
+        ),
+        ("/api/v1/scans?cursor=%2B3", vec!["cursor"]),
+    ] {
+        let reply = call(&state, get(path, READ_KEY)).await;
+        reply.assert_problem(400, "invalid_query");
+        assert_eq!(reply.error_fields(), fields, "{path}");
+    }
+    // The hostile test's case: this revoked key 1.
+    let reply = call(
+        &state,
+        TestRequest::delete()
+            .uri("/api/v1/apikeys/01")
+            .insert_header(bearer(ADMIN_KEY)),
+    )
+    .await;
+    reply.assert_problem(400, "invalid_id");
+    // The written forms still work.
+    let mut m = Mocks::new();
+    m.items
+        .expect_list_items()
+        .withf(|_, page| page.limit == 11)
+        .times(1)
+        .returning(|_, _| Ok(vec![]));
+    let reply = call(&m.state(), get("/api/v1/items?limit=10", READ_KEY)).await;
+    assert_eq!(reply.status, 200);
 }
 
 #[actix_rt::test]
@@ -340,6 +442,18 @@ async fn if_match_is_required_and_parsed() {
         .await;
         reply.assert_problem(400, "invalid_header");
     }
+    // Two header lines are a list, refused like one: the first does not silently win.
+    let reply = call(
+        &state,
+        TestRequest::delete()
+            .uri(path)
+            .insert_header(bearer(WRITE_KEY))
+            .append_header(("if-match", "\"3\""))
+            .append_header(("if-match", "\"4\"")),
+    )
+    .await;
+    reply.assert_problem(400, "invalid_header");
+    assert_eq!(reply.error_fields(), ["If-Match"]);
 }
 
 #[actix_rt::test]
@@ -471,4 +585,79 @@ async fn invalid_moves_never_reach_the_service() {
         reply.assert_problem(422, "validation_failed");
         assert_eq!(reply.error_fields(), fields);
     }
+}
+
+#[actix_rt::test]
+async fn names_that_show_nothing_or_hide_something_are_422() {
+    let mut m = Mocks::new();
+    m.places.expect_create_place().never();
+    m.items.expect_create_item().never();
+    m.orders.expect_create_order().never();
+    m.moves.expect_apply_moves().never();
+    let state = m.state();
+    for name in [
+        " ",
+        "\u{A0}",
+        "\u{2028}",
+        "Shelf\u{202E}1A",
+        "\u{FEFF}Shelf",
+        "Shelf\u{FFFF}",
+        "Shelf\u{200B}A1",
+        " Shelf A1",
+        "Shelf A1 ",
+    ] {
+        let reply = call(
+            &state,
+            post_json("/api/v1/places", WRITE_KEY, json!({ "name": name })),
+        )
+        .await;
+        reply.assert_problem(422, "validation_failed");
+        assert_eq!(reply.error_fields(), ["name"], "{name:?}");
+    }
+    // The same rules hold for every text people read: codes, customer fields, notes.
+    let reply = call(
+        &state,
+        post_json(
+            "/api/v1/items",
+            WRITE_KEY,
+            json!({"serial": "SN\u{202E}1", "barcodes": ["\u{200B}"], "condition": " "}),
+        ),
+    )
+    .await;
+    reply.assert_problem(422, "validation_failed");
+    assert_eq!(reply.error_fields(), ["serial", "condition", "barcodes[0]"]);
+    let reply = call(
+        &state,
+        post_json(
+            "/api/v1/orders",
+            WRITE_KEY,
+            json!({"reference": "RMA\u{2066}7", "customer": {"company": "\u{3164}"}}),
+        ),
+    )
+    .await;
+    reply.assert_problem(422, "validation_failed");
+    assert_eq!(reply.error_fields(), ["reference", "customer.company"]);
+    let reply = call(
+        &state,
+        post_json(
+            "/api/v1/moves",
+            WRITE_KEY,
+            json!({"object": "i000000000000000001", "to": "p000000000000000001",
+                   "reason": "\u{2029}"}),
+        ),
+    )
+    .await;
+    reply.assert_problem(422, "validation_failed");
+    assert_eq!(reply.error_fields(), ["reason"]);
+    // A lone surrogate is no text at all: the JSON parser refuses it.
+    let reply = call(
+        &state,
+        TestRequest::post()
+            .uri("/api/v1/places")
+            .insert_header(bearer(WRITE_KEY))
+            .insert_header(("content-type", "application/json"))
+            .set_payload(r#"{"name": "Shelf \ud800"}"#),
+    )
+    .await;
+    reply.assert_problem(400, "malformed_body");
 }

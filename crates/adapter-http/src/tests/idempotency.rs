@@ -157,6 +157,24 @@ async fn bad_keys_are_422_and_reads_ignore_keys() {
 }
 
 #[actix_rt::test]
+async fn two_keys_in_one_request_are_400_and_nothing_runs() {
+    let mut m = Mocks::new();
+    m.idempotency.expect_claim().never();
+    m.boxes.expect_create_box().never();
+    let state = m.state();
+    // Equal or different, two header lines are refused: which one counts is not guessed.
+    for (first, second) in [("k-1", "k-2"), ("k-1", "k-1")] {
+        let reply = call(
+            &state,
+            create_box_request(first).append_header(("idempotency-key", second)),
+        )
+        .await;
+        reply.assert_problem(400, "invalid_header");
+        assert_eq!(reply.error_fields(), ["Idempotency-Key"]);
+    }
+}
+
+#[actix_rt::test]
 async fn a_failed_request_releases_its_key() {
     let mut m = Mocks::new();
     m.idempotency

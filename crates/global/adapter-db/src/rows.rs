@@ -61,7 +61,7 @@ impl InstanceRow {
             .map_err(corrupt("instances.local_ips"))?;
         let instance = Instance {
             id: InstanceId::parse(&self.id).map_err(corrupt("instances.id"))?,
-            name: InstanceName::parse(&self.name).map_err(corrupt("instances.name"))?,
+            name: InstanceName::from_stored(&self.name).map_err(corrupt("instances.name"))?,
             tier: Tier::parse(&self.tier).map_err(corrupt("instances.tier"))?,
             status: InstanceStatus::parse(&self.status).map_err(corrupt("instances.status"))?,
             server_public_key: ServerPublicKey::parse(&self.server_public_key)

@@ -7,6 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{HttpRequest, web};
 use eckwms_global_application::{AppResult, Services, SignedRequest};
+use eckwms_http_kit::media;
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 
@@ -50,23 +51,15 @@ pub async fn read_body(mut payload: web::Payload, limit: usize) -> Result<web::B
     Ok(body.freeze())
 }
 
-fn is_json(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|mime| {
-            let mime = mime.trim().to_ascii_lowercase();
-            mime == "application/json"
-                || (mime.starts_with("application/") && mime.ends_with("+json"))
-        })
-        .unwrap_or(false)
-}
-
-/// Parses a JSON body: 415 unless the content type is JSON, 400 when it does not parse or
-/// does not fit `T` (naming the offending path).
+/// Parses a JSON body: 415 unless the content type is `application/json` (in UTF-8, see
+/// [`media::is_json`]), 400 when it does not parse or does not fit `T` (naming the offending
+/// path).
 pub fn parse_json<T: DeserializeOwned>(req: &HttpRequest, body: &[u8]) -> Result<T, ApiError> {
-    if !is_json(req) {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap_or_default());
+    if !media::is_json(content_type) {
         return Err(ApiError::unsupported_media_type());
     }
     let mut de = serde_json::Deserializer::from_slice(body);

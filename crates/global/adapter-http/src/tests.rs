@@ -233,6 +233,27 @@ async fn bodies_are_checked_before_anything_runs() {
         ),
         (
             base()
+                .set_json(register_body())
+                .insert_header(("Content-Type", "application/vnd.api+json")),
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            base()
+                .set_json(register_body())
+                .insert_header(("Content-Type", "application/problem+json")),
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            base()
+                .set_json(register_body())
+                .insert_header(("Content-Type", "application/json; charset=latin1")),
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            base()
                 .insert_header(("Content-Type", "application/json"))
                 .set_payload("{"),
             400,
@@ -309,6 +330,25 @@ async fn operator_routes_need_the_admin_key() {
     assert_eq!(status, 200);
     assert_eq!(body["instances"][0]["instanceId"], ID);
     assert!(body["instances"][0].get("keyHash").is_none());
+}
+
+#[actix_rt::test]
+async fn query_numbers_are_read_only_as_written() {
+    // The repository mock has no expectations: a request that got through would panic.
+    for limit in ["05", "%2B5", "-0", "1.0"] {
+        let (status, body, _) = call(
+            state(MockInstanceRepository::new(), true),
+            TestRequest::get()
+                .uri(&format!(
+                    "/ECK/API/ADMIN/INSTANCES/{ID}/SCANS?limit={limit}"
+                ))
+                .insert_header(("Authorization", format!("Bearer {ADMIN}"))),
+        )
+        .await;
+        assert_eq!(status, 400, "{limit}: {body}");
+        assert_eq!(body["code"], "invalid_query");
+        assert_eq!(body["errors"][0]["field"], "limit");
+    }
 }
 
 #[actix_rt::test]

@@ -7,6 +7,7 @@ use std::net::IpAddr;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Duration, Utc};
+use eckwms_domain::Text;
 use ed25519_dalek::VerifyingKey;
 
 use crate::error::{FieldError, Validation};
@@ -43,23 +44,25 @@ impl fmt::Display for InstanceId {
     }
 }
 
-/// A human name: 1 to 200 characters, no control characters, trimmed.
+/// A human name: trimmed, then 1 to 200 characters under the rules of every name people read
+/// (`eckwms_domain::Text`: a visible character, nothing invisible or direction-changing).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InstanceName(String);
 
 impl InstanceName {
     pub fn parse(text: &str) -> Result<Self, String> {
-        let t = text.trim();
-        if t.is_empty() {
-            return Err("must not be empty".into());
-        }
-        if t.chars().count() > MAX_NAME_CHARS {
-            return Err(format!("must be at most {MAX_NAME_CHARS} characters"));
-        }
-        if t.chars().any(char::is_control) {
-            return Err("must not contain control characters".into());
-        }
-        Ok(Self(t.to_owned()))
+        Text::<MAX_NAME_CHARS>::new("name", text.trim())
+            .map(|name| Self(name.into_string()))
+            .map_err(|e| e.message)
+    }
+
+    /// A name read back from storage, under the rules it was written with (1 to 200
+    /// characters, no control characters), so that names stored before [`InstanceName::parse`]
+    /// became stricter still read.
+    pub fn from_stored(text: &str) -> Result<Self, String> {
+        Text::<MAX_NAME_CHARS>::from_stored("name", text)
+            .map(|name| Self(name.into_string()))
+            .map_err(|e| e.message)
     }
 
     pub fn as_str(&self) -> &str {
@@ -330,5 +333,16 @@ mod tests {
         assert!(InstanceName::parse(" ").is_err());
         assert!(InstanceName::parse("a\nb").is_err());
         assert!(InstanceName::parse(&"x".repeat(201)).is_err());
+        for hostile in [
+            "\u{A0}",
+            "\u{3164}",
+            "Site\u{202E}A",
+            "\u{FEFF}Site",
+            "Site\u{200B}",
+            "A\u{FFFF}",
+        ] {
+            assert!(InstanceName::parse(hostile).is_err(), "{hostile:?}");
+            assert!(InstanceName::from_stored(hostile).is_ok(), "{hostile:?}");
+        }
     }
 }

@@ -4,6 +4,7 @@
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use eckwms_global_domain::device::DeviceStatus;
 use eckwms_global_domain::{InstanceId, InstanceStatus, Tier};
+use eckwms_http_kit::decimal_i64;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -182,7 +183,8 @@ pub async fn rotate_key(
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScansQuery {
-    pub limit: Option<i64>,
+    /// Text, read by [`decimal_i64`]: serde would also take `05` and `+5`.
+    pub limit: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -214,7 +216,15 @@ pub async fn list_scans(
     let id = instance_id(&path)?;
     let query = web::Query::<ScansQuery>::from_query(req.query_string())
         .map_err(|e| ApiError::invalid_query(vec![ApiError::field("query", e.to_string())]))?;
-    let limit = query.limit.unwrap_or(100);
+    let limit = match query.limit.as_deref() {
+        None => 100,
+        Some(raw) => decimal_i64(raw).ok_or_else(|| {
+            ApiError::invalid_query(vec![ApiError::field(
+                "limit",
+                "must be an integer, without + or leading zeros",
+            )])
+        })?,
+    };
     let scans = run(&state, move |s| {
         let view = s.instances.get(&id)?;
         s.relay.list(&view.instance, limit)
