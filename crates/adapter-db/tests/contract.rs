@@ -116,7 +116,12 @@ fn the_ledger_keeps_its_rows_across_its_key_migration(t: &TestDatabase) {
     let shelf = place(&db, "Shelf");
     let crate_box = boxed(&db, Some(Parent::Place(shelf.id)));
     let phone = item(&db, None);
-    move_to(&db, vec![Movable::Item(phone.id)], Parent::Box(crate_box.id)).unwrap();
+    move_to(
+        &db,
+        vec![Movable::Item(phone.id)],
+        Parent::Box(crate_box.id),
+    )
+    .unwrap();
     move_to(&db, vec![Movable::Item(phone.id)], Parent::Place(shelf.id)).unwrap();
     let before = db.history(shelf.id.object_id(), &page(50)).unwrap();
     assert_eq!(before.len(), 3, "{before:?}");
@@ -127,7 +132,12 @@ fn the_ledger_keeps_its_rows_across_its_key_migration(t: &TestDatabase) {
     assert_eq!(db.history(shelf.id.object_id(), &page(50)).unwrap(), before);
     assert!(!db.run_migrations().unwrap().is_empty());
     // New rows continue the numbering.
-    move_to(&db, vec![Movable::Item(phone.id)], Parent::Box(crate_box.id)).unwrap();
+    move_to(
+        &db,
+        vec![Movable::Item(phone.id)],
+        Parent::Box(crate_box.id),
+    )
+    .unwrap();
     let after = db.history(shelf.id.object_id(), &page(50)).unwrap();
     assert_eq!(after[..before.len()], before[..]);
     assert!(after.last().unwrap().seq > before.last().unwrap().seq);
