@@ -368,8 +368,10 @@ fn claim_serial(
 pub(crate) fn serial_conflicts(
     c: &mut Conn,
 ) -> Result<Vec<eckwms_domain::serial::SerialConflict>, DbError> {
+    // The bare column, not `= true`: a bound value would keep both engines (with their stable
+    // or generic plans) from using the partial index `items_serial_exempt`.
     let exempt: Vec<String> = items::table
-        .filter(items::serial_exempt.eq(true))
+        .filter(items::serial_exempt)
         .filter(items::serial.is_not_null())
         .select(items::serial.assume_not_null())
         .distinct()

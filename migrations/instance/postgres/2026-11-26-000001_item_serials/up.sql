@@ -25,3 +25,7 @@ WHERE serial IS NOT NULL
 
 CREATE UNIQUE INDEX items_serial_class ON items (serial, COALESCE(class_code, ''))
 WHERE serial IS NOT NULL AND NOT serial_exempt;
+
+-- The items still marked: the start-up warning and `eckwms verify` read them through this index
+-- (normally empty) instead of scanning every item.
+CREATE INDEX items_serial_exempt ON items (serial) WHERE serial_exempt;
