@@ -1,11 +1,13 @@
 //! HTTP machinery shared by the ECKWMS services (the instance service `eckwms` and the global
 //! service `eckwms-global`): one `application/problem+json` error shape with stable codes
 //! ([`problem`]) and request ids carried from the first middleware to every log line and
-//! problem body ([`request_id`]).
+//! problem body ([`request_id`]), the 404/405 fallback ([`routes`]) and the OpenAPI
+//! post-processing that documents every problem response ([`openapi`]).
 //!
 //! It knows no service's use cases: each service maps its own application errors to
 //! [`ApiError`] in its HTTP adapter.
 
+pub mod openapi;
 pub mod problem;
 pub mod request_id;
 pub mod routes;
