@@ -3,13 +3,17 @@
 //! document drives the 404/405 fallback, so "documented" and "routed" cannot drift apart.
 
 use actix_web::http::Method;
-use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn, PathItem};
-use utoipa::openapi::schema::{ObjectBuilder, Type};
+use eckwms_http_kit::openapi::{
+    has_header as has_header_named, has_param, operations_mut, problem, problem_bodies,
+};
+use utoipa::openapi::Required;
+use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{AllOfBuilder, ObjectBuilder, OneOfBuilder, Schema};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{Content, Ref, Required, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use crate::problem::{PROBLEM_CONTENT_TYPE, Problem, ProblemField};
+use crate::problem::{Problem, ProblemField};
+use crate::schema;
 
 /// Security schemes: a bearer token or the `X-Api-Key` header, both carrying an API key.
 struct SecuritySchemes;
@@ -47,7 +51,34 @@ impl Modify for SecuritySchemes {
             `Idempotency-Key`; PATCH and DELETE of versioned objects need `If-Match`."
     ),
     modifiers(&SecuritySchemes),
-    components(schemas(Problem, ProblemField)),
+    components(schemas(
+        Problem,
+        ProblemField,
+        // The value schemas parameters name (fields' are collected with their structs).
+        schema::NameText,
+        schema::CodeText,
+        schema::NoteText,
+        schema::QueryText,
+        schema::TokenText,
+        schema::KeyName,
+        schema::ScannedText,
+        schema::ItemId,
+        schema::BoxId,
+        schema::PlaceId,
+        schema::OrderId,
+        schema::ParentId,
+        schema::MovableId,
+        schema::AnyId,
+        schema::Serial,
+        schema::PageLimit,
+        schema::BarcodeList,
+        schema::AttributeMap,
+        schema::Binary,
+        schema::ScanActionName,
+        schema::LabelKind,
+        schema::SheetFormatName,
+        schema::ImageFormat,
+    )),
     security(("bearer" = []), ("api_key" = [])),
     tags(
         (name = "system", description = "Health, readiness, this document"),
@@ -68,40 +99,65 @@ pub struct ApiDocument {
     pub json: String,
 }
 
-/// Adds the problem responses and headers that every operation of a kind shares.
+/// Request bodies that take exactly one of two fields, which a derived schema cannot say: the
+/// body's schema becomes `allOf: [<fields>, oneOf: [required a, required b]]`.
+const EXACTLY_ONE_OF: &[(&str, [&str; 2])] = &[
+    ("MoveIn", ["object", "objects"]),
+    ("LabelsIn", ["count", "ids"]),
+];
+
+/// Routes that call no service: they answer without a turn, so never 503.
+const NO_SERVICE_CALLS: &[&str] = &["/health"];
+
+/// Adds what the operations of a kind share: the problem responses they can answer (each with
+/// its `application/problem+json` body), the `Idempotency-Key` header of the writes, and the
+/// form of `If-Match`.
 pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
     for (path, item) in doc.paths.paths.iter_mut() {
-        let api = path.starts_with("/api/v1/");
-        let has_path_params = path.contains('{');
         for (method, op) in operations_mut(item) {
+            let keyed = takes_api_key(op);
             let write = matches!(method, Method::POST | Method::PATCH | Method::DELETE);
-            let has_query = has_param(op, ParameterIn::Query);
-            let has_if_match = op
-                .parameters
-                .iter()
-                .flatten()
-                .any(|p| p.name.eq_ignore_ascii_case("If-Match"));
-            let has_body = op.request_body.is_some();
-            if api {
-                problem(op, "401", "No valid API key (`unauthenticated`)");
-                problem(op, "403", "The key's scope is too low (`forbidden`)");
-                problem(op, "503", "Temporarily unavailable (`unavailable`); retry");
-            }
-            problem(
-                op,
-                "500",
-                "Internal error (`internal`); the detail reveals nothing",
-            );
-            if has_path_params || has_query || has_body {
+            // The idempotency middleware wraps the `/api/v1` scope.
+            if keyed && write && path.starts_with("/api/v1/") {
+                idempotency_key(op);
                 problem(
                     op,
-                    "400",
-                    "Bad path id (`invalid_id`), query (`invalid_query`), header or JSON body \
-                     (`malformed_body`)",
+                    "409",
+                    "Conflict with the current state (`code` names it), or a request with \
+                     this Idempotency-Key in progress (`idempotency_in_progress`)",
+                );
+                problem(
+                    op,
+                    "422",
+                    "Invalid fields (`validation_failed`, listed in `errors`), a malformed \
+                     Idempotency-Key, or the key reused for another request \
+                     (`idempotency_key_reused`)",
                 );
             }
-            if has_path_params {
-                problem(op, "404", "No such object (`not_found`)");
+            if keyed && write {
+                problem(
+                    op,
+                    "409",
+                    "Conflict with the current state (`code` names it)",
+                );
+            }
+            let has_path = has_param(op, ParameterIn::Path);
+            let has_query = has_param(op, ParameterIn::Query);
+            let has_header = has_param(op, ParameterIn::Header);
+            let has_body = op.request_body.is_some();
+            if keyed {
+                problem(op, "401", "No valid API key (`unauthenticated`)");
+                problem(op, "403", "The key's scope is too low (`forbidden`)");
+                if has_path || has_query || has_header || has_body {
+                    problem(
+                        op,
+                        "400",
+                        "Bad path id (`invalid_id`), query (`invalid_query`), header                          (`invalid_header`) or JSON body (`malformed_body`)",
+                    );
+                }
+                if has_path {
+                    problem(op, "404", "No such object (`not_found`)");
+                }
             }
             if has_body {
                 problem(op, "413", "Body too large (`payload_too_large`)");
@@ -112,56 +168,63 @@ pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
                     "Invalid fields (`validation_failed`), listed in `errors`",
                 );
             }
-            if has_if_match {
+            if has_header_named(op, "If-Match") {
+                if_match(op);
                 problem(op, "412", "The version changed (`precondition_failed`)");
                 problem(op, "428", "If-Match is missing (`precondition_required`)");
             }
-            if api && write {
-                problem(
-                    op,
-                    "409",
-                    "Conflict with the current state, or an idempotent request in progress",
-                );
-                idempotency_key(op);
+            if !NO_SERVICE_CALLS.contains(&path.as_str()) {
+                problem(op, "503", "Temporarily unavailable (`unavailable`); retry");
             }
+            problem(
+                op,
+                "500",
+                "Internal error (`internal`); the detail reveals nothing",
+            );
         }
+    }
+    problem_bodies(doc);
+    exactly_one_of(doc);
+}
+
+fn exactly_one_of(doc: &mut utoipa::openapi::OpenApi) {
+    let Some(components) = doc.components.as_mut() else {
+        return;
+    };
+    for (name, [a, b]) in EXACTLY_ONE_OF {
+        let Some(fields) = components.schemas.remove(*name) else {
+            continue;
+        };
+        let choice = OneOfBuilder::new()
+            .item(ObjectBuilder::new().required(*a))
+            .item(ObjectBuilder::new().required(*b));
+        let schema = AllOfBuilder::new().item(fields).item(choice);
+        components
+            .schemas
+            .insert((*name).to_owned(), Schema::from(schema).into());
     }
 }
 
-fn operations_mut(item: &mut PathItem) -> Vec<(Method, &mut Operation)> {
-    [
-        (Method::GET, item.get.as_mut()),
-        (Method::POST, item.post.as_mut()),
-        (Method::PUT, item.put.as_mut()),
-        (Method::PATCH, item.patch.as_mut()),
-        (Method::DELETE, item.delete.as_mut()),
-    ]
-    .into_iter()
-    .filter_map(|(m, op)| op.map(|op| (m, op)))
-    .collect()
+/// Whether the operation needs an API key: it names no security of its own (the document's
+/// applies) or names a scheme.
+fn takes_api_key(op: &Operation) -> bool {
+    op.security.as_ref().is_none_or(|requirements| {
+        requirements.iter().any(|requirement| {
+            serde_json::to_value(requirement)
+                .is_ok_and(|v| v.as_object().is_some_and(|schemes| !schemes.is_empty()))
+        })
+    })
 }
 
-fn has_param(op: &Operation, location: ParameterIn) -> bool {
-    op.parameters
-        .iter()
-        .flatten()
-        .any(|p| p.parameter_in == location)
-}
-
-fn problem(op: &mut Operation, status: &str, description: &str) {
-    op.responses
-        .responses
-        .entry(status.to_owned())
-        .or_insert_with(|| {
-            ResponseBuilder::new()
-                .description(description)
-                .content(
-                    PROBLEM_CONTENT_TYPE,
-                    Content::new(Some(Ref::from_schema_name("Problem"))),
-                )
-                .build()
-                .into()
-        });
+fn if_match(op: &mut Operation) {
+    for parameter in op.parameters.iter_mut().flatten() {
+        if parameter.name.eq_ignore_ascii_case("If-Match") {
+            parameter.schema = Some(schema::if_match().into());
+            parameter.description = Some(
+                "The ETag read, like `\"3\"` (also `W/\"3\"`), or `*` for any version".to_owned(),
+            );
+        }
+    }
 }
 
 fn idempotency_key(op: &mut Operation) {
@@ -178,7 +241,7 @@ fn idempotency_key(op: &mut Operation) {
                 "1 to 255 visible ASCII characters. A repeat with the same key and request \
                  returns the stored response (`Idempotent-Replayed: true`).",
             ))
-            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+            .schema(Some(schema::idempotency_key()))
             .build(),
     );
 }
