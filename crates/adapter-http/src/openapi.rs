@@ -4,12 +4,13 @@
 
 use actix_web::http::Method;
 use eckwms_http_kit::openapi::{
-    has_header as has_header_named, has_param, operations_mut, problem, problem_bodies,
+    Link, add_links, has_header as has_header_named, has_param, link_to, operations_mut, problem,
+    problem_bodies,
 };
-use utoipa::openapi::Required;
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{AllOfBuilder, ObjectBuilder, OneOfBuilder, Schema};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{RefOr, Required};
 use utoipa::{Modify, OpenApi};
 
 use crate::problem::{Problem, ProblemField};
@@ -185,6 +186,108 @@ pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
     }
     problem_bodies(doc);
     exactly_one_of(doc);
+    links(doc);
+}
+
+/// Links beyond the rules of [`links`].
+const EXTRA_LINKS: &[Link] = &[
+    Link {
+        from: "link_box",
+        status: "200",
+        to: "unlink_box",
+        parameters: &[
+            ("path.id", "$request.path.id"),
+            ("path.box_id", "$response.body#/id"),
+        ],
+    },
+    Link {
+        from: "scan",
+        status: "200",
+        to: "get_scan",
+        parameters: &[("path.id", "$response.body#/scan_id")],
+    },
+    Link {
+        from: "legacy_scan",
+        status: "200",
+        to: "get_scan",
+        parameters: &[("path.id", "$response.body#/scan_id")],
+    },
+];
+
+/// What [`links`] needs to know of an operation.
+struct LinkEnd {
+    path: String,
+    operation_id: String,
+    path_params: Vec<String>,
+    if_match: bool,
+}
+
+/// OpenAPI links between the operations on one object: a create (`POST /x` answering 201)
+/// leads to every operation on `/x/{id}` and below, with the new `id` and, where `If-Match` is
+/// needed, the `ETag` of the answer; a read or change of `/x/{id}` answering an `ETag` leads to
+/// the operations on the same object with that version. Plus [`EXTRA_LINKS`].
+fn links(doc: &mut utoipa::openapi::OpenApi) {
+    let mut ends = Vec::new();
+    for (path, item) in doc.paths.paths.iter_mut() {
+        for (_, op) in operations_mut(item) {
+            ends.push(LinkEnd {
+                path: path.clone(),
+                operation_id: op.operation_id.clone().unwrap_or_default(),
+                path_params: op
+                    .parameters
+                    .iter()
+                    .flatten()
+                    .filter(|p| p.parameter_in == ParameterIn::Path)
+                    .map(|p| p.name.clone())
+                    .collect(),
+                if_match: has_header_named(op, "If-Match"),
+            });
+        }
+    }
+    let only_id = |end: &LinkEnd| end.path_params == ["id"];
+    for (path, item) in doc.paths.paths.iter_mut() {
+        for (method, op) in operations_mut(item) {
+            for (status, response) in op.responses.responses.iter_mut() {
+                let RefOr::T(response) = response else {
+                    continue;
+                };
+                let etag = response.headers.contains_key("ETag");
+                let mut add = |to: &LinkEnd, parameters: &[(&str, &str)]| {
+                    let mut parameters = parameters.to_vec();
+                    if to.if_match && etag {
+                        parameters.push(("header.If-Match", "$response.header.ETag"));
+                    }
+                    response.links.insert(
+                        to.operation_id.clone(),
+                        link_to(&to.operation_id, &parameters).into(),
+                    );
+                };
+                let below = |to: &&LinkEnd| {
+                    to.path == format!("{path}/{{id}}")
+                        || to.path.starts_with(&format!("{path}/{{id}}/"))
+                };
+                if method == Method::POST && status == "201" {
+                    for to in ends.iter().filter(below).filter(|to| only_id(to)) {
+                        add(to, &[("path.id", "$response.body#/id")]);
+                    }
+                }
+                let on_one_object = path.ends_with("/{id}") && !path.contains("/{id}/");
+                if matches!(method, Method::GET | Method::PATCH)
+                    && status == "200"
+                    && etag
+                    && on_one_object
+                {
+                    let same = |to: &&LinkEnd| {
+                        to.path == *path || to.path.starts_with(&format!("{path}/"))
+                    };
+                    for to in ends.iter().filter(same).filter(|to| only_id(to)) {
+                        add(to, &[("path.id", "$request.path.id")]);
+                    }
+                }
+            }
+        }
+    }
+    add_links(doc, EXTRA_LINKS);
 }
 
 fn exactly_one_of(doc: &mut utoipa::openapi::OpenApi) {

@@ -530,3 +530,44 @@ fn request_headers_and_path_ids_have_their_forms() {
     }
     assert!(ids > 30, "{ids}");
 }
+
+#[test]
+fn creates_link_to_what_they_create() {
+    // The served text: OpenAPI spells `operationId`.
+    let text = crate::openapi().to_json().unwrap();
+    assert!(!text.contains("\"operation_id\""));
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    let links = &doc["paths"]["/api/v1/items"]["post"]["responses"]["201"]["links"];
+    assert_eq!(links["update_item"]["operationId"], "update_item");
+    assert_eq!(
+        links["update_item"]["parameters"],
+        json!({"path.id": "$response.body#/id", "header.If-Match": "$response.header.ETag"})
+    );
+    assert_eq!(
+        links["item_history"]["parameters"],
+        json!({"path.id": "$response.body#/id"})
+    );
+    let read = &doc["paths"]["/api/v1/boxes/{id}"]["get"]["responses"]["200"]["links"];
+    assert_eq!(
+        read["delete_box"]["parameters"],
+        json!({"path.id": "$request.path.id", "header.If-Match": "$response.header.ETag"})
+    );
+    // Every link names an operation of the document.
+    let ids: Vec<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter_map(|op| op["operationId"].as_str())
+        .collect();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for op in item.as_object().unwrap().values() {
+            for response in op["responses"].as_object().unwrap().values() {
+                for (name, link) in response["links"].as_object().into_iter().flatten() {
+                    let target = link["operationId"].as_str().unwrap();
+                    assert!(ids.contains(&target), "{path}: link {name}");
+                }
+            }
+        }
+    }
+}
