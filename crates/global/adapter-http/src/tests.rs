@@ -559,3 +559,75 @@ async fn api_paths_and_other_methods_keep_their_problem_answers() {
     let (status, _, _) = call(state(health, true), TestRequest::get().uri("/ECK/HEALTH")).await;
     assert_eq!(status, 200);
 }
+
+// ---------------------------------------------------------------- the document is true
+
+/// An instance key of [`ID`] and a repository that knows it.
+fn known_instance_key() -> (String, MockInstanceRepository) {
+    let key = format!("ecki_{}_{}", ID.replace('-', ""), "A".repeat(43));
+    let hash = SecretHash::of(&key);
+    let mut repo = MockInstanceRepository::new();
+    repo.expect_find().returning(move |_| {
+        Ok(Some(StoredInstance {
+            instance: instance(),
+            key_hash: hash.clone(),
+        }))
+    });
+    (key, repo)
+}
+
+#[actix_rt::test]
+async fn a_pairing_token_of_any_lifetime_is_refused_or_made_never_a_panic() {
+    for ttl in [i64::MAX - 1, i64::MIN, 0, 86_401] {
+        let (key, repo) = known_instance_key();
+        let (status, body, _) = call(
+            state(repo, true),
+            TestRequest::post()
+                .uri("/ECK/API/INTERNAL/PAIRING-TOKEN")
+                .insert_header(("Authorization", format!("Bearer {key}")))
+                .set_json(json!({ "ttlSecs": ttl })),
+        )
+        .await;
+        assert_eq!(status, 422, "{ttl}: {body}");
+        assert_eq!(body["code"], "validation_failed");
+        assert_eq!(body["errors"][0]["field"], "ttlSecs");
+    }
+}
+
+#[actix_rt::test]
+async fn bad_ids_and_queries_of_operator_routes_are_400() {
+    let admin = ("Authorization", format!("Bearer {ADMIN}"));
+    let cases = [
+        (
+            TestRequest::get().uri(&format!("/ECK/API/ADMIN/INSTANCES/{ID}/SCANS?limit=0")),
+            "invalid_query",
+        ),
+        (
+            TestRequest::get().uri(&format!("/ECK/API/ADMIN/INSTANCES/{ID}/SCANS?limit=501")),
+            "invalid_query",
+        ),
+        (
+            TestRequest::delete().uri("/ECK/API/ADMIN/DEVICES/a%20b"),
+            "invalid_id",
+        ),
+        (
+            TestRequest::post()
+                .uri(&format!(
+                    "/ECK/API/ADMIN/DEVICES/{}/STATUS",
+                    "x".repeat(129)
+                ))
+                .set_json(json!({"status": "active"})),
+            "invalid_id",
+        ),
+    ];
+    for (req, code) in cases {
+        // No repository expectations: nothing may run.
+        let (status, body, _) = call(
+            state(MockInstanceRepository::new(), true),
+            req.insert_header(admin.clone()),
+        )
+        .await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(body["code"], code);
+    }
+}

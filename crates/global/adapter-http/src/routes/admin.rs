@@ -2,7 +2,8 @@
 //! (`Authorization: Bearer <admin key>`).
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
-use eckwms_global_domain::device::DeviceStatus;
+use eckwms_global_domain::device::{DeviceId, DeviceStatus};
+use eckwms_global_domain::relay::parse_batch;
 use eckwms_global_domain::{InstanceId, InstanceStatus, Tier};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -20,6 +21,13 @@ fn admin(req: &HttpRequest, state: &HttpState) -> Result<(), ApiError> {
 
 fn instance_id(text: &str) -> Result<InstanceId, ApiError> {
     InstanceId::parse(text).map_err(|m| ApiError::invalid_id(vec![ApiError::field("id", m)]))
+}
+
+/// A device id from the path: 400 `invalid_id` like an instance id, before anything runs.
+fn device_id(text: &str) -> Result<String, ApiError> {
+    DeviceId::parse(text)
+        .map(|id| id.as_str().to_owned())
+        .map_err(|m| ApiError::invalid_id(vec![ApiError::field("id", m)]))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -215,6 +223,8 @@ pub async fn list_scans(
     let query = web::Query::<ScansQuery>::from_query(req.query_string())
         .map_err(|e| ApiError::invalid_query(vec![ApiError::field("query", e.to_string())]))?;
     let limit = query.limit.unwrap_or(100);
+    // A query out of range is a bad query (400), as for every other query parameter.
+    parse_batch(limit).map_err(|m| ApiError::invalid_query(vec![ApiError::field("limit", m)]))?;
     let scans = run(&state, move |s| {
         let view = s.instances.get(&id)?;
         s.relay.list(&view.instance, limit)
@@ -290,11 +300,11 @@ pub async fn set_device_status(
     state: web::Data<HttpState>,
 ) -> Result<HttpResponse, ApiError> {
     admin(&req, &state)?;
+    let id = device_id(&path)?;
     let body = read_body(payload, state.settings.body_limit).await?;
     let input: DeviceStatusIn = parse_json(&req, &body)?;
     let status = DeviceStatus::parse(&input.status)
         .map_err(|m| ApiError::validation(vec![ApiError::field("status", m)]))?;
-    let id = path.into_inner();
     let device = run(&state, move |s| s.devices.set_status(&id, status)).await?;
     Ok(HttpResponse::Ok().json(DeviceOut::from(device)))
 }
@@ -316,7 +326,7 @@ pub async fn remove_device(
     state: web::Data<HttpState>,
 ) -> Result<HttpResponse, ApiError> {
     admin(&req, &state)?;
-    let id = path.into_inner();
+    let id = device_id(&path)?;
     run(&state, move |s| s.devices.remove(&id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -152,7 +152,14 @@ pub async fn pairing_token(
         .ok_or_else(|| ApiError::unauthenticated("the instance key is required"))?;
     let body = read_body(payload, state.settings.body_limit).await?;
     let input: PairingTokenIn = parse_json_or_default(&req, &body)?;
-    let ttl = Duration::seconds(input.ttl_secs.unwrap_or(900));
+    // Seconds beyond what a duration holds are out of range like any too long a life: the
+    // use case refuses them (422), never a panic here.
+    let secs = input.ttl_secs.unwrap_or(900);
+    let ttl = Duration::try_seconds(secs).unwrap_or(if secs < 0 {
+        Duration::MIN
+    } else {
+        Duration::MAX
+    });
     let issued = run(&state, move |s| s.instances.create_pairing_token(&key, ttl)).await?;
     Ok(no_store(HttpResponse::Created()).json(TokenOut {
         token: issued.secret,
