@@ -2,10 +2,14 @@
 //! the global service, and the fallback that tells an unknown path (404) from a wrong method
 //! (405) by that document.
 
+use actix_web::http::Method;
+use eckwms_http_kit::openapi::{has_param, operations_mut, problem, problem_bodies};
+use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::problem::{Problem, ProblemField};
+use crate::schema;
 
 struct SecuritySchemes;
 
@@ -64,7 +68,14 @@ impl Modify for SecuritySchemes {
             `X-Request-Id`."
     ),
     modifiers(&SecuritySchemes),
-    components(schemas(Problem, ProblemField)),
+    components(schemas(
+        Problem,
+        ProblemField,
+        // The value schemas parameters name (fields' are collected with their structs).
+        schema::InstanceUuid,
+        schema::DeviceIdText,
+        schema::BatchSize,
+    )),
     tags(
         (name = "system", description = "Health, readiness, this document"),
         (name = "instances", description = "Registration, heartbeats, pairing tokens"),
@@ -75,6 +86,92 @@ impl Modify for SecuritySchemes {
     )
 )]
 pub struct BaseDoc;
+
+/// Routes that call no service: they answer without the database, so never 503.
+const NO_SERVICE_CALLS: &[&str] = &["/health", "/ECK/API/openapi.json", "/ECK/API/IDENTITY"];
+
+/// Adds the problem responses each kind of operation can answer (each with its
+/// `application/problem+json` body), from what it takes: credentials (its security
+/// requirements), path ids, a query, a JSON body.
+pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
+    for (path, item) in doc.paths.paths.iter_mut() {
+        for (method, op) in operations_mut(item) {
+            let schemes = security_schemes(op);
+            let has_path = has_param(op, ParameterIn::Path);
+            let has_query = has_param(op, ParameterIn::Query);
+            let has_body = op.request_body.is_some();
+            if !schemes.is_empty() {
+                problem(
+                    op,
+                    "401",
+                    "The credentials are missing or do not hold (`code` says which)",
+                );
+            }
+            if schemes
+                .iter()
+                .any(|s| s == "instance_key" || s == "device_signature")
+            {
+                problem(
+                    op,
+                    "403",
+                    "A disabled instance (`instance_disabled`) or a device that is not active \
+                     (`device_not_active`)",
+                );
+            }
+            if !schemes.is_empty() || has_path || has_query || has_body {
+                problem(
+                    op,
+                    "400",
+                    "Bad path id (`invalid_id`), query (`invalid_query`), credential header \
+                     (`invalid_header`) or JSON body (`malformed_body`)",
+                );
+            }
+            if has_path {
+                problem(op, "404", "No such object (`not_found`)");
+            }
+            if has_body {
+                problem(op, "413", "Body too large (`payload_too_large`)");
+                problem(op, "415", "Body is not JSON (`unsupported_media_type`)");
+                problem(
+                    op,
+                    "422",
+                    "Invalid fields (`validation_failed`), listed in `errors`",
+                );
+            }
+            if method == Method::POST && schemes.iter().any(|s| s == "enrollment_token") {
+                problem(
+                    op,
+                    "409",
+                    "The enrollment token was used (`enrollment_token_used`)",
+                );
+            }
+            if !NO_SERVICE_CALLS.contains(&path.as_str()) {
+                problem(op, "503", "Temporarily unavailable (`unavailable`); retry");
+            }
+            problem(
+                op,
+                "500",
+                "Internal error (`internal`); the detail reveals nothing",
+            );
+        }
+    }
+    problem_bodies(doc);
+}
+
+/// The security schemes an operation names (in any of its alternatives).
+fn security_schemes(op: &Operation) -> Vec<String> {
+    let mut names: Vec<String> = op
+        .security
+        .iter()
+        .flatten()
+        .filter_map(|requirement| serde_json::to_value(requirement).ok())
+        .filter_map(|v| v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()))
+        .flatten()
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
 
 /// The serialized document, served at `/ECK/API/openapi.json`.
 pub struct ApiDocument {

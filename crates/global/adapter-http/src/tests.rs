@@ -631,3 +631,163 @@ async fn bad_ids_and_queries_of_operator_routes_are_400() {
         assert_eq!(body["code"], code);
     }
 }
+
+/// Requests each refused before anything is stored, each for a reason the document must list
+/// for the operation, with its problem body.
+#[actix_rt::test]
+async fn every_refusal_is_documented_for_its_operation() {
+    let doc = serde_json::to_value(crate::openapi()).unwrap();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let uri = path
+                .replace("{id}", ID)
+                .replace("DEVICES/{id}", "DEVICES/PDA-7");
+            let method: actix_web::http::Method = method.to_uppercase().parse().unwrap();
+            let request = || TestRequest::default().method(method.clone()).uri(&uri);
+            let mut cases: Vec<(&str, TestRequest)> = vec![
+                ("nothing", request()),
+                (
+                    "a wrong admin key",
+                    request().insert_header(("Authorization", "Bearer wrong")),
+                ),
+                (
+                    "a malformed Authorization",
+                    request().insert_header(("Authorization", "Basic x")),
+                ),
+                (
+                    "a malformed enrollment token",
+                    request().insert_header(("X-Enrollment-Token", "ecke_x")),
+                ),
+                (
+                    "part of a device signature",
+                    request().insert_header(("X-Device-Id", "PDA-7")),
+                ),
+            ];
+            if path.contains("{id}") {
+                cases.push((
+                    "a bad id",
+                    TestRequest::default()
+                        .method(method.clone())
+                        .uri(&path.replace("{id}", "x%20y"))
+                        .insert_header(("Authorization", format!("Bearer {ADMIN}"))),
+                ));
+            }
+            if op.get("requestBody").is_some() {
+                let admin =
+                    || request().insert_header(("Authorization", format!("Bearer {ADMIN}")));
+                cases.push((
+                    "a text body",
+                    admin()
+                        .insert_header(("Content-Type", "text/plain"))
+                        .set_payload("x"),
+                ));
+                cases.push((
+                    "broken JSON",
+                    admin()
+                        .insert_header(("Content-Type", "application/json"))
+                        .set_payload("{"),
+                ));
+                cases.push(("an empty object", admin().set_json(json!({}))));
+            }
+            if path.ends_with("/SCANS") && method == actix_web::http::Method::GET {
+                cases.push((
+                    "a bad limit",
+                    TestRequest::get()
+                        .uri(&format!("{uri}?limit=x"))
+                        .insert_header(("Authorization", format!("Bearer {ADMIN}"))),
+                ));
+            }
+            for (what, req) in cases {
+                // The mocks expect nothing: a request that would store something is answered
+                // 500, which every operation documents.
+                let state = state(MockInstanceRepository::new(), true);
+                let app = init_service(build_app(state)).await;
+                let res = call_service(&app, req.to_request()).await;
+                let status = res.status().as_u16().to_string();
+                let content_type = res
+                    .headers()
+                    .get("content-type")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
+                let documented = &op["responses"][&status];
+                assert!(
+                    documented.is_object(),
+                    "{method} {path} with {what}: {status} is not documented"
+                );
+                if res.status().is_client_error() {
+                    assert_eq!(content_type.as_deref(), Some("application/problem+json"));
+                    assert!(
+                        documented["content"]["application/problem+json"].is_object(),
+                        "{method} {path} {status}: the problem body is not documented"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn refusals_are_documented_as_problem_json() {
+    let doc = serde_json::to_value(crate::openapi()).unwrap();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for (status, response) in op["responses"].as_object().unwrap() {
+                if !status.starts_with('4') && !status.starts_with('5') {
+                    continue;
+                }
+                let kinds: Vec<&String> = response["content"]
+                    .as_object()
+                    .map(|c| c.keys().collect())
+                    .unwrap_or_default();
+                // The original's health report answers 503 in its own shape.
+                let expected = if path == "/ECK/HEALTH" && status == "503" {
+                    "application/json"
+                } else {
+                    "application/problem+json"
+                };
+                assert_eq!(kinds, [expected], "{method} {path} {status}");
+            }
+        }
+    }
+}
+
+#[test]
+fn operations_say_which_credentials_they_take() {
+    let doc = serde_json::to_value(crate::openapi()).unwrap();
+    let security = |method: &str, path: &str| doc["paths"][path][method]["security"].clone();
+    for path in [
+        "/ECK/API/ADMIN/INSTANCES",
+        "/ECK/API/ADMIN/INSTANCES/{id}/DISABLE",
+        "/ECK/API/ADMIN/DEVICES/{id}",
+    ] {
+        let method = if path.ends_with("DISABLE") {
+            "post"
+        } else if path.ends_with("{id}") {
+            "delete"
+        } else {
+            "get"
+        };
+        assert_eq!(security(method, path), json!([{"admin_key": []}]), "{path}");
+        for status in ["400", "401", "500", "503"] {
+            assert!(
+                doc["paths"][path][method]["responses"][status].is_object(),
+                "{path}"
+            );
+        }
+    }
+    assert_eq!(
+        security("post", "/ECK/API/RELAY/SCANS"),
+        json!([{"device_signature": []}])
+    );
+    assert_eq!(
+        security("post", "/ECK/API/INTERNAL/RELAY/PULL"),
+        json!([{"instance_key": []}])
+    );
+    // The instance key or a signature of a disabled instance or inactive device is 403.
+    assert!(doc["paths"]["/ECK/API/RELAY/SCANS"]["post"]["responses"]["403"].is_object());
+    // Optional bodies are optional.
+    assert_ne!(
+        doc["paths"]["/ECK/API/INTERNAL/RELAY/PULL"]["post"]["requestBody"]["required"],
+        true
+    );
+}

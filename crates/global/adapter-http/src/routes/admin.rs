@@ -13,6 +13,7 @@ use crate::dto::{DeviceOut, InstanceOut, ScanOut, TokenOut, rfc3339};
 use crate::extract::{bearer, parse_json, read_body, run};
 use crate::problem::{ApiError, from_app};
 use crate::routes::no_store;
+use crate::schema;
 
 fn admin(req: &HttpRequest, state: &HttpState) -> Result<(), ApiError> {
     let presented = bearer(req.headers())?;
@@ -33,8 +34,10 @@ fn device_id(text: &str) -> Result<String, ApiError> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnrollIn {
+    #[schema(value_type = schema::NameText)]
     pub name: String,
     /// `free` (default) or `paid`.
+    #[schema(value_type = Option<schema::TierName>)]
     pub tier: Option<String>,
 }
 
@@ -91,7 +94,7 @@ pub async fn list_instances(
 
 #[utoipa::path(
     tag = "admin",
-    params(("id" = String, Path, description = "instance UUID")),
+    params(("id" = schema::InstanceUuid, Path, description = "instance UUID")),
     security(("admin_key" = [])),
     responses(
         (status = 200, description = "The instance", body = InstanceOut),
@@ -125,7 +128,7 @@ async fn set_status(
 /// Disables an instance: its key stops working, discovery and the proxy stop serving it.
 #[utoipa::path(
     tag = "admin",
-    params(("id" = String, Path, description = "instance UUID")),
+    params(("id" = schema::InstanceUuid, Path, description = "instance UUID")),
     security(("admin_key" = [])),
     responses((status = 200, description = "Disabled", body = InstanceOut))
 )]
@@ -140,7 +143,7 @@ pub async fn disable_instance(
 
 #[utoipa::path(
     tag = "admin",
-    params(("id" = String, Path, description = "instance UUID")),
+    params(("id" = schema::InstanceUuid, Path, description = "instance UUID")),
     security(("admin_key" = [])),
     responses((status = 200, description = "Enabled", body = InstanceOut))
 )]
@@ -165,7 +168,7 @@ pub struct RotatedOut {
 /// A new API key for the instance (shown once); the old key stops working at once.
 #[utoipa::path(
     tag = "admin",
-    params(("id" = String, Path, description = "instance UUID")),
+    params(("id" = schema::InstanceUuid, Path, description = "instance UUID")),
     security(("admin_key" = [])),
     responses(
         (status = 200, description = "The new key", body = RotatedOut),
@@ -203,8 +206,8 @@ pub struct RelayScansOut {
 #[utoipa::path(
     tag = "admin",
     params(
-        ("id" = String, Path, description = "instance UUID"),
-        ("limit" = Option<i64>, Query, description = "1 to 500, default 100")
+        ("id" = schema::InstanceUuid, Path, description = "instance UUID"),
+        ("limit" = Option<schema::BatchSize>, Query, description = "1 to 500, default 100")
     ),
     security(("admin_key" = [])),
     responses(
@@ -249,7 +252,7 @@ pub struct DevicesOut {
 /// Devices, of one instance (`?instanceId=`) or all.
 #[utoipa::path(
     tag = "admin",
-    params(("instanceId" = Option<String>, Query, description = "only this instance's devices")),
+    params(("instanceId" = Option<schema::InstanceUuid>, Query, description = "only this instance's devices")),
     security(("admin_key" = [])),
     responses((status = 200, description = "Devices", body = DevicesOut))
 )]
@@ -278,13 +281,14 @@ pub async fn list_devices(
 #[serde(deny_unknown_fields)]
 pub struct DeviceStatusIn {
     /// `pending`, `active` or `blocked`.
+    #[schema(value_type = schema::DeviceStatusName)]
     pub status: String,
 }
 
 /// Sets a device's status: only `active` devices post scans and see LAN addresses.
 #[utoipa::path(
     tag = "admin",
-    params(("id" = String, Path, description = "device id")),
+    params(("id" = schema::DeviceIdText, Path, description = "device id")),
     request_body = DeviceStatusIn,
     security(("admin_key" = [])),
     responses(
@@ -312,7 +316,7 @@ pub async fn set_device_status(
 /// Removes a device, so that it can register again with a new key (it starts `pending`).
 #[utoipa::path(
     tag = "admin",
-    params(("id" = String, Path, description = "device id")),
+    params(("id" = schema::DeviceIdText, Path, description = "device id")),
     security(("admin_key" = [])),
     responses(
         (status = 204, description = "Removed"),

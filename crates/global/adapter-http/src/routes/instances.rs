@@ -16,19 +16,24 @@ use crate::extract::{
 };
 use crate::problem::ApiError;
 use crate::routes::no_store;
+use crate::schema;
 
 /// What an instance reports (reference section 8).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RegisterInstanceIn {
     /// The instance's UUID (dashes optional).
+    #[schema(value_type = schema::InstanceUuid)]
     pub instance_id: String,
     /// Ed25519 public key, 64 hex digits or standard base64.
+    #[schema(value_type = schema::ServerKeyText)]
     pub server_public_key: String,
     /// LAN addresses (at most 16).
     #[serde(default)]
+    #[schema(value_type = schema::LocalIpList)]
     pub local_ips: Vec<String>,
     /// The instance's HTTP port on those addresses.
+    #[schema(value_type = schema::Port)]
     pub port: i64,
 }
 
@@ -126,6 +131,7 @@ pub async fn register_instance(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PairingTokenIn {
     /// Lifetime in seconds (default 900, at most `instances.max_pairing_ttl_secs`).
+    #[schema(minimum = 1)]
     pub ttl_secs: Option<i64>,
 }
 
@@ -134,7 +140,7 @@ pub struct PairingTokenIn {
 /// expires.
 #[utoipa::path(
     tag = "instances",
-    request_body = PairingTokenIn,
+    request_body(content = Option<PairingTokenIn>, description = "May be empty: the defaults"),
     security(("instance_key" = [])),
     responses(
         (status = 201, description = "The token, shown once", body = TokenOut),
