@@ -3,7 +3,9 @@
 //! (405) by that document.
 
 use actix_web::http::Method;
-use eckwms_http_kit::openapi::{has_param, operations_mut, problem, problem_bodies};
+use eckwms_http_kit::openapi::{
+    Link, add_links, has_param, operations_mut, problem, problem_bodies,
+};
 use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -87,6 +89,40 @@ impl Modify for SecuritySchemes {
 )]
 pub struct BaseDoc;
 
+/// The operations on one instance (`{id}`), which its registration, heartbeat and listing
+/// link to.
+const ON_AN_INSTANCE: [&str; 6] = [
+    "get_instance_info",
+    "get_instance",
+    "list_scans",
+    "enable_instance",
+    "disable_instance",
+    "rotate_key",
+];
+
+/// Links a client (and the stateful phase of a contract test) can follow: from an instance's
+/// registration (201), heartbeat (200) or the listing of instances to the operations on it.
+fn links() -> Vec<Link> {
+    const REGISTERED: &[(&str, &str)] = &[("path.id", "$response.body#/instanceId")];
+    const LISTED: &[(&str, &str)] = &[("path.id", "$response.body#/instances/0/instanceId")];
+    ON_AN_INSTANCE
+        .into_iter()
+        .flat_map(|to| {
+            [
+                ("register_instance", "201", REGISTERED),
+                ("register_instance", "200", REGISTERED),
+                ("list_instances", "200", LISTED),
+            ]
+            .map(|(from, status, parameters)| Link {
+                from,
+                status,
+                to,
+                parameters,
+            })
+        })
+        .collect()
+}
+
 /// Routes that call no service: they answer without the database, so never 503.
 const NO_SERVICE_CALLS: &[&str] = &["/health", "/ECK/API/openapi.json", "/ECK/API/IDENTITY"];
 
@@ -156,6 +192,7 @@ pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
         }
     }
     problem_bodies(doc);
+    add_links(doc, &links());
 }
 
 /// The security schemes an operation names (in any of its alternatives).

@@ -791,3 +791,44 @@ fn operations_say_which_credentials_they_take() {
         true
     );
 }
+
+#[test]
+fn registrations_link_to_the_operations_on_their_instance() {
+    let text = crate::openapi().to_json().unwrap();
+    assert!(!text.contains("\"operation_id\""));
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    let register = &doc["paths"]["/ECK/API/INTERNAL/REGISTER-INSTANCE"]["post"]["responses"];
+    for status in ["200", "201"] {
+        let link = &register[status]["links"]["get_instance_info"];
+        assert_eq!(link["operationId"], "get_instance_info");
+        assert_eq!(
+            link["parameters"],
+            json!({"path.id": "$response.body#/instanceId"})
+        );
+    }
+    let listed = &doc["paths"]["/ECK/API/ADMIN/INSTANCES"]["get"]["responses"]["200"]["links"];
+    assert_eq!(
+        listed["disable_instance"]["parameters"],
+        json!({"path.id": "$response.body#/instances/0/instanceId"})
+    );
+    // Every link names an operation of the document.
+    let ids: Vec<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter_map(|op| op["operationId"].as_str())
+        .collect();
+    let mut links = 0;
+    for item in doc["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            for response in op["responses"].as_object().unwrap().values() {
+                for link in response["links"].as_object().into_iter().flatten() {
+                    assert!(ids.contains(&link.1["operationId"].as_str().unwrap()));
+                    links += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(links, 18);
+}
