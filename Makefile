@@ -35,7 +35,7 @@ test: ## the whole test suite, then the contract run; includes PostgreSQL when a
 	$(CONTRACT) || status=1; \
 	exit $$status
 
-contract: ## schemathesis against both services' OpenAPI documents, both backends (about 6 minutes)
+contract: ## schemathesis against both services' OpenAPI documents, both backends (about 5 minutes)
 	@$(PG_ENV); $(CONTRACT)
 
 fmt: ## format the code
