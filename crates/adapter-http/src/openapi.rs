@@ -4,8 +4,8 @@
 
 use actix_web::http::Method;
 use eckwms_http_kit::openapi::{
-    Link, add_links, has_header as has_header_named, has_param, link_to, operations_mut, problem,
-    problem_bodies,
+    Link, add_links, has_header, has_param, link_to, operations_mut, problem, problem_bodies,
+    security_schemes,
 };
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{AllOfBuilder, ObjectBuilder, OneOfBuilder, Schema};
@@ -144,12 +144,12 @@ pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
             }
             let has_path = has_param(op, ParameterIn::Path);
             let has_query = has_param(op, ParameterIn::Query);
-            let has_header = has_param(op, ParameterIn::Header);
+            let has_headers = has_param(op, ParameterIn::Header);
             let has_body = op.request_body.is_some();
             if keyed {
                 problem(op, "401", "No valid API key (`unauthenticated`)");
                 problem(op, "403", "The key's scope is too low (`forbidden`)");
-                if has_path || has_query || has_header || has_body {
+                if has_path || has_query || has_headers || has_body {
                     problem(
                         op,
                         "400",
@@ -169,7 +169,7 @@ pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
                     "Invalid fields (`validation_failed`), listed in `errors`",
                 );
             }
-            if has_header_named(op, "If-Match") {
+            if has_header(op, "If-Match") {
                 if_match(op);
                 problem(op, "412", "The version changed (`precondition_failed`)");
                 problem(op, "428", "If-Match is missing (`precondition_required`)");
@@ -240,7 +240,7 @@ fn links(doc: &mut utoipa::openapi::OpenApi) {
                     .filter(|p| p.parameter_in == ParameterIn::Path)
                     .map(|p| p.name.clone())
                     .collect(),
-                if_match: has_header_named(op, "If-Match"),
+                if_match: has_header(op, "If-Match"),
             });
         }
     }
@@ -311,12 +311,7 @@ fn exactly_one_of(doc: &mut utoipa::openapi::OpenApi) {
 /// Whether the operation needs an API key: it names no security of its own (the document's
 /// applies) or names a scheme.
 fn takes_api_key(op: &Operation) -> bool {
-    op.security.as_ref().is_none_or(|requirements| {
-        requirements.iter().any(|requirement| {
-            serde_json::to_value(requirement)
-                .is_ok_and(|v| v.as_object().is_some_and(|schemes| !schemes.is_empty()))
-        })
-    })
+    op.security.is_none() || !security_schemes(op).is_empty()
 }
 
 fn if_match(op: &mut Operation) {

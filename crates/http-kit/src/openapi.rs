@@ -77,6 +77,22 @@ pub fn has_header(op: &Operation, name: &str) -> bool {
         .any(|p| p.parameter_in == ParameterIn::Header && p.name.eq_ignore_ascii_case(name))
 }
 
+/// The security schemes an operation names, in any of its alternatives (none for a public
+/// operation, `security: [{}]`, and for one that names no security of its own).
+pub fn security_schemes(op: &Operation) -> Vec<String> {
+    let mut names: Vec<String> = op
+        .security
+        .iter()
+        .flatten()
+        .filter_map(|requirement| serde_json::to_value(requirement).ok())
+        .filter_map(|v| v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()))
+        .flatten()
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
 /// Adds a problem response for `status`, unless the operation documents that status already
 /// (its description names its codes); [`problem_bodies`] gives such a response its body.
 pub fn problem(op: &mut Operation, status: &str, description: &str) {
@@ -283,6 +299,20 @@ mod tests {
             link,
             &serde_json::json!({"operationId": "read", "parameters": {"path.id": "$response.body#/id"}})
         );
+    }
+
+    #[test]
+    fn security_schemes_are_read_from_every_alternative() {
+        use utoipa::openapi::security::SecurityRequirement;
+        let op = OperationBuilder::new()
+            .securities(Some([
+                SecurityRequirement::default(),
+                SecurityRequirement::new("instance_key", Vec::<String>::new()),
+                SecurityRequirement::new("admin_key", Vec::<String>::new()),
+            ]))
+            .build();
+        assert_eq!(security_schemes(&op), ["admin_key", "instance_key"]);
+        assert!(security_schemes(&OperationBuilder::new().build()).is_empty());
     }
 
     #[test]

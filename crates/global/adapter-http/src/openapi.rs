@@ -4,9 +4,9 @@
 
 use actix_web::http::Method;
 use eckwms_http_kit::openapi::{
-    Link, add_links, has_param, operations_mut, problem, problem_bodies,
+    Link, add_links, has_param, operations_mut, problem, problem_bodies, security_schemes,
 };
-use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::path::ParameterIn;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -193,21 +193,6 @@ pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
     }
     problem_bodies(doc);
     add_links(doc, &links());
-}
-
-/// The security schemes an operation names (in any of its alternatives).
-fn security_schemes(op: &Operation) -> Vec<String> {
-    let mut names: Vec<String> = op
-        .security
-        .iter()
-        .flatten()
-        .filter_map(|requirement| serde_json::to_value(requirement).ok())
-        .filter_map(|v| v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()))
-        .flatten()
-        .collect();
-    names.sort();
-    names.dedup();
-    names
 }
 
 /// The serialized document, served at `/ECK/API/openapi.json`.
