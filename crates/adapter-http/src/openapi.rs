@@ -153,7 +153,8 @@ pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
                     problem(
                         op,
                         "400",
-                        "Bad path id (`invalid_id`), query (`invalid_query`), header                          (`invalid_header`) or JSON body (`malformed_body`)",
+                        "Bad path id (`invalid_id`), query (`invalid_query`), header \
+                         (`invalid_header`) or JSON body (`malformed_body`)",
                     );
                 }
                 if has_path {
