@@ -4,8 +4,8 @@
 
 use actix_web::http::Method;
 use eckwms_http_kit::openapi::{
-    Link, add_links, has_header, has_param, link_to, operations_mut, problem, problem_bodies,
-    security_schemes,
+    Link, add_links, has_header, has_param, input_problems, link_to, operations_mut, problem,
+    problem_bodies, security_schemes, server_problems,
 };
 use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{AllOfBuilder, ObjectBuilder, OneOfBuilder, Schema};
@@ -157,32 +157,14 @@ pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
                          (`invalid_header`) or JSON body (`malformed_body`)",
                     );
                 }
-                if has_path {
-                    problem(op, "404", "No such object (`not_found`)");
-                }
-            }
-            if has_body {
-                problem(op, "413", "Body too large (`payload_too_large`)");
-                problem(op, "415", "Body is not JSON (`unsupported_media_type`)");
-                problem(
-                    op,
-                    "422",
-                    "Invalid fields (`validation_failed`), listed in `errors`",
-                );
             }
             if has_header(op, "If-Match") {
                 if_match(op);
                 problem(op, "412", "The version changed (`precondition_failed`)");
                 problem(op, "428", "If-Match is missing (`precondition_required`)");
             }
-            if !NO_SERVICE_CALLS.contains(&path.as_str()) {
-                problem(op, "503", "Temporarily unavailable (`unavailable`); retry");
-            }
-            problem(
-                op,
-                "500",
-                "Internal error (`internal`); the detail reveals nothing",
-            );
+            input_problems(op);
+            server_problems(op, !NO_SERVICE_CALLS.contains(&path.as_str()));
         }
     }
     problem_bodies(doc);

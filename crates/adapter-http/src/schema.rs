@@ -249,20 +249,10 @@ mod tests {
     use utoipa::PartialSchema;
 
     use super::*;
+    use eckwms_http_kit::openapi::testing::fits;
 
     fn json_of<T: PartialSchema>() -> Value {
         serde_json::to_value(T::schema()).unwrap()
-    }
-
-    /// Whether a string fits a string schema: its length bounds (in characters) and pattern.
-    fn fits(schema: &Value, s: &str) -> bool {
-        let chars = s.chars().count() as u64;
-        let min = schema["minLength"].as_u64().unwrap_or(0);
-        let max = schema["maxLength"].as_u64().unwrap_or(u64::MAX);
-        let pattern = schema["pattern"]
-            .as_str()
-            .map(|p| regex::Regex::new(p).unwrap());
-        chars >= min && chars <= max && pattern.is_none_or(|p| p.is_match(s))
     }
 
     /// Texts near the edges: control characters, white space, other scripts, any length

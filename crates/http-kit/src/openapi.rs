@@ -111,6 +111,37 @@ pub fn problem(op: &mut Operation, status: &str, description: &str) {
         });
 }
 
+/// The problems both services' operations have for what they take: 404 for an object named
+/// in the path, 413, 415 and 422 for a JSON body. A service adds its own first (credentials,
+/// headers, a 422 with more causes): [`problem`] keeps the first description of a status.
+pub fn input_problems(op: &mut Operation) {
+    if has_param(op, ParameterIn::Path) {
+        problem(op, "404", "No such object (`not_found`)");
+    }
+    if op.request_body.is_some() {
+        problem(op, "413", "Body too large (`payload_too_large`)");
+        problem(op, "415", "Body is not JSON (`unsupported_media_type`)");
+        problem(
+            op,
+            "422",
+            "Invalid fields (`validation_failed`), listed in `errors`",
+        );
+    }
+}
+
+/// 503 when the operation calls a service (its database may be unreachable, its turn may not
+/// come), and 500 for every operation.
+pub fn server_problems(op: &mut Operation, calls_services: bool) {
+    if calls_services {
+        problem(op, "503", "Temporarily unavailable (`unavailable`); retry");
+    }
+    problem(
+        op,
+        "500",
+        "Internal error (`internal`); the detail reveals nothing",
+    );
+}
+
 /// Every refusal (4xx, 5xx) is documented with the body it is sent with: a problem, as
 /// `application/problem+json` (a route annotation naming `body = Problem` gets
 /// `application/json`, one naming no body gets none). A refusal documented with a body of
@@ -184,6 +215,54 @@ pub fn add_links(doc: &mut OpenApi, links: &[Link]) {
                 }
             }
         }
+    }
+}
+
+/// Checks of a served document (as JSON) for the services' tests.
+#[cfg(feature = "testing")]
+pub mod testing {
+    use serde_json::Value;
+
+    /// Whether a string fits a string schema: its length bounds (in characters) and pattern.
+    pub fn fits(schema: &Value, s: &str) -> bool {
+        let chars = s.chars().count() as u64;
+        let min = schema["minLength"].as_u64().unwrap_or(0);
+        let max = schema["maxLength"].as_u64().unwrap_or(u64::MAX);
+        let pattern = schema["pattern"].as_str().map(regex::Regex::new);
+        let matches = match pattern {
+            None => true,
+            Some(Ok(pattern)) => pattern.is_match(s),
+            Some(Err(_)) => false,
+        };
+        chars >= min && chars <= max && matches
+    }
+
+    /// The refusals (4xx, 5xx) of the document not documented with exactly an
+    /// `application/problem+json` body, as `METHOD path status: [content types]`; `except` names
+    /// the (path, status) documented with another body on purpose.
+    pub fn refusals_without_problem_bodies(doc: &Value, except: &[(&str, &str)]) -> Vec<String> {
+        let mut wrong = Vec::new();
+        for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+            for (method, op) in item.as_object().into_iter().flatten() {
+                for (status, response) in op["responses"].as_object().into_iter().flatten() {
+                    let refusal = status.starts_with('4') || status.starts_with('5');
+                    if !refusal || except.contains(&(path.as_str(), status.as_str())) {
+                        continue;
+                    }
+                    let kinds: Vec<&String> = response["content"]
+                        .as_object()
+                        .map(|c| c.keys().collect())
+                        .unwrap_or_default();
+                    if kinds != ["application/problem+json"] {
+                        wrong.push(format!(
+                            "{} {path} {status}: {kinds:?}",
+                            method.to_uppercase()
+                        ));
+                    }
+                }
+            }
+        }
+        wrong
     }
 }
 

@@ -4,7 +4,8 @@
 
 use actix_web::http::Method;
 use eckwms_http_kit::openapi::{
-    Link, add_links, has_param, operations_mut, problem, problem_bodies, security_schemes,
+    Link, add_links, has_param, input_problems, operations_mut, problem, problem_bodies,
+    security_schemes, server_problems,
 };
 use utoipa::openapi::path::ParameterIn;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -162,18 +163,6 @@ pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
                      (`invalid_header`) or JSON body (`malformed_body`)",
                 );
             }
-            if has_path {
-                problem(op, "404", "No such object (`not_found`)");
-            }
-            if has_body {
-                problem(op, "413", "Body too large (`payload_too_large`)");
-                problem(op, "415", "Body is not JSON (`unsupported_media_type`)");
-                problem(
-                    op,
-                    "422",
-                    "Invalid fields (`validation_failed`), listed in `errors`",
-                );
-            }
             if method == Method::POST && schemes.iter().any(|s| s == "enrollment_token") {
                 problem(
                     op,
@@ -181,14 +170,8 @@ pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
                     "The enrollment token was used (`enrollment_token_used`)",
                 );
             }
-            if !NO_SERVICE_CALLS.contains(&path.as_str()) {
-                problem(op, "503", "Temporarily unavailable (`unavailable`); retry");
-            }
-            problem(
-                op,
-                "500",
-                "Internal error (`internal`); the detail reveals nothing",
-            );
+            input_problems(op);
+            server_problems(op, !NO_SERVICE_CALLS.contains(&path.as_str()));
         }
     }
     problem_bodies(doc);
