@@ -6,7 +6,16 @@ PG_ADMIN_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 # Query files compiled once per backend through include!(): cargo fmt does not reach them.
 INCLUDED_RS := $(wildcard crates/adapter-db/src/sql/*.rs)
 
-.PHONY: help run build release test lint fmt fmt-check clippy deps-check ci bench bench-global bench-crates fuzz clean
+.PHONY: help run build release test contract lint fmt fmt-check clippy deps-check ci bench bench-global bench-crates fuzz clean
+
+# Exports ECKWMS_TEST_PG_URL when it is unset and a local PostgreSQL answers; says whether the
+# PostgreSQL tests run.
+PG_ENV = if [ -z "$$ECKWMS_TEST_PG_URL" ] && psql "$(PG_ADMIN_URL)" -qtAc 'select 1' >/dev/null 2>&1; then \
+		export ECKWMS_TEST_PG_URL="$(PG_ADMIN_URL)"; fi; \
+	if [ -n "$$ECKWMS_TEST_PG_URL" ]; then echo "PostgreSQL tests: on ($$ECKWMS_TEST_PG_URL)"; \
+	else echo "PostgreSQL tests: SKIPPED (no server at $(PG_ADMIN_URL); set ECKWMS_TEST_PG_URL)"; fi
+# The contract run: schemathesis against both services (tests/contract/run.py, docs/TESTING.md).
+CONTRACT = CARGO="$(CARGO)" python3 tests/contract/run.py
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -20,12 +29,14 @@ build: ## debug build of everything
 release: ## optimised build of the binaries
 	$(CARGO) build --release --workspace --bins
 
-test: ## the whole test suite; includes PostgreSQL when a local server answers
-	@if [ -z "$$ECKWMS_TEST_PG_URL" ] && psql "$(PG_ADMIN_URL)" -qtAc 'select 1' >/dev/null 2>&1; then \
-		export ECKWMS_TEST_PG_URL="$(PG_ADMIN_URL)"; fi; \
-	if [ -n "$$ECKWMS_TEST_PG_URL" ]; then echo "PostgreSQL tests: on ($$ECKWMS_TEST_PG_URL)"; \
-	else echo "PostgreSQL tests: SKIPPED (no server at $(PG_ADMIN_URL); set ECKWMS_TEST_PG_URL)"; fi; \
-	$(CARGO) test --workspace --all-targets --no-fail-fast
+test: ## the whole test suite, then the contract run; includes PostgreSQL when a local server answers
+	@$(PG_ENV); status=0; \
+	$(CARGO) test --workspace --all-targets --no-fail-fast || status=1; \
+	$(CONTRACT) || status=1; \
+	exit $$status
+
+contract: ## schemathesis against both services' OpenAPI documents, both backends (about 5 minutes)
+	@$(PG_ENV); $(CONTRACT)
 
 fmt: ## format the code
 	$(CARGO) fmt --all

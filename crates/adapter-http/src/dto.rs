@@ -381,8 +381,9 @@ pub struct HistoryEntryOut {
     pub request_id: Option<String>,
     /// The scan that caused the change (`GET /api/v1/scans/{id}`), when a scan did.
     pub scan_id: Option<i64>,
-    /// Created/deleted: the full state; updated: the changed fields; action: the action.
-    #[schema(value_type = Object)]
+    /// Created/deleted: the full state; updated: the changed fields; action: the action;
+    /// `null` for the other changes (moved, linked, unlinked).
+    #[schema(value_type = Option<Object>)]
     pub data: Value,
 }
 

@@ -28,6 +28,7 @@ pub mod openapi;
 pub mod problem;
 pub mod request_id;
 pub mod routes;
+pub mod schema;
 
 #[cfg(test)]
 mod tests;

@@ -3,13 +3,18 @@
 //! document drives the 404/405 fallback, so "documented" and "routed" cannot drift apart.
 
 use actix_web::http::Method;
-use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn, PathItem};
-use utoipa::openapi::schema::{ObjectBuilder, Type};
+use eckwms_http_kit::openapi::{
+    Link, add_links, has_header, has_param, input_problems, link_to, operations_mut, problem,
+    problem_bodies, security_schemes, server_problems,
+};
+use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{AllOfBuilder, ObjectBuilder, OneOfBuilder, Schema};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{Content, Ref, Required, ResponseBuilder};
+use utoipa::openapi::{RefOr, Required};
 use utoipa::{Modify, OpenApi};
 
-use crate::problem::{PROBLEM_CONTENT_TYPE, Problem, ProblemField};
+use crate::problem::{Problem, ProblemField};
+use crate::schema;
 
 /// Security schemes: a bearer token or the `X-Api-Key` header, both carrying an API key.
 struct SecuritySchemes;
@@ -47,7 +52,34 @@ impl Modify for SecuritySchemes {
             `Idempotency-Key`; PATCH and DELETE of versioned objects need `If-Match`."
     ),
     modifiers(&SecuritySchemes),
-    components(schemas(Problem, ProblemField)),
+    components(schemas(
+        Problem,
+        ProblemField,
+        // The value schemas parameters name (fields' are collected with their structs).
+        schema::NameText,
+        schema::CodeText,
+        schema::NoteText,
+        schema::QueryText,
+        schema::TokenText,
+        schema::KeyName,
+        schema::ScannedText,
+        schema::ItemId,
+        schema::BoxId,
+        schema::PlaceId,
+        schema::OrderId,
+        schema::ParentId,
+        schema::MovableId,
+        schema::AnyId,
+        schema::Serial,
+        schema::PageLimit,
+        schema::BarcodeList,
+        schema::AttributeMap,
+        schema::Binary,
+        schema::ScanActionName,
+        schema::LabelKind,
+        schema::SheetFormatName,
+        schema::ImageFormat,
+    )),
     security(("bearer" = []), ("api_key" = [])),
     tags(
         (name = "system", description = "Health, readiness, this document"),
@@ -68,101 +100,212 @@ pub struct ApiDocument {
     pub json: String,
 }
 
-/// Adds the problem responses and headers that every operation of a kind shares.
+/// Request bodies that take exactly one of two fields, which a derived schema cannot say: the
+/// body's schema becomes `allOf: [<fields>, oneOf: [required a, required b]]`.
+const EXACTLY_ONE_OF: &[(&str, [&str; 2])] = &[
+    ("MoveIn", ["object", "objects"]),
+    ("LabelsIn", ["count", "ids"]),
+];
+
+/// Routes that call no service: they answer without a turn, so never 503.
+const NO_SERVICE_CALLS: &[&str] = &["/health"];
+
+/// Adds what the operations of a kind share: the problem responses they can answer (each with
+/// its `application/problem+json` body), the `Idempotency-Key` header of the writes, and the
+/// form of `If-Match`.
 pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
     for (path, item) in doc.paths.paths.iter_mut() {
-        let api = path.starts_with("/api/v1/");
-        let has_path_params = path.contains('{');
         for (method, op) in operations_mut(item) {
+            let keyed = takes_api_key(op);
             let write = matches!(method, Method::POST | Method::PATCH | Method::DELETE);
-            let has_query = has_param(op, ParameterIn::Query);
-            let has_if_match = op
-                .parameters
-                .iter()
-                .flatten()
-                .any(|p| p.name.eq_ignore_ascii_case("If-Match"));
-            let has_body = op.request_body.is_some();
-            if api {
-                problem(op, "401", "No valid API key (`unauthenticated`)");
-                problem(op, "403", "The key's scope is too low (`forbidden`)");
-                problem(op, "503", "Temporarily unavailable (`unavailable`); retry");
-            }
-            problem(
-                op,
-                "500",
-                "Internal error (`internal`); the detail reveals nothing",
-            );
-            // A write may also carry a bad `Idempotency-Key` header (sent twice: 400).
-            if has_path_params || has_query || has_body || (api && write) {
-                problem(
-                    op,
-                    "400",
-                    "Bad path id (`invalid_id`), query (`invalid_query`), header or JSON body \
-                     (`malformed_body`)",
-                );
-            }
-            if has_path_params {
-                problem(op, "404", "No such object (`not_found`)");
-            }
-            if has_body {
-                problem(op, "413", "Body too large (`payload_too_large`)");
-                problem(op, "415", "Body is not JSON (`unsupported_media_type`)");
-                problem(
-                    op,
-                    "422",
-                    "Invalid fields (`validation_failed`), listed in `errors`",
-                );
-            }
-            if has_if_match {
-                problem(op, "412", "The version changed (`precondition_failed`)");
-                problem(op, "428", "If-Match is missing (`precondition_required`)");
-            }
-            if api && write {
+            // The idempotency middleware wraps the `/api/v1` scope.
+            if keyed && write && path.starts_with("/api/v1/") {
+                idempotency_key(op);
                 problem(
                     op,
                     "409",
-                    "Conflict with the current state, or an idempotent request in progress",
+                    "Conflict with the current state (`code` names it), or a request with \
+                     this Idempotency-Key in progress (`idempotency_in_progress`)",
                 );
-                idempotency_key(op);
+                problem(
+                    op,
+                    "422",
+                    "Invalid fields (`validation_failed`, listed in `errors`), a malformed \
+                     Idempotency-Key, or the key reused for another request \
+                     (`idempotency_key_reused`)",
+                );
+            }
+            if keyed && write {
+                problem(
+                    op,
+                    "409",
+                    "Conflict with the current state (`code` names it)",
+                );
+            }
+            let has_path = has_param(op, ParameterIn::Path);
+            let has_query = has_param(op, ParameterIn::Query);
+            let has_headers = has_param(op, ParameterIn::Header);
+            let has_body = op.request_body.is_some();
+            if keyed {
+                problem(op, "401", "No valid API key (`unauthenticated`)");
+                problem(op, "403", "The key's scope is too low (`forbidden`)");
+                if has_path || has_query || has_headers || has_body {
+                    problem(
+                        op,
+                        "400",
+                        "Bad path id (`invalid_id`), query (`invalid_query`), header \
+                         (`invalid_header`) or JSON body (`malformed_body`)",
+                    );
+                }
+            }
+            if has_header(op, "If-Match") {
+                if_match(op);
+                problem(op, "412", "The version changed (`precondition_failed`)");
+                problem(op, "428", "If-Match is missing (`precondition_required`)");
+            }
+            input_problems(op);
+            server_problems(op, !NO_SERVICE_CALLS.contains(&path.as_str()));
+        }
+    }
+    problem_bodies(doc);
+    exactly_one_of(doc);
+    links(doc);
+}
+
+/// Links beyond the rules of [`links`].
+const EXTRA_LINKS: &[Link] = &[
+    Link {
+        from: "link_box",
+        status: "200",
+        to: "unlink_box",
+        parameters: &[
+            ("path.id", "$request.path.id"),
+            ("path.box_id", "$response.body#/id"),
+        ],
+    },
+    Link {
+        from: "scan",
+        status: "200",
+        to: "get_scan",
+        parameters: &[("path.id", "$response.body#/scan_id")],
+    },
+    Link {
+        from: "legacy_scan",
+        status: "200",
+        to: "get_scan",
+        parameters: &[("path.id", "$response.body#/scan_id")],
+    },
+];
+
+/// What [`links`] needs to know of an operation.
+struct LinkEnd {
+    path: String,
+    operation_id: String,
+    path_params: Vec<String>,
+    if_match: bool,
+}
+
+/// OpenAPI links between the operations on one object: a create (`POST /x` answering 201)
+/// leads to every operation on `/x/{id}` and below, with the new `id` and, where `If-Match` is
+/// needed, the `ETag` of the answer; a read or change of `/x/{id}` answering an `ETag` leads to
+/// the operations on the same object with that version. Plus [`EXTRA_LINKS`].
+fn links(doc: &mut utoipa::openapi::OpenApi) {
+    let mut ends = Vec::new();
+    for (path, item) in doc.paths.paths.iter_mut() {
+        for (_, op) in operations_mut(item) {
+            ends.push(LinkEnd {
+                path: path.clone(),
+                operation_id: op.operation_id.clone().unwrap_or_default(),
+                path_params: op
+                    .parameters
+                    .iter()
+                    .flatten()
+                    .filter(|p| p.parameter_in == ParameterIn::Path)
+                    .map(|p| p.name.clone())
+                    .collect(),
+                if_match: has_header(op, "If-Match"),
+            });
+        }
+    }
+    let only_id = |end: &LinkEnd| end.path_params == ["id"];
+    for (path, item) in doc.paths.paths.iter_mut() {
+        for (method, op) in operations_mut(item) {
+            for (status, response) in op.responses.responses.iter_mut() {
+                let RefOr::T(response) = response else {
+                    continue;
+                };
+                let etag = response.headers.contains_key("ETag");
+                let mut add = |to: &LinkEnd, parameters: &[(&str, &str)]| {
+                    let mut parameters = parameters.to_vec();
+                    if to.if_match && etag {
+                        parameters.push(("header.If-Match", "$response.header.ETag"));
+                    }
+                    response.links.insert(
+                        to.operation_id.clone(),
+                        link_to(&to.operation_id, &parameters).into(),
+                    );
+                };
+                let below = |to: &&LinkEnd| {
+                    to.path == format!("{path}/{{id}}")
+                        || to.path.starts_with(&format!("{path}/{{id}}/"))
+                };
+                if method == Method::POST && status == "201" {
+                    for to in ends.iter().filter(below).filter(|to| only_id(to)) {
+                        add(to, &[("path.id", "$response.body#/id")]);
+                    }
+                }
+                let on_one_object = path.ends_with("/{id}") && !path.contains("/{id}/");
+                if matches!(method, Method::GET | Method::PATCH)
+                    && status == "200"
+                    && etag
+                    && on_one_object
+                {
+                    let same = |to: &&LinkEnd| {
+                        to.path == *path || to.path.starts_with(&format!("{path}/"))
+                    };
+                    for to in ends.iter().filter(same).filter(|to| only_id(to)) {
+                        add(to, &[("path.id", "$request.path.id")]);
+                    }
+                }
             }
         }
     }
+    add_links(doc, EXTRA_LINKS);
 }
 
-fn operations_mut(item: &mut PathItem) -> Vec<(Method, &mut Operation)> {
-    [
-        (Method::GET, item.get.as_mut()),
-        (Method::POST, item.post.as_mut()),
-        (Method::PUT, item.put.as_mut()),
-        (Method::PATCH, item.patch.as_mut()),
-        (Method::DELETE, item.delete.as_mut()),
-    ]
-    .into_iter()
-    .filter_map(|(m, op)| op.map(|op| (m, op)))
-    .collect()
+fn exactly_one_of(doc: &mut utoipa::openapi::OpenApi) {
+    let Some(components) = doc.components.as_mut() else {
+        return;
+    };
+    for (name, [a, b]) in EXACTLY_ONE_OF {
+        let Some(fields) = components.schemas.remove(*name) else {
+            continue;
+        };
+        let choice = OneOfBuilder::new()
+            .item(ObjectBuilder::new().required(*a))
+            .item(ObjectBuilder::new().required(*b));
+        let schema = AllOfBuilder::new().item(fields).item(choice);
+        components
+            .schemas
+            .insert((*name).to_owned(), Schema::from(schema).into());
+    }
 }
 
-fn has_param(op: &Operation, location: ParameterIn) -> bool {
-    op.parameters
-        .iter()
-        .flatten()
-        .any(|p| p.parameter_in == location)
+/// Whether the operation needs an API key: it names no security of its own (the document's
+/// applies) or names a scheme.
+fn takes_api_key(op: &Operation) -> bool {
+    op.security.is_none() || !security_schemes(op).is_empty()
 }
 
-fn problem(op: &mut Operation, status: &str, description: &str) {
-    op.responses
-        .responses
-        .entry(status.to_owned())
-        .or_insert_with(|| {
-            ResponseBuilder::new()
-                .description(description)
-                .content(
-                    PROBLEM_CONTENT_TYPE,
-                    Content::new(Some(Ref::from_schema_name("Problem"))),
-                )
-                .build()
-                .into()
-        });
+fn if_match(op: &mut Operation) {
+    for parameter in op.parameters.iter_mut().flatten() {
+        if parameter.name.eq_ignore_ascii_case("If-Match") {
+            parameter.schema = Some(schema::if_match().into());
+            parameter.description = Some(
+                "The ETag read, like `\"3\"` (also `W/\"3\"`), or `*` for any version".to_owned(),
+            );
+        }
+    }
 }
 
 fn idempotency_key(op: &mut Operation) {
@@ -180,7 +323,7 @@ fn idempotency_key(op: &mut Operation) {
                  repeat with the same key and request returns the stored response \
                  (`Idempotent-Replayed: true`).",
             ))
-            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+            .schema(Some(schema::idempotency_key()))
             .build(),
     );
 }

@@ -2,7 +2,9 @@
 //! service `eckwms-global`): one `application/problem+json` error shape with stable codes
 //! ([`problem`]) and request ids carried from the first middleware to every log line and
 //! problem body ([`request_id`]); integers of paths and queries read in one spelling
-//! ([`numbers`]); the one JSON body type both read ([`media`]).
+//! ([`numbers`]); the one JSON body type both read ([`media`]); the 404/405 fallback
+//! ([`routes`]); the OpenAPI post-processing that documents every problem response
+//! ([`openapi`]); one logging set-up and the access line ([`logging`]).
 //!
 //! It knows no service's use cases: each service maps its own application errors to
 //! [`ApiError`] in its HTTP adapter.
@@ -10,6 +12,7 @@
 pub mod logging;
 pub mod media;
 pub mod numbers;
+pub mod openapi;
 pub mod problem;
 pub mod request_id;
 pub mod routes;

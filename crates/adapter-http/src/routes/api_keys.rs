@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use crate::dto::{Check, ListOut};
 use crate::extract::{Ctx, Json, path_int};
 use crate::problem::ApiError;
+use crate::schema;
 
 /// What a key may do: `read` < `write` < `admin`.
 #[derive(Clone, Copy, Debug, Serialize, ToSchema)]
@@ -79,6 +80,7 @@ impl From<CreatedKey> for CreatedApiKeyOut {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKeyIn {
+    #[schema(value_type = schema::KeyName)]
     pub name: String,
     #[schema(value_type = ScopeDto)]
     pub scope: String,
@@ -134,7 +136,7 @@ pub async fn create_api_key(
 /// Revoke an API key; it stops working at once. The last active admin key is never revoked.
 #[utoipa::path(
     tag = "api keys",
-    params(("id" = i64, Path, description = "API key id")),
+    params(("id" = schema::Serial, Path, description = "API key id")),
     responses(
         (status = 200, description = "The revoked key", body = ApiKeyOut),
         (status = 409, description = "The last active admin key (`last_admin_key`): create \

@@ -10,15 +10,18 @@ use super::{ContentsQuery, HistoryQuery};
 use crate::dto::{BoxOut, Check, ContentEntryOut, Field, HistoryEntryOut, LocationOut, PageOut};
 use crate::extract::{Ctx, IfMatch, Json, QueryCheck, created, ok_with_etag, path_id};
 use crate::problem::ApiError;
+use crate::schema;
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateBoxIn {
+    #[schema(value_type = Option<schema::NameText>)]
     pub name: Option<String>,
     /// A box or place id to put the new box in.
-    #[schema(example = "p000000000000000030")]
+    #[schema(value_type = Option<schema::ParentId>)]
     pub parent: Option<String>,
     /// Extra barcodes (a carrier's tracking label, a customer's code), unique.
+    #[schema(value_type = Option<schema::BarcodeList>)]
     pub barcodes: Option<Vec<String>>,
 }
 
@@ -45,11 +48,11 @@ impl CreateBoxIn {
 pub struct PatchBoxIn {
     /// `null` clears the name.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<schema::NameText>)]
     pub name: Field<String>,
-    /// Replaces all extra barcodes.
+    /// Replaces all extra barcodes (not `null`; `[]` removes them).
     #[serde(default)]
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(value_type = schema::BarcodeList)]
     pub barcodes: Field<Vec<String>>,
 }
 
@@ -70,13 +73,16 @@ impl PatchBoxIn {
 #[into_params(parameter_in = Query)]
 pub struct BoxListQuery {
     /// Only boxes directly in this box or place.
+    #[param(value_type = Option<schema::ParentId>)]
     pub parent: Option<String>,
     /// Only boxes of this order.
+    #[param(value_type = Option<schema::OrderId>)]
     pub order: Option<String>,
     /// Page size, 1 to 500 (default 50).
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<schema::PageLimit>)]
     pub limit: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(value_type = Option<schema::BoxId>)]
     pub cursor: Option<String>,
 }
 
@@ -125,7 +131,7 @@ pub async fn list_boxes(
 /// Read a box.
 #[utoipa::path(
     tag = "boxes",
-    params(("id" = String, Path, description = "Box id, like b000000000000000042")),
+    params(("id" = schema::BoxId, Path, description = "Box id")),
     responses((status = 200, description = "The BoxOut and its version", body = BoxOut, headers(("ETag" = String))))
 )]
 #[get("/boxes/{id}")]
@@ -140,7 +146,7 @@ pub async fn get_box(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, Ap
 #[utoipa::path(
     tag = "boxes",
     params(
-        ("id" = String, Path, description = "Box id"),
+        ("id" = schema::BoxId, Path, description = "Box id"),
         ("If-Match" = String, Header, description = "The ETag read, like \"3\", or *")
     ),
     responses((status = 200, description = "The BoxOut and its version", body = BoxOut, headers(("ETag" = String))))
@@ -165,7 +171,7 @@ pub async fn update_box(
 #[utoipa::path(
     tag = "boxes",
     params(
-        ("id" = String, Path, description = "Box id"),
+        ("id" = schema::BoxId, Path, description = "Box id"),
         ("If-Match" = String, Header, description = "The ETag read, like \"3\", or *")
     ),
     responses((status = 204, description = "Deleted"))
@@ -187,7 +193,7 @@ pub async fn delete_box(
 /// What a box holds.
 #[utoipa::path(
     tag = "boxes",
-    params(("id" = String, Path, description = "Box id"), ContentsQuery),
+    params(("id" = schema::BoxId, Path, description = "Box id"), ContentsQuery),
     responses((status = 200, description = "One page of contents, by id", body = PageOut<ContentEntryOut>))
 )]
 #[get("/boxes/{id}/contents")]
@@ -203,7 +209,7 @@ pub async fn box_contents(
 /// Where a box is.
 #[utoipa::path(
     tag = "boxes",
-    params(("id" = String, Path, description = "Box id")),
+    params(("id" = schema::BoxId, Path, description = "Box id")),
     responses((status = 200, description = "Where it is", body = LocationOut))
 )]
 #[get("/boxes/{id}/location")]
@@ -215,7 +221,7 @@ pub async fn box_location(ctx: Ctx, id: web::Path<String>) -> Result<HttpRespons
 /// The ledger rows of a box (also after it was deleted).
 #[utoipa::path(
     tag = "boxes",
-    params(("id" = String, Path, description = "Box id"), HistoryQuery),
+    params(("id" = schema::BoxId, Path, description = "Box id"), HistoryQuery),
     responses((status = 200, description = "One page of ledger rows, oldest first", body = PageOut<HistoryEntryOut>))
 )]
 #[get("/boxes/{id}/history")]

@@ -15,6 +15,7 @@ use super::HistoryQuery;
 use crate::dto::{Check, Field, HistoryEntryOut, LocationOut, PageOut};
 use crate::extract::{Ctx, IfMatch, Json, QueryCheck, created, ok_with_etag, path_id};
 use crate::problem::ApiError;
+use crate::schema;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ItemOut {
@@ -60,16 +61,22 @@ impl From<Item> for ItemOut {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateItemIn {
+    #[schema(value_type = Option<schema::CodeText>)]
     pub serial: Option<String>,
+    #[schema(value_type = Option<schema::CodeText>)]
     pub class_code: Option<String>,
+    #[schema(value_type = Option<schema::NameText>)]
     pub name: Option<String>,
+    #[schema(value_type = Option<schema::CodeText>)]
     pub condition: Option<String>,
     /// A JSON object of free attributes.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<schema::AttributeMap>)]
     pub attributes: Option<Value>,
     /// Extra barcodes, unique.
+    #[schema(value_type = Option<schema::BarcodeList>)]
     pub barcodes: Option<Vec<String>>,
     /// A box or place id to put the new item in.
+    #[schema(value_type = Option<schema::ParentId>)]
     pub parent: Option<String>,
 }
 
@@ -102,29 +109,30 @@ impl CreateItemIn {
     }
 }
 
-/// Every field is optional; `null` clears serial, class_code, name and condition.
+/// Every field is optional; `null` clears serial, class_code, name and condition, and is
+/// refused for attributes and barcodes.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchItemIn {
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<schema::CodeText>)]
     pub serial: Field<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<schema::CodeText>)]
     pub class_code: Field<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<schema::NameText>)]
     pub name: Field<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<schema::CodeText>)]
     pub condition: Field<String>,
     /// Replaces all attributes.
     #[serde(default)]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = schema::AttributeMap)]
     pub attributes: Field<Value>,
     /// Replaces all extra barcodes.
     #[serde(default)]
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(value_type = schema::BarcodeList)]
     pub barcodes: Field<Vec<String>>,
 }
 
@@ -158,15 +166,19 @@ impl PatchItemIn {
 #[into_params(parameter_in = Query)]
 pub struct ItemListQuery {
     /// Only items of this class.
+    #[param(value_type = Option<schema::QueryText>)]
     pub class_code: Option<String>,
     /// Only items directly in this box or place.
+    #[param(value_type = Option<schema::ParentId>)]
     pub parent: Option<String>,
     /// Case-insensitive part of serial, name or an extra barcode.
+    #[param(value_type = Option<schema::QueryText>)]
     pub q: Option<String>,
     /// Page size, 1 to 500 (default 50).
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<schema::PageLimit>)]
     pub limit: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(value_type = Option<schema::ItemId>)]
     pub cursor: Option<String>,
 }
 
@@ -217,6 +229,7 @@ pub struct CreateActionIn {
     #[serde(rename = "type")]
     #[schema(value_type = ActionType)]
     pub kind: String,
+    #[schema(value_type = schema::NoteText)]
     pub message: String,
 }
 
@@ -292,7 +305,7 @@ pub async fn list_items(
 /// Read an item.
 #[utoipa::path(
     tag = "items",
-    params(("id" = String, Path, description = "Item id, like i000000000000000001")),
+    params(("id" = schema::ItemId, Path, description = "Item id")),
     responses((status = 200, description = "The ItemOut and its version", body = ItemOut, headers(("ETag" = String))))
 )]
 #[get("/items/{id}")]
@@ -307,7 +320,7 @@ pub async fn get_item(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, A
 #[utoipa::path(
     tag = "items",
     params(
-        ("id" = String, Path, description = "Item id"),
+        ("id" = schema::ItemId, Path, description = "Item id"),
         ("If-Match" = String, Header, description = "The ETag read, like \"3\", or *")
     ),
     responses(
@@ -336,7 +349,7 @@ pub async fn update_item(
 #[utoipa::path(
     tag = "items",
     params(
-        ("id" = String, Path, description = "Item id"),
+        ("id" = schema::ItemId, Path, description = "Item id"),
         ("If-Match" = String, Header, description = "The ETag read, like \"3\", or *")
     ),
     responses((status = 204, description = "Deleted"))
@@ -358,7 +371,7 @@ pub async fn delete_item(
 /// Where an item is.
 #[utoipa::path(
     tag = "items",
-    params(("id" = String, Path, description = "Item id")),
+    params(("id" = schema::ItemId, Path, description = "Item id")),
     responses((status = 200, description = "Where it is", body = LocationOut))
 )]
 #[get("/items/{id}/location")]
@@ -370,7 +383,7 @@ pub async fn item_location(ctx: Ctx, id: web::Path<String>) -> Result<HttpRespon
 /// The ledger rows of an item (also after it was deleted).
 #[utoipa::path(
     tag = "items",
-    params(("id" = String, Path, description = "Item id"), HistoryQuery),
+    params(("id" = schema::ItemId, Path, description = "Item id"), HistoryQuery),
     responses((status = 200, description = "One page of ledger rows, oldest first", body = PageOut<HistoryEntryOut>))
 )]
 #[get("/items/{id}/history")]
@@ -386,7 +399,7 @@ pub async fn item_history(
 /// Record a repair action (check, cause, result, note) on an item.
 #[utoipa::path(
     tag = "items",
-    params(("id" = String, Path, description = "Item id")),
+    params(("id" = schema::ItemId, Path, description = "Item id")),
     responses((status = 201, description = "The recorded action", body = ActionOut))
 )]
 #[post("/items/{id}/actions")]
@@ -407,7 +420,7 @@ pub async fn add_item_action(
 /// The repair actions of an item, oldest first, a page at a time like every list.
 #[utoipa::path(
     tag = "items",
-    params(("id" = String, Path, description = "Item id"), HistoryQuery),
+    params(("id" = schema::ItemId, Path, description = "Item id"), HistoryQuery),
     responses((status = 200, description = "One page of actions, oldest first", body = PageOut<ActionOut>))
 )]
 #[get("/items/{id}/actions")]

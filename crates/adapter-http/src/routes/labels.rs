@@ -10,6 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::dto::Check;
 use crate::extract::{Ctx, Json, QueryCheck};
 use crate::problem::ApiError;
+use crate::schema;
 
 /// Give `count` for fresh ids, or `ids` to print existing ones again.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -17,12 +18,13 @@ use crate::problem::ApiError;
 pub struct LabelsIn {
     /// `item`, `box`, `place`, `order` or `label` (a pre-printed label, bound later by
     /// scanning). Place labels are printed for existing places only (`ids`).
-    #[schema(example = "box")]
+    #[schema(value_type = schema::LabelKind, example = "box")]
     pub kind: String,
     /// How many fresh ids to allocate and print (1 to 320).
-    #[schema(example = 32)]
+    #[schema(value_type = i64, required = false, example = 32, minimum = 1, maximum = 320)]
     pub count: Option<i64>,
-    /// Existing ids of that kind to print again (1 to 320).
+    /// Existing ids of that kind to print again (1 to 320, each once).
+    #[schema(value_type = BTreeSet<schema::AnyId>, required = false, min_items = 1, max_items = 320)]
     pub ids: Option<Vec<String>>,
 }
 
@@ -83,6 +85,7 @@ impl LabelsIn {
 #[into_params(parameter_in = Query)]
 pub struct LabelsQuery {
     /// `pdf` (default), `svg` or `json` (the codes only).
+    #[param(value_type = Option<schema::SheetFormatName>)]
     pub format: Option<String>,
 }
 
@@ -115,7 +118,14 @@ pub struct LabelsOut {
     tag = "labels",
     params(LabelsQuery),
     responses(
-        (status = 200, description = "The sheet (`application/pdf`, `image/svg+xml`) or the codes", body = LabelsOut),
+        (status = 200, description = "The sheet (`application/pdf`, `image/svg+xml`) or the codes",
+            content(
+                (schema::Binary = "application/pdf"),
+                (String = "image/svg+xml"),
+                (LabelsOut = "application/json")
+            ),
+            headers(("X-Label-Print-Id" = String, description = "The print as recorded (sheets only)"))),
+        (status = 409, description = "No label key is configured (`label_key_missing`)"),
     )
 )]
 #[post("/labels")]
@@ -178,6 +188,7 @@ pub async fn print_labels(
 #[into_params(parameter_in = Query)]
 pub struct PairingQuery {
     /// `png` (default) or `svg`.
+    #[param(value_type = Option<schema::ImageFormat>)]
     pub format: Option<String>,
 }
 
@@ -186,7 +197,11 @@ pub struct PairingQuery {
 #[utoipa::path(
     tag = "labels",
     params(PairingQuery),
-    responses((status = 200, description = "The QR code (`image/png` or `image/svg+xml`)"))
+    responses(
+        (status = 200, description = "The QR code",
+            content((schema::Binary = "image/png"), (String = "image/svg+xml"))),
+        (status = 409, description = "No global URL is configured (`global_url_missing`)"),
+    )
 )]
 #[get("/pairing-qr")]
 pub async fn pairing_qr(

@@ -9,6 +9,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::dto::{ContentEntryOut, HistoryEntryOut, LocationOut, PageOut};
 use crate::extract::{Ctx, QueryCheck};
 use crate::problem::ApiError;
+use crate::schema;
 
 pub mod api_keys;
 pub mod boxes;
@@ -87,9 +88,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
     /// Page size, 1 to 500 (default 50).
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<schema::PageLimit>)]
     pub limit: Option<String>,
     /// `next_cursor` of the previous page (a sequence number).
+    #[param(value_type = Option<schema::Serial>)]
     pub cursor: Option<String>,
 }
 
@@ -101,9 +103,10 @@ pub struct ContentsQuery {
     #[param(value_type = Option<bool>)]
     pub recursive: Option<String>,
     /// Page size, 1 to 500 (default 50).
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<schema::PageLimit>)]
     pub limit: Option<String>,
     /// `next_cursor` of the previous page (an object id).
+    #[param(value_type = Option<schema::AnyId>)]
     pub cursor: Option<String>,
 }
 

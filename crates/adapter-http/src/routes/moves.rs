@@ -9,24 +9,27 @@ use utoipa::ToSchema;
 use crate::dto::{Check, Field};
 use crate::extract::{Ctx, Json};
 use crate::problem::ApiError;
+use crate::schema;
 
 /// Give exactly one of `object` and `objects`.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MoveIn {
     /// One item or box id.
-    #[schema(example = "i000000000000000001")]
+    #[schema(value_type = schema::MovableId, required = false)]
     pub object: Option<String>,
-    /// Several item or box ids, moved together or not at all.
+    /// Several item or box ids (at most 500, each once), moved together or not at all.
+    #[schema(value_type = BTreeSet<schema::MovableId>, required = false, min_items = 1, max_items = 500)]
     pub objects: Option<Vec<String>>,
     /// The box or place to move to.
-    #[schema(example = "b000000000000000042")]
+    #[schema(value_type = schema::ParentId)]
     pub to: String,
     /// When given, every object must currently be there (`null`: nowhere), else 409.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<schema::ParentId>)]
     pub expected_from: Field<String>,
     /// Recorded in the ledger.
+    #[schema(value_type = Option<schema::NoteText>)]
     pub reason: Option<String>,
 }
 
@@ -107,7 +110,10 @@ pub struct MovesOut {
 /// Move one or several items or boxes into a box or at a place.
 #[utoipa::path(
     tag = "moves",
-    responses((status = 200, description = "What moved", body = MovesOut))
+    responses(
+        (status = 200, description = "What moved", body = MovesOut),
+        (status = 404, description = "An object or the target does not exist (`not_found`)"),
+    )
 )]
 #[post("/moves")]
 pub async fn move_objects(ctx: Ctx, body: Json<MoveIn>) -> Result<HttpResponse, ApiError> {

@@ -14,21 +14,33 @@ use super::HistoryQuery;
 use crate::dto::{BoxOut, Check, Field, HistoryEntryOut, PageOut};
 use crate::extract::{Ctx, IfMatch, Json, QueryCheck, created, ok_with_etag, path_id};
 use crate::problem::ApiError;
+use crate::schema;
 
 /// Customer fields of an order; all optional.
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CustomerDto {
+    #[schema(value_type = Option<schema::NameText>)]
     pub company: Option<String>,
+    #[schema(value_type = Option<schema::NameText>)]
     pub person: Option<String>,
+    #[schema(value_type = Option<schema::NameText>)]
     pub street: Option<String>,
+    #[schema(value_type = Option<schema::CodeText>)]
     pub house_number: Option<String>,
+    #[schema(value_type = Option<schema::CodeText>)]
     pub postal_code: Option<String>,
+    #[schema(value_type = Option<schema::NameText>)]
     pub city: Option<String>,
+    #[schema(value_type = Option<schema::NameText>)]
     pub country: Option<String>,
+    #[schema(value_type = Option<schema::NameText>)]
     pub email: Option<String>,
+    #[schema(value_type = Option<schema::NameText>)]
     pub invoice_email: Option<String>,
+    #[schema(value_type = Option<schema::CodeText>)]
     pub phone: Option<String>,
+    #[schema(value_type = Option<schema::NameText>)]
     pub reseller: Option<String>,
 }
 
@@ -163,11 +175,13 @@ impl From<Order> for OrderOut {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateOrderIn {
+    #[schema(value_type = Option<schema::CodeText>)]
     pub reference: Option<String>,
     pub customer: Option<CustomerDto>,
+    #[schema(value_type = Option<schema::CodeText>)]
     pub tracking_number: Option<String>,
     /// Fields the public label page may show, each once; the customer never. Default: none.
-    #[schema(value_type = Option<Vec<PublicOrderFieldDto>>, example = json!(["status"]))]
+    #[schema(value_type = Option<BTreeSet<PublicOrderFieldDto>>, example = json!(["status"]))]
     pub public_fields: Option<Vec<String>>,
 }
 
@@ -194,25 +208,26 @@ impl CreateOrderIn {
     }
 }
 
-/// Every field is optional; `null` clears reference and tracking_number. `customer` replaces
-/// all customer fields, `public_fields` the whole set (`[]`: nothing public).
+/// Every field is optional; `null` clears reference and tracking_number and is refused for the
+/// others. `customer` replaces all customer fields, `public_fields` the whole set (`[]`:
+/// nothing public).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchOrderIn {
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<schema::CodeText>)]
     pub reference: Field<String>,
     #[serde(default)]
-    #[schema(value_type = Option<CustomerDto>)]
+    #[schema(value_type = CustomerDto)]
     pub customer: Field<CustomerDto>,
     #[serde(default)]
-    #[schema(value_type = Option<OrderStatusDto>)]
+    #[schema(value_type = OrderStatusDto)]
     pub status: Field<String>,
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<schema::CodeText>)]
     pub tracking_number: Field<String>,
     #[serde(default)]
-    #[schema(value_type = Option<Vec<PublicOrderFieldDto>>)]
+    #[schema(value_type = BTreeSet<PublicOrderFieldDto>)]
     pub public_fields: Field<Vec<String>>,
 }
 
@@ -253,11 +268,13 @@ pub struct OrderListQuery {
     #[param(value_type = Option<OrderStatusDto>)]
     pub status: Option<String>,
     /// Case-insensitive part of the reference.
+    #[param(value_type = Option<schema::QueryText>)]
     pub q: Option<String>,
     /// Page size, 1 to 500 (default 50).
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<schema::PageLimit>)]
     pub limit: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(value_type = Option<schema::OrderId>)]
     pub cursor: Option<String>,
 }
 
@@ -266,7 +283,7 @@ pub struct OrderListQuery {
 pub struct LinkBoxIn {
     /// The box to link.
     #[serde(rename = "box")]
-    #[schema(example = "b000000000000000042")]
+    #[schema(value_type = schema::BoxId)]
     pub box_id: String,
 }
 
@@ -322,7 +339,7 @@ pub async fn list_orders(
 /// Read an order.
 #[utoipa::path(
     tag = "orders",
-    params(("id" = String, Path, description = "Order id, like o000000000000000001")),
+    params(("id" = schema::OrderId, Path, description = "Order id")),
     responses((status = 200, description = "The OrderOut and its version", body = OrderOut, headers(("ETag" = String))))
 )]
 #[get("/orders/{id}")]
@@ -337,7 +354,7 @@ pub async fn get_order(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, 
 #[utoipa::path(
     tag = "orders",
     params(
-        ("id" = String, Path, description = "Order id"),
+        ("id" = schema::OrderId, Path, description = "Order id"),
         ("If-Match" = String, Header, description = "The ETag read, like \"3\", or *")
     ),
     responses((status = 200, description = "The OrderOut and its version", body = OrderOut, headers(("ETag" = String))))
@@ -362,7 +379,7 @@ pub async fn update_order(
 #[utoipa::path(
     tag = "orders",
     params(
-        ("id" = String, Path, description = "Order id"),
+        ("id" = schema::OrderId, Path, description = "Order id"),
         ("If-Match" = String, Header, description = "The ETag read, like \"3\", or *")
     ),
     responses((status = 204, description = "Deleted"))
@@ -384,7 +401,7 @@ pub async fn delete_order(
 /// The ledger rows of an order (also after it was deleted).
 #[utoipa::path(
     tag = "orders",
-    params(("id" = String, Path, description = "Order id"), HistoryQuery),
+    params(("id" = schema::OrderId, Path, description = "Order id"), HistoryQuery),
     responses((status = 200, description = "One page of ledger rows, oldest first", body = PageOut<HistoryEntryOut>))
 )]
 #[get("/orders/{id}/history")]
@@ -400,7 +417,7 @@ pub async fn order_history(
 /// Link a box to the order (a box belongs to at most one order).
 #[utoipa::path(
     tag = "orders",
-    params(("id" = String, Path, description = "Order id")),
+    params(("id" = schema::OrderId, Path, description = "Order id")),
     responses((status = 200, description = "The linked box", body = BoxOut))
 )]
 #[post("/orders/{id}/boxes")]
@@ -427,8 +444,8 @@ pub async fn link_box(
 #[utoipa::path(
     tag = "orders",
     params(
-        ("id" = String, Path, description = "Order id"),
-        ("box_id" = String, Path, description = "Box id")
+        ("id" = schema::OrderId, Path, description = "Order id"),
+        ("box_id" = schema::BoxId, Path, description = "Box id")
     ),
     responses((status = 200, description = "The unlinked box", body = BoxOut))
 )]

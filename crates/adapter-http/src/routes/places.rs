@@ -11,6 +11,7 @@ use super::{ContentsQuery, HistoryQuery};
 use crate::dto::{Check, ContentEntryOut, Field, HistoryEntryOut, PageOut};
 use crate::extract::{Ctx, IfMatch, Json, QueryCheck, created, ok_with_etag, path_id};
 use crate::problem::ApiError;
+use crate::schema;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RackCellOut {
@@ -62,7 +63,9 @@ fn default_warehouse() -> i64 {
 pub struct CreatePlaceIn {
     /// 1 by default.
     #[serde(default = "default_warehouse")]
+    #[schema(value_type = schema::Serial)]
     pub warehouse_id: i64,
+    #[schema(value_type = schema::NameText)]
     pub name: String,
 }
 
@@ -85,8 +88,9 @@ impl CreatePlaceIn {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchPlaceIn {
+    /// Not `null`: a place always has a name.
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = schema::NameText)]
     pub name: Field<String>,
 }
 
@@ -106,15 +110,16 @@ impl PatchPlaceIn {
 #[into_params(parameter_in = Query)]
 pub struct PlaceListQuery {
     /// Only places of this warehouse.
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<schema::Serial>)]
     pub warehouse: Option<String>,
     /// Only the cells of this rack.
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<schema::Serial>)]
     pub rack: Option<String>,
     /// Page size, 1 to 500 (default 50).
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<schema::PageLimit>)]
     pub limit: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(value_type = Option<schema::PlaceId>)]
     pub cursor: Option<String>,
 }
 
@@ -165,7 +170,7 @@ pub async fn list_places(
 /// Read a place.
 #[utoipa::path(
     tag = "places",
-    params(("id" = String, Path, description = "Place id, like p000000000000000030")),
+    params(("id" = schema::PlaceId, Path, description = "Place id")),
     responses((status = 200, description = "The PlaceOut and its version", body = PlaceOut, headers(("ETag" = String))))
 )]
 #[get("/places/{id}")]
@@ -180,7 +185,7 @@ pub async fn get_place(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, 
 #[utoipa::path(
     tag = "places",
     params(
-        ("id" = String, Path, description = "Place id"),
+        ("id" = schema::PlaceId, Path, description = "Place id"),
         ("If-Match" = String, Header, description = "The ETag read, like \"3\", or *")
     ),
     responses((status = 200, description = "The PlaceOut and its version", body = PlaceOut, headers(("ETag" = String))))
@@ -205,7 +210,7 @@ pub async fn update_place(
 #[utoipa::path(
     tag = "places",
     params(
-        ("id" = String, Path, description = "Place id"),
+        ("id" = schema::PlaceId, Path, description = "Place id"),
         ("If-Match" = String, Header, description = "The ETag read, like \"3\", or *")
     ),
     responses((status = 204, description = "Deleted"))
@@ -227,7 +232,7 @@ pub async fn delete_place(
 /// What a place holds.
 #[utoipa::path(
     tag = "places",
-    params(("id" = String, Path, description = "Place id"), ContentsQuery),
+    params(("id" = schema::PlaceId, Path, description = "Place id"), ContentsQuery),
     responses((status = 200, description = "One page of contents, by id", body = PageOut<ContentEntryOut>))
 )]
 #[get("/places/{id}/contents")]
@@ -243,7 +248,7 @@ pub async fn place_contents(
 /// The ledger rows of a place (also after it was deleted).
 #[utoipa::path(
     tag = "places",
-    params(("id" = String, Path, description = "Place id"), HistoryQuery),
+    params(("id" = schema::PlaceId, Path, description = "Place id"), HistoryQuery),
     responses((status = 200, description = "One page of ledger rows, oldest first", body = PageOut<HistoryEntryOut>))
 )]
 #[get("/places/{id}/history")]

@@ -47,8 +47,9 @@ fn header_text(req: &HttpRequest, name: &str) -> Option<String> {
 /// The public view of an object, for the global service (signed requests only).
 #[utoipa::path(
     tag = "labels",
+    security(()),
     params(
-        ("id" = String, Path, description = "Object id, like i000000000000000042"),
+        ("id" = crate::schema::AnyId, Path, description = "Object id (items and orders have public views)"),
         ("X-Eckwms-Global-Timestamp" = String, Header, description = "Unix seconds, within 300 s of now"),
         ("X-Eckwms-Global-Signature" = String, Header, description = "base64 Ed25519 signature by the global service (docs/API.md)")
     ),

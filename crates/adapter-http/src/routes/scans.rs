@@ -17,21 +17,25 @@ use crate::dto::PageOut;
 use crate::extract::{Ctx, Json, QueryCheck, path_int};
 use crate::idempotency::REPLAYED_HEADER;
 use crate::problem::ApiError;
+use crate::schema;
 
 /// A scan. Scanners of the first generation send `msgId` and `deviceId`; both spellings work.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScanIn {
     /// The scanned text, as read (a label URL, an id, a serial, any barcode).
-    #[schema(example = "ECK1.COM/01T54QUD4DP7FWEG86LHVXBJ5D6NXNGE35BBJKAC9Y3LHPJBKHUJ5CQJ7N1M3")]
+    #[schema(
+        value_type = schema::ScannedText,
+        example = "ECK1.COM/01T54QUD4DP7FWEG86LHVXBJ5D6NXNGE35BBJKAC9Y3LHPJBKHUJ5CQJ7N1M3"
+    )]
     pub barcode: String,
     /// Unique per scan of a device: a retry with the same id gets the first answer.
     #[serde(alias = "msgId")]
-    #[schema(example = "pda7-000123")]
+    #[schema(value_type = schema::TokenText, example = "pda7-000123")]
     pub msg_id: String,
     /// The scanning device; its session (working set) is kept apart from other devices'.
     #[serde(alias = "deviceId")]
-    #[schema(example = "PDA-7")]
+    #[schema(value_type = Option<schema::TokenText>, example = "PDA-7")]
     pub device_id: Option<String>,
 }
 
@@ -179,6 +183,7 @@ pub async fn legacy_scan(ctx: Ctx, body: Json<ScanIn>) -> Result<HttpResponse, A
 #[into_params(parameter_in = Query)]
 pub struct SessionQuery {
     /// The device whose session is meant; without it, the session of the calling API key.
+    #[param(value_type = Option<schema::TokenText>)]
     pub device_id: Option<String>,
 }
 
@@ -305,19 +310,26 @@ impl From<ScanRecord> for ScanOut {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ScanListQuery {
+    /// Scans of this device.
+    #[param(value_type = Option<schema::QueryText>)]
     pub device_id: Option<String>,
-    /// One of the answer actions (`moved`, `not_found`, ...).
+    /// Scans answered with this action.
+    #[param(value_type = Option<schema::ScanActionName>)]
     pub action: Option<String>,
     /// Scans that resolved to this object.
+    #[param(value_type = Option<schema::AnyId>)]
     pub object: Option<String>,
     /// Scans at or after this time (RFC 3339).
+    #[param(value_type = Option<DateTime<Utc>>)]
     pub since: Option<String>,
     /// Scans before this time (RFC 3339).
+    #[param(value_type = Option<DateTime<Utc>>)]
     pub until: Option<String>,
     /// Page size, 1 to 500 (default 50).
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<schema::PageLimit>)]
     pub limit: Option<String>,
     /// `next_cursor` of the previous page (a scan id).
+    #[param(value_type = Option<schema::Serial>)]
     pub cursor: Option<String>,
 }
 
@@ -379,7 +391,7 @@ pub async fn list_scans(
 /// One scan of the log, with the ledger rows it caused.
 #[utoipa::path(
     tag = "scans",
-    params(("id" = i64, Path, description = "Scan id")),
+    params(("id" = schema::Serial, Path, description = "Scan id")),
     responses((status = 200, description = "The scan", body = ScanOut))
 )]
 #[get("/scans/{id}")]

@@ -13,6 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::dto::{Check, Field, PageOut};
 use crate::extract::{Ctx, IfMatch, Json, QueryCheck, created, ok_with_etag, path_int};
 use crate::problem::ApiError;
+use crate::schema;
 
 // ---------------------------------------------------------------- DTOs
 
@@ -43,10 +44,11 @@ impl From<Warehouse> for WarehouseOut {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateWarehouseIn {
-    #[schema(example = "Main warehouse")]
+    #[schema(value_type = schema::NameText, example = "Main warehouse")]
     pub name: String,
     /// Added to rack cell numbers to give place ids; 0 by default.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 999_999_999_999_999_999_i64)]
     pub id_offset: i64,
 }
 
@@ -75,7 +77,7 @@ impl CreateWarehouseIn {
 #[serde(deny_unknown_fields)]
 pub struct PatchWarehouseIn {
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = schema::NameText)]
     pub name: Field<String>,
 }
 
@@ -95,9 +97,10 @@ impl PatchWarehouseIn {
 #[into_params(parameter_in = Query)]
 pub struct WarehouseListQuery {
     /// Page size, 1 to 500 (default 50).
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<schema::PageLimit>)]
     pub limit: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(value_type = Option<schema::Serial>)]
     pub cursor: Option<String>,
 }
 
@@ -152,13 +155,22 @@ pub struct RackCreatedOut {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateRackIn {
+    #[schema(value_type = schema::Serial)]
     pub warehouse_id: i64,
+    #[schema(value_type = schema::NameText)]
     pub name: String,
     /// Names the cell places (`<prefix>-<row>-<column>`); the rack name when absent.
+    #[schema(value_type = Option<schema::CodeText>)]
     pub prefix: Option<String>,
+    /// 1 to 1000; a rack has at most 10,000 cells (columns x rows).
+    #[schema(minimum = 1, maximum = 1000)]
     pub columns: i64,
+    /// 1 to 1000; a rack has at most 10,000 cells (columns x rows).
+    #[schema(minimum = 1, maximum = 1000)]
     pub rows: i64,
+    /// The number of the first cell, added to the warehouse's `id_offset`.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 999_999_999_999_999_999_i64)]
     pub start_index: i64,
     #[serde(default)]
     pub sort_order: i32,
@@ -168,6 +180,7 @@ pub struct CreateRackIn {
     pub pos_y: i32,
     /// Degrees, 0 to 359.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 359)]
     pub rotation: i32,
 }
 
@@ -196,23 +209,25 @@ impl CreateRackIn {
     }
 }
 
+/// Every field is optional; none may be `null`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchRackIn {
     #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = schema::NameText)]
     pub name: Field<String>,
     #[serde(default)]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = i32)]
     pub sort_order: Field<i32>,
     #[serde(default)]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = i32)]
     pub pos_x: Field<i32>,
     #[serde(default)]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = i32)]
     pub pos_y: Field<i32>,
+    /// Degrees, 0 to 359.
     #[serde(default)]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = i32, minimum = 0, maximum = 359)]
     pub rotation: Field<i32>,
 }
 
@@ -245,12 +260,13 @@ impl PatchRackIn {
 #[into_params(parameter_in = Query)]
 pub struct RackListQuery {
     /// Only racks of this warehouse.
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<schema::Serial>)]
     pub warehouse: Option<String>,
     /// Page size, 1 to 500 (default 50).
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<schema::PageLimit>)]
     pub limit: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(value_type = Option<schema::Serial>)]
     pub cursor: Option<String>,
 }
 
@@ -303,7 +319,7 @@ pub async fn list_warehouses(
 /// Read a warehouse.
 #[utoipa::path(
     tag = "warehouses",
-    params(("id" = i64, Path, description = "Warehouse id")),
+    params(("id" = schema::Serial, Path, description = "Warehouse id")),
     responses((status = 200, description = "The WarehouseOut and its version", body = WarehouseOut, headers(("ETag" = String))))
 )]
 #[get("/warehouses/{id}")]
@@ -317,7 +333,7 @@ pub async fn get_warehouse(ctx: Ctx, id: web::Path<String>) -> Result<HttpRespon
 /// Rename a warehouse.
 #[utoipa::path(
     tag = "warehouses",
-    params(("id" = i64, Path, description = "Warehouse id"), ("If-Match" = String, Header, description = "The ETag read, like \"3\", or *")),
+    params(("id" = schema::Serial, Path, description = "Warehouse id"), ("If-Match" = String, Header, description = "The ETag read, like \"3\", or *")),
     responses((status = 200, description = "The WarehouseOut and its version", body = WarehouseOut, headers(("ETag" = String))))
 )]
 #[patch("/warehouses/{id}")]
@@ -339,7 +355,7 @@ pub async fn update_warehouse(
 /// Delete an empty warehouse (no places, no racks).
 #[utoipa::path(
     tag = "warehouses",
-    params(("id" = i64, Path, description = "Warehouse id"), ("If-Match" = String, Header, description = "The ETag read, like \"3\", or *")),
+    params(("id" = schema::Serial, Path, description = "Warehouse id"), ("If-Match" = String, Header, description = "The ETag read, like \"3\", or *")),
     responses((status = 204, description = "Deleted"))
 )]
 #[delete("/warehouses/{id}")]
@@ -407,7 +423,7 @@ pub async fn list_racks(
 /// Read a rack.
 #[utoipa::path(
     tag = "racks",
-    params(("id" = i64, Path, description = "Rack id")),
+    params(("id" = schema::Serial, Path, description = "Rack id")),
     responses((status = 200, description = "The RackOut and its version", body = RackOut, headers(("ETag" = String))))
 )]
 #[get("/racks/{id}")]
@@ -421,7 +437,7 @@ pub async fn get_rack(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, A
 /// Change a rack's name, order or floor-plan position.
 #[utoipa::path(
     tag = "racks",
-    params(("id" = i64, Path, description = "Rack id"), ("If-Match" = String, Header, description = "The ETag read, like \"3\", or *")),
+    params(("id" = schema::Serial, Path, description = "Rack id"), ("If-Match" = String, Header, description = "The ETag read, like \"3\", or *")),
     responses((status = 200, description = "The RackOut and its version", body = RackOut, headers(("ETag" = String))))
 )]
 #[patch("/racks/{id}")]
@@ -443,7 +459,7 @@ pub async fn update_rack(
 /// Delete a rack and its places; refused while any place holds something.
 #[utoipa::path(
     tag = "racks",
-    params(("id" = i64, Path, description = "Rack id"), ("If-Match" = String, Header, description = "The ETag read, like \"3\", or *")),
+    params(("id" = schema::Serial, Path, description = "Rack id"), ("If-Match" = String, Header, description = "The ETag read, like \"3\", or *")),
     responses((status = 204, description = "Deleted"))
 )]
 #[delete("/racks/{id}")]

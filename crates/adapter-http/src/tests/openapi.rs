@@ -3,6 +3,8 @@
 use actix_web::test::TestRequest;
 use serde_json::json;
 
+use eckwms_http_kit::openapi::testing::refusals_without_problem_bodies;
+
 use super::*;
 use crate::openapi;
 
@@ -212,4 +214,352 @@ fn route_table_tells_unknown_paths_from_wrong_methods() {
     );
     assert_eq!(table.allowed("/api/v1/items"), ["GET", "POST"]);
     assert!(table.allowed("/api/v1/items/x/y").is_empty());
+}
+
+// ---------------------------------------------------------------- the document is true
+
+/// The served document, as JSON.
+fn document() -> Value {
+    serde_json::to_value(crate::openapi()).unwrap()
+}
+
+/// `#/components/schemas/X` resolved; anything else as it is.
+fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema["$ref"].as_str() {
+        Some(reference) => {
+            let name = reference.trim_start_matches("#/components/schemas/");
+            &doc["components"]["schemas"][name]
+        }
+        None => schema,
+    }
+}
+
+/// Whether a schema admits `null`: `type` naming it, or a `oneOf` branch that does.
+fn admits_null(doc: &Value, schema: &Value) -> bool {
+    let schema = resolve(doc, schema);
+    let typed = match &schema["type"] {
+        Value::String(t) => t == "null",
+        Value::Array(types) => types.iter().any(|t| t == "null"),
+        _ => false,
+    };
+    typed
+        || schema["oneOf"]
+            .as_array()
+            .is_some_and(|branches| branches.iter().any(|b| admits_null(doc, b)))
+}
+
+/// The properties of a request body schema (through `$ref` and `allOf`).
+fn properties(doc: &Value, schema: &Value) -> Vec<(String, Value)> {
+    let schema = resolve(doc, schema);
+    let mut found: Vec<(String, Value)> = schema["properties"]
+        .as_object()
+        .map(|p| p.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
+    for part in schema["allOf"].as_array().into_iter().flatten() {
+        found.extend(properties(doc, part));
+    }
+    found
+}
+
+/// A path with its ids filled in: ids of the kind the path names.
+fn sample_uri(path: &str) -> String {
+    let mut uri = String::new();
+    let mut previous = "";
+    for segment in path.split('/').filter(|s| !s.is_empty()) {
+        let id = match (segment, previous) {
+            ("{box_id}", _) | ("{id}", "boxes") => "b000000000000000042",
+            ("{id}", "items") => "i000000000000000001",
+            ("{id}", "places") => "p000000000000000030",
+            ("{id}", "orders") => "o000000000000000005",
+            ("{id}", "PUBLIC") => "i000000000000000001",
+            ("{id}", _) => "1",
+            _ => segment,
+        };
+        uri.push('/');
+        uri.push_str(id);
+        previous = segment;
+    }
+    uri
+}
+
+/// Mocks whose every change of an object answers `not_found`: a request that passes the
+/// HTTP layer's validation ends in 404.
+fn mocks_that_find_nothing() -> Mocks {
+    use eckwms_application::AppError;
+    let gone = || AppError::not_found("object", "x");
+    let mut m = Mocks::new();
+    m.warehouses
+        .expect_update_warehouse()
+        .returning(move |_, _, _, _| Err(gone()));
+    m.warehouses
+        .expect_update_rack()
+        .returning(move |_, _, _, _| Err(gone()));
+    m.places
+        .expect_update_place()
+        .returning(move |_, _, _, _| Err(gone()));
+    m.boxes
+        .expect_update_box()
+        .returning(move |_, _, _, _| Err(gone()));
+    m.items
+        .expect_update_item()
+        .returning(move |_, _, _, _| Err(gone()));
+    m.orders
+        .expect_update_order()
+        .returning(move |_, _, _, _| Err(gone()));
+    m
+}
+
+/// Every field of every PATCH body: `null` is accepted (the change reaches the service, here
+/// 404) exactly where the document lets the field be `null`, and refused with 422 naming the
+/// field everywhere else.
+#[actix_rt::test]
+async fn patch_fields_admit_null_exactly_where_the_server_does() {
+    let doc = document();
+    let state = mocks_that_find_nothing().state();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let Some(op) = item.get("patch") else {
+            continue;
+        };
+        let body = &op["requestBody"]["content"]["application/json"]["schema"];
+        let uri = sample_uri(path);
+        for (field, schema) in properties(&doc, body) {
+            let req = patch_json(&uri, ADMIN_KEY, json!({ field.clone(): null }))
+                .insert_header(("If-Match", "*"));
+            let reply = call(&state, req).await;
+            if admits_null(&doc, &schema) {
+                assert_eq!(
+                    reply.status, 404,
+                    "PATCH {path} {field}: null: {:?}",
+                    reply.body
+                );
+            } else {
+                reply.assert_problem(422, "validation_failed");
+                assert_eq!(
+                    reply.error_fields(),
+                    std::slice::from_ref(&field),
+                    "PATCH {path}"
+                );
+            }
+            checked += 1;
+        }
+    }
+    // warehouse 1, rack 5, place 1, box 2, item 6, order 5.
+    assert_eq!(checked, 20);
+}
+
+#[test]
+fn answers_whose_data_may_be_null_say_so() {
+    let doc = document();
+    let schemas = &doc["components"]["schemas"];
+    assert!(admits_null(
+        &doc,
+        &schemas["ScanAnswerOut"]["properties"]["data"]
+    ));
+    assert!(admits_null(
+        &doc,
+        &schemas["HistoryEntryOut"]["properties"]["data"]
+    ));
+}
+
+/// Requests each refused before any service runs, each for a reason the document must list
+/// for the operation, with its problem body.
+#[actix_rt::test]
+async fn every_refusal_is_documented_for_its_operation() {
+    let doc = document();
+    let state = Mocks::new().state();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let uri = sample_uri(path);
+            let has_body = op.get("requestBody").is_some();
+            let takes_key = op.get("security") != Some(&json!([{}]));
+            let params: Vec<&str> = op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|p| p["name"].as_str())
+                .collect();
+            let request = |key: &str| {
+                let mut req = TestRequest::default()
+                    .method(method.to_uppercase().parse().unwrap())
+                    .uri(&uri)
+                    .insert_header(bearer(key));
+                if params.contains(&"If-Match") {
+                    req = req.insert_header(("If-Match", "*"));
+                }
+                req
+            };
+            let mut cases: Vec<(&str, TestRequest)> = Vec::new();
+            if takes_key {
+                cases.push((
+                    "no key",
+                    TestRequest::default()
+                        .method(method.to_uppercase().parse().unwrap())
+                        .uri(&uri),
+                ));
+                cases.push(("a read key", request(READ_KEY)));
+            }
+            if path.contains('{') && takes_key {
+                let bad = path.replace("{id}", "x").replace("{box_id}", "x");
+                cases.push(("a bad id", request(ADMIN_KEY).uri(&bad).set_json(json!({}))));
+            }
+            if has_body {
+                cases.push((
+                    "a text body",
+                    request(ADMIN_KEY)
+                        .insert_header(("Content-Type", "text/plain"))
+                        .set_payload("x"),
+                ));
+                cases.push((
+                    "broken JSON",
+                    request(ADMIN_KEY)
+                        .insert_header(("Content-Type", "application/json"))
+                        .set_payload("{"),
+                ));
+                cases.push(("an empty object", request(ADMIN_KEY).set_json(json!({}))));
+            }
+            if params.contains(&"If-Match") {
+                let no_if_match = TestRequest::default()
+                    .method(method.to_uppercase().parse().unwrap())
+                    .uri(&uri)
+                    .insert_header(bearer(ADMIN_KEY))
+                    .set_json(json!({}));
+                cases.push(("no If-Match", no_if_match));
+                cases.push((
+                    "a bad If-Match",
+                    request(ADMIN_KEY)
+                        .insert_header(("If-Match", "3"))
+                        .set_json(json!({})),
+                ));
+            }
+            if params.contains(&"Idempotency-Key") {
+                cases.push((
+                    "a bad Idempotency-Key",
+                    request(ADMIN_KEY)
+                        .insert_header(("Idempotency-Key", "a b"))
+                        .set_json(json!({})),
+                ));
+            }
+            if params
+                .iter()
+                .any(|p| ["limit", "format", "recursive"].contains(p))
+            {
+                let bad = format!("{uri}?limit=0&format=x&recursive=x");
+                cases.push(("a bad query", request(ADMIN_KEY).uri(&bad)));
+            }
+            for (what, req) in cases {
+                let reply = call(&state, req).await;
+                let status = reply.status.as_u16().to_string();
+                let documented = &op["responses"][&status];
+                assert!(
+                    documented.is_object(),
+                    "{method} {path} with {what}: {status} is not documented ({:?})",
+                    reply.body
+                );
+                if reply.status.is_client_error() {
+                    assert_eq!(
+                        reply.header("content-type"),
+                        Some("application/problem+json")
+                    );
+                    assert!(
+                        documented["content"]["application/problem+json"].is_object(),
+                        "{method} {path} {status}: the problem body is not documented"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn problem_responses_are_documented_as_problem_json() {
+    let doc = document();
+    // The original's health report answers 503 in its own shape.
+    let health = [("/ECK/HEALTH", "503")];
+    assert_eq!(
+        refusals_without_problem_bodies(&doc, &health),
+        Vec::<String>::new()
+    );
+    let degraded = doc["paths"]["/ECK/HEALTH"]["get"]["responses"]["503"]["content"]
+        .as_object()
+        .unwrap();
+    assert_eq!(degraded.keys().collect::<Vec<_>>(), ["application/json"]);
+}
+
+#[test]
+fn request_headers_and_path_ids_have_their_forms() {
+    let doc = document();
+    let mut ids = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                let schema = resolve(&doc, &p["schema"]);
+                let name = p["name"].as_str().unwrap();
+                match (p["in"].as_str().unwrap(), name) {
+                    ("header", "If-Match") | ("header", "Idempotency-Key") => {
+                        assert!(schema["pattern"].is_string(), "{method} {path} {name}")
+                    }
+                    ("path", _) => {
+                        ids += 1;
+                        assert!(
+                            schema["pattern"].is_string() || schema["minimum"] == 1,
+                            "{method} {path} {name}: {schema}"
+                        );
+                    }
+                    _ => {}
+                }
+            }
+            let writes = ["post", "patch", "delete"].contains(&method.as_str());
+            if writes && path.starts_with("/api/v1/") {
+                for status in ["400", "409", "422"] {
+                    assert!(
+                        op["responses"][status].is_object(),
+                        "{method} {path} {status}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(ids > 30, "{ids}");
+}
+
+#[test]
+fn creates_link_to_what_they_create() {
+    // The served text: OpenAPI spells `operationId`.
+    let text = crate::openapi().to_json().unwrap();
+    assert!(!text.contains("\"operation_id\""));
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    let links = &doc["paths"]["/api/v1/items"]["post"]["responses"]["201"]["links"];
+    assert_eq!(links["update_item"]["operationId"], "update_item");
+    assert_eq!(
+        links["update_item"]["parameters"],
+        json!({"path.id": "$response.body#/id", "header.If-Match": "$response.header.ETag"})
+    );
+    assert_eq!(
+        links["item_history"]["parameters"],
+        json!({"path.id": "$response.body#/id"})
+    );
+    let read = &doc["paths"]["/api/v1/boxes/{id}"]["get"]["responses"]["200"]["links"];
+    assert_eq!(
+        read["delete_box"]["parameters"],
+        json!({"path.id": "$request.path.id", "header.If-Match": "$response.header.ETag"})
+    );
+    // Every link names an operation of the document.
+    let ids: Vec<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter_map(|op| op["operationId"].as_str())
+        .collect();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for op in item.as_object().unwrap().values() {
+            for response in op["responses"].as_object().unwrap().values() {
+                for (name, link) in response["links"].as_object().into_iter().flatten() {
+                    let target = link["operationId"].as_str().unwrap();
+                    assert!(ids.contains(&target), "{path}: link {name}");
+                }
+            }
+        }
+    }
 }

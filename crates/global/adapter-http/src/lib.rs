@@ -28,6 +28,7 @@ pub mod page;
 pub mod problem;
 pub mod public_fetcher;
 pub mod routes;
+pub mod schema;
 
 #[cfg(test)]
 mod tests;
@@ -103,7 +104,8 @@ where
 
 /// The generated OpenAPI document of every route.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, doc) = register(App::new().into_utoipa_app()).split_for_parts();
+    let (_, mut doc) = register(App::new().into_utoipa_app()).split_for_parts();
+    openapi::complete(&mut doc);
     doc
 }
 
@@ -126,7 +128,8 @@ pub fn build_app(
     // request would otherwise be matched against every pattern route of the API before it
     // (regular expressions; about 5 % of the proxy's CPU).
     let proxy_first = App::new().configure(routes::proxy::configure);
-    let (app, doc) = register(proxy_first.into_utoipa_app()).split_for_parts();
+    let (app, mut doc) = register(proxy_first.into_utoipa_app()).split_for_parts();
+    openapi::complete(&mut doc);
     let routes = openapi::RouteTable::from_document(&doc);
     let json = doc.to_json().unwrap_or_else(|e| {
         tracing::error!(error = %e, "the OpenAPI document does not serialize");

@@ -20,6 +20,7 @@ use eckwms_global_domain::secret::SecretHash;
 use eckwms_global_domain::{
     Instance, InstanceId, InstanceName, InstanceStatus, ServerPublicKey, Tier,
 };
+use eckwms_http_kit::openapi::testing::refusals_without_problem_bodies;
 use serde_json::{Value, json};
 
 use crate::{HttpSettings, HttpState, build_app};
@@ -598,4 +599,267 @@ async fn api_paths_and_other_methods_keep_their_problem_answers() {
     health.expect_find().never();
     let (status, _, _) = call(state(health, true), TestRequest::get().uri("/ECK/HEALTH")).await;
     assert_eq!(status, 200);
+}
+
+// ---------------------------------------------------------------- the document is true
+
+/// An instance key of [`ID`] and a repository that knows it.
+fn known_instance_key() -> (String, MockInstanceRepository) {
+    let key = format!("ecki_{}_{}", ID.replace('-', ""), "A".repeat(43));
+    let hash = SecretHash::of(&key);
+    let mut repo = MockInstanceRepository::new();
+    repo.expect_find().returning(move |_| {
+        Ok(Some(StoredInstance {
+            instance: instance(),
+            key_hash: hash.clone(),
+        }))
+    });
+    (key, repo)
+}
+
+#[actix_rt::test]
+async fn a_pairing_token_of_any_lifetime_is_refused_or_made_never_a_panic() {
+    for ttl in [i64::MAX - 1, i64::MIN, 0, 86_401] {
+        let (key, repo) = known_instance_key();
+        let (status, body, _) = call(
+            state(repo, true),
+            TestRequest::post()
+                .uri("/ECK/API/INTERNAL/PAIRING-TOKEN")
+                .insert_header(("Authorization", format!("Bearer {key}")))
+                .set_json(json!({ "ttlSecs": ttl })),
+        )
+        .await;
+        assert_eq!(status, 422, "{ttl}: {body}");
+        assert_eq!(body["code"], "validation_failed");
+        assert_eq!(body["errors"][0]["field"], "ttlSecs");
+    }
+}
+
+#[actix_rt::test]
+async fn bad_ids_and_queries_of_operator_routes_are_400() {
+    let admin = ("Authorization", format!("Bearer {ADMIN}"));
+    let cases = [
+        (
+            TestRequest::get().uri(&format!("/ECK/API/ADMIN/INSTANCES/{ID}/SCANS?limit=0")),
+            "invalid_query",
+        ),
+        (
+            TestRequest::get().uri(&format!("/ECK/API/ADMIN/INSTANCES/{ID}/SCANS?limit=501")),
+            "invalid_query",
+        ),
+        (
+            TestRequest::delete().uri("/ECK/API/ADMIN/DEVICES/a%20b"),
+            "invalid_id",
+        ),
+        (
+            TestRequest::post()
+                .uri(&format!(
+                    "/ECK/API/ADMIN/DEVICES/{}/STATUS",
+                    "x".repeat(129)
+                ))
+                .set_json(json!({"status": "active"})),
+            "invalid_id",
+        ),
+    ];
+    for (req, code) in cases {
+        // No repository expectations: nothing may run.
+        let (status, body, _) = call(
+            state(MockInstanceRepository::new(), true),
+            req.insert_header(admin.clone()),
+        )
+        .await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(body["code"], code);
+    }
+}
+
+/// Requests each refused before anything is stored, each for a reason the document must list
+/// for the operation, with its problem body.
+#[actix_rt::test]
+async fn every_refusal_is_documented_for_its_operation() {
+    let doc = serde_json::to_value(crate::openapi()).unwrap();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let uri = path
+                .replace("{id}", ID)
+                .replace("DEVICES/{id}", "DEVICES/PDA-7");
+            let method: actix_web::http::Method = method.to_uppercase().parse().unwrap();
+            let request = || TestRequest::default().method(method.clone()).uri(&uri);
+            let mut cases: Vec<(&str, TestRequest)> = vec![
+                ("nothing", request()),
+                (
+                    "a wrong admin key",
+                    request().insert_header(("Authorization", "Bearer wrong")),
+                ),
+                (
+                    "a malformed Authorization",
+                    request().insert_header(("Authorization", "Basic x")),
+                ),
+                (
+                    "a malformed enrollment token",
+                    request().insert_header(("X-Enrollment-Token", "ecke_x")),
+                ),
+                (
+                    "part of a device signature",
+                    request().insert_header(("X-Device-Id", "PDA-7")),
+                ),
+            ];
+            if path.contains("{id}") {
+                cases.push((
+                    "a bad id",
+                    TestRequest::default()
+                        .method(method.clone())
+                        .uri(&path.replace("{id}", "x%20y"))
+                        .insert_header(("Authorization", format!("Bearer {ADMIN}"))),
+                ));
+            }
+            if op.get("requestBody").is_some() {
+                let admin =
+                    || request().insert_header(("Authorization", format!("Bearer {ADMIN}")));
+                cases.push((
+                    "a text body",
+                    admin()
+                        .insert_header(("Content-Type", "text/plain"))
+                        .set_payload("x"),
+                ));
+                cases.push((
+                    "broken JSON",
+                    admin()
+                        .insert_header(("Content-Type", "application/json"))
+                        .set_payload("{"),
+                ));
+                cases.push(("an empty object", admin().set_json(json!({}))));
+            }
+            if path.ends_with("/SCANS") && method == actix_web::http::Method::GET {
+                cases.push((
+                    "a bad limit",
+                    TestRequest::get()
+                        .uri(&format!("{uri}?limit=x"))
+                        .insert_header(("Authorization", format!("Bearer {ADMIN}"))),
+                ));
+            }
+            for (what, req) in cases {
+                // The mocks expect nothing: a request that would store something is answered
+                // 500, which every operation documents.
+                let state = state(MockInstanceRepository::new(), true);
+                let app = init_service(build_app(state)).await;
+                let res = call_service(&app, req.to_request()).await;
+                let status = res.status().as_u16().to_string();
+                let content_type = res
+                    .headers()
+                    .get("content-type")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
+                let documented = &op["responses"][&status];
+                assert!(
+                    documented.is_object(),
+                    "{method} {path} with {what}: {status} is not documented"
+                );
+                if res.status().is_client_error() {
+                    assert_eq!(content_type.as_deref(), Some("application/problem+json"));
+                    assert!(
+                        documented["content"]["application/problem+json"].is_object(),
+                        "{method} {path} {status}: the problem body is not documented"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn refusals_are_documented_as_problem_json() {
+    let doc = serde_json::to_value(crate::openapi()).unwrap();
+    // The original's health report answers 503 in its own shape.
+    let health = [("/ECK/HEALTH", "503")];
+    assert_eq!(
+        refusals_without_problem_bodies(&doc, &health),
+        Vec::<String>::new()
+    );
+    let degraded = doc["paths"]["/ECK/HEALTH"]["get"]["responses"]["503"]["content"]
+        .as_object()
+        .unwrap();
+    assert_eq!(degraded.keys().collect::<Vec<_>>(), ["application/json"]);
+}
+
+#[test]
+fn operations_say_which_credentials_they_take() {
+    let doc = serde_json::to_value(crate::openapi()).unwrap();
+    let security = |method: &str, path: &str| doc["paths"][path][method]["security"].clone();
+    for path in [
+        "/ECK/API/ADMIN/INSTANCES",
+        "/ECK/API/ADMIN/INSTANCES/{id}/DISABLE",
+        "/ECK/API/ADMIN/DEVICES/{id}",
+    ] {
+        let method = if path.ends_with("DISABLE") {
+            "post"
+        } else if path.ends_with("{id}") {
+            "delete"
+        } else {
+            "get"
+        };
+        assert_eq!(security(method, path), json!([{"admin_key": []}]), "{path}");
+        for status in ["400", "401", "500", "503"] {
+            assert!(
+                doc["paths"][path][method]["responses"][status].is_object(),
+                "{path}"
+            );
+        }
+    }
+    assert_eq!(
+        security("post", "/ECK/API/RELAY/SCANS"),
+        json!([{"device_signature": []}])
+    );
+    assert_eq!(
+        security("post", "/ECK/API/INTERNAL/RELAY/PULL"),
+        json!([{"instance_key": []}])
+    );
+    // The instance key or a signature of a disabled instance or inactive device is 403.
+    assert!(doc["paths"]["/ECK/API/RELAY/SCANS"]["post"]["responses"]["403"].is_object());
+    // Optional bodies are optional.
+    assert_ne!(
+        doc["paths"]["/ECK/API/INTERNAL/RELAY/PULL"]["post"]["requestBody"]["required"],
+        true
+    );
+}
+
+#[test]
+fn registrations_link_to_the_operations_on_their_instance() {
+    let text = crate::openapi().to_json().unwrap();
+    assert!(!text.contains("\"operation_id\""));
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    let register = &doc["paths"]["/ECK/API/INTERNAL/REGISTER-INSTANCE"]["post"]["responses"];
+    for status in ["200", "201"] {
+        let link = &register[status]["links"]["get_instance_info"];
+        assert_eq!(link["operationId"], "get_instance_info");
+        assert_eq!(
+            link["parameters"],
+            json!({"path.id": "$response.body#/instanceId"})
+        );
+    }
+    let listed = &doc["paths"]["/ECK/API/ADMIN/INSTANCES"]["get"]["responses"]["200"]["links"];
+    assert_eq!(
+        listed["disable_instance"]["parameters"],
+        json!({"path.id": "$response.body#/instances/0/instanceId"})
+    );
+    // Every link names an operation of the document.
+    let ids: Vec<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter_map(|op| op["operationId"].as_str())
+        .collect();
+    let mut links = 0;
+    for item in doc["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            for response in op["responses"].as_object().unwrap().values() {
+                for link in response["links"].as_object().into_iter().flatten() {
+                    assert!(ids.contains(&link.1["operationId"].as_str().unwrap()));
+                    links += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(links, 18);
 }

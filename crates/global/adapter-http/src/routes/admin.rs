@@ -2,7 +2,8 @@
 //! (`Authorization: Bearer <admin key>`).
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
-use eckwms_global_domain::device::DeviceStatus;
+use eckwms_global_domain::device::{DeviceId, DeviceStatus};
+use eckwms_global_domain::relay::parse_batch;
 use eckwms_global_domain::{InstanceId, InstanceStatus, Tier};
 use eckwms_http_kit::decimal_i64;
 use serde::{Deserialize, Serialize};
@@ -13,6 +14,7 @@ use crate::dto::{DeviceOut, InstanceOut, ScanOut, TokenOut, rfc3339};
 use crate::extract::{bearer, parse_json, read_body, run};
 use crate::problem::{ApiError, from_app};
 use crate::routes::no_store;
+use crate::schema;
 
 fn admin(req: &HttpRequest, state: &HttpState) -> Result<(), ApiError> {
     let presented = bearer(req.headers())?;
@@ -23,11 +25,20 @@ fn instance_id(text: &str) -> Result<InstanceId, ApiError> {
     InstanceId::parse(text).map_err(|m| ApiError::invalid_id(vec![ApiError::field("id", m)]))
 }
 
+/// A device id from the path: 400 `invalid_id` like an instance id, before anything runs.
+fn device_id(text: &str) -> Result<String, ApiError> {
+    DeviceId::parse(text)
+        .map(|id| id.as_str().to_owned())
+        .map_err(|m| ApiError::invalid_id(vec![ApiError::field("id", m)]))
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnrollIn {
+    #[schema(value_type = schema::NameText)]
     pub name: String,
     /// `free` (default) or `paid`.
+    #[schema(value_type = Option<schema::TierName>)]
     pub tier: Option<String>,
 }
 
@@ -84,7 +95,7 @@ pub async fn list_instances(
 
 #[utoipa::path(
     tag = "admin",
-    params(("id" = String, Path, description = "instance UUID")),
+    params(("id" = schema::InstanceUuid, Path, description = "instance UUID")),
     security(("admin_key" = [])),
     responses(
         (status = 200, description = "The instance", body = InstanceOut),
@@ -118,7 +129,7 @@ async fn set_status(
 /// Disables an instance: its key stops working, discovery and the proxy stop serving it.
 #[utoipa::path(
     tag = "admin",
-    params(("id" = String, Path, description = "instance UUID")),
+    params(("id" = schema::InstanceUuid, Path, description = "instance UUID")),
     security(("admin_key" = [])),
     responses((status = 200, description = "Disabled", body = InstanceOut))
 )]
@@ -133,7 +144,7 @@ pub async fn disable_instance(
 
 #[utoipa::path(
     tag = "admin",
-    params(("id" = String, Path, description = "instance UUID")),
+    params(("id" = schema::InstanceUuid, Path, description = "instance UUID")),
     security(("admin_key" = [])),
     responses((status = 200, description = "Enabled", body = InstanceOut))
 )]
@@ -158,7 +169,7 @@ pub struct RotatedOut {
 /// A new API key for the instance (shown once); the old key stops working at once.
 #[utoipa::path(
     tag = "admin",
-    params(("id" = String, Path, description = "instance UUID")),
+    params(("id" = schema::InstanceUuid, Path, description = "instance UUID")),
     security(("admin_key" = [])),
     responses(
         (status = 200, description = "The new key", body = RotatedOut),
@@ -197,8 +208,8 @@ pub struct RelayScansOut {
 #[utoipa::path(
     tag = "admin",
     params(
-        ("id" = String, Path, description = "instance UUID"),
-        ("limit" = Option<i64>, Query, description = "1 to 500, default 100")
+        ("id" = schema::InstanceUuid, Path, description = "instance UUID"),
+        ("limit" = Option<schema::BatchSize>, Query, description = "1 to 500, default 100")
     ),
     security(("admin_key" = [])),
     responses(
@@ -225,6 +236,8 @@ pub async fn list_scans(
             )])
         })?,
     };
+    // A query out of range is a bad query (400), as for every other query parameter.
+    parse_batch(limit).map_err(|m| ApiError::invalid_query(vec![ApiError::field("limit", m)]))?;
     let scans = run(&state, move |s| {
         let view = s.instances.get(&id)?;
         s.relay.list(&view.instance, limit)
@@ -249,7 +262,7 @@ pub struct DevicesOut {
 /// Devices, of one instance (`?instanceId=`) or all.
 #[utoipa::path(
     tag = "admin",
-    params(("instanceId" = Option<String>, Query, description = "only this instance's devices")),
+    params(("instanceId" = Option<schema::InstanceUuid>, Query, description = "only this instance's devices")),
     security(("admin_key" = [])),
     responses((status = 200, description = "Devices", body = DevicesOut))
 )]
@@ -278,13 +291,14 @@ pub async fn list_devices(
 #[serde(deny_unknown_fields)]
 pub struct DeviceStatusIn {
     /// `pending`, `active` or `blocked`.
+    #[schema(value_type = schema::DeviceStatusName)]
     pub status: String,
 }
 
 /// Sets a device's status: only `active` devices post scans and see LAN addresses.
 #[utoipa::path(
     tag = "admin",
-    params(("id" = String, Path, description = "device id")),
+    params(("id" = schema::DeviceIdText, Path, description = "device id")),
     request_body = DeviceStatusIn,
     security(("admin_key" = [])),
     responses(
@@ -300,11 +314,11 @@ pub async fn set_device_status(
     state: web::Data<HttpState>,
 ) -> Result<HttpResponse, ApiError> {
     admin(&req, &state)?;
+    let id = device_id(&path)?;
     let body = read_body(payload, state.settings.body_limit).await?;
     let input: DeviceStatusIn = parse_json(&req, &body)?;
     let status = DeviceStatus::parse(&input.status)
         .map_err(|m| ApiError::validation(vec![ApiError::field("status", m)]))?;
-    let id = path.into_inner();
     let device = run(&state, move |s| s.devices.set_status(&id, status)).await?;
     Ok(HttpResponse::Ok().json(DeviceOut::from(device)))
 }
@@ -312,7 +326,7 @@ pub async fn set_device_status(
 /// Removes a device, so that it can register again with a new key (it starts `pending`).
 #[utoipa::path(
     tag = "admin",
-    params(("id" = String, Path, description = "device id")),
+    params(("id" = schema::DeviceIdText, Path, description = "device id")),
     security(("admin_key" = [])),
     responses(
         (status = 204, description = "Removed"),
@@ -326,7 +340,7 @@ pub async fn remove_device(
     state: web::Data<HttpState>,
 ) -> Result<HttpResponse, ApiError> {
     admin(&req, &state)?;
-    let id = path.into_inner();
+    let id = device_id(&path)?;
     run(&state, move |s| s.devices.remove(&id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

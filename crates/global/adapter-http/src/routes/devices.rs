@@ -10,6 +10,7 @@ use crate::HttpState;
 use crate::dto::{DeviceOut, rfc3339};
 use crate::extract::{parse_json, read_body, run};
 use crate::problem::ApiError;
+use crate::schema;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -39,16 +40,23 @@ pub async fn challenge(state: web::Data<HttpState>) -> Result<HttpResponse, ApiE
 #[serde(rename_all = "camelCase")]
 pub struct RegisterDeviceIn {
     /// The instance the device pairs with (from the pairing QR).
+    #[schema(value_type = schema::InstanceUuid)]
     pub instance_id: String,
+    #[schema(value_type = schema::DeviceIdText)]
     pub device_id: String,
+    #[schema(value_type = schema::NameText)]
     pub device_name: String,
     /// Ed25519 public key, standard base64 (exactly as signed).
+    #[schema(value_type = schema::DeviceKeyText)]
     pub device_public_key: String,
     /// From `POST /ECK/API/DEVICE/CHALLENGE`.
+    #[schema(value_type = schema::NonceText)]
     pub nonce: String,
     /// Base64 signature of the message by `devicePublicKey`.
+    #[schema(value_type = schema::SignatureText)]
     pub signature: String,
     /// When the device is known with another key: the old key's signature of the same message.
+    #[schema(value_type = Option<schema::SignatureText>)]
     pub old_key_signature: Option<String>,
 }
 

@@ -10,6 +10,7 @@ use crate::HttpState;
 use crate::dto::rfc3339;
 use crate::extract::{device_request, instance_key, pairing_token, parse_json, read_body, run};
 use crate::problem::ApiError;
+use crate::schema;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CandidateOut {
@@ -63,6 +64,7 @@ impl From<InstanceInfo> for InstanceInfoOut {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct InstanceInfoIn {
     #[serde(alias = "instanceId")]
+    #[schema(value_type = schema::InstanceUuid)]
     pub instance_id: String,
 }
 
@@ -120,7 +122,7 @@ async fn answer(
 /// active devices also get its LAN addresses.
 #[utoipa::path(
     tag = "discovery",
-    params(("id" = String, Path, description = "instance UUID")),
+    params(("id" = schema::InstanceUuid, Path, description = "instance UUID")),
     security((), ("instance_key" = []), ("pairing_token" = []), ("device_signature" = [])),
     responses(
         (status = 200, description = "Candidates", body = InstanceInfoOut),

@@ -16,19 +16,24 @@ use crate::extract::{
 };
 use crate::problem::ApiError;
 use crate::routes::no_store;
+use crate::schema;
 
 /// What an instance reports (reference section 8).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RegisterInstanceIn {
     /// The instance's UUID (dashes optional).
+    #[schema(value_type = schema::InstanceUuid)]
     pub instance_id: String,
     /// Ed25519 public key, 64 hex digits or standard base64.
+    #[schema(value_type = schema::ServerKeyText)]
     pub server_public_key: String,
     /// LAN addresses (at most 16).
     #[serde(default)]
+    #[schema(value_type = schema::LocalIpList)]
     pub local_ips: Vec<String>,
     /// The instance's HTTP port on those addresses.
+    #[schema(value_type = schema::Port)]
     pub port: i64,
 }
 
@@ -126,6 +131,7 @@ pub async fn register_instance(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PairingTokenIn {
     /// Lifetime in seconds (default 900, at most `instances.max_pairing_ttl_secs`).
+    #[schema(minimum = 1)]
     pub ttl_secs: Option<i64>,
 }
 
@@ -134,7 +140,7 @@ pub struct PairingTokenIn {
 /// expires.
 #[utoipa::path(
     tag = "instances",
-    request_body = PairingTokenIn,
+    request_body(content = Option<PairingTokenIn>, description = "May be empty: the defaults"),
     security(("instance_key" = [])),
     responses(
         (status = 201, description = "The token, shown once", body = TokenOut),
@@ -152,7 +158,14 @@ pub async fn pairing_token(
         .ok_or_else(|| ApiError::unauthenticated("the instance key is required"))?;
     let body = read_body(payload, state.settings.body_limit).await?;
     let input: PairingTokenIn = parse_json_or_default(&req, &body)?;
-    let ttl = Duration::seconds(input.ttl_secs.unwrap_or(900));
+    // Seconds beyond what a duration holds are out of range like any too long a life: the
+    // use case refuses them (422), never a panic here.
+    let secs = input.ttl_secs.unwrap_or(900);
+    let ttl = Duration::try_seconds(secs).unwrap_or(if secs < 0 {
+        Duration::MIN
+    } else {
+        Duration::MAX
+    });
     let issued = run(&state, move |s| s.instances.create_pairing_token(&key, ttl)).await?;
     Ok(no_store(HttpResponse::Created()).json(TokenOut {
         token: issued.secret,

@@ -11,12 +11,15 @@ use crate::extract::{
     device_request, instance_key, parse_json, parse_json_or_default, read_body, run,
 };
 use crate::problem::ApiError;
+use crate::schema;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RelayScanIn {
     /// The device's id of this scan: a retry carries the same one.
+    #[schema(value_type = schema::MsgIdText)]
     pub msg_id: String,
+    #[schema(value_type = schema::BarcodeText)]
     pub barcode: String,
 }
 
@@ -89,6 +92,7 @@ pub async fn post_scan(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PullIn {
     /// 1 to 500 (default 100).
+    #[schema(value_type = Option<schema::BatchSize>)]
     pub limit: Option<i64>,
 }
 
@@ -107,7 +111,7 @@ fn require_key(req: &HttpRequest) -> Result<String, ApiError> {
 /// confirmed before its `leaseUntil` is handed out again.
 #[utoipa::path(
     tag = "relay",
-    request_body = PullIn,
+    request_body(content = Option<PullIn>, description = "May be empty: the defaults"),
     security(("instance_key" = [])),
     responses(
         (status = 200, description = "The leased scans (maybe none)", body = ScansOut),
@@ -137,6 +141,7 @@ pub async fn pull(
 #[serde(deny_unknown_fields)]
 pub struct ConfirmIn {
     /// Ids of pulled scans (1 to 500).
+    #[schema(min_items = 1, max_items = 500)]
     pub ids: Vec<i64>,
 }
 
