@@ -102,7 +102,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if settings.auth.admin_key.trim().is_empty() {
                 tracing::warn!("auth.admin_key is empty: the operator routes refuse every request");
             }
-            serve::run(settings, services)?;
+            serve::run(settings, services, db.concurrent_calls())?;
             close_when_released(db);
         }
         Command::Migrate => println!("{} migration(s) applied", applied.len()),

@@ -7,11 +7,13 @@ use anyhow::Context;
 use eckwms_global_adapter_http::routes::proxy::ProxyEngine;
 use eckwms_global_adapter_http::{HttpSettings, HttpState, build_app};
 use eckwms_global_application::Services;
+use eckwms_http_kit::turns::Turns;
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::settings::Settings;
 
-pub fn run(settings: Settings, services: Services) -> anyhow::Result<()> {
+/// `concurrent_calls`: how many service calls may use the database at once (from the pool).
+pub fn run(settings: Settings, services: Services, concurrent_calls: usize) -> anyhow::Result<()> {
     let http = HttpSettings {
         body_limit: settings.http.body_limit,
         trusted_proxies: settings.http.trusted_proxies()?,
@@ -26,6 +28,10 @@ pub fn run(settings: Settings, services: Services) -> anyhow::Result<()> {
     };
     let state = HttpState {
         services,
+        turns: Turns::new(
+            concurrent_calls,
+            Duration::from_secs(settings.database.connect_timeout_secs),
+        ),
         settings: http,
         proxy: Some(engine),
     };

@@ -136,7 +136,7 @@ impl DatabaseConfig {
     pub fn db_settings(&self) -> DbSettings {
         DbSettings {
             url: self.url.clone(),
-            pool_size: self.pool_size,
+            pool_size: eckwms_db_kit::pool::pool_size(self.pool_size),
             connect_timeout: Duration::from_secs(self.connect_timeout_secs),
             sqlite_synchronous: self.sqlite_synchronous.clone(),
             sqlite_busy_timeout: Duration::from_millis(self.sqlite_busy_timeout_ms),

@@ -4,30 +4,19 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::web;
 use eckwms_application::{AppError, AppResult, Services};
-use tokio::sync::Semaphore;
+use eckwms_http_kit::turns::{TurnError, Turns};
 
 use crate::problem::ApiError;
 
-/// The application's services, as the handlers call them.
-///
-/// A call runs on the blocking thread pool, and only once it has a turn: at most `limit` calls
-/// run at once (as many as can get a database connection at once). The others wait for a turn
-/// in the order they came, as suspended tasks that hold no thread. Without the turns, every
-/// waiting call held a thread blocked in the connection pool, and the pool gave a freed
-/// connection to whichever thread asked next, not to the one that had waited longest: under a
-/// load larger than the pool (32 clients, 16 PostgreSQL connections) moves had a 99th
-/// percentile latency about 1.4 times as long, and 15 % less throughput, as with turns
-/// (figures in docs/ARCHITECTURE.md).
-///
-/// A call that gets no turn within `wait` fails as the pool would have failed it: 503
-/// `unavailable`, with `Retry-After`.
+/// The application's services, as the handlers call them: each call in a turn of
+/// [`Turns`] (at most `limit` at once, the others waiting in arrival order, off the async
+/// threads). A call that gets no turn within `wait` fails as the pool would have failed it:
+/// 503 `unavailable`, with `Retry-After`.
 #[derive(Clone)]
 pub struct Calls {
     services: Arc<Services>,
-    turns: Arc<Semaphore>,
-    wait: Duration,
+    turns: Turns,
 }
 
 impl Calls {
@@ -35,8 +24,7 @@ impl Calls {
     pub fn new(services: Services, limit: usize, wait: Duration) -> Self {
         Self {
             services: Arc::new(services),
-            turns: Arc::new(Semaphore::new(limit.max(1))),
-            wait,
+            turns: Turns::new(limit, wait),
         }
     }
 
@@ -55,35 +43,13 @@ impl Calls {
         F: FnOnce(&Services) -> AppResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let waiting = Arc::clone(&self.turns).acquire_owned();
-        let turn = match actix_web::rt::time::timeout(self.wait, waiting).await {
-            Ok(Ok(turn)) => turn,
-            Ok(Err(closed)) => {
-                return Err(ApiError::internal(&format_args!(
-                    "call turns closed: {closed}"
-                )));
-            }
-            Err(_) => {
-                return Err(crate::problem::from_app(AppError::Unavailable(
-                    anyhow::anyhow!(
-                        "no turn to call the database within {:?}: every turn stayed taken",
-                        self.wait
-                    ),
-                )));
-            }
-        };
         let services = Arc::clone(&self.services);
-        // The turn travels with the work: a request dropped while its call runs (the client
-        // went away) does not free the turn before the call is done with its connection.
-        let work = move || {
-            let _turn = turn;
-            f(&services)
-        };
-        match web::block(work).await {
+        match self.turns.run(move || f(&services)).await {
             Ok(result) => result.map_err(crate::problem::from_app),
-            Err(e) => Err(ApiError::internal(&format_args!(
-                "blocking task failed: {e}"
-            ))),
+            Err(no_turn @ TurnError::NoTurn(_)) => Err(crate::problem::from_app(
+                AppError::Unavailable(no_turn.into()),
+            )),
+            Err(TurnError::Failed(e)) => Err(ApiError::internal(&format_args!("{e}"))),
         }
     }
 }

@@ -4,7 +4,8 @@
 //! problem body ([`request_id`]); integers of paths and queries read in one spelling
 //! ([`numbers`]); the one JSON body type both read ([`media`]); the 404/405 fallback
 //! ([`routes`]); the OpenAPI post-processing that documents every problem response
-//! ([`openapi`]); one logging set-up and the access line ([`logging`]).
+//! ([`openapi`]); one logging set-up and the access line ([`logging`]); the turns in which
+//! calls into the database run, in arrival order ([`turns`]).
 //!
 //! It knows no service's use cases: each service maps its own application errors to
 //! [`ApiError`] in its HTTP adapter.
@@ -16,6 +17,7 @@ pub mod openapi;
 pub mod problem;
 pub mod request_id;
 pub mod routes;
+pub mod turns;
 
 pub use numbers::decimal_i64;
 pub use problem::{ApiError, PROBLEM_CONTENT_TYPE, Problem, ProblemField};

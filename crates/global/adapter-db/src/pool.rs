@@ -151,6 +151,15 @@ impl Database {
         Ok(Self { pools })
     }
 
+    /// How many calls can use the database at once: one per pooled connection. Callers that
+    /// admit more only add threads blocked in the pool.
+    pub fn concurrent_calls(&self) -> usize {
+        match &self.pools {
+            Pools::Sqlite(pool) => pool.max_size() as usize,
+            Pools::Pg(pool) => pool.max_size() as usize,
+        }
+    }
+
     pub fn backend_name(&self) -> &'static str {
         match self.pools {
             Pools::Sqlite(_) => "sqlite",

@@ -6,8 +6,9 @@ use std::net::IpAddr;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{HttpRequest, web};
-use eckwms_global_application::{AppResult, Services, SignedRequest};
+use eckwms_global_application::{AppError, AppResult, Services, SignedRequest};
 use eckwms_http_kit::media;
+use eckwms_http_kit::turns::TurnError;
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 
@@ -22,18 +23,18 @@ pub const DEVICE_ID_HEADER: &str = "x-device-id";
 pub const DEVICE_TIMESTAMP_HEADER: &str = "x-device-timestamp";
 pub const DEVICE_SIGNATURE_HEADER: &str = "x-device-signature";
 
-/// Runs a use case on the blocking pool; its error becomes its problem.
+/// Runs a use case on the blocking pool once it has a turn (`HttpState::turns`); its error
+/// becomes its problem, and no turn within the wait is 503 `unavailable`.
 pub async fn run<T, F>(state: &HttpState, f: F) -> Result<T, ApiError>
 where
     F: FnOnce(&Services) -> AppResult<T> + Send + 'static,
     T: Send + 'static,
 {
     let services = state.services.clone();
-    match web::block(move || f(&services)).await {
+    match state.turns.run(move || f(&services)).await {
         Ok(result) => result.map_err(from_app),
-        Err(e) => Err(ApiError::internal(&format_args!(
-            "blocking task failed: {e}"
-        ))),
+        Err(no_turn @ TurnError::NoTurn(_)) => Err(from_app(AppError::Unavailable(no_turn.into()))),
+        Err(TurnError::Failed(e)) => Err(ApiError::internal(&format_args!("{e}"))),
     }
 }
 

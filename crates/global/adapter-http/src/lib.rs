@@ -58,6 +58,9 @@ impl Default for HttpSettings {
 #[derive(Clone)]
 pub struct HttpState {
     pub services: Services,
+    /// The turns of the calls into the database: as many at once as the pool has connections,
+    /// the others waiting in arrival order (`eckwms_http_kit::turns`).
+    pub turns: eckwms_http_kit::turns::Turns,
     pub settings: HttpSettings,
     /// The forwarding engine of `/ECK/PROXY/...`; `None`: those paths answer 404.
     pub proxy: Option<routes::proxy::ProxyEngine>,

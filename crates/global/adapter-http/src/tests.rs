@@ -91,6 +91,7 @@ fn state_with(
         secrets.clone(),
     );
     HttpState {
+        turns: eckwms_http_kit::turns::Turns::new(16, std::time::Duration::from_secs(5)),
         services: Services {
             instances: InstanceService::new(
                 instances.clone(),
@@ -308,6 +309,39 @@ async fn anonymous_discovery_gets_the_proxy_only() {
     );
     assert_eq!(body["online"], true);
     assert_eq!(body["tier"], "free");
+}
+
+/// Calls into the database take turns: with every turn taken for longer than the wait, a call
+/// is 503 `unavailable` (and never one more blocked thread), and the next one runs once the
+/// turn is back.
+#[actix_rt::test]
+async fn a_call_without_a_turn_in_time_is_unavailable() {
+    let mut repo = MockInstanceRepository::new();
+    repo.expect_find().returning(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        Ok(Some(StoredInstance {
+            instance: instance(),
+            key_hash: SecretHash::of("k"),
+        }))
+    });
+    let mut state = state(repo, true);
+    state.turns = eckwms_http_kit::turns::Turns::new(1, std::time::Duration::from_millis(50));
+    let app = init_service(build_app(state)).await;
+    let lookup = || {
+        TestRequest::get()
+            .uri(&format!("/ECK/API/INTERNAL/GET-INSTANCE-INFO/{ID}"))
+            .to_request()
+    };
+    let (first, second) = futures_util::future::join(call_service(&app, lookup()), async {
+        actix_rt::time::sleep(std::time::Duration::from_millis(10)).await;
+        call_service(&app, lookup()).await
+    })
+    .await;
+    assert_eq!(first.status(), 200);
+    assert_eq!(second.status(), 503);
+    let body: Value = serde_json::from_slice(&read_body(second).await).unwrap();
+    assert_eq!(body["code"], "unavailable");
+    assert_eq!(call_service(&app, lookup()).await.status(), 200);
 }
 
 #[actix_rt::test]
