@@ -248,6 +248,31 @@ impl Settings {
     }
 }
 
+/// The longest time a setting may name: 100 years. Longer is "never" in all but name, and the
+/// arithmetic on it (now plus or minus the time, a date or a monotonic instant) must stay
+/// within what can be written: beyond that it panicked (a token's expiry, the connection
+/// pool's deadline, the keep-alive of every connection).
+const MAX_SETTING_SECS: i64 = 36_500 * 86_400;
+
+/// A time setting of `value` units of `unit_secs` seconds: `min` to 100 years' worth of them.
+fn time_setting(name: &str, value: i64, unit_secs: i64, min: i64) -> anyhow::Result<()> {
+    let max = MAX_SETTING_SECS / unit_secs;
+    if !(min..=max).contains(&value) {
+        anyhow::bail!("{name} must be {min} to {max} (100 years)");
+    }
+    Ok(())
+}
+
+/// [`time_setting`] of an unsigned setting.
+fn unsigned_time_setting(name: &str, value: u64, unit_secs: i64, min: i64) -> anyhow::Result<()> {
+    time_setting(
+        name,
+        i64::try_from(value).unwrap_or(i64::MAX),
+        unit_secs,
+        min,
+    )
+}
+
 /// Shortest accepted operator key.
 const MIN_ADMIN_KEY: usize = 32;
 
@@ -293,27 +318,47 @@ impl Settings {
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             anyhow::bail!("service.public_url must start with http:// or https://");
         }
-        if self.instances.enrollment_ttl_hours <= 0
-            || self.instances.offline_after_secs <= 0
-            || self.instances.max_pairing_ttl_secs <= 0
-        {
-            anyhow::bail!("instances.*: every time must be positive");
-        }
+        let h = &self.http;
+        unsigned_time_setting("http.request_timeout_secs", h.request_timeout_secs, 1, 0)?;
+        unsigned_time_setting("http.keep_alive_secs", h.keep_alive_secs, 1, 0)?;
+        unsigned_time_setting("http.shutdown_timeout_secs", h.shutdown_timeout_secs, 1, 0)?;
+        let connect = self.database.connect_timeout_secs;
+        // The connection pool refuses 0 (it panicked).
+        unsigned_time_setting("database.connect_timeout_secs", connect, 1, 1)?;
+        let i = &self.instances;
+        time_setting(
+            "instances.enrollment_ttl_hours",
+            i.enrollment_ttl_hours,
+            3_600,
+            1,
+        )?;
+        time_setting("instances.offline_after_secs", i.offline_after_secs, 1, 1)?;
+        time_setting(
+            "instances.max_pairing_ttl_secs",
+            i.max_pairing_ttl_secs,
+            1,
+            1,
+        )?;
         if !(0..=MAX_PROXY_MEMORY_MS).contains(&self.instances.proxy_memory_ms) {
             anyhow::bail!("instances.proxy_memory_ms must be 0 to {MAX_PROXY_MEMORY_MS}");
         }
         self.proxy_settings()?;
         self.labels.ring()?;
         let p = &self.public_page;
-        if p.ttl_secs <= 0 || p.negative_ttl_secs <= 0 || p.keep_days <= 0 {
-            anyhow::bail!("public_page.ttl_secs, negative_ttl_secs and keep_days must be positive");
-        }
+        time_setting("public_page.ttl_secs", p.ttl_secs, 1, 1)?;
+        time_setting("public_page.negative_ttl_secs", p.negative_ttl_secs, 1, 1)?;
+        time_setting("public_page.keep_days", p.keep_days, 86_400, 1)?;
         if !(1..=60_000).contains(&p.connect_timeout_ms) || !(1..=60_000).contains(&p.timeout_ms) {
             anyhow::bail!("public_page.connect_timeout_ms and timeout_ms must be 1 to 60000");
         }
-        if self.relay.lease_secs <= 0 || self.relay.retention_interval_secs == 0 {
-            anyhow::bail!("relay.lease_secs and relay.retention_interval_secs must be positive");
-        }
+        let r = &self.relay;
+        time_setting("relay.lease_secs", r.lease_secs, 1, 1)?;
+        unsigned_time_setting(
+            "relay.retention_interval_secs",
+            r.retention_interval_secs,
+            1,
+            1,
+        )?;
         Ok(())
     }
 }

@@ -42,6 +42,10 @@ enum Command {
     Verify,
 }
 
+/// The longest life `apikey create` gives a key: 100 years. A key meant to live longer is one
+/// without expiry (leave the option out); much longer, and no date could be written for it.
+const MAX_EXPIRES_IN_DAYS: i64 = 36_500;
+
 #[derive(Subcommand)]
 enum ApikeyCommand {
     /// Create a key and print it, alone, on standard output (it is shown only this once).
@@ -50,8 +54,8 @@ enum ApikeyCommand {
         name: String,
         #[arg(long, value_enum)]
         scope: ScopeArg,
-        /// Days until the key expires (never when omitted).
-        #[arg(long)]
+        /// Days until the key expires, 1 to 36500 (never when omitted).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=MAX_EXPIRES_IN_DAYS))]
         expires_in_days: Option<u32>,
     },
     /// List keys (never their secrets).
@@ -178,7 +182,12 @@ fn apikey(keys: &ApiKeyService, command: ApikeyCommand) -> anyhow::Result<ExitCo
             expires_in_days,
         } => {
             let expires_at = expires_in_days
-                .map(|days| chrono::Utc::now() + chrono::Duration::days(i64::from(days)));
+                .map(|days| {
+                    chrono::Duration::try_days(i64::from(days))
+                        .and_then(|d| chrono::Utc::now().checked_add_signed(d))
+                        .ok_or_else(|| anyhow::anyhow!("--expires-in-days {days}: out of range"))
+                })
+                .transpose()?;
             let created = keys.create(&name, scope.into(), expires_at, None)?;
             tracing::info!(id = created.key.id, name = %created.key.name, "API key created");
             println!("{}", created.secret);

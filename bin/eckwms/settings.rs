@@ -145,6 +145,21 @@ impl DatabaseConfig {
     }
 }
 
+/// The longest time a setting may name: 100 years. Longer is "never" in all but name, and the
+/// arithmetic on it (now plus or minus the time, a date or a monotonic instant) must stay
+/// within what can be written: beyond that it panicked (a key's expiry, a session's age, the
+/// connection pool's deadline, the keep-alive of every connection).
+const MAX_SETTING_SECS: u64 = 36_500 * 86_400;
+
+/// A time setting of `value` units of `unit_secs` seconds: `min` to 100 years' worth of them.
+fn time_setting(name: &str, value: u64, unit_secs: u64, min: u64) -> anyhow::Result<()> {
+    let max = MAX_SETTING_SECS / unit_secs;
+    if !(min..=max).contains(&value) {
+        anyhow::bail!("{name} must be {min} to {max} (100 years)");
+    }
+    Ok(())
+}
+
 /// The longest `auth.key_memory_ms`: a minute.
 const MAX_KEY_MEMORY_MS: u64 = 60_000;
 
@@ -231,9 +246,32 @@ impl Settings {
         if self.http.tls_cert.is_empty() != self.http.tls_key.is_empty() {
             anyhow::bail!("http.tls_cert and http.tls_key must be set together");
         }
-        if self.scan.session_idle_secs == 0 {
-            anyhow::bail!("scan.session_idle_secs must be positive");
+        for (name, secs, min) in [
+            (
+                "http.request_timeout_secs",
+                self.http.request_timeout_secs,
+                0,
+            ),
+            ("http.keep_alive_secs", self.http.keep_alive_secs, 0),
+            (
+                "http.shutdown_timeout_secs",
+                self.http.shutdown_timeout_secs,
+                0,
+            ),
+            // The connection pool refuses 0 (it panicked).
+            (
+                "database.connect_timeout_secs",
+                self.database.connect_timeout_secs,
+                1,
+            ),
+            ("idempotency.wait_secs", self.idempotency.wait_secs, 0),
+            ("scan.session_idle_secs", self.scan.session_idle_secs, 1),
+        ] {
+            time_setting(name, secs, 1, min)?;
         }
+        // Below 24 is raised to 24 (IdempotencyService::new).
+        let retention_hours = u64::try_from(self.idempotency.retention_hours).unwrap_or(0);
+        time_setting("idempotency.retention_hours", retention_hours, 3_600, 0)?;
         if self.auth.key_memory_ms > MAX_KEY_MEMORY_MS {
             // It is also how long a key revoked elsewhere still works here.
             anyhow::bail!("auth.key_memory_ms must be at most {MAX_KEY_MEMORY_MS}");

@@ -52,6 +52,7 @@ on_both_backends!(
     concurrent_duplicate_scans_apply_once,
     a_serial_names_one_item,
     serial_conflicts_from_before_the_rule_are_reported,
+    label_sheets_replay_byte_for_byte,
 );
 
 #[actix_rt::test]

@@ -194,6 +194,111 @@ fn migrate_and_unknown_configuration_are_reported() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Times given on the command line or in the configuration are bounded: one out of range is
+/// a clear error with a non-zero exit, never a panic of the date arithmetic (exit 101).
+#[test]
+fn times_out_of_range_are_refused_without_a_panic() {
+    let db = database(Backend::Sqlite).unwrap();
+    let dir = fresh_dir("times");
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let out = Command::new(crate::harness::BIN)
+            .args(args)
+            .current_dir(&dir)
+            .env("ECKWMS__DATABASE__URL", db.url())
+            .env("ECKWMS__LOG__LEVEL", "warn")
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let create = |days: &str| {
+        run(
+            &[
+                "apikey",
+                "create",
+                "--name",
+                "x",
+                "--scope",
+                "read",
+                "--expires-in-days",
+                days,
+            ],
+            &[],
+        )
+    };
+    for days in ["4294967295", "36501", "0"] {
+        let (code, out, err) = create(days);
+        assert_eq!(code, Some(2), "{days}: {err}");
+        assert!(
+            err.contains("36500") && !err.contains("panicked"),
+            "{days}: {err}"
+        );
+        assert!(out.is_empty(), "{days}: a key was printed: {out}");
+    }
+    let (code, out, err) = create("36500");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.trim().starts_with("eck_"), "{out}");
+    let (_, listed, _) = run(&["apikey", "list"], &[]);
+    let year = (chrono::Utc::now() + chrono::Duration::days(36_500)).format("until %Y");
+    assert!(listed.contains(&year.to_string()), "{listed}");
+
+    let huge = "18446744073709551615";
+    for (name, setting, value) in [
+        (
+            "ECKWMS__IDEMPOTENCY__RETENTION_HOURS",
+            "idempotency.retention_hours",
+            "9223372036854775807",
+        ),
+        (
+            "ECKWMS__SCAN__SESSION_IDLE_SECS",
+            "scan.session_idle_secs",
+            huge,
+        ),
+        (
+            "ECKWMS__IDEMPOTENCY__WAIT_SECS",
+            "idempotency.wait_secs",
+            huge,
+        ),
+        (
+            "ECKWMS__DATABASE__CONNECT_TIMEOUT_SECS",
+            "database.connect_timeout_secs",
+            huge,
+        ),
+        (
+            "ECKWMS__DATABASE__CONNECT_TIMEOUT_SECS",
+            "database.connect_timeout_secs",
+            "0",
+        ),
+        (
+            "ECKWMS__HTTP__KEEP_ALIVE_SECS",
+            "http.keep_alive_secs",
+            huge,
+        ),
+        (
+            "ECKWMS__HTTP__REQUEST_TIMEOUT_SECS",
+            "http.request_timeout_secs",
+            huge,
+        ),
+        (
+            "ECKWMS__HTTP__SHUTDOWN_TIMEOUT_SECS",
+            "http.shutdown_timeout_secs",
+            huge,
+        ),
+    ] {
+        let (code, _, err) = run(&["migrate"], &[(name, value)]);
+        assert_eq!(code, Some(1), "{name}={value}: {err}");
+        assert!(
+            err.contains(setting) && !err.contains("panicked"),
+            "{name}={value}: {err}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// The text log of a service whose standard error is a pipe (systemd, a file): what it wrote
 /// while starting, answering one `GET /health` and stopping on SIGTERM.
 fn text_log_of_one_request(bin: &str, prefix: &str, env: &[(&str, &str)]) -> Vec<String> {

@@ -821,3 +821,67 @@ pub async fn two_processes_share_scan_sessions(db: &TestDatabase) {
     let (status, log) = a.terminate_with_log();
     assert!(status.success(), "{status:?}; log:\n{log}");
 }
+
+/// A label sheet asked for again under its `Idempotency-Key` is the same sheet, byte for byte
+/// (a PDF holds bytes that are not UTF-8), with the same content type and headers, and it was
+/// printed once. The SVG sheet (text) replays the same way.
+pub async fn label_sheets_replay_byte_for_byte(db: &TestDatabase, _backend: Backend) {
+    let server = Server::start_with(db.url(), crate::harness::fresh_dir("sheet"), &with_keys());
+    let api = Api::new(&server, &server.admin_key);
+    let body = json!({"kind": "item", "count": 3}).to_string().into_bytes();
+    let print = |format: &'static str, key: &'static str| {
+        let (api, body) = (api.clone(), body.clone());
+        async move {
+            api.send(
+                "POST",
+                &format!("/api/v1/labels?format={format}"),
+                &[("Idempotency-Key", key)],
+                Some(body),
+            )
+            .await
+        }
+    };
+    let mut prints = Vec::new();
+    for (format, key) in [("pdf", "sheet-pdf"), ("svg", "sheet-svg")] {
+        let first = print(format, key).await;
+        assert_eq!(first.status, 200, "{}", String::from_utf8_lossy(&first.raw));
+        if format == "pdf" {
+            assert!(first.raw.starts_with(b"%PDF"));
+            assert!(
+                std::str::from_utf8(&first.raw).is_err(),
+                "the sheet must hold bytes that are not UTF-8 for this test"
+            );
+        }
+        assert_eq!(first.header("idempotent-replayed"), None);
+        let again = print(format, key).await;
+        assert_eq!(
+            again.status,
+            200,
+            "{format}: {}",
+            String::from_utf8_lossy(&again.raw)
+        );
+        assert_eq!(again.header("idempotent-replayed").as_deref(), Some("true"));
+        assert!(
+            again.raw == first.raw,
+            "{format}: the replayed sheet differs ({} bytes, first {})",
+            again.raw.len(),
+            first.raw.len()
+        );
+        for name in ["content-type", "content-disposition", "x-label-print-id"] {
+            assert!(first.header(name).is_some(), "{format}: {name} missing");
+            assert_eq!(again.header(name), first.header(name), "{format}: {name}");
+        }
+        prints.push(first.header("x-label-print-id").unwrap());
+    }
+    // Each sheet was printed once: the next print is the third.
+    let next = api
+        .post(
+            "/api/v1/labels?format=json",
+            json!({"kind": "item", "count": 1}),
+        )
+        .await;
+    assert_eq!(next.status, 200, "{}", next.body);
+    assert_eq!(prints, ["1", "2"]);
+    assert_eq!(next.body["print_id"], 3, "{}", next.body);
+    assert_eq!(next.body["labels"][0]["id"], "i000000000000000007");
+}

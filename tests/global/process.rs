@@ -19,6 +19,93 @@ fn migrate_and_enroll_commands() {
     assert!(server.terminate().success());
 }
 
+/// Times in the configuration are bounded: one out of range stops the start with a clear
+/// error, never a panic of the date arithmetic (exit 101).
+#[test]
+fn times_out_of_range_are_refused_without_a_panic() {
+    let db = eckwms_global_adapter_db::testing::TestDatabase::sqlite();
+    let dir = crate::harness::fresh_dir();
+    let huge = "9223372036854775807";
+    for (name, setting, value) in [
+        (
+            "ECKWMS_GLOBAL__DATABASE__CONNECT_TIMEOUT_SECS",
+            "database.connect_timeout_secs",
+            huge,
+        ),
+        (
+            "ECKWMS_GLOBAL__DATABASE__CONNECT_TIMEOUT_SECS",
+            "database.connect_timeout_secs",
+            "0",
+        ),
+        (
+            "ECKWMS_GLOBAL__HTTP__KEEP_ALIVE_SECS",
+            "http.keep_alive_secs",
+            huge,
+        ),
+        (
+            "ECKWMS_GLOBAL__HTTP__REQUEST_TIMEOUT_SECS",
+            "http.request_timeout_secs",
+            huge,
+        ),
+        (
+            "ECKWMS_GLOBAL__HTTP__SHUTDOWN_TIMEOUT_SECS",
+            "http.shutdown_timeout_secs",
+            huge,
+        ),
+        (
+            "ECKWMS_GLOBAL__RELAY__RETENTION_INTERVAL_SECS",
+            "relay.retention_interval_secs",
+            huge,
+        ),
+        (
+            "ECKWMS_GLOBAL__INSTANCES__ENROLLMENT_TTL_HOURS",
+            "instances.enrollment_ttl_hours",
+            huge,
+        ),
+        (
+            "ECKWMS_GLOBAL__INSTANCES__OFFLINE_AFTER_SECS",
+            "instances.offline_after_secs",
+            huge,
+        ),
+        (
+            "ECKWMS_GLOBAL__INSTANCES__MAX_PAIRING_TTL_SECS",
+            "instances.max_pairing_ttl_secs",
+            huge,
+        ),
+        (
+            "ECKWMS_GLOBAL__PUBLIC_PAGE__TTL_SECS",
+            "public_page.ttl_secs",
+            huge,
+        ),
+        (
+            "ECKWMS_GLOBAL__PUBLIC_PAGE__NEGATIVE_TTL_SECS",
+            "public_page.negative_ttl_secs",
+            huge,
+        ),
+        (
+            "ECKWMS_GLOBAL__PUBLIC_PAGE__KEEP_DAYS",
+            "public_page.keep_days",
+            huge,
+        ),
+        ("ECKWMS_GLOBAL__RELAY__LEASE_SECS", "relay.lease_secs", huge),
+    ] {
+        let out = std::process::Command::new(crate::harness::BIN)
+            .arg("migrate")
+            .current_dir(&dir)
+            .env("ECKWMS_GLOBAL__DATABASE__URL", db.url())
+            .env("ECKWMS_GLOBAL__LOG__LEVEL", "warn")
+            .env(name, value)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}={value}: {err}");
+        assert!(
+            err.contains(setting) && !err.contains("panicked"),
+            "{name}={value}: {err}"
+        );
+    }
+}
+
 #[actix_rt::test]
 async fn forwarded_for_is_believed_only_from_trusted_proxies() {
     for db in databases() {

@@ -164,7 +164,7 @@ diesel::table! {
         status -> Nullable<Integer>,
         content_type -> Nullable<Text>,
         headers -> Nullable<Text>,
-        body -> Nullable<Text>,
+        body -> Nullable<Binary>,
         created_at -> Timestamp,
     }
 }

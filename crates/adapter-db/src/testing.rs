@@ -2,6 +2,7 @@
 //! PostgreSQL database when `ECKWMS_TEST_PG_URL` names a server (created and removed by
 //! `eckwms_db_kit::testing`), opened with this service's settings and migrations.
 
+use diesel::RunQueryDsl;
 use diesel::connection::SimpleConnection;
 use diesel::migration::MigrationVersion;
 use diesel_migrations::MigrationHarness;
@@ -59,6 +60,22 @@ impl Database {
             DbPool::Pg(pool) => checkout(pool)?.batch_execute(sql)?,
         }
         Ok(())
+    }
+
+    /// The `n` of a raw `SELECT count(*) AS n ...`: for tests that look at what no port reads,
+    /// such as the tables a reverted migration left.
+    pub fn count_raw(&self, sql: &str) -> anyhow::Result<i64> {
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let query = diesel::sql_query(sql);
+        let count: Count = match &self.pool {
+            DbPool::Sqlite { pool, .. } => query.get_result(&mut *checkout(pool)?)?,
+            DbPool::Pg(pool) => query.get_result(&mut *checkout(pool)?)?,
+        };
+        Ok(count.n)
     }
 
     /// Reverts the applied migrations newer than `version` (e.g. `"20261125000002"`), newest

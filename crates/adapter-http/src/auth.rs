@@ -2,8 +2,8 @@
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::Method;
-use actix_web::http::header::{self, HeaderMap};
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
+use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage};
 use eckwms_application::Principal;
@@ -14,20 +14,50 @@ use crate::problem::ApiError;
 
 pub const API_KEY_HEADER: &str = "x-api-key";
 
-/// The key a caller presents: `Authorization: Bearer <key>`, else `X-Api-Key: <key>`.
-pub fn presented_key(headers: &HeaderMap) -> Option<String> {
-    if let Some(value) = headers.get(header::AUTHORIZATION) {
-        let text = value.to_str().ok()?.trim();
-        let (scheme, key) = text.split_once(' ')?;
-        let key = key.trim();
-        return (scheme.eq_ignore_ascii_case("bearer") && !key.is_empty()).then(|| key.to_owned());
+/// The key a caller presents: `Authorization: Bearer <key>` or `X-Api-Key: <key>`; `None`
+/// when neither is sent, or the one sent holds no usable key (401).
+///
+/// A key is sent once: two `Authorization` headers, two `X-Api-Key` headers, or one of each
+/// are 400 `invalid_header`, whatever they hold. Which one was meant cannot be known, and
+/// taking the first would run the request under a key that a client or a proxy adding its own
+/// never meant, such as a write key ahead of the read key the client sent.
+pub fn presented_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let authorization: Vec<&HeaderValue> = headers.get_all(header::AUTHORIZATION).collect();
+    let api_key: Vec<&HeaderValue> = headers.get_all(API_KEY_HEADER).collect();
+    match (authorization.as_slice(), api_key.as_slice()) {
+        ([], []) => Ok(None),
+        ([value], []) => Ok(bearer_key(value)),
+        ([], [value]) => Ok(value
+            .to_str()
+            .ok()
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(str::to_owned)),
+        ([_, _, ..], _) => Err(ApiError::invalid_header(
+            "Authorization",
+            "must be sent once",
+        )),
+        (_, [_, _, ..]) => Err(ApiError::invalid_header("X-Api-Key", "must be sent once")),
+        ([_], [_]) => {
+            let message = "send the API key in Authorization or in X-Api-Key, not both";
+            Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_header",
+                format!("Authorization, X-Api-Key: {message}"),
+            )
+            .with_errors([
+                ApiError::field("Authorization", message),
+                ApiError::field("X-Api-Key", message),
+            ]))
+        }
     }
-    headers
-        .get(API_KEY_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-        .map(str::to_owned)
+}
+
+/// The key of `Authorization: Bearer <key>` (the scheme in any case).
+fn bearer_key(value: &HeaderValue) -> Option<String> {
+    let (scheme, key) = value.to_str().ok()?.trim().split_once(' ')?;
+    let key = key.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !key.is_empty()).then(|| key.to_owned())
 }
 
 /// Reads need `read`, changes need `write`, API key management needs `admin`.
@@ -62,7 +92,7 @@ pub async fn middleware(
 
 async fn authenticate(req: &ServiceRequest) -> Result<Principal, ApiError> {
     let state = app_state(req.request())?;
-    let key = presented_key(req.headers()).ok_or_else(crate::problem::unauthenticated)?;
+    let key = presented_key(req.headers())?.ok_or_else(crate::problem::unauthenticated)?;
     let remembered = state
         .calls
         .without_io(|s| s.api_keys.authenticate_from_memory(&key));
@@ -84,12 +114,11 @@ async fn authenticate(req: &ServiceRequest) -> Result<Principal, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use actix_web::http::header::HeaderValue;
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         let mut map = HeaderMap::new();
         for (name, value) in pairs {
-            map.insert(
+            map.append(
                 header::HeaderName::from_static(name),
                 HeaderValue::from_static(value),
             );
@@ -97,29 +126,49 @@ mod tests {
         map
     }
 
+    fn key(pairs: &[(&'static str, &'static str)]) -> Option<String> {
+        presented_key(&headers(pairs)).unwrap()
+    }
+
     #[test]
     fn keys_come_from_bearer_or_x_api_key() {
         assert_eq!(
-            presented_key(&headers(&[("authorization", "Bearer eck_a_b")])).as_deref(),
+            key(&[("authorization", "Bearer eck_a_b")]).as_deref(),
             Some("eck_a_b")
         );
         assert_eq!(
-            presented_key(&headers(&[("authorization", "bearer  eck_a_b ")])).as_deref(),
+            key(&[("authorization", "bearer  eck_a_b ")]).as_deref(),
             Some("eck_a_b")
         );
-        assert_eq!(
-            presented_key(&headers(&[("authorization", "Basic eck_a_b")])),
-            None
-        );
-        assert_eq!(
-            presented_key(&headers(&[("authorization", "Bearer")])),
-            None
-        );
-        assert_eq!(
-            presented_key(&headers(&[("x-api-key", "eck_a_b")])).as_deref(),
-            Some("eck_a_b")
-        );
-        assert_eq!(presented_key(&headers(&[])), None);
+        assert_eq!(key(&[("authorization", "Basic eck_a_b")]), None);
+        assert_eq!(key(&[("authorization", "Bearer")]), None);
+        assert_eq!(key(&[("x-api-key", "eck_a_b")]).as_deref(), Some("eck_a_b"));
+        assert_eq!(key(&[]), None);
+    }
+
+    #[test]
+    fn a_key_is_sent_once() {
+        for (pairs, fields) in [
+            (
+                &[("authorization", "Bearer a"), ("authorization", "Bearer a")][..],
+                &["Authorization"][..],
+            ),
+            (&[("x-api-key", "a"), ("x-api-key", "b")], &["X-Api-Key"]),
+            (
+                &[("authorization", "Bearer a"), ("x-api-key", "a")],
+                &["Authorization", "X-Api-Key"],
+            ),
+            (
+                &[("authorization", "Basic a"), ("x-api-key", "a")],
+                &["Authorization", "X-Api-Key"],
+            ),
+        ] {
+            let refused = presented_key(&headers(pairs)).unwrap_err();
+            assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+            assert_eq!(refused.code(), "invalid_header");
+            let named: Vec<&str> = refused.errors().iter().map(|e| e.field.as_str()).collect();
+            assert_eq!(named, fields, "{pairs:?}");
+        }
     }
 
     #[test]

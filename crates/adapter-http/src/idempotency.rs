@@ -205,22 +205,37 @@ async fn read_body(req: &mut ServiceRequest, limit: usize) -> Result<Bytes, ApiE
     Ok(Bytes::from(body))
 }
 
+/// Headers that belong to one exchange, not to the response a replay repeats: the request id
+/// (a replay gets its own), the replay mark, and the framing (the content type is stored on
+/// its own; length and encoding are the server's for each answer).
+const NOT_REPLAYED: &[&str] = &[
+    "x-request-id",
+    REPLAYED_HEADER,
+    "content-type",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "date",
+];
+
 fn stored_response(head: &HttpResponse<()>, body: &Bytes) -> StoredResponse {
-    let header_text = |name: &HeaderName| {
-        head.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let headers = [header::ETAG, header::LOCATION]
+    let headers = head
+        .headers()
         .iter()
-        .filter_map(|name| header_text(name).map(|value| (name.as_str().to_owned(), value)))
+        .filter(|(name, _)| !NOT_REPLAYED.contains(&name.as_str()))
+        .filter_map(|(name, value)| {
+            let value = value.to_str().ok()?;
+            Some((name.as_str().to_owned(), value.to_owned()))
+        })
         .collect();
     StoredResponse {
         status: head.status().as_u16(),
-        content_type: header_text(&header::CONTENT_TYPE)
-            .unwrap_or_else(|| "application/json".to_owned()),
-        body: String::from_utf8_lossy(body).into_owned(),
+        content_type: head
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map_or_else(|| "application/json".to_owned(), str::to_owned),
+        body: body.to_vec(),
         headers,
     }
 }
@@ -236,7 +251,7 @@ fn replay(stored: &StoredResponse) -> HttpResponse {
             HeaderName::try_from(name.as_str()),
             HeaderValue::from_str(value),
         ) {
-            res.insert_header((name, value));
+            res.append_header((name, value));
         }
     }
     res.insert_header((

@@ -149,12 +149,21 @@ pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
             if keyed {
                 problem(op, "401", "No valid API key (`unauthenticated`)");
                 problem(op, "403", "The key's scope is too low (`forbidden`)");
+                // A key sent twice (or in both headers) is refused before anything else.
                 if has_path || has_query || has_headers || has_body {
                     problem(
                         op,
                         "400",
                         "Bad path id (`invalid_id`), query (`invalid_query`), header \
-                         (`invalid_header`) or JSON body (`malformed_body`)",
+                         (`invalid_header`, also an API key sent twice or in both \
+                         Authorization and X-Api-Key) or JSON body (`malformed_body`)",
+                    );
+                } else {
+                    problem(
+                        op,
+                        "400",
+                        "The API key is sent twice, or in both Authorization and X-Api-Key \
+                         (`invalid_header`)",
                     );
                 }
             }

@@ -163,7 +163,7 @@ mod tests {
         let response = StoredResponse {
             status: 201,
             content_type: "application/json".into(),
-            body: "{}".into(),
+            body: b"{}".to_vec(),
             headers: vec![],
         };
         let cases = vec![

@@ -396,8 +396,10 @@ pub enum IdempotencyState {
 pub struct StoredResponse {
     pub status: u16,
     pub content_type: String,
-    pub body: String,
-    /// Extra headers worth replaying (ETag, Location), as name/value pairs.
+    /// The body as sent, byte for byte: a PDF sheet is not text.
+    pub body: Vec<u8>,
+    /// The headers the route set (ETag, Location, Content-Disposition, ...), as name/value
+    /// pairs in the order sent.
     pub headers: Vec<(String, String)>,
 }
 

@@ -140,7 +140,7 @@ pub(crate) fn claim_idempotency_key(
         Option<i32>,
         Option<String>,
         Option<String>,
-        Option<String>,
+        Option<Vec<u8>>,
         chrono::NaiveDateTime,
     ) = idempotency_keys::table
         .find((&key.owner, &key.key))

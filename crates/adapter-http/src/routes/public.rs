@@ -37,11 +37,16 @@ pub struct PublicViewOut {
     pub fields: Vec<PublicFieldOut>,
 }
 
+/// A signature header's text. Sent more than once, its lines are read as one comma-separated
+/// value (as HTTP combines them), which is no timestamp or signature: refused like any
+/// malformed one, never the first line alone.
 fn header_text(req: &HttpRequest, name: &str) -> Option<String> {
-    req.headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
+    let lines: Option<Vec<&str>> = req
+        .headers()
+        .get_all(name)
+        .map(|v| v.to_str().ok())
+        .collect();
+    lines.filter(|l| !l.is_empty()).map(|l| l.join(", "))
 }
 
 /// The public view of an object, for the global service (signed requests only).

@@ -82,6 +82,43 @@ async fn eck_health_is_healthy_or_degraded() {
     assert_eq!(reply.json()["database"], "disconnected");
 }
 
+/// An instance whose every call turn stays taken (overloaded) cannot call its database in
+/// time: `/ECK/HEALTH` answers 503 degraded in its own JSON, as documented, never the
+/// problem+json of the turn's timeout, so a load balancer and a scanner read one shape.
+#[actix_rt::test]
+async fn eck_health_without_a_turn_is_degraded_in_its_own_shape() {
+    let mut m = Mocks::new();
+    m.health.expect_ping().never();
+    m.settings.concurrent_calls = 1;
+    m.settings.turn_wait = Duration::from_millis(50);
+    let state = m.state();
+    let (entered, has_turn) = tokio::sync::oneshot::channel::<()>();
+    let (finish, finishing) = std::sync::mpsc::channel::<()>();
+    let busy = actix_rt::spawn({
+        let calls = state.calls.clone();
+        async move {
+            calls
+                .run(move |_| {
+                    entered.send(()).unwrap();
+                    finishing.recv_timeout(Duration::from_secs(30)).unwrap();
+                    Ok(())
+                })
+                .await
+        }
+    });
+    has_turn.await.unwrap();
+    let reply = call(&state, TestRequest::get().uri("/ECK/HEALTH")).await;
+    finish.send(()).unwrap();
+    busy.await.unwrap().unwrap();
+    assert_eq!(reply.status, 503, "{:?}", reply.body);
+    assert_eq!(reply.header("content-type"), Some("application/json"));
+    let body = reply.json();
+    assert_eq!(body["status"], "degraded");
+    assert_eq!(body["database"], "disconnected");
+    assert_eq!(body["service"], "eckwms");
+    assert!(body.get("code").is_none(), "{body}");
+}
+
 #[actix_rt::test]
 async fn create_answers_201_with_location_etag_and_request_meta() {
     let mut m = Mocks::new();

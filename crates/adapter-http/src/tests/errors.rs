@@ -47,6 +47,66 @@ async fn x_api_key_header_authenticates_too() {
     assert_eq!(reply.json(), json!({"items": [], "next_cursor": null}));
 }
 
+/// An API key sent more than once (two Authorization headers, two X-Api-Key headers, or
+/// both) is refused before anything runs: which one was meant cannot be known, and the first
+/// must not silently win (here a write key ahead of a read key would create the box).
+#[actix_rt::test]
+async fn a_key_sent_twice_is_400_and_nothing_runs() {
+    let mut m = Mocks::new();
+    m.boxes.expect_create_box().never();
+    m.scans.expect_run_scan().never();
+    m.idempotency.expect_claim().never();
+    let state = m.state();
+    let authorization = |key: &str| ("authorization", format!("Bearer {key}"));
+    let x_api_key = |key: &str| ("x-api-key", key.to_owned());
+    type Headers = Vec<(&'static str, String)>;
+    let cases: Vec<(Headers, &[&str])> = vec![
+        (
+            vec![authorization(WRITE_KEY), authorization(READ_KEY)],
+            &["Authorization"],
+        ),
+        (
+            vec![authorization(WRITE_KEY), authorization(WRITE_KEY)],
+            &["Authorization"],
+        ),
+        (
+            vec![x_api_key(WRITE_KEY), x_api_key(READ_KEY)],
+            &["X-Api-Key"],
+        ),
+        (
+            vec![authorization(WRITE_KEY), x_api_key(WRITE_KEY)],
+            &["Authorization", "X-Api-Key"],
+        ),
+        (
+            vec![
+                ("authorization", format!("Basic {WRITE_KEY}")),
+                x_api_key(WRITE_KEY),
+            ],
+            &["Authorization", "X-Api-Key"],
+        ),
+    ];
+    for (headers, fields) in cases {
+        let requests = [
+            TestRequest::post()
+                .uri("/api/v1/boxes")
+                .insert_header(("idempotency-key", "k-1"))
+                .set_json(json!({"name": "Box"})),
+            TestRequest::post()
+                .uri("/ECK/API/SCAN")
+                .set_json(json!({"barcode": "i000000000000000001", "msgId": "m-1"})),
+            TestRequest::get().uri("/api/v1/openapi.json"),
+        ];
+        for mut req in requests {
+            for header in &headers {
+                req = req.append_header(header.clone());
+            }
+            let reply = call(&state, req).await;
+            reply.assert_problem(400, "invalid_header");
+            assert_eq!(reply.error_fields(), *fields, "{headers:?}");
+        }
+    }
+}
+
 #[actix_rt::test]
 async fn scopes_too_low_are_403() {
     let mut m = Mocks::new();

@@ -77,7 +77,10 @@ async fn first_request_runs_once_and_stores_its_response() {
             key.key == "k-1"
                 && response.status == 201
                 && response.content_type == "application/json"
-                && response.body.contains("b000000000000000007")
+                && response
+                    .body
+                    .windows(19)
+                    .any(|w| w == b"b000000000000000007")
                 && response.headers.contains(&("etag".into(), "\"1\"".into()))
                 && response.headers.contains(&(
                     "location".into(),
@@ -118,6 +121,81 @@ async fn a_repeat_replays_the_stored_response_without_running_the_handler() {
     assert_eq!(reply.header("content-type"), Some("application/json"));
     assert!(reply.header("x-request-id").is_some());
     assert_eq!(reply.json(), json!({"id": "b000000000000000007"}));
+}
+
+/// A PDF sheet (bytes that are not UTF-8, NUL among them) is stored as it was sent and replayed
+/// byte for byte, with its content type and the headers the route set; the repeat prints
+/// nothing.
+#[actix_rt::test]
+async fn a_binary_answer_is_stored_and_replayed_byte_for_byte() {
+    let request = || {
+        post_json(
+            "/api/v1/labels",
+            WRITE_KEY,
+            json!({"kind": "box", "count": 2}),
+        )
+        .insert_header(("idempotency-key", "sheet-1"))
+    };
+    let kept = std::sync::Arc::new(Mutex::new(None));
+    let mut m = Mocks::new();
+    super::scans::allocating(&mut m, 2, "pdf");
+    m.idempotency
+        .expect_claim()
+        .times(1)
+        .returning(|_, _, _| Ok(Claim::Claimed));
+    let keep = kept.clone();
+    m.idempotency
+        .expect_complete()
+        .times(1)
+        .returning(move |_, response| {
+            *keep.lock().unwrap() = Some(response.clone());
+            Ok(())
+        });
+    let first = call(&m.state(), request()).await;
+    assert_eq!(first.status, 200, "{:?}", first.body);
+    assert!(std::str::from_utf8(&first.body).is_err() && first.body.contains(&0));
+    let stored: StoredResponse = kept.lock().unwrap().clone().unwrap();
+    assert!(stored.body == first.body, "the stored body differs");
+    assert_eq!(stored.status, 200);
+    assert_eq!(stored.content_type, "application/pdf");
+    for name in ["content-disposition", "x-label-print-id"] {
+        let sent = first.header(name).unwrap();
+        assert!(
+            stored.headers.contains(&(name.to_owned(), sent.to_owned())),
+            "{name}: {:?}",
+            stored.headers
+        );
+    }
+    assert!(
+        stored
+            .headers
+            .iter()
+            .all(|(name, _)| name != "x-request-id" && name != "content-type"),
+        "{:?}",
+        stored.headers
+    );
+
+    let mut m = Mocks::new();
+    m.labels.expect_allocate_and_record().never();
+    m.idempotency
+        .expect_claim()
+        .times(1)
+        .returning(move |_, fp, _| {
+            Ok(record(
+                fp,
+                IdempotencyState::Completed,
+                Some(stored.clone()),
+            ))
+        });
+    m.idempotency.expect_complete().never();
+    let again = call(&m.state(), request()).await;
+    assert_eq!(again.status, 200);
+    assert!(again.body == first.body, "the replayed body differs");
+    for name in ["content-type", "content-disposition", "x-label-print-id"] {
+        assert_eq!(again.header(name), first.header(name), "{name}");
+    }
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_ne!(again.header("x-request-id"), first.header("x-request-id"));
 }
 
 #[actix_rt::test]

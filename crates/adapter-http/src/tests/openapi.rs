@@ -398,6 +398,14 @@ async fn every_refusal_is_documented_for_its_operation() {
                         .uri(&uri),
                 ));
                 cases.push(("a read key", request(READ_KEY)));
+                cases.push((
+                    "two keys",
+                    request(ADMIN_KEY).append_header(bearer(ADMIN_KEY)),
+                ));
+                cases.push((
+                    "a key in both headers",
+                    request(ADMIN_KEY).insert_header(("X-Api-Key", ADMIN_KEY)),
+                ));
             }
             if path.contains('{') && takes_key {
                 let bad = path.replace("{id}", "x").replace("{box_id}", "x");

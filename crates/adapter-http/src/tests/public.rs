@@ -73,6 +73,11 @@ async fn unsigned_or_wrongly_signed_requests_get_404_not_401() {
         get(PATH, "eck_00000000000000a3_admin-secret"),
         signed(PATH, now().timestamp(), &SigningKey::from_bytes(&[8; 32])),
         signed(PATH, now().timestamp() - 301, &global()),
+        // A signature header sent twice is no signature: the first does not silently win.
+        signed(PATH, now().timestamp(), &global())
+            .append_header(("X-Eckwms-Global-Signature", STANDARD.encode([0; 64]))),
+        signed(PATH, now().timestamp(), &global())
+            .append_header(("X-Eckwms-Global-Timestamp", now().timestamp().to_string())),
     ];
     for req in cases {
         let reply = call(&state, req).await;

@@ -415,7 +415,7 @@ fn the_scan_answer_schema_describes_every_shape_of_data() {
 
 // ---------------------------------------------------------------- labels
 
-fn allocating(m: &mut Mocks, count: usize, format: &'static str) {
+pub fn allocating(m: &mut Mocks, count: usize, format: &'static str) {
     m.labels
         .expect_allocate_and_record()
         .times(1)

@@ -91,14 +91,20 @@ pub fn parse_json_or_default<T: DeserializeOwned + Default>(
     }
 }
 
+/// A credential header: sent at most once (400 `invalid_header` otherwise: which one was meant
+/// cannot be known, and the first must not silently win), in visible ASCII.
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, ApiError> {
-    match headers.get(name) {
-        None => Ok(None),
-        Some(v) => v
-            .to_str()
-            .map(|s| Some(s.trim()))
-            .map_err(|_| ApiError::invalid_header(name, "must be visible ASCII")),
+    let mut sent = headers.get_all(name);
+    let Some(value) = sent.next() else {
+        return Ok(None);
+    };
+    if sent.next().is_some() {
+        return Err(ApiError::invalid_header(name, "must be sent once"));
     }
+    value
+        .to_str()
+        .map(|s| Some(s.trim()))
+        .map_err(|_| ApiError::invalid_header(name, "must be visible ASCII"))
 }
 
 /// The bearer token of `Authorization`, if any.
@@ -117,11 +123,24 @@ pub fn bearer(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
     }
 }
 
-/// An instance key from `Authorization: Bearer` or `X-Internal-Api-Key`.
+/// An instance key from `Authorization: Bearer` or `X-Internal-Api-Key`; in both is 400
+/// `invalid_header`, like a header sent twice.
 pub fn instance_key(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
-    match bearer(headers)? {
-        Some(key) => Ok(Some(key)),
-        None => header(headers, INSTANCE_KEY_HEADER),
+    match (bearer(headers)?, header(headers, INSTANCE_KEY_HEADER)?) {
+        (Some(_), Some(_)) => {
+            let message =
+                "send the instance key in Authorization or in X-Internal-Api-Key, not both";
+            Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_header",
+                format!("Authorization, X-Internal-Api-Key: {message}"),
+            )
+            .with_errors([
+                ApiError::field("Authorization", message),
+                ApiError::field("X-Internal-Api-Key", message),
+            ]))
+        }
+        (key, None) | (None, key) => Ok(key),
     }
 }
 

@@ -155,12 +155,22 @@ pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
                      (`device_not_active`)",
                 );
             }
-            if !schemes.is_empty() || has_path || has_query || has_body {
+            if schemes.len() > 1 {
                 problem(
                     op,
                     "400",
                     "Bad path id (`invalid_id`), query (`invalid_query`), credential header \
-                     (`invalid_header`) or JSON body (`malformed_body`)",
+                     (`invalid_header`: not visible ASCII, sent twice, or the instance key in \
+                     both Authorization and X-Internal-Api-Key), two kinds of credential \
+                     (`ambiguous_credentials`) or JSON body (`malformed_body`)",
+                );
+            } else if !schemes.is_empty() || has_path || has_query || has_body {
+                problem(
+                    op,
+                    "400",
+                    "Bad path id (`invalid_id`), query (`invalid_query`), credential header \
+                     (`invalid_header`: not visible ASCII, sent twice, or the instance key in \
+                     both Authorization and X-Internal-Api-Key) or JSON body (`malformed_body`)",
                 );
             }
             if method == Method::POST && schemes.iter().any(|s| s == "enrollment_token") {

@@ -6,6 +6,17 @@ use eckwms_global_application::AppError;
 pub use eckwms_http_kit::problem::{ApiError, PROBLEM_CONTENT_TYPE, Problem, ProblemField};
 use eckwms_http_kit::request_id::current_request_id;
 
+/// 400 `ambiguous_credentials`: a request carries two kinds of credential where one is taken
+/// (an enrollment token and an instance key; two proofs of belonging to an instance). Which
+/// was meant cannot be known, and none is preferred silently.
+pub fn ambiguous_credentials(detail: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "ambiguous_credentials",
+        detail.to_owned(),
+    )
+}
+
 /// The problem answering an application error.
 pub fn from_app(e: AppError) -> ApiError {
     match e {

@@ -191,6 +191,127 @@ async fn registration_needs_exactly_one_credential() {
     assert_eq!(body["code"], "ambiguous_credentials");
 }
 
+/// A credential is sent once, and one kind at a time: a header sent twice, or the instance key
+/// in both of its headers, is 400 `invalid_header`; two kinds of credential (an enrollment
+/// token and the instance key, or two proofs of belonging in discovery) are 400
+/// `ambiguous_credentials`. The first never silently wins: nothing is looked up.
+#[actix_rt::test]
+async fn credentials_are_sent_once_and_one_kind_at_a_time() {
+    let key = format!("ecki_{}_{}", ID.replace('-', ""), "A".repeat(43));
+    let bearer = ("Authorization", format!("Bearer {key}"));
+    let internal = ("X-Internal-Api-Key", key.clone());
+    let enrollment = ("X-Enrollment-Token", format!("ecke_{}", "B".repeat(43)));
+    let pairing = ("X-Pairing-Token", format!("eckp_{}", "C".repeat(43)));
+    let device = [
+        ("X-Device-Id", "PDA-7".to_owned()),
+        ("X-Device-Timestamp", now().timestamp().to_string()),
+        ("X-Device-Signature", "A".repeat(88)),
+    ];
+    let admin = ("Authorization", format!("Bearer {ADMIN}"));
+    let register = || {
+        TestRequest::post()
+            .uri("/ECK/API/INTERNAL/REGISTER-INSTANCE")
+            .set_json(register_body())
+    };
+    let discover = || TestRequest::get().uri(&format!("/ECK/API/INTERNAL/GET-INSTANCE-INFO/{ID}"));
+    let pull = || {
+        TestRequest::post()
+            .uri("/ECK/API/INTERNAL/RELAY/PULL")
+            .set_json(json!({}))
+    };
+    let relay = || {
+        TestRequest::post()
+            .uri("/ECK/API/RELAY/SCANS")
+            .set_json(json!({"msgId": "m-1", "barcode": "x"}))
+    };
+    type Headers = Vec<(&'static str, String)>;
+    let cases: Vec<(&str, TestRequest, Headers, &str)> = vec![
+        (
+            "two admin keys",
+            TestRequest::get().uri("/ECK/API/ADMIN/INSTANCES"),
+            vec![admin.clone(), admin.clone()],
+            "invalid_header",
+        ),
+        (
+            "two enrollment tokens",
+            register(),
+            vec![enrollment.clone(), enrollment.clone()],
+            "invalid_header",
+        ),
+        (
+            "the instance key in both headers",
+            register(),
+            vec![bearer.clone(), internal.clone()],
+            "invalid_header",
+        ),
+        (
+            "two X-Internal-Api-Key",
+            pull(),
+            vec![internal.clone(), internal.clone()],
+            "invalid_header",
+        ),
+        (
+            "two instance keys",
+            TestRequest::post()
+                .uri("/ECK/API/INTERNAL/PAIRING-TOKEN")
+                .set_json(json!({})),
+            vec![bearer.clone(), bearer.clone()],
+            "invalid_header",
+        ),
+        (
+            "two pairing tokens",
+            discover(),
+            vec![pairing.clone(), pairing.clone()],
+            "invalid_header",
+        ),
+        (
+            "a device signature twice",
+            relay(),
+            [&device[..], &device[2..]].concat(),
+            "invalid_header",
+        ),
+        (
+            "an enrollment token and the instance key",
+            register(),
+            vec![enrollment.clone(), internal.clone()],
+            "ambiguous_credentials",
+        ),
+        (
+            "the instance key and a pairing token",
+            discover(),
+            vec![bearer.clone(), pairing.clone()],
+            "ambiguous_credentials",
+        ),
+        (
+            "a pairing token and a device signature",
+            discover(),
+            [&[pairing.clone()][..], &device[..]].concat(),
+            "ambiguous_credentials",
+        ),
+        (
+            "the instance key and a device signature",
+            TestRequest::post()
+                .uri("/ECK/API/INTERNAL/GET-INSTANCE-INFO")
+                .set_json(json!({"instance_id": ID})),
+            [&[internal.clone()][..], &device[..]].concat(),
+            "ambiguous_credentials",
+        ),
+    ];
+    for (what, mut req, headers, code) in cases {
+        for header in headers {
+            req = req.append_header(header);
+        }
+        // No repository expectations: a lookup would panic (500).
+        let (status, body, headers) = call(state(MockInstanceRepository::new(), true), req).await;
+        assert_eq!(status, 400, "{what}: {body}");
+        assert_eq!(body["code"], code, "{what}: {body}");
+        assert_eq!(
+            headers.get("content-type").unwrap(),
+            "application/problem+json"
+        );
+    }
+}
+
 #[actix_rt::test]
 async fn a_registration_answers_the_key_once_and_uncached() {
     let mut repo = MockInstanceRepository::new();
@@ -736,6 +857,18 @@ async fn every_refusal_is_documented_for_its_operation() {
                 (
                     "part of a device signature",
                     request().insert_header(("X-Device-Id", "PDA-7")),
+                ),
+                (
+                    "two admin keys",
+                    request()
+                        .append_header(("Authorization", format!("Bearer {ADMIN}")))
+                        .append_header(("Authorization", format!("Bearer {ADMIN}"))),
+                ),
+                (
+                    "an instance key and a pairing token",
+                    request()
+                        .insert_header(("X-Internal-Api-Key", "ecki_x"))
+                        .insert_header(("X-Pairing-Token", "eckp_x")),
                 ),
             ];
             if path.contains("{id}") {

@@ -73,8 +73,9 @@ fn parse_id(text: &str) -> Result<InstanceId, ApiError> {
         .map_err(|m| ApiError::invalid_id(vec![ApiError::field("instance_id", m)]))
 }
 
-/// The caller's proof, in this order: the instance key, a pairing token, a device signature;
-/// none: anonymous.
+/// The caller's proof: the instance key, a pairing token or a device signature, at most one
+/// of them (two are 400 `ambiguous_credentials`: none is preferred silently); none:
+/// anonymous.
 async fn answer(
     req: &HttpRequest,
     state: &HttpState,
@@ -93,6 +94,17 @@ async fn answer(
             r.path_and_query.to_owned(),
         )
     });
+    if [key.is_some(), pairing.is_some(), device.is_some()]
+        .into_iter()
+        .filter(|&present| present)
+        .count()
+        > 1
+    {
+        return Err(crate::problem::ambiguous_credentials(
+            "send one proof of belonging: the instance key, a pairing token or a device \
+             signature",
+        ));
+    }
     let body = body.to_vec();
     let info = run(state, move |s| {
         let caller = if let Some(key) = &key {

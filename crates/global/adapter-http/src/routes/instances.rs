@@ -1,7 +1,6 @@
 //! Instances: registration with an enrollment token, heartbeats with the instance key, and
 //! the pairing tokens an instance makes for its scanners.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use chrono::Duration;
 use eckwms_global_application::InstanceView;
@@ -88,9 +87,7 @@ pub async fn register_instance(
     let token = enrollment_token(req.headers())?.map(str::to_owned);
     let key = instance_key(req.headers())?.map(str::to_owned);
     if token.is_some() && key.is_some() {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "ambiguous_credentials",
+        return Err(crate::problem::ambiguous_credentials(
             "send either X-Enrollment-Token (registration) or the instance key (heartbeat), not both",
         ));
     }
