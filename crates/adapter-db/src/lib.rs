@@ -5,6 +5,8 @@
 //! implementations in `repos.rs` pick the module that matches the pool (see `tx.rs`).
 
 mod error;
+#[cfg(feature = "floor")]
+pub mod floor;
 mod pool;
 mod repos;
 mod rows;

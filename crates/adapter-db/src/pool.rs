@@ -69,7 +69,7 @@ pub(crate) enum DbPool {
 /// memory map, and a bound on the WAL file kept after a checkpoint. Checkpoints run in the
 /// background (see `spawn_checkpointer`); the writer connection turns the automatic one off
 /// (pool connections only read, so it never fires on them).
-const SQLITE_TUNING: &str = "PRAGMA cache_size = -16000;
+pub(crate) const SQLITE_TUNING: &str = "PRAGMA cache_size = -16000;
      PRAGMA mmap_size = 2147418112;
      PRAGMA journal_size_limit = 536870912;";
 
@@ -82,7 +82,7 @@ const SQLITE_TUNING: &str = "PRAGMA cache_size = -16000;
 /// than one for the array at hand; that planning was a third of the server's CPU in a moves
 /// benchmark. Every statement of the service is an index lookup or an index-ordered scan whose
 /// plan does not depend on the values bound, so nothing is lost.
-const PG_SESSION: &str = "SET lock_timeout = '10s'; SET statement_timeout = '60s'; \
+pub(crate) const PG_SESSION: &str = "SET lock_timeout = '10s'; SET statement_timeout = '60s'; \
      SET TIME ZONE 'UTC'; SET plan_cache_mode = force_generic_plan;";
 
 /// The database: a pool of one backend. Implements every repository port.

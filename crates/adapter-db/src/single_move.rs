@@ -30,7 +30,7 @@ use crate::schema::{boxes, items};
 use crate::statements::{BoxesTable, ItemsTable, MoveOnePg, MoveOneRow};
 
 /// Lost races (the object moved between read and write) before the transactional path.
-const ATTEMPTS: u32 = 4;
+pub(crate) const ATTEMPTS: u32 = 4;
 
 /// Whether the move can go this way.
 pub(crate) fn applies(command: &MoveCommand, ctx: &WriteContext) -> bool {
@@ -59,7 +59,7 @@ pub(crate) fn run(
 }
 
 /// One read-check-write round; `Ok(None)` when the object was no longer where it was read.
-fn attempt(
+pub(crate) fn attempt(
     c: &mut PgConnection,
     command: &MoveCommand,
     ctx: &WriteContext,

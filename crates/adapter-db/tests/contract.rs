@@ -146,6 +146,45 @@ fn the_ledger_keeps_its_rows_across_its_key_migration(t: &TestDatabase) {
     verify_clean(&db);
 }
 
+/// The bench's floor runs the service's own move statements on a bare connection: the moves
+/// it makes are the moves the service makes (stored, in the ledger, verified), and it refuses
+/// what the service refuses.
+fn the_floor_moves_as_the_service_does(t: &TestDatabase) {
+    let db = t.open();
+    let shelf = place(&db, "Shelf");
+    let crate_box = boxed(&db, Some(Parent::Place(shelf.id)));
+    let phone = item(&db, None);
+    let mut floor = eckwms_adapter_db::floor::MoveFloor::open(t.url()).unwrap();
+    let command = |to| MoveCommand {
+        objects: vec![Movable::Item(phone.id)],
+        to,
+        expected_from: None,
+    };
+    let moved = floor
+        .apply(&command(Parent::Box(crate_box.id)), &ctx())
+        .unwrap();
+    assert!(moved[0].moved);
+    assert_eq!(
+        db.get_item(phone.id).unwrap().parent,
+        Some(Parent::Box(crate_box.id))
+    );
+    floor
+        .apply(&command(Parent::Place(shelf.id)), &ctx())
+        .unwrap();
+    assert_eq!(
+        db.get_item(phone.id).unwrap().parent,
+        Some(Parent::Place(shelf.id))
+    );
+    let missing = Parent::Place(PlaceId::new(999).unwrap());
+    assert!(matches!(
+        floor.apply(&command(missing), &ctx()),
+        Err(AppError::NotFound { .. })
+    ));
+    let history = db.history(phone.id.object_id(), &page(10)).unwrap();
+    assert_eq!(history.len(), 3, "{history:?}");
+    verify_clean(&db);
+}
+
 fn warehouses_have_versions(t: &TestDatabase) {
     let db = t.open();
     let w = db
@@ -2048,6 +2087,7 @@ macro_rules! contract {
 contract!(
     migrations_go_up_down_up,
     the_ledger_keeps_its_rows_across_its_key_migration,
+    the_floor_moves_as_the_service_does,
     warehouses_have_versions,
     racks_create_their_places,
     standalone_places_skip_rack_cells,

@@ -36,6 +36,15 @@ pub enum Work {
         objects: Vec<String>,
         targets: Vec<String>,
     },
+    /// One `POST /api/v1/moves` within a small hot set: one of `items` and `boxes` picked at
+    /// random; an item goes to a random box or place, a box to a random place (never into a
+    /// box, so no move is refused as a cycle).
+    HotMove {
+        url: String,
+        items: Vec<String>,
+        boxes: Vec<String>,
+        places: Vec<String>,
+    },
     /// A scanner putting an item into a box: `POST /api/v1/scans` of a random item (it joins
     /// the device's set; not measured), then of a random box, which moves the item into it (the
     /// measured unit). Every client is its own device.
@@ -283,14 +292,54 @@ async fn run_unit(
         } => {
             let object = rng.pick(objects).ok_or("no object to move")?;
             let to = rng.pick(targets).ok_or("no target to move to")?;
-            let body = format!(r#"{{"object":"{object}","to":"{to}"}}"#);
-            let mut request = client.post(url.as_str()).content_type("application/json");
-            if let Some(auth) = &spec.authorization {
-                request = request.insert_header(("Authorization", auth.as_str()));
-            }
-            finish(request.send_body(body).await).await.map(|()| None)
+            post_move(client, spec, url, object, to)
+                .await
+                .map(|()| None)
+        }
+        Work::HotMove {
+            url,
+            items,
+            boxes,
+            places,
+        } => {
+            let pick = rng.below(items.len() + boxes.len());
+            let (object, to) = match items.get(pick) {
+                Some(item) => {
+                    let slot = rng.below(boxes.len() + places.len());
+                    let to = boxes
+                        .get(slot)
+                        .or_else(|| places.get(slot.saturating_sub(boxes.len())));
+                    (item, to)
+                }
+                None => (
+                    boxes
+                        .get(pick.saturating_sub(items.len()))
+                        .ok_or("no object to move")?,
+                    rng.pick(places),
+                ),
+            };
+            let to = to.ok_or("no target to move to")?;
+            post_move(client, spec, url, object, to)
+                .await
+                .map(|()| None)
         }
     }
+}
+
+/// `POST /api/v1/moves` of one object.
+async fn post_move(
+    client: &awc::Client,
+    spec: &Spec,
+    url: &str,
+    object: &str,
+    to: &str,
+) -> Result<(), String> {
+    let body = format!(r#"{{"object":"{object}","to":"{to}"}}"#);
+    let mut request = client.post(url).content_type("application/json");
+    if let Some(auth) = &spec.authorization {
+        request = request.insert_header(("Authorization", auth.as_str()));
+    }
+    finish(request.send_body(body).await).await
 }
 
 async fn scan(

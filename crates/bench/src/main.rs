@@ -10,6 +10,7 @@
 
 mod bare;
 mod codes;
+mod floor;
 mod global;
 mod load;
 mod pg;
@@ -26,6 +27,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, anyhow, bail};
 use clap::{Parser, Subcommand};
 
+use crate::floor::{Floor, MoveWork};
 use crate::load::{Outcome, Spec, Work};
 use crate::report::{Check, Phase, Report, SeedLine, fmt_ms, fmt_rate, group};
 use crate::rng::Rng;
@@ -65,6 +67,18 @@ struct Cli {
     /// Items put into the place whose contents are read.
     #[arg(long, default_value_t = 1_000)]
     contents_objects: usize,
+    /// Orders of the PostgreSQL database, read by phase O1.
+    #[arg(long, default_value_t = 1_000)]
+    pg_orders: usize,
+    /// Threads (connections) of the PostgreSQL floor F2 (default: as many as the service's
+    /// default pool, `eckwms_db_kit::pool::auto_pool_size` of this machine's CPUs).
+    #[arg(long)]
+    pg_floor_threads: Option<usize>,
+    /// After the PostgreSQL phases, run the order reads, the hot set and the moves again on
+    /// servers with these `database.pool_size`s, one after the other (e.g. `5,16,5,16`), to
+    /// compare pool sizes in one run.
+    #[arg(long, value_delimiter = ',')]
+    pg_pools: Vec<u32>,
     /// Concurrent clients of the moves phases.
     #[arg(long, default_value_t = 32)]
     move_clients: usize,
@@ -178,15 +192,37 @@ struct Runner<'a> {
     ticks: u64,
     rng: Rng,
     phases: Vec<Phase>,
+    floors: Vec<Floor>,
     /// A second server whose CPU is counted apart (the instance behind the proxy).
     upstream_pid: Option<u32>,
 }
 
 impl Runner<'_> {
+    /// The warm-up and the measured time of every phase and floor.
+    fn times(&self) -> (Duration, Duration) {
+        (
+            Duration::from_secs(self.cli.warmup_secs),
+            Duration::from_secs(self.cli.duration_secs),
+        )
+    }
+
+    /// Keeps (and logs) a floor.
+    fn floor(&mut self, floor: Floor) -> Floor {
+        self.log.line(&format!(
+            "floor {}: {} on {}: {}",
+            floor.id,
+            floor.what,
+            floor.data,
+            floor.summary()
+        ));
+        self.floors.push(floor.clone());
+        floor
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn phase(
         &mut self,
-        id: &'static str,
+        id: impl Into<String>,
         request: &str,
         data: &str,
         server_pid: u32,
@@ -194,6 +230,7 @@ impl Runner<'_> {
         authorization: Option<String>,
         work: Work,
     ) -> anyhow::Result<Phase> {
+        let id = id.into();
         self.log.line(&format!(
             "phase {id}: {request} on {data}, {clients} clients, {} s + {} s warm-up",
             self.cli.duration_secs, self.cli.warmup_secs
@@ -310,9 +347,10 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         ticks: sys::clock_ticks(),
         rng: Rng::new(seed_value),
         phases: Vec::new(),
+        floors: Vec::new(),
         upstream_pid: None,
     };
-    let global_options = global::Options {
+    let mut global_options = global::Options {
         eckwms: &eckwms,
         global: &eckwms_global,
         work: &work.path,
@@ -320,6 +358,12 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         clients: cli.global_clients,
         small_ledger_rows: cli.small_ledger_rows,
         idle_secs: cli.idle_secs,
+        bare_rate: None,
+        pg_admin: if cli.no_pg {
+            None
+        } else {
+            pg::admin_url(cli.pg_url.as_deref())
+        },
     };
     if cli.global_only {
         let g = global::run(&global_options, &mut runner, &log)?;
@@ -336,6 +380,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             memory: g.memory,
             checks: g.checks,
             phases: runner.phases,
+            floors: runner.floors,
             notes: g.notes,
             duration: format!("{:.0} s", log.0.elapsed().as_secs_f64()),
         };
@@ -353,6 +398,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         boxes: 1_000,
         ledger_rows: cli.ledger_rows,
         contents_objects: cli.contents_objects,
+        orders: 0,
         threads: 1,
         budget: None,
     };
@@ -377,6 +423,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         boxes: 50,
         ledger_rows: cli.small_ledger_rows,
         contents_objects: 0,
+        orders: 0,
         threads: 1,
         budget: None,
     };
@@ -559,15 +606,35 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         })
     };
 
-    // Moves last: they change the data.
+    // Moves last: they change the data. First their floor: the same statements in a bare loop
+    // on the same database, the service idling meanwhile.
+    let moves_data = format!(
+        "{big_label}; random item of {} to random box or place of {}",
+        group(big.items.len() as u64),
+        group(big.targets().len() as u64)
+    );
+    let times = runner.times();
+    let sqlite_floor = floor::moves(
+        "F1",
+        "the statements of `POST /api/v1/moves` (one item each), one `BEGIN IMMEDIATE` \
+         transaction per move, no checkpoint inside a commit (the idle service's background \
+         checkpoints run meanwhile)",
+        &moves_data,
+        &big_url,
+        1,
+        &MoveWork {
+            items: &big.items,
+            boxes: &big.boxes,
+            places: &big.places,
+        },
+        times,
+        runner.rng.next_u64(),
+    )?;
+    let sqlite_floor = runner.floor(sqlite_floor);
     let moves_sqlite = runner.phase(
         "M1",
         "`POST /api/v1/moves` (one item each)",
-        &format!(
-            "{big_label}; random item of {} to random box or place of {}",
-            group(big.items.len() as u64),
-            group(big.targets().len() as u64)
-        ),
+        &moves_data,
         server.pid,
         cli.move_clients,
         auth.clone(),
@@ -594,6 +661,16 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             boxes: big.boxes.iter().map(ToString::to_string).collect(),
         },
     )?;
+    let hot = HotSet::of(&big, &mut runner.rng)?;
+    let hot_sqlite = runner.phase(
+        "HS1",
+        HOT_REQUEST,
+        &format!("{big_label}; {}", hot.describe()),
+        server.pid,
+        cli.move_clients,
+        auth.clone(),
+        hot.work(server.url("/api/v1/moves")),
+    )?;
     std::thread::sleep(Duration::from_secs(2));
     if let Ok(kib) = sys::rss_kib(server.pid) {
         memory.push((
@@ -610,6 +687,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     let global_run = if cli.moves_only {
         None
     } else {
+        global_options.bare_rate = reads.as_ref().map(|r| combined_rate(&r.bare_phases));
         Some(
             global::run(&global_options, &mut runner, &log).map_err(|e| {
                 let failed = format!("the global service's section failed: {e:#}");
@@ -625,7 +703,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     } else {
         pg::admin_url(cli.pg_url.as_deref())
     };
-    let mut moves_pg: Option<Phase> = None;
+    let mut pg_run: Option<PgRun> = None;
     let mut pg_missing = String::new();
     match pg_admin {
         None => {
@@ -640,11 +718,11 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             notes.push(format!("PostgreSQL: {pg_missing}."));
         }
         Some(admin) => match run_postgres(cli, &admin, &eckwms, &work.path, &mut runner, &log) {
-            Ok(pg) => {
-                seeds.push(pg.seed);
-                memory.push(pg.idle_rss);
-                notes.extend(pg.notes);
-                moves_pg = Some(pg.moves);
+            Ok(mut pg) => {
+                seeds.push(pg.seed.clone());
+                memory.push(pg.idle_rss.clone());
+                notes.append(&mut pg.notes);
+                pg_run = Some(pg);
             }
             Err(e) => {
                 pg_missing = format!("the PostgreSQL part failed: {e:#}");
@@ -668,24 +746,62 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     let sizes = (big.db_bytes.unwrap_or(0), small.db_bytes.unwrap_or(0));
     let mut checks = Vec::new();
     checks.push(moves_check(
-        "Moves on SQLite: ≥ 5,000/s with 32 concurrent clients, p99 < 20 ms",
+        &format!(
+            "Moves on SQLite: ≥ {:.0} % of the SQLite floor F1 with 32 concurrent clients, p99 < 20 ms",
+            MOVES_SQLITE_OF_FLOOR * 100.0
+        ),
         &moves_sqlite,
-        5_000.0,
+        &Share::of_floor(&sqlite_floor, MOVES_SQLITE_OF_FLOOR),
         "SQLite",
     ));
     checks.push(scans_check(
-        "Scans that move an item into a box, SQLite: ≥ 3,000/s with 32 clients, p99 < 20 ms",
+        &format!(
+            "Scans that move an item into a box, SQLite: ≥ {:.0} % of the SQLite floor F1 with 32 \
+             clients, p99 < 20 ms",
+            SCANS_OF_FLOOR * 100.0
+        ),
         &scans_sqlite,
-        3_000.0,
+        &Share::of_floor(&sqlite_floor, SCANS_OF_FLOOR),
     ));
-    for (version, rate) in [("v1", figures.v1_per_sec), ("v2", figures.v2_per_sec)] {
+    checks.push(tail_check(
+        "A hot set on SQLite (32 clients moving 8 objects): p99 < 100 ms, 0 errors",
+        &hot_sqlite,
+        HOT_NOTE,
+    ));
+    for (version, rate, cipher, cipher_rate, share) in [
+        (
+            "v1",
+            figures.v1_per_sec,
+            "AES-192-GCM",
+            figures.v1_cipher_per_sec,
+            DECODE_V1_OF_CIPHER,
+        ),
+        (
+            "v2",
+            figures.v2_per_sec,
+            "AES-256-GCM-SIV",
+            figures.v2_cipher_per_sec,
+            DECODE_V2_OF_CIPHER,
+        ),
+    ] {
         checks.push(Check {
-            target: format!("Label code {version} decode: ≥ 500,000 codes/s on one core"),
-            measured: format!("{} codes/s", fmt_rate(rate)),
-            pass: Some(rate >= 500_000.0),
+            target: format!(
+                "Label code {version} decode: ≥ {:.0} % of the rate of its bare {cipher} \
+                 decryption, on one core",
+                share * 100.0
+            ),
+            measured: format!(
+                "{} codes/s = **{:.0} %** of {} decryptions/s",
+                fmt_rate(rate),
+                rate / cipher_rate.max(1e-9) * 100.0,
+                fmt_rate(cipher_rate)
+            ),
+            pass: Some(rate >= share * cipher_rate),
             note: format!(
-                "`Decoder::decode_label` in a loop on one thread for 3 s ({}). The criterion \
-                 bench `cargo bench -p eckwms-codes --bench decode` measures the same.",
+                "`Decoder::decode_label` in a loop on one thread for 3 s ({}); the floor is the \
+                 decryption alone, with the same cipher and sizes, in a loop on the same thread. \
+                 The criterion bench `cargo bench -p eckwms-codes --bench decode` measures the \
+                 decoding.",
                 if version == "v1" {
                     "the first three codes of the reference vectors, AES-192-GCM"
                 } else {
@@ -708,19 +824,49 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
                sheet` measures the same."
             .into(),
     });
-    match &moves_pg {
-        Some(phase) => checks.push(moves_check(
-            "Moves on PostgreSQL: ≥ 2,500/s with 32 concurrent clients, p99 < 20 ms",
-            phase,
-            2_500.0,
-            "PostgreSQL",
-        )),
-        None => checks.push(Check {
-            target: "Moves on PostgreSQL: ≥ 2,500/s with 32 concurrent clients, p99 < 20 ms".into(),
-            measured: "–".into(),
-            pass: None,
-            note: pg_missing.clone(),
-        }),
+    let pg_moves_target = format!(
+        "Moves on PostgreSQL: ≥ {:.0} % of the PostgreSQL floor F2 with 32 concurrent clients, \
+         p99 < 20 ms",
+        MOVES_PG_OF_FLOOR * 100.0
+    );
+    match &pg_run {
+        Some(pg) => {
+            checks.push(moves_check(
+                &pg_moves_target,
+                &pg.moves,
+                &Share::of_floor(&pg.floor, MOVES_PG_OF_FLOOR),
+                "PostgreSQL",
+            ));
+            checks.push(tail_check(
+                "A hot set on PostgreSQL (32 clients moving 8 objects): p99 < 100 ms, 0 errors",
+                &pg.hot,
+                HOT_NOTE,
+            ));
+            checks.push(tail_check(
+                "Order reads on PostgreSQL (`GET /api/v1/orders/{id}`, 32 clients, 1,000 \
+                 orders): p99 < 100 ms, 0 errors",
+                &pg.orders,
+                &format!(
+                    "Item reads by id in the same conditions (O2, for information): {}.",
+                    summary(&pg.items.outcome)
+                ),
+            ));
+        }
+        None => {
+            for target in [
+                pg_moves_target.as_str(),
+                "A hot set on PostgreSQL (32 clients moving 8 objects): p99 < 100 ms, 0 errors",
+                "Order reads on PostgreSQL (`GET /api/v1/orders/{id}`, 32 clients, 1,000 \
+                 orders): p99 < 100 ms, 0 errors",
+            ] {
+                checks.push(Check {
+                    target: target.into(),
+                    measured: "–".into(),
+                    pass: None,
+                    note: pg_missing.clone(),
+                });
+            }
+        }
     }
     if let Some(r) = &reads {
         for (phase, what) in [
@@ -811,6 +957,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         memory,
         checks,
         phases: runner.phases,
+        floors: runner.floors,
         notes,
         duration: format!("{:.0} s", log.0.elapsed().as_secs_f64()),
     };
@@ -855,8 +1002,117 @@ struct Reads {
 struct PgRun {
     seed: SeedLine,
     idle_rss: (String, String),
+    floor: Floor,
     moves: Phase,
+    hot: Phase,
+    orders: Phase,
+    items: Phase,
     notes: Vec<String>,
+}
+
+/// Throughput targets as shares of a floor measured in the same run (issue 12), so that they
+/// follow the machine's speed: the absolute target each replaces, divided by its floor as
+/// measured on the machine kind of the last run recorded with absolute targets (a 2-core Intel
+/// Xeon), rounded up. The floors were measured there on 2026-12-06 with nothing else running
+/// (F1 12,243-12,918 moves/s, F2 5,132 moves/s with 8 connections); the service itself was
+/// slower that day than on 2026-11-25 (moves on SQLite 9,250 against 11,423/s), so its floors
+/// were likely higher then, and shares taken from that day's floors are at least as demanding
+/// as the absolute targets were. The absolute figures stay in the report.
+///
+/// 5,000 moves/s on SQLite ÷ F1 (12,500/s).
+const MOVES_SQLITE_OF_FLOOR: f64 = 0.40;
+/// 3,000 moving scans/s on SQLite ÷ F1 (12,500/s).
+const SCANS_OF_FLOOR: f64 = 0.24;
+/// 2,500 moves/s on PostgreSQL ÷ F2 (5,132/s).
+const MOVES_PG_OF_FLOOR: f64 = 0.49;
+
+/// 500,000 v1 codes/s ÷ the bare AES-192-GCM decryption of a v1 code (8,719,006/s on one
+/// thread, measured as the floors above).
+const DECODE_V1_OF_CIPHER: f64 = 0.06;
+/// 500,000 v2 codes/s ÷ the bare AES-256-GCM-SIV decryption of a v2 code (3,261,222/s).
+const DECODE_V2_OF_CIPHER: f64 = 0.16;
+
+/// A share of a floor that a phase must reach.
+struct Share {
+    floor_id: &'static str,
+    floor_rate: f64,
+    share: f64,
+}
+
+impl Share {
+    fn of_floor(floor: &Floor, share: f64) -> Self {
+        Self {
+            floor_id: floor.id,
+            floor_rate: floor.per_second(),
+            share,
+        }
+    }
+
+    fn min_rate(&self) -> f64 {
+        self.floor_rate * self.share
+    }
+
+    /// "12,345 req/s = 61 % of F1 (20,000/s)".
+    fn describe(&self, rate: f64) -> String {
+        format!(
+            "{} req/s = **{:.0} %** of {} ({}/s)",
+            fmt_rate(rate),
+            rate / self.floor_rate.max(1e-9) * 100.0,
+            self.floor_id,
+            fmt_rate(self.floor_rate)
+        )
+    }
+}
+
+/// The request of the hot-set phases.
+const HOT_REQUEST: &str = "`POST /api/v1/moves` within a hot set (one object each): an item \
+    to one of the set's boxes or places, a box to one of its places";
+const HOT_NOTE: &str = "32 clients move 4 items and 4 boxes among 4 boxes and 4 places, \
+    uniformly at random: every request contends with the others for the same few rows. A box \
+    only goes to a place, so no move is refused as a cycle and every error counts.";
+
+/// The hot set: a few objects every client of a phase moves.
+struct HotSet {
+    items: Vec<String>,
+    boxes: Vec<String>,
+    places: Vec<String>,
+}
+
+impl HotSet {
+    /// 4 items, 4 boxes and 4 places, distinct, picked at random from the seeded ones.
+    fn of(seeded: &Seeded, rng: &mut Rng) -> anyhow::Result<Self> {
+        fn four<T: ToString + Clone>(all: &[T], rng: &mut Rng) -> anyhow::Result<Vec<String>> {
+            let mut all = all.to_vec();
+            rng.shuffle(&mut all);
+            if all.len() < 4 {
+                bail!("a hot set needs 4 of each kind of object");
+            }
+            Ok(all.iter().take(4).map(ToString::to_string).collect())
+        }
+        Ok(Self {
+            items: four(&seeded.items, rng)?,
+            boxes: four(&seeded.boxes, rng)?,
+            places: four(&seeded.places, rng)?,
+        })
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{} items and {} boxes among those boxes and {} places",
+            self.items.len(),
+            self.boxes.len(),
+            self.places.len()
+        )
+    }
+
+    fn work(&self, url: String) -> Work {
+        Work::HotMove {
+            url,
+            items: self.items.clone(),
+            boxes: self.boxes.clone(),
+            places: self.places.clone(),
+        }
+    }
 }
 
 fn run_postgres(
@@ -875,6 +1131,7 @@ fn run_postgres(
         boxes: 1_000,
         ledger_rows: cli.ledger_rows,
         contents_objects: cli.contents_objects.min(cli.pg_items.unwrap_or(cli.items)),
+        orders: cli.pg_orders,
         threads: cli.pg_seed_threads.max(1),
         budget: Some(Duration::from_secs(cli.pg_seed_budget_secs)),
     };
@@ -925,6 +1182,27 @@ fn run_postgres(
             group(seeded.targets().len() as u64)
         )
     };
+    let times = runner.times();
+    let floor = floor::moves(
+        "F2",
+        "the statements of `POST /api/v1/moves` (one item each) as the service runs them on \
+         PostgreSQL: where the item is, then one statement that moves it and appends its \
+         ledger rows",
+        &moves_data(transport),
+        &url,
+        cli.pg_floor_threads.unwrap_or_else(|| {
+            let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+            eckwms_db_kit::pool::auto_pool_size(cpus) as usize
+        }),
+        &MoveWork {
+            items: &seeded.items,
+            boxes: &seeded.boxes,
+            places: &seeded.places,
+        },
+        times,
+        runner.rng.next_u64(),
+    )?;
+    let floor = runner.floor(floor);
     let moves = runner.phase(
         "M2",
         "`POST /api/v1/moves` (one item each)",
@@ -937,6 +1215,46 @@ fn run_postgres(
             objects: seeded.items.iter().map(ToString::to_string).collect(),
             targets: seeded.targets(),
         },
+    )?;
+    let hot_set = HotSet::of(&seeded, &mut runner.rng)?;
+    let hot = runner.phase(
+        "HS2",
+        HOT_REQUEST,
+        &format!("{label} {transport}; {}", hot_set.describe()),
+        server.pid,
+        cli.move_clients,
+        bearer(&key),
+        hot_set.work(server.url("/api/v1/moves")),
+    )?;
+    let order_urls: Vec<String> = seeded
+        .orders
+        .iter()
+        .map(|id| server.url(&format!("/api/v1/orders/{id}")))
+        .collect();
+    let orders = runner.phase(
+        "O1",
+        "`GET /api/v1/orders/{id}`, random of the seeded orders",
+        &format!(
+            "{label} {transport}; {} orders",
+            group(seeded.orders.len() as u64)
+        ),
+        server.pid,
+        cli.move_clients,
+        bearer(&key),
+        Work::Get(order_urls),
+    )?;
+    let item_urls: Vec<String> = (0..1_000)
+        .filter_map(|_| runner.rng.pick(&seeded.items))
+        .map(|id| server.url(&format!("/api/v1/items/{id}")))
+        .collect();
+    let items = runner.phase(
+        "O2",
+        "`GET /api/v1/items/{id}`, 1,000 random items, for information",
+        &format!("{label} {transport}"),
+        server.pid,
+        cli.move_clients,
+        bearer(&key),
+        Work::Get(item_urls),
     )?;
     let mut over_tcp = None;
     if url != db.url {
@@ -968,6 +1286,72 @@ fn run_postgres(
     } else {
         let stopped = server.stop()?;
         log.line(&format!("eckwms stopped: {stopped}"));
+    }
+    let mut pools = Vec::new();
+    for (n, pool) in cli.pg_pools.iter().enumerate() {
+        // The database has its admin key already: each server reuses the first's file.
+        let dir = work.join(format!("run-pg-pool-{n}"));
+        std::fs::create_dir_all(&dir)?;
+        std::fs::copy(work.join("run-pg").join("admin.key"), dir.join("admin.key"))?;
+        let (server, key) = Server::eckwms_with(
+            eckwms,
+            &url,
+            &dir,
+            &[("ECKWMS__DATABASE__POOL_SIZE", pool.to_string())],
+        )?;
+        let data = format!("{label} {transport}; database.pool_size = {pool}");
+        let orders = runner.phase(
+            format!("O1/{pool}"),
+            "`GET /api/v1/orders/{id}`, random of the seeded orders",
+            &data,
+            server.pid,
+            cli.move_clients,
+            bearer(&key),
+            Work::Get(
+                seeded
+                    .orders
+                    .iter()
+                    .map(|id| server.url(&format!("/api/v1/orders/{id}")))
+                    .collect(),
+            ),
+        )?;
+        let hot = runner.phase(
+            format!("HS2/{pool}"),
+            HOT_REQUEST,
+            &data,
+            server.pid,
+            cli.move_clients,
+            bearer(&key),
+            hot_set.work(server.url("/api/v1/moves")),
+        )?;
+        let moves = runner.phase(
+            format!("M2/{pool}"),
+            "`POST /api/v1/moves` (one item each)",
+            &data,
+            server.pid,
+            cli.move_clients,
+            bearer(&key),
+            Work::Move {
+                url: server.url("/api/v1/moves"),
+                objects: seeded.items.iter().map(ToString::to_string).collect(),
+                targets: seeded.targets(),
+            },
+        )?;
+        let stopped = server.stop()?;
+        log.line(&format!("eckwms (pool {pool}) stopped: {stopped}"));
+        pools.push(format!(
+            "pool {pool}: orders {}; hot set {}; moves {}",
+            summary(&orders.outcome),
+            summary(&hot.outcome),
+            summary(&moves.outcome)
+        ));
+    }
+    if !pools.is_empty() {
+        notes.push(format!(
+            "PostgreSQL pool sizes compared (`--pg-pools`, servers started one after the other \
+             on the same database, after the phases above): {}.",
+            pools.join("; ")
+        ));
     }
     db.drop_now()?;
     log.line(&format!("PostgreSQL: dropped database {}", db.name));
@@ -1002,7 +1386,11 @@ fn run_postgres(
             ),
             mib(idle),
         ),
+        floor,
         moves,
+        hot,
+        orders,
+        items,
         notes,
     })
 }
@@ -1118,18 +1506,20 @@ fn cpu_text(cpu: &CpuUse) -> String {
     )
 }
 
-fn moves_check(target: &str, phase: &Phase, min_rate: f64, backend: &str) -> Check {
+fn moves_check(target: &str, phase: &Phase, share: &Share, backend: &str) -> Check {
     let o = &phase.outcome;
     let rate = o.per_second();
+    let min_rate = share.min_rate();
     let rate_ok = rate >= min_rate;
     let p99_ok = o.percentile_ms(99.0) < 20.0;
     let pass = rate_ok && p99_ok && o.errors == 0;
     let mut why = Vec::new();
     if !rate_ok {
         why.push(format!(
-            "throughput {} req/s is {:.0} % of the target",
+            "throughput {} req/s is {:.0} % of the target ({} req/s in this run)",
             fmt_rate(rate),
-            rate / min_rate * 100.0
+            rate / min_rate * 100.0,
+            fmt_rate(min_rate)
         ));
     }
     if !p99_ok {
@@ -1183,7 +1573,12 @@ fn moves_check(target: &str, phase: &Phase, min_rate: f64, backend: &str) -> Che
     }
     Check {
         target: target.into(),
-        measured: format!("{} ({} clients)", summary(o), o.clients),
+        measured: format!(
+            "{}; {} ({} clients)",
+            share.describe(rate),
+            summary(o),
+            o.clients
+        ),
         pass: Some(pass),
         note: format!(
             "{}. Likely cause: {}. CPU during the phase: {}.",
@@ -1194,17 +1589,19 @@ fn moves_check(target: &str, phase: &Phase, min_rate: f64, backend: &str) -> Che
     }
 }
 
-fn scans_check(target: &str, phase: &Phase, min_rate: f64) -> Check {
+fn scans_check(target: &str, phase: &Phase, share: &Share) -> Check {
     let o = &phase.outcome;
     let rate = o.per_second();
+    let min_rate = share.min_rate();
     let p99 = o.percentile_ms(99.0);
     let pass = rate >= min_rate && p99 < 20.0 && o.errors == 0;
     let mut why = Vec::new();
     if rate < min_rate {
         why.push(format!(
-            "{} moving scans/s is {:.0} % of the target",
+            "{} moving scans/s is {:.0} % of the target ({}/s in this run)",
             fmt_rate(rate),
-            rate / min_rate * 100.0
+            rate / min_rate * 100.0,
+            fmt_rate(min_rate)
         ));
     }
     if p99 >= 20.0 {
@@ -1215,7 +1612,12 @@ fn scans_check(target: &str, phase: &Phase, min_rate: f64) -> Check {
     }
     Check {
         target: target.into(),
-        measured: format!("{} ({} clients)", summary(o), o.clients),
+        measured: format!(
+            "{}; {} ({} clients)",
+            share.describe(rate),
+            summary(o),
+            o.clients
+        ),
         pass: Some(pass),
         note: format!(
             "{}Each measured scan follows an unmeasured scan of the item (its join), so the \
@@ -1234,6 +1636,32 @@ fn scans_check(target: &str, phase: &Phase, min_rate: f64) -> Check {
         ),
     }
 }
+
+/// p99 under [`TAIL_P99_MS`] and no error: a phase whose tail is the point.
+fn tail_check(target: &str, phase: &Phase, about: &str) -> Check {
+    let o = &phase.outcome;
+    let p99 = o.percentile_ms(99.0);
+    Check {
+        target: target.into(),
+        measured: format!(
+            "{} ({} clients; max {} ms)",
+            summary(o),
+            o.clients,
+            fmt_ms(o.max_ms())
+        ),
+        pass: Some(p99 < TAIL_P99_MS && o.errors == 0),
+        note: format!(
+            "p99 {} ms, max {} ms, {} errors. {about} CPU during the phase: {}.",
+            fmt_ms(p99),
+            fmt_ms(o.max_ms()),
+            group(o.errors),
+            cpu_text(&phase.cpu)
+        ),
+    }
+}
+
+/// The 99th percentile latency the tail targets allow.
+const TAIL_P99_MS: f64 = 100.0;
 
 fn latency_check(target: &str, phase: &Phase, max_p99: f64, page_bytes: usize) -> Check {
     let o = &phase.outcome;
@@ -1295,8 +1723,13 @@ fn scaling_check(target: &str, big: &[Phase], small: &[Phase], sizes: (u64, u64)
     let p50 = b.percentile_ms(50.0) / s.percentile_ms(50.0);
     let p99 = b.percentile_ms(99.0) / s.percentile_ms(99.0);
     let pass = p50 <= 1.25 && p99 <= 1.25 && b.errors == 0 && s.errors == 0;
-    let ids =
-        |phases: &[Phase]| -> String { phases.iter().map(|p| p.id).collect::<Vec<_>>().join("+") };
+    let ids = |phases: &[Phase]| -> String {
+        phases
+            .iter()
+            .map(|p| p.id.as_str())
+            .collect::<Vec<_>>()
+            .join("+")
+    };
     let data =
         |phases: &[Phase]| -> String { phases.first().map(|p| p.data.clone()).unwrap_or_default() };
     let cpu = |phases: &[Phase]| -> String {
@@ -1412,7 +1845,8 @@ fn common_settings(cli: &Cli, eckwms: &Path, seed_value: u64) -> Vec<(String, St
         (
             "Service configuration".into(),
             "the defaults of config/default.toml (http.workers = 0 → one worker per CPU; \
-             database.pool_size = 16; SQLite WAL with synchronous = normal, busy timeout 5 s; \
+             database.pool_size = 0 → four connections per CPU, from 4 to 16; SQLite WAL with \
+             synchronous = normal, busy timeout 5 s; \
              keep-alive 75 s) with `ECKWMS__DATABASE__URL`, `ECKWMS__HTTP__BIND` = \
              127.0.0.1:<free port>, `ECKWMS__AUTH__BOOTSTRAP_KEY_FILE` and \
              `ECKWMS__LOG__LEVEL=warn`; the bootstrap admin key authenticates every /api/v1 request"

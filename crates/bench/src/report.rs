@@ -2,13 +2,14 @@
 
 use std::fmt::Write as _;
 
+use crate::floor::Floor;
 use crate::load::Outcome;
 use crate::sys::{CpuUse, Machine};
 
 /// One load phase as measured.
 #[derive(Clone, Debug)]
 pub struct Phase {
-    pub id: &'static str,
+    pub id: String,
     pub request: String,
     pub data: String,
     pub outcome: Outcome,
@@ -52,6 +53,7 @@ pub struct Report {
     pub memory: Vec<(String, String)>,
     pub checks: Vec<Check>,
     pub phases: Vec<Phase>,
+    pub floors: Vec<Floor>,
     pub notes: Vec<String>,
     pub duration: String,
 }
@@ -206,6 +208,39 @@ impl Report {
                 pct(p.cpu.rest),
                 pct(p.cpu.machine),
             );
+        }
+
+        if !self.floors.is_empty() {
+            let _ = writeln!(s, "\n## Floors\n");
+            let _ = writeln!(
+                s,
+                "What this machine does with the same work without the service around it, \
+                 measured in the same run: the throughput targets are shares of these (and of \
+                 the bare HTTP handler, H1 and H3), so that they follow the machine's speed. A \
+                 floor runs the statements of a move (the service's own query functions, \
+                 `eckwms_adapter_db::floor`) in a plain loop: one connection per thread, one \
+                 transaction per move, no HTTP, no pool, no writer thread, no group commit, no \
+                 retries. Moves/s = moves started and committed in the measured window / the \
+                 window.\n"
+            );
+            let _ = writeln!(
+                s,
+                "| # | Work | Data | Threads | Moves | Moves/s | Errors |"
+            );
+            let _ = writeln!(s, "|---|---|---|---|---|---|---|");
+            for f in &self.floors {
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {} | {} | {} | {} | {} |",
+                    f.id,
+                    f.what,
+                    f.data,
+                    f.threads,
+                    group(f.units),
+                    fmt_rate(f.per_second()),
+                    group(f.errors)
+                );
+            }
         }
 
         let _ = writeln!(s, "\n## Resident memory of the services\n");

@@ -10,12 +10,12 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use eckwms_adapter_db::Database;
 use eckwms_application::ports::{
-    BoxRepository, ItemRepository, MoveCommand, MoveRepository, PageQuery, PlaceRepository,
-    WriteContext,
+    BoxRepository, ItemRepository, MoveCommand, MoveRepository, OrderRepository, PageQuery,
+    PlaceRepository, WriteContext,
 };
 use eckwms_domain::{
-    BoxId, Code, ItemId, Movable, Name, NewBox, NewItem, NewPlace, ObjectId, Parent, PlaceId,
-    WarehouseId,
+    BoxId, Code, Customer, ItemId, Movable, Name, NewBox, NewItem, NewOrder, NewPlace, ObjectId,
+    OrderId, Parent, PlaceId, WarehouseId,
 };
 
 use crate::rng::Rng;
@@ -33,6 +33,8 @@ pub struct Plan {
     pub ledger_rows: u64,
     /// Items put, last, into one dedicated place (for the contents test).
     pub contents_objects: usize,
+    /// Orders, each with a reference and a customer, one transaction each.
+    pub orders: usize,
     /// Writer threads: 1 for SQLite (one writer at a time anyway), more for PostgreSQL.
     pub threads: usize,
     /// Stop the move rounds when seeding has taken this long (the ledger then stays smaller).
@@ -49,6 +51,7 @@ pub struct Seeded {
     pub places: Vec<PlaceId>,
     pub contents_place: PlaceId,
     pub contents_count: usize,
+    pub orders: Vec<OrderId>,
     pub ledger_rows: u64,
     pub items_created: usize,
     pub create_items_time: Duration,
@@ -188,6 +191,23 @@ pub fn seed(url: &str, plan: &Plan, seed: u64, log: &dyn Fn(&str)) -> anyhow::Re
         );
     }
 
+    let mut orders = Vec::with_capacity(plan.orders);
+    for n in 0..plan.orders {
+        let new = NewOrder {
+            reference: Some(code(format!("BENCH-RMA-{n:06}"))?),
+            customer: Customer {
+                company: Some(name(format!("Bench customer {n}"))?),
+                person: Some(name("Jane Doe".into())?),
+                city: Some(name("Berlin".into())?),
+                country: Some(name("DE".into())?),
+                email: Some(name(format!("customer{n}@example.com"))?),
+                ..Customer::default()
+            },
+            ..NewOrder::default()
+        };
+        orders.push(db.create_order(&new, &ctx())?.id);
+    }
+
     // The contents place's items never move again: take them out of the pool now.
     let contents_items: Vec<ItemId> = items.split_off(items.len() - plan.contents_objects);
 
@@ -289,6 +309,7 @@ pub fn seed(url: &str, plan: &Plan, seed: u64, log: &dyn Fn(&str)) -> anyhow::Re
         places,
         contents_place,
         contents_count,
+        orders,
         ledger_rows,
         create_items_time,
         move_calls,

@@ -83,6 +83,22 @@ impl Server {
         dir: &Path,
         workers: Option<usize>,
     ) -> anyhow::Result<(Server, String)> {
+        let env: Vec<(&str, String)> = workers
+            .map(|n| ("ECKWMS__HTTP__WORKERS", n.to_string()))
+            .into_iter()
+            .collect();
+        Self::eckwms_with(binary, db_url, dir, &env)
+    }
+
+    /// [`eckwms`](Self::eckwms) with these settings (`ECKWMS__...` variables) besides the
+    /// defaults; the admin key is read from `dir/admin.key` (copy it there first when the
+    /// database has its key already).
+    pub fn eckwms_with(
+        binary: &Path,
+        db_url: &str,
+        dir: &Path,
+        env: &[(&str, String)],
+    ) -> anyhow::Result<(Server, String)> {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         let port = free_port()?;
         let key_file = dir.join("admin.key");
@@ -97,11 +113,10 @@ impl Server {
             .env("ECKWMS__LOG__LEVEL", "warn")
             .env_remove("RUST_LOG")
             .env_remove("ECKWMS_ENV")
-            .env_remove("ECKWMS_CONFIG_DIR");
-        match workers {
-            Some(n) => command.env("ECKWMS__HTTP__WORKERS", n.to_string()),
-            None => command.env_remove("ECKWMS__HTTP__WORKERS"),
-        };
+            .env_remove("ECKWMS_CONFIG_DIR")
+            .env_remove("ECKWMS__HTTP__WORKERS")
+            .env_remove("ECKWMS__DATABASE__POOL_SIZE")
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())));
         let server = Self::spawn(command, port, log)?;
         let key = std::fs::read_to_string(&key_file)
             .with_context(|| {
