@@ -206,5 +206,5 @@ fn close_when_released(mut db: Arc<Database>) {
 }
 
 fn init_tracing(settings: &Settings) -> anyhow::Result<()> {
-    eckwms_http_kit::logging::init(&settings.log.settings()).map_err(|e| anyhow::anyhow!(e))
+    eckwms_http_kit::logging::init(&settings.log).map_err(|e| anyhow::anyhow!(e))
 }

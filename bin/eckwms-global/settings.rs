@@ -11,7 +11,7 @@ use eckwms_global_adapter_http::public_fetcher::MAX_PUBLIC_RESPONSE;
 use eckwms_global_application::PublicPageSettings;
 use eckwms_global_domain::labels::{LabelKeyConfig, LabelRing};
 use eckwms_global_proxy::FetchLimits;
-use eckwms_http_kit::logging::{LogFormat, LogSettings};
+use eckwms_http_kit::logging::LogSettings;
 use serde::Deserialize;
 
 const DEFAULTS: &str = include_str!("../../config/global.toml");
@@ -28,7 +28,7 @@ pub struct Settings {
     pub proxy: eckwms_global_proxy::ProxySettings,
     pub labels: LabelsConfig,
     pub public_page: PublicPageConfig,
-    pub log: LogConfig,
+    pub log: LogSettings,
 }
 
 /// The label key ring of the public label page: `[[labels.keys]]` entries. The keys are
@@ -207,24 +207,6 @@ pub struct InstancesConfig {
 pub struct RelayConfig {
     pub lease_secs: i64,
     pub retention_interval_secs: u64,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LogConfig {
-    pub level: String,
-    pub format: LogFormat,
-    pub access: bool,
-}
-
-impl LogConfig {
-    pub fn settings(&self) -> LogSettings {
-        LogSettings {
-            level: self.level.clone(),
-            format: self.format,
-            access: self.access,
-        }
-    }
 }
 
 impl Settings {

@@ -296,5 +296,5 @@ fn build_services(db: &Arc<Database>, settings: &Settings) -> anyhow::Result<Ser
 }
 
 fn init_tracing(settings: &Settings) -> anyhow::Result<()> {
-    eckwms_http_kit::logging::init(&settings.log.settings()).map_err(|e| anyhow::anyhow!(e))
+    eckwms_http_kit::logging::init(&settings.log).map_err(|e| anyhow::anyhow!(e))
 }

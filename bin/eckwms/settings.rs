@@ -5,7 +5,7 @@ use std::time::Duration;
 use anyhow::Context;
 use config::{Config, Environment, File, FileFormat};
 use eckwms_adapter_db::DbSettings;
-use eckwms_http_kit::logging::{LogFormat, LogSettings};
+use eckwms_http_kit::logging::LogSettings;
 use serde::Deserialize;
 
 /// The defaults, compiled in so that the binary runs from any directory.
@@ -23,7 +23,7 @@ pub struct Settings {
     pub labels: LabelsConfig,
     pub pairing: PairingConfig,
     pub global: GlobalConfig,
-    pub log: LogConfig,
+    pub log: LogSettings,
 }
 
 /// Label code keys: secrets, never printed by `Debug`.
@@ -178,24 +178,6 @@ pub struct AuthConfig {
 pub struct IdempotencyConfig {
     pub retention_hours: i64,
     pub wait_secs: u64,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LogConfig {
-    pub level: String,
-    pub format: LogFormat,
-    pub access: bool,
-}
-
-impl LogConfig {
-    pub fn settings(&self) -> LogSettings {
-        LogSettings {
-            level: self.level.clone(),
-            format: self.format,
-            access: self.access,
-        }
-    }
 }
 
 impl Settings {

@@ -129,24 +129,29 @@ mod tests {
     use eckwms_domain::{ChangeKind, LedgerEntry, ObjectId};
     use std::collections::BTreeMap;
 
+    /// The ledger entry that created `object` with `data`.
+    fn created(seq: i64, object: ObjectId, data: serde_json::Value) -> LedgerEntry {
+        LedgerEntry {
+            seq,
+            at: Utc::now(),
+            object,
+            kind: ChangeKind::Created,
+            from: None,
+            to: None,
+            actor: "t".into(),
+            reason: None,
+            request_id: None,
+            scan_id: None,
+            data,
+        }
+    }
+
     #[test]
     fn verify_reports_a_state_the_ledger_does_not_explain() {
         let mut ledger = MockLedgerRepository::new();
         ledger.expect_snapshot_for_verify().returning(|replay| {
             let id = ObjectId::parse("i000000000000000001").unwrap();
-            replay.apply(&LedgerEntry {
-                seq: 1,
-                at: Utc::now(),
-                object: id,
-                kind: ChangeKind::Created,
-                from: None,
-                to: None,
-                actor: "t".into(),
-                reason: None,
-                request_id: None,
-                scan_id: None,
-                data: serde_json::json!({"parent": null}),
-            });
+            replay.apply(&created(1, id, serde_json::json!({"parent": null})));
             let mut stored = BTreeMap::new();
             stored.insert(
                 id,
@@ -181,19 +186,11 @@ mod tests {
                 let state = eckwms_domain::ledger::state_of(&serde_json::json!({
                     "id": id.to_string(), "serial": serial, "class_code": class,
                 }));
-                replay.apply(&LedgerEntry {
-                    seq: n as i64 + 1,
-                    at: Utc::now(),
-                    object: id,
-                    kind: ChangeKind::Created,
-                    from: None,
-                    to: None,
-                    actor: "t".into(),
-                    reason: None,
-                    request_id: None,
-                    scan_id: None,
-                    data: serde_json::Value::Object(state.clone()),
-                });
+                replay.apply(&created(
+                    n as i64 + 1,
+                    id,
+                    serde_json::Value::Object(state.clone()),
+                ));
                 stored.insert(id, state);
             }
             Ok(stored)

@@ -638,11 +638,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         server.pid,
         cli.move_clients,
         auth.clone(),
-        Work::Move {
-            url: server.url("/api/v1/moves"),
-            objects: big.items.iter().map(ToString::to_string).collect(),
-            targets: big.targets(),
-        },
+        random_moves(&server, &big),
     )?;
     let scans_sqlite = runner.phase(
         "S1",
@@ -1215,11 +1211,7 @@ fn run_postgres(
         server.pid,
         cli.move_clients,
         bearer(&key),
-        Work::Move {
-            url: server.url("/api/v1/moves"),
-            objects: seeded.items.iter().map(ToString::to_string).collect(),
-            targets: seeded.targets(),
-        },
+        random_moves(&server, &seeded),
     )?;
     let hot_set = HotSet::of(&seeded, &mut runner.rng)?;
     let hot = runner.phase(
@@ -1280,11 +1272,7 @@ fn run_postgres(
             tcp_server.pid,
             cli.move_clients,
             bearer(&tcp_key),
-            Work::Move {
-                url: tcp_server.url("/api/v1/moves"),
-                objects: seeded.items.iter().map(ToString::to_string).collect(),
-                targets: seeded.targets(),
-            },
+            random_moves(&tcp_server, &seeded),
         )?);
         let stopped = tcp_server.stop()?;
         log.line(&format!("eckwms stopped: {stopped}"));
@@ -1336,11 +1324,7 @@ fn run_postgres(
             server.pid,
             cli.move_clients,
             bearer(&key),
-            Work::Move {
-                url: server.url("/api/v1/moves"),
-                objects: seeded.items.iter().map(ToString::to_string).collect(),
-                targets: seeded.targets(),
-            },
+            random_moves(&server, &seeded),
         )?;
         let stopped = server.stop()?;
         log.line(&format!("eckwms (pool {pool}) stopped: {stopped}"));
@@ -1436,6 +1420,15 @@ fn seed_line(label: &str, s: &Seeded, plan: &Plan) -> SeedLine {
         moves: format!("{} ({} calls)", secs(s.moves_time), group(s.move_calls)),
         total: secs(s.total_time),
         note: String::new(),
+    }
+}
+
+/// Moves of random items of `seeded` to its random boxes and places, one per request.
+fn random_moves(server: &Server, seeded: &Seeded) -> Work {
+    Work::Move {
+        url: server.url("/api/v1/moves"),
+        objects: seeded.items.iter().map(ToString::to_string).collect(),
+        targets: seeded.targets(),
     }
 }
 

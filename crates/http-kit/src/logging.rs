@@ -23,8 +23,9 @@ pub enum LogFormat {
     Json,
 }
 
-/// What a service's `[log]` section says.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A service's `[log]` section.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LogSettings {
     /// A tracing filter such as `info` or `eckwms=debug,info`; `RUST_LOG` wins when set.
     pub level: String,

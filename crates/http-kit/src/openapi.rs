@@ -260,6 +260,20 @@ pub mod testing {
         }
         wrong
     }
+
+    /// Asserts that a service documents every refusal with exactly a problem+json body, but
+    /// the 503 of `/ECK/HEALTH`: the degraded health report, in the original's JSON shape.
+    pub fn assert_refusals_are_problem_json(doc: &Value) {
+        let health = [("/ECK/HEALTH", "503")];
+        assert_eq!(
+            refusals_without_problem_bodies(doc, &health),
+            Vec::<String>::new()
+        );
+        let degraded = doc["paths"]["/ECK/HEALTH"]["get"]["responses"]["503"]["content"]
+            .as_object()
+            .map(|content| content.keys().cloned().collect::<Vec<_>>());
+        assert_eq!(degraded, Some(vec!["application/json".to_string()]));
+    }
 }
 
 #[cfg(test)]
