@@ -15,7 +15,7 @@ use eckwms_adapter_db::floor::MoveFloor;
 use eckwms_application::ports::{MoveCommand, WriteContext};
 use eckwms_domain::{BoxId, ItemId, Movable, Parent, PlaceId};
 
-use crate::report::fmt_rate;
+use crate::fmt::fmt_rate;
 use crate::rng::Rng;
 
 /// What one floor measured.

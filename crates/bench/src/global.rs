@@ -15,12 +15,14 @@ use anyhow::{Context, anyhow, bail};
 use awc::http::Method;
 use serde_json::{Value, json};
 
+use crate::checks::{combined_rate, merged, rates};
+use crate::fmt::{cpu_text, fmt_ms, fmt_rate, group, summary};
 use crate::load::Work;
-use crate::report::{Check, Phase, SeedLine, fmt_ms, fmt_rate, group};
+use crate::report::{Check, Phase, SeedLine};
 use crate::rng::Rng;
+use crate::runner::{Log, Runner, bearer, mib};
 use crate::seed::{self, Plan};
 use crate::server::{self, Server};
-use crate::{Log, Runner, bearer, combined_rate, cpu_text, merged, mib, rates, summary};
 
 /// The pairing token header of discovery.
 const PAIRING_TOKEN_HEADER: &str = "X-Pairing-Token";
@@ -103,12 +105,12 @@ pub fn run(opts: &Options<'_>, runner: &mut Runner<'_>, log: &Log) -> anyhow::Re
         threads: 1,
         budget: None,
     };
-    let upstream_url = crate::sqlite_url(&dir.join("upstream").join("eckwms.db"));
+    let upstream_url = crate::sqlite::sqlite_url(&dir.join("upstream").join("eckwms.db"));
     log.line("global: seeding the upstream's small SQLite database");
     let seeded = seed::seed(&upstream_url, &plan, runner.rng.next_u64(), &|l| {
         log.line(l)
     })?;
-    let seed_line = crate::seed_line("SQLite, upstream of the proxy", &seeded, &plan);
+    let seed_line = crate::sqlite::seed_line("SQLite, upstream of the proxy", &seeded, &plan);
     let (upstream, api_key) = Server::eckwms_with_workers(
         opts.eckwms,
         &upstream_url,
@@ -136,7 +138,7 @@ pub fn run(opts: &Options<'_>, runner: &mut Runner<'_>, log: &Log) -> anyhow::Re
         &config,
         global_config(
             port,
-            &crate::sqlite_url(&dir.join("eckwms-global.db")),
+            &crate::sqlite::sqlite_url(&dir.join("eckwms-global.db")),
             &admin_key,
         ),
     )
@@ -315,7 +317,7 @@ pub fn run(opts: &Options<'_>, runner: &mut Runner<'_>, log: &Log) -> anyhow::Re
         throughput_check(&direct_n, &proxied_n, opts.clients),
     ];
     checks.push(match &discovery_pg {
-        Ok(phase) => crate::tail_check(
+        Ok(phase) => crate::checks::tail_check(
             DISCOVERY_PG_TARGET,
             phase,
             "An anonymous lookup of a random one of the registered instances (G1's request), \

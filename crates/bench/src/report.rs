@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::floor::Floor;
+use crate::fmt::{fmt_ms, fmt_rate, group};
 use crate::load::Outcome;
 use crate::sys::{CpuUse, Machine};
 
@@ -56,39 +57,6 @@ pub struct Report {
     pub floors: Vec<Floor>,
     pub notes: Vec<String>,
     pub duration: String,
-}
-
-pub fn fmt_rate(v: f64) -> String {
-    if v.is_nan() {
-        "–".into()
-    } else if v >= 100.0 {
-        group(v.round() as u64)
-    } else {
-        format!("{v:.1}")
-    }
-}
-
-pub fn fmt_ms(v: f64) -> String {
-    if v.is_nan() {
-        "–".into()
-    } else if v < 10.0 {
-        format!("{v:.2}")
-    } else {
-        format!("{v:.1}")
-    }
-}
-
-/// 1234567 -> "1,234,567".
-pub fn group(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn pct(v: Option<f64>) -> String {
