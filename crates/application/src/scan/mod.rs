@@ -5,18 +5,22 @@
 //! transaction of [`ScanRepository::run_scan`]: the message-id check, the session, resolving
 //! and creating objects, the moves, the scan log entry. A retried scan finds the first one's
 //! log entry and gets its answer; two scans of one device never interleave.
+//!
+//! What a scanned text names is found in `resolve`; every sentence an answer shows comes from
+//! `texts`, so this flow holds none.
+
+mod resolve;
+mod texts;
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use eckwms_codes::{Decoder, LabelVersion, Scanned};
+use eckwms_codes::{Decoder, Scanned};
 use eckwms_domain::scan::{Plan, Target, WorkingSet, plan};
-use eckwms_domain::{
-    BoxId, BoxPatch, Code, IdKind, ItemId, ItemPatch, Movable, NewBox, NewItem, NewOrder, ObjectId,
-    OrderId, Parent, PlaceId,
-};
+use eckwms_domain::{BoxPatch, Code, ItemPatch, Movable, ObjectId, Parent};
 use serde_json::{Value, json};
 
+use self::resolve::{Resolved, resolve};
 use crate::error::{AppError, AppResult};
 use crate::inventory::{Page, check_move, paginate};
 use crate::ports::{
@@ -157,18 +161,15 @@ fn validate(request: &ScanRequest) -> AppResult<()> {
     let mut errors = Vec::new();
     let barcode = &request.barcode;
     if barcode.trim().is_empty() {
-        errors.push(("barcode", "must not be empty".to_owned()));
+        errors.push(("barcode", texts::empty()));
     } else if barcode.len() > MAX_BARCODE_LEN {
-        errors.push((
-            "barcode",
-            format!("must be at most {MAX_BARCODE_LEN} bytes"),
-        ));
+        errors.push(("barcode", texts::too_many_bytes(MAX_BARCODE_LEN)));
     } else if barcode
         .chars()
         // GS (0x1D) separates the fields of a GS1 element string; nothing else is allowed.
         .any(|c| c.is_control() && c != '\u{1d}')
     {
-        errors.push(("barcode", "must not contain control characters".to_owned()));
+        errors.push(("barcode", texts::control_characters()));
     }
     for (field, value) in [
         ("msg_id", Some(&request.msg_id)),
@@ -193,9 +194,9 @@ fn validate(request: &ScanRequest) -> AppResult<()> {
 /// What is wrong with a message id or device id, if anything.
 pub fn token_problem(value: &str) -> Option<String> {
     if value.trim().is_empty() || value.chars().count() > MAX_TOKEN_LEN {
-        Some(format!("must have 1 to {MAX_TOKEN_LEN} characters"))
+        Some(texts::token_length(MAX_TOKEN_LEN))
     } else if value.chars().any(char::is_control) {
-        Some("must not contain control characters".to_owned())
+        Some(texts::control_characters())
     } else {
         None
     }
@@ -203,31 +204,6 @@ pub fn token_problem(value: &str) -> Option<String> {
 
 fn expired(session: &StoredSession, now: DateTime<Utc>, idle: Duration) -> bool {
     session.updated_at + idle < now
-}
-
-/// What the scanned text names, once looked up.
-enum Resolved {
-    /// An object of the flow, found or just created.
-    Object {
-        target: Target,
-        object: Box<ScannedObject>,
-        created: bool,
-    },
-    /// A code that names no object (an unbound `l` label, a barcode nobody has).
-    Unknown { text: String, kind: &'static str },
-    /// Several objects: the answer's `type`, the sentence, and the objects (by id).
-    Ambiguous {
-        kind: &'static str,
-        message: String,
-        objects: Vec<ScannedObject>,
-    },
-    /// Refused before anything changed: what the code was, why, and what it names (`null`,
-    /// [`named`], or an object).
-    Refused {
-        kind: &'static str,
-        message: String,
-        data: Value,
-    },
 }
 
 /// The scan's answer while it is being built.
@@ -264,10 +240,7 @@ fn execute(tx: &mut dyn ScanTx, input: &Input) -> AppResult<ScanOutcome> {
             // and answering it with the first scan's result would mislead the operator.
             return Err(AppError::conflict(
                 "msg_id_reused",
-                format!(
-                    "msg_id {} was used for another code in this session",
-                    input.msg_id
-                ),
+                texts::msg_id_reused(&input.msg_id),
             ));
         }
         return Ok(ScanOutcome {
@@ -399,293 +372,6 @@ fn current_set(tx: &mut dyn ScanTx, input: &Input) -> AppResult<WorkingSet> {
         .unwrap_or_default())
 }
 
-/// Reads what the text names: label, typed id, serial, RMA code, known barcode, then the rest.
-fn resolve(
-    tx: &mut dyn ScanTx,
-    input: &Input,
-    set: &WorkingSet,
-    ctx: &WriteContext,
-) -> AppResult<(String, Resolved)> {
-    let (resolution, id) = match &input.scanned {
-        Scanned::Label { id, version } => {
-            let resolution = match version {
-                LabelVersion::V1 => "label_v1",
-                LabelVersion::V2 { .. } => "label_v2",
-            };
-            (resolution, *id)
-        }
-        Scanned::BadLabel(e) => {
-            return Ok((
-                "bad_label".into(),
-                // Nothing was decoded: there is no id to show.
-                Resolved::Refused {
-                    kind: "label",
-                    message: format!(
-                        "This label cannot be read here ({e}): it is damaged or belongs to another instance."
-                    ),
-                    data: Value::Null,
-                },
-            ));
-        }
-        Scanned::Id(id) => ("id", *id),
-        Scanned::Serial(item) => {
-            let serial = Code::new("serial", format!("{:07}", item.number() % 10_000_000))?;
-            return Ok(("serial".into(), resolve_serial(tx, *item, serial, ctx)?));
-        }
-        Scanned::Rma { code, order } => {
-            let new = NewOrder {
-                reference: Some(Code::new("reference", code.to_string())?),
-                ..NewOrder::default()
-            };
-            let resolved = find_or_create_order(tx, *order, &new, ctx)?;
-            return Ok(("rma".into(), resolved));
-        }
-        Scanned::Other(other) => {
-            let text = storable_text(other);
-            let found = tx.find_by_code(&text)?;
-            // A GTIN with a valid check digit is a product code, even where its digits would
-            // also fit a carrier's pattern (13 digits: DHL Paket).
-            let resolution = if other.gs1.is_some() {
-                "gs1"
-            } else if !other.tracking.is_empty() {
-                "tracking"
-            } else {
-                "unknown"
-            };
-            return Ok(match found.as_slice() {
-                [] => (
-                    resolution.into(),
-                    // The code's reading is its type in the answer.
-                    Resolved::Unknown {
-                        text,
-                        kind: resolution,
-                    },
-                ),
-                [id] => ("barcode".into(), existing(tx, *id)?),
-                many => ("barcode".into(), ambiguous_code(tx, many)?),
-            });
-        }
-    };
-    let resolved = match id.kind() {
-        IdKind::Item => {
-            let item = ItemId::try_from(id).map_err(|e| AppError::bad_id("barcode", e))?;
-            match tx.get_object(id)? {
-                Some(object) => found(object),
-                None => created(ScannedObject::Item(tx.create_item(
-                    item,
-                    &NewItem::default(),
-                    ctx,
-                )?)),
-            }
-        }
-        IdKind::Box => {
-            let boxed = BoxId::try_from(id).map_err(|e| AppError::bad_id("barcode", e))?;
-            match tx.get_object(id)? {
-                Some(object) => found(object),
-                None => created(ScannedObject::Box(tx.create_box(
-                    boxed,
-                    &NewBox::default(),
-                    ctx,
-                )?)),
-            }
-        }
-        IdKind::Order => {
-            let order = OrderId::try_from(id).map_err(|e| AppError::bad_id("barcode", e))?;
-            find_or_create_order(tx, order, &NewOrder::default(), ctx)?
-        }
-        IdKind::Place => match tx.get_object(id)? {
-            Some(object) => found(object),
-            None => Resolved::Refused {
-                kind: "place",
-                message: format!(
-                    "{} is not set up: create it (or its rack) first.",
-                    capitalize(&short(id))
-                ),
-                data: named(id),
-            },
-        },
-        // A pre-printed label is bound by scanning it after an item or box: it becomes that
-        // object's barcode, and from then on names it.
-        IdKind::Label => match tx.find_by_code(&id.to_string())?.as_slice() {
-            [] if set.items.is_empty() && set.boxes.is_empty() => Resolved::Refused {
-                kind: "label",
-                message: format!(
-                    "{} is not bound yet: scan an item or box, then this label.",
-                    capitalize(&short(id))
-                ),
-                data: named(id),
-            },
-            [] => Resolved::Unknown {
-                text: id.to_string(),
-                kind: "label",
-            },
-            [bound] => existing(tx, *bound)?,
-            many => ambiguous_code(tx, many)?,
-        },
-        IdKind::User => Resolved::Refused {
-            kind: "user",
-            message: "User badges are not used for scanning.".into(),
-            data: named(id),
-        },
-    };
-    Ok((resolution.into(), resolved))
-}
-
-/// A manufacturer serial names the one item that carries it, whatever its id; the item
-/// `i7…` + serial is made only for a serial no item carries. The lookup holds the serial's
-/// lock to the end of the scan, so an item given the serial meanwhile (through the API, by
-/// another device) is found here rather than doubled.
-fn resolve_serial(
-    tx: &mut dyn ScanTx,
-    derived: ItemId,
-    serial: Code,
-    ctx: &WriteContext,
-) -> AppResult<Resolved> {
-    let mut holders = tx.items_with_serial(serial.as_str())?;
-    Ok(match holders.len() {
-        1 => found(ScannedObject::Item(holders.remove(0))),
-        0 => match tx.get_object(derived.object_id())? {
-            None => {
-                let new = NewItem {
-                    serial: Some(serial),
-                    ..NewItem::default()
-                };
-                created(ScannedObject::Item(tx.create_item(derived, &new, ctx)?))
-            }
-            // Made from this serial once, since given another (or none): either the device's
-            // serial was corrected, or this is another device. Neither guess is safe.
-            Some(object) => {
-                let now = match &object {
-                    ScannedObject::Item(item) => item
-                        .serial
-                        .as_ref()
-                        .map_or_else(|| "no serial".to_owned(), |other| format!("serial {other}")),
-                    _ => "another kind".to_owned(),
-                };
-                Resolved::Refused {
-                    kind: "item",
-                    message: format!(
-                        "No item has serial {serial}; {}, made from it, now has {now}: check \
-                         the device, then correct a serial or scan the item's label.",
-                        capitalize(&short(derived))
-                    ),
-                    data: object_json(&object),
-                }
-            }
-        },
-        n => {
-            let classes: Vec<&str> = holders
-                .iter()
-                .filter_map(|i| i.class_code.as_ref().map(Code::as_str))
-                .collect();
-            Resolved::Ambiguous {
-                kind: "item",
-                message: format!(
-                    "Serial {serial} belongs to {n} items of different classes ({}): scan the \
-                     item's label instead.",
-                    classes.join(", ")
-                ),
-                objects: holders.into_iter().map(ScannedObject::Item).collect(),
-            }
-        }
-    })
-}
-
-/// A code that several objects carry (as a barcode, a serial or a bound label).
-fn ambiguous_code(tx: &mut dyn ScanTx, ids: &[ObjectId]) -> AppResult<Resolved> {
-    let mut objects = Vec::with_capacity(ids.len());
-    for id in ids {
-        // Found in this transaction, so they exist.
-        objects.extend(tx.get_object(*id)?);
-    }
-    Ok(Resolved::Ambiguous {
-        kind: "barcode",
-        message: format!(
-            "This code belongs to {} objects: scan their labels instead.",
-            objects.len()
-        ),
-        objects,
-    })
-}
-
-/// The text under which a scanned code is looked up and kept as a barcode. A GS1 element
-/// string with GS separators, or one too long to keep, becomes its bracketed form
-/// `(01)…(17)…(10)…(21)…`: the same symbol always gives the same text.
-fn storable_text(other: &eckwms_codes::Other) -> String {
-    let storable = other.text.chars().count() <= MAX_KEPT_CODE_LEN
-        && !other.text.chars().any(char::is_control);
-    match &other.gs1 {
-        Some(gs1) if !storable => {
-            let mut text = format!("(01){}", gs1.gtin.as_str());
-            if let Some(expiry) = gs1.expiry {
-                text.push_str(&format!(
-                    "(17){:02}{:02}{:02}",
-                    expiry.year() % 100,
-                    expiry.month(),
-                    expiry.day().unwrap_or(0)
-                ));
-            }
-            if let Some(batch) = &gs1.batch {
-                text.push_str(&format!("(10){batch}"));
-            }
-            if let Some(serial) = &gs1.serial {
-                text.push_str(&format!("(21){serial}"));
-            }
-            text
-        }
-        _ => other.text.clone(),
-    }
-}
-
-/// Longest code kept as a barcode or class code (the `code` text of the domain).
-const MAX_KEPT_CODE_LEN: usize = 100;
-
-fn find_or_create_order(
-    tx: &mut dyn ScanTx,
-    order: OrderId,
-    new: &NewOrder,
-    ctx: &WriteContext,
-) -> AppResult<Resolved> {
-    Ok(match tx.get_object(order.object_id())? {
-        Some(object) => found(object),
-        None => created(ScannedObject::Order(tx.create_order(order, new, ctx)?)),
-    })
-}
-
-/// An object found by a barcode: it must still exist (the lookup and the read share the
-/// transaction, so it does).
-fn existing(tx: &mut dyn ScanTx, id: ObjectId) -> AppResult<Resolved> {
-    match tx.get_object(id)? {
-        Some(object) => Ok(found(object)),
-        None => Err(AppError::not_found(id.kind().as_str(), id)),
-    }
-}
-
-fn found(object: ScannedObject) -> Resolved {
-    Resolved::Object {
-        target: target_of(&object),
-        object: Box::new(object),
-        created: false,
-    }
-}
-
-fn created(object: ScannedObject) -> Resolved {
-    Resolved::Object {
-        target: target_of(&object),
-        object: Box::new(object),
-        created: true,
-    }
-}
-
-fn target_of(object: &ScannedObject) -> Target {
-    match object {
-        ScannedObject::Item(i) => Target::Item(i.id),
-        ScannedObject::Box(b) => Target::Box(b.id),
-        ScannedObject::Place(p) => Target::Place(p.id),
-        ScannedObject::Order(o) => Target::Order(o.id),
-    }
-}
-
 fn object_id(object: &ScannedObject) -> ObjectId {
     match object {
         ScannedObject::Item(i) => i.id.object_id(),
@@ -729,20 +415,6 @@ fn object_json(object: &ScannedObject) -> Value {
     }
 }
 
-/// The id's number without its padding, as printed on labels.
-fn short(id: impl Into<ObjectId>) -> String {
-    let id = id.into();
-    format!("{} {}", id.kind(), id.number())
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
-}
-
 /// Does what the plan says; an effect the current state refuses (an object deleted meanwhile,
 /// a box that would contain itself) gives an `error` answer and changes nothing.
 fn carry_out(
@@ -758,31 +430,19 @@ fn carry_out(
     } else {
         ScanAction::Found
     };
-    let new_or_known = |what: String| {
-        if created {
-            format!("New {what}")
-        } else {
-            capitalize(&what)
-        }
-    };
     let result: AppResult<Answer> = (|| {
         Ok(match step {
             Plan::JoinItem(id) => {
-                Answer::new(seen, kind, format!("{} added.", new_or_known(short(*id))))
-                    .with_data(object)
+                Answer::new(seen, kind, texts::item_added(*id, created)).with_data(object)
             }
-            Plan::JoinBox(id) => Answer::new(
-                seen,
-                kind,
-                format!("{} selected.", new_or_known(short(*id))),
-            )
-            .with_data(object),
+            Plan::JoinBox(id) => {
+                Answer::new(seen, kind, texts::box_selected(*id, created)).with_data(object)
+            }
             Plan::JoinPlace(id) => {
-                Answer::new(seen, kind, format!("{} selected.", place_name(object, *id)))
-                    .with_data(object)
+                Answer::new(seen, kind, texts::place_selected(object, *id)).with_data(object)
             }
             Plan::ShowOrder(id) => {
-                Answer::new(seen, kind, format!("{}.", new_or_known(short(*id)))).with_data(object)
+                Answer::new(seen, kind, texts::order_shown(*id, created)).with_data(object)
             }
             Plan::ItemsIntoBox { items, into } => {
                 let objects = items.iter().map(|i| Movable::Item(*i)).collect();
@@ -790,11 +450,7 @@ fn carry_out(
                 Answer::new(
                     ScanAction::Moved,
                     kind,
-                    format!(
-                        "{} put into {}.",
-                        plural(items.len(), "item", "items"),
-                        short(*into)
-                    ),
+                    texts::items_put_into(items.len(), *into),
                 )
                 // Items going in do not change the box itself: `object` is current.
                 .with_data(object)
@@ -810,19 +466,10 @@ fn carry_out(
                     .chain(boxes.iter().map(|b| Movable::Box(*b)))
                     .collect();
                 move_all(tx, objects, Parent::Place(*place), ctx)?;
-                let what = match (items.len(), boxes.len()) {
-                    (0, b) => plural(b, "box", "boxes"),
-                    (i, 0) => plural(i, "item", "items"),
-                    (i, b) => format!(
-                        "{} and {}",
-                        plural(i, "item", "items"),
-                        plural(b, "box", "boxes")
-                    ),
-                };
                 Answer::new(
                     ScanAction::Moved,
                     kind,
-                    format!("{what} moved to {}.", place_name(object, *place)),
+                    texts::moved_to_place(items.len(), boxes.len(), object, *place),
                 )
                 .with_data(object)
             }
@@ -838,11 +485,7 @@ fn carry_out(
                 Answer::new(
                     ScanAction::Linked,
                     kind,
-                    format!(
-                        "{} linked to {}.",
-                        plural(boxes.len(), "box", "boxes"),
-                        short(*order)
-                    ),
+                    texts::boxes_linked(boxes.len(), *order),
                 )
                 .with_data(object)
             }
@@ -856,7 +499,7 @@ fn carry_out(
                 Answer::new(
                     ScanAction::Attached,
                     "class_code",
-                    format!("Class {class_code} set on {}.", short(*item)),
+                    texts::class_set(class_code, *item),
                 )
                 .with_data(Some(&ScannedObject::Item(updated)))
             }
@@ -874,11 +517,7 @@ fn carry_out(
                 Answer::new(
                     ScanAction::Attached,
                     kind,
-                    format!(
-                        "{} attached to {}.",
-                        describe_code(kind, barcode),
-                        short(*item)
-                    ),
+                    texts::code_attached(kind, barcode, *item),
                 )
                 .with_data(Some(&ScannedObject::Item(updated)))
             }
@@ -896,27 +535,12 @@ fn carry_out(
                 Answer::new(
                     ScanAction::Attached,
                     kind,
-                    format!(
-                        "{} attached to {}.",
-                        describe_code(kind, barcode),
-                        short(*boxed)
-                    ),
+                    texts::code_attached(kind, barcode, *boxed),
                 )
                 .with_data(Some(&ScannedObject::Box(updated)))
             }
-            Plan::NotFound => Answer::new(
-                ScanAction::NotFound,
-                kind,
-                format!(
-                    "{} is not known: scan an item or box first to attach it.",
-                    describe_code(kind, "")
-                ),
-            ),
-            Plan::SetFull => Answer::new(
-                ScanAction::Error,
-                kind,
-                "The set is full: put its contents somewhere first.",
-            ),
+            Plan::NotFound => Answer::new(ScanAction::NotFound, kind, texts::code_not_known(kind)),
+            Plan::SetFull => Answer::new(ScanAction::Error, kind, texts::set_full()),
         })
     })();
     match result {
@@ -932,20 +556,13 @@ fn carry_out(
 /// service itself, which fail the whole scan (and roll it back).
 fn refusal(e: &AppError) -> Option<String> {
     match e {
-        AppError::NotFound { what, id } => {
-            let shown = ObjectId::parse(id)
-                .map(short)
-                .unwrap_or_else(|_| format!("{what} {id}"));
-            Some(format!("{} no longer exists.", capitalize(&shown)))
-        }
-        AppError::Conflict { message, .. } => Some(format!("Refused: {message}.")),
-        AppError::Invalid(fields) => Some(format!(
-            "Refused: {}.",
-            fields
+        AppError::NotFound { what, id } => Some(texts::no_longer_exists(what, id)),
+        AppError::Conflict { message, .. } => Some(texts::refused(&[message.as_str()])),
+        AppError::Invalid(fields) => Some(texts::refused(
+            &fields
                 .iter()
-                .map(|f| f.message.clone())
-                .collect::<Vec<_>>()
-                .join("; ")
+                .map(|f| f.message.as_str())
+                .collect::<Vec<_>>(),
         )),
         _ => None,
     }
@@ -967,42 +584,5 @@ fn move_all(
     Ok(())
 }
 
-fn place_name(object: Option<&ScannedObject>, id: PlaceId) -> String {
-    match object {
-        Some(ScannedObject::Place(p)) => format!("place {}", p.name.as_str()),
-        _ => short(id),
-    }
-}
-
-fn describe_code(kind: &str, text: &str) -> String {
-    let what = match kind {
-        "tracking" => "Tracking number",
-        "gs1" => "GS1 code",
-        "label" => "Label",
-        _ => "Code",
-    };
-    if text.is_empty() {
-        // "This code", "This tracking number", "This GS1 code", "This label".
-        let mut lowered = what.to_owned();
-        if let Some(first) = lowered.get_mut(0..1)
-            && what != "GS1 code"
-        {
-            first.make_ascii_lowercase();
-        }
-        format!("This {lowered}")
-    } else {
-        format!("{what} {text}")
-    }
-}
-
-fn capitalize(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
 #[cfg(test)]
-#[path = "scan_tests.rs"]
 mod tests;
