@@ -39,7 +39,7 @@ mod prelude {
         StoredSession, WriteContext,
     };
     pub(crate) use eckwms_application::{AppError, AppResult};
-    pub(crate) use eckwms_domain::ledger::{diff, state_of};
+    pub(crate) use eckwms_domain::movement::ledger::{diff, state_of};
     pub(crate) use eckwms_domain::{
         BoxId, BoxPatch, Change, ChangeKind, Code, Item, ItemAction, ItemId, ItemPatch,
         LedgerEntry, Meta, Movable, MoveSubject, NewBox, NewItem, NewOrder, NewPlace, NewRack,

@@ -190,7 +190,7 @@ impl ItemRepository for Database {
             update_item(id, expected, patch, ctx)
         )
     }
-    fn serial_conflicts(&self) -> AppResult<Vec<eckwms_domain::serial::SerialConflict>> {
+    fn serial_conflicts(&self) -> AppResult<Vec<eckwms_domain::catalog::serial::SerialConflict>> {
         read_tx!(self, serial_conflicts())
     }
     fn delete_item(&self, id: ItemId, expected: Expected, ctx: &WriteContext) -> AppResult<()> {

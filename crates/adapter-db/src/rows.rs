@@ -7,7 +7,7 @@
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use diesel::prelude::*;
 use eckwms_application::ports::{ApiKey, LabelPrint, ScanAction, ScanRecord, Scope, StoredSession};
-use eckwms_domain::scan::WorkingSet;
+use eckwms_domain::scanning::WorkingSet;
 use eckwms_domain::{
     ActionKind, Attributes, Barcodes, BoxId, ChangeKind, Customer, IdError, Item, ItemAction,
     ItemId, LedgerEntry, Meta, ObjectId, Order, OrderId, OrderPublicFields, OrderStatus, Parent,

@@ -84,7 +84,7 @@ pub(crate) fn attempt(
         columns.ok_or_else(|| AppError::not_found(object.object_id().kind().as_str(), object))?;
     let parent = parent_from(from_box.as_deref(), from_place.as_deref())?;
     // A box only goes to a place here: no chain of boxes to check against.
-    eckwms_domain::moves::check_moves(
+    eckwms_domain::movement::moves::check_moves(
         &[MoveSubject {
             object: *object,
             parent,

@@ -1530,7 +1530,7 @@ fn serials_stay_one_item_per_class_under_concurrency(t: &TestDatabase) {
     let holders = all_items(&db)
         .into_iter()
         .filter_map(|i| Some((i.id, i.serial?, i.class_code)));
-    let conflicts = eckwms_domain::serial::conflicts(holders);
+    let conflicts = eckwms_domain::catalog::serial::conflicts(holders);
     assert!(conflicts.is_empty(), "{conflicts:#?}");
     verify_clean(&db);
 }

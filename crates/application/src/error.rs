@@ -1,4 +1,4 @@
-use eckwms_domain::serial::SerialInUse;
+use eckwms_domain::catalog::serial::SerialInUse;
 use eckwms_domain::{DomainError, FieldError, IdError, MoveError};
 
 /// Errors of use cases and ports, each a distinct thing a caller can act on.

@@ -7,7 +7,7 @@ use eckwms_domain::{
     BoxId, BoxPatch, Item, ItemAction, ItemId, ItemPatch, LedgerEntry, Movable, NewBox, NewItem,
     NewOrder, NewPlace, NewRack, NewWarehouse, Note, ObjectId, Order, OrderId, OrderPatch, Parent,
     Place, PlaceId, PlacePatch, Rack, RackId, RackPatch, StorageBox, Warehouse, WarehouseId,
-    WarehousePatch, moves,
+    WarehousePatch, movement::moves,
 };
 
 use crate::error::{AppError, AppResult};
@@ -335,7 +335,9 @@ impl InventoryService {
     }
 
     /// Items that share a serial they cannot be told apart by (data from before the rule).
-    pub fn serial_conflicts(&self) -> AppResult<Vec<eckwms_domain::serial::SerialConflict>> {
+    pub fn serial_conflicts(
+        &self,
+    ) -> AppResult<Vec<eckwms_domain::catalog::serial::SerialConflict>> {
         self.ports.items.serial_conflicts()
     }
 

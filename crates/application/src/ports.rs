@@ -11,7 +11,8 @@ use eckwms_domain::{
     BoxId, BoxPatch, IdKind, Item, ItemAction, ItemId, ItemPatch, LedgerEntry, Movable, NewBox,
     NewItem, NewOrder, NewPlace, NewRack, NewWarehouse, ObjectId, Order, OrderId, OrderPatch,
     OrderStatus, Parent, Place, PlaceId, PlacePatch, Rack, RackId, RackPatch, Replay, State,
-    StorageBox, Warehouse, WarehouseId, WarehousePatch, scan::WorkingSet, serial::SerialConflict,
+    StorageBox, Warehouse, WarehouseId, WarehousePatch, catalog::serial::SerialConflict,
+    scanning::WorkingSet,
 };
 #[cfg(feature = "mock")]
 use mockall::automock;
@@ -184,7 +185,7 @@ pub trait ItemRepository: Send + Sync {
     ) -> AppResult<Item>;
     fn delete_item(&self, id: ItemId, expected: Expected, ctx: &WriteContext) -> AppResult<()>;
     /// Items that share a serial they cannot be told apart by: written before the serial rule
-    /// held (see `eckwms_domain::serial`). Empty on a database that never had such items.
+    /// held (see `eckwms_domain::catalog::serial`). Empty on a database that never had such items.
     fn serial_conflicts(&self) -> AppResult<Vec<SerialConflict>>;
     fn add_item_action(
         &self,

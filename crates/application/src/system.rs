@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, SubsecRound, Utc};
-use eckwms_domain::{Code, ItemId, ObjectId, Replay, State, serial};
+use eckwms_domain::catalog::serial;
+use eckwms_domain::{Code, ItemId, ObjectId, Replay, State};
 use serde_json::Value;
 
 use crate::error::{AppError, AppResult};
@@ -83,7 +84,7 @@ impl SystemService {
     }
 }
 
-/// The serial rule (`eckwms_domain::serial`) over the stored items: one line per serial that
+/// The serial rule (`eckwms_domain::catalog::serial`) over the stored items: one line per serial that
 /// names items nobody can tell apart (data written before the rule held).
 fn serial_problems(stored: &BTreeMap<ObjectId, State>) -> Vec<String> {
     let items = stored.iter().filter_map(|(id, state)| {
@@ -155,7 +156,7 @@ mod tests {
             let mut stored = BTreeMap::new();
             stored.insert(
                 id,
-                eckwms_domain::ledger::state_of(
+                eckwms_domain::movement::ledger::state_of(
                     &serde_json::json!({"parent": "p000000000000000001"}),
                 ),
             );
@@ -183,7 +184,7 @@ mod tests {
             .enumerate()
             {
                 let id = ObjectId::parse(&format!("i00000000000000000{}", n + 1)).unwrap();
-                let state = eckwms_domain::ledger::state_of(&serde_json::json!({
+                let state = eckwms_domain::movement::ledger::state_of(&serde_json::json!({
                     "id": id.to_string(), "serial": serial, "class_code": class,
                 }));
                 replay.apply(&created(

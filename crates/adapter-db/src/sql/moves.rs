@@ -79,7 +79,7 @@ pub(crate) fn apply_moves(
             Vec::new()
         }
     };
-    eckwms_domain::moves::check_moves(&subjects, command.to, &chain, command.expected_from)?;
+    eckwms_domain::movement::moves::check_moves(&subjects, command.to, &chain, command.expected_from)?;
 
     let (to_box, to_place) = parent_columns(Some(command.to));
     let at = to_db(ctx.at);

@@ -320,7 +320,7 @@ pub(crate) fn get_item(c: &mut Conn, id: ItemId) -> Result<Item, DbError> {
 fn serial_holders(
     c: &mut Conn,
     serial: &str,
-) -> Result<Vec<eckwms_domain::serial::SerialHolder>, DbError> {
+) -> Result<Vec<eckwms_domain::catalog::serial::SerialHolder>, DbError> {
     let rows: Vec<(String, Option<String>)> = items::table
         .filter(items::serial.eq(serial))
         .order(items::id)
@@ -328,7 +328,7 @@ fn serial_holders(
         .load(c)?;
     rows.into_iter()
         .map(|(id, class_code)| {
-            Ok(eckwms_domain::serial::SerialHolder {
+            Ok(eckwms_domain::catalog::serial::SerialHolder {
                 id: typed(&id)?,
                 class_code: opt_text("class_code", class_code)?,
             })
@@ -337,7 +337,7 @@ fn serial_holders(
 }
 
 /// Refuses (409 `serial_in_use`) a serial that names an item this one cannot be told apart
-/// from (`eckwms_domain::serial`). `item` is the item being changed, `None` for a new one;
+/// from (`eckwms_domain::catalog::serial`). `item` is the item being changed, `None` for a new one;
 /// `was` its class code before the change when it carried this serial already (then only a new
 /// clash is refused, see `check_change`). Returns whether the item still clashes with another
 /// (a conflict from before the rule, kept out of the unique index by `serial_exempt`). The
@@ -350,7 +350,7 @@ fn claim_serial(
     class_code: Option<&Code>,
     was: Option<Option<&Code>>,
 ) -> Result<bool, DbError> {
-    use eckwms_domain::serial;
+    use eckwms_domain::catalog::serial;
     c.lock_serial(serial.as_str())?;
     let holders = serial_holders(c, serial.as_str())?;
     match (item, was) {
@@ -367,7 +367,7 @@ fn claim_serial(
 /// item written after it was checked against it.
 pub(crate) fn serial_conflicts(
     c: &mut Conn,
-) -> Result<Vec<eckwms_domain::serial::SerialConflict>, DbError> {
+) -> Result<Vec<eckwms_domain::catalog::serial::SerialConflict>, DbError> {
     // The bare column, not `= true`: a bound value would keep both engines (with their stable
     // or generic plans) from using the partial index `items_serial_exempt`.
     let exempt: Vec<String> = items::table
@@ -399,7 +399,7 @@ pub(crate) fn serial_conflicts(
             ))
         })
         .collect::<Result<Vec<_>, DbError>>()?;
-    Ok(eckwms_domain::serial::conflicts(items))
+    Ok(eckwms_domain::catalog::serial::conflicts(items))
 }
 
 /// `LIKE` pattern for a case-insensitive substring search (wildcards in the text are literal).

@@ -219,13 +219,15 @@ async fn get_carries_an_etag_and_patch_passes_if_match() {
 async fn a_serial_in_use_is_409_on_create_and_change() {
     let refusal = || {
         let serial = eckwms_domain::Code::new("serial", "1234567").unwrap();
-        let holder = eckwms_domain::serial::SerialHolder {
+        let holder = eckwms_domain::catalog::serial::SerialHolder {
             id: item_id(1),
             class_code: None,
         };
-        Err(eckwms_domain::serial::check(None, &serial, None, &[holder])
-            .unwrap_err()
-            .into())
+        Err(
+            eckwms_domain::catalog::serial::check(None, &serial, None, &[holder])
+                .unwrap_err()
+                .into(),
+        )
     };
     let mut m = Mocks::new();
     m.items

@@ -5,7 +5,7 @@ use eckwms_application::ports::{
     LabelPrint, MockScanTx, ScanAction, ScanOutcome, ScanRecord, StoredSession,
 };
 use eckwms_codes::Scanned;
-use eckwms_domain::scan::WorkingSet;
+use eckwms_domain::scanning::WorkingSet;
 use eckwms_domain::{IdKind, ObjectId};
 use serde_json::json;
 

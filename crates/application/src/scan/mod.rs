@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use eckwms_codes::{Decoder, Scanned};
-use eckwms_domain::scan::{Plan, Target, WorkingSet, plan};
+use eckwms_domain::scanning::{Plan, Target, WorkingSet, plan};
 use eckwms_domain::{BoxPatch, Code, ItemPatch, Movable, ObjectId, Parent};
 use serde_json::{Value, json};
 

@@ -2,7 +2,7 @@
 //! why it names none, or several.
 
 use eckwms_codes::{LabelVersion, Scanned};
-use eckwms_domain::scan::{Target, WorkingSet};
+use eckwms_domain::scanning::{Target, WorkingSet};
 use eckwms_domain::{BoxId, Code, IdKind, ItemId, NewBox, NewItem, NewOrder, ObjectId, OrderId};
 use serde_json::Value;
 

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{Duration, TimeZone, Utc};
 use eckwms_codes::Decoder;
-use eckwms_domain::scan::WorkingSet;
+use eckwms_domain::scanning::WorkingSet;
 use eckwms_domain::{
     BoxId, BoxPatch, Item, ItemId, ItemPatch, Meta, Movable, NewBox, NewItem, NewOrder, ObjectId,
     Order, OrderId, Parent, StorageBox,

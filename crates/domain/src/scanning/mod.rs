@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::id::{BoxId, ItemId, OrderId, PlaceId};
-use crate::moves::MAX_MOVE_BATCH;
+use crate::movement::moves::MAX_MOVE_BATCH;
 
 /// Most objects a set holds: everything in it must fit one move.
 pub const MAX_SET: usize = MAX_MOVE_BATCH;

@@ -2,8 +2,9 @@
 
 use std::collections::HashSet;
 
+use crate::catalog::Parent;
 use crate::id::{BoxId, ObjectId};
-use crate::model::{Movable, Parent};
+use crate::movement::Movable;
 
 /// What a move rule found wrong.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
