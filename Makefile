@@ -3,8 +3,6 @@ SHELL := /bin/bash
 CARGO ?= cargo
 # A PostgreSQL server on which the tests create (and drop) their own databases.
 PG_ADMIN_URL ?= postgres://postgres@127.0.0.1:5432/postgres
-# Query files compiled once per backend through include!(): cargo fmt does not reach them.
-INCLUDED_RS := $(wildcard crates/adapter-db/src/sql/*.rs)
 
 .PHONY: help run build release test contract lint fmt fmt-check clippy deps-check ci bench bench-global bench-crates fuzz clean
 
@@ -40,11 +38,9 @@ contract: ## schemathesis against both services' OpenAPI documents, both backend
 
 fmt: ## format the code
 	$(CARGO) fmt --all
-	rustfmt --edition 2024 $(INCLUDED_RS)
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
-	rustfmt --edition 2024 --check $(INCLUDED_RS)
 
 clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings

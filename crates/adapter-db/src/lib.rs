@@ -1,7 +1,7 @@
 //! ECKWMS persistence: diesel over SQLite and PostgreSQL, chosen at run time from the URL.
 //!
-//! The query functions live in `src/sql/*.rs` and are compiled twice: into [`sqlite`] with
-//! `Conn = SqliteConnection` and into [`pg`] with `Conn = PgConnection`. The port
+//! The query functions live in `src/sql/*.rs` and are compiled twice: as modules of [`sqlite`]
+//! with `Conn = SqliteConnection` and of [`pg`] with `Conn = PgConnection`. The port
 //! implementations in `repos.rs` pick the module that matches the pool (see `tx.rs`).
 
 mod error;
@@ -55,28 +55,8 @@ mod prelude {
     pub(crate) use crate::tx::{BackendOps, Locked, MovableTable, NewLedgerRows};
 }
 
-/// The query functions compiled for SQLite.
-pub(crate) mod sqlite {
-    use crate::prelude::*;
-    pub(crate) type Conn = diesel::SqliteConnection;
-    const IS_POSTGRES: bool = false;
-    include!("sql/common.rs");
-    include!("sql/places.rs");
-    include!("sql/objects.rs");
-    include!("sql/moves.rs");
-    include!("sql/system.rs");
-    include!("sql/scans.rs");
-}
+/// The query functions compiled for SQLite (`src/sqlite.rs`).
+pub(crate) mod sqlite;
 
-/// The query functions compiled for PostgreSQL.
-pub(crate) mod pg {
-    use crate::prelude::*;
-    pub(crate) type Conn = diesel::PgConnection;
-    const IS_POSTGRES: bool = true;
-    include!("sql/common.rs");
-    include!("sql/places.rs");
-    include!("sql/objects.rs");
-    include!("sql/moves.rs");
-    include!("sql/system.rs");
-    include!("sql/scans.rs");
-}
+/// The query functions compiled for PostgreSQL (`src/pg.rs`).
+pub(crate) mod pg;

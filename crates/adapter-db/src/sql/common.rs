@@ -1,8 +1,10 @@
-// Shared helpers of the query functions. Included into `sqlite` and `pg` (see lib.rs):
-// `Conn` is the backend's connection type there.
+//! Shared helpers of the query functions. Mounted twice, as a module of `sqlite` and of `pg` (see
+//! `sqlite.rs`): `Conn` is the backend's connection type there.
+
+use super::*;
 
 /// Rows per INSERT statement: keeps every statement under SQLite's bind-variable limit.
-const INSERT_CHUNK: usize = 500;
+pub(crate) const INSERT_CHUNK: usize = 500;
 
 /// Marks the request's idempotency claim applied, inside the write's own transaction.
 pub(crate) fn mark_applied(c: &mut Conn, key: Option<&IdempotencyKeyRef>) -> Result<(), DbError> {
@@ -75,7 +77,7 @@ pub(crate) fn append(
 }
 
 /// A counter value as a typed id.
-fn new_id<T>(
+pub(crate) fn new_id<T>(
     c: &mut Conn,
     counter: &str,
     make: impl Fn(u64) -> Result<T, eckwms_domain::IdError>,
@@ -89,7 +91,7 @@ fn new_id<T>(
 }
 
 /// Whether a container exists.
-fn container_exists(c: &mut Conn, parent: Parent) -> Result<bool, DbError> {
+pub(crate) fn container_exists(c: &mut Conn, parent: Parent) -> Result<bool, DbError> {
     Ok(match parent {
         Parent::Box(id) => boxes::table
             .find(id.to_string())
@@ -107,7 +109,7 @@ fn container_exists(c: &mut Conn, parent: Parent) -> Result<bool, DbError> {
 }
 
 /// Checks that a container exists; `field` names the input that referred to it.
-fn ensure_container(c: &mut Conn, parent: Parent, field: &str) -> Result<(), DbError> {
+pub(crate) fn ensure_container(c: &mut Conn, parent: Parent, field: &str) -> Result<(), DbError> {
     if container_exists(c, parent)? {
         Ok(())
     } else {
@@ -116,7 +118,7 @@ fn ensure_container(c: &mut Conn, parent: Parent, field: &str) -> Result<(), DbE
 }
 
 /// Fails with 409 when the container holds anything.
-fn ensure_empty(c: &mut Conn, container: Parent) -> Result<(), DbError> {
+pub(crate) fn ensure_empty(c: &mut Conn, container: Parent) -> Result<(), DbError> {
     let id = container.to_string();
     let (has_box, has_item) = match container {
         Parent::Box(_) => (
@@ -153,7 +155,7 @@ fn ensure_empty(c: &mut Conn, container: Parent) -> Result<(), DbError> {
 }
 
 /// Bind placeholder number `n` (1-based) in raw SQL of this backend.
-fn bind_param(n: usize) -> String {
+pub(crate) fn bind_param(n: usize) -> String {
     if IS_POSTGRES {
         format!("${n}")
     } else {

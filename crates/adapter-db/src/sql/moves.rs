@@ -1,10 +1,16 @@
-// Moves, contents, locations, history and the verify snapshot. Included into `sqlite` and `pg`.
+//! Moves, contents, locations, history and the verify snapshot. Mounted twice, as a module of
+//! `sqlite` and of `pg` (see `sqlite.rs`).
+
+use super::*;
 
 /// Deepest nesting followed when walking up from a box (a guard; cycles are refused on write).
-const MAX_DEPTH: usize = 1000;
+pub(crate) const MAX_DEPTH: usize = 1000;
 
 /// The boxes that contain `start`, innermost first, starting with `start` itself.
-fn box_chain(c: &mut Conn, start: BoxId) -> Result<(Vec<BoxId>, Option<PlaceId>), DbError> {
+pub(crate) fn box_chain(
+    c: &mut Conn,
+    start: BoxId,
+) -> Result<(Vec<BoxId>, Option<PlaceId>), DbError> {
     let mut chain = vec![start];
     let mut current = start;
     loop {
@@ -79,7 +85,12 @@ pub(crate) fn apply_moves(
             Vec::new()
         }
     };
-    eckwms_domain::movement::moves::check_moves(&subjects, command.to, &chain, command.expected_from)?;
+    eckwms_domain::movement::moves::check_moves(
+        &subjects,
+        command.to,
+        &chain,
+        command.expected_from,
+    )?;
 
     let (to_box, to_place) = parent_columns(Some(command.to));
     let at = to_db(ctx.at);
@@ -120,7 +131,7 @@ pub(crate) fn apply_moves(
 }
 
 #[derive(QueryableByName, Queryable)]
-struct ContentRow {
+pub(crate) struct ContentRow {
     #[diesel(sql_type = diesel::sql_types::Text)]
     id: String,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
@@ -133,7 +144,7 @@ struct ContentRow {
 
 /// Objects directly in a container, by id. Boxes sort before items ('b' < 'i'), so the boxes
 /// come first and the items fill the rest of the page: two cached statements, no UNION.
-fn contents_direct(
+pub(crate) fn contents_direct(
     c: &mut Conn,
     container: Parent,
     key: &str,
@@ -194,7 +205,7 @@ fn contents_direct(
 
 /// Everything below a container, by id: the boxes under it at any depth (a recursive CTE)
 /// and the items in it or in any of those boxes.
-fn contents_below(
+pub(crate) fn contents_below(
     c: &mut Conn,
     container: Parent,
     key: &str,
@@ -343,11 +354,11 @@ pub(crate) fn object_known(c: &mut Conn, object: ObjectId) -> Result<bool, DbErr
 }
 
 /// Rows read per query while streaming the ledger and the stored state.
-const VERIFY_CHUNK: i64 = 5000;
+pub(crate) const VERIFY_CHUNK: i64 = 5000;
 
 /// Reads a table in id order, chunk by chunk (`fetch` returns the rows after an id), and hands
 /// each chunk to `each`.
-fn in_id_order<R>(
+pub(crate) fn in_id_order<R>(
     c: &mut Conn,
     fetch: impl Fn(&mut Conn, &str) -> QueryResult<Vec<R>>,
     id_of: impl Fn(&R) -> String,

@@ -1,7 +1,12 @@
-// Boxes, items and orders. Included into `sqlite` and `pg` (see lib.rs).
+//! Boxes, items and orders. Mounted twice, as a module of `sqlite` and of `pg` (see `sqlite.rs`).
+
+use super::*;
 
 /// Boxes of these rows with their barcodes (one query for all barcodes).
-fn boxes_with_barcodes(c: &mut Conn, rows: Vec<BoxRow>) -> Result<Vec<StorageBox>, DbError> {
+pub(crate) fn boxes_with_barcodes(
+    c: &mut Conn,
+    rows: Vec<BoxRow>,
+) -> Result<Vec<StorageBox>, DbError> {
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
     let mut codes: std::collections::HashMap<String, Vec<String>> =
         std::collections::HashMap::new();
@@ -35,7 +40,7 @@ fn boxes_with_barcodes(c: &mut Conn, rows: Vec<BoxRow>) -> Result<Vec<StorageBox
         .collect()
 }
 
-fn load_box(c: &mut Conn, id: BoxId) -> Result<StorageBox, DbError> {
+pub(crate) fn load_box(c: &mut Conn, id: BoxId) -> Result<StorageBox, DbError> {
     let row = boxes::table
         .find(id.to_string())
         .select(BoxRow::as_select())
@@ -47,7 +52,7 @@ fn load_box(c: &mut Conn, id: BoxId) -> Result<StorageBox, DbError> {
         .ok_or_else(|| DbError::corrupt("box vanished"))
 }
 
-fn write_box_barcodes(c: &mut Conn, boxed: &StorageBox) -> Result<(), DbError> {
+pub(crate) fn write_box_barcodes(c: &mut Conn, boxed: &StorageBox) -> Result<(), DbError> {
     let id = boxed.id.to_string();
     diesel::delete(box_barcodes::table.filter(box_barcodes::box_id.eq(&id))).execute(c)?;
     let rows: Vec<_> = boxed
@@ -84,7 +89,7 @@ pub(crate) fn create_box(
 }
 
 /// Stores a new box under an id the caller chose (allocated, or read from a label).
-fn insert_box(
+pub(crate) fn insert_box(
     c: &mut Conn,
     id: BoxId,
     new: &NewBox,
@@ -196,7 +201,7 @@ pub(crate) fn delete_box(
 }
 
 /// Items of these rows with their barcodes (one query for all barcodes).
-fn with_barcodes(c: &mut Conn, rows: Vec<ItemRow>) -> Result<Vec<Item>, DbError> {
+pub(crate) fn with_barcodes(c: &mut Conn, rows: Vec<ItemRow>) -> Result<Vec<Item>, DbError> {
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
     let mut codes: std::collections::HashMap<String, Vec<String>> =
         std::collections::HashMap::new();
@@ -230,7 +235,7 @@ fn with_barcodes(c: &mut Conn, rows: Vec<ItemRow>) -> Result<Vec<Item>, DbError>
         .collect()
 }
 
-fn load_item(c: &mut Conn, id: ItemId) -> Result<Item, DbError> {
+pub(crate) fn load_item(c: &mut Conn, id: ItemId) -> Result<Item, DbError> {
     let row = items::table
         .find(id.to_string())
         .select(ItemRow::as_select())
@@ -242,7 +247,7 @@ fn load_item(c: &mut Conn, id: ItemId) -> Result<Item, DbError> {
         .ok_or_else(|| DbError::corrupt("item vanished"))
 }
 
-fn write_barcodes(c: &mut Conn, item: &Item) -> Result<(), DbError> {
+pub(crate) fn write_barcodes(c: &mut Conn, item: &Item) -> Result<(), DbError> {
     let id = item.id.to_string();
     diesel::delete(item_barcodes::table.filter(item_barcodes::item_id.eq(&id))).execute(c)?;
     let rows: Vec<_> = item
@@ -279,7 +284,7 @@ pub(crate) fn create_item(
 }
 
 /// Stores a new item under an id the caller chose (allocated, or read from a label).
-fn insert_item(
+pub(crate) fn insert_item(
     c: &mut Conn,
     id: ItemId,
     new: &NewItem,
@@ -317,7 +322,7 @@ pub(crate) fn get_item(c: &mut Conn, id: ItemId) -> Result<Item, DbError> {
 }
 
 /// The items that carry this serial, by id (exactly as written: serials are compared as text).
-fn serial_holders(
+pub(crate) fn serial_holders(
     c: &mut Conn,
     serial: &str,
 ) -> Result<Vec<eckwms_domain::catalog::serial::SerialHolder>, DbError> {
@@ -343,7 +348,7 @@ fn serial_holders(
 /// (a conflict from before the rule, kept out of the unique index by `serial_exempt`). The
 /// serial's lock, held to the end of the transaction, keeps a concurrent writer of the same
 /// serial from passing the same check before this one commits.
-fn claim_serial(
+pub(crate) fn claim_serial(
     c: &mut Conn,
     item: Option<ItemId>,
     serial: &Code,
@@ -403,7 +408,7 @@ pub(crate) fn serial_conflicts(
 }
 
 /// `LIKE` pattern for a case-insensitive substring search (wildcards in the text are literal).
-fn contains_pattern(text: &str) -> String {
+pub(crate) fn contains_pattern(text: &str) -> String {
     let mut pattern = String::with_capacity(text.len() + 2);
     pattern.push('%');
     for ch in text.to_lowercase().chars() {
@@ -581,7 +586,7 @@ pub(crate) fn list_item_actions(
         .collect()
 }
 
-fn load_order(c: &mut Conn, id: OrderId) -> Result<Order, DbError> {
+pub(crate) fn load_order(c: &mut Conn, id: OrderId) -> Result<Order, DbError> {
     orders::table
         .find(id.to_string())
         .select(OrderRow::as_select())
@@ -601,7 +606,7 @@ pub(crate) fn create_order(
 }
 
 /// Stores a new order under an id the caller chose (allocated, or read from a label).
-fn insert_order(
+pub(crate) fn insert_order(
     c: &mut Conn,
     id: OrderId,
     new: &NewOrder,
@@ -718,7 +723,11 @@ pub(crate) fn delete_order(
 }
 
 /// Locks and loads an order and a box, for linking.
-fn order_and_box(c: &mut Conn, order: OrderId, box_id: BoxId) -> Result<StorageBox, DbError> {
+pub(crate) fn order_and_box(
+    c: &mut Conn,
+    order: OrderId,
+    box_id: BoxId,
+) -> Result<StorageBox, DbError> {
     c.lock_rows(Locked::Orders, &[order.to_string()])?;
     c.lock_rows(Locked::Boxes, &[box_id.to_string()])?;
     load_order(c, order)?;
@@ -726,7 +735,7 @@ fn order_and_box(c: &mut Conn, order: OrderId, box_id: BoxId) -> Result<StorageB
 }
 
 /// Stores the box's new order and records the change (`Linked` to `order`, or `Unlinked`).
-fn set_box_order(
+pub(crate) fn set_box_order(
     c: &mut Conn,
     mut boxed: StorageBox,
     order: Option<OrderId>,

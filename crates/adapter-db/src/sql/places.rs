@@ -1,6 +1,9 @@
-// Warehouses, racks and places. Included into `sqlite` and `pg` (see lib.rs).
+//! Warehouses, racks and places. Mounted twice, as a module of `sqlite` and of `pg` (see
+//! `sqlite.rs`).
 
-fn load_warehouse(c: &mut Conn, id: WarehouseId) -> Result<Warehouse, DbError> {
+use super::*;
+
+pub(crate) fn load_warehouse(c: &mut Conn, id: WarehouseId) -> Result<Warehouse, DbError> {
     warehouses::table
         .find(id.0)
         .select(WarehouseRow::as_select())
@@ -102,7 +105,7 @@ pub(crate) fn delete_warehouse(
     Ok(())
 }
 
-fn load_rack(c: &mut Conn, id: RackId) -> Result<Rack, DbError> {
+pub(crate) fn load_rack(c: &mut Conn, id: RackId) -> Result<Rack, DbError> {
     racks::table
         .find(id.0)
         .select(RackRow::as_select())
@@ -273,7 +276,7 @@ pub(crate) fn delete_rack(
     Ok(())
 }
 
-fn load_place(c: &mut Conn, id: PlaceId) -> Result<Place, DbError> {
+pub(crate) fn load_place(c: &mut Conn, id: PlaceId) -> Result<Place, DbError> {
     places::table
         .find(id.to_string())
         .select(PlaceRow::as_select())

@@ -1,4 +1,7 @@
-// Scans, scan sessions, label prints and the instance identity. Included into `sqlite` and `pg`.
+//! Scans, scan sessions, label prints and the instance identity. Mounted twice, as a module of
+//! `sqlite` and of `pg` (see `sqlite.rs`).
+
+use super::*;
 
 /// The scan's view of its transaction (see `ScanTx`). A statement that fails leaves the
 /// transaction unusable on PostgreSQL: the error is kept and ends the scan after its work
@@ -42,7 +45,7 @@ pub(crate) fn run_scan(
     Ok(result?)
 }
 
-fn optional<T>(result: Result<T, DbError>) -> Result<Option<T>, DbError> {
+pub(crate) fn optional<T>(result: Result<T, DbError>) -> Result<Option<T>, DbError> {
     match result {
         Ok(value) => Ok(Some(value)),
         Err(DbError::App(AppError::NotFound { .. })) => Ok(None),
@@ -50,7 +53,7 @@ fn optional<T>(result: Result<T, DbError>) -> Result<Option<T>, DbError> {
     }
 }
 
-fn scanned_object(
+pub(crate) fn scanned_object(
     c: &mut Conn,
     id: ObjectId,
 ) -> Result<Option<eckwms_application::ports::ScannedObject>, DbError> {
@@ -65,7 +68,7 @@ fn scanned_object(
     })
 }
 
-fn typed_id<T: TryFrom<ObjectId, Error = eckwms_domain::IdError>>(
+pub(crate) fn typed_id<T: TryFrom<ObjectId, Error = eckwms_domain::IdError>>(
     id: ObjectId,
 ) -> Result<T, DbError> {
     T::try_from(id).map_err(|e| DbError::App(AppError::bad_id("id", e)))
@@ -73,7 +76,7 @@ fn typed_id<T: TryFrom<ObjectId, Error = eckwms_domain::IdError>>(
 
 /// Keeps the kind's counter at or above a number taken from a label, so that ids handed out
 /// later never collide with it.
-fn keep_counter_above(c: &mut Conn, id: ObjectId) -> Result<(), DbError> {
+pub(crate) fn keep_counter_above(c: &mut Conn, id: ObjectId) -> Result<(), DbError> {
     let number = id.number();
     // Serial items (`i7…`) and RMA orders (`o8…`) must not drag their counters up there.
     if number >= eckwms_domain::id::MAPPED_ID_BASE {
@@ -85,9 +88,9 @@ fn keep_counter_above(c: &mut Conn, id: ObjectId) -> Result<(), DbError> {
 }
 
 /// At most this many objects are named by one barcode in an answer.
-const CODE_MATCHES: i64 = 20;
+pub(crate) const CODE_MATCHES: i64 = 20;
 
-fn find_by_code(c: &mut Conn, code: &str) -> Result<Vec<ObjectId>, DbError> {
+pub(crate) fn find_by_code(c: &mut Conn, code: &str) -> Result<Vec<ObjectId>, DbError> {
     let mut ids: Vec<String> = item_barcodes::table
         .filter(item_barcodes::barcode.eq(code))
         .select(item_barcodes::item_id)
@@ -293,7 +296,10 @@ pub(crate) fn purge_sessions(c: &mut Conn, cutoff: DateTime<Utc>) -> Result<u64,
 }
 
 /// The ledger rows each scan caused, by scan id.
-fn ledger_seqs_of(c: &mut Conn, ids: &[i64]) -> Result<BTreeMap<i64, Vec<i64>>, DbError> {
+pub(crate) fn ledger_seqs_of(
+    c: &mut Conn,
+    ids: &[i64],
+) -> Result<BTreeMap<i64, Vec<i64>>, DbError> {
     let mut by_scan: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
     for chunk in ids.chunks(INSERT_CHUNK) {
         let rows: Vec<(Option<i64>, i64)> = ledger::table
@@ -388,7 +394,7 @@ pub(crate) fn record_reprint(
     record_print(c, kind, ids.to_vec(), true, format, actor, at)
 }
 
-fn record_print(
+pub(crate) fn record_print(
     c: &mut Conn,
     kind: eckwms_domain::IdKind,
     objects: Vec<ObjectId>,

@@ -1,6 +1,9 @@
-// API keys, idempotency keys and health. Included into `sqlite` and `pg` (see lib.rs).
+//! API keys, idempotency keys and health. Mounted twice, as a module of `sqlite` and of `pg` (see
+//! `sqlite.rs`).
 
-fn insert_key(c: &mut Conn, key: &NewApiKey) -> Result<ApiKey, DbError> {
+use super::*;
+
+pub(crate) fn insert_key(c: &mut Conn, key: &NewApiKey) -> Result<ApiKey, DbError> {
     let id = new_id(c, "apikey", |n| Ok(n as i64))?;
     let row = ApiKeyRow {
         id,

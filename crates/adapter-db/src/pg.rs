@@ -1,0 +1,37 @@
+//! The query functions compiled for PostgreSQL: the files of `src/sql/` mounted as modules
+//! here, with `Conn` the PostgreSQL connection (see `sqlite.rs`).
+
+use crate::prelude::*;
+
+pub(crate) type Conn = diesel::PgConnection;
+const IS_POSTGRES: bool = true;
+
+// The files of `src/sql/`, mounted here as modules (paths relative to `src/`, written out, not
+// made by a macro, so that rustfmt and the IDE see the files) and re-exported. Their names end
+// in `_queries` because the tables of `schema.rs` already take `places`, `scans` and the like.
+// clippy's duplicate_mod warns of a file mounted twice; that is the point here.
+#[allow(clippy::duplicate_mod)]
+#[path = "sql/common.rs"]
+mod common_queries;
+#[allow(clippy::duplicate_mod)]
+#[path = "sql/moves.rs"]
+mod move_queries;
+#[allow(clippy::duplicate_mod)]
+#[path = "sql/objects.rs"]
+mod object_queries;
+#[allow(clippy::duplicate_mod)]
+#[path = "sql/places.rs"]
+mod place_queries;
+#[allow(clippy::duplicate_mod)]
+#[path = "sql/scans.rs"]
+mod scan_queries;
+#[allow(clippy::duplicate_mod)]
+#[path = "sql/system.rs"]
+mod system_queries;
+
+pub(crate) use common_queries::*;
+pub(crate) use move_queries::*;
+pub(crate) use object_queries::*;
+pub(crate) use place_queries::*;
+pub(crate) use scan_queries::*;
+pub(crate) use system_queries::*;
