@@ -2,36 +2,84 @@
 
 use super::*;
 
+/// The barcode statements of one kind of object, written once for boxes and items: the same
+/// statements on each kind's own table (a macro, because every diesel table is its own type).
+macro_rules! barcode_queries {
+    ($read:ident, $write:ident, $table:ident, $owner:ident) => {
+        /// The barcodes of these owners by owner id, in position order. One owner (the common
+        /// case) is a statement prepared once, which `IN (...)` is not; more are read in chunks.
+        pub(crate) fn $read(
+            c: &mut Conn,
+            ids: &[&str],
+        ) -> Result<std::collections::HashMap<String, Vec<String>>, DbError> {
+            let mut codes: std::collections::HashMap<String, Vec<String>> =
+                std::collections::HashMap::new();
+            if let [one] = ids {
+                let found: Vec<String> = $table::table
+                    .filter($table::$owner.eq(one))
+                    .order($table::position)
+                    .select($table::barcode)
+                    .load(c)?;
+                if !found.is_empty() {
+                    codes.insert((*one).to_owned(), found);
+                }
+            } else {
+                for chunk in ids.chunks(INSERT_CHUNK) {
+                    let found: Vec<(String, String)> = $table::table
+                        .filter($table::$owner.eq_any(chunk))
+                        .order(($table::$owner, $table::position))
+                        .select(($table::$owner, $table::barcode))
+                        .load(c)?;
+                    for (owner, code) in found {
+                        codes.entry(owner).or_default().push(code);
+                    }
+                }
+            }
+            Ok(codes)
+        }
+
+        /// Replaces the stored barcodes of the owner `id` with `barcodes`.
+        pub(crate) fn $write(
+            c: &mut Conn,
+            id: &str,
+            barcodes: &eckwms_domain::Barcodes,
+        ) -> Result<(), DbError> {
+            diesel::delete($table::table.filter($table::$owner.eq(id))).execute(c)?;
+            let rows: Vec<_> = barcodes
+                .as_slice()
+                .iter()
+                .enumerate()
+                .map(|(i, code)| {
+                    (
+                        $table::$owner.eq(id.to_owned()),
+                        $table::position.eq(i as i32),
+                        $table::barcode.eq(code.as_str().to_owned()),
+                    )
+                })
+                .collect();
+            if !rows.is_empty() {
+                diesel::insert_into($table::table).values(rows).execute(c)?;
+            }
+            Ok(())
+        }
+    };
+}
+
+barcode_queries!(box_barcodes_of, store_box_barcodes, box_barcodes, box_id);
+barcode_queries!(
+    item_barcodes_of,
+    store_item_barcodes,
+    item_barcodes,
+    item_id
+);
+
 /// Boxes of these rows with their barcodes (one query for all barcodes).
 pub(crate) fn boxes_with_barcodes(
     c: &mut Conn,
     rows: Vec<BoxRow>,
 ) -> Result<Vec<StorageBox>, DbError> {
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    let mut codes: std::collections::HashMap<String, Vec<String>> =
-        std::collections::HashMap::new();
-    if let [one] = ids.as_slice() {
-        // One box (the common case): a statement prepared once, which `IN (...)` is not.
-        let found: Vec<String> = box_barcodes::table
-            .filter(box_barcodes::box_id.eq(one))
-            .order(box_barcodes::position)
-            .select(box_barcodes::barcode)
-            .load(c)?;
-        if !found.is_empty() {
-            codes.insert((*one).to_owned(), found);
-        }
-    } else {
-        for chunk in ids.chunks(INSERT_CHUNK) {
-            let found: Vec<(String, String)> = box_barcodes::table
-                .filter(box_barcodes::box_id.eq_any(chunk))
-                .order((box_barcodes::box_id, box_barcodes::position))
-                .select((box_barcodes::box_id, box_barcodes::barcode))
-                .load(c)?;
-            for (boxed, code) in found {
-                codes.entry(boxed).or_default().push(code);
-            }
-        }
-    }
+    let mut codes = box_barcodes_of(c, &ids)?;
     rows.into_iter()
         .map(|row| {
             let barcodes = codes.remove(&row.id).unwrap_or_default();
@@ -53,27 +101,7 @@ pub(crate) fn load_box(c: &mut Conn, id: BoxId) -> Result<StorageBox, DbError> {
 }
 
 pub(crate) fn write_box_barcodes(c: &mut Conn, boxed: &StorageBox) -> Result<(), DbError> {
-    let id = boxed.id.to_string();
-    diesel::delete(box_barcodes::table.filter(box_barcodes::box_id.eq(&id))).execute(c)?;
-    let rows: Vec<_> = boxed
-        .barcodes
-        .as_slice()
-        .iter()
-        .enumerate()
-        .map(|(i, code)| {
-            (
-                box_barcodes::box_id.eq(id.clone()),
-                box_barcodes::position.eq(i as i32),
-                box_barcodes::barcode.eq(code.as_str().to_owned()),
-            )
-        })
-        .collect();
-    if !rows.is_empty() {
-        diesel::insert_into(box_barcodes::table)
-            .values(rows)
-            .execute(c)?;
-    }
-    Ok(())
+    store_box_barcodes(c, &boxed.id.to_string(), &boxed.barcodes)
 }
 
 pub(crate) fn create_box(
@@ -203,30 +231,7 @@ pub(crate) fn delete_box(
 /// Items of these rows with their barcodes (one query for all barcodes).
 pub(crate) fn with_barcodes(c: &mut Conn, rows: Vec<ItemRow>) -> Result<Vec<Item>, DbError> {
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    let mut codes: std::collections::HashMap<String, Vec<String>> =
-        std::collections::HashMap::new();
-    if let [one] = ids.as_slice() {
-        // One item (the common case): a statement prepared once, which `IN (...)` is not.
-        let found: Vec<String> = item_barcodes::table
-            .filter(item_barcodes::item_id.eq(one))
-            .order(item_barcodes::position)
-            .select(item_barcodes::barcode)
-            .load(c)?;
-        if !found.is_empty() {
-            codes.insert((*one).to_owned(), found);
-        }
-    } else {
-        for chunk in ids.chunks(INSERT_CHUNK) {
-            let found: Vec<(String, String)> = item_barcodes::table
-                .filter(item_barcodes::item_id.eq_any(chunk))
-                .order((item_barcodes::item_id, item_barcodes::position))
-                .select((item_barcodes::item_id, item_barcodes::barcode))
-                .load(c)?;
-            for (item, code) in found {
-                codes.entry(item).or_default().push(code);
-            }
-        }
-    }
+    let mut codes = item_barcodes_of(c, &ids)?;
     rows.into_iter()
         .map(|row| {
             let barcodes = codes.remove(&row.id).unwrap_or_default();
@@ -248,27 +253,7 @@ pub(crate) fn load_item(c: &mut Conn, id: ItemId) -> Result<Item, DbError> {
 }
 
 pub(crate) fn write_barcodes(c: &mut Conn, item: &Item) -> Result<(), DbError> {
-    let id = item.id.to_string();
-    diesel::delete(item_barcodes::table.filter(item_barcodes::item_id.eq(&id))).execute(c)?;
-    let rows: Vec<_> = item
-        .barcodes
-        .as_slice()
-        .iter()
-        .enumerate()
-        .map(|(i, code)| {
-            (
-                item_barcodes::item_id.eq(id.clone()),
-                item_barcodes::position.eq(i as i32),
-                item_barcodes::barcode.eq(code.as_str().to_owned()),
-            )
-        })
-        .collect();
-    if !rows.is_empty() {
-        diesel::insert_into(item_barcodes::table)
-            .values(rows)
-            .execute(c)?;
-    }
-    Ok(())
+    store_item_barcodes(c, &item.id.to_string(), &item.barcodes)
 }
 
 pub(crate) fn create_item(
