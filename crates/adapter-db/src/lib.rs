@@ -1,8 +1,4 @@
-//! ECKWMS persistence: diesel over SQLite and PostgreSQL, chosen at run time from the URL.
-//!
-//! The query functions live in `src/sql/*.rs` and are compiled twice: as modules of [`sqlite`]
-//! with `Conn = SqliteConnection` and of [`pg`] with `Conn = PgConnection`. The port
-//! implementations in `repos.rs` pick the module that matches the pool (see `tx.rs`).
+#![doc = include_str!("../README.md")]
 
 mod error;
 #[cfg(feature = "floor")]

@@ -1,17 +1,4 @@
-//! ECKWMS codes: what a scanner reads and what a label carries. Pure: no I/O, no clock, no RNG
-//! (callers pass time and randomness in), and no panics on any input.
-//!
-//! - [`base32`]: the reference's 32-symbol alphabet.
-//! - [`check`]: two check characters from a CRC-32.
-//! - [`ids`]: manufacturer serials and RMA codes, and the ids they map to.
-//! - [`v1`]: the original ECK label code (decode kept for printed labels).
-//! - [`v2`]: the ECK label code for new labels: random nonce, AES-256-GCM-SIV, authenticated host
-//!   and suffix, key ids for rotation.
-//! - [`tracking`]: carrier tracking numbers.
-//! - [`gs1`]: GTINs, GS1 element strings and GS1 Digital Link URLs.
-//! - [`Decoder`]: one call that says what a scanned text is.
-//!
-//! docs/CODES.md specifies every format.
+#![doc = include_str!("../README.md")]
 
 pub mod base32;
 pub mod check;

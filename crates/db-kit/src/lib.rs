@@ -1,5 +1,4 @@
-//! Database helpers shared by the adapters of both ECKWMS services: [`redact_url`], opening a
-//! database ([`pool`]) and, with the feature `testing`, throw-away test databases (`testing`).
+#![doc = include_str!("../README.md")]
 
 pub mod pool;
 #[cfg(feature = "testing")]

@@ -1,11 +1,4 @@
-//! ECKWMS domain: identifiers, validated values, entities, move rules and the ledger.
-//!
-//! Pure rules only: no I/O, no database, no HTTP, no async runtime.
-//!
-//! One module per capability (a wing), beside the shared kernel of ids, texts, errors and
-//! [`Meta`]: [`catalog`] (warehouses, racks, places, boxes, items, serials), [`movement`] (move
-//! rules, the ledger), [`orders`], [`scanning`]. The entities are re-exported here, so
-//! `eckwms_domain::Item` names the same type as `eckwms_domain::catalog::Item`.
+#![doc = include_str!("../README.md")]
 
 pub mod catalog;
 pub mod error;

@@ -1,15 +1,4 @@
-//! ECKWMS label sheets: A4 PDF and SVG with QR codes, and QR images. Pure: no I/O.
-//!
-//! Every physical thing in the warehouse carries a printed label with three QR codes of the same
-//! identity (ECK1, ECK2, ECK3: a damaged label still scans through another one), its short
-//! number, two check characters that a person compares by eye, its kind, and an optional caption.
-//! The instance service has the texts; this crate only lays them out and renders them.
-//!
-//! * [`pdf`] and [`svg`] render sheets of [`Label`]s on A4 pages in a [`Layout`] grid
-//!   (2 x 16 cells of 105 x 18.5 mm by default).
-//! * [`qr_svg`] and [`qr_png`] render one free QR code (the device pairing code).
-//!
-//! Input is validated and every problem is a [`LabelError`]; nothing here panics on bad input.
+#![doc = include_str!("../README.md")]
 
 mod font;
 mod layout;

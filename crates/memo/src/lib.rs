@@ -1,16 +1,4 @@
-//! [`Memo`]: values read lately from a database, kept in this process's memory for a moment so
-//! that the next requests needing them skip the read.
-//!
-//! Both services use one for a hot lookup whose answer rarely changes: the instance service for
-//! API keys (`auth.key_memory_ms`), the global service for the proxy's instance records
-//! (`instances.proxy_memory_ms`). What a memo costs in freshness is the caller's to state: a
-//! change made through this process should [`forget`](Memo::forget) the entry at once; a change
-//! made by another process sharing the database is seen once the entry is older than `keep`.
-//!
-//! Time is passed in (`now`), never read here, so callers test it with their own clock. An
-//! entry counts only while `0 <= now - read_at < keep`: a clock that went back does not make an
-//! entry live longer. The memo never holds more entries than keys in use: when it has grown to
-//! `sweep_at` entries, the next insert first drops those too old to use.
+#![doc = include_str!("../README.md")]
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
