@@ -85,7 +85,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     db_settings.open_all_at_start = matches!(command, Command::Serve);
     let db = Arc::new(
         Database::connect(&db_settings)
-            .with_context(|| format!("opening {}", redact_url(&settings.database.url)))?,
+            .with_context(|| format!("opening {}", redact_url(settings.database.url.expose())))?,
     );
     let applied = db.run_migrations()?;
     for version in &applied {
@@ -96,10 +96,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve => {
             tracing::info!(
                 backend = db.backend_name(),
-                database = %redact_url(&settings.database.url),
+                database = %redact_url(settings.database.url.expose()),
                 "database ready"
             );
-            if settings.auth.admin_key.trim().is_empty() {
+            if settings.auth.admin_key.is_blank() {
                 tracing::warn!("auth.admin_key is empty: the operator routes refuse every request");
             }
             serve::run(settings, services, db.concurrent_calls())?;
@@ -176,7 +176,7 @@ fn build_services(db: &Arc<Database>, settings: &Settings) -> anyhow::Result<Ser
         ),
         public,
         system: SystemService::new(db.clone()),
-        admin: AdminKey::new(Some(settings.auth.admin_key.as_str())),
+        admin: AdminKey::new(Some(settings.auth.admin_key.expose())),
     })
 }
 

@@ -101,7 +101,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     db_settings.open_all_at_start = matches!(command, Command::Serve);
     let db = Arc::new(
         Database::connect(&db_settings)
-            .with_context(|| format!("opening {}", redact_url(&settings.database.url)))?,
+            .with_context(|| format!("opening {}", redact_url(settings.database.url.expose())))?,
     );
     let applied = db.run_migrations()?;
     for version in &applied {
@@ -112,7 +112,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve => {
             tracing::info!(
                 backend = db.backend_name(),
-                database = %redact_url(&settings.database.url),
+                database = %redact_url(settings.database.url.expose()),
                 "database ready"
             );
             serve::run(settings, services, db.concurrent_calls())?;
