@@ -8,10 +8,10 @@ mod settings;
 
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
+use eckwms_db_kit::pool::{RELEASE_WAIT, close_when_released};
 use eckwms_global_adapter_db::{Database, redact_url};
 use eckwms_global_adapter_http::public_fetcher::HttpPublicFetcher;
 use eckwms_global_application::{
@@ -103,7 +103,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 tracing::warn!("auth.admin_key is empty: the operator routes refuse every request");
             }
             serve::run(settings, services, db.concurrent_calls())?;
-            close_when_released(db);
+            if !close_when_released(db) {
+                tracing::warn!(
+                    "the database was still in use {RELEASE_WAIT:?} after the server stopped; \
+                     exiting without closing it"
+                );
+            }
         }
         Command::Migrate => println!("{} migration(s) applied", applied.len()),
         Command::Identity => println!("{}", services.public.public_key_hex()),
@@ -178,31 +183,6 @@ fn build_services(db: &Arc<Database>, settings: &Settings) -> anyhow::Result<Ser
         system: SystemService::new(db.clone()),
         admin: AdminKey::new(Some(settings.auth.admin_key.expose())),
     })
-}
-
-/// How long the server's worker threads get to drop their copies of the database.
-const RELEASE_WAIT: Duration = Duration::from_secs(10);
-
-/// Closes the database on this thread once the workers dropped their copies: PostgreSQL
-/// connections then close before the process's exit handlers run (see the instance service).
-fn close_when_released(mut db: Arc<Database>) {
-    let deadline = Instant::now() + RELEASE_WAIT;
-    loop {
-        match Arc::try_unwrap(db) {
-            Ok(database) => {
-                drop(database);
-                return;
-            }
-            Err(shared) if Instant::now() < deadline => {
-                db = shared;
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            Err(_) => {
-                tracing::warn!("the database was still in use after the server stopped");
-                return;
-            }
-        }
-    }
 }
 
 fn init_tracing(settings: &Settings) -> anyhow::Result<()> {
