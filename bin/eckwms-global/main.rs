@@ -26,7 +26,8 @@ use crate::settings::Settings;
 #[derive(Parser)]
 #[command(name = "eckwms-global", version, about = "ECKWMS global service")]
 struct Cli {
-    /// A configuration file layered over config/global.toml (also ECKWMS_GLOBAL_CONFIG).
+    /// A configuration file layered over config/global.toml and config/global.<ECKWMS_GLOBAL_ENV>.toml
+    /// (also ECKWMS_GLOBAL_CONFIG).
     #[arg(long, global = true)]
     config: Option<String>,
     #[command(subcommand)]

@@ -1,5 +1,5 @@
-//! Configuration: embedded defaults < config/global.toml < --config FILE (or
-//! ECKWMS_GLOBAL_CONFIG) < .env < environment (ECKWMS_GLOBAL__SECTION__KEY; the label key
+//! Configuration: embedded defaults < config/global.toml < config/global.<ECKWMS_GLOBAL_ENV>.toml
+//! < --config FILE (or ECKWMS_GLOBAL_CONFIG) < .env < environment (ECKWMS_GLOBAL__SECTION__KEY; the label key
 //! ring as JSON in ECKWMS_GLOBAL__LABELS__KEYS).
 
 use std::net::IpAddr;
@@ -210,6 +210,8 @@ const MIN_ADMIN_KEY: usize = 32;
 
 impl Settings {
     /// Loads the layered configuration; `file` is `--config` (else `ECKWMS_GLOBAL_CONFIG`).
+    /// `ECKWMS_GLOBAL_ENV` (unset: none) adds `config/global.<env>.toml` if it exists, as
+    /// `ECKWMS_ENV` does for the instance service.
     pub fn load(file: Option<&str>) -> anyhow::Result<Self> {
         Self::load_from(file, &Vars::process())
     }
@@ -221,6 +223,9 @@ impl Settings {
             .or_else(|| vars.get("ECKWMS_GLOBAL_CONFIG"))
             .filter(|f| !f.is_empty());
         let mut layers = Layers::new(DEFAULTS).optional_file("config/global.toml");
+        if let Some(env) = vars.get("ECKWMS_GLOBAL_ENV").filter(|e| !e.is_empty()) {
+            layers = layers.optional_file(&format!("config/global.{env}.toml"));
+        }
         if let Some(file) = &file {
             layers = layers.required_file(file);
         }
