@@ -8,10 +8,10 @@ mod settings;
 
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
+use eckwms_db_kit::pool::{RELEASE_WAIT, close_when_released};
 use eckwms_global_adapter_db::{Database, redact_url};
 use eckwms_global_adapter_http::public_fetcher::HttpPublicFetcher;
 use eckwms_global_application::{
@@ -26,7 +26,8 @@ use crate::settings::Settings;
 #[derive(Parser)]
 #[command(name = "eckwms-global", version, about = "ECKWMS global service")]
 struct Cli {
-    /// A configuration file layered over config/global.toml (also ECKWMS_GLOBAL_CONFIG).
+    /// A configuration file layered over config/global.toml and config/global.<ECKWMS_GLOBAL_ENV>.toml
+    /// (also ECKWMS_GLOBAL_CONFIG).
     #[arg(long, global = true)]
     config: Option<String>,
     #[command(subcommand)]
@@ -85,7 +86,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     db_settings.open_all_at_start = matches!(command, Command::Serve);
     let db = Arc::new(
         Database::connect(&db_settings)
-            .with_context(|| format!("opening {}", redact_url(&settings.database.url)))?,
+            .with_context(|| format!("opening {}", redact_url(settings.database.url.expose())))?,
     );
     let applied = db.run_migrations()?;
     for version in &applied {
@@ -96,14 +97,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve => {
             tracing::info!(
                 backend = db.backend_name(),
-                database = %redact_url(&settings.database.url),
+                database = %redact_url(settings.database.url.expose()),
                 "database ready"
             );
-            if settings.auth.admin_key.trim().is_empty() {
+            if settings.auth.admin_key.is_blank() {
                 tracing::warn!("auth.admin_key is empty: the operator routes refuse every request");
             }
             serve::run(settings, services, db.concurrent_calls())?;
-            close_when_released(db);
+            if !close_when_released(db) {
+                tracing::warn!(
+                    "the database was still in use {RELEASE_WAIT:?} after the server stopped; \
+                     exiting without closing it"
+                );
+            }
         }
         Command::Migrate => println!("{} migration(s) applied", applied.len()),
         Command::Identity => println!("{}", services.public.public_key_hex()),
@@ -176,33 +182,8 @@ fn build_services(db: &Arc<Database>, settings: &Settings) -> anyhow::Result<Ser
         ),
         public,
         system: SystemService::new(db.clone()),
-        admin: AdminKey::new(Some(settings.auth.admin_key.as_str())),
+        admin: AdminKey::new(Some(settings.auth.admin_key.expose())),
     })
-}
-
-/// How long the server's worker threads get to drop their copies of the database.
-const RELEASE_WAIT: Duration = Duration::from_secs(10);
-
-/// Closes the database on this thread once the workers dropped their copies: PostgreSQL
-/// connections then close before the process's exit handlers run (see the instance service).
-fn close_when_released(mut db: Arc<Database>) {
-    let deadline = Instant::now() + RELEASE_WAIT;
-    loop {
-        match Arc::try_unwrap(db) {
-            Ok(database) => {
-                drop(database);
-                return;
-            }
-            Err(shared) if Instant::now() < deadline => {
-                db = shared;
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            Err(_) => {
-                tracing::warn!("the database was still in use after the server stopped");
-                return;
-            }
-        }
-    }
 }
 
 fn init_tracing(settings: &Settings) -> anyhow::Result<()> {

@@ -8,7 +8,6 @@ use eckwms_global_adapter_http::routes::proxy::ProxyEngine;
 use eckwms_global_adapter_http::{HttpSettings, HttpState, build_app};
 use eckwms_global_application::Services;
 use eckwms_http_kit::turns::Turns;
-use tokio::signal::unix::{SignalKind, signal};
 
 use crate::settings::Settings;
 
@@ -85,35 +84,9 @@ async fn serve(settings: Settings, state: HttpState) -> anyhow::Result<()> {
     let server = server
         .bind(&http.bind)
         .with_context(|| format!("binding {}", http.bind))?;
+    // Our own signal handling (eckwms_http_kit::serve), as the instance service's.
     let addrs = server.addrs();
     let server = server.disable_signals().run();
-    let handle = server.handle();
-    let mut terminate =
-        signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
-    let mut interrupt = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
-    actix_web::rt::spawn(async move {
-        let name = tokio::select! {
-            _ = terminate.recv() => "SIGTERM",
-            _ = interrupt.recv() => "SIGINT",
-        };
-        tracing::info!(
-            signal = name,
-            "draining in-flight requests, then stopping (signal again to stop at once)"
-        );
-        actix_web::rt::spawn(async move {
-            tokio::select! {
-                _ = terminate.recv() => {}
-                _ = interrupt.recv() => {}
-            }
-            tracing::warn!("second signal: exiting without waiting for in-flight requests");
-            std::process::exit(130);
-        });
-        handle.stop(true).await;
-    });
-    for addr in addrs {
-        tracing::info!(address = %addr, scheme = "http", "listening");
-    }
-    server.await.context("HTTP server failed")?;
-    tracing::info!("stopped");
+    eckwms_http_kit::serve::until_signalled(server, &addrs, "http").await?;
     Ok(())
 }

@@ -1,17 +1,18 @@
-//! Configuration: embedded defaults < config/global.toml < --config FILE (or
-//! ECKWMS_GLOBAL_CONFIG) < .env < environment (ECKWMS_GLOBAL__SECTION__KEY).
+//! Configuration: embedded defaults < config/global.toml < config/global.<ECKWMS_GLOBAL_ENV>.toml
+//! < --config FILE (or ECKWMS_GLOBAL_CONFIG) < .env < environment (ECKWMS_GLOBAL__SECTION__KEY; the label key
+//! ring as JSON in ECKWMS_GLOBAL__LABELS__KEYS).
 
 use std::net::IpAddr;
 use std::time::Duration;
 
 use anyhow::Context;
-use config::{Config, Environment, File, FileFormat};
-use eckwms_global_adapter_db::{DbSettings, redact_url};
+use eckwms_global_adapter_db::DbSettings;
 use eckwms_global_adapter_http::public_fetcher::MAX_PUBLIC_RESPONSE;
 use eckwms_global_application::PublicPageSettings;
 use eckwms_global_domain::labels::{LabelKeyConfig, LabelRing};
 use eckwms_global_proxy::FetchLimits;
 use eckwms_http_kit::logging::LogSettings;
+use eckwms_settings_kit::{Layers, Secret, Vars, check_time};
 use serde::Deserialize;
 
 const DEFAULTS: &str = include_str!("../../config/global.toml");
@@ -31,8 +32,9 @@ pub struct Settings {
     pub log: LogSettings,
 }
 
-/// The label key ring of the public label page: `[[labels.keys]]` entries. The keys are
-/// secrets: `Debug` and every error name a key's path, never its value.
+/// The label key ring of the public label page: `[[labels.keys]]` entries, or the same
+/// entries as a JSON array in `ECKWMS_GLOBAL__LABELS__KEYS`. The keys are [`Secret`]s: every
+/// error names a key's path (or the variable), never its value.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LabelsConfig {
@@ -40,27 +42,16 @@ pub struct LabelsConfig {
     pub keys: Vec<LabelKeyEntry>,
 }
 
-#[derive(Clone, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LabelKeyEntry {
     pub instance_id: String,
     pub version: u8,
-    pub key: String,
+    pub key: Secret,
     #[serde(default)]
     pub key_id: Option<u64>,
     #[serde(default)]
     pub suffix: Option<String>,
-}
-
-impl std::fmt::Debug for LabelKeyEntry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LabelKeyEntry")
-            .field("instance_id", &self.instance_id)
-            .field("version", &self.version)
-            .field("key_id", &self.key_id)
-            .field("suffix", &self.suffix)
-            .finish_non_exhaustive()
-    }
 }
 
 impl LabelsConfig {
@@ -72,7 +63,7 @@ impl LabelsConfig {
             .map(|k| LabelKeyConfig {
                 instance_id: k.instance_id.clone(),
                 version: k.version,
-                key: k.key.clone(),
+                key: k.key.expose().to_owned(),
                 key_id: k.key_id,
                 suffix: k.suffix.clone(),
             })
@@ -135,29 +126,21 @@ impl HttpConfig {
     }
 }
 
-#[derive(Clone, Deserialize)]
+/// `url` may carry a password: a [`Secret`]; logs show it through `redact_url`.
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseConfig {
-    pub url: String,
+    pub url: Secret,
     pub pool_size: u32,
     pub connect_timeout_secs: u64,
     pub sqlite_synchronous: String,
     pub sqlite_busy_timeout_ms: u64,
 }
 
-impl std::fmt::Debug for DatabaseConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DatabaseConfig")
-            .field("url", &redact_url(&self.url))
-            .field("pool_size", &self.pool_size)
-            .finish_non_exhaustive()
-    }
-}
-
 impl DatabaseConfig {
     pub fn db_settings(&self) -> DbSettings {
         DbSettings {
-            url: self.url.clone(),
+            url: self.url.expose().to_owned(),
             pool_size: eckwms_db_kit::pool::pool_size(self.pool_size),
             connect_timeout: Duration::from_secs(self.connect_timeout_secs),
             sqlite_synchronous: self.sqlite_synchronous.clone(),
@@ -167,19 +150,11 @@ impl DatabaseConfig {
     }
 }
 
-/// The operator key: a secret, never printed by `Debug`.
-#[derive(Clone, Deserialize)]
+/// The operator key: a [`Secret`].
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuthConfig {
-    pub admin_key: String,
-}
-
-impl std::fmt::Debug for AuthConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AuthConfig")
-            .field("admin_key_set", &!self.admin_key.trim().is_empty())
-            .finish()
-    }
+    pub admin_key: Secret,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -230,59 +205,32 @@ impl Settings {
     }
 }
 
-/// The longest time a setting may name: 100 years. Longer is "never" in all but name, and the
-/// arithmetic on it (now plus or minus the time, a date or a monotonic instant) must stay
-/// within what can be written: beyond that it panicked (a token's expiry, the connection
-/// pool's deadline, the keep-alive of every connection).
-const MAX_SETTING_SECS: i64 = 36_500 * 86_400;
-
-/// A time setting of `value` units of `unit_secs` seconds: `min` to 100 years' worth of them.
-fn time_setting(name: &str, value: i64, unit_secs: i64, min: i64) -> anyhow::Result<()> {
-    let max = MAX_SETTING_SECS / unit_secs;
-    if !(min..=max).contains(&value) {
-        anyhow::bail!("{name} must be {min} to {max} (100 years)");
-    }
-    Ok(())
-}
-
-/// [`time_setting`] of an unsigned setting.
-fn unsigned_time_setting(name: &str, value: u64, unit_secs: i64, min: i64) -> anyhow::Result<()> {
-    time_setting(
-        name,
-        i64::try_from(value).unwrap_or(i64::MAX),
-        unit_secs,
-        min,
-    )
-}
-
 /// Shortest accepted operator key.
 const MIN_ADMIN_KEY: usize = 32;
 
 impl Settings {
     /// Loads the layered configuration; `file` is `--config` (else `ECKWMS_GLOBAL_CONFIG`).
+    /// `ECKWMS_GLOBAL_ENV` (unset: none) adds `config/global.<env>.toml` if it exists, as
+    /// `ECKWMS_ENV` does for the instance service.
     pub fn load(file: Option<&str>) -> anyhow::Result<Self> {
-        let _ = dotenvy::dotenv();
+        Self::load_from(file, &Vars::process())
+    }
+
+    /// [`Settings::load`] from the environment `vars` (tests give their own).
+    fn load_from(file: Option<&str>, vars: &Vars) -> anyhow::Result<Self> {
         let file = file
             .map(str::to_owned)
-            .or_else(|| std::env::var("ECKWMS_GLOBAL_CONFIG").ok())
+            .or_else(|| vars.get("ECKWMS_GLOBAL_CONFIG"))
             .filter(|f| !f.is_empty());
-        let mut builder = Config::builder()
-            .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
-            .add_source(File::with_name("config/global.toml").required(false));
-        if let Some(file) = &file {
-            builder = builder.add_source(File::with_name(file).required(true));
+        let mut layers = Layers::new(DEFAULTS).optional_file("config/global.toml");
+        if let Some(env) = vars.get("ECKWMS_GLOBAL_ENV").filter(|e| !e.is_empty()) {
+            layers = layers.optional_file(&format!("config/global.{env}.toml"));
         }
-        let settings: Settings = builder
-            .add_source(
-                Environment::with_prefix("ECKWMS_GLOBAL")
-                    .prefix_separator("__")
-                    .separator("__")
-                    .try_parsing(true),
-            )
-            .build()
-            .context("reading configuration")?
-            .try_deserialize()
-            .context("invalid configuration")?;
+        if let Some(file) = &file {
+            layers = layers.required_file(file);
+        }
+        // An array of tables, which `..__LABELS__KEYS__0__KEY` could not spell: one JSON value.
+        let settings: Settings = layers.load(vars, "ECKWMS_GLOBAL", &["labels.keys"])?;
         settings.validate()?;
         Ok(settings)
     }
@@ -292,7 +240,7 @@ impl Settings {
             anyhow::bail!("http.body_limit must be positive");
         }
         self.http.trusted_proxies()?;
-        let key = self.auth.admin_key.trim();
+        let key = self.auth.admin_key.expose().trim();
         if !key.is_empty() && key.len() < MIN_ADMIN_KEY {
             anyhow::bail!("auth.admin_key must be at least {MIN_ADMIN_KEY} characters (or empty)");
         }
@@ -301,21 +249,21 @@ impl Settings {
             anyhow::bail!("service.public_url must start with http:// or https://");
         }
         let h = &self.http;
-        unsigned_time_setting("http.request_timeout_secs", h.request_timeout_secs, 1, 0)?;
-        unsigned_time_setting("http.keep_alive_secs", h.keep_alive_secs, 1, 0)?;
-        unsigned_time_setting("http.shutdown_timeout_secs", h.shutdown_timeout_secs, 1, 0)?;
+        check_time("http.request_timeout_secs", h.request_timeout_secs, 1, 0)?;
+        check_time("http.keep_alive_secs", h.keep_alive_secs, 1, 0)?;
+        check_time("http.shutdown_timeout_secs", h.shutdown_timeout_secs, 1, 0)?;
         let connect = self.database.connect_timeout_secs;
         // The connection pool refuses 0 (it panicked).
-        unsigned_time_setting("database.connect_timeout_secs", connect, 1, 1)?;
+        check_time("database.connect_timeout_secs", connect, 1, 1)?;
         let i = &self.instances;
-        time_setting(
+        check_time(
             "instances.enrollment_ttl_hours",
             i.enrollment_ttl_hours,
             3_600,
             1,
         )?;
-        time_setting("instances.offline_after_secs", i.offline_after_secs, 1, 1)?;
-        time_setting(
+        check_time("instances.offline_after_secs", i.offline_after_secs, 1, 1)?;
+        check_time(
             "instances.max_pairing_ttl_secs",
             i.max_pairing_ttl_secs,
             1,
@@ -327,20 +275,116 @@ impl Settings {
         self.proxy_settings()?;
         self.labels.ring()?;
         let p = &self.public_page;
-        time_setting("public_page.ttl_secs", p.ttl_secs, 1, 1)?;
-        time_setting("public_page.negative_ttl_secs", p.negative_ttl_secs, 1, 1)?;
-        time_setting("public_page.keep_days", p.keep_days, 86_400, 1)?;
+        check_time("public_page.ttl_secs", p.ttl_secs, 1, 1)?;
+        check_time("public_page.negative_ttl_secs", p.negative_ttl_secs, 1, 1)?;
+        check_time("public_page.keep_days", p.keep_days, 86_400, 1)?;
         if !(1..=60_000).contains(&p.connect_timeout_ms) || !(1..=60_000).contains(&p.timeout_ms) {
             anyhow::bail!("public_page.connect_timeout_ms and timeout_ms must be 1 to 60000");
         }
         let r = &self.relay;
-        time_setting("relay.lease_secs", r.lease_secs, 1, 1)?;
-        unsigned_time_setting(
+        check_time("relay.lease_secs", r.lease_secs, 1, 1)?;
+        check_time(
             "relay.retention_interval_secs",
             r.retention_interval_secs,
             1,
             1,
         )?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const INSTANCE: &str = "0b0e6f3a-1234-4abc-8def-0123456789ab";
+    /// 64 hex digits: a v2 key.
+    const V2_KEY: &str = "8f3c1a9e5b7d2f4061a8c3e5d7f9b1a3c5e7092b4d6f8a1c3e5f7a9b2d4c6e8f";
+    /// 48 hex digits: a v1 key.
+    const V1_KEY: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a6978";
+
+    fn load(vars: &[(&str, &str)]) -> anyhow::Result<Settings> {
+        Settings::load_from(None, &Vars::given(vars.iter().copied()))
+    }
+
+    #[test]
+    fn the_label_key_ring_comes_from_one_environment_variable() {
+        let ring = format!(
+            r#"[{{"instance_id": "{INSTANCE}", "version": 2, "key": "{V2_KEY}", "key_id": 7}},
+                {{"instance_id": "{INSTANCE}", "version": 1, "key": "{V1_KEY}", "suffix": "Q7"}}]"#
+        );
+        let admin = "admin-key-0123456789-0123456789-0123456789";
+        let settings = load(&[
+            ("ECKWMS_GLOBAL__LABELS__KEYS", &ring),
+            ("ECKWMS_GLOBAL__AUTH__ADMIN_KEY", admin),
+        ])
+        .unwrap();
+        let keys = &settings.labels.keys;
+        assert_eq!(keys.len(), 2);
+        assert_eq!(keys[0].instance_id, INSTANCE);
+        assert_eq!((keys[0].version, keys[0].key_id), (2, Some(7)));
+        assert_eq!(keys[0].key.expose(), V2_KEY);
+        assert_eq!(
+            (keys[1].version, keys[1].suffix.as_deref()),
+            (1, Some("Q7"))
+        );
+        assert_eq!(keys[1].key.expose(), V1_KEY);
+        assert!(settings.labels.ring().is_ok());
+        assert_eq!(settings.auth.admin_key.expose(), admin);
+        let shown = format!("{settings:?} {settings:#?}");
+        for secret in [V2_KEY, V1_KEY, admin] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains(INSTANCE), "{shown}");
+    }
+
+    #[test]
+    fn a_malformed_label_key_variable_is_named_and_its_keys_never_echoed() {
+        // Cut short: not JSON.
+        let cut = format!(r#"[{{"instance_id": "{INSTANCE}", "version": 2, "key": "{V2_KEY}""#);
+        let e = load(&[("ECKWMS_GLOBAL__LABELS__KEYS", &cut)]).unwrap_err();
+        let shown = format!("{e:#} {e:?}");
+        assert!(
+            shown.contains("ECKWMS_GLOBAL__LABELS__KEYS: not valid JSON"),
+            "{shown}"
+        );
+        assert!(
+            !shown.contains(V2_KEY) && !shown.contains("8f3c"),
+            "{shown}"
+        );
+
+        // One table, not an array of them.
+        let table = format!(r#"{{"instance_id": "{INSTANCE}", "version": 2, "key": "{V2_KEY}"}}"#);
+        let e = load(&[("ECKWMS_GLOBAL__LABELS__KEYS", &table)]).unwrap_err();
+        let shown = format!("{e:#} {e:?}");
+        assert!(
+            shown.contains("ECKWMS_GLOBAL__LABELS__KEYS: expected"),
+            "{shown}"
+        );
+        assert!(!shown.contains(V2_KEY), "{shown}");
+
+        // Well-formed, but a v1 key given as v2: named by its path, as from a file.
+        let wrong =
+            format!(r#"[{{"instance_id": "{INSTANCE}", "version": 2, "key": "{V1_KEY}"}}]"#);
+        let e = load(&[("ECKWMS_GLOBAL__LABELS__KEYS", &wrong)]).unwrap_err();
+        let shown = format!("{e:#} {e:?}");
+        assert!(shown.contains("labels.keys[0].key"), "{shown}");
+        assert!(!shown.contains(V1_KEY), "{shown}");
+    }
+
+    #[test]
+    fn the_defaults_load_with_no_secret_set() {
+        let settings = load(&[]).unwrap();
+        assert!(settings.labels.keys.is_empty());
+        assert!(settings.auth.admin_key.is_blank());
+        assert_eq!(
+            settings.database.url.expose(),
+            "sqlite://data/eckwms-global.db"
+        );
+        let e = load(&[("ECKWMS_GLOBAL__RELAY__LEASE_SECS", "0")]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "relay.lease_secs must be 1 to 3153600000 (100 years)"
+        );
     }
 }

@@ -7,7 +7,6 @@ mod settings;
 
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -17,6 +16,7 @@ use eckwms_application::{
     ApiKeyService, AppError, IdempotencyService, InventoryPorts, InventoryService, LabelService,
     OsSecrets, PublicService, ScanService, ScanSettings, Services, SystemClock, SystemService,
 };
+use eckwms_db_kit::pool::{RELEASE_WAIT, close_when_released};
 
 use crate::settings::Settings;
 
@@ -101,7 +101,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     db_settings.open_all_at_start = matches!(command, Command::Serve);
     let db = Arc::new(
         Database::connect(&db_settings)
-            .with_context(|| format!("opening {}", redact_url(&settings.database.url)))?,
+            .with_context(|| format!("opening {}", redact_url(settings.database.url.expose())))?,
     );
     let applied = db.run_migrations()?;
     for version in &applied {
@@ -112,11 +112,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve => {
             tracing::info!(
                 backend = db.backend_name(),
-                database = %redact_url(&settings.database.url),
+                database = %redact_url(settings.database.url.expose()),
                 "database ready"
             );
             serve::run(settings, services, db.concurrent_calls())?;
-            close_when_released(db);
+            if !close_when_released(db) {
+                tracing::warn!(
+                    "the database was still in use {RELEASE_WAIT:?} after the server stopped; \
+                     exiting without closing it"
+                );
+            }
         }
         Command::Migrate => {
             println!("{} migration(s) applied", applied.len());
@@ -141,37 +146,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// How long the server's worker threads get to drop their copies of the database.
-const RELEASE_WAIT: Duration = Duration::from_secs(10);
-
-/// Closes the database once this is the last copy of it, on this thread, before the process
-/// exits. The HTTP server's worker threads drop their copies (inside the services of their
-/// `App`) a moment after the server has stopped, and whichever drops the last one closes the
-/// pool's connections. On a worker thread that could overlap the process's exit, when libpq
-/// and OpenSSL run their cleanup handlers; closing here keeps the connections' end before it.
-fn close_when_released(mut db: Arc<Database>) {
-    let deadline = Instant::now() + RELEASE_WAIT;
-    loop {
-        match Arc::try_unwrap(db) {
-            Ok(database) => {
-                drop(database);
-                return;
-            }
-            Err(shared) if Instant::now() < deadline => {
-                db = shared;
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            Err(_) => {
-                tracing::warn!(
-                    "the database was still in use {RELEASE_WAIT:?} after the server stopped; \
-                     exiting without closing it"
-                );
-                return;
-            }
-        }
-    }
 }
 
 fn apikey(keys: &ApiKeyService, command: ApikeyCommand) -> anyhow::Result<ExitCode> {

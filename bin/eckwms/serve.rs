@@ -10,7 +10,6 @@ use actix_web::{HttpServer, web};
 use anyhow::Context;
 use eckwms_adapter_http::{HttpSettings, HttpState, build_app};
 use eckwms_application::{IdempotencyService, ScanService, Services};
-use tokio::signal::unix::{SignalKind, signal};
 
 use crate::settings::Settings;
 
@@ -106,43 +105,16 @@ async fn serve(
             .bind_rustls_0_23(&http.bind, tls)
             .with_context(|| format!("binding {} (TLS)", http.bind))?
     };
-    // Our own signal handling, registered before "listening" is logged: a SIGTERM that arrives
-    // at any moment after that drains in-flight requests for shutdown_timeout_secs, then exits.
-    let addrs = server.addrs();
-    let server = server.disable_signals().run();
-    let handle = server.handle();
-    let mut terminate =
-        signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
-    let mut interrupt = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
-    actix_web::rt::spawn(async move {
-        let name = tokio::select! {
-            _ = terminate.recv() => "SIGTERM",
-            _ = interrupt.recv() => "SIGINT",
-        };
-        tracing::info!(
-            signal = name,
-            "draining in-flight requests, then stopping (signal again to stop at once)"
-        );
-        actix_web::rt::spawn(async move {
-            tokio::select! {
-                _ = terminate.recv() => {}
-                _ = interrupt.recv() => {}
-            }
-            tracing::warn!("second signal: exiting without waiting for in-flight requests");
-            std::process::exit(130);
-        });
-        handle.stop(true).await;
-    });
     let scheme = if http.tls_cert.is_empty() {
         "http"
     } else {
         "https"
     };
-    for addr in addrs {
-        tracing::info!(address = %addr, %scheme, "listening");
-    }
-    server.await.context("HTTP server failed")?;
-    tracing::info!("stopped");
+    // Our own signal handling (eckwms_http_kit::serve): a SIGTERM drains in-flight requests
+    // for shutdown_timeout_secs, then exits.
+    let addrs = server.addrs();
+    let server = server.disable_signals().run();
+    eckwms_http_kit::serve::until_signalled(server, &addrs, scheme).await?;
     Ok(())
 }
 

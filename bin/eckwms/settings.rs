@@ -2,10 +2,9 @@
 
 use std::time::Duration;
 
-use anyhow::Context;
-use config::{Config, Environment, File, FileFormat};
 use eckwms_adapter_db::DbSettings;
 use eckwms_http_kit::logging::LogSettings;
+use eckwms_settings_kit::{Layers, Secret, Vars, check_time};
 use serde::Deserialize;
 
 /// The defaults, compiled in so that the binary runs from any directory.
@@ -26,26 +25,16 @@ pub struct Settings {
     pub log: LogSettings,
 }
 
-/// Label code keys: secrets, never printed by `Debug`.
-#[derive(Clone, Deserialize)]
+/// Label code keys: whoever has them reads and forges this instance's labels, so they are
+/// [`Secret`]s (the retired keys too).
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CodesConfig {
-    pub v1_key: String,
+    pub v1_key: Secret,
     pub v1_suffix: String,
-    pub v2_key: String,
+    pub v2_key: Secret,
     pub v2_key_id: u64,
-    pub v2_retired_keys: String,
-}
-
-impl std::fmt::Debug for CodesConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CodesConfig")
-            .field("v1_key_set", &!self.v1_key.trim().is_empty())
-            .field("v1_suffix", &self.v1_suffix)
-            .field("v2_key_set", &!self.v2_key.trim().is_empty())
-            .field("v2_key_id", &self.v2_key_id)
-            .finish_non_exhaustive()
-    }
+    pub v2_retired_keys: Secret,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -113,29 +102,21 @@ pub struct HttpConfig {
     pub shutdown_timeout_secs: u64,
 }
 
-#[derive(Clone, Deserialize)]
+/// `url` may carry a password: a [`Secret`]; logs show it through `redact_url`.
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseConfig {
-    pub url: String,
+    pub url: Secret,
     pub pool_size: u32,
     pub connect_timeout_secs: u64,
     pub sqlite_synchronous: String,
     pub sqlite_busy_timeout_ms: u64,
 }
 
-impl std::fmt::Debug for DatabaseConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DatabaseConfig")
-            .field("url", &eckwms_adapter_db::redact_url(&self.url))
-            .field("pool_size", &self.pool_size)
-            .finish_non_exhaustive()
-    }
-}
-
 impl DatabaseConfig {
     pub fn db_settings(&self) -> DbSettings {
         DbSettings {
-            url: self.url.clone(),
+            url: self.url.expose().to_owned(),
             pool_size: eckwms_db_kit::pool::pool_size(self.pool_size),
             connect_timeout: Duration::from_secs(self.connect_timeout_secs),
             sqlite_synchronous: self.sqlite_synchronous.clone(),
@@ -143,21 +124,6 @@ impl DatabaseConfig {
             open_all_at_start: false,
         }
     }
-}
-
-/// The longest time a setting may name: 100 years. Longer is "never" in all but name, and the
-/// arithmetic on it (now plus or minus the time, a date or a monotonic instant) must stay
-/// within what can be written: beyond that it panicked (a key's expiry, a session's age, the
-/// connection pool's deadline, the keep-alive of every connection).
-const MAX_SETTING_SECS: u64 = 36_500 * 86_400;
-
-/// A time setting of `value` units of `unit_secs` seconds: `min` to 100 years' worth of them.
-fn time_setting(name: &str, value: u64, unit_secs: u64, min: u64) -> anyhow::Result<()> {
-    let max = MAX_SETTING_SECS / unit_secs;
-    if !(min..=max).contains(&value) {
-        anyhow::bail!("{name} must be {min} to {max} (100 years)");
-    }
-    Ok(())
 }
 
 /// The longest `auth.key_memory_ms`: a minute.
@@ -186,10 +152,10 @@ impl Settings {
         let c = &self.codes;
         eckwms_codes::Decoder::from_settings(&eckwms_codes::Settings {
             suffix: Some(c.v1_suffix.as_str()),
-            v1_key: Some(c.v1_key.as_str()),
-            v2_key: Some(c.v2_key.as_str()),
+            v1_key: Some(c.v1_key.expose()),
+            v2_key: Some(c.v2_key.expose()),
             v2_key_id: Some(c.v2_key_id),
-            v2_retired_keys: Some(c.v2_retired_keys.as_str()),
+            v2_retired_keys: Some(c.v2_retired_keys.expose()),
         })
         .map_err(|e| anyhow::anyhow!("codes: {e}"))
     }
@@ -197,24 +163,21 @@ impl Settings {
     /// Loads the layered configuration. `ECKWMS_ENV` picks `config/<env>.toml` (default
     /// `development`); `ECKWMS_CONFIG_DIR` moves the `config/` directory.
     pub fn load() -> anyhow::Result<Self> {
-        // .env fills in variables that the real environment does not set.
-        let _ = dotenvy::dotenv();
-        let env = std::env::var("ECKWMS_ENV").unwrap_or_else(|_| "development".into());
-        let dir = std::env::var("ECKWMS_CONFIG_DIR").unwrap_or_else(|_| "config".into());
-        let settings: Settings = Config::builder()
-            .add_source(File::from_str(DEFAULTS, FileFormat::Toml))
-            .add_source(File::with_name(&format!("{dir}/default")).required(false))
-            .add_source(File::with_name(&format!("{dir}/{env}")).required(false))
-            .add_source(
-                Environment::with_prefix("ECKWMS")
-                    .prefix_separator("__")
-                    .separator("__")
-                    .try_parsing(true),
-            )
-            .build()
-            .context("reading configuration")?
-            .try_deserialize()
-            .context("invalid configuration")?;
+        Self::load_from(&Vars::process())
+    }
+
+    /// [`Settings::load`] from the environment `vars` (tests give their own).
+    fn load_from(vars: &Vars) -> anyhow::Result<Self> {
+        let env = vars
+            .get("ECKWMS_ENV")
+            .unwrap_or_else(|| "development".into());
+        let dir = vars
+            .get("ECKWMS_CONFIG_DIR")
+            .unwrap_or_else(|| "config".into());
+        let settings: Settings = Layers::new(DEFAULTS)
+            .optional_file(&format!("{dir}/default"))
+            .optional_file(&format!("{dir}/{env}"))
+            .load(vars, "ECKWMS", &[])?;
         settings.validate()?;
         Ok(settings)
     }
@@ -249,11 +212,11 @@ impl Settings {
             ("idempotency.wait_secs", self.idempotency.wait_secs, 0),
             ("scan.session_idle_secs", self.scan.session_idle_secs, 1),
         ] {
-            time_setting(name, secs, 1, min)?;
+            check_time(name, secs, 1, min)?;
         }
         // Below 24 is raised to 24 (IdempotencyService::new).
         let retention_hours = u64::try_from(self.idempotency.retention_hours).unwrap_or(0);
-        time_setting("idempotency.retention_hours", retention_hours, 3_600, 0)?;
+        check_time("idempotency.retention_hours", retention_hours, 3_600, 0)?;
         if self.auth.key_memory_ms > MAX_KEY_MEMORY_MS {
             // It is also how long a key revoked elsewhere still works here.
             anyhow::bail!("auth.key_memory_ms must be at most {MAX_KEY_MEMORY_MS}");
@@ -264,5 +227,67 @@ impl Settings {
             .map_err(|e| anyhow::anyhow!("labels: {e}"))?;
         self.decoder()?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 64 hex digits, as `openssl rand -hex 32` makes them.
+    const V2_KEY: &str = "8f3c1a9e5b7d2f4061a8c3e5d7f9b1a3c5e7092b4d6f8a1c3e5f7a9b2d4c6e8f";
+
+    /// Only the compiled-in defaults and `vars`: no directory holds the files.
+    fn load(vars: &[(&str, &str)]) -> anyhow::Result<Settings> {
+        let mut all = vec![("ECKWMS_CONFIG_DIR", "/nonexistent/eckwms-config")];
+        all.extend_from_slice(vars);
+        Settings::load_from(&Vars::given(all))
+    }
+
+    #[test]
+    fn the_label_keys_come_from_the_environment_and_never_show() {
+        let retired = format!("1:{}", "a1".repeat(32));
+        let db = "postgres://eckwms:hunter2-password@db.example/eckwms";
+        let settings = load(&[
+            ("ECKWMS__CODES__V2_KEY", V2_KEY),
+            ("ECKWMS__CODES__V2_KEY_ID", "2"),
+            ("ECKWMS__CODES__V2_RETIRED_KEYS", &retired),
+            ("ECKWMS__DATABASE__URL", db),
+        ])
+        .unwrap();
+        assert_eq!(settings.codes.v2_key.expose(), V2_KEY);
+        assert_eq!(settings.codes.v2_key_id, 2);
+        assert_eq!(settings.codes.v2_retired_keys.expose(), retired);
+        assert_eq!(settings.database.url.expose(), db);
+        assert!(settings.decoder().is_ok());
+        let shown = format!("{settings:?} {settings:#?}");
+        for secret in [V2_KEY, &retired[2..], "hunter2"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains("v1_suffix: \"M3\""), "{shown}");
+    }
+
+    #[test]
+    fn the_defaults_load_and_a_bad_key_is_refused_by_name() {
+        let settings = load(&[]).unwrap();
+        assert!(settings.codes.v2_key.is_blank());
+        let e = load(&[("ECKWMS__CODES__V2_KEY", "abc123")]).unwrap_err();
+        let shown = format!("{e:#}");
+        assert!(shown.starts_with("codes: "), "{shown}");
+        assert!(!shown.contains("abc123"), "{shown}");
+    }
+
+    #[test]
+    fn a_time_beyond_100_years_and_an_unknown_variable_are_refused() {
+        let e = load(&[("ECKWMS__HTTP__KEEP_ALIVE_SECS", "3153600001")]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "http.keep_alive_secs must be 0 to 3153600000 (100 years)"
+        );
+        let e = load(&[("ECKWMS__HTTP__TYPO", "1")]).unwrap_err();
+        assert!(
+            format!("{e:#}").starts_with("invalid configuration: "),
+            "{e:#}"
+        );
     }
 }

@@ -160,3 +160,51 @@ fn sigterm_stops_the_service_cleanly() {
         assert!(started.elapsed() < std::time::Duration::from_secs(30));
     }
 }
+
+#[test]
+fn the_env_file_layer_lies_between_global_toml_and_the_config_file() {
+    let db = eckwms_global_adapter_db::testing::TestDatabase::sqlite();
+    let dir = crate::harness::fresh_dir();
+    std::fs::create_dir_all(dir.join("config")).unwrap();
+    // Read only with ECKWMS_GLOBAL_ENV=staging: an out-of-range value shows that it was.
+    std::fs::write(
+        dir.join("config/global.staging.toml"),
+        "[relay]\nlease_secs = 0\n",
+    )
+    .unwrap();
+    let config = dir.join("over.toml");
+    std::fs::write(&config, "[relay]\nlease_secs = 5\n").unwrap();
+    let migrate = |vars: &[(&str, &str)]| {
+        let mut command = std::process::Command::new(crate::harness::BIN);
+        command
+            .arg("migrate")
+            .current_dir(&dir)
+            .env("ECKWMS_GLOBAL__DATABASE__URL", db.url())
+            .env("ECKWMS_GLOBAL__LOG__LEVEL", "warn");
+        for (name, value) in vars {
+            command.env(name, value);
+        }
+        command.output().unwrap()
+    };
+    assert!(migrate(&[]).status.success());
+    assert!(
+        migrate(&[("ECKWMS_GLOBAL_ENV", "production")])
+            .status
+            .success()
+    );
+    let out = migrate(&[("ECKWMS_GLOBAL_ENV", "staging")]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("relay.lease_secs must be 1 to"), "{err}");
+    let over = config.to_str().unwrap();
+    let out = migrate(&[
+        ("ECKWMS_GLOBAL_ENV", "staging"),
+        ("ECKWMS_GLOBAL_CONFIG", over),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -363,3 +363,29 @@ fn a_bad_label_key_stops_the_start_naming_its_path_not_its_value() {
     assert!(!stderr.contains(&secret), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_malformed_label_key_variable_stops_the_start_naming_it_not_its_value() {
+    let db = eckwms_global_adapter_db::testing::TestDatabase::sqlite();
+    let dir = harness::fresh_dir();
+    let secret = "0123456789abcdef".repeat(4);
+    // The closing bracket is missing.
+    let value = format!(
+        r#"[{{"instance_id": "0b0e6f3a-1234-4abc-8def-0123456789ab", "version": 2, "key": "{secret}"}}"#
+    );
+    let out = Command::new(BIN)
+        .arg("migrate")
+        .current_dir(&dir)
+        .env("ECKWMS_GLOBAL__DATABASE__URL", db.url())
+        .env("ECKWMS_GLOBAL__LABELS__KEYS", &value)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("ECKWMS_GLOBAL__LABELS__KEYS: not valid JSON"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(&secret), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

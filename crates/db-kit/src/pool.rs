@@ -5,7 +5,8 @@
 
 use std::path::Path;
 use std::str::FromStr;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use diesel::connection::SimpleConnection;
@@ -232,6 +233,33 @@ pub fn postgres_pool(
         .with_context(|| format!("connecting to {}", redact_url(url)))
 }
 
+/// How long [`close_when_released`] waits for the server's worker threads to drop their copies
+/// of the database.
+pub const RELEASE_WAIT: Duration = Duration::from_secs(10);
+
+/// Closes the database once this is the last copy of it, on this thread, before the process
+/// exits; false when other copies were still held after [`RELEASE_WAIT`] (then it is left
+/// open). The HTTP server's worker threads drop their copies (inside the services of their
+/// `App`) a moment after the server has stopped, and whichever drops the last one closes the
+/// pool's connections. On a worker thread that could overlap the process's exit, when libpq
+/// and OpenSSL run their cleanup handlers; closing here keeps the connections' end before it.
+pub fn close_when_released<T>(mut db: Arc<T>) -> bool {
+    let deadline = Instant::now() + RELEASE_WAIT;
+    loop {
+        match Arc::try_unwrap(db) {
+            Ok(database) => {
+                drop(database);
+                return true;
+            }
+            Err(shared) if Instant::now() < deadline => {
+                db = shared;
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(_) => return false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use diesel::RunQueryDsl;
@@ -333,5 +361,17 @@ mod tests {
         assert_eq!(setting(&mut conn, "foreign_keys", "foreign_keys"), "1");
         assert_eq!(setting(&mut conn, "temp_store", "temp_store"), "2");
         assert_eq!(setting(&mut conn, "cache_size", "cache_size"), "-1000");
+    }
+
+    #[test]
+    fn close_when_released_closes_the_last_copy_and_waits_for_the_others() {
+        let db = Arc::new(String::from("database"));
+        let worker = db.clone();
+        let dropper = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            drop(worker);
+        });
+        assert!(close_when_released(db));
+        dropper.join().unwrap();
     }
 }

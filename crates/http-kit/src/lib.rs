@@ -5,7 +5,8 @@
 //! ([`numbers`]); the one JSON body type both read ([`media`]); the 404/405 fallback
 //! ([`routes`]); the OpenAPI post-processing that documents every problem response
 //! ([`openapi`]); one logging set-up and the access line ([`logging`]); the turns in which
-//! calls into the database run, in arrival order ([`turns`]).
+//! calls into the database run, in arrival order ([`turns`]); running a server until a signal
+//! drains and stops it ([`serve`]).
 //!
 //! It knows no service's use cases: each service maps its own application errors to
 //! [`ApiError`] in its HTTP adapter.
@@ -17,6 +18,7 @@ pub mod openapi;
 pub mod problem;
 pub mod request_id;
 pub mod routes;
+pub mod serve;
 pub mod turns;
 
 pub use numbers::decimal_i64;
