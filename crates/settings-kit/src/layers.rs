@@ -98,8 +98,8 @@ impl Layers {
         }
     }
 
-    /// Adds the environment (`PREFIX__SECTION__KEY`, sections nested with `__`; numbers and
-    /// booleans parsed) and reads the settings. Each of `json_keys` (dotted, such as
+    /// Adds the environment (`PREFIX__SECTION__KEY`, sections nested with `__`; each value is
+    /// text, converted by the setting that reads it) and reads the settings. Each of `json_keys` (dotted, such as
     /// `labels.keys`) may be set by the variable [`variable_name`] gives it, holding a JSON
     /// array of objects.
     pub fn load<T: DeserializeOwned>(
@@ -112,7 +112,10 @@ impl Layers {
             Environment::with_prefix(prefix)
                 .prefix_separator("__")
                 .separator("__")
-                .try_parsing(true)
+                // Kept as text: the settings type converts it where it wants a number or a
+                // yes/no. Parsed here, a key or token made only of digits became a float and
+                // came back rounded.
+                .try_parsing(false)
                 .source(vars.given.clone()),
         );
         for key in json_keys {
@@ -191,7 +194,7 @@ mod tests {
     use crate::Secret;
     use serde::Deserialize;
 
-    const DEFAULTS: &str = "[a]\nx = 1\ny = \"default\"\nz = false\n\n[ring]\nkeys = []\n";
+    const DEFAULTS: &str = "[a]\nx = 1\ny = \"default\"\nz = false\nw = 0.5\n\n[ring]\nkeys = []\n";
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -206,6 +209,7 @@ mod tests {
         x: u32,
         y: String,
         z: bool,
+        w: f64,
     }
 
     #[derive(Debug, Deserialize)]
@@ -243,12 +247,28 @@ mod tests {
             .optional_file(&low)
             .optional_file(dir.path().join("absent").to_str().unwrap())
             .required_file(&high);
-        let settings = load(layers, &[("APP__A__Z", "true"), ("OTHER__A__X", "9")]).unwrap();
+        let vars = [
+            ("APP__A__Z", "true"),
+            ("APP__A__W", "2.5"),
+            ("OTHER__A__X", "9"),
+        ];
+        let settings = load(layers, &vars).unwrap();
+        assert_eq!(settings.a.w, 2.5);
         assert_eq!(settings.a.x, 3);
         assert_eq!(settings.a.y, "low");
         assert!(settings.a.z);
         let settings = load(Layers::new(DEFAULTS), &[("APP__A__X", "7")]).unwrap();
         assert_eq!((settings.a.x, settings.a.y.as_str()), (7, "default"));
+    }
+
+    #[test]
+    fn a_value_of_digits_reaches_a_text_setting_unchanged() {
+        // A key or token made only of digits: read as a number first, it came back rounded.
+        let digits = "12345678901234567890123456789012345";
+        let settings = load(Layers::new(DEFAULTS), &[("APP__A__Y", digits)]).unwrap();
+        assert_eq!(settings.a.y, digits);
+        let settings = load(Layers::new(DEFAULTS), &[("APP__A__Y", "007")]).unwrap();
+        assert_eq!(settings.a.y, "007");
     }
 
     #[test]
