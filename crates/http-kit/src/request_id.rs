@@ -1,6 +1,14 @@
 //! Request ids: taken from `X-Request-Id` when well formed, else a new UUID; echoed on every
 //! response, recorded in a tracing span, and readable while the request runs (problem bodies
 //! and error logs carry it).
+//!
+//! Why not tracing-actix-web's `TracingLogger`, the well-kept crate for request spans: it makes
+//! its own id and never takes the caller's (`X-Request-Id` is part of our API), sets no
+//! response header, and costs more. Measured in one run (`cargo bench -p eckwms-http-kit
+//! --features compare --bench request_id_vs_tracing_actix_web`, 2-core AMD EPYC, 2026-12-06,
+//! with builds running beside it), a request in process took 0.42 µs with no middleware,
+//! 2.98 µs through this one writing its access line, 1.68 µs with that line off, and 3.52 µs
+//! through `TracingLogger`, which writes no line at all.
 
 use std::cell::RefCell;
 use std::future::Future;
