@@ -5,6 +5,7 @@
 mod serve;
 mod settings;
 
+use eckwms_application::ProblemCode;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -222,7 +223,7 @@ fn apikey(keys: &ApiKeyService, command: ApikeyCommand) -> anyhow::Result<ExitCo
             // (one command), so no moment exists in which nobody can administer over HTTP.
             let key = keys.revoke(id, None).map_err(|e| match e {
                 AppError::Conflict {
-                    code: "last_admin_key",
+                    code: ProblemCode::LastAdminKey,
                     ..
                 } => anyhow::anyhow!(
                     "{e} (eckwms apikey create --name NAME --scope admin makes one)"

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use eckwms_application::ProblemCode;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -250,7 +251,7 @@ fn racks_create_their_places(t: &TestDatabase) {
     assert!(matches!(
         db.create_rack(&overlap, &ctx()),
         Err(AppError::Conflict {
-            code: "place_id_taken",
+            code: ProblemCode::PlaceIdTaken,
             ..
         })
     ));
@@ -260,7 +261,7 @@ fn racks_create_their_places(t: &TestDatabase) {
     assert!(matches!(
         db.delete_rack(created.rack.id, Expected::Any, &ctx()),
         Err(AppError::Conflict {
-            code: "not_empty",
+            code: ProblemCode::NotEmpty,
             ..
         })
     ));
@@ -461,7 +462,7 @@ fn moves_follow_the_rules(t: &TestDatabase) {
     assert!(matches!(
         move_to(&db, vec![Movable::Box(outer.id)], Parent::Box(inner.id)),
         Err(AppError::Conflict {
-            code: "move_cycle",
+            code: ProblemCode::MoveCycle,
             ..
         })
     ));
@@ -477,7 +478,7 @@ fn moves_follow_the_rules(t: &TestDatabase) {
     assert!(matches!(
         stale,
         Err(AppError::Conflict {
-            code: "stale_expected_from",
+            code: ProblemCode::StaleExpectedFrom,
             ..
         })
     ));
@@ -605,14 +606,14 @@ fn deletes_keep_history(t: &TestDatabase) {
     assert!(matches!(
         db.delete_box(b.id, Expected::Any, &ctx()),
         Err(AppError::Conflict {
-            code: "not_empty",
+            code: ProblemCode::NotEmpty,
             ..
         })
     ));
     assert!(matches!(
         db.delete_place(shelf.id, Expected::Any, &ctx()),
         Err(AppError::Conflict {
-            code: "not_empty",
+            code: ProblemCode::NotEmpty,
             ..
         })
     ));
@@ -664,14 +665,14 @@ fn orders_link_boxes(t: &TestDatabase) {
     assert!(matches!(
         db.unlink_box(first.id, b.id, &ctx()),
         Err(AppError::Conflict {
-            code: "not_linked",
+            code: ProblemCode::NotLinked,
             ..
         })
     ));
     assert!(matches!(
         db.delete_order(second.id, Expected::Any, &ctx()),
         Err(AppError::Conflict {
-            code: "not_empty",
+            code: ProblemCode::NotEmpty,
             ..
         })
     ));
@@ -701,7 +702,7 @@ fn orders_link_boxes(t: &TestDatabase) {
     assert!(matches!(
         db.delete_box(b.id, Expected::Any, &ctx()),
         Err(AppError::Conflict {
-            code: "linked_to_order",
+            code: ProblemCode::LinkedToOrder,
             ..
         })
     ));
@@ -1280,7 +1281,8 @@ fn concurrent_moves_keep_state_consistent(t: &TestDatabase) {
                     match move_to(&db, vec![object], to) {
                         Ok(_)
                         | Err(AppError::Conflict {
-                            code: "move_cycle", ..
+                            code: ProblemCode::MoveCycle,
+                            ..
                         }) => {}
                         Err(e) => panic!("unexpected error: {e:?}"),
                     }
@@ -1380,7 +1382,7 @@ fn new_serial_item(serial: &str, class: Option<&str>) -> NewItem {
 fn serial_in_use<T: std::fmt::Debug>(result: Result<T, AppError>) -> String {
     match result {
         Err(AppError::Conflict {
-            code: "serial_in_use",
+            code: ProblemCode::SerialInUse,
             message,
         }) => message,
         other => panic!("expected serial_in_use, got {other:?}"),

@@ -1,9 +1,9 @@
 //! The instance service's errors as problems: the shared shape of `eckwms-http-kit`, and the
 //! mapping of this service's [`AppError`] and [`FieldError`] onto it.
 
-use actix_web::http::StatusCode;
 use eckwms_application::AppError;
 use eckwms_domain::FieldError;
+pub use eckwms_http_kit::ProblemCode;
 
 pub use eckwms_http_kit::problem::{ApiError, PROBLEM_CONTENT_TYPE, Problem, ProblemField};
 use eckwms_http_kit::request_id::current_request_id;
@@ -27,22 +27,16 @@ pub fn unauthenticated() -> ApiError {
 pub fn from_app(e: AppError) -> ApiError {
     match e {
         AppError::Invalid(fields) => ApiError::validation(fields.into_iter().map(field).collect()),
-        AppError::NotFound { .. } => {
-            ApiError::new(StatusCode::NOT_FOUND, "not_found", e.to_string())
+        AppError::NotFound { .. } => ApiError::from_code(ProblemCode::NotFound, e.to_string()),
+        AppError::Conflict { code, message } => ApiError::from_code(code, message),
+        AppError::PreconditionFailed { .. } => {
+            ApiError::from_code(ProblemCode::PreconditionFailed, e.to_string())
         }
-        AppError::Conflict { code, message } => ApiError::new(StatusCode::CONFLICT, code, message),
-        AppError::PreconditionFailed { .. } => ApiError::new(
-            StatusCode::PRECONDITION_FAILED,
-            "precondition_failed",
-            e.to_string(),
-        ),
         AppError::Unauthenticated => unauthenticated(),
-        AppError::Forbidden(message) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", message),
-        AppError::IdempotencyMismatch => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "idempotency_key_reused",
-            e.to_string(),
-        ),
+        AppError::Forbidden(message) => ApiError::from_code(ProblemCode::Forbidden, message),
+        AppError::IdempotencyMismatch => {
+            ApiError::from_code(ProblemCode::IdempotencyKeyReused, e.to_string())
+        }
         AppError::Unavailable(cause) => {
             tracing::warn!(
                 request_id = current_request_id().as_deref().unwrap_or("-"),
@@ -73,7 +67,7 @@ mod tests {
                 "not_found",
             ),
             (
-                AppError::conflict("not_empty", "box holds things"),
+                AppError::conflict(ProblemCode::NotEmpty, "box holds things"),
                 409,
                 "not_empty",
             ),

@@ -1,5 +1,6 @@
 use eckwms_domain::serial::SerialInUse;
 use eckwms_domain::{DomainError, FieldError, IdError, MoveError};
+use eckwms_problems::ProblemCode;
 
 /// Errors of use cases and ports, each a distinct thing a caller can act on.
 #[derive(Debug, thiserror::Error)]
@@ -11,7 +12,7 @@ pub enum AppError {
     NotFound { what: &'static str, id: String },
     /// The request conflicts with the current state (stale `expected_from`, not empty, duplicate).
     #[error("{message}")]
-    Conflict { code: &'static str, message: String },
+    Conflict { code: ProblemCode, message: String },
     /// `If-Match` named a version that is no longer current.
     #[error("the object changed since it was read (current version {current})")]
     PreconditionFailed { current: i64 },
@@ -39,7 +40,7 @@ impl AppError {
         }
     }
 
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn conflict(code: ProblemCode, message: impl Into<String>) -> Self {
         AppError::Conflict {
             code,
             message: message.into(),
@@ -59,7 +60,7 @@ impl From<DomainError> for AppError {
     fn from(e: DomainError) -> Self {
         match e {
             DomainError::Invalid(fields) => AppError::Invalid(fields),
-            DomainError::Rule(message) => AppError::conflict("rule_violated", message),
+            DomainError::Rule(message) => AppError::conflict(ProblemCode::RuleViolated, message),
         }
     }
 }
@@ -76,8 +77,8 @@ impl From<MoveError> for AppError {
             MoveError::Empty | MoveError::Duplicate(_) => {
                 return AppError::invalid("objects", e.to_string());
             }
-            MoveError::IntoItself(_) | MoveError::IntoOwnContents { .. } => "move_cycle",
-            MoveError::StaleFrom { .. } => "stale_expected_from",
+            MoveError::IntoItself(_) | MoveError::IntoOwnContents { .. } => ProblemCode::MoveCycle,
+            MoveError::StaleFrom { .. } => ProblemCode::StaleExpectedFrom,
         };
         AppError::conflict(code, e.to_string())
     }
@@ -85,7 +86,7 @@ impl From<MoveError> for AppError {
 
 impl From<SerialInUse> for AppError {
     fn from(e: SerialInUse) -> Self {
-        AppError::conflict("serial_in_use", e.to_string())
+        AppError::conflict(ProblemCode::SerialInUse, e.to_string())
     }
 }
 

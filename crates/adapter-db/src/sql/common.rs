@@ -19,7 +19,7 @@ pub(crate) fn mark_applied(c: &mut Conn, key: Option<&IdempotencyKeyRef>) -> Res
     .execute(c)?;
     if updated != 1 {
         return Err(AppError::conflict(
-            "idempotency_in_progress",
+            ProblemCode::IdempotencyInProgress,
             "the idempotency key is not held by this request",
         )
         .into());
@@ -146,7 +146,7 @@ fn ensure_empty(c: &mut Conn, container: Parent) -> Result<(), DbError> {
     };
     match has_box.or(has_item) {
         Some(inside) => {
-            Err(AppError::conflict("not_empty", format!("{id} still holds {inside}")).into())
+            Err(AppError::conflict(ProblemCode::NotEmpty, format!("{id} still holds {inside}")).into())
         }
         None => Ok(()),
     }

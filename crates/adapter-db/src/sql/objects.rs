@@ -180,7 +180,7 @@ pub(crate) fn delete_box(
     ensure_empty(c, Parent::Box(id))?;
     if let Some(order) = boxed.order {
         return Err(AppError::conflict(
-            "linked_to_order",
+            ProblemCode::LinkedToOrder,
             format!("box {id} is linked to order {order}: unlink it first"),
         )
         .into());
@@ -703,7 +703,7 @@ pub(crate) fn delete_order(
         .optional()?;
     if let Some(b) = linked {
         return Err(AppError::conflict(
-            "not_empty",
+            ProblemCode::NotEmpty,
             format!("box {b} is still linked to order {id}"),
         )
         .into());
@@ -776,7 +776,7 @@ pub(crate) fn unlink_box(
     let boxed = order_and_box(c, order, box_id)?;
     if boxed.order != Some(order) {
         return Err(AppError::conflict(
-            "not_linked",
+            ProblemCode::NotLinked,
             format!("box {box_id} is not linked to order {order}"),
         )
         .into());

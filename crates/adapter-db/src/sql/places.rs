@@ -93,7 +93,7 @@ pub(crate) fn delete_warehouse(
         .optional()?;
     if place.is_some() || rack.is_some() {
         return Err(AppError::conflict(
-            "not_empty",
+            ProblemCode::NotEmpty,
             format!("warehouse {id} still has places or racks"),
         )
         .into());
@@ -140,7 +140,7 @@ pub(crate) fn create_rack(
             .optional()?;
         if let Some(taken) = taken {
             return Err(AppError::conflict(
-                "place_id_taken",
+                ProblemCode::PlaceIdTaken,
                 format!(
                     "place {taken} already exists: choose another start index or warehouse offset"
                 ),

@@ -81,7 +81,7 @@ pub(crate) fn revoke_api_key(c: &mut Conn, id: i64, at: DateTime<Utc>) -> Result
         let active = c.lock_active_admin_keys(to_db(at))?;
         if active.contains(&id) && active.len() == 1 {
             return Err(AppError::conflict(
-                "last_admin_key",
+                ProblemCode::LastAdminKey,
                 format!(
                     "api key {id} is the last active admin key: revoking it would lock every \
                      admin out; create another admin key first"

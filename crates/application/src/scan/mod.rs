@@ -12,6 +12,7 @@
 mod resolve;
 mod texts;
 
+use eckwms_problems::ProblemCode;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -239,7 +240,7 @@ fn execute(tx: &mut dyn ScanTx, input: &Input) -> AppResult<ScanOutcome> {
             // A retry repeats its scan; another code under the same id is a scanner's fault,
             // and answering it with the first scan's result would mislead the operator.
             return Err(AppError::conflict(
-                "msg_id_reused",
+                ProblemCode::MsgIdReused,
                 texts::msg_id_reused(&input.msg_id),
             ));
         }

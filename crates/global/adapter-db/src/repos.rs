@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::{PgConnection, SqliteConnection};
+use eckwms_global_application::ProblemCode;
 use eckwms_global_application::ports::{CachedView, IdentityRepository, PublicViewRepository};
 use eckwms_global_application::ports::{
     DeviceRegistration, DeviceRepository, HealthRepository, Heartbeat, InstanceRepository,
@@ -89,15 +90,15 @@ impl LockPullable for PgConnection {
 fn token_refusal(state: Option<(Option<i64>, i64)>, now: i64) -> AppError {
     match state {
         None => AppError::unauthenticated(
-            "enrollment_token_invalid",
+            ProblemCode::EnrollmentTokenInvalid,
             "the enrollment token is not valid",
         ),
         Some((Some(_), _)) => AppError::conflict(
-            "enrollment_token_used",
+            ProblemCode::EnrollmentTokenUsed,
             "the enrollment token was already used",
         ),
         Some((None, expires)) if expires <= now => AppError::unauthenticated(
-            "enrollment_token_expired",
+            ProblemCode::EnrollmentTokenExpired,
             "the enrollment token has expired; ask the operator for a new one",
         ),
         Some((None, _)) => AppError::Unavailable(anyhow::anyhow!(
@@ -180,7 +181,7 @@ impl InstanceRepository for Database {
         // loser hits the primary key.
         match outcome {
             Err(AppError::Conflict {
-                code: "already_exists",
+                code: ProblemCode::AlreadyExists,
                 ..
             }) => Err(instance_exists()),
             other => other,
@@ -211,9 +212,10 @@ impl InstanceRepository for Database {
             if updated == 0 {
                 return Err(match find_instance!(c, id.as_str())? {
                     None => AppError::not_found("instance", &id),
-                    Some(_) => {
-                        AppError::forbidden("instance_disabled", "this instance is disabled")
-                    }
+                    Some(_) => AppError::forbidden(
+                        ProblemCode::InstanceDisabled,
+                        "this instance is disabled",
+                    ),
                 }
                 .into());
             }
@@ -311,14 +313,14 @@ impl InstanceRepository for Database {
 
 fn instance_exists() -> AppError {
     AppError::conflict(
-        "instance_exists",
+        ProblemCode::InstanceExists,
         "an instance with this instanceId is registered already; ask the operator to rotate its key",
     )
 }
 
 fn device_changed() -> AppError {
     AppError::conflict(
-        "device_changed",
+        ProblemCode::DeviceChanged,
         "the device was registered or changed meanwhile; ask for a new challenge and retry",
     )
 }
@@ -365,7 +367,7 @@ impl DeviceRepository for Database {
             .execute(c)?;
             if spent == 0 {
                 return Err(AppError::conflict(
-                    "challenge_invalid",
+                    ProblemCode::ChallengeInvalid,
                     "the nonce is unknown, used or expired; ask for a new challenge",
                 )
                 .into());
@@ -418,7 +420,7 @@ impl DeviceRepository for Database {
         });
         match outcome {
             Err(AppError::Conflict {
-                code: "already_exists",
+                code: ProblemCode::AlreadyExists,
                 ..
             }) => Err(device_changed()),
             other => other,
@@ -500,7 +502,7 @@ impl RelayRepository for Database {
                 if let Some(row) = existing {
                     if row.barcode != s.barcode {
                         return Err(AppError::conflict(
-                            "msg_id_reused",
+                            ProblemCode::MsgIdReused,
                             "this device already sent another scan with this msgId",
                         )
                         .into());
@@ -530,7 +532,7 @@ impl RelayRepository for Database {
         // again, finds the winner's row.
         match attempt() {
             Err(AppError::Conflict {
-                code: "already_exists",
+                code: ProblemCode::AlreadyExists,
                 ..
             }) => attempt(),
             other => other,

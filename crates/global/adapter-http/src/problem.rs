@@ -1,8 +1,8 @@
 //! The global service's application errors as problems (the shared shape of
 //! `eckwms-http-kit`).
 
-use actix_web::http::StatusCode;
 use eckwms_global_application::AppError;
+pub use eckwms_http_kit::ProblemCode;
 pub use eckwms_http_kit::problem::{ApiError, PROBLEM_CONTENT_TYPE, Problem, ProblemField};
 use eckwms_http_kit::request_id::current_request_id;
 
@@ -10,11 +10,7 @@ use eckwms_http_kit::request_id::current_request_id;
 /// (an enrollment token and an instance key; two proofs of belonging to an instance). Which
 /// was meant cannot be known, and none is preferred silently.
 pub fn ambiguous_credentials(detail: &str) -> ApiError {
-    ApiError::new(
-        StatusCode::BAD_REQUEST,
-        "ambiguous_credentials",
-        detail.to_owned(),
-    )
+    ApiError::from_code(ProblemCode::AmbiguousCredentials, detail)
 }
 
 /// The problem answering an application error.
@@ -26,16 +22,10 @@ pub fn from_app(e: AppError) -> ApiError {
                 .map(|f| ApiError::field(f.field, f.message))
                 .collect(),
         ),
-        AppError::NotFound { .. } => {
-            ApiError::new(StatusCode::NOT_FOUND, "not_found", e.to_string())
-        }
-        AppError::Conflict { code, message } => ApiError::new(StatusCode::CONFLICT, code, message),
-        AppError::Unauthenticated { code, message } => {
-            ApiError::new(StatusCode::UNAUTHORIZED, code, message)
-        }
-        AppError::Forbidden { code, message } => {
-            ApiError::new(StatusCode::FORBIDDEN, code, message)
-        }
+        AppError::NotFound { .. } => ApiError::from_code(ProblemCode::NotFound, e.to_string()),
+        AppError::Conflict { code, message }
+        | AppError::Unauthenticated { code, message }
+        | AppError::Forbidden { code, message } => ApiError::from_code(code, message),
         AppError::Unavailable(cause) => {
             tracing::warn!(
                 request_id = current_request_id().as_deref().unwrap_or("-"),
@@ -58,17 +48,17 @@ mod tests {
             (AppError::invalid("port", "bad"), 422, "validation_failed"),
             (AppError::not_found("instance", "x"), 404, "not_found"),
             (
-                AppError::conflict("enrollment_token_used", "used"),
+                AppError::conflict(ProblemCode::EnrollmentTokenUsed, "used"),
                 409,
                 "enrollment_token_used",
             ),
             (
-                AppError::unauthenticated("invalid_instance_key", "no"),
+                AppError::unauthenticated(ProblemCode::InvalidInstanceKey, "no"),
                 401,
                 "invalid_instance_key",
             ),
             (
-                AppError::forbidden("not_your_instance", "no"),
+                AppError::forbidden(ProblemCode::NotYourInstance, "no"),
                 403,
                 "not_your_instance",
             ),

@@ -1,6 +1,7 @@
 //! Devices: challenges, registration (reference section 4 plus the server's nonce), request
 //! signatures, and the operator's decisions.
 
+use eckwms_problems::ProblemCode;
 use std::sync::Arc;
 
 use base64::Engine;
@@ -54,7 +55,7 @@ pub struct DeviceService {
 
 fn unauthenticated() -> AppError {
     AppError::unauthenticated(
-        "invalid_device_signature",
+        ProblemCode::InvalidDeviceSignature,
         "a valid device signature is required (X-Device-Id, X-Device-Timestamp, X-Device-Signature)",
     )
 }
@@ -134,11 +135,11 @@ impl DeviceService {
         )
         .map_err(|refusal| match refusal {
             RegistrationRefusal::BadSignature => AppError::unauthenticated(
-                "invalid_signature",
+                ProblemCode::InvalidSignature,
                 "the signature does not verify with devicePublicKey",
             ),
             RegistrationRefusal::KeyChangeUnproven => AppError::conflict(
-                "device_key_change_unproven",
+                ProblemCode::DeviceKeyChangeUnproven,
                 "this device is registered with another key: sign with the old key \
                  (oldKeySignature) or ask an operator to remove the device",
             ),
@@ -176,7 +177,7 @@ impl DeviceService {
         let signature = DeviceSignature::parse(request.signature).map_err(|_| unauthenticated())?;
         if !within_window(timestamp, self.clock.now()) {
             return Err(AppError::unauthenticated(
-                "stale_device_signature",
+                ProblemCode::StaleDeviceSignature,
                 "X-Device-Timestamp is more than 300 seconds away from the server's clock",
             ));
         }
@@ -199,7 +200,7 @@ impl DeviceService {
             Ok(())
         } else {
             Err(AppError::forbidden(
-                "device_not_active",
+                ProblemCode::DeviceNotActive,
                 format!(
                     "this device is {}; an operator must set it active",
                     device.status.as_str()

@@ -1,6 +1,7 @@
 //! Discovery: where a scanner can reach an instance. LAN addresses only for a caller that
 //! proves it belongs to the instance.
 
+use eckwms_problems::ProblemCode;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -85,7 +86,7 @@ impl DiscoveryService {
                     true
                 } else {
                     return Err(AppError::unauthenticated(
-                        "invalid_instance_key",
+                        ProblemCode::InvalidInstanceKey,
                         "the key is not this instance's key",
                     ));
                 }
@@ -99,7 +100,7 @@ impl DiscoveryService {
                 };
                 if owner != Some(*id) {
                     return Err(AppError::unauthenticated(
-                        "invalid_pairing_token",
+                        ProblemCode::InvalidPairingToken,
                         "the pairing token is unknown, expired or of another instance",
                     ));
                 }
@@ -152,11 +153,11 @@ impl DiscoveryService {
 fn target_of(instance: &Instance, legacy: Option<(IpAddr, u16)>) -> AppResult<(IpAddr, u16)> {
     proxy_target(instance, legacy).map_err(|e| match e {
         ProxyTargetError::NotRegistered => AppError::forbidden(
-            "target_not_registered",
+            ProblemCode::TargetNotRegistered,
             "X-eckWMS-Target-Url names no registered candidate of this instance",
         ),
         ProxyTargetError::NoAddress => AppError::conflict(
-            "instance_unreachable",
+            ProblemCode::InstanceUnreachable,
             "no address of this instance is known yet",
         ),
     })

@@ -1,6 +1,7 @@
 //! Errors callers can act on; the HTTP adapter maps each to a status and a stable code.
 
 use eckwms_global_domain::FieldError;
+use eckwms_problems::ProblemCode;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -11,13 +12,13 @@ pub enum AppError {
     NotFound { what: &'static str, id: String },
     /// The request is valid but the state forbids it (`code` is stable).
     #[error("{message}")]
-    Conflict { code: &'static str, message: String },
+    Conflict { code: ProblemCode, message: String },
     /// Missing or wrong credentials (`code` is stable).
     #[error("{message}")]
-    Unauthenticated { code: &'static str, message: String },
+    Unauthenticated { code: ProblemCode, message: String },
     /// Valid credentials that do not allow this (`code` is stable).
     #[error("{message}")]
-    Forbidden { code: &'static str, message: String },
+    Forbidden { code: ProblemCode, message: String },
     /// The database cannot be used now; retrying may help.
     #[error("unavailable: {0:#}")]
     Unavailable(anyhow::Error),
@@ -39,21 +40,21 @@ impl AppError {
         }
     }
 
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn conflict(code: ProblemCode, message: impl Into<String>) -> Self {
         Self::Conflict {
             code,
             message: message.into(),
         }
     }
 
-    pub fn unauthenticated(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn unauthenticated(code: ProblemCode, message: impl Into<String>) -> Self {
         Self::Unauthenticated {
             code,
             message: message.into(),
         }
     }
 
-    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn forbidden(code: ProblemCode, message: impl Into<String>) -> Self {
         Self::Forbidden {
             code,
             message: message.into(),

@@ -1,6 +1,7 @@
 //! Instances: enrollment, registration, heartbeats, their keys and pairing tokens, and the
 //! operator's view of them.
 
+use eckwms_problems::ProblemCode;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -70,7 +71,7 @@ pub fn secret_matches(presented: &str, stored: &SecretHash) -> bool {
 
 fn invalid_key() -> AppError {
     AppError::unauthenticated(
-        "invalid_instance_key",
+        ProblemCode::InvalidInstanceKey,
         "a valid instance API key is required (Authorization: Bearer <key> or X-Internal-Api-Key)",
     )
 }
@@ -131,7 +132,7 @@ impl InstanceService {
     ) -> AppResult<(Instance, Issued)> {
         if !is_token(SecretKind::Enrollment, token) {
             return Err(AppError::unauthenticated(
-                "enrollment_token_invalid",
+                ProblemCode::EnrollmentTokenInvalid,
                 "the enrollment token is not valid",
             ));
         }
@@ -163,7 +164,7 @@ impl InstanceService {
         }
         if stored.instance.status == InstanceStatus::Disabled {
             return Err(AppError::forbidden(
-                "instance_disabled",
+                ProblemCode::InstanceDisabled,
                 "this instance is disabled",
             ));
         }
@@ -181,7 +182,7 @@ impl InstanceService {
         let me = self.authenticate(key)?;
         if me.id != report.id() {
             return Err(AppError::forbidden(
-                "not_your_instance",
+                ProblemCode::NotYourInstance,
                 "an instance can change only its own record",
             ));
         }
@@ -290,7 +291,7 @@ impl AdminKey {
     pub fn check(&self, presented: Option<&str>) -> AppResult<()> {
         let refused = || {
             AppError::unauthenticated(
-                "invalid_admin_key",
+                ProblemCode::InvalidAdminKey,
                 "the operator key is required (Authorization: Bearer <admin key>)",
             )
         };

@@ -1,5 +1,6 @@
 //! The scan relay: devices post, instances pull (leased) and confirm; retention cleans up.
 
+use eckwms_problems::ProblemCode;
 use std::sync::Arc;
 
 use chrono::Duration;
@@ -59,7 +60,7 @@ impl RelayService {
             .is_some_and(|s| s.instance.status == InstanceStatus::Active);
         if !active {
             return Err(AppError::conflict(
-                "instance_unavailable",
+                ProblemCode::InstanceUnavailable,
                 "the device's instance is disabled or gone",
             ));
         }

@@ -91,7 +91,7 @@ fn code(e: &AppError) -> &'static str {
         AppError::NotFound { .. } => "not_found",
         AppError::Conflict { code, .. }
         | AppError::Unauthenticated { code, .. }
-        | AppError::Forbidden { code, .. } => code,
+        | AppError::Forbidden { code, .. } => code.as_str(),
         AppError::Unavailable(_) => "unavailable",
         AppError::Internal(_) => "internal",
     }
