@@ -222,7 +222,7 @@ fn apikey(keys: &ApiKeyService, command: ApikeyCommand) -> anyhow::Result<ExitCo
             // The rule of the API holds here too: the operator makes the next admin key first
             // (one command), so no moment exists in which nobody can administer over HTTP.
             let key = keys.revoke(id, None).map_err(|e| match e {
-                AppError::Conflict {
+                AppError::Refused {
                     code: ProblemCode::LastAdminKey,
                     ..
                 } => anyhow::anyhow!(

@@ -48,7 +48,7 @@ impl From<DbError> for AppError {
             DbError::Diesel(DieselError::DatabaseError(
                 DatabaseErrorKind::ForeignKeyViolation,
                 info,
-            )) => AppError::conflict(
+            )) => AppError::refused(
                 ProblemCode::ReferenceMissing,
                 format!(
                     "a referenced object does not exist or is still in use ({})",
@@ -56,7 +56,7 @@ impl From<DbError> for AppError {
                 ),
             ),
             DbError::Diesel(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-                AppError::conflict(
+                AppError::refused(
                     ProblemCode::AlreadyExists,
                     "an object with this identity already exists",
                 )

@@ -250,7 +250,7 @@ fn racks_create_their_places(t: &TestDatabase) {
     };
     assert!(matches!(
         db.create_rack(&overlap, &ctx()),
-        Err(AppError::Conflict {
+        Err(AppError::Refused {
             code: ProblemCode::PlaceIdTaken,
             ..
         })
@@ -260,7 +260,7 @@ fn racks_create_their_places(t: &TestDatabase) {
     let b = boxed(&db, Some(Parent::Place(created.places[0])));
     assert!(matches!(
         db.delete_rack(created.rack.id, Expected::Any, &ctx()),
-        Err(AppError::Conflict {
+        Err(AppError::Refused {
             code: ProblemCode::NotEmpty,
             ..
         })
@@ -461,7 +461,7 @@ fn moves_follow_the_rules(t: &TestDatabase) {
     // Cycles are refused: into itself and into its own contents.
     assert!(matches!(
         move_to(&db, vec![Movable::Box(outer.id)], Parent::Box(inner.id)),
-        Err(AppError::Conflict {
+        Err(AppError::Refused {
             code: ProblemCode::MoveCycle,
             ..
         })
@@ -477,7 +477,7 @@ fn moves_follow_the_rules(t: &TestDatabase) {
     );
     assert!(matches!(
         stale,
-        Err(AppError::Conflict {
+        Err(AppError::Refused {
             code: ProblemCode::StaleExpectedFrom,
             ..
         })
@@ -605,14 +605,14 @@ fn deletes_keep_history(t: &TestDatabase) {
     let i = item(&db, Some(Parent::Box(b.id)));
     assert!(matches!(
         db.delete_box(b.id, Expected::Any, &ctx()),
-        Err(AppError::Conflict {
+        Err(AppError::Refused {
             code: ProblemCode::NotEmpty,
             ..
         })
     ));
     assert!(matches!(
         db.delete_place(shelf.id, Expected::Any, &ctx()),
-        Err(AppError::Conflict {
+        Err(AppError::Refused {
             code: ProblemCode::NotEmpty,
             ..
         })
@@ -664,14 +664,14 @@ fn orders_link_boxes(t: &TestDatabase) {
     );
     assert!(matches!(
         db.unlink_box(first.id, b.id, &ctx()),
-        Err(AppError::Conflict {
+        Err(AppError::Refused {
             code: ProblemCode::NotLinked,
             ..
         })
     ));
     assert!(matches!(
         db.delete_order(second.id, Expected::Any, &ctx()),
-        Err(AppError::Conflict {
+        Err(AppError::Refused {
             code: ProblemCode::NotEmpty,
             ..
         })
@@ -701,7 +701,7 @@ fn orders_link_boxes(t: &TestDatabase) {
     assert!(received.received_at.is_some());
     assert!(matches!(
         db.delete_box(b.id, Expected::Any, &ctx()),
-        Err(AppError::Conflict {
+        Err(AppError::Refused {
             code: ProblemCode::LinkedToOrder,
             ..
         })
@@ -924,7 +924,7 @@ fn active_admin_keys(db: &Database, at: DateTime<Utc>) -> Vec<i64> {
 
 fn assert_last_admin_key(result: Result<ApiKey, AppError>) {
     match result {
-        Err(AppError::Conflict { code, .. }) => assert_eq!(code, "last_admin_key"),
+        Err(AppError::Refused { code, .. }) => assert_eq!(code, "last_admin_key"),
         other => panic!("expected last_admin_key, got {other:?}"),
     }
 }
@@ -1005,7 +1005,7 @@ fn last_admin_key_holds_under_concurrent_revocations(t: &TestDatabase) {
         assert_eq!(revoked.len(), 1, "round {round}: {results:?}");
         let refused = results.iter().find(|r| r.is_err()).unwrap();
         assert!(
-            matches!(refused, Err(AppError::Conflict { code, .. }) if *code == "last_admin_key"),
+            matches!(refused, Err(AppError::Refused { code, .. }) if *code == "last_admin_key"),
             "round {round}: {refused:?}"
         );
         let active = active_admin_keys(&db, now());
@@ -1280,7 +1280,7 @@ fn concurrent_moves_keep_state_consistent(t: &TestDatabase) {
                     };
                     match move_to(&db, vec![object], to) {
                         Ok(_)
-                        | Err(AppError::Conflict {
+                        | Err(AppError::Refused {
                             code: ProblemCode::MoveCycle,
                             ..
                         }) => {}
@@ -1381,7 +1381,7 @@ fn new_serial_item(serial: &str, class: Option<&str>) -> NewItem {
 /// The detail of a `serial_in_use` refusal; anything else fails the test.
 fn serial_in_use<T: std::fmt::Debug>(result: Result<T, AppError>) -> String {
     match result {
-        Err(AppError::Conflict {
+        Err(AppError::Refused {
             code: ProblemCode::SerialInUse,
             message,
         }) => message,

@@ -166,7 +166,7 @@ impl LabelService {
         }
         // Asked before anything is allocated.
         if !self.decoder.can_print() {
-            return Err(AppError::conflict(
+            return Err(AppError::refused(
                 ProblemCode::LabelKeyMissing,
                 "no label key is configured (codes.v2_key): labels are never printed unencrypted",
             ));
@@ -283,7 +283,7 @@ impl LabelService {
     /// uppercase>$<global URL, uppercase>` (reference section 4).
     pub fn pairing_text(&self) -> AppResult<String> {
         let Some(global) = self.global_url.as_deref() else {
-            return Err(AppError::conflict(
+            return Err(AppError::refused(
                 ProblemCode::GlobalUrlMissing,
                 "pairing needs the global service's URL (pairing.global_url)",
             ));

@@ -8,6 +8,7 @@ pub mod ledger;
 pub mod model;
 pub mod moves;
 pub mod order_public;
+mod refusals;
 pub mod scan;
 pub mod serial;
 pub mod text;

@@ -10,7 +10,7 @@ use std::fmt;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use eckwms_problems::ProblemCode;
+use eckwms_problems::{AppError, FieldError, ProblemCode};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -214,6 +214,42 @@ impl ApiError {
             code: self.code.as_str().to_owned(),
             request_id: current_request_id(),
             errors: self.errors.clone(),
+        }
+    }
+}
+
+impl From<FieldError> for ProblemField {
+    fn from(e: FieldError) -> Self {
+        ProblemField {
+            field: e.field,
+            message: e.message,
+        }
+    }
+}
+
+/// The one answer of both services to an application error: a refusal with its code (status
+/// and title from the catalogue); an unavailable database as a retryable 503, its cause
+/// logged as a warning; an internal failure as a 500 whose cause is logged, never served.
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Invalid(fields) => {
+                ApiError::validation(fields.into_iter().map(ProblemField::from).collect())
+            }
+            AppError::NotFound { .. } => ApiError::from_code(ProblemCode::NotFound, e.to_string()),
+            AppError::Refused { code, message } => ApiError::from_code(code, message),
+            AppError::PreconditionFailed { .. } => {
+                ApiError::from_code(ProblemCode::PreconditionFailed, e.to_string())
+            }
+            AppError::Unavailable(cause) => {
+                tracing::warn!(
+                    request_id = current_request_id().as_deref().unwrap_or("-"),
+                    cause = format!("{cause:#}"),
+                    "service unavailable"
+                );
+                ApiError::unavailable()
+            }
+            AppError::Internal(cause) => ApiError::internal(&format_args!("{cause:#}")),
         }
     }
 }

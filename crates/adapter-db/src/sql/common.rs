@@ -18,7 +18,7 @@ pub(crate) fn mark_applied(c: &mut Conn, key: Option<&IdempotencyKeyRef>) -> Res
     .set(idempotency_keys::state.eq("applied"))
     .execute(c)?;
     if updated != 1 {
-        return Err(AppError::conflict(
+        return Err(AppError::refused(
             ProblemCode::IdempotencyInProgress,
             "the idempotency key is not held by this request",
         )
@@ -146,7 +146,7 @@ fn ensure_empty(c: &mut Conn, container: Parent) -> Result<(), DbError> {
     };
     match has_box.or(has_item) {
         Some(inside) => {
-            Err(AppError::conflict(ProblemCode::NotEmpty, format!("{id} still holds {inside}")).into())
+            Err(AppError::refused(ProblemCode::NotEmpty, format!("{id} still holds {inside}")).into())
         }
         None => Ok(()),
     }

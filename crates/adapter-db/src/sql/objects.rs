@@ -179,7 +179,7 @@ pub(crate) fn delete_box(
     expected.check(boxed.meta.version)?;
     ensure_empty(c, Parent::Box(id))?;
     if let Some(order) = boxed.order {
-        return Err(AppError::conflict(
+        return Err(AppError::refused(
             ProblemCode::LinkedToOrder,
             format!("box {id} is linked to order {order}: unlink it first"),
         )
@@ -702,7 +702,7 @@ pub(crate) fn delete_order(
         .first(c)
         .optional()?;
     if let Some(b) = linked {
-        return Err(AppError::conflict(
+        return Err(AppError::refused(
             ProblemCode::NotEmpty,
             format!("box {b} is still linked to order {id}"),
         )
@@ -775,7 +775,7 @@ pub(crate) fn unlink_box(
 ) -> Result<StorageBox, DbError> {
     let boxed = order_and_box(c, order, box_id)?;
     if boxed.order != Some(order) {
-        return Err(AppError::conflict(
+        return Err(AppError::refused(
             ProblemCode::NotLinked,
             format!("box {box_id} is not linked to order {order}"),
         )

@@ -610,7 +610,7 @@ async fn revoking_the_last_admin_key_is_409_and_the_key_keeps_working() {
         .withf(|id, _, _| *id == 3)
         .times(1)
         .returning(|id, _, _| {
-            Err(AppError::conflict(
+            Err(AppError::refused(
                 ProblemCode::LastAdminKey,
                 format!("api key {id} is the last active admin key"),
             ))

@@ -526,7 +526,7 @@ async fn app_errors_map_to_problems() {
             "not_found",
         ),
         (
-            AppError::conflict(ProblemCode::NotEmpty, "the box holds 3 things"),
+            AppError::refused(ProblemCode::NotEmpty, "the box holds 3 things"),
             409,
             "not_empty",
         ),

@@ -519,7 +519,7 @@ fn a_msg_id_reused_for_another_code_is_a_conflict() {
     assert!(
         matches!(
             reused,
-            Err(AppError::Conflict {
+            Err(AppError::Refused {
                 code: ProblemCode::MsgIdReused,
                 ..
             })

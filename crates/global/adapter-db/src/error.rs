@@ -46,12 +46,12 @@ impl From<DbError> for AppError {
                 AppError::Unavailable(anyhow::anyhow!("database busy: {d}"))
             }
             DbError::Diesel(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-                AppError::conflict(ProblemCode::AlreadyExists, "this already exists")
+                AppError::refused(ProblemCode::AlreadyExists, "this already exists")
             }
             DbError::Diesel(DieselError::DatabaseError(
                 DatabaseErrorKind::ForeignKeyViolation,
                 _,
-            )) => AppError::conflict(
+            )) => AppError::refused(
                 ProblemCode::ReferenceMissing,
                 "a referenced record does not exist",
             ),

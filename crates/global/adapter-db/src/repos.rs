@@ -89,15 +89,15 @@ impl LockPullable for PgConnection {
 
 fn token_refusal(state: Option<(Option<i64>, i64)>, now: i64) -> AppError {
     match state {
-        None => AppError::unauthenticated(
+        None => AppError::refused(
             ProblemCode::EnrollmentTokenInvalid,
             "the enrollment token is not valid",
         ),
-        Some((Some(_), _)) => AppError::conflict(
+        Some((Some(_), _)) => AppError::refused(
             ProblemCode::EnrollmentTokenUsed,
             "the enrollment token was already used",
         ),
-        Some((None, expires)) if expires <= now => AppError::unauthenticated(
+        Some((None, expires)) if expires <= now => AppError::refused(
             ProblemCode::EnrollmentTokenExpired,
             "the enrollment token has expired; ask the operator for a new one",
         ),
@@ -180,7 +180,7 @@ impl InstanceRepository for Database {
         // Two first registrations of one instance id (with two tokens) on PostgreSQL: the
         // loser hits the primary key.
         match outcome {
-            Err(AppError::Conflict {
+            Err(AppError::Refused {
                 code: ProblemCode::AlreadyExists,
                 ..
             }) => Err(instance_exists()),
@@ -212,7 +212,7 @@ impl InstanceRepository for Database {
             if updated == 0 {
                 return Err(match find_instance!(c, id.as_str())? {
                     None => AppError::not_found("instance", &id),
-                    Some(_) => AppError::forbidden(
+                    Some(_) => AppError::refused(
                         ProblemCode::InstanceDisabled,
                         "this instance is disabled",
                     ),
@@ -312,14 +312,14 @@ impl InstanceRepository for Database {
 }
 
 fn instance_exists() -> AppError {
-    AppError::conflict(
+    AppError::refused(
         ProblemCode::InstanceExists,
         "an instance with this instanceId is registered already; ask the operator to rotate its key",
     )
 }
 
 fn device_changed() -> AppError {
-    AppError::conflict(
+    AppError::refused(
         ProblemCode::DeviceChanged,
         "the device was registered or changed meanwhile; ask for a new challenge and retry",
     )
@@ -366,7 +366,7 @@ impl DeviceRepository for Database {
             )
             .execute(c)?;
             if spent == 0 {
-                return Err(AppError::conflict(
+                return Err(AppError::refused(
                     ProblemCode::ChallengeInvalid,
                     "the nonce is unknown, used or expired; ask for a new challenge",
                 )
@@ -419,7 +419,7 @@ impl DeviceRepository for Database {
                 .into_device()
         });
         match outcome {
-            Err(AppError::Conflict {
+            Err(AppError::Refused {
                 code: ProblemCode::AlreadyExists,
                 ..
             }) => Err(device_changed()),
@@ -501,7 +501,7 @@ impl RelayRepository for Database {
                     .optional()?;
                 if let Some(row) = existing {
                     if row.barcode != s.barcode {
-                        return Err(AppError::conflict(
+                        return Err(AppError::refused(
                             ProblemCode::MsgIdReused,
                             "this device already sent another scan with this msgId",
                         )
@@ -531,7 +531,7 @@ impl RelayRepository for Database {
         // Two copies of one scan at once on PostgreSQL: the loser hits the unique key and, run
         // again, finds the winner's row.
         match attempt() {
-            Err(AppError::Conflict {
+            Err(AppError::Refused {
                 code: ProblemCode::AlreadyExists,
                 ..
             }) => attempt(),

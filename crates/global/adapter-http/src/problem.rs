@@ -1,10 +1,9 @@
-//! The global service's application errors as problems (the shared shape of
-//! `eckwms-http-kit`).
+//! The global service's application errors as problems: the shared shape and mapping of
+//! `eckwms-http-kit` (`From<AppError> for ApiError`, the same for both services).
 
 use eckwms_global_application::AppError;
 pub use eckwms_http_kit::ProblemCode;
 pub use eckwms_http_kit::problem::{ApiError, PROBLEM_CONTENT_TYPE, Problem, ProblemField};
-use eckwms_http_kit::request_id::current_request_id;
 
 /// 400 `ambiguous_credentials`: a request carries two kinds of credential where one is taken
 /// (an enrollment token and an instance key; two proofs of belonging to an instance). Which
@@ -13,29 +12,9 @@ pub fn ambiguous_credentials(detail: &str) -> ApiError {
     ApiError::from_code(ProblemCode::AmbiguousCredentials, detail)
 }
 
-/// The problem answering an application error.
+/// The problem answering an application error: the shared mapping of `eckwms-http-kit`.
 pub fn from_app(e: AppError) -> ApiError {
-    match e {
-        AppError::Invalid(fields) => ApiError::validation(
-            fields
-                .into_iter()
-                .map(|f| ApiError::field(f.field, f.message))
-                .collect(),
-        ),
-        AppError::NotFound { .. } => ApiError::from_code(ProblemCode::NotFound, e.to_string()),
-        AppError::Conflict { code, message }
-        | AppError::Unauthenticated { code, message }
-        | AppError::Forbidden { code, message } => ApiError::from_code(code, message),
-        AppError::Unavailable(cause) => {
-            tracing::warn!(
-                request_id = current_request_id().as_deref().unwrap_or("-"),
-                cause = format!("{cause:#}"),
-                "service unavailable"
-            );
-            ApiError::unavailable()
-        }
-        AppError::Internal(cause) => ApiError::internal(&format_args!("{cause:#}")),
-    }
+    e.into()
 }
 
 #[cfg(test)]
@@ -48,17 +27,17 @@ mod tests {
             (AppError::invalid("port", "bad"), 422, "validation_failed"),
             (AppError::not_found("instance", "x"), 404, "not_found"),
             (
-                AppError::conflict(ProblemCode::EnrollmentTokenUsed, "used"),
+                AppError::refused(ProblemCode::EnrollmentTokenUsed, "used"),
                 409,
                 "enrollment_token_used",
             ),
             (
-                AppError::unauthenticated(ProblemCode::InvalidInstanceKey, "no"),
+                AppError::refused(ProblemCode::InvalidInstanceKey, "no"),
                 401,
                 "invalid_instance_key",
             ),
             (
-                AppError::forbidden(ProblemCode::NotYourInstance, "no"),
+                AppError::refused(ProblemCode::NotYourInstance, "no"),
                 403,
                 "not_your_instance",
             ),

@@ -54,7 +54,7 @@ pub struct DeviceService {
 }
 
 fn unauthenticated() -> AppError {
-    AppError::unauthenticated(
+    AppError::refused(
         ProblemCode::InvalidDeviceSignature,
         "a valid device signature is required (X-Device-Id, X-Device-Timestamp, X-Device-Signature)",
     )
@@ -134,11 +134,11 @@ impl DeviceService {
             old_signature.as_ref(),
         )
         .map_err(|refusal| match refusal {
-            RegistrationRefusal::BadSignature => AppError::unauthenticated(
+            RegistrationRefusal::BadSignature => AppError::refused(
                 ProblemCode::InvalidSignature,
                 "the signature does not verify with devicePublicKey",
             ),
-            RegistrationRefusal::KeyChangeUnproven => AppError::conflict(
+            RegistrationRefusal::KeyChangeUnproven => AppError::refused(
                 ProblemCode::DeviceKeyChangeUnproven,
                 "this device is registered with another key: sign with the old key \
                  (oldKeySignature) or ask an operator to remove the device",
@@ -176,7 +176,7 @@ impl DeviceService {
             .map_err(|_| unauthenticated())?;
         let signature = DeviceSignature::parse(request.signature).map_err(|_| unauthenticated())?;
         if !within_window(timestamp, self.clock.now()) {
-            return Err(AppError::unauthenticated(
+            return Err(AppError::refused(
                 ProblemCode::StaleDeviceSignature,
                 "X-Device-Timestamp is more than 300 seconds away from the server's clock",
             ));
@@ -199,7 +199,7 @@ impl DeviceService {
         if device.status == DeviceStatus::Active {
             Ok(())
         } else {
-            Err(AppError::forbidden(
+            Err(AppError::refused(
                 ProblemCode::DeviceNotActive,
                 format!(
                     "this device is {}; an operator must set it active",

@@ -85,7 +85,7 @@ impl DiscoveryService {
                 if instance_of_key(key) == Some(*id) && secret_matches(key, &stored.key_hash) {
                     true
                 } else {
-                    return Err(AppError::unauthenticated(
+                    return Err(AppError::refused(
                         ProblemCode::InvalidInstanceKey,
                         "the key is not this instance's key",
                     ));
@@ -99,7 +99,7 @@ impl DiscoveryService {
                     None
                 };
                 if owner != Some(*id) {
-                    return Err(AppError::unauthenticated(
+                    return Err(AppError::refused(
                         ProblemCode::InvalidPairingToken,
                         "the pairing token is unknown, expired or of another instance",
                     ));
@@ -152,11 +152,11 @@ impl DiscoveryService {
 
 fn target_of(instance: &Instance, legacy: Option<(IpAddr, u16)>) -> AppResult<(IpAddr, u16)> {
     proxy_target(instance, legacy).map_err(|e| match e {
-        ProxyTargetError::NotRegistered => AppError::forbidden(
+        ProxyTargetError::NotRegistered => AppError::refused(
             ProblemCode::TargetNotRegistered,
             "X-eckWMS-Target-Url names no registered candidate of this instance",
         ),
-        ProxyTargetError::NoAddress => AppError::conflict(
+        ProxyTargetError::NoAddress => AppError::refused(
             ProblemCode::InstanceUnreachable,
             "no address of this instance is known yet",
         ),

@@ -70,7 +70,7 @@ pub fn secret_matches(presented: &str, stored: &SecretHash) -> bool {
 }
 
 fn invalid_key() -> AppError {
-    AppError::unauthenticated(
+    AppError::refused(
         ProblemCode::InvalidInstanceKey,
         "a valid instance API key is required (Authorization: Bearer <key> or X-Internal-Api-Key)",
     )
@@ -131,7 +131,7 @@ impl InstanceService {
         public_addr: Option<IpAddr>,
     ) -> AppResult<(Instance, Issued)> {
         if !is_token(SecretKind::Enrollment, token) {
-            return Err(AppError::unauthenticated(
+            return Err(AppError::refused(
                 ProblemCode::EnrollmentTokenInvalid,
                 "the enrollment token is not valid",
             ));
@@ -163,7 +163,7 @@ impl InstanceService {
             return Err(invalid_key());
         }
         if stored.instance.status == InstanceStatus::Disabled {
-            return Err(AppError::forbidden(
+            return Err(AppError::refused(
                 ProblemCode::InstanceDisabled,
                 "this instance is disabled",
             ));
@@ -181,7 +181,7 @@ impl InstanceService {
     ) -> AppResult<Instance> {
         let me = self.authenticate(key)?;
         if me.id != report.id() {
-            return Err(AppError::forbidden(
+            return Err(AppError::refused(
                 ProblemCode::NotYourInstance,
                 "an instance can change only its own record",
             ));
@@ -290,7 +290,7 @@ impl AdminKey {
 
     pub fn check(&self, presented: Option<&str>) -> AppResult<()> {
         let refused = || {
-            AppError::unauthenticated(
+            AppError::refused(
                 ProblemCode::InvalidAdminKey,
                 "the operator key is required (Authorization: Bearer <admin key>)",
             )

@@ -59,7 +59,7 @@ impl RelayService {
             .find(&device.instance_id)?
             .is_some_and(|s| s.instance.status == InstanceStatus::Active);
         if !active {
-            return Err(AppError::conflict(
+            return Err(AppError::refused(
                 ProblemCode::InstanceUnavailable,
                 "the device's instance is disabled or gone",
             ));
