@@ -5,6 +5,7 @@
 mod serve;
 mod settings;
 
+use eckwms_application::ProblemCode;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -195,8 +196,8 @@ fn apikey(keys: &ApiKeyService, command: ApikeyCommand) -> anyhow::Result<ExitCo
             // The rule of the API holds here too: the operator makes the next admin key first
             // (one command), so no moment exists in which nobody can administer over HTTP.
             let key = keys.revoke(id, None).map_err(|e| match e {
-                AppError::Conflict {
-                    code: "last_admin_key",
+                AppError::Refused {
+                    code: ProblemCode::LastAdminKey,
                     ..
                 } => anyhow::anyhow!(
                     "{e} (eckwms apikey create --name NAME --scope admin makes one)"

@@ -2,6 +2,7 @@
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use eckwms_application::AppError;
+use eckwms_application::ProblemCode;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -47,16 +48,16 @@ impl From<DbError> for AppError {
             DbError::Diesel(DieselError::DatabaseError(
                 DatabaseErrorKind::ForeignKeyViolation,
                 info,
-            )) => AppError::conflict(
-                "reference_missing",
+            )) => AppError::refused(
+                ProblemCode::ReferenceMissing,
                 format!(
                     "a referenced object does not exist or is still in use ({})",
                     info.message()
                 ),
             ),
             DbError::Diesel(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-                AppError::conflict(
-                    "already_exists",
+                AppError::refused(
+                    ProblemCode::AlreadyExists,
                     "an object with this identity already exists",
                 )
             }

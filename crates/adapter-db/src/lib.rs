@@ -34,7 +34,7 @@ mod prelude {
         RackWithPlaces, RecordedAction, ScanFilter, ScanRecord, Scope, StoredResponse,
         StoredSession, WriteContext,
     };
-    pub(crate) use eckwms_application::{AppError, AppResult};
+    pub(crate) use eckwms_application::{AppError, AppResult, ProblemCode};
     pub(crate) use eckwms_domain::movement::ledger::{diff, state_of};
     pub(crate) use eckwms_domain::{
         BoxId, BoxPatch, Change, ChangeKind, Code, Item, ItemAction, ItemId, ItemPatch,

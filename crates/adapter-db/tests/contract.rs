@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use eckwms_application::ProblemCode;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -249,8 +250,8 @@ fn racks_create_their_places(t: &TestDatabase) {
     };
     assert!(matches!(
         db.create_rack(&overlap, &ctx()),
-        Err(AppError::Conflict {
-            code: "place_id_taken",
+        Err(AppError::Refused {
+            code: ProblemCode::PlaceIdTaken,
             ..
         })
     ));
@@ -259,8 +260,8 @@ fn racks_create_their_places(t: &TestDatabase) {
     let b = boxed(&db, Some(Parent::Place(created.places[0])));
     assert!(matches!(
         db.delete_rack(created.rack.id, Expected::Any, &ctx()),
-        Err(AppError::Conflict {
-            code: "not_empty",
+        Err(AppError::Refused {
+            code: ProblemCode::NotEmpty,
             ..
         })
     ));
@@ -460,8 +461,8 @@ fn moves_follow_the_rules(t: &TestDatabase) {
     // Cycles are refused: into itself and into its own contents.
     assert!(matches!(
         move_to(&db, vec![Movable::Box(outer.id)], Parent::Box(inner.id)),
-        Err(AppError::Conflict {
-            code: "move_cycle",
+        Err(AppError::Refused {
+            code: ProblemCode::MoveCycle,
             ..
         })
     ));
@@ -476,8 +477,8 @@ fn moves_follow_the_rules(t: &TestDatabase) {
     );
     assert!(matches!(
         stale,
-        Err(AppError::Conflict {
-            code: "stale_expected_from",
+        Err(AppError::Refused {
+            code: ProblemCode::StaleExpectedFrom,
             ..
         })
     ));
@@ -604,15 +605,15 @@ fn deletes_keep_history(t: &TestDatabase) {
     let i = item(&db, Some(Parent::Box(b.id)));
     assert!(matches!(
         db.delete_box(b.id, Expected::Any, &ctx()),
-        Err(AppError::Conflict {
-            code: "not_empty",
+        Err(AppError::Refused {
+            code: ProblemCode::NotEmpty,
             ..
         })
     ));
     assert!(matches!(
         db.delete_place(shelf.id, Expected::Any, &ctx()),
-        Err(AppError::Conflict {
-            code: "not_empty",
+        Err(AppError::Refused {
+            code: ProblemCode::NotEmpty,
             ..
         })
     ));
@@ -663,15 +664,15 @@ fn orders_link_boxes(t: &TestDatabase) {
     );
     assert!(matches!(
         db.unlink_box(first.id, b.id, &ctx()),
-        Err(AppError::Conflict {
-            code: "not_linked",
+        Err(AppError::Refused {
+            code: ProblemCode::NotLinked,
             ..
         })
     ));
     assert!(matches!(
         db.delete_order(second.id, Expected::Any, &ctx()),
-        Err(AppError::Conflict {
-            code: "not_empty",
+        Err(AppError::Refused {
+            code: ProblemCode::NotEmpty,
             ..
         })
     ));
@@ -700,8 +701,8 @@ fn orders_link_boxes(t: &TestDatabase) {
     assert!(received.received_at.is_some());
     assert!(matches!(
         db.delete_box(b.id, Expected::Any, &ctx()),
-        Err(AppError::Conflict {
-            code: "linked_to_order",
+        Err(AppError::Refused {
+            code: ProblemCode::LinkedToOrder,
             ..
         })
     ));
@@ -923,7 +924,7 @@ fn active_admin_keys(db: &Database, at: DateTime<Utc>) -> Vec<i64> {
 
 fn assert_last_admin_key(result: Result<ApiKey, AppError>) {
     match result {
-        Err(AppError::Conflict { code, .. }) => assert_eq!(code, "last_admin_key"),
+        Err(AppError::Refused { code, .. }) => assert_eq!(code, "last_admin_key"),
         other => panic!("expected last_admin_key, got {other:?}"),
     }
 }
@@ -1004,7 +1005,7 @@ fn last_admin_key_holds_under_concurrent_revocations(t: &TestDatabase) {
         assert_eq!(revoked.len(), 1, "round {round}: {results:?}");
         let refused = results.iter().find(|r| r.is_err()).unwrap();
         assert!(
-            matches!(refused, Err(AppError::Conflict { code, .. }) if *code == "last_admin_key"),
+            matches!(refused, Err(AppError::Refused { code, .. }) if *code == "last_admin_key"),
             "round {round}: {refused:?}"
         );
         let active = active_admin_keys(&db, now());
@@ -1279,8 +1280,9 @@ fn concurrent_moves_keep_state_consistent(t: &TestDatabase) {
                     };
                     match move_to(&db, vec![object], to) {
                         Ok(_)
-                        | Err(AppError::Conflict {
-                            code: "move_cycle", ..
+                        | Err(AppError::Refused {
+                            code: ProblemCode::MoveCycle,
+                            ..
                         }) => {}
                         Err(e) => panic!("unexpected error: {e:?}"),
                     }
@@ -1379,8 +1381,8 @@ fn new_serial_item(serial: &str, class: Option<&str>) -> NewItem {
 /// The detail of a `serial_in_use` refusal; anything else fails the test.
 fn serial_in_use<T: std::fmt::Debug>(result: Result<T, AppError>) -> String {
     match result {
-        Err(AppError::Conflict {
-            code: "serial_in_use",
+        Err(AppError::Refused {
+            code: ProblemCode::SerialInUse,
             message,
         }) => message,
         other => panic!("expected serial_in_use, got {other:?}"),

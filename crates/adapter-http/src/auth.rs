@@ -2,15 +2,15 @@
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderMap, HeaderValue};
-use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage};
 use eckwms_application::Principal;
 use eckwms_application::ports::Scope;
 
 use crate::extract::app_state;
-use crate::problem::ApiError;
+use crate::problem::{ApiError, ProblemCode};
 
 pub const API_KEY_HEADER: &str = "x-api-key";
 
@@ -40,9 +40,8 @@ pub fn presented_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
         (_, [_, _, ..]) => Err(ApiError::invalid_header("X-Api-Key", "must be sent once")),
         ([_], [_]) => {
             let message = "send the API key in Authorization or in X-Api-Key, not both";
-            Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_header",
+            Err(ApiError::from_code(
+                ProblemCode::InvalidHeader,
                 format!("Authorization, X-Api-Key: {message}"),
             )
             .with_errors([
@@ -114,6 +113,7 @@ async fn authenticate(req: &ServiceRequest) -> Result<Principal, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use actix_web::http::StatusCode;
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         let mut map = HeaderMap::new();

@@ -14,7 +14,7 @@ use eckwms_application::{AppError, Principal, RequestMeta, page_query};
 use eckwms_domain::{IdError, ObjectId, Parent};
 use eckwms_http_kit::{decimal_i64, media};
 
-use crate::problem::{ApiError, ProblemField};
+use crate::problem::{ApiError, ProblemCode, ProblemField};
 use crate::request_id::RequestId;
 use crate::{Calls, HttpState};
 
@@ -378,9 +378,8 @@ pub fn json_error(err: JsonPayloadError) -> ApiError {
                 &message,
             )
         }
-        JsonPayloadError::Payload(PayloadError::Overflow) => ApiError::new(
-            actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+        JsonPayloadError::Payload(PayloadError::Overflow) => ApiError::from_code(
+            ProblemCode::PayloadTooLarge,
             "the request body is too large",
         ),
         other => ApiError::malformed_body(format!("unreadable body: {other}")),

@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 
 use crate::calls::Calls;
 use crate::extract::app_state;
-use crate::problem::ApiError;
+use crate::problem::{ApiError, ProblemCode};
 
 pub const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";
 pub const REPLAYED_HEADER: &str = "idempotent-replayed";
@@ -153,9 +153,8 @@ async fn admit(req: &mut ServiceRequest) -> Result<Admission, ApiError> {
             Begin::Proceed => return Ok(Admission::Run(key_ref, body)),
             Begin::Replay(stored) => return Ok(Admission::Replay(stored)),
             Begin::ResponseLost => {
-                return Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    "idempotency_response_lost",
+                return Err(ApiError::from_code(
+                    ProblemCode::IdempotencyResponseLost,
                     "the first request with this Idempotency-Key took effect, but its response \
                      was not stored; read the current state instead of retrying",
                 ));
@@ -164,9 +163,8 @@ async fn admit(req: &mut ServiceRequest) -> Result<Admission, ApiError> {
                 let now = Instant::now();
                 let until = *deadline.get_or_insert(now + state.settings.idempotency_wait);
                 if now >= until {
-                    return Err(ApiError::new(
-                        StatusCode::CONFLICT,
-                        "idempotency_in_progress",
+                    return Err(ApiError::from_code(
+                        ProblemCode::IdempotencyInProgress,
                         "a request with this Idempotency-Key is still running; retry later",
                     )
                     .with_retry_after());

@@ -1,58 +1,27 @@
-//! The instance service's errors as problems: the shared shape of `eckwms-http-kit`, and the
-//! mapping of this service's [`AppError`] and [`FieldError`] onto it.
+//! The instance service's errors as problems: the shared shape and mapping of
+//! `eckwms-http-kit` (`From<AppError> for ApiError`, the same for both services), and the
+//! 401 of this service's API keys.
 
-use actix_web::http::StatusCode;
 use eckwms_application::AppError;
+use eckwms_application::api_keys;
 use eckwms_domain::FieldError;
 
+pub use eckwms_http_kit::ProblemCode;
 pub use eckwms_http_kit::problem::{ApiError, PROBLEM_CONTENT_TYPE, Problem, ProblemField};
-use eckwms_http_kit::request_id::current_request_id;
 
 /// A domain field error as a problem field.
 pub fn field(e: FieldError) -> ProblemField {
-    ProblemField {
-        field: e.field,
-        message: e.message,
-    }
+    e.into()
 }
 
 /// The 401 of a request without a valid API key.
 pub fn unauthenticated() -> ApiError {
-    ApiError::unauthenticated(
-        "a valid API key is required (Authorization: Bearer <key> or X-Api-Key)",
-    )
+    from_app(api_keys::unauthenticated())
 }
 
 /// The problem answering an application error.
 pub fn from_app(e: AppError) -> ApiError {
-    match e {
-        AppError::Invalid(fields) => ApiError::validation(fields.into_iter().map(field).collect()),
-        AppError::NotFound { .. } => {
-            ApiError::new(StatusCode::NOT_FOUND, "not_found", e.to_string())
-        }
-        AppError::Conflict { code, message } => ApiError::new(StatusCode::CONFLICT, code, message),
-        AppError::PreconditionFailed { .. } => ApiError::new(
-            StatusCode::PRECONDITION_FAILED,
-            "precondition_failed",
-            e.to_string(),
-        ),
-        AppError::Unauthenticated => unauthenticated(),
-        AppError::Forbidden(message) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", message),
-        AppError::IdempotencyMismatch => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "idempotency_key_reused",
-            e.to_string(),
-        ),
-        AppError::Unavailable(cause) => {
-            tracing::warn!(
-                request_id = current_request_id().as_deref().unwrap_or("-"),
-                cause = format!("{cause:#}"),
-                "service unavailable"
-            );
-            ApiError::unavailable()
-        }
-        AppError::Internal(cause) => ApiError::internal(&format_args!("{cause:#}")),
-    }
+    e.into()
 }
 
 #[cfg(test)]
@@ -73,7 +42,7 @@ mod tests {
                 "not_found",
             ),
             (
-                AppError::conflict("not_empty", "box holds things"),
+                AppError::refused(ProblemCode::NotEmpty, "box holds things"),
                 409,
                 "not_empty",
             ),
@@ -82,9 +51,17 @@ mod tests {
                 412,
                 "precondition_failed",
             ),
-            (AppError::Unauthenticated, 401, "unauthenticated"),
-            (AppError::Forbidden("no".into()), 403, "forbidden"),
-            (AppError::IdempotencyMismatch, 422, "idempotency_key_reused"),
+            (api_keys::unauthenticated(), 401, "unauthenticated"),
+            (
+                AppError::refused(ProblemCode::Forbidden, "no"),
+                403,
+                "forbidden",
+            ),
+            (
+                AppError::refused(ProblemCode::IdempotencyKeyReused, "reused"),
+                422,
+                "idempotency_key_reused",
+            ),
             (
                 AppError::Unavailable(anyhow::anyhow!("pool timeout")),
                 503,

@@ -14,7 +14,7 @@ use eckwms_memo::Memo;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ProblemCode};
 use crate::ports::{
     ApiKey, ApiKeyRepository, Clock, IdempotencyKeyRef, NewApiKey, Scope, SecretSource,
 };
@@ -43,11 +43,14 @@ impl Principal {
         if self.scope >= scope {
             Ok(())
         } else {
-            Err(AppError::Forbidden(format!(
-                "this key has scope {}; {} is required",
-                self.scope.as_str(),
-                scope.as_str()
-            )))
+            Err(AppError::refused(
+                ProblemCode::Forbidden,
+                format!(
+                    "this key has scope {}; {} is required",
+                    self.scope.as_str(),
+                    scope.as_str()
+                ),
+            ))
         }
     }
 }
@@ -179,7 +182,7 @@ impl ApiKeyService {
             .map(|key| CreatedKey { key, secret }))
     }
 
-    /// Checks a presented key text; every failure is the same `Unauthenticated`, and costs
+    /// Checks a presented key text; every failure is the same refusal ([`unauthenticated`]), and costs
     /// the same: whether the key id exists, is remembered or not, a wrong secret is answered
     /// after the same lookup, hashing and constant-time compare, so the time of the answer
     /// does not tell which key ids exist.
@@ -199,7 +202,7 @@ impl ApiKeyService {
         let Some((key, stored_hash)) = found else {
             // The same work as for a known key; the dummy never passes.
             return check(&unknown_key(), UNKNOWN_KEY_HASH, secret, now)
-                .and(Err(AppError::Unauthenticated));
+                .and(Err(unauthenticated()));
         };
         let principal = check(&key, &stored_hash, secret, now)?;
         let stale = key
@@ -247,13 +250,23 @@ impl ApiKeyService {
     }
 }
 
+/// The refusal of a missing, unknown, wrong, revoked or expired key; one answer for all, so
+/// that a caller learns nothing about which keys exist. The text names both headers the HTTP
+/// adapter reads the key from.
+pub fn unauthenticated() -> AppError {
+    AppError::refused(
+        ProblemCode::Unauthenticated,
+        "a valid API key is required (Authorization: Bearer <key> or X-Api-Key)",
+    )
+}
+
 /// The key id and secret of a presented key text.
 fn split_key(presented: &str) -> AppResult<(&str, &str)> {
     presented
         .strip_prefix(PREFIX)
         .and_then(|rest| rest.split_once('_'))
         .filter(|(id, _)| id.len() == KEY_ID_BYTES * 2 && id.bytes().all(|b| b.is_ascii_hexdigit()))
-        .ok_or(AppError::Unauthenticated)
+        .ok_or_else(unauthenticated)
 }
 
 fn same_hash(presented_hash: &str, stored_hash: &str) -> bool {
@@ -268,7 +281,7 @@ fn check(
     now: DateTime<Utc>,
 ) -> AppResult<Principal> {
     if !same_hash(&hash_secret(secret), stored_hash) {
-        return Err(AppError::Unauthenticated);
+        return Err(unauthenticated());
     }
     status(key, now)
 }
@@ -276,7 +289,7 @@ fn check(
 /// Revocation and expiry of a key whose secret matched.
 fn status(key: &ApiKey, now: DateTime<Utc>) -> AppResult<Principal> {
     if key.revoked_at.is_some() || key.expires_at.is_some_and(|at| at <= now) {
-        return Err(AppError::Unauthenticated);
+        return Err(unauthenticated());
     }
     Ok(Principal {
         key_id: key.id,
@@ -341,7 +354,13 @@ mod tests {
                 });
             });
             assert!(
-                matches!(answer, Some(Err(AppError::Unauthenticated))),
+                matches!(
+                    answer,
+                    Some(Err(AppError::Refused {
+                        code: ProblemCode::Unauthenticated,
+                        ..
+                    }))
+                ),
                 "{case}"
             );
             assert_eq!(*lookups.lock().unwrap(), 1, "{case}: one lookup");
@@ -415,7 +434,10 @@ mod tests {
         assert!(principal.require(Scope::Read).is_ok());
         assert!(matches!(
             principal.require(Scope::Admin),
-            Err(AppError::Forbidden(_))
+            Err(AppError::Refused {
+                code: ProblemCode::Forbidden,
+                ..
+            })
         ));
     }
 
@@ -486,7 +508,10 @@ mod tests {
         *at.lock().unwrap() = expiring;
         assert!(matches!(
             service.authenticate_from_memory(key),
-            Some(Err(AppError::Unauthenticated))
+            Some(Err(AppError::Refused {
+                code: ProblemCode::Unauthenticated,
+                ..
+            }))
         ));
         *at.lock().unwrap() = now();
         assert!(service.authenticate_from_memory(key).unwrap().is_ok());
@@ -566,7 +591,10 @@ mod tests {
             let service = ApiKeyService::new(Arc::new(repo), clock(), secrets());
             assert!(matches!(
                 service.authenticate(presented),
-                Err(AppError::Unauthenticated)
+                Err(AppError::Refused {
+                    code: ProblemCode::Unauthenticated,
+                    ..
+                })
             ));
         }
         let mut repo = MockApiKeyRepository::new();
@@ -582,7 +610,10 @@ mod tests {
         ] {
             assert!(matches!(
                 service.authenticate(presented),
-                Err(AppError::Unauthenticated)
+                Err(AppError::Refused {
+                    code: ProblemCode::Unauthenticated,
+                    ..
+                })
             ));
         }
     }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use chrono::Duration;
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ProblemCode};
 use crate::ports::{
     Claim, Clock, IdempotencyKeyRef, IdempotencyRepository, IdempotencyState, StoredResponse,
 };
@@ -71,9 +71,10 @@ impl IdempotencyService {
         Self::validate_key(&key.key)?;
         match self.repo.claim(key, fingerprint, self.clock.now())? {
             Claim::Claimed => Ok(Begin::Proceed),
-            Claim::Existing(record) if record.fingerprint != fingerprint => {
-                Err(AppError::IdempotencyMismatch)
-            }
+            Claim::Existing(record) if record.fingerprint != fingerprint => Err(AppError::refused(
+                ProblemCode::IdempotencyKeyReused,
+                "this Idempotency-Key was used with another request",
+            )),
             Claim::Existing(record) => {
                 let recent =
                     self.clock.now() - record.created_at < Duration::seconds(RESPONSE_GRACE_SECS);
@@ -201,7 +202,13 @@ mod tests {
             let got = service(repo).begin(&key(), "f");
             match expected {
                 Ok(begin) => assert_eq!(got.unwrap(), begin),
-                Err(()) => assert!(matches!(got, Err(AppError::IdempotencyMismatch))),
+                Err(()) => assert!(matches!(
+                    got,
+                    Err(AppError::Refused {
+                        code: ProblemCode::IdempotencyKeyReused,
+                        ..
+                    })
+                )),
             }
         }
     }

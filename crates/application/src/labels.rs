@@ -1,6 +1,7 @@
 //! Labels: fresh ids printed as label sheets, reprints of existing ids, and the pairing QR of
 //! this instance.
 
+use eckwms_problems::ProblemCode;
 use std::sync::Arc;
 
 use eckwms_codes::{Decoder, check};
@@ -165,8 +166,8 @@ impl LabelService {
         }
         // Asked before anything is allocated.
         if !self.decoder.can_print() {
-            return Err(AppError::conflict(
-                "label_key_missing",
+            return Err(AppError::refused(
+                ProblemCode::LabelKeyMissing,
                 "no label key is configured (codes.v2_key): labels are never printed unencrypted",
             ));
         }
@@ -282,8 +283,8 @@ impl LabelService {
     /// uppercase>$<global URL, uppercase>` (reference section 4).
     pub fn pairing_text(&self) -> AppResult<String> {
         let Some(global) = self.global_url.as_deref() else {
-            return Err(AppError::conflict(
-                "global_url_missing",
+            return Err(AppError::refused(
+                ProblemCode::GlobalUrlMissing,
                 "pairing needs the global service's URL (pairing.global_url)",
             ));
         };

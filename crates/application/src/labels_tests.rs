@@ -107,7 +107,7 @@ fn invalid_fields<T: std::fmt::Debug>(result: Result<T, AppError>) -> Vec<String
 
 fn conflict_code<T: std::fmt::Debug>(result: Result<T, AppError>) -> &'static str {
     match result {
-        Err(AppError::Conflict { code, .. }) => code,
+        Err(AppError::Refused { code, .. }) => code.as_str(),
         other => panic!("expected Conflict, got {other:?}"),
     }
 }

@@ -14,7 +14,7 @@ pub mod scan;
 pub mod system;
 
 pub use api_keys::{ApiKeyService, CreatedKey, Principal};
-pub use error::{AppError, AppResult};
+pub use error::{AppError, AppResult, ProblemCode};
 pub use idempotency::{Begin, IdempotencyService};
 pub use inventory::{InventoryPorts, InventoryService, Page, RequestMeta, check_move, page_query};
 pub use labels::{LabelService, Selection, Sheet, SheetFormat};

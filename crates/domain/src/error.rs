@@ -1,20 +1,8 @@
 use std::fmt;
 
-/// One invalid input field: which field, and why.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
+/// One invalid input field, shared with the global service (`eckwms-problems`), so that both
+/// services' use cases report invalid input alike.
+pub use eckwms_problems::FieldError;
 
 /// A collection of field errors; empty means valid.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -6,6 +6,7 @@ pub mod id;
 pub mod meta;
 pub mod movement;
 pub mod orders;
+mod refusals;
 pub mod scanning;
 pub mod text;
 

@@ -21,6 +21,7 @@ pub mod routes;
 pub mod serve;
 pub mod turns;
 
+pub use eckwms_problems::ProblemCode;
 pub use numbers::decimal_i64;
 pub use problem::{ApiError, PROBLEM_CONTENT_TYPE, Problem, ProblemField};
 pub use request_id::{REQUEST_ID_HEADER, RequestId, current_request_id};

@@ -1,14 +1,16 @@
 //! One error shape for every error: RFC 7807 `application/problem+json` with a stable code.
 //!
-//! Services build an [`ApiError`] (from their own application errors, in their HTTP adapter)
-//! and return it; actix renders it through [`ResponseError`].
+//! Services build an [`ApiError`] from a [`ProblemCode`] (from their own application errors,
+//! in their HTTP adapter, or directly) and return it; actix renders it through
+//! [`ResponseError`]. Status and title come from the code's catalogue entry, so one code is
+//! always answered the same way.
 
-use std::borrow::Cow;
 use std::fmt;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
+use eckwms_problems::{AppError, FieldError, ProblemCode};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -52,8 +54,7 @@ pub struct ProblemField {
 /// An error answered as a problem. Built from a service's application error or by an adapter.
 #[derive(Debug)]
 pub struct ApiError {
-    status: StatusCode,
-    code: Cow<'static, str>,
+    code: ProblemCode,
     detail: String,
     errors: Vec<ProblemField>,
     retry_after: bool,
@@ -61,14 +62,10 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(
-        status: StatusCode,
-        code: impl Into<Cow<'static, str>>,
-        detail: impl Into<String>,
-    ) -> Self {
+    /// A problem with `code`: its status and title are the catalogue's.
+    pub fn from_code(code: ProblemCode, detail: impl Into<String>) -> Self {
         Self {
-            status,
-            code: code.into(),
+            code,
             detail: detail.into(),
             errors: Vec::new(),
             retry_after: false,
@@ -83,9 +80,8 @@ impl ApiError {
 
     /// A 503 telling the client to retry shortly (`Retry-After: 1`).
     pub fn unavailable() -> Self {
-        Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
+        Self::from_code(
+            ProblemCode::Unavailable,
             "the service is temporarily unavailable; retry shortly",
         )
         .with_retry_after()
@@ -97,11 +93,15 @@ impl ApiError {
     }
 
     pub fn status(&self) -> StatusCode {
-        self.status
+        status_of(self.code)
     }
 
-    pub fn code(&self) -> &str {
-        &self.code
+    pub fn code(&self) -> &'static str {
+        self.code.as_str()
+    }
+
+    pub fn problem_code(&self) -> ProblemCode {
+        self.code
     }
 
     pub fn errors(&self) -> &[ProblemField] {
@@ -116,57 +116,48 @@ impl ApiError {
     }
 
     pub fn validation(errors: Vec<ProblemField>) -> Self {
-        Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
+        Self::from_code(
+            ProblemCode::ValidationFailed,
             describe_fields("invalid input", &errors),
         )
         .with_errors(errors)
     }
 
     pub fn invalid_id(errors: Vec<ProblemField>) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_id",
+        Self::from_code(
+            ProblemCode::InvalidId,
             describe_fields("invalid id in the path", &errors),
         )
         .with_errors(errors)
     }
 
     pub fn invalid_query(errors: Vec<ProblemField>) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_query",
+        Self::from_code(
+            ProblemCode::InvalidQuery,
             describe_fields("invalid query parameters", &errors),
         )
         .with_errors(errors)
     }
 
     pub fn invalid_header(name: &str, message: &str) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_header",
-            format!("{name}: {message}"),
-        )
-        .with_errors([Self::field(name, message)])
+        Self::from_code(ProblemCode::InvalidHeader, format!("{name}: {message}"))
+            .with_errors([Self::field(name, message)])
     }
 
     pub fn malformed_body(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "malformed_body", detail)
+        Self::from_code(ProblemCode::MalformedBody, detail)
     }
 
     pub fn payload_too_large(limit: usize) -> Self {
-        Self::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+        Self::from_code(
+            ProblemCode::PayloadTooLarge,
             format!("the request body is larger than {limit} bytes"),
         )
     }
 
     pub fn unsupported_media_type() -> Self {
-        Self::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+        Self::from_code(
+            ProblemCode::UnsupportedMediaType,
             "the request body must be JSON (Content-Type: application/json)",
         )
     }
@@ -174,30 +165,27 @@ impl ApiError {
     /// A 401 (`unauthenticated`, with `WWW-Authenticate: Bearer`); `detail` says which
     /// credentials the route takes.
     pub fn unauthenticated(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", detail)
+        Self::from_code(ProblemCode::Unauthenticated, detail)
     }
 
     pub fn precondition_required() -> Self {
-        Self::new(
-            StatusCode::PRECONDITION_REQUIRED,
-            "precondition_required",
+        Self::from_code(
+            ProblemCode::PreconditionRequired,
             "this request needs an If-Match header with the version read (ETag) or *",
         )
     }
 
     pub fn route_not_found(path: &str) -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "route_not_found",
+        Self::from_code(
+            ProblemCode::RouteNotFound,
             format!("no route matches {path}"),
         )
     }
 
     pub fn method_not_allowed(method: &str, allowed: Vec<String>) -> Self {
         let allow = allowed.join(", ");
-        let mut e = Self::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
+        let mut e = Self::from_code(
+            ProblemCode::MethodNotAllowed,
             format!("{method} is not allowed here; allowed: {allow}"),
         );
         e.allow = Some(allow);
@@ -211,9 +199,8 @@ impl ApiError {
             cause = %cause,
             "internal error"
         );
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
+        Self::from_code(
+            ProblemCode::Internal,
             "an internal error occurred; quote the request id when reporting it",
         )
     }
@@ -221,12 +208,48 @@ impl ApiError {
     pub fn problem(&self) -> Problem {
         Problem {
             type_uri: format!("urn:eckwms:problem:{}", self.code),
-            title: title_of(&self.code, self.status).to_owned(),
-            status: self.status.as_u16(),
+            title: self.code.title().to_owned(),
+            status: self.code.status(),
             detail: self.detail.clone(),
-            code: self.code.to_string(),
+            code: self.code.as_str().to_owned(),
             request_id: current_request_id(),
             errors: self.errors.clone(),
+        }
+    }
+}
+
+impl From<FieldError> for ProblemField {
+    fn from(e: FieldError) -> Self {
+        ProblemField {
+            field: e.field,
+            message: e.message,
+        }
+    }
+}
+
+/// The one answer of both services to an application error: a refusal with its code (status
+/// and title from the catalogue); an unavailable database as a retryable 503, its cause
+/// logged as a warning; an internal failure as a 500 whose cause is logged, never served.
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Invalid(fields) => {
+                ApiError::validation(fields.into_iter().map(ProblemField::from).collect())
+            }
+            AppError::NotFound { .. } => ApiError::from_code(ProblemCode::NotFound, e.to_string()),
+            AppError::Refused { code, message } => ApiError::from_code(code, message),
+            AppError::PreconditionFailed { .. } => {
+                ApiError::from_code(ProblemCode::PreconditionFailed, e.to_string())
+            }
+            AppError::Unavailable(cause) => {
+                tracing::warn!(
+                    request_id = current_request_id().as_deref().unwrap_or("-"),
+                    cause = format!("{cause:#}"),
+                    "service unavailable"
+                );
+                ApiError::unavailable()
+            }
+            AppError::Internal(cause) => ApiError::internal(&format_args!("{cause:#}")),
         }
     }
 }
@@ -243,51 +266,31 @@ fn describe_fields(head: &str, errors: &[ProblemField]) -> String {
     }
 }
 
-fn title_of(code: &str, status: StatusCode) -> &'static str {
-    match code {
-        "validation_failed" => "Validation failed",
-        "not_found" => "Not found",
-        "precondition_failed" => "Precondition failed",
-        "precondition_required" => "Precondition required",
-        "unauthenticated" => "Authentication required",
-        "forbidden" => "Forbidden",
-        "idempotency_key_reused" => "Idempotency key reused with another request",
-        "idempotency_in_progress" => "A request with this idempotency key is in progress",
-        "idempotency_response_lost" => "The response of this idempotent request was lost",
-        "unavailable" => "Service unavailable",
-        "not_ready" => "Not ready",
-        "internal" => "Internal error",
-        "malformed_body" => "Malformed request body",
-        "unsupported_media_type" => "Unsupported media type",
-        "payload_too_large" => "Payload too large",
-        "invalid_id" => "Invalid id",
-        "invalid_query" => "Invalid query",
-        "invalid_header" => "Invalid header",
-        "route_not_found" => "Route not found",
-        "method_not_allowed" => "Method not allowed",
-        _ if status == StatusCode::CONFLICT => "Conflict",
-        _ => status.canonical_reason().unwrap_or("Error"),
-    }
+/// The catalogue's status of `code` as actix's type; every catalogue status is a valid one
+/// (tested), so the fallback is never taken.
+pub fn status_of(code: ProblemCode) -> StatusCode {
+    StatusCode::from_u16(code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail)
+        write!(f, "{} {}: {}", self.code.status(), self.code, self.detail)
     }
 }
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        self.status
+        self.status()
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut res = HttpResponse::build(self.status);
+        let status = self.status();
+        let mut res = HttpResponse::build(status);
         res.insert_header((header::CONTENT_TYPE, PROBLEM_CONTENT_TYPE));
         if self.retry_after {
             res.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
         }
-        if self.status == StatusCode::UNAUTHORIZED {
+        if status == StatusCode::UNAUTHORIZED {
             res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
         }
         if let Some(allow) = self
@@ -310,14 +313,58 @@ mod tests {
 
     #[test]
     fn problem_carries_code_title_and_type() {
-        let problem = ApiError::new(StatusCode::CONFLICT, "token_used", "used").problem();
-        assert_eq!(problem.type_uri, "urn:eckwms:problem:token_used");
+        let problem = ApiError::from_code(ProblemCode::EnrollmentTokenUsed, "used").problem();
+        assert_eq!(problem.type_uri, "urn:eckwms:problem:enrollment_token_used");
         assert_eq!(problem.title, "Conflict");
         assert_eq!(problem.status, 409);
         let problem = ApiError::validation(vec![ApiError::field("port", "too big")]).problem();
         assert_eq!(problem.code, "validation_failed");
         assert_eq!(problem.detail, "invalid input: port: too big");
         assert_eq!(problem.errors.len(), 1);
+    }
+
+    /// How titles were chosen before the catalogue held them: the catalogue must keep every
+    /// served title byte for byte.
+    fn title_before_the_catalogue(code: &str, status: StatusCode) -> &'static str {
+        match code {
+            "validation_failed" => "Validation failed",
+            "not_found" => "Not found",
+            "precondition_failed" => "Precondition failed",
+            "precondition_required" => "Precondition required",
+            "unauthenticated" => "Authentication required",
+            "forbidden" => "Forbidden",
+            "idempotency_key_reused" => "Idempotency key reused with another request",
+            "idempotency_in_progress" => "A request with this idempotency key is in progress",
+            "idempotency_response_lost" => "The response of this idempotent request was lost",
+            "unavailable" => "Service unavailable",
+            "not_ready" => "Not ready",
+            "internal" => "Internal error",
+            "malformed_body" => "Malformed request body",
+            "unsupported_media_type" => "Unsupported media type",
+            "payload_too_large" => "Payload too large",
+            "invalid_id" => "Invalid id",
+            "invalid_query" => "Invalid query",
+            "invalid_header" => "Invalid header",
+            "route_not_found" => "Route not found",
+            "method_not_allowed" => "Method not allowed",
+            _ if status == StatusCode::CONFLICT => "Conflict",
+            _ => status.canonical_reason().unwrap_or("Error"),
+        }
+    }
+
+    #[test]
+    fn every_code_keeps_its_status_and_title() {
+        for &code in ProblemCode::ALL {
+            let status = StatusCode::from_u16(code.status()).unwrap();
+            let problem = ApiError::from_code(code, "x").problem();
+            assert_eq!(ApiError::from_code(code, "x").status(), status);
+            assert_eq!(problem.status, code.status());
+            assert_eq!(
+                problem.title,
+                title_before_the_catalogue(code.as_str(), status),
+                "{code}"
+            );
+        }
     }
 
     #[test]

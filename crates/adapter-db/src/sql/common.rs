@@ -20,8 +20,8 @@ pub(crate) fn mark_applied(c: &mut Conn, key: Option<&IdempotencyKeyRef>) -> Res
     .set(idempotency_keys::state.eq("applied"))
     .execute(c)?;
     if updated != 1 {
-        return Err(AppError::conflict(
-            "idempotency_in_progress",
+        return Err(AppError::refused(
+            ProblemCode::IdempotencyInProgress,
             "the idempotency key is not held by this request",
         )
         .into());
@@ -147,9 +147,11 @@ pub(crate) fn ensure_empty(c: &mut Conn, container: Parent) -> Result<(), DbErro
         ),
     };
     match has_box.or(has_item) {
-        Some(inside) => {
-            Err(AppError::conflict("not_empty", format!("{id} still holds {inside}")).into())
-        }
+        Some(inside) => Err(AppError::refused(
+            ProblemCode::NotEmpty,
+            format!("{id} still holds {inside}"),
+        )
+        .into()),
         None => Ok(()),
     }
 }

@@ -212,8 +212,8 @@ pub(crate) fn delete_box(
     expected.check(boxed.meta.version)?;
     ensure_empty(c, Parent::Box(id))?;
     if let Some(order) = boxed.order {
-        return Err(AppError::conflict(
-            "linked_to_order",
+        return Err(AppError::refused(
+            ProblemCode::LinkedToOrder,
             format!("box {id} is linked to order {order}: unlink it first"),
         )
         .into());
@@ -692,8 +692,8 @@ pub(crate) fn delete_order(
         .first(c)
         .optional()?;
     if let Some(b) = linked {
-        return Err(AppError::conflict(
-            "not_empty",
+        return Err(AppError::refused(
+            ProblemCode::NotEmpty,
             format!("box {b} is still linked to order {id}"),
         )
         .into());
@@ -769,8 +769,8 @@ pub(crate) fn unlink_box(
 ) -> Result<StorageBox, DbError> {
     let boxed = order_and_box(c, order, box_id)?;
     if boxed.order != Some(order) {
-        return Err(AppError::conflict(
-            "not_linked",
+        return Err(AppError::refused(
+            ProblemCode::NotLinked,
             format!("box {box_id} is not linked to order {order}"),
         )
         .into());

@@ -95,8 +95,8 @@ pub(crate) fn delete_warehouse(
         .first(c)
         .optional()?;
     if place.is_some() || rack.is_some() {
-        return Err(AppError::conflict(
-            "not_empty",
+        return Err(AppError::refused(
+            ProblemCode::NotEmpty,
             format!("warehouse {id} still has places or racks"),
         )
         .into());
@@ -142,8 +142,8 @@ pub(crate) fn create_rack(
             .first(c)
             .optional()?;
         if let Some(taken) = taken {
-            return Err(AppError::conflict(
-                "place_id_taken",
+            return Err(AppError::refused(
+                ProblemCode::PlaceIdTaken,
                 format!(
                     "place {taken} already exists: choose another start index or warehouse offset"
                 ),

@@ -71,7 +71,7 @@ pub(crate) fn scanned_object(
 pub(crate) fn typed_id<T: TryFrom<ObjectId, Error = eckwms_domain::IdError>>(
     id: ObjectId,
 ) -> Result<T, DbError> {
-    T::try_from(id).map_err(|e| DbError::App(AppError::bad_id("id", e)))
+    T::try_from(id).map_err(|e| DbError::App(AppError::invalid("id", e.to_string())))
 }
 
 /// Keeps the kind's counter at or above a number taken from a label, so that ids handed out

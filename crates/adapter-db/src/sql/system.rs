@@ -83,8 +83,8 @@ pub(crate) fn revoke_api_key(c: &mut Conn, id: i64, at: DateTime<Utc>) -> Result
     if scope == Scope::Admin.as_str() {
         let active = c.lock_active_admin_keys(to_db(at))?;
         if active.contains(&id) && active.len() == 1 {
-            return Err(AppError::conflict(
-                "last_admin_key",
+            return Err(AppError::refused(
+                ProblemCode::LastAdminKey,
                 format!(
                     "api key {id} is the last active admin key: revoking it would lock every \
                      admin out; create another admin key first"

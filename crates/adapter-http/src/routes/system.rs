@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use crate::HttpState;
 use crate::openapi::ApiDocument;
-use crate::problem::ApiError;
+use crate::problem::{ApiError, ProblemCode};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StatusOut {
@@ -51,7 +51,7 @@ pub async fn ready(state: web::Data<HttpState>) -> Result<HttpResponse, ApiError
             readiness.pending_migrations.join(", ")
         )
     };
-    Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", detail).with_retry_after())
+    Err(ApiError::from_code(ProblemCode::NotReady, detail).with_retry_after())
 }
 
 /// `healthy` or `degraded`, as the original global service reported it.

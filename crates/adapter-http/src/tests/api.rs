@@ -8,6 +8,7 @@ use eckwms_application::ports::{
 use eckwms_domain::{
     ChangeKind, LedgerEntry, Movable, Rack, RackId, RackLayout, Warehouse, WarehouseId,
 };
+use eckwms_http_kit::ProblemCode;
 use serde_json::json;
 
 use super::*;
@@ -611,8 +612,8 @@ async fn revoking_the_last_admin_key_is_409_and_the_key_keeps_working() {
         .withf(|id, _, _| *id == 3)
         .times(1)
         .returning(|id, _, _| {
-            Err(AppError::conflict(
-                "last_admin_key",
+            Err(AppError::refused(
+                ProblemCode::LastAdminKey,
                 format!("api key {id} is the last active admin key"),
             ))
         });

@@ -3,6 +3,7 @@
 
 use actix_web::test::TestRequest;
 use eckwms_application::AppError;
+use eckwms_http_kit::ProblemCode;
 use serde_json::json;
 
 use super::*;
@@ -525,7 +526,7 @@ async fn app_errors_map_to_problems() {
             "not_found",
         ),
         (
-            AppError::conflict("not_empty", "the box holds 3 things"),
+            AppError::refused(ProblemCode::NotEmpty, "the box holds 3 things"),
             409,
             "not_empty",
         ),

@@ -12,6 +12,7 @@
 mod resolve;
 mod texts;
 
+use eckwms_problems::ProblemCode;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -238,8 +239,8 @@ fn execute(tx: &mut dyn ScanTx, input: &Input) -> AppResult<ScanOutcome> {
         if record.barcode != input.barcode {
             // A retry repeats its scan; another code under the same id is a scanner's fault,
             // and answering it with the first scan's result would mislead the operator.
-            return Err(AppError::conflict(
-                "msg_id_reused",
+            return Err(AppError::refused(
+                ProblemCode::MsgIdReused,
                 texts::msg_id_reused(&input.msg_id),
             ));
         }
@@ -557,7 +558,9 @@ fn carry_out(
 fn refusal(e: &AppError) -> Option<String> {
     match e {
         AppError::NotFound { what, id } => Some(texts::no_longer_exists(what, id)),
-        AppError::Conflict { message, .. } => Some(texts::refused(&[message.as_str()])),
+        AppError::Refused { code, message } if code.status() == 409 => {
+            Some(texts::refused(&[message.as_str()]))
+        }
         AppError::Invalid(fields) => Some(texts::refused(
             &fields
                 .iter()

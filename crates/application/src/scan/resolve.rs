@@ -102,7 +102,8 @@ pub(super) fn resolve(
     };
     let resolved = match id.kind() {
         IdKind::Item => {
-            let item = ItemId::try_from(id).map_err(|e| AppError::bad_id("barcode", e))?;
+            let item =
+                ItemId::try_from(id).map_err(|e| AppError::invalid("barcode", e.to_string()))?;
             match tx.get_object(id)? {
                 Some(object) => found(object),
                 None => created(ScannedObject::Item(tx.create_item(
@@ -113,7 +114,8 @@ pub(super) fn resolve(
             }
         }
         IdKind::Box => {
-            let boxed = BoxId::try_from(id).map_err(|e| AppError::bad_id("barcode", e))?;
+            let boxed =
+                BoxId::try_from(id).map_err(|e| AppError::invalid("barcode", e.to_string()))?;
             match tx.get_object(id)? {
                 Some(object) => found(object),
                 None => created(ScannedObject::Box(tx.create_box(
@@ -124,7 +126,8 @@ pub(super) fn resolve(
             }
         }
         IdKind::Order => {
-            let order = OrderId::try_from(id).map_err(|e| AppError::bad_id("barcode", e))?;
+            let order =
+                OrderId::try_from(id).map_err(|e| AppError::invalid("barcode", e.to_string()))?;
             find_or_create_order(tx, order, &NewOrder::default(), ctx)?
         }
         IdKind::Place => match tx.get_object(id)? {

@@ -1,5 +1,6 @@
 //! Tests of the scan use case: validation, replay, and the scan flow on an in-memory transaction.
 
+use eckwms_problems::ProblemCode;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -518,8 +519,8 @@ fn a_msg_id_reused_for_another_code_is_a_conflict() {
     assert!(
         matches!(
             reused,
-            Err(AppError::Conflict {
-                code: "msg_id_reused",
+            Err(AppError::Refused {
+                code: ProblemCode::MsgIdReused,
                 ..
             })
         ),

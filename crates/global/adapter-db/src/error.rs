@@ -2,6 +2,7 @@
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use eckwms_global_application::AppError;
+use eckwms_global_application::ProblemCode;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -45,12 +46,15 @@ impl From<DbError> for AppError {
                 AppError::Unavailable(anyhow::anyhow!("database busy: {d}"))
             }
             DbError::Diesel(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-                AppError::conflict("already_exists", "this already exists")
+                AppError::refused(ProblemCode::AlreadyExists, "this already exists")
             }
             DbError::Diesel(DieselError::DatabaseError(
                 DatabaseErrorKind::ForeignKeyViolation,
                 _,
-            )) => AppError::conflict("reference_missing", "a referenced record does not exist"),
+            )) => AppError::refused(
+                ProblemCode::ReferenceMissing,
+                "a referenced record does not exist",
+            ),
             other => AppError::internal(anyhow::anyhow!("{other}")),
         }
     }

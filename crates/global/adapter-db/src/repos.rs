@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::{PgConnection, SqliteConnection};
+use eckwms_global_application::ProblemCode;
 use eckwms_global_application::ports::{CachedView, IdentityRepository, PublicViewRepository};
 use eckwms_global_application::ports::{
     DeviceRegistration, DeviceRepository, HealthRepository, Heartbeat, InstanceRepository,
@@ -88,16 +89,16 @@ impl LockPullable for PgConnection {
 
 fn token_refusal(state: Option<(Option<i64>, i64)>, now: i64) -> AppError {
     match state {
-        None => AppError::unauthenticated(
-            "enrollment_token_invalid",
+        None => AppError::refused(
+            ProblemCode::EnrollmentTokenInvalid,
             "the enrollment token is not valid",
         ),
-        Some((Some(_), _)) => AppError::conflict(
-            "enrollment_token_used",
+        Some((Some(_), _)) => AppError::refused(
+            ProblemCode::EnrollmentTokenUsed,
             "the enrollment token was already used",
         ),
-        Some((None, expires)) if expires <= now => AppError::unauthenticated(
-            "enrollment_token_expired",
+        Some((None, expires)) if expires <= now => AppError::refused(
+            ProblemCode::EnrollmentTokenExpired,
             "the enrollment token has expired; ask the operator for a new one",
         ),
         Some((None, _)) => AppError::Unavailable(anyhow::anyhow!(
@@ -179,8 +180,8 @@ impl InstanceRepository for Database {
         // Two first registrations of one instance id (with two tokens) on PostgreSQL: the
         // loser hits the primary key.
         match outcome {
-            Err(AppError::Conflict {
-                code: "already_exists",
+            Err(AppError::Refused {
+                code: ProblemCode::AlreadyExists,
                 ..
             }) => Err(instance_exists()),
             other => other,
@@ -211,9 +212,10 @@ impl InstanceRepository for Database {
             if updated == 0 {
                 return Err(match find_instance!(c, id.as_str())? {
                     None => AppError::not_found("instance", &id),
-                    Some(_) => {
-                        AppError::forbidden("instance_disabled", "this instance is disabled")
-                    }
+                    Some(_) => AppError::refused(
+                        ProblemCode::InstanceDisabled,
+                        "this instance is disabled",
+                    ),
                 }
                 .into());
             }
@@ -310,15 +312,15 @@ impl InstanceRepository for Database {
 }
 
 fn instance_exists() -> AppError {
-    AppError::conflict(
-        "instance_exists",
+    AppError::refused(
+        ProblemCode::InstanceExists,
         "an instance with this instanceId is registered already; ask the operator to rotate its key",
     )
 }
 
 fn device_changed() -> AppError {
-    AppError::conflict(
-        "device_changed",
+    AppError::refused(
+        ProblemCode::DeviceChanged,
         "the device was registered or changed meanwhile; ask for a new challenge and retry",
     )
 }
@@ -364,8 +366,8 @@ impl DeviceRepository for Database {
             )
             .execute(c)?;
             if spent == 0 {
-                return Err(AppError::conflict(
-                    "challenge_invalid",
+                return Err(AppError::refused(
+                    ProblemCode::ChallengeInvalid,
                     "the nonce is unknown, used or expired; ask for a new challenge",
                 )
                 .into());
@@ -417,8 +419,8 @@ impl DeviceRepository for Database {
                 .into_device()
         });
         match outcome {
-            Err(AppError::Conflict {
-                code: "already_exists",
+            Err(AppError::Refused {
+                code: ProblemCode::AlreadyExists,
                 ..
             }) => Err(device_changed()),
             other => other,
@@ -499,8 +501,8 @@ impl RelayRepository for Database {
                     .optional()?;
                 if let Some(row) = existing {
                     if row.barcode != s.barcode {
-                        return Err(AppError::conflict(
-                            "msg_id_reused",
+                        return Err(AppError::refused(
+                            ProblemCode::MsgIdReused,
                             "this device already sent another scan with this msgId",
                         )
                         .into());
@@ -529,8 +531,8 @@ impl RelayRepository for Database {
         // Two copies of one scan at once on PostgreSQL: the loser hits the unique key and, run
         // again, finds the winner's row.
         match attempt() {
-            Err(AppError::Conflict {
-                code: "already_exists",
+            Err(AppError::Refused {
+                code: ProblemCode::AlreadyExists,
                 ..
             }) => attempt(),
             other => other,

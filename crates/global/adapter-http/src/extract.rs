@@ -3,7 +3,6 @@
 
 use std::net::IpAddr;
 
-use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{HttpRequest, web};
 use eckwms_global_application::{AppError, AppResult, Services, SignedRequest};
@@ -13,7 +12,7 @@ use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 
 use crate::HttpState;
-use crate::problem::{ApiError, from_app};
+use crate::problem::{ApiError, ProblemCode, from_app};
 
 /// Header of an instance key (besides `Authorization: Bearer`).
 pub const INSTANCE_KEY_HEADER: &str = "x-internal-api-key";
@@ -130,9 +129,8 @@ pub fn instance_key(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
         (Some(_), Some(_)) => {
             let message =
                 "send the instance key in Authorization or in X-Internal-Api-Key, not both";
-            Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_header",
+            Err(ApiError::from_code(
+                ProblemCode::InvalidHeader,
                 format!("Authorization, X-Internal-Api-Key: {message}"),
             )
             .with_errors([
@@ -175,9 +173,8 @@ pub fn device_request<'a>(
                 .map_or_else(|| req.path(), |pq| pq.as_str()),
             body,
         })),
-        _ => Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_device_signature",
+        _ => Err(ApiError::from_code(
+            ProblemCode::InvalidDeviceSignature,
             "a signed device request needs X-Device-Id, X-Device-Timestamp and X-Device-Signature",
         )),
     }

@@ -1,51 +1,20 @@
-//! The global service's application errors as problems (the shared shape of
-//! `eckwms-http-kit`).
+//! The global service's application errors as problems: the shared shape and mapping of
+//! `eckwms-http-kit` (`From<AppError> for ApiError`, the same for both services).
 
-use actix_web::http::StatusCode;
 use eckwms_global_application::AppError;
+pub use eckwms_http_kit::ProblemCode;
 pub use eckwms_http_kit::problem::{ApiError, PROBLEM_CONTENT_TYPE, Problem, ProblemField};
-use eckwms_http_kit::request_id::current_request_id;
 
 /// 400 `ambiguous_credentials`: a request carries two kinds of credential where one is taken
 /// (an enrollment token and an instance key; two proofs of belonging to an instance). Which
 /// was meant cannot be known, and none is preferred silently.
 pub fn ambiguous_credentials(detail: &str) -> ApiError {
-    ApiError::new(
-        StatusCode::BAD_REQUEST,
-        "ambiguous_credentials",
-        detail.to_owned(),
-    )
+    ApiError::from_code(ProblemCode::AmbiguousCredentials, detail)
 }
 
-/// The problem answering an application error.
+/// The problem answering an application error: the shared mapping of `eckwms-http-kit`.
 pub fn from_app(e: AppError) -> ApiError {
-    match e {
-        AppError::Invalid(fields) => ApiError::validation(
-            fields
-                .into_iter()
-                .map(|f| ApiError::field(f.field, f.message))
-                .collect(),
-        ),
-        AppError::NotFound { .. } => {
-            ApiError::new(StatusCode::NOT_FOUND, "not_found", e.to_string())
-        }
-        AppError::Conflict { code, message } => ApiError::new(StatusCode::CONFLICT, code, message),
-        AppError::Unauthenticated { code, message } => {
-            ApiError::new(StatusCode::UNAUTHORIZED, code, message)
-        }
-        AppError::Forbidden { code, message } => {
-            ApiError::new(StatusCode::FORBIDDEN, code, message)
-        }
-        AppError::Unavailable(cause) => {
-            tracing::warn!(
-                request_id = current_request_id().as_deref().unwrap_or("-"),
-                cause = format!("{cause:#}"),
-                "service unavailable"
-            );
-            ApiError::unavailable()
-        }
-        AppError::Internal(cause) => ApiError::internal(&format_args!("{cause:#}")),
-    }
+    e.into()
 }
 
 #[cfg(test)]
@@ -58,17 +27,17 @@ mod tests {
             (AppError::invalid("port", "bad"), 422, "validation_failed"),
             (AppError::not_found("instance", "x"), 404, "not_found"),
             (
-                AppError::conflict("enrollment_token_used", "used"),
+                AppError::refused(ProblemCode::EnrollmentTokenUsed, "used"),
                 409,
                 "enrollment_token_used",
             ),
             (
-                AppError::unauthenticated("invalid_instance_key", "no"),
+                AppError::refused(ProblemCode::InvalidInstanceKey, "no"),
                 401,
                 "invalid_instance_key",
             ),
             (
-                AppError::forbidden("not_your_instance", "no"),
+                AppError::refused(ProblemCode::NotYourInstance, "no"),
                 403,
                 "not_your_instance",
             ),

@@ -1,6 +1,7 @@
 //! Devices: challenges, registration (reference section 4 plus the server's nonce), request
 //! signatures, and the operator's decisions.
 
+use eckwms_problems::ProblemCode;
 use std::sync::Arc;
 
 use base64::Engine;
@@ -53,8 +54,8 @@ pub struct DeviceService {
 }
 
 fn unauthenticated() -> AppError {
-    AppError::unauthenticated(
-        "invalid_device_signature",
+    AppError::refused(
+        ProblemCode::InvalidDeviceSignature,
         "a valid device signature is required (X-Device-Id, X-Device-Timestamp, X-Device-Signature)",
     )
 }
@@ -133,12 +134,12 @@ impl DeviceService {
             old_signature.as_ref(),
         )
         .map_err(|refusal| match refusal {
-            RegistrationRefusal::BadSignature => AppError::unauthenticated(
-                "invalid_signature",
+            RegistrationRefusal::BadSignature => AppError::refused(
+                ProblemCode::InvalidSignature,
                 "the signature does not verify with devicePublicKey",
             ),
-            RegistrationRefusal::KeyChangeUnproven => AppError::conflict(
-                "device_key_change_unproven",
+            RegistrationRefusal::KeyChangeUnproven => AppError::refused(
+                ProblemCode::DeviceKeyChangeUnproven,
                 "this device is registered with another key: sign with the old key \
                  (oldKeySignature) or ask an operator to remove the device",
             ),
@@ -175,8 +176,8 @@ impl DeviceService {
             .map_err(|_| unauthenticated())?;
         let signature = DeviceSignature::parse(request.signature).map_err(|_| unauthenticated())?;
         if !within_window(timestamp, self.clock.now()) {
-            return Err(AppError::unauthenticated(
-                "stale_device_signature",
+            return Err(AppError::refused(
+                ProblemCode::StaleDeviceSignature,
                 "X-Device-Timestamp is more than 300 seconds away from the server's clock",
             ));
         }
@@ -198,8 +199,8 @@ impl DeviceService {
         if device.status == DeviceStatus::Active {
             Ok(())
         } else {
-            Err(AppError::forbidden(
-                "device_not_active",
+            Err(AppError::refused(
+                ProblemCode::DeviceNotActive,
                 format!(
                     "this device is {}; an operator must set it active",
                     device.status.as_str()

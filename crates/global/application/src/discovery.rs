@@ -1,6 +1,7 @@
 //! Discovery: where a scanner can reach an instance. LAN addresses only for a caller that
 //! proves it belongs to the instance.
 
+use eckwms_problems::ProblemCode;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -84,8 +85,8 @@ impl DiscoveryService {
                 if instance_of_key(key) == Some(*id) && secret_matches(key, &stored.key_hash) {
                     true
                 } else {
-                    return Err(AppError::unauthenticated(
-                        "invalid_instance_key",
+                    return Err(AppError::refused(
+                        ProblemCode::InvalidInstanceKey,
                         "the key is not this instance's key",
                     ));
                 }
@@ -98,8 +99,8 @@ impl DiscoveryService {
                     None
                 };
                 if owner != Some(*id) {
-                    return Err(AppError::unauthenticated(
-                        "invalid_pairing_token",
+                    return Err(AppError::refused(
+                        ProblemCode::InvalidPairingToken,
                         "the pairing token is unknown, expired or of another instance",
                     ));
                 }
@@ -151,12 +152,12 @@ impl DiscoveryService {
 
 fn target_of(instance: &Instance, legacy: Option<(IpAddr, u16)>) -> AppResult<(IpAddr, u16)> {
     proxy_target(instance, legacy).map_err(|e| match e {
-        ProxyTargetError::NotRegistered => AppError::forbidden(
-            "target_not_registered",
+        ProxyTargetError::NotRegistered => AppError::refused(
+            ProblemCode::TargetNotRegistered,
             "X-eckWMS-Target-Url names no registered candidate of this instance",
         ),
-        ProxyTargetError::NoAddress => AppError::conflict(
-            "instance_unreachable",
+        ProxyTargetError::NoAddress => AppError::refused(
+            ProblemCode::InstanceUnreachable,
             "no address of this instance is known yet",
         ),
     })

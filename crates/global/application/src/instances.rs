@@ -1,6 +1,7 @@
 //! Instances: enrollment, registration, heartbeats, their keys and pairing tokens, and the
 //! operator's view of them.
 
+use eckwms_problems::ProblemCode;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -69,8 +70,8 @@ pub fn secret_matches(presented: &str, stored: &SecretHash) -> bool {
 }
 
 fn invalid_key() -> AppError {
-    AppError::unauthenticated(
-        "invalid_instance_key",
+    AppError::refused(
+        ProblemCode::InvalidInstanceKey,
         "a valid instance API key is required (Authorization: Bearer <key> or X-Internal-Api-Key)",
     )
 }
@@ -130,8 +131,8 @@ impl InstanceService {
         public_addr: Option<IpAddr>,
     ) -> AppResult<(Instance, Issued)> {
         if !is_token(SecretKind::Enrollment, token) {
-            return Err(AppError::unauthenticated(
-                "enrollment_token_invalid",
+            return Err(AppError::refused(
+                ProblemCode::EnrollmentTokenInvalid,
                 "the enrollment token is not valid",
             ));
         }
@@ -162,8 +163,8 @@ impl InstanceService {
             return Err(invalid_key());
         }
         if stored.instance.status == InstanceStatus::Disabled {
-            return Err(AppError::forbidden(
-                "instance_disabled",
+            return Err(AppError::refused(
+                ProblemCode::InstanceDisabled,
                 "this instance is disabled",
             ));
         }
@@ -180,8 +181,8 @@ impl InstanceService {
     ) -> AppResult<Instance> {
         let me = self.authenticate(key)?;
         if me.id != report.id() {
-            return Err(AppError::forbidden(
-                "not_your_instance",
+            return Err(AppError::refused(
+                ProblemCode::NotYourInstance,
                 "an instance can change only its own record",
             ));
         }
@@ -289,8 +290,8 @@ impl AdminKey {
 
     pub fn check(&self, presented: Option<&str>) -> AppResult<()> {
         let refused = || {
-            AppError::unauthenticated(
-                "invalid_admin_key",
+            AppError::refused(
+                ProblemCode::InvalidAdminKey,
                 "the operator key is required (Authorization: Bearer <admin key>)",
             )
         };

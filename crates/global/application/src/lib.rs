@@ -25,7 +25,7 @@ mod tests;
 
 pub use devices::{DeviceService, RegisterDevice, SignedRequest};
 pub use discovery::{Caller, DiscoveryService, InstanceInfo};
-pub use error::{AppError, AppResult};
+pub use error::{AppError, AppResult, ProblemCode};
 pub use instances::{AdminKey, InstanceService, InstanceSettings, InstanceView, Issued};
 pub use public_page::{PublicPage, PublicPageService, PublicPageSettings, load_identity};
 pub use relay::RelayService;

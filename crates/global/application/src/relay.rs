@@ -1,5 +1,6 @@
 //! The scan relay: devices post, instances pull (leased) and confirm; retention cleans up.
 
+use eckwms_problems::ProblemCode;
 use std::sync::Arc;
 
 use chrono::Duration;
@@ -58,8 +59,8 @@ impl RelayService {
             .find(&device.instance_id)?
             .is_some_and(|s| s.instance.status == InstanceStatus::Active);
         if !active {
-            return Err(AppError::conflict(
-                "instance_unavailable",
+            return Err(AppError::refused(
+                ProblemCode::InstanceUnavailable,
                 "the device's instance is disabled or gone",
             ));
         }

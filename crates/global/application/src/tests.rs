@@ -89,9 +89,8 @@ fn code(e: &AppError) -> &'static str {
     match e {
         AppError::Invalid(_) => "invalid",
         AppError::NotFound { .. } => "not_found",
-        AppError::Conflict { code, .. }
-        | AppError::Unauthenticated { code, .. }
-        | AppError::Forbidden { code, .. } => code,
+        AppError::Refused { code, .. } => code.as_str(),
+        AppError::PreconditionFailed { .. } => "precondition_failed",
         AppError::Unavailable(_) => "unavailable",
         AppError::Internal(_) => "internal",
     }

@@ -1,28 +1,8 @@
 //! Validation errors: every invalid field named, so that a caller can fix them all at once.
 
-use std::fmt;
-
-/// One invalid field: its name (or path, like `localIps[2]`) and what is wrong with it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for FieldError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field, self.message)
-    }
-}
+/// One invalid field, shared with the instance service (`eckwms-problems`), so that both
+/// services' use cases report invalid input alike.
+pub use eckwms_problems::FieldError;
 
 /// Collects field errors while input becomes domain values; fails once with all of them.
 #[derive(Debug, Default)]

@@ -318,7 +318,7 @@ fn classify(
         }
         _ => ProxyError::Unavailable,
     };
-    tracing::warn!(%upstream, error = %e, code = mapped.code(), "upstream request failed");
+    tracing::warn!(%upstream, error = %e, code = mapped.code().as_str(), "upstream request failed");
     mapped
 }
 

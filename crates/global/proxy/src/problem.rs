@@ -6,7 +6,8 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use eckwms_http_kit::ApiError;
+use eckwms_http_kit::problem::status_of;
+use eckwms_http_kit::{ApiError, ProblemCode};
 
 use crate::path::PathError;
 use crate::policy::Refusal;
@@ -47,30 +48,23 @@ pub enum ProxyError {
 }
 
 impl ProxyError {
+    /// The status of [`Self::code`], from the catalogue.
     pub fn status(&self) -> StatusCode {
-        match self {
-            ProxyError::InvalidPath(_) | ProxyError::RequestBody => StatusCode::BAD_REQUEST,
-            ProxyError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ProxyError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ProxyError::TargetRefused(_) | ProxyError::Unavailable => StatusCode::BAD_GATEWAY,
-            ProxyError::Timeout => StatusCode::GATEWAY_TIMEOUT,
-            ProxyError::RequestBodyTimeout => StatusCode::REQUEST_TIMEOUT,
-            ProxyError::LoopDetected => StatusCode::LOOP_DETECTED,
-        }
+        status_of(self.code())
     }
 
     /// The stable machine-readable code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ProblemCode {
         match self {
-            ProxyError::InvalidPath(_) => "invalid_proxy_path",
-            ProxyError::PayloadTooLarge { .. } => "payload_too_large",
-            ProxyError::RateLimited { .. } => "rate_limited",
-            ProxyError::TargetRefused(_) => "upstream_refused",
-            ProxyError::Unavailable => "upstream_unavailable",
-            ProxyError::Timeout => "upstream_timeout",
-            ProxyError::RequestBodyTimeout => "request_body_timeout",
-            ProxyError::RequestBody => "request_body_error",
-            ProxyError::LoopDetected => "proxy_loop",
+            ProxyError::InvalidPath(_) => ProblemCode::InvalidProxyPath,
+            ProxyError::PayloadTooLarge { .. } => ProblemCode::PayloadTooLarge,
+            ProxyError::RateLimited { .. } => ProblemCode::RateLimited,
+            ProxyError::TargetRefused(_) => ProblemCode::UpstreamRefused,
+            ProxyError::Unavailable => ProblemCode::UpstreamUnavailable,
+            ProxyError::Timeout => ProblemCode::UpstreamTimeout,
+            ProxyError::RequestBodyTimeout => ProblemCode::RequestBodyTimeout,
+            ProxyError::RequestBody => ProblemCode::RequestBodyError,
+            ProxyError::LoopDetected => ProblemCode::ProxyLoop,
         }
     }
 
@@ -78,7 +72,7 @@ impl ProxyError {
     /// type. Its `Retry-After` is http-kit's fixed `1`; [`ResponseError::error_response`] of
     /// `ProxyError` sends the exact wait instead.
     pub fn to_api_error(&self) -> ApiError {
-        let error = ApiError::new(self.status(), self.code(), self.to_string());
+        let error = ApiError::from_code(self.code(), self.to_string());
         match self {
             ProxyError::RateLimited { .. } => error.with_retry_after(),
             _ => error,

@@ -1,6 +1,5 @@
 //! The scan relay: devices post scans for their instance; the instance pulls and confirms.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -10,7 +9,7 @@ use crate::dto::ScanOut;
 use crate::extract::{
     device_request, instance_key, parse_json, parse_json_or_default, read_body, run,
 };
-use crate::problem::ApiError;
+use crate::problem::{ApiError, ProblemCode};
 use crate::schema;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -53,9 +52,8 @@ pub async fn post_scan(
 ) -> Result<HttpResponse, ApiError> {
     let body = read_body(payload, state.settings.body_limit).await?;
     let signed = device_request(&req, &body)?.ok_or_else(|| {
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_device_signature",
+        ApiError::from_code(
+            ProblemCode::InvalidDeviceSignature,
             "a device signature is required (X-Device-Id, X-Device-Timestamp, X-Device-Signature)",
         )
     })?;

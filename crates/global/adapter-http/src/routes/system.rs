@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use crate::HttpState;
 use crate::extract::run;
 use crate::openapi::ApiDocument;
-use crate::problem::ApiError;
+use crate::problem::{ApiError, ProblemCode};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StatusOut {
@@ -37,9 +37,8 @@ pub async fn health() -> HttpResponse {
 pub async fn ready(state: web::Data<HttpState>) -> Result<HttpResponse, ApiError> {
     match run(&state, |s| s.system.ready()).await {
         Ok(()) => Ok(HttpResponse::Ok().json(StatusOut { status: "ready" })),
-        Err(e) if e.status() == StatusCode::SERVICE_UNAVAILABLE => Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not_ready",
+        Err(e) if e.status() == StatusCode::SERVICE_UNAVAILABLE => Err(ApiError::from_code(
+            ProblemCode::NotReady,
             "the database is unreachable or not migrated",
         )
         .with_retry_after()),
