@@ -154,8 +154,9 @@ class Server:
                 f"{prefix}__HTTP__BIND": "127.0.0.1:0",
                 f"{prefix}__HTTP__WORKERS": "2",
                 f"{prefix}__LOG__FORMAT": "json",
-                # Warnings and errors, and the "listening" line with the address.
-                f"{prefix}__LOG__LEVEL": f"warn,{binary.name.replace('-', '_')}::serve=info",
+                # Warnings and errors, and the "listening" line with the address (logged by
+                # the serve module both services share).
+                f"{prefix}__LOG__LEVEL": "warn,eckwms_http_kit::serve=info",
             }
         )
         full_env.update(env)
