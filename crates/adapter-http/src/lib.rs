@@ -1,12 +1,4 @@
-//! ECKWMS HTTP adapter: actix-web routes, DTOs, API key auth, idempotency, problem+json
-//! errors and the OpenAPI document.
-//!
-//! Handlers are thin: extract, turn the DTO into domain values (every field error at once),
-//! run the synchronous use case through [`Calls`] (on the blocking pool, admitted in arrival
-//! order), map the result to a response DTO.
-//!
-//! Middleware, outermost first: request id (span, `X-Request-Id`, error rendering) -> for
-//! `/api/v1`: API key auth and scope -> idempotency -> handler.
+#![doc = include_str!("../README.md")]
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};

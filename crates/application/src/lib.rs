@@ -1,7 +1,4 @@
-//! ECKWMS application layer: use cases and the ports they need.
-//!
-//! Depends on the domain only. Adapters implement the ports in [`ports`]; with the `mock`
-//! feature every port has a mockall mock (`MockXxx`) for tests in other crates.
+#![doc = include_str!("../README.md")]
 
 pub mod api_keys;
 pub mod error;

@@ -1,15 +1,4 @@
-//! HTTP machinery shared by the ECKWMS services (the instance service `eckwms` and the global
-//! service `eckwms-global`): one `application/problem+json` error shape with stable codes
-//! ([`problem`]) and request ids carried from the first middleware to every log line and
-//! problem body ([`request_id`]); integers of paths and queries read in one spelling
-//! ([`numbers`]); the one JSON body type both read ([`media`]); the 404/405 fallback
-//! ([`routes`]); the OpenAPI post-processing that documents every problem response
-//! ([`openapi`]); one logging set-up and the access line ([`logging`]); the turns in which
-//! calls into the database run, in arrival order ([`turns`]); running a server until a signal
-//! drains and stops it ([`serve`]).
-//!
-//! It knows no service's use cases: each service maps its own application errors to
-//! [`ApiError`] in its HTTP adapter.
+#![doc = include_str!("../README.md")]
 
 pub mod logging;
 pub mod media;

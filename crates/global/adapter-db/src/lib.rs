@@ -1,6 +1,4 @@
-//! Persistence of the ECKWMS global service: diesel over SQLite (the default) and PostgreSQL,
-//! chosen from the URL, with embedded migrations (`migrations/global/{sqlite,postgres}`).
-//! [`Database`] implements every repository port of `eckwms-global-application`.
+#![doc = include_str!("../README.md")]
 
 mod error;
 mod pool;

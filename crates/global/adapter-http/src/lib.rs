@@ -1,12 +1,4 @@
-//! The HTTP face of the ECKWMS global service, on actix-web: the routes of the original's
-//! `/ECK/...` surface (registration, discovery, device pairing) and the new ones (pairing
-//! tokens, the scan relay, operator routes), problem+json errors and request ids
-//! (`eckwms-http-kit`), the OpenAPI document.
-//!
-//! Handlers are thin: read the body (by hand, so a signed request's exact bytes are hashed),
-//! take the credentials from the headers, run the use case on the blocking pool, map the
-//! result to a response DTO. Credentials are checked by the use cases; the admin key is
-//! compared in constant time.
+#![doc = include_str!("../README.md")]
 
 use std::net::IpAddr;
 use std::sync::OnceLock;

@@ -1,12 +1,4 @@
-//! The use cases of the ECKWMS global service and the ports they need. No diesel, no actix.
-//!
-//! - [`InstanceService`]: enrollment tokens, registration, heartbeats, keys, pairing tokens,
-//!   the operator's list/get/disable/rotate.
-//! - [`DiscoveryService`]: candidates of an instance for a caller.
-//! - [`DeviceService`]: challenges, device registration, request signatures, statuses.
-//! - [`RelayService`]: the scan relay and its retention.
-//! - [`PublicPageService`]: the public label page (decode, signed fetch, cache).
-//! - [`SystemService`] tells whether the database answers and is migrated.
+#![doc = include_str!("../README.md")]
 
 pub mod devices;
 pub mod discovery;
