@@ -1,0 +1,151 @@
+//! The catalog's ports: warehouses with their racks, places, boxes and items, and the filters
+//! their lists take.
+
+use eckwms_domain::{
+    BoxId, BoxPatch, Item, ItemAction, ItemId, ItemPatch, NewBox, NewItem, NewPlace, NewRack,
+    NewWarehouse, OrderId, Parent, Place, PlaceId, PlacePatch, Rack, RackId, RackPatch, StorageBox,
+    Warehouse, WarehouseId, WarehousePatch, catalog::serial::SerialConflict,
+};
+#[cfg(feature = "mock")]
+use mockall::automock;
+
+use super::*;
+use crate::error::AppResult;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ItemFilter {
+    pub class_code: Option<String>,
+    pub parent: Option<Parent>,
+    /// Case-insensitive substring of serial, name or an extra barcode.
+    pub text: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BoxFilter {
+    pub parent: Option<Parent>,
+    pub order: Option<OrderId>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PlaceFilter {
+    pub warehouse: Option<WarehouseId>,
+    pub rack: Option<RackId>,
+}
+
+/// A rack together with the places its creation made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RackWithPlaces {
+    pub rack: Rack,
+    pub places: Vec<PlaceId>,
+}
+
+#[cfg_attr(feature = "mock", automock)]
+pub trait WarehouseRepository: Send + Sync {
+    fn create_warehouse(&self, new: &NewWarehouse, ctx: &WriteContext) -> AppResult<Warehouse>;
+    fn get_warehouse(&self, id: WarehouseId) -> AppResult<Warehouse>;
+    fn list_warehouses(&self, page: &PageQuery<WarehouseId>) -> AppResult<Vec<Warehouse>>;
+    fn update_warehouse(
+        &self,
+        id: WarehouseId,
+        expected: Expected,
+        patch: &WarehousePatch,
+        ctx: &WriteContext,
+    ) -> AppResult<Warehouse>;
+    /// Refused while the warehouse has places or racks.
+    fn delete_warehouse(
+        &self,
+        id: WarehouseId,
+        expected: Expected,
+        ctx: &WriteContext,
+    ) -> AppResult<()>;
+
+    /// Creates the rack and one place per cell; refused when a cell's place id is taken.
+    fn create_rack(&self, new: &NewRack, ctx: &WriteContext) -> AppResult<RackWithPlaces>;
+    fn get_rack(&self, id: RackId) -> AppResult<Rack>;
+    fn list_racks(
+        &self,
+        warehouse: Option<WarehouseId>,
+        page: &PageQuery<RackId>,
+    ) -> AppResult<Vec<Rack>>;
+    fn update_rack(
+        &self,
+        id: RackId,
+        expected: Expected,
+        patch: &RackPatch,
+        ctx: &WriteContext,
+    ) -> AppResult<Rack>;
+    /// Deletes the rack and its places; refused while any of them holds something.
+    fn delete_rack(&self, id: RackId, expected: Expected, ctx: &WriteContext) -> AppResult<()>;
+}
+
+#[cfg_attr(feature = "mock", automock)]
+pub trait PlaceRepository: Send + Sync {
+    fn create_place(&self, new: &NewPlace, ctx: &WriteContext) -> AppResult<Place>;
+    fn get_place(&self, id: PlaceId) -> AppResult<Place>;
+    fn list_places(&self, filter: &PlaceFilter, page: &PageQuery<PlaceId>)
+    -> AppResult<Vec<Place>>;
+    fn update_place(
+        &self,
+        id: PlaceId,
+        expected: Expected,
+        patch: &PlacePatch,
+        ctx: &WriteContext,
+    ) -> AppResult<Place>;
+    /// Refused while the place holds something.
+    fn delete_place(&self, id: PlaceId, expected: Expected, ctx: &WriteContext) -> AppResult<()>;
+}
+
+#[cfg_attr(feature = "mock", automock)]
+pub trait BoxRepository: Send + Sync {
+    fn create_box(&self, new: &NewBox, ctx: &WriteContext) -> AppResult<StorageBox>;
+    fn get_box(&self, id: BoxId) -> AppResult<StorageBox>;
+    fn list_boxes(&self, filter: &BoxFilter, page: &PageQuery<BoxId>)
+    -> AppResult<Vec<StorageBox>>;
+    fn update_box(
+        &self,
+        id: BoxId,
+        expected: Expected,
+        patch: &BoxPatch,
+        ctx: &WriteContext,
+    ) -> AppResult<StorageBox>;
+    /// Refused while the box holds something.
+    fn delete_box(&self, id: BoxId, expected: Expected, ctx: &WriteContext) -> AppResult<()>;
+}
+
+#[cfg_attr(feature = "mock", automock)]
+pub trait ItemRepository: Send + Sync {
+    fn create_item(&self, new: &NewItem, ctx: &WriteContext) -> AppResult<Item>;
+    fn get_item(&self, id: ItemId) -> AppResult<Item>;
+    fn list_items(&self, filter: &ItemFilter, page: &PageQuery<ItemId>) -> AppResult<Vec<Item>>;
+    fn update_item(
+        &self,
+        id: ItemId,
+        expected: Expected,
+        patch: &ItemPatch,
+        ctx: &WriteContext,
+    ) -> AppResult<Item>;
+    fn delete_item(&self, id: ItemId, expected: Expected, ctx: &WriteContext) -> AppResult<()>;
+    /// Items that share a serial they cannot be told apart by: written before the serial rule
+    /// held (see `eckwms_domain::catalog::serial`). Empty on a database that never had such items.
+    fn serial_conflicts(&self) -> AppResult<Vec<SerialConflict>>;
+    fn add_item_action(
+        &self,
+        id: ItemId,
+        action: &ItemAction,
+        ctx: &WriteContext,
+    ) -> AppResult<ItemAction>;
+    /// The item's actions after `page.after` (a ledger sequence number), oldest first, at
+    /// most `page.limit`; `NotFound` when the item does not exist.
+    fn list_item_actions(
+        &self,
+        id: ItemId,
+        page: &PageQuery<i64>,
+    ) -> AppResult<Vec<RecordedAction>>;
+}
+
+/// A repair action with the sequence number of its ledger row, the key of its list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordedAction {
+    pub seq: i64,
+    pub action: ItemAction,
+}

@@ -1,0 +1,40 @@
+//! The orders' ports: customer and RMA/repair orders and the boxes linked to them.
+
+use eckwms_domain::{BoxId, NewOrder, Order, OrderId, OrderPatch, OrderStatus, StorageBox};
+#[cfg(feature = "mock")]
+use mockall::automock;
+
+use super::*;
+use crate::error::AppResult;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OrderFilter {
+    pub status: Option<OrderStatus>,
+    /// Case-insensitive substring of the reference.
+    pub text: Option<String>,
+}
+
+#[cfg_attr(feature = "mock", automock)]
+pub trait OrderRepository: Send + Sync {
+    fn create_order(&self, new: &NewOrder, ctx: &WriteContext) -> AppResult<Order>;
+    fn get_order(&self, id: OrderId) -> AppResult<Order>;
+    fn list_orders(&self, filter: &OrderFilter, page: &PageQuery<OrderId>)
+    -> AppResult<Vec<Order>>;
+    fn update_order(
+        &self,
+        id: OrderId,
+        expected: Expected,
+        patch: &OrderPatch,
+        ctx: &WriteContext,
+    ) -> AppResult<Order>;
+    /// Refused while boxes are linked to the order.
+    fn delete_order(&self, id: OrderId, expected: Expected, ctx: &WriteContext) -> AppResult<()>;
+    /// Links a box to the order (a box belongs to at most one order).
+    fn link_box(&self, order: OrderId, box_id: BoxId, ctx: &WriteContext) -> AppResult<StorageBox>;
+    fn unlink_box(
+        &self,
+        order: OrderId,
+        box_id: BoxId,
+        ctx: &WriteContext,
+    ) -> AppResult<StorageBox>;
+}
