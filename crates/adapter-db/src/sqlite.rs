@@ -12,14 +12,23 @@ const IS_POSTGRES: bool = false;
 // in `_queries` because the tables of `schema.rs` already take `places`, `scans` and the like.
 // clippy's duplicate_mod warns of a file mounted twice; that is the point here.
 #[allow(clippy::duplicate_mod)]
+#[path = "sql/barcodes.rs"]
+mod barcode_statements;
+#[allow(clippy::duplicate_mod)]
+#[path = "sql/boxes.rs"]
+mod box_queries;
+#[allow(clippy::duplicate_mod)]
 #[path = "sql/common.rs"]
 mod common_queries;
+#[allow(clippy::duplicate_mod)]
+#[path = "sql/items.rs"]
+mod item_queries;
 #[allow(clippy::duplicate_mod)]
 #[path = "sql/moves.rs"]
 mod move_queries;
 #[allow(clippy::duplicate_mod)]
-#[path = "sql/objects.rs"]
-mod object_queries;
+#[path = "sql/orders.rs"]
+mod order_queries;
 #[allow(clippy::duplicate_mod)]
 #[path = "sql/places.rs"]
 mod place_queries;
@@ -30,9 +39,12 @@ mod scan_queries;
 #[path = "sql/system.rs"]
 mod system_queries;
 
+pub(crate) use barcode_statements::*;
+pub(crate) use box_queries::*;
 pub(crate) use common_queries::*;
+pub(crate) use item_queries::*;
 pub(crate) use move_queries::*;
-pub(crate) use object_queries::*;
+pub(crate) use order_queries::*;
 pub(crate) use place_queries::*;
 pub(crate) use scan_queries::*;
 pub(crate) use system_queries::*;
