@@ -194,11 +194,16 @@ impl QueryCheck {
         }
     }
 
-    /// A free text filter: bounded, non-empty.
+    /// A free text filter: bounded, non-empty, no control characters (PostgreSQL refuses a NUL
+    /// in text, and no stored text holds one).
     pub fn text(&mut self, field: &str, raw: Option<&str>) -> Option<String> {
         let raw = raw?;
         if raw.is_empty() || raw.chars().count() > 200 {
             self.reject(field, "must have 1 to 200 characters");
+            return None;
+        }
+        if raw.chars().any(char::is_control) {
+            self.reject(field, "must not contain control characters");
             return None;
         }
         Some(raw.to_owned())

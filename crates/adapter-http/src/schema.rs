@@ -79,7 +79,8 @@ value_schema!(
         .schema_type(Type::String)
         .min_length(Some(1))
         .max_length(Some(200))
-        .description(Some("1 to 200 characters"))
+        .pattern(Some("^[^\\u0000-\\u001f\\u007f-\\u009f]*$"))
+        .description(Some("1 to 200 characters, no control characters"))
 );
 value_schema!(
     /// A scan's `msg_id` or `device_id` (`eckwms_application::scan::token_problem`).

@@ -453,6 +453,26 @@ async fn bad_queries_are_400_naming_the_field() {
 }
 
 #[actix_rt::test]
+async fn text_filters_with_control_characters_are_400_and_reach_no_database() {
+    // PostgreSQL refuses a NUL in text: the list answered 500 (found by the contract run).
+    let mut m = Mocks::new();
+    m.items.expect_list_items().never();
+    m.orders.expect_list_orders().never();
+    m.scans.expect_list_scans().never();
+    let state = m.state();
+    for (path, field) in [
+        ("/api/v1/items?q=a%00b", "q"),
+        ("/api/v1/items?class_code=%1F", "class_code"),
+        ("/api/v1/orders?q=%C2%94", "q"),
+        ("/api/v1/scans?device_id=d%0A", "device_id"),
+    ] {
+        let reply = call(&state, get(path, READ_KEY)).await;
+        reply.assert_problem(400, "invalid_query");
+        assert_eq!(reply.error_fields(), [field], "{path}");
+    }
+}
+
+#[actix_rt::test]
 async fn unknown_routes_are_404_and_wrong_methods_405() {
     let state = Mocks::new().state();
     let reply = call(&state, get("/api/v1/nothing", READ_KEY)).await;
