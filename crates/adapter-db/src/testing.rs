@@ -10,7 +10,7 @@ use eckwms_db_kit::testing::ThrowAwayDatabase;
 
 pub use eckwms_db_kit::testing::PG_URL_VAR;
 
-use crate::pool::{Database, DbPool, DbSettings, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS, checkout};
+use crate::pool::{Database, DbPool, DbSettings, checkout};
 
 /// A database that exists for one test and is removed when dropped.
 pub struct TestDatabase(ThrowAwayDatabase);
@@ -81,6 +81,19 @@ impl Database {
     /// Reverts the applied migrations newer than `version` (e.g. `"20261125000002"`), newest
     /// first; returns how many were reverted. For tests of a migration on a database with data.
     pub fn revert_migrations_after(&self, version: &str) -> anyhow::Result<usize> {
+        let mut reverted = 0;
+        while self
+            .newest_applied_migration()?
+            .is_some_and(|newest| newest.as_str() > version)
+        {
+            self.revert_last_migration()?;
+            reverted += 1;
+        }
+        Ok(reverted)
+    }
+
+    /// The version of the newest applied migration, if any.
+    fn newest_applied_migration(&self) -> anyhow::Result<Option<String>> {
         fn newest<C: MigrationHarness<B>, B: diesel::backend::Backend>(
             c: &mut C,
         ) -> anyhow::Result<Option<String>> {
@@ -89,36 +102,9 @@ impl Database {
                 .map_err(|e| anyhow::anyhow!("reading applied migrations: {e}"))?;
             Ok(applied.iter().map(MigrationVersion::to_string).max())
         }
-        let mut reverted = 0;
-        loop {
-            let done = match &self.pool {
-                DbPool::Sqlite { pool, .. } => {
-                    let mut c = checkout(pool)?;
-                    match newest(&mut *c)? {
-                        Some(v) if v.as_str() > version => {
-                            c.revert_last_migration(SQLITE_MIGRATIONS)
-                                .map_err(|e| anyhow::anyhow!("reverting {v}: {e}"))?;
-                            false
-                        }
-                        _ => true,
-                    }
-                }
-                DbPool::Pg(pool) => {
-                    let mut c = checkout(pool)?;
-                    match newest(&mut *c)? {
-                        Some(v) if v.as_str() > version => {
-                            c.revert_last_migration(POSTGRES_MIGRATIONS)
-                                .map_err(|e| anyhow::anyhow!("reverting {v}: {e}"))?;
-                            false
-                        }
-                        _ => true,
-                    }
-                }
-            };
-            if done {
-                return Ok(reverted);
-            }
-            reverted += 1;
+        match &self.pool {
+            DbPool::Sqlite { pool, .. } => newest(&mut *checkout(pool)?),
+            DbPool::Pg(pool) => newest(&mut *checkout(pool)?),
         }
     }
 }
