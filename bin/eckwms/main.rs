@@ -215,6 +215,7 @@ fn build_services(db: &Arc<Database>, settings: &Settings) -> anyhow::Result<Ser
     let decoder = Arc::new(settings.decoder()?);
     let scans = ScanService::new(
         db.clone(),
+        db.clone(),
         decoder.clone(),
         clock.clone(),
         ScanSettings {
@@ -249,6 +250,8 @@ fn build_services(db: &Arc<Database>, settings: &Settings) -> anyhow::Result<Ser
         orders: db.clone(),
         moves: db.clone(),
         ledger: db.clone(),
+        unit: db.clone(),
+        single_moves: db.single_moves(),
         clock: clock.clone(),
     });
     Ok(Services {

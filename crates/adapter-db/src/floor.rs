@@ -1,7 +1,7 @@
 //! The engine's floor, for the bench harness (feature `floor`).
 //!
-//! [`MoveFloor::apply`] runs the statements of one move — the very query functions the service
-//! runs for `POST /api/v1/moves` — on one connection, with nothing of the service around them:
+//! [`MoveFloor::apply`] runs the steps of one move — the very steps and query functions the
+//! service runs for `POST /api/v1/moves` (`eckwms_application::moving`) — on one connection, with nothing of the service around them:
 //! no HTTP, no authentication, no pool, no writer thread and its group commits, no retries.
 //! SQLite: one `BEGIN IMMEDIATE` transaction per move; like the service's writer connection,
 //! this one never checkpoints inside a commit (`wal_autocheckpoint = 0`): the background
@@ -13,9 +13,11 @@
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, SqliteConnection};
-use eckwms_application::AppResult;
-use eckwms_application::ports::{MoveCommand, MoveOutcome, WriteContext};
+use eckwms_application::ports::{Located, MoveCommand, MoveOutcome, SingleMoves, WriteContext};
+use eckwms_application::{AppResult, moving};
 use eckwms_db_kit::pool::{Backend, SqlitePragmas, Synchronous};
+use eckwms_domain::{Change, Movable, Parent};
+use parking_lot::Mutex;
 
 use crate::error::DbError;
 
@@ -55,20 +57,43 @@ impl MoveFloor {
         ctx: &WriteContext,
     ) -> AppResult<Vec<MoveOutcome>> {
         let result: Result<_, DbError> = match &mut self.0 {
-            FloorConn::Sqlite(c) => {
-                c.immediate_transaction(|c| crate::sqlite::apply_moves(c, command, ctx))
-            }
+            FloorConn::Sqlite(c) => c.immediate_transaction(|c| {
+                crate::sqlite::in_unit(c, |tx| moving::apply(tx, command, ctx))
+            }),
             FloorConn::Pg(c) => (|| {
-                if crate::single_move::applies(command, ctx) {
-                    for _ in 0..crate::single_move::ATTEMPTS {
-                        if let Some(outcome) = crate::single_move::attempt(c, command, ctx)? {
-                            return Ok(vec![outcome]);
-                        }
-                    }
+                let single = BareSingleMoves(Mutex::new(&mut *c));
+                if let Some(outcomes) = moving::single(&single, command, ctx)? {
+                    return Ok(outcomes);
                 }
-                c.transaction(|c| crate::pg::apply_moves(c, command, ctx))
+                c.transaction(|c| crate::pg::in_unit(c, |tx| moving::apply(tx, command, ctx)))
             })(),
         };
         result.map_err(Into::into)
+    }
+}
+
+/// The single-object moves of the service's PostgreSQL path, on the floor's one connection
+/// (no pool, no retries).
+struct BareSingleMoves<'a>(Mutex<&'a mut PgConnection>);
+
+impl SingleMoves for BareSingleMoves<'_> {
+    fn locate(&self, object: Movable) -> AppResult<Located> {
+        Ok(crate::single_move::locate(&mut self.0.lock(), object)?)
+    }
+
+    fn move_if_still(
+        &self,
+        from: &Located,
+        to: Parent,
+        change: &Change,
+        ctx: &WriteContext,
+    ) -> AppResult<bool> {
+        Ok(crate::single_move::move_if_still(
+            &mut self.0.lock(),
+            from,
+            to,
+            change,
+            ctx,
+        )?)
     }
 }

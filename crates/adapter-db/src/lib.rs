@@ -12,6 +12,7 @@ mod statements;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tx;
+mod unit_of_work;
 mod writer;
 
 pub use pool::{Database, DbSettings, redact_url};
@@ -30,18 +31,17 @@ mod prelude {
     pub(crate) use eckwms_application::ports::{
         ApiKey, BoxFilter, Claim, ContentEntry, Expected, IdempotencyKeyRef, IdempotencyRecord,
         IdempotencyState, InstanceIdentity, ItemFilter, LabelPrint, LabelSubject, Location,
-        MoveCommand, MoveOutcome, NewApiKey, OrderFilter, PageQuery, PathStep, PlaceFilter,
-        RackWithPlaces, RecordedAction, ScanFilter, ScanRecord, Scope, StoredResponse,
-        StoredSession, WriteContext,
+        NewApiKey, OrderFilter, PageQuery, PathStep, PlaceFilter, RackWithPlaces, RecordedAction,
+        ScanFilter, ScanRecord, Scope, StoredResponse, StoredSession, WriteContext,
     };
     pub(crate) use eckwms_application::{AppError, AppResult, ProblemCode};
     pub(crate) use eckwms_domain::movement::ledger::{diff, state_of};
     pub(crate) use eckwms_domain::{
         BoxId, BoxPatch, Change, ChangeKind, Code, Item, ItemAction, ItemId, ItemPatch,
-        LedgerEntry, Meta, Movable, MoveSubject, NewBox, NewItem, NewOrder, NewPlace, NewRack,
-        NewWarehouse, ObjectId, Order, OrderId, OrderPatch, OrderStatus, Parent, Place, PlaceId,
-        PlacePatch, Rack, RackId, RackPatch, Replay, State, StorageBox, Warehouse, WarehouseId,
-        WarehousePatch, rack_place_name,
+        LedgerEntry, Meta, Movable, NewBox, NewItem, NewOrder, NewPlace, NewRack, NewWarehouse,
+        ObjectId, Order, OrderId, OrderPatch, OrderStatus, Parent, Place, PlaceId, PlacePatch,
+        Rack, RackId, RackPatch, Replay, State, StorageBox, Warehouse, WarehouseId, WarehousePatch,
+        rack_place_name,
     };
 
     pub(crate) use crate::error::DbError;

@@ -37,6 +37,9 @@ mod scan_queries;
 #[allow(clippy::duplicate_mod)]
 #[path = "sql/system.rs"]
 mod system_queries;
+#[allow(clippy::duplicate_mod)]
+#[path = "sql/unit.rs"]
+mod unit_of_work;
 
 pub(crate) use barcode_statements::*;
 pub(crate) use box_queries::*;
@@ -47,3 +50,4 @@ pub(crate) use order_queries::*;
 pub(crate) use place_queries::*;
 pub(crate) use scan_queries::*;
 pub(crate) use system_queries::*;
+pub(crate) use unit_of_work::*;

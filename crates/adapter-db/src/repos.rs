@@ -3,16 +3,14 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use eckwms_application::AppError;
 use eckwms_application::AppResult;
 use eckwms_application::ports::{
     ApiKey, ApiKeyRepository, BoxFilter, BoxRepository, Claim, ContentEntry, Expected,
     HealthRepository, IdempotencyKeyRef, IdempotencyRepository, IdentityRepository,
     InstanceIdentity, ItemFilter, ItemRepository, LabelPrint, LabelRepository, LabelSubject,
-    LedgerRepository, Location, MoveCommand, MoveOutcome, MoveRepository, NewApiKey, OrderFilter,
-    OrderRepository, PageQuery, PlaceFilter, PlaceRepository, RackWithPlaces, RecordedAction,
-    ScanFilter, ScanOutcome, ScanRecord, ScanRepository, ScanWork, StoredResponse, StoredSession,
-    WarehouseRepository, WriteContext,
+    LedgerRepository, Location, MoveRepository, NewApiKey, OrderFilter, OrderRepository, PageQuery,
+    PlaceFilter, PlaceRepository, RackWithPlaces, RecordedAction, ScanFilter, ScanRecord,
+    ScanRepository, StoredResponse, StoredSession, WarehouseRepository, WriteContext,
 };
 use eckwms_domain::{
     BoxId, BoxPatch, IdKind, Item, ItemAction, ItemId, ItemPatch, LedgerEntry, Movable, NewBox,
@@ -21,8 +19,7 @@ use eckwms_domain::{
     Warehouse, WarehouseId, WarehousePatch,
 };
 
-use crate::error::DbError;
-use crate::pool::{Database, DbPool};
+use crate::pool::Database;
 use crate::tx::{on_conn, read_tx, write_tx};
 
 impl WarehouseRepository for Database {
@@ -273,19 +270,6 @@ impl OrderRepository for Database {
 }
 
 impl MoveRepository for Database {
-    fn apply_moves(
-        &self,
-        command: &MoveCommand,
-        ctx: &WriteContext,
-    ) -> AppResult<Vec<MoveOutcome>> {
-        if let crate::pool::DbPool::Pg(pool) = &self.pool
-            && crate::single_move::applies(command, ctx)
-            && let Some(outcomes) = crate::single_move::run(pool, command, ctx)?
-        {
-            return Ok(outcomes);
-        }
-        write_tx!(self, ctx.idempotency.as_ref(), apply_moves(command, ctx))
-    }
     fn contents(
         &self,
         container: Parent,
@@ -383,23 +367,6 @@ impl HealthRepository for Database {
 }
 
 impl ScanRepository for Database {
-    fn run_scan(&self, owner: &str, work: ScanWork) -> AppResult<ScanOutcome> {
-        let result: Result<ScanOutcome, DbError> = match &self.pool {
-            DbPool::Sqlite { writer, .. } => {
-                // The writer thread serializes every write, scans of one owner included.
-                let owner = owner.to_owned();
-                writer.write(move |c| crate::sqlite::run_scan(c, &owner, &work))
-            }
-            DbPool::Pg(pool) => (|| {
-                let mut guard = crate::pool::checkout(pool)?;
-                let conn: &mut diesel::PgConnection = &mut guard;
-                scan_retry(|| {
-                    diesel::Connection::transaction(conn, |c| crate::pg::run_scan(c, owner, &work))
-                })
-            })(),
-        };
-        result.map_err(AppError::from)
-    }
     fn get_session(&self, owner: &str) -> AppResult<Option<StoredSession>> {
         on_conn!(self, load_session(owner))
     }
@@ -415,22 +382,6 @@ impl ScanRepository for Database {
     fn purge_sessions(&self, cutoff: DateTime<Utc>) -> AppResult<u64> {
         write_tx!(self, None, purge_sessions(cutoff))
     }
-}
-
-/// As `tx::retry`, and up to twice more after a unique violation: two devices scanning the same
-/// new label at once both try to create its object; the retry finds it created.
-fn scan_retry<T>(mut attempt: impl FnMut() -> Result<T, DbError>) -> Result<T, DbError> {
-    let mut unique_retries = 0;
-    crate::tx::retry(|| match attempt() {
-        Err(DbError::Diesel(diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        ))) if unique_retries < 2 => {
-            unique_retries += 1;
-            attempt()
-        }
-        other => other,
-    })
 }
 
 impl LabelRepository for Database {

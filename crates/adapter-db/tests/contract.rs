@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use chrono::{DateTime, TimeZone, Utc};
 use eckwms_adapter_db::Database;
 use eckwms_adapter_db::testing::TestDatabase;
-use eckwms_application::AppError;
 use eckwms_application::ports::*;
+use eckwms_application::{AppError, moving};
 use eckwms_domain::*;
 
 static TICK: AtomicI64 = AtomicI64::new(0);
@@ -75,8 +75,28 @@ fn item(db: &Database, parent: Option<Parent>) -> Item {
     .unwrap()
 }
 
+/// A move as the service runs it: the single-object way where the backend has one, else one
+/// unit of work running the application's steps of a move.
+fn apply_moves(
+    db: &Database,
+    command: &MoveCommand,
+    ctx: &WriteContext,
+) -> Result<Vec<MoveOutcome>, AppError> {
+    if let Some(single) = db.single_moves()
+        && let Some(outcomes) = moving::single(single.as_ref(), command, ctx)?
+    {
+        return Ok(outcomes);
+    }
+    let unit: &dyn UnitOfWork = db;
+    let (command, in_tx) = (command.clone(), ctx.clone());
+    unit.write(ctx.idempotency.clone(), move |tx| {
+        moving::apply(tx, &command, &in_tx)
+    })
+}
+
 fn move_to(db: &Database, objects: Vec<Movable>, to: Parent) -> Result<Vec<MoveOutcome>, AppError> {
-    db.apply_moves(
+    apply_moves(
+        db,
         &MoveCommand {
             objects,
             to,
@@ -467,7 +487,8 @@ fn moves_follow_the_rules(t: &TestDatabase) {
         })
     ));
     // A stale expected_from is refused.
-    let stale = db.apply_moves(
+    let stale = apply_moves(
+        &db,
         &MoveCommand {
             objects: vec![Movable::Item(phone.id)],
             to: Parent::Place(shelf.id),
@@ -1662,6 +1683,7 @@ fn decoder() -> Arc<eckwms_codes::Decoder> {
 fn scanner(db: &Arc<Database>) -> (eckwms_application::ScanService, Arc<TestClock>) {
     let clock = Arc::new(TestClock(std::sync::Mutex::new(now())));
     let service = eckwms_application::ScanService::new(
+        db.clone(),
         db.clone(),
         decoder(),
         clock.clone(),

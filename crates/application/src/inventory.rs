@@ -15,7 +15,7 @@ use crate::ports::{
     BoxFilter, BoxRepository, Clock, ContentEntry, Expected, IdempotencyKeyRef, ItemFilter,
     ItemRepository, LedgerRepository, Location, MoveCommand, MoveOutcome, MoveRepository,
     OrderFilter, OrderRepository, PageQuery, PlaceFilter, PlaceRepository, RackWithPlaces,
-    RecordedAction, WarehouseRepository, WriteContext,
+    RecordedAction, SingleMoves, UnitOfWork, WarehouseRepository, WriteContext,
 };
 
 /// Default and largest page sizes of every list.
@@ -102,6 +102,10 @@ pub struct InventoryPorts {
     pub orders: Arc<dyn OrderRepository>,
     pub moves: Arc<dyn MoveRepository>,
     pub ledger: Arc<dyn LedgerRepository>,
+    /// The transactions of moves.
+    pub unit: Arc<dyn UnitOfWork>,
+    /// The moves of one object without a transaction, where the backend offers them.
+    pub single_moves: Option<Arc<dyn SingleMoves>>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -450,9 +454,16 @@ impl InventoryService {
         meta: &RequestMeta,
     ) -> AppResult<Vec<MoveOutcome>> {
         check_move(command)?;
-        self.ports
-            .moves
-            .apply_moves(command, &self.ctx(meta, reason))
+        let ctx = self.ctx(meta, reason);
+        if let Some(single) = &self.ports.single_moves
+            && let Some(outcomes) = crate::moving::single(single.as_ref(), command, &ctx)?
+        {
+            return Ok(outcomes);
+        }
+        let command = command.clone();
+        self.ports.unit.write(ctx.idempotency.clone(), move |tx| {
+            crate::moving::apply(tx, &command, &ctx)
+        })
     }
 
     pub fn contents(
@@ -498,8 +509,9 @@ impl InventoryService {
 mod tests {
     use super::*;
     use crate::ports::{
-        MockBoxRepository, MockClock, MockItemRepository, MockLedgerRepository, MockMoveRepository,
-        MockOrderRepository, MockPlaceRepository, MockWarehouseRepository,
+        Located, MockBoxRepository, MockClock, MockItemRepository, MockLedgerRepository,
+        MockMoveRepository, MockOrderRepository, MockPlaceRepository, MockUnitOfWork,
+        MockWarehouseRepository, TxMocks,
     };
     use chrono::{TimeZone, Utc};
 
@@ -509,6 +521,7 @@ mod tests {
         items: MockItemRepository,
         moves: MockMoveRepository,
         ledger: MockLedgerRepository,
+        unit: MockUnitOfWork,
     }
 
     impl Mocks {
@@ -519,6 +532,7 @@ mod tests {
                 items: MockItemRepository::new(),
                 moves: MockMoveRepository::new(),
                 ledger: MockLedgerRepository::new(),
+                unit: MockUnitOfWork::new(),
             }
         }
 
@@ -535,6 +549,8 @@ mod tests {
                 orders: Arc::new(MockOrderRepository::new()),
                 moves: Arc::new(self.moves),
                 ledger: Arc::new(self.ledger),
+                unit: Arc::new(self.unit),
+                single_moves: None,
                 clock: Arc::new(clock),
             })
         }
@@ -571,7 +587,7 @@ mod tests {
     #[test]
     fn invalid_moves_never_reach_the_store() {
         let mut mocks = Mocks::new();
-        mocks.moves.expect_apply_moves().never();
+        mocks.unit.expect_run().never();
         let service = mocks.service();
         let to = Parent::Box(BoxId::new(1).unwrap());
         let cases = [
@@ -593,29 +609,39 @@ mod tests {
     #[test]
     fn moves_carry_actor_time_request_and_reason() {
         let mut mocks = Mocks::new();
-        mocks
-            .moves
-            .expect_apply_moves()
-            .withf(|command, ctx| {
-                command.objects.len() == 2
-                    && ctx.actor == "apikey:1"
-                    && ctx.request_id.as_deref() == Some("req-1")
-                    && ctx.reason.as_deref() == Some("restock")
-                    && ctx.at == Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
-            })
-            .times(1)
-            .returning(|command, _| {
-                Ok(command
-                    .objects
-                    .iter()
-                    .map(|o| MoveOutcome {
-                        object: *o,
-                        from: None,
-                        to: command.to,
-                        moved: true,
-                    })
-                    .collect())
-            });
+        mocks.unit.expect_run().times(1).returning(|_, mut work| {
+            let mut tx = TxMocks::default();
+            tx.moves
+                .expect_lock_for_move()
+                .times(1)
+                .returning(|objects, _| {
+                    Ok(objects
+                        .iter()
+                        .map(|o| Located {
+                            object: *o,
+                            parent: None,
+                        })
+                        .collect())
+                });
+            tx.moves.expect_container_exists().returning(|_| Ok(true));
+            tx.moves
+                .expect_set_parents()
+                .times(1)
+                .withf(|objects, _, _| objects.len() == 2)
+                .returning(|_, _, _| Ok(()));
+            tx.ledger
+                .expect_append()
+                .withf(|ctx, changes| {
+                    changes.len() == 2
+                        && ctx.actor == "apikey:1"
+                        && ctx.request_id.as_deref() == Some("req-1")
+                        && ctx.reason.as_deref() == Some("restock")
+                        && ctx.at == Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
+                })
+                .times(1)
+                .returning(|_, changes| Ok((1..=changes.len() as i64).collect()));
+            work(&mut tx)
+        });
         let command = MoveCommand {
             objects: vec![item(1), boxed(2)],
             to: Parent::Place(PlaceId::new(3).unwrap()),

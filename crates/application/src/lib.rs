@@ -5,6 +5,7 @@ pub mod error;
 pub mod idempotency;
 pub mod inventory;
 pub mod labels;
+pub mod moving;
 pub mod ports;
 pub mod public;
 pub mod scan;

@@ -222,7 +222,7 @@ impl Report {
         let _ = writeln!(
             s,
             "Seeded directly through the repository API (`Database::create_place`, `create_box`, \
-             `create_item` one transaction each, then rounds of `apply_moves` with up to 500 \
+             `create_item` one transaction each, then rounds of moves (one unit of work each) with up to 500 \
              objects per call, each moved object one ledger row), before the service starts. \
              The contents place holds exactly that many items, checked through the repository \
              and again over HTTP.\n"

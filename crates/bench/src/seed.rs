@@ -9,9 +9,10 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use eckwms_adapter_db::Database;
+use eckwms_application::moving;
 use eckwms_application::ports::{
     BoxRepository, ItemRepository, MoveCommand, MoveRepository, OrderRepository, PageQuery,
-    PlaceRepository, WriteContext,
+    PlaceRepository, UnitOfWork, WriteContext,
 };
 use eckwms_domain::{
     BoxId, Code, Customer, ItemId, Movable, Name, NewBox, NewItem, NewOrder, NewPlace, ObjectId,
@@ -20,8 +21,16 @@ use eckwms_domain::{
 
 use crate::rng::Rng;
 
-/// Objects per `apply_moves` call (the service's own limit per move request).
+/// Objects per move (the service's own limit per move request).
 pub const MOVE_BATCH: usize = 500;
+
+/// Moves as a move request does: one unit of work running the application's steps of a move.
+fn apply_moves(db: &Database, command: MoveCommand) -> anyhow::Result<()> {
+    let unit: &dyn UnitOfWork = db;
+    let ctx = ctx();
+    unit.write(None, move |tx| moving::apply(tx, &command, &ctx))?;
+    Ok(())
+}
 
 /// What to seed.
 #[derive(Clone, Debug)]
@@ -253,7 +262,7 @@ pub fn seed(url: &str, plan: &Plan, seed: u64, log: &dyn Fn(&str)) -> anyhow::Re
                             to,
                             expected_from: None,
                         };
-                        db.apply_moves(&command, &ctx())?;
+                        apply_moves(db, command)?;
                         calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     }
                     Ok(())
@@ -285,7 +294,7 @@ pub fn seed(url: &str, plan: &Plan, seed: u64, log: &dyn Fn(&str)) -> anyhow::Re
             to: Parent::Place(contents_place),
             expected_from: None,
         };
-        db.apply_moves(&command, &ctx())?;
+        apply_moves(&db, command)?;
         move_calls += 1;
     }
     let moves_time = moves_started.elapsed();

@@ -156,3 +156,28 @@ pub(crate) fn delete_box(
     )?;
     Ok(())
 }
+
+/// Boxes inside a unit of work.
+impl eckwms_application::ports::BoxesTx for Unit<'_> {
+    fn create_with_id(
+        &mut self,
+        id: BoxId,
+        new: &NewBox,
+        ctx: &WriteContext,
+    ) -> AppResult<StorageBox> {
+        self.run(|c| {
+            keep_counter_above(c, id.object_id())?;
+            insert_box(c, id, new, ctx)
+        })
+    }
+
+    fn update(
+        &mut self,
+        id: BoxId,
+        expected: Expected,
+        patch: &BoxPatch,
+        ctx: &WriteContext,
+    ) -> AppResult<StorageBox> {
+        self.run(|c| update_box(c, id, expected, patch, ctx))
+    }
+}

@@ -345,3 +345,44 @@ pub(crate) fn list_item_actions(
         })
         .collect()
 }
+
+/// Items inside a unit of work.
+impl eckwms_application::ports::ItemsTx for Unit<'_> {
+    fn with_serial(&mut self, serial: &str) -> AppResult<Vec<Item>> {
+        self.run(|c| {
+            c.lock_serial(serial)?;
+            serial_holders(c, serial)?
+                .into_iter()
+                .map(|holder| load_item(c, holder.id))
+                .collect()
+        })
+    }
+
+    fn is_class_code(&mut self, code: &str) -> AppResult<bool> {
+        self.run(|c| {
+            Ok(items::table
+                .filter(items::class_code.eq(code))
+                .select(items::id)
+                .first::<String>(c)
+                .optional()?
+                .is_some())
+        })
+    }
+
+    fn create_with_id(&mut self, id: ItemId, new: &NewItem, ctx: &WriteContext) -> AppResult<Item> {
+        self.run(|c| {
+            keep_counter_above(c, id.object_id())?;
+            insert_item(c, id, new, ctx)
+        })
+    }
+
+    fn update(
+        &mut self,
+        id: ItemId,
+        expected: Expected,
+        patch: &ItemPatch,
+        ctx: &WriteContext,
+    ) -> AppResult<Item> {
+        self.run(|c| update_item(c, id, expected, patch, ctx))
+    }
+}

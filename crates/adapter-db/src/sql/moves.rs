@@ -36,98 +36,93 @@ pub(crate) fn box_chain(
     }
 }
 
-pub(crate) fn apply_moves(
-    c: &mut Conn,
-    command: &MoveCommand,
-    ctx: &WriteContext,
-) -> Result<Vec<MoveOutcome>, DbError> {
+/// The steps of a move inside a unit of work (the application runs the domain's checks between
+/// them, `eckwms_application::moving`).
+impl eckwms_application::ports::MovesTx for Unit<'_> {
+    fn lock_for_move(
+        &mut self,
+        objects: &[Movable],
+        to: Parent,
+    ) -> AppResult<Vec<eckwms_application::ports::Located>> {
+        self.run(|c| {
+            let (box_keys, item_keys) = keys_by_table(objects);
+            // Lock order: box nesting, boxes, items (see BackendOps::lock_rows). The nesting
+            // lock keeps the target's chain of boxes still until the transaction ends: walked
+            // without it, row by row under READ COMMITTED, the chain could join states from
+            // before and after other moves and show a cycle that never was.
+            if matches!(to, Parent::Box(_)) && !box_keys.is_empty() {
+                c.lock_box_nesting()?;
+            }
+            let mut located = Vec::with_capacity(objects.len());
+            for (table, keys) in [
+                (MovableTable::Boxes, &box_keys),
+                (MovableTable::Items, &item_keys),
+            ] {
+                for (id, parent_box, parent_place) in c.lock_parents(table, keys)? {
+                    let object = match table {
+                        MovableTable::Boxes => Movable::Box(typed_id(object_id(&id)?)?),
+                        MovableTable::Items => Movable::Item(typed_id(object_id(&id)?)?),
+                    };
+                    located.push(eckwms_application::ports::Located {
+                        object,
+                        parent: parent_from(parent_box.as_deref(), parent_place.as_deref())?,
+                    });
+                }
+            }
+            Ok(located)
+        })
+    }
+
+    fn box_chain(&mut self, start: BoxId) -> AppResult<Vec<BoxId>> {
+        self.run(|c| Ok(box_chain(c, start)?.0))
+    }
+
+    fn container_exists(&mut self, container: Parent) -> AppResult<bool> {
+        self.run(|c| container_exists(c, container))
+    }
+
+    fn set_parents(
+        &mut self,
+        objects: &[Movable],
+        to: Parent,
+        ctx: &WriteContext,
+    ) -> AppResult<()> {
+        self.run(|c| {
+            let (box_keys, item_keys) = keys_by_table(objects);
+            let (to_box, to_place) = parent_columns(Some(to));
+            let to = (to_box.as_deref(), to_place.as_deref());
+            let at = to_db(ctx.at);
+            let changed = c.set_parents(MovableTable::Boxes, &box_keys, to, at)?
+                + c.set_parents(MovableTable::Items, &item_keys, to, at)?;
+            if changed != objects.len() {
+                return Err(DbError::corrupt(format!(
+                    "{changed} rows moved for {} objects",
+                    objects.len()
+                )));
+            }
+            Ok(())
+        })
+    }
+}
+
+/// The ledger inside a unit of work.
+impl eckwms_application::ports::LedgerTx for Unit<'_> {
+    fn append(&mut self, ctx: &WriteContext, changes: &[Change]) -> AppResult<Vec<i64>> {
+        self.run(|c| append(c, ctx, changes))
+    }
+}
+
+/// The keys of the boxes and of the items among `objects`.
+fn keys_by_table(objects: &[Movable]) -> (Vec<String>, Vec<String>) {
     let mut box_keys = Vec::new();
     let mut item_keys = Vec::new();
-    for object in &command.objects {
+    for object in objects {
         match object {
             Movable::Box(b) => box_keys.push(b.to_string()),
             Movable::Item(i) => item_keys.push(i.to_string()),
         }
     }
-    // Lock order: box nesting, boxes, items (see BackendOps::lock_rows).
-    if matches!(command.to, Parent::Box(_)) && !box_keys.is_empty() {
-        c.lock_box_nesting()?;
-    }
-    let parents: std::collections::HashMap<String, (Option<String>, Option<String>)> = c
-        .lock_parents(MovableTable::Boxes, &box_keys)?
-        .into_iter()
-        .chain(c.lock_parents(MovableTable::Items, &item_keys)?)
-        .map(|(id, parent_box, parent_place)| (id, (parent_box, parent_place)))
-        .collect();
-    let mut subjects = Vec::with_capacity(command.objects.len());
-    for object in &command.objects {
-        let (parent_box, parent_place) = parents
-            .get(&object.to_string())
-            .ok_or_else(|| AppError::not_found(object.object_id().kind().as_str(), object))?;
-        subjects.push(MoveSubject {
-            object: *object,
-            parent: parent_from(parent_box.as_deref(), parent_place.as_deref())?,
-        });
-    }
-    // The target's chain of boxes matters only when boxes move, and only then is it stable:
-    // the box nesting lock is held. Walked without it, row by row under READ COMMITTED, it
-    // could join states from before and after other moves and show a cycle that never was.
-    let chain = match command.to {
-        Parent::Box(target) if !box_keys.is_empty() => box_chain(c, target)?.0,
-        target => {
-            if !container_exists(c, target)? {
-                let kind = match target {
-                    Parent::Box(_) => "box",
-                    Parent::Place(_) => "place",
-                };
-                return Err(AppError::not_found(kind, target).into());
-            }
-            Vec::new()
-        }
-    };
-    eckwms_domain::movement::moves::check_moves(
-        &subjects,
-        command.to,
-        &chain,
-        command.expected_from,
-    )?;
-
-    let (to_box, to_place) = parent_columns(Some(command.to));
-    let at = to_db(ctx.at);
-    let mut outcomes = Vec::with_capacity(subjects.len());
-    let mut changes = Vec::new();
-    let (mut moved_boxes, mut moved_items) = (Vec::new(), Vec::new());
-    for subject in &subjects {
-        let moved = subject.parent != Some(command.to);
-        if moved {
-            match subject.object {
-                Movable::Box(_) => moved_boxes.push(subject.object.to_string()),
-                Movable::Item(_) => moved_items.push(subject.object.to_string()),
-            }
-            changes.push(Change::moved(
-                subject.object.object_id(),
-                subject.parent.map(Parent::object_id),
-                command.to.object_id(),
-            ));
-        }
-        outcomes.push(MoveOutcome {
-            object: subject.object,
-            from: subject.parent,
-            to: command.to,
-            moved,
-        });
-    }
-    let to = (to_box.as_deref(), to_place.as_deref());
-    let changed = c.set_parents(MovableTable::Boxes, &moved_boxes, to, at)?
-        + c.set_parents(MovableTable::Items, &moved_items, to, at)?;
-    if changed != changes.len() {
-        return Err(DbError::corrupt(format!(
-            "{changed} rows moved for {} changes",
-            changes.len()
-        )));
-    }
-    append(c, ctx, &changes)?;
-    Ok(outcomes)
+    (box_keys, item_keys)
 }
 
 #[derive(QueryableByName, Queryable)]

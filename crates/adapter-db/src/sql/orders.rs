@@ -209,3 +209,27 @@ pub(crate) fn unlink_box(
     }
     set_box_order(c, boxed, None, ctx)
 }
+
+/// Orders inside a unit of work.
+impl eckwms_application::ports::OrdersTx for Unit<'_> {
+    fn create_with_id(
+        &mut self,
+        id: OrderId,
+        new: &NewOrder,
+        ctx: &WriteContext,
+    ) -> AppResult<Order> {
+        self.run(|c| {
+            keep_counter_above(c, id.object_id())?;
+            insert_order(c, id, new, ctx)
+        })
+    }
+
+    fn link_box(
+        &mut self,
+        order: OrderId,
+        box_id: BoxId,
+        ctx: &WriteContext,
+    ) -> AppResult<StorageBox> {
+        self.run(|c| link_box(c, order, box_id, ctx))
+    }
+}

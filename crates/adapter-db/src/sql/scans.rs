@@ -3,48 +3,6 @@
 
 use super::*;
 
-/// The scan's view of its transaction (see `ScanTx`). A statement that fails leaves the
-/// transaction unusable on PostgreSQL: the error is kept and ends the scan after its work
-/// returns, so the transaction rolls back (and is retried when the failure is transient).
-pub(crate) struct ScanUnit<'a> {
-    c: &'a mut Conn,
-    failed: Option<DbError>,
-}
-
-impl ScanUnit<'_> {
-    fn run<T>(&mut self, f: impl FnOnce(&mut Conn) -> Result<T, DbError>) -> AppResult<T> {
-        if self.failed.is_some() {
-            return Err(AppError::Unavailable(anyhow::anyhow!(
-                "an earlier statement of this scan failed"
-            )));
-        }
-        match f(self.c) {
-            Ok(value) => Ok(value),
-            Err(DbError::App(e)) => Err(e),
-            Err(e) => {
-                let answer = AppError::Unavailable(anyhow::anyhow!("{e}"));
-                self.failed = Some(e);
-                Err(answer)
-            }
-        }
-    }
-}
-
-/// Runs a scan's work in the caller's transaction, after the scans of the same owner before it.
-pub(crate) fn run_scan(
-    c: &mut Conn,
-    owner: &str,
-    work: &eckwms_application::ports::ScanWork,
-) -> Result<eckwms_application::ports::ScanOutcome, DbError> {
-    c.lock_scan_owner(owner)?;
-    let mut unit = ScanUnit { c, failed: None };
-    let result = work(&mut unit);
-    if let Some(e) = unit.failed {
-        return Err(e);
-    }
-    Ok(result?)
-}
-
 pub(crate) fn optional<T>(result: Result<T, DbError>) -> Result<Option<T>, DbError> {
     match result {
         Ok(value) => Ok(Some(value)),
@@ -119,8 +77,13 @@ pub(crate) fn find_by_code(c: &mut Conn, code: &str) -> Result<Vec<ObjectId>, Db
     Ok(found)
 }
 
-impl eckwms_application::ports::ScanTx for ScanUnit<'_> {
-    fn find_scan(&mut self, owner: &str, msg_id: &str) -> AppResult<Option<ScanRecord>> {
+/// The scan log and the sessions inside a unit of work.
+impl eckwms_application::ports::ScansTx for Unit<'_> {
+    fn lock_owner(&mut self, owner: &str) -> AppResult<()> {
+        self.run(|c| Ok(c.lock_scan_owner(owner)?))
+    }
+
+    fn find(&mut self, owner: &str, msg_id: &str) -> AppResult<Option<ScanRecord>> {
         self.run(|c| {
             scans::table
                 .filter(scans::owner.eq(owner))
@@ -133,7 +96,7 @@ impl eckwms_application::ports::ScanTx for ScanUnit<'_> {
         })
     }
 
-    fn next_scan_id(&mut self) -> AppResult<i64> {
+    fn next_id(&mut self) -> AppResult<i64> {
         self.run(|c| {
             if !IS_POSTGRES {
                 // The writer lock is held: the largest id so far is ours to continue from (one
@@ -157,7 +120,7 @@ impl eckwms_application::ports::ScanTx for ScanUnit<'_> {
         self.run(|c| {
             let row = SessionRow::from_domain(session)?;
             // UPDATE, then INSERT for a new owner: two statements prepared once each. The scan
-            // holds its owner's lock (see run_scan), so no other scan inserts it in between.
+            // holds its owner's lock (`lock_owner`), so no other scan inserts it in between.
             let updated = diesel::update(scan_sessions::table.find(&row.owner))
                 .set(&row)
                 .execute(c)?;
@@ -170,106 +133,24 @@ impl eckwms_application::ports::ScanTx for ScanUnit<'_> {
         })
     }
 
-    fn get_object(
-        &mut self,
-        id: ObjectId,
-    ) -> AppResult<Option<eckwms_application::ports::ScannedObject>> {
-        self.run(|c| scanned_object(c, id))
-    }
-
-    fn find_by_code(&mut self, code: &str) -> AppResult<Vec<ObjectId>> {
-        self.run(|c| find_by_code(c, code))
-    }
-
-    fn items_with_serial(&mut self, serial: &str) -> AppResult<Vec<Item>> {
-        self.run(|c| {
-            c.lock_serial(serial)?;
-            serial_holders(c, serial)?
-                .into_iter()
-                .map(|holder| load_item(c, holder.id))
-                .collect()
-        })
-    }
-
-    fn is_class_code(&mut self, code: &str) -> AppResult<bool> {
-        self.run(|c| {
-            Ok(items::table
-                .filter(items::class_code.eq(code))
-                .select(items::id)
-                .first::<String>(c)
-                .optional()?
-                .is_some())
-        })
-    }
-
-    fn create_item(&mut self, id: ItemId, new: &NewItem, ctx: &WriteContext) -> AppResult<Item> {
-        self.run(|c| {
-            keep_counter_above(c, id.object_id())?;
-            insert_item(c, id, new, ctx)
-        })
-    }
-
-    fn create_box(&mut self, id: BoxId, new: &NewBox, ctx: &WriteContext) -> AppResult<StorageBox> {
-        self.run(|c| {
-            keep_counter_above(c, id.object_id())?;
-            insert_box(c, id, new, ctx)
-        })
-    }
-
-    fn create_order(
-        &mut self,
-        id: OrderId,
-        new: &NewOrder,
-        ctx: &WriteContext,
-    ) -> AppResult<Order> {
-        self.run(|c| {
-            keep_counter_above(c, id.object_id())?;
-            insert_order(c, id, new, ctx)
-        })
-    }
-
-    fn apply_moves(
-        &mut self,
-        command: &MoveCommand,
-        ctx: &WriteContext,
-    ) -> AppResult<Vec<MoveOutcome>> {
-        self.run(|c| apply_moves(c, command, ctx))
-    }
-
-    fn link_box(
-        &mut self,
-        order: OrderId,
-        box_id: BoxId,
-        ctx: &WriteContext,
-    ) -> AppResult<StorageBox> {
-        self.run(|c| link_box(c, order, box_id, ctx))
-    }
-
-    fn update_item(
-        &mut self,
-        id: ItemId,
-        patch: &ItemPatch,
-        ctx: &WriteContext,
-    ) -> AppResult<Item> {
-        self.run(|c| update_item(c, id, Expected::Any, patch, ctx))
-    }
-
-    fn update_box(
-        &mut self,
-        id: BoxId,
-        patch: &BoxPatch,
-        ctx: &WriteContext,
-    ) -> AppResult<StorageBox> {
-        self.run(|c| update_box(c, id, Expected::Any, patch, ctx))
-    }
-
-    fn insert_scan(&mut self, record: &ScanRecord) -> AppResult<()> {
+    fn insert(&mut self, record: &ScanRecord) -> AppResult<()> {
         self.run(|c| {
             diesel::insert_into(scans::table)
                 .values(ScanRow::from_domain(record))
                 .execute(c)?;
             Ok(())
         })
+    }
+}
+
+/// Objects of every kind inside a unit of work, as a scan finds them.
+impl eckwms_application::ports::ObjectsTx for Unit<'_> {
+    fn get(&mut self, id: ObjectId) -> AppResult<Option<eckwms_application::ports::ScannedObject>> {
+        self.run(|c| scanned_object(c, id))
+    }
+
+    fn find_by_code(&mut self, code: &str) -> AppResult<Vec<ObjectId>> {
+        self.run(|c| find_by_code(c, code))
     }
 }
 

@@ -3,7 +3,7 @@
 use actix_web::test::TestRequest;
 use eckwms_application::AppError;
 use eckwms_application::ports::{
-    ContentEntry, Expected, Location, MoveOutcome, PathStep, RackWithPlaces,
+    ContentEntry, Expected, Located, Location, PathStep, RackWithPlaces, TxMocks,
 };
 use eckwms_domain::{
     ChangeKind, LedgerEntry, Movable, Rack, RackId, RackLayout, Warehouse, WarehouseId,
@@ -395,30 +395,37 @@ async fn warehouses_and_racks_round_trip() {
 #[actix_rt::test]
 async fn moves_build_the_command() {
     let mut m = Mocks::new();
-    m.moves
-        .expect_apply_moves()
-        .times(3)
-        .withf(|command, ctx| {
-            command.objects == [Movable::Item(item_id(1)), Movable::Box(box_id(2))]
-                && command.to == Parent::Place(place_id(30))
-                && ctx.reason.as_deref() == Some("restock")
-                && matches!(
-                    command.expected_from,
-                    None | Some(None) | Some(Some(Parent::Box(_)))
-                )
-        })
-        .returning(|command, _| {
-            Ok(command
-                .objects
-                .iter()
-                .map(|&object| MoveOutcome {
-                    object,
-                    from: None,
-                    to: command.to,
-                    moved: true,
-                })
-                .collect())
-        });
+    let mut request = 0;
+    m.unit.expect_run().times(3).returning(move |_, mut work| {
+        request += 1;
+        // The second request expects the objects in box 1: they are there.
+        let parent = (request == 2).then_some(Parent::Box(box_id(1)));
+        let mut tx = TxMocks::default();
+        tx.moves
+            .expect_lock_for_move()
+            .times(1)
+            .withf(|objects, to| {
+                objects == [Movable::Item(item_id(1)), Movable::Box(box_id(2))]
+                    && *to == Parent::Place(place_id(30))
+            })
+            .returning(move |objects, _| {
+                Ok(objects
+                    .iter()
+                    .map(|&object| Located { object, parent })
+                    .collect())
+            });
+        tx.moves.expect_container_exists().returning(|_| Ok(true));
+        tx.moves
+            .expect_set_parents()
+            .times(1)
+            .returning(|_, _, _| Ok(()));
+        tx.ledger
+            .expect_append()
+            .times(1)
+            .withf(|ctx, _| ctx.reason.as_deref() == Some("restock"))
+            .returning(|_, changes| Ok((1..=changes.len() as i64).collect()));
+        work(&mut tx)
+    });
     let state = m.state();
     for expected_from in [json!(null), json!("b000000000000000001")] {
         let reply = call(

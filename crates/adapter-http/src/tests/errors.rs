@@ -55,7 +55,7 @@ async fn x_api_key_header_authenticates_too() {
 async fn a_key_sent_twice_is_400_and_nothing_runs() {
     let mut m = Mocks::new();
     m.boxes.expect_create_box().never();
-    m.scans.expect_run_scan().never();
+    m.unit.expect_run().never();
     m.idempotency.expect_claim().never();
     let state = m.state();
     let authorization = |key: &str| ("authorization", format!("Bearer {key}"));
@@ -216,7 +216,7 @@ async fn malformed_bodies_are_400_and_never_reach_the_service() {
 async fn wrong_types_name_the_path_to_the_value() {
     let mut m = Mocks::new();
     m.items.expect_create_item().never();
-    m.moves.expect_apply_moves().never();
+    m.unit.expect_run().never();
     m.warehouses.expect_create_warehouse().never();
     let state = m.state();
     let cases = [
@@ -632,7 +632,7 @@ async fn validation_collects_every_field_error() {
 #[actix_rt::test]
 async fn invalid_moves_never_reach_the_service() {
     let mut m = Mocks::new();
-    m.moves.expect_apply_moves().never();
+    m.unit.expect_run().never();
     let state = m.state();
     let cases: Vec<(Value, Vec<&str>)> = vec![
         (
@@ -674,7 +674,7 @@ async fn names_that_show_nothing_or_hide_something_are_422() {
     m.places.expect_create_place().never();
     m.items.expect_create_item().never();
     m.orders.expect_create_order().never();
-    m.moves.expect_apply_moves().never();
+    m.unit.expect_run().never();
     let state = m.state();
     for name in [
         " ",

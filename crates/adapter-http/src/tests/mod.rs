@@ -13,7 +13,7 @@ use eckwms_application::ports::{
     ApiKey, MockApiKeyRepository, MockBoxRepository, MockClock, MockHealthRepository,
     MockIdempotencyRepository, MockIdentityRepository, MockItemRepository, MockLabelRepository,
     MockLedgerRepository, MockMoveRepository, MockOrderRepository, MockPlaceRepository,
-    MockScanRepository, MockSecretSource, MockWarehouseRepository, Scope,
+    MockScanRepository, MockSecretSource, MockUnitOfWork, MockWarehouseRepository, Scope,
 };
 use eckwms_application::{
     ApiKeyService, IdempotencyService, InventoryPorts, InventoryService, LabelService, ScanService,
@@ -54,6 +54,8 @@ pub struct Mocks {
     pub items: MockItemRepository,
     pub orders: MockOrderRepository,
     pub moves: MockMoveRepository,
+    /// The transactions of moves and scans.
+    pub unit: MockUnitOfWork,
     pub ledger: MockLedgerRepository,
     pub api_keys: MockApiKeyRepository,
     pub secrets: MockSecretSource,
@@ -114,6 +116,7 @@ impl Mocks {
             items: MockItemRepository::new(),
             orders: MockOrderRepository::new(),
             moves: MockMoveRepository::new(),
+            unit: MockUnitOfWork::new(),
             ledger: MockLedgerRepository::new(),
             api_keys,
             secrets: MockSecretSource::new(),
@@ -138,6 +141,7 @@ impl Mocks {
         clock.expect_now().returning(now);
         let clock = Arc::new(clock);
         let ledger = Arc::new(self.ledger);
+        let unit: Arc<MockUnitOfWork> = Arc::new(self.unit);
         let items: Arc<MockItemRepository> = Arc::new(self.items);
         let orders: Arc<MockOrderRepository> = Arc::new(self.orders);
         let labels = LabelService::new(
@@ -165,6 +169,8 @@ impl Mocks {
                 orders,
                 moves: Arc::new(self.moves),
                 ledger: ledger.clone(),
+                unit: unit.clone(),
+                single_moves: None,
                 clock: clock.clone(),
             }),
             api_keys: ApiKeyService::new(
@@ -176,6 +182,7 @@ impl Mocks {
             system: SystemService::new(Arc::new(self.health), ledger),
             scans: ScanService::new(
                 Arc::new(self.scans),
+                unit,
                 Arc::new(self.decoder.clone()),
                 clock.clone(),
                 ScanSettings {

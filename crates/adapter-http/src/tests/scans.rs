@@ -2,7 +2,7 @@
 
 use actix_web::test::TestRequest;
 use eckwms_application::ports::{
-    LabelPrint, MockScanTx, ScanAction, ScanOutcome, ScanRecord, StoredSession,
+    LabelPrint, ScanAction, ScanOutcome, ScanRecord, StoredSession, TxMocks,
 };
 use eckwms_codes::Scanned;
 use eckwms_domain::scanning::WorkingSet;
@@ -39,19 +39,27 @@ fn scan_body() -> Value {
 /// A run_scan that answers `record(5, ANSWER)`, replayed or not, for the device's owner.
 fn answering(m: &mut Mocks, replays: Vec<bool>) {
     let mut replays = replays.into_iter();
-    m.scans
-        .expect_run_scan()
+    m.unit
+        .expect_run()
         .times(replays.len())
-        .withf(|owner, _| owner == "device:PDA-7")
-        .returning(move |_, _| {
-            Ok(ScanOutcome {
+        .returning(move |_, mut work| {
+            // The work starts by taking its owner's turn: the owner is checked there, and the
+            // work stopped; the stored outcome is the answer.
+            let mut tx = TxMocks::default();
+            tx.scans
+                .expect_lock_owner()
+                .times(1)
+                .withf(|owner| owner == "device:PDA-7")
+                .returning(|_| Err(eckwms_application::AppError::not_found("turn", "stop")));
+            assert!(work(&mut tx).is_err());
+            Ok(Box::new(ScanOutcome {
                 record: record(5, ANSWER),
                 replayed: replays.next().unwrap(),
                 session: WorkingSet {
                     items: vec![item_id(1)],
                     ..WorkingSet::default()
                 },
-            })
+            }))
         });
 }
 
@@ -102,36 +110,40 @@ async fn the_legacy_route_takes_camel_case_and_adds_msg_id() {
 async fn the_caller_and_request_id_reach_the_scans_writes() {
     let mut m = Mocks::new();
     // Without a device the session belongs to the API key.
-    m.scans
-        .expect_run_scan()
-        .times(1)
-        .withf(|owner, _| owner == WRITER)
-        .returning(|_, work| {
-            let mut tx = MockScanTx::new();
-            tx.expect_find_scan().returning(|_, _| Ok(None));
-            tx.expect_next_scan_id().returning(|| Ok(6));
-            tx.expect_load_session().returning(|_| Ok(None));
-            tx.expect_get_object().returning(|_| Ok(None));
-            tx.expect_create_item()
-                .times(1)
-                .withf(|id, _, ctx| {
-                    *id == item_id(1)
-                        && ctx.actor == WRITER
-                        && ctx.request_id.as_deref() == Some("scan-req-1")
-                        && ctx.scan == Some(6)
-                        && ctx.at == now()
-                })
-                .returning(|id, _, _| Ok(item(id.number(), 1)));
-            tx.expect_save_session()
-                .times(1)
-                .withf(|s| s.owner == WRITER && s.set.items == [item_id(1)])
-                .returning(|_| Ok(()));
-            tx.expect_insert_scan()
-                .times(1)
-                .withf(|r| r.id == 6 && r.actor == WRITER && r.device_id.is_none())
-                .returning(|_| Ok(()));
-            work(&mut tx)
-        });
+    m.unit.expect_run().times(1).returning(|_, mut work| {
+        let mut tx = TxMocks::default();
+        tx.scans
+            .expect_lock_owner()
+            .times(1)
+            .withf(|owner| owner == WRITER)
+            .returning(|_| Ok(()));
+        tx.scans.expect_find().returning(|_, _| Ok(None));
+        tx.scans.expect_next_id().returning(|| Ok(6));
+        tx.scans.expect_load_session().returning(|_| Ok(None));
+        tx.objects.expect_get().returning(|_| Ok(None));
+        tx.items
+            .expect_create_with_id()
+            .times(1)
+            .withf(|id, _, ctx| {
+                *id == item_id(1)
+                    && ctx.actor == WRITER
+                    && ctx.request_id.as_deref() == Some("scan-req-1")
+                    && ctx.scan == Some(6)
+                    && ctx.at == now()
+            })
+            .returning(|id, _, _| Ok(item(id.number(), 1)));
+        tx.scans
+            .expect_save_session()
+            .times(1)
+            .withf(|s| s.owner == WRITER && s.set.items == [item_id(1)])
+            .returning(|_| Ok(()));
+        tx.scans
+            .expect_insert()
+            .times(1)
+            .withf(|r| r.id == 6 && r.actor == WRITER && r.device_id.is_none())
+            .returning(|_| Ok(()));
+        work(&mut tx)
+    });
     let state = m.state();
     let reply = call(
         &state,
@@ -155,7 +167,7 @@ async fn the_caller_and_request_id_reach_the_scans_writes() {
 #[actix_rt::test]
 async fn scans_need_a_write_key() {
     let mut m = Mocks::new();
-    m.scans.expect_run_scan().never();
+    m.unit.expect_run().never();
     let state = m.state();
     for path in ["/api/v1/scans", "/ECK/API/SCAN"] {
         let reply = call(&state, TestRequest::post().uri(path).set_json(scan_body())).await;
@@ -168,7 +180,7 @@ async fn scans_need_a_write_key() {
 #[actix_rt::test]
 async fn malformed_scan_bodies_are_400() {
     let mut m = Mocks::new();
-    m.scans.expect_run_scan().never();
+    m.unit.expect_run().never();
     let state = m.state();
     let cases = [
         json!({"barcode": "i000000000000000001"}),
@@ -187,7 +199,7 @@ async fn malformed_scan_bodies_are_400() {
 #[actix_rt::test]
 async fn invalid_scans_are_422_naming_the_field() {
     let mut m = Mocks::new();
-    m.scans.expect_run_scan().never();
+    m.unit.expect_run().never();
     let state = m.state();
     let cases = [
         (json!({"barcode": "", "msg_id": "m-1"}), "barcode"),
@@ -345,15 +357,16 @@ async fn sessions_belong_to_the_device_or_else_the_api_key() {
 }
 
 /// A scan transaction in which nothing exists yet and no code is known.
-fn empty_scan_tx(n: i64) -> MockScanTx {
-    let mut tx = MockScanTx::new();
-    tx.expect_find_scan().returning(|_, _| Ok(None));
-    tx.expect_next_scan_id().returning(move || Ok(n));
-    tx.expect_load_session().returning(|_| Ok(None));
-    tx.expect_get_object().returning(|_| Ok(None));
-    tx.expect_find_by_code().returning(|_| Ok(vec![]));
-    tx.expect_save_session().returning(|_| Ok(()));
-    tx.expect_insert_scan().returning(|_| Ok(()));
+fn empty_scan_tx(n: i64) -> TxMocks {
+    let mut tx = TxMocks::default();
+    tx.scans.expect_lock_owner().returning(|_| Ok(()));
+    tx.scans.expect_find().returning(|_, _| Ok(None));
+    tx.scans.expect_next_id().returning(move || Ok(n));
+    tx.scans.expect_load_session().returning(|_| Ok(None));
+    tx.objects.expect_get().returning(|_| Ok(None));
+    tx.objects.expect_find_by_code().returning(|_| Ok(vec![]));
+    tx.scans.expect_save_session().returning(|_| Ok(()));
+    tx.scans.expect_insert().returning(|_| Ok(()));
     tx
 }
 
@@ -363,13 +376,10 @@ fn empty_scan_tx(n: i64) -> MockScanTx {
 async fn codes_a_scan_does_not_create_name_their_id_and_kind_on_both_routes() {
     let mut m = Mocks::new();
     let mut n = 0;
-    m.scans
-        .expect_run_scan()
-        .times(6)
-        .returning(move |_, work| {
-            n += 1;
-            work(&mut empty_scan_tx(n))
-        });
+    m.unit.expect_run().times(6).returning(move |_, mut work| {
+        n += 1;
+        work(&mut empty_scan_tx(n))
+    });
     let state = m.state();
     let cases = [
         ("p000000000000000009", "place"),

@@ -149,3 +149,41 @@ pub struct RecordedAction {
     pub seq: i64,
     pub action: ItemAction,
 }
+
+/// Items inside a unit of work (see [`Tx`]).
+#[cfg_attr(feature = "mock", automock)]
+pub trait ItemsTx {
+    /// The items that carry this serial, by id. Holds the serial's lock until the transaction
+    /// ends: no other writer gives the serial to an item meanwhile.
+    fn with_serial(&mut self, serial: &str) -> AppResult<Vec<Item>>;
+    /// Whether some item has this class code.
+    fn is_class_code(&mut self, code: &str) -> AppResult<bool>;
+    /// Creates an item under an id read from a label (its counter never hands the id out later).
+    fn create_with_id(&mut self, id: ItemId, new: &NewItem, ctx: &WriteContext) -> AppResult<Item>;
+    fn update(
+        &mut self,
+        id: ItemId,
+        expected: Expected,
+        patch: &ItemPatch,
+        ctx: &WriteContext,
+    ) -> AppResult<Item>;
+}
+
+/// Boxes inside a unit of work (see [`Tx`]).
+#[cfg_attr(feature = "mock", automock)]
+pub trait BoxesTx {
+    /// Creates a box under an id read from a label (its counter never hands the id out later).
+    fn create_with_id(
+        &mut self,
+        id: BoxId,
+        new: &NewBox,
+        ctx: &WriteContext,
+    ) -> AppResult<StorageBox>;
+    fn update(
+        &mut self,
+        id: BoxId,
+        expected: Expected,
+        patch: &BoxPatch,
+        ctx: &WriteContext,
+    ) -> AppResult<StorageBox>;
+}

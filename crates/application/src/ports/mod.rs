@@ -4,7 +4,9 @@
 //! `Clock`, `SecretSource`) are here.
 //!
 //! Every port is synchronous and object safe; every method is one transaction owned by the
-//! adapter. Write methods take a [`WriteContext`] that the adapter records in the ledger.
+//! adapter. A use case that changes several things runs them in one transaction through the
+//! [`UnitOfWork`] (`unit.rs`), composing the per-wing operations of the open transaction
+//! ([`Tx`]). Write methods take a [`WriteContext`] that the adapter records in the ledger.
 
 use chrono::{DateTime, Utc};
 #[cfg(feature = "mock")]
@@ -20,6 +22,7 @@ mod movement;
 mod orders;
 mod scanning;
 mod system;
+mod unit;
 
 // One file per capability; every port is still reached as `ports::X`.
 pub use access::*;
@@ -30,6 +33,7 @@ pub use movement::*;
 pub use orders::*;
 pub use scanning::*;
 pub use system::*;
+pub use unit::*;
 
 /// Who changes something, when, and under which request; recorded with every ledger row.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -56,9 +56,6 @@ pub struct Location {
 
 #[cfg_attr(feature = "mock", automock)]
 pub trait MoveRepository: Send + Sync {
-    /// Moves all objects atomically: state and ledger in one transaction.
-    fn apply_moves(&self, command: &MoveCommand, ctx: &WriteContext)
-    -> AppResult<Vec<MoveOutcome>>;
     fn contents(
         &self,
         container: Parent,

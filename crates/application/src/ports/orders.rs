@@ -38,3 +38,22 @@ pub trait OrderRepository: Send + Sync {
         ctx: &WriteContext,
     ) -> AppResult<StorageBox>;
 }
+
+/// Orders inside a unit of work (see [`Tx`]).
+#[cfg_attr(feature = "mock", automock)]
+pub trait OrdersTx {
+    /// Creates an order under an id read from a label (its counter never hands the id out later).
+    fn create_with_id(
+        &mut self,
+        id: OrderId,
+        new: &NewOrder,
+        ctx: &WriteContext,
+    ) -> AppResult<Order>;
+    /// Links a box to the order (a box belongs to at most one order).
+    fn link_box(
+        &mut self,
+        order: OrderId,
+        box_id: BoxId,
+        ctx: &WriteContext,
+    ) -> AppResult<StorageBox>;
+}

@@ -1,12 +1,8 @@
-//! Scanning: a device's session, the scan log, and the transaction a scan runs in ([`ScanTx`]).
-
-use std::sync::Arc;
+//! Scanning: a device's session, the scan log, and what a scan reads and writes inside its
+//! unit of work ([`ScansTx`], [`ObjectsTx`]).
 
 use chrono::{DateTime, Utc};
-use eckwms_domain::{
-    BoxId, BoxPatch, Item, ItemId, ItemPatch, NewBox, NewItem, NewOrder, ObjectId, Order, OrderId,
-    Place, StorageBox, scanning::WorkingSet,
-};
+use eckwms_domain::{Item, ObjectId, Order, Place, StorageBox, scanning::WorkingSet};
 #[cfg(feature = "mock")]
 use mockall::automock;
 
@@ -140,57 +136,33 @@ pub enum ScannedObject {
     Order(Order),
 }
 
-/// What a scan may do inside its transaction. The query behind each method is the one the
-/// REST routes use, so a scan's moves, links and changes are recorded like theirs.
+/// The scan log and the scanners' sessions inside a unit of work (see [`Tx`]).
 #[cfg_attr(feature = "mock", automock)]
-pub trait ScanTx {
-    fn find_scan(&mut self, owner: &str, msg_id: &str) -> AppResult<Option<ScanRecord>>;
-    fn next_scan_id(&mut self) -> AppResult<i64>;
+pub trait ScansTx {
+    /// Waits for the scans of this session owner that started before, and keeps later ones
+    /// waiting until this transaction ends (also across processes).
+    fn lock_owner(&mut self, owner: &str) -> AppResult<()>;
+    /// The scan this owner sent under this message id, if any.
+    fn find(&mut self, owner: &str, msg_id: &str) -> AppResult<Option<ScanRecord>>;
+    /// A scan id never handed out before.
+    fn next_id(&mut self) -> AppResult<i64>;
     fn load_session(&mut self, owner: &str) -> AppResult<Option<StoredSession>>;
     fn save_session(&mut self, session: &StoredSession) -> AppResult<()>;
-    fn get_object(&mut self, id: ObjectId) -> AppResult<Option<ScannedObject>>;
-    /// Items and boxes carrying this text as an extra barcode, and items with this serial.
-    fn find_by_code(&mut self, code: &str) -> AppResult<Vec<ObjectId>>;
-    /// The items that carry this serial, by id. Holds the serial's lock until the transaction
-    /// ends: no other writer gives the serial to an item meanwhile.
-    fn items_with_serial(&mut self, serial: &str) -> AppResult<Vec<Item>>;
-    /// Whether some item has this class code.
-    fn is_class_code(&mut self, code: &str) -> AppResult<bool>;
-    /// Creates an item, box or order under an id read from a label.
-    fn create_item(&mut self, id: ItemId, new: &NewItem, ctx: &WriteContext) -> AppResult<Item>;
-    fn create_box(&mut self, id: BoxId, new: &NewBox, ctx: &WriteContext) -> AppResult<StorageBox>;
-    fn create_order(&mut self, id: OrderId, new: &NewOrder, ctx: &WriteContext)
-    -> AppResult<Order>;
-    fn apply_moves(
-        &mut self,
-        command: &MoveCommand,
-        ctx: &WriteContext,
-    ) -> AppResult<Vec<MoveOutcome>>;
-    fn link_box(
-        &mut self,
-        order: OrderId,
-        box_id: BoxId,
-        ctx: &WriteContext,
-    ) -> AppResult<StorageBox>;
-    fn update_item(&mut self, id: ItemId, patch: &ItemPatch, ctx: &WriteContext)
-    -> AppResult<Item>;
-    fn update_box(
-        &mut self,
-        id: BoxId,
-        patch: &BoxPatch,
-        ctx: &WriteContext,
-    ) -> AppResult<StorageBox>;
-    fn insert_scan(&mut self, record: &ScanRecord) -> AppResult<()>;
+    /// Adds the scan to the scan log.
+    fn insert(&mut self, record: &ScanRecord) -> AppResult<()>;
 }
 
-/// A scan's work, run inside its transaction (and again if the transaction must be retried).
-pub type ScanWork = Arc<dyn Fn(&mut dyn ScanTx) -> AppResult<ScanOutcome> + Send + Sync>;
+/// Objects of every kind inside a unit of work (see [`Tx`]), as a scan finds them.
+#[cfg_attr(feature = "mock", automock)]
+pub trait ObjectsTx {
+    /// The item, box, place or order with this id; none for other kinds.
+    fn get(&mut self, id: ObjectId) -> AppResult<Option<ScannedObject>>;
+    /// Items and boxes carrying this text as an extra barcode, and items with this serial.
+    fn find_by_code(&mut self, code: &str) -> AppResult<Vec<ObjectId>>;
+}
 
 #[cfg_attr(feature = "mock", automock)]
 pub trait ScanRepository: Send + Sync {
-    /// Runs `work` in one write transaction that starts after every earlier scan of the same
-    /// owner has committed (scans of one device never interleave, also across processes).
-    fn run_scan(&self, owner: &str, work: ScanWork) -> AppResult<ScanOutcome>;
     fn get_session(&self, owner: &str) -> AppResult<Option<StoredSession>>;
     /// True when there was a session.
     fn delete_session(&self, owner: &str) -> AppResult<bool>;

@@ -2,8 +2,9 @@
 //! answered, exactly once per message id.
 //!
 //! Reading the text ([`Decoder::classify`]) needs no database. Everything else runs inside one
-//! transaction of [`ScanRepository::run_scan`]: the message-id check, the session, resolving
-//! and creating objects, the moves, the scan log entry. A retried scan finds the first one's
+//! unit of work ([`UnitOfWork`]), after the scans of the same owner before it: the message-id
+//! check, the session, resolving and creating objects, the moves (the steps of a move request,
+//! `crate::moving`), the scan log entry. A retried scan finds the first one's
 //! log entry and gets its answer; two scans of one device never interleave.
 //!
 //! What a scanned text names is found in `resolve`; every sentence an answer shows comes from
@@ -25,8 +26,8 @@ use self::resolve::{Resolved, resolve};
 use crate::error::{AppError, AppResult};
 use crate::inventory::{Page, check_move, paginate};
 use crate::ports::{
-    Clock, MoveCommand, PageQuery, ScanAction, ScanFilter, ScanOutcome, ScanRecord, ScanRepository,
-    ScanTx, ScanWork, ScannedObject, StoredSession, WriteContext,
+    Clock, Expected, MoveCommand, PageQuery, ScanAction, ScanFilter, ScanOutcome, ScanRecord,
+    ScanRepository, ScannedObject, StoredSession, Tx, UnitOfWork, WriteContext,
 };
 
 /// Longest scanned text accepted (a GS1 element string or a URL can be long; labels are 77).
@@ -58,6 +59,7 @@ pub struct ScanCaller {
 #[derive(Clone)]
 pub struct ScanService {
     repo: Arc<dyn ScanRepository>,
+    unit: Arc<dyn UnitOfWork>,
     decoder: Arc<Decoder>,
     clock: Arc<dyn Clock>,
     settings: ScanSettings,
@@ -79,12 +81,14 @@ struct Input {
 impl ScanService {
     pub fn new(
         repo: Arc<dyn ScanRepository>,
+        unit: Arc<dyn UnitOfWork>,
         decoder: Arc<Decoder>,
         clock: Arc<dyn Clock>,
         settings: ScanSettings,
     ) -> Self {
         Self {
             repo,
+            unit,
             decoder,
             clock,
             settings,
@@ -101,7 +105,7 @@ impl ScanService {
 
     pub fn scan(&self, request: &ScanRequest, caller: &ScanCaller) -> AppResult<ScanOutcome> {
         validate(request)?;
-        let input = Arc::new(Input {
+        let input = Input {
             owner: Self::owner(request.device_id.as_deref(), caller),
             actor: caller.actor.clone(),
             request_id: caller.request_id.clone(),
@@ -111,10 +115,13 @@ impl ScanService {
             scanned: self.decoder.classify(&request.barcode),
             at: self.clock.now(),
             idle: self.settings.session_idle,
-        });
-        let owner = input.owner.clone();
-        let work: ScanWork = Arc::new(move |tx: &mut dyn ScanTx| execute(tx, &input));
-        self.repo.run_scan(&owner, work)
+        };
+        // One transaction that starts after every earlier scan of the same owner has committed:
+        // scans of one device never interleave, also across processes.
+        self.unit.write(None, move |tx| {
+            tx.scans().lock_owner(&input.owner)?;
+            execute(tx, &input)
+        })
     }
 
     /// The current working set of a device (or API key); empty when idle too long.
@@ -234,8 +241,8 @@ impl Answer {
     }
 }
 
-fn execute(tx: &mut dyn ScanTx, input: &Input) -> AppResult<ScanOutcome> {
-    if let Some(record) = tx.find_scan(&input.owner, &input.msg_id)? {
+fn execute(tx: &mut dyn Tx, input: &Input) -> AppResult<ScanOutcome> {
+    if let Some(record) = tx.scans().find(&input.owner, &input.msg_id)? {
         if record.barcode != input.barcode {
             // A retry repeats its scan; another code under the same id is a scanner's fault,
             // and answering it with the first scan's result would mislead the operator.
@@ -250,7 +257,7 @@ fn execute(tx: &mut dyn ScanTx, input: &Input) -> AppResult<ScanOutcome> {
             session: current_set(tx, input)?,
         });
     }
-    let scan_id = tx.next_scan_id()?;
+    let scan_id = tx.scans().next_id()?;
     // The ledger names the device with the key: `apikey:2/device:PDA-7`.
     let ledger_actor = match &input.device_id {
         Some(device) => format!("{}/device:{device}", input.actor),
@@ -290,7 +297,7 @@ fn execute(tx: &mut dyn ScanTx, input: &Input) -> AppResult<ScanOutcome> {
             (answer, set.clone(), None)
         }
         Resolved::Unknown { text, kind } => {
-            let class_code = !set.items.is_empty() && tx.is_class_code(&text)?;
+            let class_code = !set.items.is_empty() && tx.items().is_class_code(&text)?;
             let target = Target::Unknown {
                 text: text.clone(),
                 class_code,
@@ -325,7 +332,7 @@ fn execute(tx: &mut dyn ScanTx, input: &Input) -> AppResult<ScanOutcome> {
         }
     };
 
-    tx.save_session(&StoredSession {
+    tx.scans().save_session(&StoredSession {
         owner: input.owner.clone(),
         set: next_set.clone(),
         updated_at: input.at,
@@ -356,7 +363,7 @@ fn execute(tx: &mut dyn ScanTx, input: &Input) -> AppResult<ScanOutcome> {
         answer: body.to_string(),
         ledger_seqs: Vec::new(),
     };
-    tx.insert_scan(&record)?;
+    tx.scans().insert(&record)?;
     Ok(ScanOutcome {
         record,
         replayed: false,
@@ -365,8 +372,9 @@ fn execute(tx: &mut dyn ScanTx, input: &Input) -> AppResult<ScanOutcome> {
 }
 
 /// The owner's working set; empty when there is none or it idled too long.
-fn current_set(tx: &mut dyn ScanTx, input: &Input) -> AppResult<WorkingSet> {
+fn current_set(tx: &mut dyn Tx, input: &Input) -> AppResult<WorkingSet> {
     Ok(tx
+        .scans()
         .load_session(&input.owner)?
         .filter(|s| !expired(s, input.at, input.idle))
         .map(|s| s.set)
@@ -419,7 +427,7 @@ fn object_json(object: &ScannedObject) -> Value {
 /// Does what the plan says; an effect the current state refuses (an object deleted meanwhile,
 /// a box that would contain itself) gives an `error` answer and changes nothing.
 fn carry_out(
-    tx: &mut dyn ScanTx,
+    tx: &mut dyn Tx,
     step: &Plan,
     object: Option<&ScannedObject>,
     created: bool,
@@ -476,12 +484,12 @@ fn carry_out(
             }
             Plan::LinkBoxes { boxes, order } => {
                 for boxed in boxes {
-                    if tx.get_object(boxed.object_id())?.is_none() {
+                    if tx.objects().get(boxed.object_id())?.is_none() {
                         return Err(AppError::not_found("box", boxed));
                     }
                 }
                 for boxed in boxes {
-                    tx.link_box(*order, *boxed, ctx)?;
+                    tx.orders().link_box(*order, *boxed, ctx)?;
                 }
                 Answer::new(
                     ScanAction::Linked,
@@ -496,7 +504,7 @@ fn carry_out(
                     class_code: Some(Some(code)),
                     ..ItemPatch::default()
                 };
-                let updated = tx.update_item(*item, &patch, ctx)?;
+                let updated = tx.items().update(*item, Expected::Any, &patch, ctx)?;
                 Answer::new(
                     ScanAction::Attached,
                     "class_code",
@@ -506,7 +514,7 @@ fn carry_out(
             }
             Plan::ItemBarcode { item, barcode } => {
                 let code = Code::new("barcode", barcode.clone())?;
-                let current = match tx.get_object(item.object_id())? {
+                let current = match tx.objects().get(item.object_id())? {
                     Some(ScannedObject::Item(i)) => i,
                     _ => return Err(AppError::not_found("item", item)),
                 };
@@ -514,7 +522,7 @@ fn carry_out(
                     barcodes: Some(current.barcodes.with("barcode", code)?),
                     ..ItemPatch::default()
                 };
-                let updated = tx.update_item(*item, &patch, ctx)?;
+                let updated = tx.items().update(*item, Expected::Any, &patch, ctx)?;
                 Answer::new(
                     ScanAction::Attached,
                     kind,
@@ -524,7 +532,7 @@ fn carry_out(
             }
             Plan::BoxBarcode { boxed, barcode } => {
                 let code = Code::new("barcode", barcode.clone())?;
-                let current = match tx.get_object(boxed.object_id())? {
+                let current = match tx.objects().get(boxed.object_id())? {
                     Some(ScannedObject::Box(b)) => b,
                     _ => return Err(AppError::not_found("box", boxed)),
                 };
@@ -532,7 +540,7 @@ fn carry_out(
                     barcodes: Some(current.barcodes.with("barcode", code)?),
                     ..BoxPatch::default()
                 };
-                let updated = tx.update_box(*boxed, &patch, ctx)?;
+                let updated = tx.boxes().update(*boxed, Expected::Any, &patch, ctx)?;
                 Answer::new(
                     ScanAction::Attached,
                     kind,
@@ -572,7 +580,7 @@ fn refusal(e: &AppError) -> Option<String> {
 }
 
 fn move_all(
-    tx: &mut dyn ScanTx,
+    tx: &mut dyn Tx,
     objects: Vec<Movable>,
     to: Parent,
     ctx: &WriteContext,
@@ -583,7 +591,7 @@ fn move_all(
         expected_from: None,
     };
     check_move(&command)?;
-    tx.apply_moves(&command, ctx)?;
+    crate::moving::apply(tx, &command, ctx)?;
     Ok(())
 }
 

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::{Input, named, object_json, texts};
 use crate::error::{AppError, AppResult};
-use crate::ports::{ScanTx, ScannedObject, WriteContext};
+use crate::ports::{ScannedObject, Tx, WriteContext};
 
 /// What the scanned text names, once looked up.
 pub(super) enum Resolved {
@@ -37,7 +37,7 @@ pub(super) enum Resolved {
 
 /// Reads what the text names: label, typed id, serial, RMA code, known barcode, then the rest.
 pub(super) fn resolve(
-    tx: &mut dyn ScanTx,
+    tx: &mut dyn Tx,
     input: &Input,
     set: &WorkingSet,
     ctx: &WriteContext,
@@ -76,7 +76,7 @@ pub(super) fn resolve(
         }
         Scanned::Other(other) => {
             let text = storable_text(other);
-            let found = tx.find_by_code(&text)?;
+            let found = tx.objects().find_by_code(&text)?;
             // A GTIN with a valid check digit is a product code, even where its digits would
             // also fit a carrier's pattern (13 digits: DHL Paket).
             let resolution = if other.gs1.is_some() {
@@ -104,9 +104,9 @@ pub(super) fn resolve(
         IdKind::Item => {
             let item =
                 ItemId::try_from(id).map_err(|e| AppError::invalid("barcode", e.to_string()))?;
-            match tx.get_object(id)? {
+            match tx.objects().get(id)? {
                 Some(object) => found(object),
-                None => created(ScannedObject::Item(tx.create_item(
+                None => created(ScannedObject::Item(tx.items().create_with_id(
                     item,
                     &NewItem::default(),
                     ctx,
@@ -116,9 +116,9 @@ pub(super) fn resolve(
         IdKind::Box => {
             let boxed =
                 BoxId::try_from(id).map_err(|e| AppError::invalid("barcode", e.to_string()))?;
-            match tx.get_object(id)? {
+            match tx.objects().get(id)? {
                 Some(object) => found(object),
-                None => created(ScannedObject::Box(tx.create_box(
+                None => created(ScannedObject::Box(tx.boxes().create_with_id(
                     boxed,
                     &NewBox::default(),
                     ctx,
@@ -130,7 +130,7 @@ pub(super) fn resolve(
                 OrderId::try_from(id).map_err(|e| AppError::invalid("barcode", e.to_string()))?;
             find_or_create_order(tx, order, &NewOrder::default(), ctx)?
         }
-        IdKind::Place => match tx.get_object(id)? {
+        IdKind::Place => match tx.objects().get(id)? {
             Some(object) => found(object),
             None => Resolved::Refused {
                 kind: "place",
@@ -140,7 +140,7 @@ pub(super) fn resolve(
         },
         // A pre-printed label is bound by scanning it after an item or box: it becomes that
         // object's barcode, and from then on names it.
-        IdKind::Label => match tx.find_by_code(&id.to_string())?.as_slice() {
+        IdKind::Label => match tx.objects().find_by_code(&id.to_string())?.as_slice() {
             [] if set.items.is_empty() && set.boxes.is_empty() => Resolved::Refused {
                 kind: "label",
                 message: texts::label_not_bound(id),
@@ -167,21 +167,23 @@ pub(super) fn resolve(
 /// lock to the end of the scan, so an item given the serial meanwhile (through the API, by
 /// another device) is found here rather than doubled.
 fn resolve_serial(
-    tx: &mut dyn ScanTx,
+    tx: &mut dyn Tx,
     derived: ItemId,
     serial: Code,
     ctx: &WriteContext,
 ) -> AppResult<Resolved> {
-    let mut holders = tx.items_with_serial(serial.as_str())?;
+    let mut holders = tx.items().with_serial(serial.as_str())?;
     Ok(match holders.len() {
         1 => found(ScannedObject::Item(holders.remove(0))),
-        0 => match tx.get_object(derived.object_id())? {
+        0 => match tx.objects().get(derived.object_id())? {
             None => {
                 let new = NewItem {
                     serial: Some(serial),
                     ..NewItem::default()
                 };
-                created(ScannedObject::Item(tx.create_item(derived, &new, ctx)?))
+                created(ScannedObject::Item(
+                    tx.items().create_with_id(derived, &new, ctx)?,
+                ))
             }
             // Made from this serial once, since given another (or none): either the device's
             // serial was corrected, or this is another device. Neither guess is safe.
@@ -200,11 +202,11 @@ fn resolve_serial(
 }
 
 /// A code that several objects carry (as a barcode, a serial or a bound label).
-fn ambiguous_code(tx: &mut dyn ScanTx, ids: &[ObjectId]) -> AppResult<Resolved> {
+fn ambiguous_code(tx: &mut dyn Tx, ids: &[ObjectId]) -> AppResult<Resolved> {
     let mut objects = Vec::with_capacity(ids.len());
     for id in ids {
         // Found in this transaction, so they exist.
-        objects.extend(tx.get_object(*id)?);
+        objects.extend(tx.objects().get(*id)?);
     }
     Ok(Resolved::Ambiguous {
         kind: "barcode",
@@ -246,21 +248,23 @@ fn storable_text(other: &eckwms_codes::Other) -> String {
 const MAX_KEPT_CODE_LEN: usize = 100;
 
 fn find_or_create_order(
-    tx: &mut dyn ScanTx,
+    tx: &mut dyn Tx,
     order: OrderId,
     new: &NewOrder,
     ctx: &WriteContext,
 ) -> AppResult<Resolved> {
-    Ok(match tx.get_object(order.object_id())? {
+    Ok(match tx.objects().get(order.object_id())? {
         Some(object) => found(object),
-        None => created(ScannedObject::Order(tx.create_order(order, new, ctx)?)),
+        None => created(ScannedObject::Order(
+            tx.orders().create_with_id(order, new, ctx)?,
+        )),
     })
 }
 
 /// An object found by a barcode: it must still exist (the lookup and the read share the
 /// transaction, so it does).
-fn existing(tx: &mut dyn ScanTx, id: ObjectId) -> AppResult<Resolved> {
-    match tx.get_object(id)? {
+fn existing(tx: &mut dyn Tx, id: ObjectId) -> AppResult<Resolved> {
+    match tx.objects().get(id)? {
         Some(object) => Ok(found(object)),
         None => Err(AppError::not_found(id.kind().as_str(), id)),
     }

@@ -8,16 +8,17 @@ use chrono::{Duration, TimeZone, Utc};
 use eckwms_codes::Decoder;
 use eckwms_domain::scanning::WorkingSet;
 use eckwms_domain::{
-    BoxId, BoxPatch, Item, ItemId, ItemPatch, Meta, Movable, NewBox, NewItem, NewOrder, ObjectId,
-    Order, OrderId, Parent, StorageBox,
+    BoxId, BoxPatch, Change, Item, ItemId, ItemPatch, Meta, Movable, NewBox, NewItem, NewOrder,
+    ObjectId, Order, OrderId, Parent, StorageBox,
 };
 use serde_json::{Value, json};
 
 use super::{ScanCaller, ScanRequest, ScanService, ScanSettings};
 use crate::error::{AppError, AppResult};
 use crate::ports::{
-    MockClock, MockScanRepository, MockScanTx, MoveCommand, MoveOutcome, ScanAction, ScanOutcome,
-    ScanRecord, ScanTx, ScannedObject, StoredSession, WriteContext,
+    BoxesTx, Expected, ItemsTx, LedgerTx, Located, MockClock, MockScanRepository, MockUnitOfWork,
+    MoveCommand, MovesTx, ObjectsTx, OrdersTx, ScanAction, ScanOutcome, ScanRecord, ScannedObject,
+    ScansTx, StoredSession, Tx, TxMocks, WriteContext,
 };
 
 const DEVICE: &str = "PDA-7";
@@ -75,9 +76,12 @@ struct FakeTx {
     sessions: Vec<StoredSession>,
     scans: Vec<ScanRecord>,
     last_scan_id: i64,
-    moves: Vec<(MoveCommand, WriteContext)>,
+    /// The moves tried, as the flow asked for them.
+    moves: Vec<MoveCommand>,
+    /// The ledger rows written, with the context they were written in.
+    ledger: Vec<(WriteContext, Vec<Change>)>,
     created: Vec<(ObjectId, WriteContext)>,
-    /// When set, `apply_moves` answers that the last object no longer exists.
+    /// When set, a move finds that its last object no longer exists.
     refuse_moves: bool,
 }
 
@@ -106,8 +110,40 @@ impl FakeTx {
     }
 }
 
-impl ScanTx for FakeTx {
-    fn find_scan(&mut self, owner: &str, msg_id: &str) -> AppResult<Option<ScanRecord>> {
+impl Tx for FakeTx {
+    fn items(&mut self) -> &mut dyn ItemsTx {
+        self
+    }
+    fn boxes(&mut self) -> &mut dyn BoxesTx {
+        self
+    }
+    fn orders(&mut self) -> &mut dyn OrdersTx {
+        self
+    }
+    fn moves(&mut self) -> &mut dyn MovesTx {
+        self
+    }
+    fn ledger(&mut self) -> &mut dyn LedgerTx {
+        self
+    }
+    fn scans(&mut self) -> &mut dyn ScansTx {
+        self
+    }
+    fn objects(&mut self) -> &mut dyn ObjectsTx {
+        self
+    }
+}
+
+impl ScansTx for FakeTx {
+    fn lock_owner(&mut self, owner: &str) -> AppResult<()> {
+        // Every scan of these tests comes from the device.
+        if owner != OWNER {
+            return Self::unused("a scan of another owner");
+        }
+        Ok(())
+    }
+
+    fn find(&mut self, owner: &str, msg_id: &str) -> AppResult<Option<ScanRecord>> {
         Ok(self
             .scans
             .iter()
@@ -115,7 +151,7 @@ impl ScanTx for FakeTx {
             .cloned())
     }
 
-    fn next_scan_id(&mut self) -> AppResult<i64> {
+    fn next_id(&mut self) -> AppResult<i64> {
         self.last_scan_id += 1;
         Ok(self.last_scan_id)
     }
@@ -130,7 +166,14 @@ impl ScanTx for FakeTx {
         Ok(())
     }
 
-    fn get_object(&mut self, id: ObjectId) -> AppResult<Option<ScannedObject>> {
+    fn insert(&mut self, record: &ScanRecord) -> AppResult<()> {
+        self.scans.push(record.clone());
+        Ok(())
+    }
+}
+
+impl ObjectsTx for FakeTx {
+    fn get(&mut self, id: ObjectId) -> AppResult<Option<ScannedObject>> {
         Ok(self.objects.get(&id).cloned())
     }
 
@@ -151,8 +194,10 @@ impl ScanTx for FakeTx {
         found.sort();
         Ok(found)
     }
+}
 
-    fn items_with_serial(&mut self, serial: &str) -> AppResult<Vec<Item>> {
+impl ItemsTx for FakeTx {
+    fn with_serial(&mut self, serial: &str) -> AppResult<Vec<Item>> {
         let mut found: Vec<Item> = self
             .objects
             .values()
@@ -171,7 +216,7 @@ impl ScanTx for FakeTx {
         Ok(false)
     }
 
-    fn create_item(&mut self, id: ItemId, new: &NewItem, ctx: &WriteContext) -> AppResult<Item> {
+    fn create_with_id(&mut self, id: ItemId, new: &NewItem, ctx: &WriteContext) -> AppResult<Item> {
         let created = Item {
             serial: new.serial.clone(),
             ..item(id)
@@ -182,7 +227,25 @@ impl ScanTx for FakeTx {
         Ok(created)
     }
 
-    fn create_box(
+    fn update(
+        &mut self,
+        id: ItemId,
+        _expected: Expected,
+        patch: &ItemPatch,
+        _ctx: &WriteContext,
+    ) -> AppResult<Item> {
+        match self.objects.get_mut(&id.object_id()) {
+            Some(ScannedObject::Item(i)) => {
+                i.apply(patch.clone());
+                Ok(i.clone())
+            }
+            _ => Err(AppError::not_found("item", id)),
+        }
+    }
+}
+
+impl BoxesTx for FakeTx {
+    fn create_with_id(
         &mut self,
         id: BoxId,
         _new: &NewBox,
@@ -195,72 +258,10 @@ impl ScanTx for FakeTx {
         Ok(created)
     }
 
-    fn create_order(
-        &mut self,
-        _id: OrderId,
-        _new: &NewOrder,
-        _ctx: &WriteContext,
-    ) -> AppResult<Order> {
-        Self::unused("create_order")
-    }
-
-    fn apply_moves(
-        &mut self,
-        command: &MoveCommand,
-        ctx: &WriteContext,
-    ) -> AppResult<Vec<MoveOutcome>> {
-        self.moves.push((command.clone(), ctx.clone()));
-        if self.refuse_moves {
-            let last = command.objects.last().map(|o| o.object_id());
-            return Err(AppError::not_found(
-                "item",
-                last.map(|id| id.to_string()).unwrap_or_default(),
-            ));
-        }
-        let mut outcomes = Vec::new();
-        for object in &command.objects {
-            let from = match self.objects.get_mut(&object.object_id()) {
-                Some(ScannedObject::Item(i)) => i.parent.replace(command.to),
-                Some(ScannedObject::Box(b)) => b.parent.replace(command.to),
-                _ => return Err(AppError::not_found("object", object)),
-            };
-            outcomes.push(MoveOutcome {
-                object: *object,
-                from,
-                to: command.to,
-                moved: from != Some(command.to),
-            });
-        }
-        Ok(outcomes)
-    }
-
-    fn link_box(
-        &mut self,
-        _order: OrderId,
-        _box_id: BoxId,
-        _ctx: &WriteContext,
-    ) -> AppResult<StorageBox> {
-        Self::unused("link_box")
-    }
-
-    fn update_item(
-        &mut self,
-        id: ItemId,
-        patch: &ItemPatch,
-        _ctx: &WriteContext,
-    ) -> AppResult<Item> {
-        match self.objects.get_mut(&id.object_id()) {
-            Some(ScannedObject::Item(i)) => {
-                i.apply(patch.clone());
-                Ok(i.clone())
-            }
-            _ => Err(AppError::not_found("item", id)),
-        }
-    }
-
-    fn update_box(
+    fn update(
         &mut self,
         id: BoxId,
+        _expected: Expected,
         patch: &BoxPatch,
         _ctx: &WriteContext,
     ) -> AppResult<StorageBox> {
@@ -272,18 +273,101 @@ impl ScanTx for FakeTx {
             _ => Err(AppError::not_found("box", id)),
         }
     }
+}
 
-    fn insert_scan(&mut self, record: &ScanRecord) -> AppResult<()> {
-        self.scans.push(record.clone());
+impl OrdersTx for FakeTx {
+    fn create_with_id(
+        &mut self,
+        _id: OrderId,
+        _new: &NewOrder,
+        _ctx: &WriteContext,
+    ) -> AppResult<Order> {
+        Self::unused("create_order")
+    }
+
+    fn link_box(
+        &mut self,
+        _order: OrderId,
+        _box_id: BoxId,
+        _ctx: &WriteContext,
+    ) -> AppResult<StorageBox> {
+        Self::unused("link_box")
+    }
+}
+
+impl MovesTx for FakeTx {
+    fn lock_for_move(&mut self, objects: &[Movable], to: Parent) -> AppResult<Vec<Located>> {
+        self.moves.push(MoveCommand {
+            objects: objects.to_vec(),
+            to,
+            expected_from: None,
+        });
+        let mut located = Vec::new();
+        for object in objects {
+            match self.objects.get(&object.object_id()) {
+                // With `refuse_moves`, the last object no longer exists.
+                _ if self.refuse_moves && Some(object) == objects.last() => {}
+                Some(ScannedObject::Item(i)) => located.push(Located {
+                    object: *object,
+                    parent: i.parent,
+                }),
+                Some(ScannedObject::Box(b)) => located.push(Located {
+                    object: *object,
+                    parent: b.parent,
+                }),
+                _ => {}
+            }
+        }
+        Ok(located)
+    }
+
+    fn box_chain(&mut self, start: BoxId) -> AppResult<Vec<BoxId>> {
+        match self.objects.get(&start.object_id()) {
+            Some(ScannedObject::Box(_)) => Ok(vec![start]),
+            _ => Err(AppError::not_found("box", start)),
+        }
+    }
+
+    fn container_exists(&mut self, container: Parent) -> AppResult<bool> {
+        Ok(self.objects.contains_key(&container.object_id())
+            || matches!(container, Parent::Place(_)))
+    }
+
+    fn set_parents(
+        &mut self,
+        objects: &[Movable],
+        to: Parent,
+        _ctx: &WriteContext,
+    ) -> AppResult<()> {
+        for object in objects {
+            match self.objects.get_mut(&object.object_id()) {
+                Some(ScannedObject::Item(i)) => i.parent = Some(to),
+                Some(ScannedObject::Box(b)) => b.parent = Some(to),
+                _ => return Err(AppError::not_found("object", object)),
+            }
+        }
         Ok(())
     }
 }
 
+impl LedgerTx for FakeTx {
+    fn append(&mut self, ctx: &WriteContext, changes: &[Change]) -> AppResult<Vec<i64>> {
+        self.ledger.push((ctx.clone(), changes.to_vec()));
+        Ok((1..=changes.len() as i64).collect())
+    }
+}
+
 fn service_with(repo: MockScanRepository, decoder: Decoder) -> ScanService {
+    // No unit of work is expected: a scan reaching one panics.
+    service_on(repo, MockUnitOfWork::new(), decoder)
+}
+
+fn service_on(repo: MockScanRepository, unit: MockUnitOfWork, decoder: Decoder) -> ScanService {
     let mut clock = MockClock::new();
     clock.expect_now().returning(now);
     ScanService::new(
         Arc::new(repo),
+        Arc::new(unit),
         Arc::new(decoder),
         Arc::new(clock),
         ScanSettings {
@@ -294,15 +378,13 @@ fn service_with(repo: MockScanRepository, decoder: Decoder) -> ScanService {
 
 /// A service whose every scan runs on `fake`, for the device's owner.
 fn on_fake(fake: &Arc<Mutex<FakeTx>>, decoder: Decoder) -> ScanService {
-    let mut repo = MockScanRepository::new();
+    let mut unit = MockUnitOfWork::new();
     let shared = fake.clone();
-    repo.expect_run_scan()
-        .withf(|owner, _| owner == OWNER)
-        .returning(move |_, work| {
-            let mut tx = shared.lock().unwrap();
-            work(&mut *tx)
-        });
-    service_with(repo, decoder)
+    unit.expect_run().returning(move |_, mut work| {
+        let mut tx = shared.lock().unwrap();
+        work(&mut *tx)
+    });
+    service_on(MockScanRepository::new(), unit, decoder)
 }
 
 fn caller() -> ScanCaller {
@@ -440,14 +522,20 @@ fn every_invalid_field_is_named_at_once() {
 
 #[test]
 fn tokens_of_100_characters_are_accepted() {
-    let mut repo = MockScanRepository::new();
+    let mut unit = MockUnitOfWork::new();
     let device = "d".repeat(100);
     let owner = format!("device:{device}");
-    repo.expect_run_scan()
-        .times(1)
-        .withf(move |o, _| o == owner)
-        .returning(|_, _| Err(AppError::not_found("scan", "stub")));
-    let service = service_with(repo, Decoder::default());
+    unit.expect_run().times(1).returning(move |_, mut work| {
+        let mut tx = TxMocks::default();
+        let owner = owner.clone();
+        tx.scans
+            .expect_lock_owner()
+            .times(1)
+            .withf(move |o| o == owner)
+            .returning(|_| Err(AppError::not_found("scan", "stub")));
+        work(&mut tx)
+    });
+    let service = service_on(MockScanRepository::new(), unit, Decoder::default());
     let request = ScanRequest {
         barcode: "i000000000000000001".into(),
         msg_id: "ü".repeat(100),
@@ -485,25 +573,29 @@ fn stored_record() -> ScanRecord {
 
 #[test]
 fn a_known_msg_id_replays_its_record_and_does_nothing_else() {
-    let mut repo = MockScanRepository::new();
-    repo.expect_run_scan()
-        .times(1)
-        .withf(|owner, _| owner == OWNER)
-        .returning(|_, work| {
-            // Only reads are expected: any other call of the transaction panics.
-            let mut tx = MockScanTx::new();
-            tx.expect_find_scan()
-                .times(1)
-                .withf(|owner, msg_id| owner == OWNER && msg_id == "m-1")
-                .returning(|_, _| Ok(Some(stored_record())));
-            // The retry shows the working set as it is now.
-            tx.expect_load_session()
-                .times(1)
-                .withf(|owner| owner == OWNER)
-                .returning(|_| Ok(Some(session_with_items(&[1, 2], now()))));
-            work(&mut tx)
-        });
-    let service = service_with(repo, Decoder::default());
+    let mut unit = MockUnitOfWork::new();
+    unit.expect_run().times(1).returning(|_, mut work| {
+        // Only reads are expected: any other call of the transaction panics.
+        let mut tx = TxMocks::default();
+        tx.scans
+            .expect_lock_owner()
+            .times(1)
+            .withf(|owner| owner == OWNER)
+            .returning(|_| Ok(()));
+        tx.scans
+            .expect_find()
+            .times(1)
+            .withf(|owner, msg_id| owner == OWNER && msg_id == "m-1")
+            .returning(|_, _| Ok(Some(stored_record())));
+        // The retry shows the working set as it is now.
+        tx.scans
+            .expect_load_session()
+            .times(1)
+            .withf(|owner| owner == OWNER)
+            .returning(|_| Ok(Some(session_with_items(&[1, 2], now()))));
+        work(&mut tx)
+    });
+    let service = service_on(MockScanRepository::new(), unit, Decoder::default());
     let outcome = scan(&service, "i000000000000000001", "m-1");
     assert!(outcome.replayed);
     assert_eq!(outcome.record, stored_record());
@@ -588,7 +680,9 @@ fn items_then_a_box_put_the_items_into_the_box() {
 
     let fake = fake.lock().unwrap();
     assert_eq!(fake.moves.len(), 1);
-    let (command, ctx) = &fake.moves[0];
+    // The move's ledger rows carry the scan's context.
+    assert_eq!(fake.ledger.len(), 1);
+    let (command, (ctx, _)) = (&fake.moves[0], &fake.ledger[0]);
     assert_eq!(
         command.objects,
         [Movable::Item(item_id(1)), Movable::Item(item_id(2))]

@@ -1,0 +1,137 @@
+//! A move, step by step: the same steps for a move request and for a scan that moves things.
+//!
+//! [`apply`] runs inside a unit of work ([`Tx`]): lock the objects and read where they are,
+//! read the target's chain of boxes, let the domain check the move
+//! ([`eckwms_domain::movement::moves::check_moves`]), put the objects into the target, append
+//! the ledger rows. [`single`] is the way of one object without a transaction, where the
+//! backend offers it ([`SingleMoves`]): read, check, then move only if the object is still
+//! where it was read.
+
+use std::collections::HashMap;
+
+use eckwms_domain::movement::moves::check_moves;
+use eckwms_domain::{Change, Movable, MoveSubject, Parent};
+
+use crate::error::{AppError, AppResult};
+use crate::ports::{Located, MoveCommand, MoveOutcome, SingleMoves, Tx, WriteContext};
+
+/// Lost races (the object moved between read and write) before a single move takes the
+/// transactional way, which waits for the object's lock instead.
+pub const SINGLE_MOVE_ATTEMPTS: u32 = 4;
+
+/// Moves every object of `command` to its target, in the caller's transaction.
+pub fn apply(
+    tx: &mut dyn Tx,
+    command: &MoveCommand,
+    ctx: &WriteContext,
+) -> AppResult<Vec<MoveOutcome>> {
+    let located: HashMap<Movable, Option<Parent>> = tx
+        .moves()
+        .lock_for_move(&command.objects, command.to)?
+        .into_iter()
+        .map(|l| (l.object, l.parent))
+        .collect();
+    let mut subjects = Vec::with_capacity(command.objects.len());
+    for object in &command.objects {
+        let parent = located
+            .get(object)
+            .ok_or_else(|| AppError::not_found(object.object_id().kind().as_str(), object))?;
+        subjects.push(MoveSubject {
+            object: *object,
+            parent: *parent,
+        });
+    }
+    // The target's chain of boxes matters only when boxes move; the lock taken for the move
+    // keeps it as it is until the transaction ends.
+    let boxes_move = command
+        .objects
+        .iter()
+        .any(|object| matches!(object, Movable::Box(_)));
+    let chain = match command.to {
+        Parent::Box(target) if boxes_move => tx.moves().box_chain(target)?,
+        target => {
+            if !tx.moves().container_exists(target)? {
+                return Err(AppError::not_found(container_kind(target), target));
+            }
+            Vec::new()
+        }
+    };
+    check_moves(&subjects, command.to, &chain, command.expected_from)?;
+
+    let mut outcomes = Vec::with_capacity(subjects.len());
+    let mut changes = Vec::new();
+    let mut moved = Vec::new();
+    for subject in &subjects {
+        let outcome = outcome(subject, command.to);
+        if outcome.moved {
+            moved.push(subject.object);
+            changes.push(change(subject, command.to));
+        }
+        outcomes.push(outcome);
+    }
+    if !moved.is_empty() {
+        tx.moves().set_parents(&moved, command.to, ctx)?;
+        tx.ledger().append(ctx, &changes)?;
+    }
+    Ok(outcomes)
+}
+
+/// Moves the one object of `command` without a transaction; `None` when the move is not one
+/// for this way (several objects, a box into a box, an idempotency key to mark in the same
+/// transaction) or the object kept moving under our feet: then it takes the transactional way.
+///
+/// The move takes effect where the object is where the check saw it, so the outcome is the one
+/// the transactional way would give at that moment.
+pub fn single(
+    moves: &dyn SingleMoves,
+    command: &MoveCommand,
+    ctx: &WriteContext,
+) -> AppResult<Option<Vec<MoveOutcome>>> {
+    // A box going into a box needs the target's chain of boxes, which must not change before
+    // the move commits: only a transaction holds it still.
+    let object = match command.objects.as_slice() {
+        [object @ Movable::Box(_)] if matches!(command.to, Parent::Place(_)) => *object,
+        [object @ Movable::Item(_)] => *object,
+        _ => return Ok(None),
+    };
+    if ctx.idempotency.is_some() {
+        return Ok(None);
+    }
+    for _ in 0..SINGLE_MOVE_ATTEMPTS {
+        let from: Located = moves.locate(object)?;
+        let subject = MoveSubject::from(&from);
+        check_moves(&[subject], command.to, &[], command.expected_from)?;
+        let outcome = outcome(&subject, command.to);
+        if !outcome.moved {
+            return Ok(Some(vec![outcome]));
+        }
+        if moves.move_if_still(&from, command.to, &change(&subject, command.to), ctx)? {
+            return Ok(Some(vec![outcome]));
+        }
+    }
+    Ok(None)
+}
+
+fn outcome(subject: &MoveSubject, to: Parent) -> MoveOutcome {
+    MoveOutcome {
+        object: subject.object,
+        from: subject.parent,
+        to,
+        moved: subject.parent != Some(to),
+    }
+}
+
+fn change(subject: &MoveSubject, to: Parent) -> Change {
+    Change::moved(
+        subject.object.object_id(),
+        subject.parent.map(Parent::object_id),
+        to.object_id(),
+    )
+}
+
+fn container_kind(container: Parent) -> &'static str {
+    match container {
+        Parent::Box(_) => "box",
+        Parent::Place(_) => "place",
+    }
+}
