@@ -1,6 +1,7 @@
 //! Errors inside the adapter and their mapping to the application's errors.
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use eckwms_db_kit::pool::NoConnection;
 use eckwms_global_application::AppError;
 use eckwms_global_application::ProblemCode;
 
@@ -16,6 +17,12 @@ pub enum DbError {
     /// Stored data that does not convert back into domain values.
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
+}
+
+impl From<NoConnection> for DbError {
+    fn from(e: NoConnection) -> Self {
+        Self::Unavailable(anyhow::Error::new(e))
+    }
 }
 
 impl DbError {
