@@ -31,6 +31,23 @@ impl DbError {
     }
 }
 
+/// A second instance with the id of one registered already (a refusal of `register`).
+pub(crate) fn instance_exists() -> AppError {
+    AppError::refused(
+        ProblemCode::InstanceExists,
+        "an instance with this instanceId is registered already; ask the operator to rotate its key",
+    )
+}
+
+/// A device registered or changed since its challenge was read (a refusal of
+/// `register_device`).
+pub(crate) fn device_changed() -> AppError {
+    AppError::refused(
+        ProblemCode::DeviceChanged,
+        "the device was registered or changed meanwhile; ask for a new challenge and retry",
+    )
+}
+
 fn busy(e: &DieselError) -> bool {
     match e {
         DieselError::DatabaseError(kind, info) => {

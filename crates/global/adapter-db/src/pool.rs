@@ -1,5 +1,5 @@
-//! Connection pools for both backends, chosen from the database URL, the embedded migrations,
-//! and the transaction macros every repository method goes through.
+//! Connection pools for both backends, chosen from the database URL, and the embedded
+//! migrations.
 
 use std::time::Duration;
 
@@ -65,54 +65,6 @@ const PG_SESSION: &str =
 pub struct Database {
     pub(crate) pools: Pools,
 }
-
-/// Runs `$body` with `$c` a connection of either backend, outside a transaction (one
-/// statement, or reads that need no snapshot).
-macro_rules! on_conn {
-    ($db:expr, |$c:ident| $body:expr) => {{
-        let result: Result<_, $crate::error::DbError> = match &$db.pools {
-            $crate::pool::Pools::Sqlite(pool) => {
-                let mut conn = eckwms_db_kit::pool::checkout(pool).map_err($crate::error::DbError::from)?;
-                (|$c: &mut diesel::SqliteConnection| -> Result<_, $crate::error::DbError> {
-                    $body
-                })(&mut conn)
-            }
-            $crate::pool::Pools::Pg(pool) => {
-                let mut conn = eckwms_db_kit::pool::checkout(pool).map_err($crate::error::DbError::from)?;
-                (|$c: &mut diesel::PgConnection| -> Result<_, $crate::error::DbError> {
-                    $body
-                })(&mut conn)
-            }
-        };
-        result.map_err(eckwms_global_application::AppError::from)
-    }};
-}
-
-/// Runs `$body` in one write transaction: `BEGIN IMMEDIATE` on SQLite (the file's write lock
-/// from the start, so the transaction's reads see what it then changes), `BEGIN` (READ
-/// COMMITTED, row locks) on PostgreSQL. An `Err` rolls back.
-macro_rules! write_tx {
-    ($db:expr, |$c:ident| $body:expr) => {{
-        let result: Result<_, $crate::error::DbError> = match &$db.pools {
-            $crate::pool::Pools::Sqlite(pool) => {
-                let mut conn =
-                    eckwms_db_kit::pool::checkout(pool).map_err($crate::error::DbError::from)?;
-                conn.immediate_transaction(|$c| -> Result<_, $crate::error::DbError> { $body })
-            }
-            $crate::pool::Pools::Pg(pool) => {
-                let mut conn =
-                    eckwms_db_kit::pool::checkout(pool).map_err($crate::error::DbError::from)?;
-                diesel::Connection::transaction(
-                    &mut *conn,
-                    |$c| -> Result<_, $crate::error::DbError> { $body },
-                )
-            }
-        };
-        result.map_err(eckwms_global_application::AppError::from)
-    }};
-}
-
-pub(crate) use {on_conn, write_tx};
 
 impl Database {
     /// Opens a pool for the URL's backend. SQLite files (and their directory) are created;
