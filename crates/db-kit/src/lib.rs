@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod dispatch;
 pub mod pool;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -3,6 +3,7 @@
 //! backends. What a service decides for itself (its PostgreSQL session, further SQLite pragmas,
 //! its migrations) comes in as a parameter.
 
+use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -10,13 +11,39 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use diesel::connection::SimpleConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
+use diesel::r2d2::{
+    ConnectionManager, CustomizeConnection, Pool, PooledConnection, R2D2Connection,
+};
 use diesel::{PgConnection, SqliteConnection};
 
 use crate::redact_url;
 
 pub type SqlitePool = Pool<ConnectionManager<SqliteConnection>>;
 pub type PgPool = Pool<ConnectionManager<PgConnection>>;
+
+/// A connection of `pool`, waited for up to the pool's `connection_timeout`.
+pub fn checkout<C>(
+    pool: &Pool<ConnectionManager<C>>,
+) -> Result<PooledConnection<ConnectionManager<C>>, NoConnection>
+where
+    C: R2D2Connection + 'static,
+{
+    pool.get().map_err(NoConnection)
+}
+
+/// No connection of the pool came free, nor could one be opened, in time ([`checkout`]). The
+/// adapters report it as the database being unavailable.
+#[derive(Debug)]
+pub struct NoConnection(diesel::r2d2::PoolError);
+
+impl fmt::Display for NoConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "no database connection: {}", self.0)
+    }
+}
+
+/// No `source`: the pool's error is part of the message already, which is then logged once.
+impl std::error::Error for NoConnection {}
 
 /// The pool size of `database.pool_size = 0` (the default): four connections per CPU this
 /// process may use, at least 4 and at most 16.

@@ -1,6 +1,7 @@
 //! Errors inside the adapter and their mapping to the application's errors.
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use eckwms_db_kit::pool::NoConnection;
 use eckwms_global_application::AppError;
 use eckwms_global_application::ProblemCode;
 
@@ -18,10 +19,33 @@ pub enum DbError {
     Corrupt(String),
 }
 
+impl From<NoConnection> for DbError {
+    fn from(e: NoConnection) -> Self {
+        Self::Unavailable(anyhow::Error::new(e))
+    }
+}
+
 impl DbError {
     pub(crate) fn corrupt(what: impl std::fmt::Display) -> Self {
         Self::Corrupt(what.to_string())
     }
+}
+
+/// A second instance with the id of one registered already (a refusal of `register`).
+pub(crate) fn instance_exists() -> AppError {
+    AppError::refused(
+        ProblemCode::InstanceExists,
+        "an instance with this instanceId is registered already; ask the operator to rotate its key",
+    )
+}
+
+/// A device registered or changed since its challenge was read (a refusal of
+/// `register_device`).
+pub(crate) fn device_changed() -> AppError {
+    AppError::refused(
+        ProblemCode::DeviceChanged,
+        "the device was registered or changed meanwhile; ask for a new challenge and retry",
+    )
 }
 
 fn busy(e: &DieselError) -> bool {

@@ -1,13 +1,13 @@
-//! Connection pools for both backends, chosen from the database URL, the embedded migrations,
-//! and the transaction macros every repository method goes through.
+//! Connection pools for both backends, chosen from the database URL, and the embedded
+//! migrations.
 
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
-use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use eckwms_db_kit::pool::{
-    Backend, PgPool, SqlitePool, SqlitePragmas, create_parent_dirs, postgres_pool, sqlite_pool,
+    Backend, PgPool, SqlitePool, SqlitePragmas, checkout, create_parent_dirs, postgres_pool,
+    sqlite_pool,
 };
 
 use crate::error::DbError;
@@ -66,62 +66,6 @@ pub struct Database {
     pub(crate) pools: Pools,
 }
 
-pub(crate) fn checkout<C>(
-    pool: &Pool<ConnectionManager<C>>,
-) -> Result<PooledConnection<ConnectionManager<C>>, DbError>
-where
-    C: diesel::r2d2::R2D2Connection + 'static,
-{
-    pool.get()
-        .map_err(|e| DbError::Unavailable(anyhow::anyhow!("no database connection: {e}")))
-}
-
-/// Runs `$body` with `$c` a connection of either backend, outside a transaction (one
-/// statement, or reads that need no snapshot).
-macro_rules! on_conn {
-    ($db:expr, |$c:ident| $body:expr) => {{
-        let result: Result<_, $crate::error::DbError> = match &$db.pools {
-            $crate::pool::Pools::Sqlite(pool) => {
-                let mut conn = $crate::pool::checkout(pool)?;
-                (|$c: &mut diesel::SqliteConnection| -> Result<_, $crate::error::DbError> {
-                    $body
-                })(&mut conn)
-            }
-            $crate::pool::Pools::Pg(pool) => {
-                let mut conn = $crate::pool::checkout(pool)?;
-                (|$c: &mut diesel::PgConnection| -> Result<_, $crate::error::DbError> {
-                    $body
-                })(&mut conn)
-            }
-        };
-        result.map_err(eckwms_global_application::AppError::from)
-    }};
-}
-
-/// Runs `$body` in one write transaction: `BEGIN IMMEDIATE` on SQLite (the file's write lock
-/// from the start, so the transaction's reads see what it then changes), `BEGIN` (READ
-/// COMMITTED, row locks) on PostgreSQL. An `Err` rolls back.
-macro_rules! write_tx {
-    ($db:expr, |$c:ident| $body:expr) => {{
-        let result: Result<_, $crate::error::DbError> = match &$db.pools {
-            $crate::pool::Pools::Sqlite(pool) => {
-                let mut conn = $crate::pool::checkout(pool)?;
-                conn.immediate_transaction(|$c| -> Result<_, $crate::error::DbError> { $body })
-            }
-            $crate::pool::Pools::Pg(pool) => {
-                let mut conn = $crate::pool::checkout(pool)?;
-                diesel::Connection::transaction(
-                    &mut *conn,
-                    |$c| -> Result<_, $crate::error::DbError> { $body },
-                )
-            }
-        };
-        result.map_err(eckwms_global_application::AppError::from)
-    }};
-}
-
-pub(crate) use {on_conn, write_tx};
-
 impl Database {
     /// Opens a pool for the URL's backend. SQLite files (and their directory) are created;
     /// every SQLite connection gets the shared settings (`eckwms_db_kit::pool::SqlitePragmas`).
@@ -174,7 +118,7 @@ impl Database {
         };
         match &self.pools {
             Pools::Sqlite(pool) => {
-                let mut conn = checkout(pool)?;
+                let mut conn = checkout(pool).map_err(DbError::from)?;
                 // One writer at a time: a second process waits for the first one's migration.
                 let applied = conn
                     .run_pending_migrations(SQLITE_MIGRATIONS)
@@ -182,7 +126,7 @@ impl Database {
                 Ok(names(applied))
             }
             Pools::Pg(pool) => {
-                let mut conn = checkout(pool)?;
+                let mut conn = checkout(pool).map_err(DbError::from)?;
                 conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
                 let result = conn
                     .run_pending_migrations(POSTGRES_MIGRATIONS)
@@ -199,11 +143,13 @@ impl Database {
         let map =
             |e: Box<dyn std::error::Error + Send + Sync>| anyhow::anyhow!("revert failed: {e}");
         match &self.pools {
-            Pools::Sqlite(pool) => Ok(checkout(pool)?
+            Pools::Sqlite(pool) => Ok(checkout(pool)
+                .map_err(DbError::from)?
                 .revert_all_migrations(SQLITE_MIGRATIONS)
                 .map_err(map)?
                 .len()),
-            Pools::Pg(pool) => Ok(checkout(pool)?
+            Pools::Pg(pool) => Ok(checkout(pool)
+                .map_err(DbError::from)?
                 .revert_all_migrations(POSTGRES_MIGRATIONS)
                 .map_err(map)?
                 .len()),

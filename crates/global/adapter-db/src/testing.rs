@@ -3,11 +3,12 @@
 //! (`eckwms_db_kit::testing`). Opened with this service's settings and migrations.
 
 use diesel::connection::SimpleConnection;
+use eckwms_db_kit::pool::checkout;
 use eckwms_db_kit::testing::ThrowAwayDatabase;
 
 pub use eckwms_db_kit::testing::PG_URL_VAR;
 
-use crate::pool::{Database, DbSettings, Pools, checkout};
+use crate::pool::{Database, DbSettings, Pools};
 
 /// A database that exists for one test and is removed when dropped.
 pub struct TestDatabase(ThrowAwayDatabase);
