@@ -97,7 +97,7 @@ pub async fn create_box(ctx: Ctx, body: Json<CreateBoxIn>) -> Result<HttpRespons
     let new = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
     let b = services
-        .run(move |s| s.inventory.create_box(&new, &meta))
+        .run(move |s| s.catalog.create_box(&new, &meta))
         .await?;
     Ok(created(format!("/api/v1/boxes/{}", b.id), Some(b.meta.version)).json(BoxOut::from(b)))
 }
@@ -123,7 +123,7 @@ pub async fn list_boxes(
     let page = check.page(cursor, q.limit.as_deref())?;
     let services = ctx.services;
     let result = services
-        .run(move |s| s.inventory.list_boxes(&filter, &page))
+        .run(move |s| s.catalog.list_boxes(&filter, &page))
         .await?;
     Ok(HttpResponse::Ok().json(PageOut::from_page(result, BoxOut::from)))
 }
@@ -138,7 +138,7 @@ pub async fn list_boxes(
 pub async fn get_box(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id: BoxId = path_id("id", &id)?;
     let services = ctx.services;
-    let b = services.run(move |s| s.inventory.get_box(id)).await?;
+    let b = services.run(move |s| s.catalog.get_box(id)).await?;
     Ok(ok_with_etag(b.meta.version).json(BoxOut::from(b)))
 }
 
@@ -162,7 +162,7 @@ pub async fn update_box(
     let patch = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
     let b = services
-        .run(move |s| s.inventory.update_box(id, if_match.0, &patch, &meta))
+        .run(move |s| s.catalog.update_box(id, if_match.0, &patch, &meta))
         .await?;
     Ok(ok_with_etag(b.meta.version).json(BoxOut::from(b)))
 }
@@ -185,7 +185,7 @@ pub async fn delete_box(
     let id: BoxId = path_id("id", &id)?;
     let Ctx { services, meta } = ctx;
     services
-        .run(move |s| s.inventory.delete_box(id, if_match.0, &meta))
+        .run(move |s| s.catalog.delete_box(id, if_match.0, &meta))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

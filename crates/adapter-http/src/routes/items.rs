@@ -270,7 +270,7 @@ pub async fn create_item(ctx: Ctx, body: Json<CreateItemIn>) -> Result<HttpRespo
     let new = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
     let i = services
-        .run(move |s| s.inventory.create_item(&new, &meta))
+        .run(move |s| s.catalog.create_item(&new, &meta))
         .await?;
     Ok(created(format!("/api/v1/items/{}", i.id), Some(i.meta.version)).json(ItemOut::from(i)))
 }
@@ -297,7 +297,7 @@ pub async fn list_items(
     let page = check.page(cursor, q.limit.as_deref())?;
     let services = ctx.services;
     let result = services
-        .run(move |s| s.inventory.list_items(&filter, &page))
+        .run(move |s| s.catalog.list_items(&filter, &page))
         .await?;
     Ok(HttpResponse::Ok().json(PageOut::from_page(result, ItemOut::from)))
 }
@@ -312,7 +312,7 @@ pub async fn list_items(
 pub async fn get_item(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id: ItemId = path_id("id", &id)?;
     let services = ctx.services;
-    let i = services.run(move |s| s.inventory.get_item(id)).await?;
+    let i = services.run(move |s| s.catalog.get_item(id)).await?;
     Ok(ok_with_etag(i.meta.version).json(ItemOut::from(i)))
 }
 
@@ -340,7 +340,7 @@ pub async fn update_item(
     let patch = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
     let i = services
-        .run(move |s| s.inventory.update_item(id, if_match.0, &patch, &meta))
+        .run(move |s| s.catalog.update_item(id, if_match.0, &patch, &meta))
         .await?;
     Ok(ok_with_etag(i.meta.version).json(ItemOut::from(i)))
 }
@@ -363,7 +363,7 @@ pub async fn delete_item(
     let id: ItemId = path_id("id", &id)?;
     let Ctx { services, meta } = ctx;
     services
-        .run(move |s| s.inventory.delete_item(id, if_match.0, &meta))
+        .run(move |s| s.catalog.delete_item(id, if_match.0, &meta))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -412,7 +412,7 @@ pub async fn add_item_action(
     let (kind, message) = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
     let action = services
-        .run(move |s| s.inventory.add_item_action(id, kind, message, &meta))
+        .run(move |s| s.catalog.add_item_action(id, kind, message, &meta))
         .await?;
     Ok(HttpResponse::Created().json(ActionOut::from(action)))
 }
@@ -436,7 +436,7 @@ pub async fn list_item_actions(
     let page = check.page(cursor, query.limit.as_deref())?;
     let services = ctx.services;
     let result = services
-        .run(move |s| s.inventory.list_item_actions(id, &page))
+        .run(move |s| s.catalog.list_item_actions(id, &page))
         .await?;
     Ok(HttpResponse::Ok().json(PageOut::from_page(result, |a| ActionOut::from(a.action))))
 }

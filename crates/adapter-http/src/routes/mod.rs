@@ -121,7 +121,7 @@ pub async fn history(
     let page = check.page(cursor, query.limit.as_deref())?;
     let services = ctx.services;
     let result = services
-        .run(move |s| s.inventory.history(object, &page))
+        .run(move |s| s.movement.history(object, &page))
         .await?;
     Ok(HttpResponse::Ok().json(PageOut::from_page(result, HistoryEntryOut::from)))
 }
@@ -140,7 +140,7 @@ pub async fn contents(
     let page = check.page(cursor, query.limit.as_deref())?;
     let services = ctx.services;
     let result = services
-        .run(move |s| s.inventory.contents(container, recursive, &page))
+        .run(move |s| s.movement.contents(container, recursive, &page))
         .await?;
     Ok(HttpResponse::Ok().json(PageOut::from_page(result, ContentEntryOut::from)))
 }
@@ -148,6 +148,6 @@ pub async fn contents(
 /// Where an item or box is.
 pub async fn location(ctx: Ctx, object: Movable) -> Result<HttpResponse, ApiError> {
     let services = ctx.services;
-    let found = services.run(move |s| s.inventory.location(object)).await?;
+    let found = services.run(move |s| s.movement.location(object)).await?;
     Ok(HttpResponse::Ok().json(LocationOut::from(found)))
 }

@@ -298,7 +298,7 @@ pub async fn create_order(ctx: Ctx, body: Json<CreateOrderIn>) -> Result<HttpRes
     let new = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
     let o = services
-        .run(move |s| s.inventory.create_order(&new, &meta))
+        .run(move |s| s.orders.create_order(&new, &meta))
         .await?;
     Ok(created(format!("/api/v1/orders/{}", o.id), Some(o.meta.version)).json(OrderOut::from(o)))
 }
@@ -331,7 +331,7 @@ pub async fn list_orders(
     let page = check.page(cursor, q.limit.as_deref())?;
     let services = ctx.services;
     let result = services
-        .run(move |s| s.inventory.list_orders(&filter, &page))
+        .run(move |s| s.orders.list_orders(&filter, &page))
         .await?;
     Ok(HttpResponse::Ok().json(PageOut::from_page(result, OrderOut::from)))
 }
@@ -346,7 +346,7 @@ pub async fn list_orders(
 pub async fn get_order(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id: OrderId = path_id("id", &id)?;
     let services = ctx.services;
-    let o = services.run(move |s| s.inventory.get_order(id)).await?;
+    let o = services.run(move |s| s.orders.get_order(id)).await?;
     Ok(ok_with_etag(o.meta.version).json(OrderOut::from(o)))
 }
 
@@ -370,7 +370,7 @@ pub async fn update_order(
     let patch = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
     let o = services
-        .run(move |s| s.inventory.update_order(id, if_match.0, &patch, &meta))
+        .run(move |s| s.orders.update_order(id, if_match.0, &patch, &meta))
         .await?;
     Ok(ok_with_etag(o.meta.version).json(OrderOut::from(o)))
 }
@@ -393,7 +393,7 @@ pub async fn delete_order(
     let id: OrderId = path_id("id", &id)?;
     let Ctx { services, meta } = ctx;
     services
-        .run(move |s| s.inventory.delete_order(id, if_match.0, &meta))
+        .run(move |s| s.orders.delete_order(id, if_match.0, &meta))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -435,7 +435,7 @@ pub async fn link_box(
     };
     let Ctx { services, meta } = ctx;
     let b = services
-        .run(move |s| s.inventory.link_box(id, box_id, &meta))
+        .run(move |s| s.orders.link_box(id, box_id, &meta))
         .await?;
     Ok(HttpResponse::Ok().json(BoxOut::from(b)))
 }
@@ -470,7 +470,7 @@ pub async fn unlink_box(
     };
     let Ctx { services, meta } = ctx;
     let b = services
-        .run(move |s| s.inventory.unlink_box(order, box_id, &meta))
+        .run(move |s| s.orders.unlink_box(order, box_id, &meta))
         .await?;
     Ok(HttpResponse::Ok().json(BoxOut::from(b)))
 }

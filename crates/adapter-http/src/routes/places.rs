@@ -134,7 +134,7 @@ pub async fn create_place(ctx: Ctx, body: Json<CreatePlaceIn>) -> Result<HttpRes
     let new = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
     let p = services
-        .run(move |s| s.inventory.create_place(&new, &meta))
+        .run(move |s| s.catalog.create_place(&new, &meta))
         .await?;
     Ok(created(format!("/api/v1/places/{}", p.id), Some(p.meta.version)).json(PlaceOut::from(p)))
 }
@@ -162,7 +162,7 @@ pub async fn list_places(
     let page = check.page(cursor, q.limit.as_deref())?;
     let services = ctx.services;
     let result = services
-        .run(move |s| s.inventory.list_places(&filter, &page))
+        .run(move |s| s.catalog.list_places(&filter, &page))
         .await?;
     Ok(HttpResponse::Ok().json(PageOut::from_page(result, PlaceOut::from)))
 }
@@ -177,7 +177,7 @@ pub async fn list_places(
 pub async fn get_place(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id: PlaceId = path_id("id", &id)?;
     let services = ctx.services;
-    let p = services.run(move |s| s.inventory.get_place(id)).await?;
+    let p = services.run(move |s| s.catalog.get_place(id)).await?;
     Ok(ok_with_etag(p.meta.version).json(PlaceOut::from(p)))
 }
 
@@ -201,7 +201,7 @@ pub async fn update_place(
     let patch = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
     let p = services
-        .run(move |s| s.inventory.update_place(id, if_match.0, &patch, &meta))
+        .run(move |s| s.catalog.update_place(id, if_match.0, &patch, &meta))
         .await?;
     Ok(ok_with_etag(p.meta.version).json(PlaceOut::from(p)))
 }
@@ -224,7 +224,7 @@ pub async fn delete_place(
     let id: PlaceId = path_id("id", &id)?;
     let Ctx { services, meta } = ctx;
     services
-        .run(move |s| s.inventory.delete_place(id, if_match.0, &meta))
+        .run(move |s| s.catalog.delete_place(id, if_match.0, &meta))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -22,8 +22,9 @@ use eckwms_domain::{BoxPatch, Code, ItemPatch, Movable, ObjectId, Parent};
 use serde_json::{Value, json};
 
 use self::resolve::{Resolved, resolve};
+use crate::common::{Page, paginate};
 use crate::error::{AppError, AppResult};
-use crate::inventory::{Page, check_move, paginate};
+use crate::movement::check_move;
 use crate::ports::{
     Clock, MoveCommand, PageQuery, ScanAction, ScanFilter, ScanOutcome, ScanRecord, ScanRepository,
     ScanTx, ScanWork, ScannedObject, StoredSession, WriteContext,
