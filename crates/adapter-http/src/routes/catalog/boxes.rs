@@ -2,12 +2,11 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use eckwms_application::ports::BoxFilter;
-use eckwms_domain::{Barcodes, BoxId, BoxPatch, Movable, Name, NewBox, OrderId, Parent};
+use eckwms_domain::{Barcodes, BoxId, BoxPatch, Name, NewBox, OrderId};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ContentsQuery, HistoryQuery};
-use crate::dto::{BoxOut, Check, ContentEntryOut, Field, HistoryEntryOut, LocationOut, PageOut};
+use crate::dto::{BoxOut, Check, Field, PageOut};
 use crate::extract::{Ctx, IfMatch, Json, QueryCheck, created, ok_with_etag, path_id};
 use crate::problem::ApiError;
 use crate::schema;
@@ -188,48 +187,4 @@ pub async fn delete_box(
         .run(move |s| s.catalog.delete_box(id, if_match.0, &meta))
         .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// What a box holds.
-#[utoipa::path(
-    tag = "boxes",
-    params(("id" = schema::BoxId, Path, description = "Box id"), ContentsQuery),
-    responses((status = 200, description = "One page of contents, by id", body = PageOut<ContentEntryOut>))
-)]
-#[get("/boxes/{id}/contents")]
-pub async fn box_contents(
-    ctx: Ctx,
-    id: web::Path<String>,
-    query: web::Query<ContentsQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let id: BoxId = path_id("id", &id)?;
-    super::contents(ctx, Parent::Box(id), query.into_inner()).await
-}
-
-/// Where a box is.
-#[utoipa::path(
-    tag = "boxes",
-    params(("id" = schema::BoxId, Path, description = "Box id")),
-    responses((status = 200, description = "Where it is", body = LocationOut))
-)]
-#[get("/boxes/{id}/location")]
-pub async fn box_location(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let id: BoxId = path_id("id", &id)?;
-    super::location(ctx, Movable::Box(id)).await
-}
-
-/// The ledger rows of a box (also after it was deleted).
-#[utoipa::path(
-    tag = "boxes",
-    params(("id" = schema::BoxId, Path, description = "Box id"), HistoryQuery),
-    responses((status = 200, description = "One page of ledger rows, oldest first", body = PageOut<HistoryEntryOut>))
-)]
-#[get("/boxes/{id}/history")]
-pub async fn box_history(
-    ctx: Ctx,
-    id: web::Path<String>,
-    query: web::Query<HistoryQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let id: BoxId = path_id("id", &id)?;
-    super::history(ctx, id.object_id(), query.into_inner()).await
 }

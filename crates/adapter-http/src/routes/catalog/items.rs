@@ -4,15 +4,14 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use eckwms_application::ports::ItemFilter;
 use eckwms_domain::{
-    ActionKind, Attributes, Barcodes, Code, Item, ItemAction, ItemId, ItemPatch, Movable, Name,
-    NewItem, Note, Text,
+    ActionKind, Attributes, Barcodes, Code, Item, ItemAction, ItemId, ItemPatch, Name, NewItem,
+    Note, Text,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
-use super::HistoryQuery;
-use crate::dto::{Check, Field, HistoryEntryOut, LocationOut, PageOut};
+use crate::dto::{Check, Field, HistoryQuery, PageOut};
 use crate::extract::{Ctx, IfMatch, Json, QueryCheck, created, ok_with_etag, path_id};
 use crate::problem::ApiError;
 use crate::schema;
@@ -366,34 +365,6 @@ pub async fn delete_item(
         .run(move |s| s.catalog.delete_item(id, if_match.0, &meta))
         .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// Where an item is.
-#[utoipa::path(
-    tag = "items",
-    params(("id" = schema::ItemId, Path, description = "Item id")),
-    responses((status = 200, description = "Where it is", body = LocationOut))
-)]
-#[get("/items/{id}/location")]
-pub async fn item_location(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let id: ItemId = path_id("id", &id)?;
-    super::location(ctx, Movable::Item(id)).await
-}
-
-/// The ledger rows of an item (also after it was deleted).
-#[utoipa::path(
-    tag = "items",
-    params(("id" = schema::ItemId, Path, description = "Item id"), HistoryQuery),
-    responses((status = 200, description = "One page of ledger rows, oldest first", body = PageOut<HistoryEntryOut>))
-)]
-#[get("/items/{id}/history")]
-pub async fn item_history(
-    ctx: Ctx,
-    id: web::Path<String>,
-    query: web::Query<HistoryQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let id: ItemId = path_id("id", &id)?;
-    super::history(ctx, id.object_id(), query.into_inner()).await
 }
 
 /// Record a repair action (check, cause, result, note) on an item.

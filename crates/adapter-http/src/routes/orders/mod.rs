@@ -1,4 +1,5 @@
-//! Orders (customer orders and RMAs) and the boxes linked to them.
+//! The orders wing: orders (customer orders and RMAs) and the boxes linked to them. An order's
+//! history is the movement wing's.
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
@@ -9,12 +10,23 @@ use eckwms_domain::{
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::HistoryQuery;
-use crate::dto::{BoxOut, Check, Field, HistoryEntryOut, PageOut};
+use crate::dto::{BoxOut, Check, Field, PageOut};
 use crate::extract::{Ctx, IfMatch, Json, QueryCheck, created, ok_with_etag, path_id};
 use crate::problem::ApiError;
 use crate::schema;
+
+/// Registers the orders' routes.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(create_order)
+        .service(list_orders)
+        .service(get_order)
+        .service(update_order)
+        .service(delete_order)
+        .service(link_box)
+        .service(unlink_box);
+}
 
 /// Customer fields of an order; all optional.
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
@@ -396,22 +408,6 @@ pub async fn delete_order(
         .run(move |s| s.orders.delete_order(id, if_match.0, &meta))
         .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// The ledger rows of an order (also after it was deleted).
-#[utoipa::path(
-    tag = "orders",
-    params(("id" = schema::OrderId, Path, description = "Order id"), HistoryQuery),
-    responses((status = 200, description = "One page of ledger rows, oldest first", body = PageOut<HistoryEntryOut>))
-)]
-#[get("/orders/{id}/history")]
-pub async fn order_history(
-    ctx: Ctx,
-    id: web::Path<String>,
-    query: web::Query<HistoryQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let id: OrderId = path_id("id", &id)?;
-    super::history(ctx, id.object_id(), query.into_inner()).await
 }
 
 /// Link a box to the order (a box belongs to at most one order).

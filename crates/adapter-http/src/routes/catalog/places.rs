@@ -3,12 +3,11 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use eckwms_application::ports::PlaceFilter;
-use eckwms_domain::{Name, NewPlace, Parent, Place, PlaceId, PlacePatch, RackId, WarehouseId};
+use eckwms_domain::{Name, NewPlace, Place, PlaceId, PlacePatch, RackId, WarehouseId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ContentsQuery, HistoryQuery};
-use crate::dto::{Check, ContentEntryOut, Field, HistoryEntryOut, PageOut};
+use crate::dto::{Check, Field, PageOut};
 use crate::extract::{Ctx, IfMatch, Json, QueryCheck, created, ok_with_etag, path_id};
 use crate::problem::ApiError;
 use crate::schema;
@@ -227,36 +226,4 @@ pub async fn delete_place(
         .run(move |s| s.catalog.delete_place(id, if_match.0, &meta))
         .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// What a place holds.
-#[utoipa::path(
-    tag = "places",
-    params(("id" = schema::PlaceId, Path, description = "Place id"), ContentsQuery),
-    responses((status = 200, description = "One page of contents, by id", body = PageOut<ContentEntryOut>))
-)]
-#[get("/places/{id}/contents")]
-pub async fn place_contents(
-    ctx: Ctx,
-    id: web::Path<String>,
-    query: web::Query<ContentsQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let id: PlaceId = path_id("id", &id)?;
-    super::contents(ctx, Parent::Place(id), query.into_inner()).await
-}
-
-/// The ledger rows of a place (also after it was deleted).
-#[utoipa::path(
-    tag = "places",
-    params(("id" = schema::PlaceId, Path, description = "Place id"), HistoryQuery),
-    responses((status = 200, description = "One page of ledger rows, oldest first", body = PageOut<HistoryEntryOut>))
-)]
-#[get("/places/{id}/history")]
-pub async fn place_history(
-    ctx: Ctx,
-    id: web::Path<String>,
-    query: web::Query<HistoryQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let id: PlaceId = path_id("id", &id)?;
-    super::history(ctx, id.object_id(), query.into_inner()).await
 }
