@@ -14,8 +14,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 use eckwms_adapter_db::{Database, redact_url};
 use eckwms_application::ports::Scope;
 use eckwms_application::{
-    ApiKeyService, AppError, IdempotencyService, InventoryPorts, InventoryService, LabelService,
-    OsSecrets, PublicService, ScanService, ScanSettings, Services, SystemClock, SystemService,
+    ApiKeyService, AppError, CatalogPorts, CatalogService, IdempotencyService, LabelService,
+    MovementPorts, MovementService, OrderPorts, OrderService, OsSecrets, PublicService,
+    ScanService, ScanSettings, Services, SystemClock, SystemService,
 };
 use eckwms_db_kit::pool::{RELEASE_WAIT, close_when_released};
 
@@ -242,20 +243,30 @@ fn build_services(db: &Arc<Database>, settings: &Settings) -> anyhow::Result<Ser
         eckwms_application::public::parse_global_key(&settings.global.public_key)
             .map_err(|e| anyhow::anyhow!(e))?,
     );
-    let inventory = InventoryService::new(InventoryPorts {
+    let catalog = CatalogService::new(CatalogPorts {
         warehouses: db.clone(),
         places: db.clone(),
         boxes: db.clone(),
         items: db.clone(),
+        clock: clock.clone(),
+    });
+    let orders = OrderService::new(OrderPorts {
         orders: db.clone(),
+        clock: clock.clone(),
+    });
+    let movement = MovementService::new(MovementPorts {
         moves: db.clone(),
         ledger: db.clone(),
         unit: db.clone(),
         single_moves: db.single_moves(),
+        boxes: db.clone(),
+        places: db.clone(),
         clock: clock.clone(),
     });
     Ok(Services {
-        inventory,
+        catalog,
+        orders,
+        movement,
         api_keys: ApiKeyService::new(db.clone(), clock.clone(), Arc::new(OsSecrets))
             .remembering_keys_for(chrono::Duration::milliseconds(
                 // At most a minute (settings.rs checks it).

@@ -43,7 +43,7 @@ const LOGGED_SERIAL_CONFLICTS: usize = 20;
 /// the rule refuses every new such item, and these stay until someone fixes them. Said once
 /// at start, so that an operator learns of them without running `eckwms verify`.
 fn warn_of_serial_conflicts(services: &Services) {
-    match services.inventory.serial_conflicts() {
+    match services.catalog.serial_conflicts() {
         Ok(conflicts) if conflicts.is_empty() => {}
         Ok(conflicts) => {
             tracing::warn!(

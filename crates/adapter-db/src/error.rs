@@ -85,6 +85,12 @@ impl From<DbError> for AppError {
     }
 }
 
+impl From<eckwms_db_kit::pool::NoConnection> for DbError {
+    fn from(e: eckwms_db_kit::pool::NoConnection) -> Self {
+        DbError::Unavailable(anyhow::Error::new(e))
+    }
+}
+
 impl From<eckwms_domain::DomainError> for DbError {
     fn from(e: eckwms_domain::DomainError) -> Self {
         DbError::App(e.into())

@@ -13,8 +13,9 @@
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, SqliteConnection};
+use eckwms_application::AppResult;
+use eckwms_application::movement::steps as moving;
 use eckwms_application::ports::{Located, MoveCommand, MoveOutcome, SingleMoves, WriteContext};
-use eckwms_application::{AppResult, moving};
 use eckwms_db_kit::pool::{Backend, SqlitePragmas, Synchronous};
 use eckwms_domain::{Change, Movable, Parent};
 use parking_lot::Mutex;

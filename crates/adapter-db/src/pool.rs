@@ -174,14 +174,15 @@ fn spawn_checkpointer(pool: SqlitePool, restart: Arc<AtomicBool>) -> anyhow::Res
     })
 }
 
+/// A connection of the pool (the kit's, shared with the global service), or
+/// `DbError::Unavailable`.
 pub(crate) fn checkout<C>(
     pool: &Pool<ConnectionManager<C>>,
 ) -> Result<PooledConnection<ConnectionManager<C>>, DbError>
 where
     C: diesel::r2d2::R2D2Connection + 'static,
 {
-    pool.get()
-        .map_err(|e| DbError::Unavailable(anyhow::anyhow!("no database connection: {e}")))
+    Ok(eckwms_db_kit::pool::checkout(pool)?)
 }
 
 impl Database {

@@ -20,7 +20,8 @@ use eckwms_domain::{
 };
 
 use crate::pool::Database;
-use crate::tx::{on_conn, read_tx, write_tx};
+use crate::tx::{read_tx, write_tx};
+use eckwms_db_kit::on_conn;
 
 impl WarehouseRepository for Database {
     fn create_warehouse(&self, new: &NewWarehouse, ctx: &WriteContext) -> AppResult<Warehouse> {

@@ -2,8 +2,9 @@
 //!
 //! The query functions in `src/sql/` are compiled twice, once with `Conn = SqliteConnection`
 //! (module `sqlite`) and once with `Conn = PgConnection` (module `pg`); diesel's query builder
-//! makes the same source valid for both. These macros pick the module matching the pool. What
-//! cannot be said the same way on both backends lives in [`BackendOps`].
+//! makes the same source valid for both. These macros pick the module matching the pool (with
+//! `eckwms_db_kit::on_conn!`, the call outside a transaction, shared with the global service).
+//! What cannot be said the same way on both backends lives in [`BackendOps`].
 
 use std::marker::PhantomData;
 use std::time::Duration;
@@ -37,24 +38,6 @@ fn set_parent<'a, T: ParentTable>(
 
 /// Attempts of a write transaction that failed on a serialization failure, deadlock or busy file.
 pub(crate) const WRITE_ATTEMPTS: u32 = 12;
-
-/// Calls `$func` of the backend's query module (`sqlite::` or `pg::`) on a pooled connection,
-/// without a transaction. Evaluates to an `AppResult`.
-macro_rules! on_conn {
-    ($db:expr, $func:ident($($arg:expr),* $(,)?)) => {{
-        let result: Result<_, $crate::error::DbError> = (|| match &$db.pool {
-            $crate::pool::DbPool::Sqlite { pool, .. } => {
-                let mut guard = $crate::pool::checkout(pool)?;
-                $crate::sqlite::$func(&mut guard, $($arg),*)
-            }
-            $crate::pool::DbPool::Pg(pool) => {
-                let mut guard = $crate::pool::checkout(pool)?;
-                $crate::pg::$func(&mut guard, $($arg),*)
-            }
-        })();
-        result.map_err(eckwms_application::AppError::from)
-    }};
-}
 
 /// Calls `$func` in a read transaction that sees one consistent snapshot.
 macro_rules! read_tx {
@@ -114,7 +97,23 @@ macro_rules! write_tx {
     }};
 }
 
-pub(crate) use {on_conn, read_tx, write_tx};
+pub(crate) use {read_tx, write_tx};
+
+/// `on_conn!` (a call outside a transaction) is the kit's, shared with the global service; it
+/// reaches the pool through this.
+impl eckwms_db_kit::dispatch::Dispatch for crate::pool::Database {
+    type Error = DbError;
+    type PortError = eckwms_application::AppError;
+
+    fn pool_ref(&self) -> eckwms_db_kit::dispatch::PoolRef<'_> {
+        match &self.pool {
+            crate::pool::DbPool::Sqlite { pool, .. } => {
+                eckwms_db_kit::dispatch::PoolRef::Sqlite(pool)
+            }
+            crate::pool::DbPool::Pg(pool) => eckwms_db_kit::dispatch::PoolRef::Pg(pool),
+        }
+    }
+}
 
 /// Repeats a transaction that failed for a reason a retry can cure.
 pub(crate) fn retry<T>(mut attempt: impl FnMut() -> Result<T, DbError>) -> Result<T, DbError> {

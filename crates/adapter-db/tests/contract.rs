@@ -11,8 +11,9 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use chrono::{DateTime, TimeZone, Utc};
 use eckwms_adapter_db::Database;
 use eckwms_adapter_db::testing::TestDatabase;
+use eckwms_application::AppError;
+use eckwms_application::movement::steps as moving;
 use eckwms_application::ports::*;
-use eckwms_application::{AppError, moving};
 use eckwms_domain::*;
 
 static TICK: AtomicI64 = AtomicI64::new(0);

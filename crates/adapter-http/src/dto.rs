@@ -1,18 +1,18 @@
 //! Shared DTO building blocks: PATCH fields that tell absent from null, the validation collector
-//! that turns a request DTO into domain values with every field error at once, pages, and the
-//! response shapes several resources share (contents, location, history, boxes).
+//! that turns a request DTO into domain values with every field error at once, pages and the
+//! query of a page of ledger rows, and the one response shape two wings share (boxes: catalog and
+//! orders). A wing's own shapes live in its `routes/<wing>/` files.
 
 use chrono::{DateTime, Utc};
 use eckwms_application::Page;
-use eckwms_application::ports::{ContentEntry, Location, PathStep};
 use eckwms_domain::{
-    DomainError, FieldError, IdError, LedgerEntry, Movable, ObjectId, Parent, StorageBox, Text,
+    DomainError, FieldError, IdError, Movable, ObjectId, Parent, StorageBox, Text,
 };
 use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::Value;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::problem::{ApiError, ProblemField};
+use crate::schema;
 
 // ---------------------------------------------------------------- PATCH fields
 
@@ -203,6 +203,20 @@ pub struct ListOut<T: ToSchema> {
     pub items: Vec<T>,
 }
 
+/// The query of a page of ledger rows: an object's history (movement) and an item's repair
+/// actions (catalog).
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct HistoryQuery {
+    /// Page size, 1 to 500 (default 50).
+    #[param(value_type = Option<schema::PageLimit>)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page (a sequence number).
+    #[param(value_type = Option<schema::Serial>)]
+    pub cursor: Option<String>,
+}
+
 // ---------------------------------------------------------------- shared responses
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -237,170 +251,6 @@ impl From<StorageBox> for BoxOut {
             version: b.meta.version,
             created_at: b.meta.created_at,
             updated_at: b.meta.updated_at,
-        }
-    }
-}
-
-/// Kind of a movable object.
-#[derive(Clone, Copy, Debug, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum MovableKind {
-    Item,
-    Box,
-}
-
-/// Kind of a container.
-#[derive(Clone, Copy, Debug, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ContainerKind {
-    Box,
-    Place,
-}
-
-fn movable_kind(m: Movable) -> MovableKind {
-    match m {
-        Movable::Item(_) => MovableKind::Item,
-        Movable::Box(_) => MovableKind::Box,
-    }
-}
-
-fn container_kind(p: Parent) -> ContainerKind {
-    match p {
-        Parent::Box(_) => ContainerKind::Box,
-        Parent::Place(_) => ContainerKind::Place,
-    }
-}
-
-/// One object inside a container.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ContentEntryOut {
-    pub id: String,
-    #[serde(rename = "type")]
-    pub kind: MovableKind,
-    pub name: Option<String>,
-    pub parent: String,
-}
-
-impl From<ContentEntry> for ContentEntryOut {
-    fn from(e: ContentEntry) -> Self {
-        Self {
-            id: e.object.to_string(),
-            kind: movable_kind(e.object),
-            name: e.name,
-            parent: e.parent.to_string(),
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PathStepOut {
-    pub id: String,
-    #[serde(rename = "type")]
-    pub kind: ContainerKind,
-    pub name: Option<String>,
-}
-
-impl From<PathStep> for PathStepOut {
-    fn from(s: PathStep) -> Self {
-        Self {
-            id: s.container.to_string(),
-            kind: container_kind(s.container),
-            name: s.name,
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct WarehouseRefOut {
-    pub id: i64,
-    pub name: String,
-}
-
-/// Where an object is: its containers from the innermost up to the place, and the warehouse.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct LocationOut {
-    pub object: String,
-    pub path: Vec<PathStepOut>,
-    pub place: Option<String>,
-    pub warehouse: Option<WarehouseRefOut>,
-}
-
-impl From<Location> for LocationOut {
-    fn from(l: Location) -> Self {
-        Self {
-            object: l.object.to_string(),
-            path: l.path.into_iter().map(PathStepOut::from).collect(),
-            place: l.place.map(|p| p.to_string()),
-            warehouse: l.warehouse.map(|w| WarehouseRefOut {
-                id: w.id.0,
-                name: w.name.into_string(),
-            }),
-        }
-    }
-}
-
-/// What a ledger row records.
-#[derive(Clone, Copy, Debug, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ChangeOut {
-    Created,
-    Updated,
-    Moved,
-    Action,
-    Linked,
-    Unlinked,
-    Deleted,
-}
-
-impl From<eckwms_domain::ChangeKind> for ChangeOut {
-    fn from(k: eckwms_domain::ChangeKind) -> Self {
-        use eckwms_domain::ChangeKind as K;
-        match k {
-            K::Created => ChangeOut::Created,
-            K::Updated => ChangeOut::Updated,
-            K::Moved => ChangeOut::Moved,
-            K::Action => ChangeOut::Action,
-            K::Linked => ChangeOut::Linked,
-            K::Unlinked => ChangeOut::Unlinked,
-            K::Deleted => ChangeOut::Deleted,
-        }
-    }
-}
-
-/// One ledger row touching an object.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct HistoryEntryOut {
-    pub seq: i64,
-    pub at: DateTime<Utc>,
-    pub object: String,
-    pub change: ChangeOut,
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub actor: String,
-    pub reason: Option<String>,
-    pub request_id: Option<String>,
-    /// The scan that caused the change (`GET /api/v1/scans/{id}`), when a scan did.
-    pub scan_id: Option<i64>,
-    /// Created/deleted: the full state; updated: the changed fields; action: the action;
-    /// `null` for the other changes (moved, linked, unlinked).
-    #[schema(value_type = Option<Object>)]
-    pub data: Value,
-}
-
-impl From<LedgerEntry> for HistoryEntryOut {
-    fn from(e: LedgerEntry) -> Self {
-        Self {
-            seq: e.seq,
-            at: e.at,
-            object: e.object.to_string(),
-            change: e.kind.into(),
-            from: e.from.map(|id| id.to_string()),
-            to: e.to.map(|id| id.to_string()),
-            actor: e.actor,
-            reason: e.reason,
-            request_id: e.request_id,
-            scan_id: e.scan_id,
-            data: e.data,
         }
     }
 }

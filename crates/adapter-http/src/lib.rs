@@ -90,7 +90,7 @@ where
         .service(routes::system::eck_health)
         // Before the `/ECK/API` scope (whose auth would claim it): signed by the global
         // service instead of an API key.
-        .service(routes::public::public_view)
+        .configure(routes::public::configure)
         .service(
             scope::scope("/api/v1")
                 .configure(routes::configure)
@@ -99,7 +99,7 @@ where
         )
         .service(
             scope::scope("/ECK/API")
-                .service(routes::scans::legacy_scan)
+                .service(routes::scanning::legacy_scan)
                 .wrap(from_fn(auth::middleware)),
         )
 }

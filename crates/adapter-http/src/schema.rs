@@ -12,26 +12,10 @@ use eckwms_application::ports::ScanAction;
 use eckwms_application::scan::{MAX_BARCODE_LEN, MAX_TOKEN_LEN};
 use eckwms_domain::id::ID_DIGITS;
 use eckwms_domain::{IdKind, MAX_BARCODES};
-use eckwms_http_kit::openapi::NOT_BLANK;
+use eckwms_http_kit::openapi::{NOT_BLANK, text_pattern};
 use eckwms_http_kit::value_schema;
 use serde_json::json;
 use utoipa::openapi::schema::{ArrayBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
-
-/// The characters a text never holds (`eckwms_domain::Text`), as far as a pattern every engine
-/// reads can say them (no Unicode classes; characters of the Basic Multilingual Plane): control
-/// characters, the format characters (soft hyphen, Arabic number signs, zero-width, direction
-/// marks, embeddings, overrides and isolates, invisible operators, the BOM, interlinear
-/// annotation), line and paragraph separators, private-use characters and noncharacters.
-/// (Surrogates never reach a text: the JSON reader refuses them.)
-const NEVER_IN_TEXT: &str = "\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890\\u0891\\u08e2\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ue000-\\uf8ff\\ufdd0-\\ufdef\\ufeff\\ufff9-\\ufffb\\ufffe\\uffff";
-
-/// A text of `eckwms_domain::Text`'s rules: none of [`NEVER_IN_TEXT`], and neither starting
-/// nor ending with white space. The domain refuses a little more than the pattern says (a text
-/// with no visible character inside, such as a lone combining mark; unassigned and private-use
-/// code points outside the Basic Multilingual Plane), never less.
-fn text_pattern() -> String {
-    format!("^[^\\s{NEVER_IN_TEXT}]([^{NEVER_IN_TEXT}]*[^\\s{NEVER_IN_TEXT}])?$")
-}
 
 /// A string schema of 1 to `max` characters of a text (`eckwms_domain::Text`).
 fn text(max: usize) -> ObjectBuilder {

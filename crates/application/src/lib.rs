@@ -1,21 +1,26 @@
 #![doc = include_str!("../README.md")]
 
 pub mod api_keys;
+pub mod catalog;
+pub mod common;
 pub mod error;
 pub mod idempotency;
-pub mod inventory;
 pub mod labels;
-pub mod moving;
+pub mod movement;
+pub mod orders;
 pub mod ports;
 pub mod public;
 pub mod scan;
 pub mod system;
 
 pub use api_keys::{ApiKeyService, CreatedKey, Principal};
+pub use catalog::{CatalogPorts, CatalogService};
+pub use common::{Page, RequestMeta, page_query};
 pub use error::{AppError, AppResult, ProblemCode};
 pub use idempotency::{Begin, IdempotencyService};
-pub use inventory::{InventoryPorts, InventoryService, Page, RequestMeta, check_move, page_query};
 pub use labels::{LabelService, Selection, Sheet, SheetFormat};
+pub use movement::{MovementPorts, MovementService, check_move};
+pub use orders::{OrderPorts, OrderService};
 pub use public::{PublicService, SignedRequest};
 pub use scan::{ScanCaller, ScanRequest, ScanService, ScanSettings};
 pub use system::{OsSecrets, Readiness, SystemClock, SystemService, VerifyReport};
@@ -23,7 +28,9 @@ pub use system::{OsSecrets, Readiness, SystemClock, SystemService, VerifyReport}
 /// Every service of the instance, as the HTTP adapter and the binary use them.
 #[derive(Clone)]
 pub struct Services {
-    pub inventory: InventoryService,
+    pub catalog: CatalogService,
+    pub orders: OrderService,
+    pub movement: MovementService,
     pub api_keys: ApiKeyService,
     pub idempotency: IdempotencyService,
     pub system: SystemService,

@@ -9,7 +9,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use eckwms_adapter_db::Database;
-use eckwms_application::moving;
+use eckwms_application::movement::steps as moving;
 use eckwms_application::ports::{
     BoxRepository, ItemRepository, MoveCommand, MoveRepository, OrderRepository, PageQuery,
     PlaceRepository, UnitOfWork, WriteContext,

@@ -16,6 +16,34 @@ use crate::problem::PROBLEM_CONTENT_TYPE;
 /// The name of the problem schema in `components.schemas`.
 pub const PROBLEM_SCHEMA: &str = "Problem";
 
+/// The characters a text people read never holds (`eckwms_domain::Text`), as far as a pattern
+/// every engine reads can say them (no Unicode classes; characters of the Basic Multilingual
+/// Plane): control characters, the format characters (soft hyphen, Arabic number signs,
+/// zero-width, direction marks, embeddings, overrides and isolates, invisible operators, the
+/// BOM, interlinear annotation), line and paragraph separators, private-use characters and
+/// noncharacters. (Surrogates never reach a text: the JSON reader refuses them.)
+pub const NEVER_IN_TEXT: &str = "\\u0000-\\u001f\\u007f-\\u009f\\u00ad\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890\\u0891\\u08e2\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ue000-\\uf8ff\\ufdd0-\\ufdef\\ufeff\\ufff9-\\ufffb\\ufffe\\uffff";
+
+/// The white space `str::trim` removes (Unicode `White_Space`), as a character class body.
+const TRIMMED: &str =
+    "\\u0009-\\u000d\\u0020\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+
+/// A text of `eckwms_domain::Text`'s rules: none of [`NEVER_IN_TEXT`], and neither starting
+/// nor ending with white space. The domain refuses a little more than the pattern says (a text
+/// with no visible character inside, such as a lone combining mark; unassigned and private-use
+/// code points outside the Basic Multilingual Plane), never less.
+pub fn text_pattern() -> String {
+    format!("^[^\\s{NEVER_IN_TEXT}]([^{NEVER_IN_TEXT}]*[^\\s{NEVER_IN_TEXT}])?$")
+}
+
+/// A text that meets `eckwms_domain::Text`'s rules once the white space around it is trimmed
+/// (as [`text_pattern`], with any white space before and after).
+pub fn trimmed_text_pattern() -> String {
+    format!(
+        "^[{TRIMMED}]*[^\\s{NEVER_IN_TEXT}]([^{NEVER_IN_TEXT}]*[^\\s{NEVER_IN_TEXT}])?[{TRIMMED}]*$"
+    )
+}
+
 /// A pattern of texts with a character that is not white space, and no control character.
 pub const NOT_BLANK: &str = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$";
 

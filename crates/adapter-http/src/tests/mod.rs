@@ -16,8 +16,8 @@ use eckwms_application::ports::{
     MockScanRepository, MockSecretSource, MockUnitOfWork, MockWarehouseRepository, Scope,
 };
 use eckwms_application::{
-    ApiKeyService, IdempotencyService, InventoryPorts, InventoryService, LabelService, ScanService,
-    ScanSettings, Services, SystemService,
+    ApiKeyService, CatalogPorts, CatalogService, IdempotencyService, LabelService, MovementPorts,
+    MovementService, OrderPorts, OrderService, ScanService, ScanSettings, Services, SystemService,
 };
 use eckwms_domain::{BoxId, Item, ItemId, Meta, Name, Parent, PlaceId, StorageBox};
 use serde_json::Value;
@@ -144,6 +144,9 @@ impl Mocks {
         let unit: Arc<MockUnitOfWork> = Arc::new(self.unit);
         let items: Arc<MockItemRepository> = Arc::new(self.items);
         let orders: Arc<MockOrderRepository> = Arc::new(self.orders);
+        // The catalog and the movement share them (contents asks whether the container exists).
+        let places: Arc<MockPlaceRepository> = Arc::new(self.places);
+        let boxes: Arc<MockBoxRepository> = Arc::new(self.boxes);
         let labels = LabelService::new(
             Arc::new(self.labels),
             Arc::new(self.identity),
@@ -161,16 +164,24 @@ impl Mocks {
                 clock.clone(),
                 self.global_key,
             ),
-            inventory: InventoryService::new(InventoryPorts {
+            catalog: CatalogService::new(CatalogPorts {
                 warehouses: Arc::new(self.warehouses),
-                places: Arc::new(self.places),
-                boxes: Arc::new(self.boxes),
+                places: places.clone(),
+                boxes: boxes.clone(),
                 items,
+                clock: clock.clone(),
+            }),
+            orders: OrderService::new(OrderPorts {
                 orders,
+                clock: clock.clone(),
+            }),
+            movement: MovementService::new(MovementPorts {
                 moves: Arc::new(self.moves),
                 ledger: ledger.clone(),
                 unit: unit.clone(),
                 single_moves: None,
+                boxes,
+                places,
                 clock: clock.clone(),
             }),
             api_keys: ApiKeyService::new(

@@ -4,7 +4,7 @@
 //! Reading the text ([`Decoder::classify`]) needs no database. Everything else runs inside one
 //! unit of work ([`UnitOfWork`]), after the scans of the same owner before it: the message-id
 //! check, the session, resolving and creating objects, the moves (the steps of a move request,
-//! `crate::moving`), the scan log entry. A retried scan finds the first one's
+//! `crate::movement::steps`), the scan log entry. A retried scan finds the first one's
 //! log entry and gets its answer; two scans of one device never interleave.
 //!
 //! What a scanned text names is found in `resolve`; every sentence an answer shows comes from
@@ -23,8 +23,9 @@ use eckwms_domain::{BoxPatch, Code, ItemPatch, Movable, ObjectId, Parent};
 use serde_json::{Value, json};
 
 use self::resolve::{Resolved, resolve};
+use crate::common::{Page, paginate};
 use crate::error::{AppError, AppResult};
-use crate::inventory::{Page, check_move, paginate};
+use crate::movement::check_move;
 use crate::ports::{
     Clock, Expected, MoveCommand, PageQuery, ScanAction, ScanFilter, ScanOutcome, ScanRecord,
     ScanRepository, ScannedObject, StoredSession, Tx, UnitOfWork, WriteContext,
@@ -591,7 +592,7 @@ fn move_all(
         expected_from: None,
     };
     check_move(&command)?;
-    crate::moving::apply(tx, &command, ctx)?;
+    crate::movement::steps::apply(tx, &command, ctx)?;
     Ok(())
 }
 

@@ -7,7 +7,7 @@
 use eckwms_global_domain::device::MAX_DEVICE_ID;
 use eckwms_global_domain::instance::{MAX_LOCAL_IPS, MAX_NAME_CHARS};
 use eckwms_global_domain::relay::{MAX_BARCODE, MAX_BATCH, MAX_MSG_ID};
-use eckwms_http_kit::openapi::NOT_BLANK;
+use eckwms_http_kit::openapi::{NOT_BLANK, trimmed_text_pattern};
 use eckwms_http_kit::value_schema;
 use serde_json::json;
 use utoipa::openapi::schema::{
@@ -36,7 +36,19 @@ value_schema!(
         .examples([json!("PDA-7")])
 );
 value_schema!(
-    /// The name of an instance or a device.
+    /// The name of an instance (`InstanceName::parse`: a text people read, trimmed).
+    InstanceNameText => ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(MAX_NAME_CHARS))
+        .pattern(Some(trimmed_text_pattern()))
+        .description(Some(format!(
+            "1 to {MAX_NAME_CHARS} characters (white space around is trimmed), with a visible one, without control, format (zero-width, direction), separator, \
+             private-use, unassigned or noncharacter code points"
+        )))
+);
+value_schema!(
+    /// The name of a device.
     NameText => ObjectBuilder::new()
         .schema_type(Type::String)
         .min_length(Some(1))
@@ -158,6 +170,29 @@ mod tests {
         serde_json::to_value(T::schema()).unwrap()
     }
 
+    /// What the pattern can say, it says: the names `InstanceName::parse` refuses for a
+    /// character or for white space alone do not fit (a generated name once did).
+    #[test]
+    fn instance_names_the_service_refuses_do_not_fit() {
+        let schema = json_of::<InstanceNameText>();
+        for refused in [
+            "!\u{2028}ವ",
+            "a\u{202e}b",
+            "\u{feff}A",
+            " ",
+            "\u{3000}",
+            "a\nb",
+            "a\u{200b}",
+        ] {
+            assert!(InstanceName::parse(refused).is_err(), "{refused:?}");
+            assert!(!fits(&schema, refused), "{refused:?}");
+        }
+        for taken in ["Site A", "  Site A ", "\u{3000}Lager Nord\t", "Склад 1"] {
+            assert!(InstanceName::parse(taken).is_ok(), "{taken:?}");
+            assert!(fits(&schema, taken), "{taken:?}");
+        }
+    }
+
     proptest! {
         #[test]
         fn instance_ids_fit_exactly_when_they_parse(
@@ -185,12 +220,20 @@ mod tests {
         }
 
         #[test]
-        fn fitting_barcodes_and_names_are_accepted(s in "\\PC{0,1100}|[a \\n\\u{0}\\u{1d}]{0,8}") {
+        fn fitting_barcodes_are_accepted(s in "\\PC{0,1100}|[a \\n\\u{0}\\u{1d}]{0,8}") {
             if fits(&json_of::<BarcodeText>(), &s) {
                 prop_assert!(parse_barcode(&s).is_ok());
             }
-            if fits(&json_of::<NameText>(), &s) {
-                prop_assert!(InstanceName::parse(&s).is_ok());
+        }
+
+        /// The schema of an instance name never refuses a name the service takes. The service
+        /// refuses a little more than the pattern can say (see `trimmed_text_pattern`).
+        #[test]
+        fn the_instance_name_schema_never_refuses_a_valid_name(
+            s in "\\PC{0,40}|[a \\n\\u{0}\\u{2028}\\u{202e}\\u{a0}\\u{3000}]{0,8}|.{0,40}"
+        ) {
+            if InstanceName::parse(&s).is_ok() {
+                prop_assert!(fits(&json_of::<InstanceNameText>(), &s), "{s:?}");
             }
         }
     }

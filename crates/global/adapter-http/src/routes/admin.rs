@@ -35,7 +35,7 @@ fn device_id(text: &str) -> Result<String, ApiError> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnrollIn {
-    #[schema(value_type = schema::NameText)]
+    #[schema(value_type = schema::InstanceNameText)]
     pub name: String,
     /// `free` (default) or `paid`.
     #[schema(value_type = Option<schema::TierName>)]

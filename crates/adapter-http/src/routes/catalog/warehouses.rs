@@ -286,7 +286,7 @@ pub async fn create_warehouse(
     let new = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
     let w = services
-        .run(move |s| s.inventory.create_warehouse(&new, &meta))
+        .run(move |s| s.catalog.create_warehouse(&new, &meta))
         .await?;
     Ok(
         created(format!("/api/v1/warehouses/{}", w.id), Some(w.meta.version))
@@ -311,7 +311,7 @@ pub async fn list_warehouses(
     let page = check.page(cursor, q.limit.as_deref())?;
     let services = ctx.services;
     let result = services
-        .run(move |s| s.inventory.list_warehouses(&page))
+        .run(move |s| s.catalog.list_warehouses(&page))
         .await?;
     Ok(HttpResponse::Ok().json(PageOut::from_page(result, WarehouseOut::from)))
 }
@@ -326,7 +326,7 @@ pub async fn list_warehouses(
 pub async fn get_warehouse(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = WarehouseId(path_int("id", &id)?);
     let services = ctx.services;
-    let w = services.run(move |s| s.inventory.get_warehouse(id)).await?;
+    let w = services.run(move |s| s.catalog.get_warehouse(id)).await?;
     Ok(ok_with_etag(w.meta.version).json(WarehouseOut::from(w)))
 }
 
@@ -347,7 +347,7 @@ pub async fn update_warehouse(
     let patch = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
     let w = services
-        .run(move |s| s.inventory.update_warehouse(id, if_match.0, &patch, &meta))
+        .run(move |s| s.catalog.update_warehouse(id, if_match.0, &patch, &meta))
         .await?;
     Ok(ok_with_etag(w.meta.version).json(WarehouseOut::from(w)))
 }
@@ -367,7 +367,7 @@ pub async fn delete_warehouse(
     let id = WarehouseId(path_int("id", &id)?);
     let Ctx { services, meta } = ctx;
     services
-        .run(move |s| s.inventory.delete_warehouse(id, if_match.0, &meta))
+        .run(move |s| s.catalog.delete_warehouse(id, if_match.0, &meta))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -385,7 +385,7 @@ pub async fn create_rack(ctx: Ctx, body: Json<CreateRackIn>) -> Result<HttpRespo
     let new = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
     let made = services
-        .run(move |s| s.inventory.create_rack(&new, &meta))
+        .run(move |s| s.catalog.create_rack(&new, &meta))
         .await?;
     let location = format!("/api/v1/racks/{}", made.rack.id);
     let version = made.rack.meta.version;
@@ -415,7 +415,7 @@ pub async fn list_racks(
     let page = check.page(cursor, q.limit.as_deref())?;
     let services = ctx.services;
     let result = services
-        .run(move |s| s.inventory.list_racks(warehouse, &page))
+        .run(move |s| s.catalog.list_racks(warehouse, &page))
         .await?;
     Ok(HttpResponse::Ok().json(PageOut::from_page(result, RackOut::from)))
 }
@@ -430,7 +430,7 @@ pub async fn list_racks(
 pub async fn get_rack(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = RackId(path_int("id", &id)?);
     let services = ctx.services;
-    let r = services.run(move |s| s.inventory.get_rack(id)).await?;
+    let r = services.run(move |s| s.catalog.get_rack(id)).await?;
     Ok(ok_with_etag(r.meta.version).json(RackOut::from(r)))
 }
 
@@ -451,7 +451,7 @@ pub async fn update_rack(
     let patch = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
     let r = services
-        .run(move |s| s.inventory.update_rack(id, if_match.0, &patch, &meta))
+        .run(move |s| s.catalog.update_rack(id, if_match.0, &patch, &meta))
         .await?;
     Ok(ok_with_etag(r.meta.version).json(RackOut::from(r)))
 }
@@ -471,7 +471,7 @@ pub async fn delete_rack(
     let id = RackId(path_int("id", &id)?);
     let Ctx { services, meta } = ctx;
     services
-        .run(move |s| s.inventory.delete_rack(id, if_match.0, &meta))
+        .run(move |s| s.catalog.delete_rack(id, if_match.0, &meta))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,4 +1,4 @@
-//! Scans: a scanner's code resolved and acted on, the device's session, the scan log.
+//! The scanning wing: a scanner's code resolved and acted on, the device's session, the scan log.
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, delete, get, post, web};
@@ -12,12 +12,22 @@ use utoipa::openapi::schema::{
     AdditionalProperties, ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, Type,
 };
 use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::dto::PageOut;
 use crate::extract::{Ctx, Json, QueryCheck, path_int};
 use crate::idempotency::REPLAYED_HEADER;
 use crate::problem::ApiError;
 use crate::schema;
+
+/// Registers the scanning routes under `/api/v1`; `legacy_scan` has its own scope in `lib.rs`.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(scan)
+        .service(get_session)
+        .service(clear_session)
+        .service(list_scans)
+        .service(get_scan);
+}
 
 /// A scan. Scanners of the first generation send `msgId` and `deviceId`; both spellings work.
 #[derive(Debug, Deserialize, ToSchema)]

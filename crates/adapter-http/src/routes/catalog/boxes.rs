@@ -2,12 +2,11 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use eckwms_application::ports::BoxFilter;
-use eckwms_domain::{Barcodes, BoxId, BoxPatch, Movable, Name, NewBox, OrderId, Parent};
+use eckwms_domain::{Barcodes, BoxId, BoxPatch, Name, NewBox, OrderId};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ContentsQuery, HistoryQuery};
-use crate::dto::{BoxOut, Check, ContentEntryOut, Field, HistoryEntryOut, LocationOut, PageOut};
+use crate::dto::{BoxOut, Check, Field, PageOut};
 use crate::extract::{Ctx, IfMatch, Json, QueryCheck, created, ok_with_etag, path_id};
 use crate::problem::ApiError;
 use crate::schema;
@@ -97,7 +96,7 @@ pub async fn create_box(ctx: Ctx, body: Json<CreateBoxIn>) -> Result<HttpRespons
     let new = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
     let b = services
-        .run(move |s| s.inventory.create_box(&new, &meta))
+        .run(move |s| s.catalog.create_box(&new, &meta))
         .await?;
     Ok(created(format!("/api/v1/boxes/{}", b.id), Some(b.meta.version)).json(BoxOut::from(b)))
 }
@@ -123,7 +122,7 @@ pub async fn list_boxes(
     let page = check.page(cursor, q.limit.as_deref())?;
     let services = ctx.services;
     let result = services
-        .run(move |s| s.inventory.list_boxes(&filter, &page))
+        .run(move |s| s.catalog.list_boxes(&filter, &page))
         .await?;
     Ok(HttpResponse::Ok().json(PageOut::from_page(result, BoxOut::from)))
 }
@@ -138,7 +137,7 @@ pub async fn list_boxes(
 pub async fn get_box(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id: BoxId = path_id("id", &id)?;
     let services = ctx.services;
-    let b = services.run(move |s| s.inventory.get_box(id)).await?;
+    let b = services.run(move |s| s.catalog.get_box(id)).await?;
     Ok(ok_with_etag(b.meta.version).json(BoxOut::from(b)))
 }
 
@@ -162,7 +161,7 @@ pub async fn update_box(
     let patch = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
     let b = services
-        .run(move |s| s.inventory.update_box(id, if_match.0, &patch, &meta))
+        .run(move |s| s.catalog.update_box(id, if_match.0, &patch, &meta))
         .await?;
     Ok(ok_with_etag(b.meta.version).json(BoxOut::from(b)))
 }
@@ -185,51 +184,7 @@ pub async fn delete_box(
     let id: BoxId = path_id("id", &id)?;
     let Ctx { services, meta } = ctx;
     services
-        .run(move |s| s.inventory.delete_box(id, if_match.0, &meta))
+        .run(move |s| s.catalog.delete_box(id, if_match.0, &meta))
         .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// What a box holds.
-#[utoipa::path(
-    tag = "boxes",
-    params(("id" = schema::BoxId, Path, description = "Box id"), ContentsQuery),
-    responses((status = 200, description = "One page of contents, by id", body = PageOut<ContentEntryOut>))
-)]
-#[get("/boxes/{id}/contents")]
-pub async fn box_contents(
-    ctx: Ctx,
-    id: web::Path<String>,
-    query: web::Query<ContentsQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let id: BoxId = path_id("id", &id)?;
-    super::contents(ctx, Parent::Box(id), query.into_inner()).await
-}
-
-/// Where a box is.
-#[utoipa::path(
-    tag = "boxes",
-    params(("id" = schema::BoxId, Path, description = "Box id")),
-    responses((status = 200, description = "Where it is", body = LocationOut))
-)]
-#[get("/boxes/{id}/location")]
-pub async fn box_location(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let id: BoxId = path_id("id", &id)?;
-    super::location(ctx, Movable::Box(id)).await
-}
-
-/// The ledger rows of a box (also after it was deleted).
-#[utoipa::path(
-    tag = "boxes",
-    params(("id" = schema::BoxId, Path, description = "Box id"), HistoryQuery),
-    responses((status = 200, description = "One page of ledger rows, oldest first", body = PageOut<HistoryEntryOut>))
-)]
-#[get("/boxes/{id}/history")]
-pub async fn box_history(
-    ctx: Ctx,
-    id: web::Path<String>,
-    query: web::Query<HistoryQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let id: BoxId = path_id("id", &id)?;
-    super::history(ctx, id.object_id(), query.into_inner()).await
 }

@@ -1,4 +1,5 @@
-//! API key management (admin scope). Secrets are shown once, at creation; never listed.
+//! The access wing: API key management (admin scope). Secrets are shown once, at creation;
+//! never listed.
 
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
@@ -6,11 +7,19 @@ use eckwms_application::CreatedKey;
 use eckwms_application::ports::{ApiKey, Scope};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::dto::{Check, ListOut};
 use crate::extract::{Ctx, Json, path_int};
 use crate::problem::ApiError;
 use crate::schema;
+
+/// Registers the API key routes.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_api_keys)
+        .service(create_api_key)
+        .service(revoke_api_key);
+}
 
 /// What a key may do: `read` < `write` < `admin`.
 #[derive(Clone, Copy, Debug, Serialize, ToSchema)]

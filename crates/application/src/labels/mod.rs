@@ -332,5 +332,4 @@ fn format_uuid(bytes: &[u8; 16]) -> String {
 }
 
 #[cfg(test)]
-#[path = "labels_tests.rs"]
 mod tests;

@@ -4,15 +4,14 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use eckwms_application::ports::ItemFilter;
 use eckwms_domain::{
-    ActionKind, Attributes, Barcodes, Code, Item, ItemAction, ItemId, ItemPatch, Movable, Name,
-    NewItem, Note, Text,
+    ActionKind, Attributes, Barcodes, Code, Item, ItemAction, ItemId, ItemPatch, Name, NewItem,
+    Note, Text,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 
-use super::HistoryQuery;
-use crate::dto::{Check, Field, HistoryEntryOut, LocationOut, PageOut};
+use crate::dto::{Check, Field, HistoryQuery, PageOut};
 use crate::extract::{Ctx, IfMatch, Json, QueryCheck, created, ok_with_etag, path_id};
 use crate::problem::ApiError;
 use crate::schema;
@@ -270,7 +269,7 @@ pub async fn create_item(ctx: Ctx, body: Json<CreateItemIn>) -> Result<HttpRespo
     let new = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
     let i = services
-        .run(move |s| s.inventory.create_item(&new, &meta))
+        .run(move |s| s.catalog.create_item(&new, &meta))
         .await?;
     Ok(created(format!("/api/v1/items/{}", i.id), Some(i.meta.version)).json(ItemOut::from(i)))
 }
@@ -297,7 +296,7 @@ pub async fn list_items(
     let page = check.page(cursor, q.limit.as_deref())?;
     let services = ctx.services;
     let result = services
-        .run(move |s| s.inventory.list_items(&filter, &page))
+        .run(move |s| s.catalog.list_items(&filter, &page))
         .await?;
     Ok(HttpResponse::Ok().json(PageOut::from_page(result, ItemOut::from)))
 }
@@ -312,7 +311,7 @@ pub async fn list_items(
 pub async fn get_item(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id: ItemId = path_id("id", &id)?;
     let services = ctx.services;
-    let i = services.run(move |s| s.inventory.get_item(id)).await?;
+    let i = services.run(move |s| s.catalog.get_item(id)).await?;
     Ok(ok_with_etag(i.meta.version).json(ItemOut::from(i)))
 }
 
@@ -340,7 +339,7 @@ pub async fn update_item(
     let patch = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
     let i = services
-        .run(move |s| s.inventory.update_item(id, if_match.0, &patch, &meta))
+        .run(move |s| s.catalog.update_item(id, if_match.0, &patch, &meta))
         .await?;
     Ok(ok_with_etag(i.meta.version).json(ItemOut::from(i)))
 }
@@ -363,37 +362,9 @@ pub async fn delete_item(
     let id: ItemId = path_id("id", &id)?;
     let Ctx { services, meta } = ctx;
     services
-        .run(move |s| s.inventory.delete_item(id, if_match.0, &meta))
+        .run(move |s| s.catalog.delete_item(id, if_match.0, &meta))
         .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// Where an item is.
-#[utoipa::path(
-    tag = "items",
-    params(("id" = schema::ItemId, Path, description = "Item id")),
-    responses((status = 200, description = "Where it is", body = LocationOut))
-)]
-#[get("/items/{id}/location")]
-pub async fn item_location(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let id: ItemId = path_id("id", &id)?;
-    super::location(ctx, Movable::Item(id)).await
-}
-
-/// The ledger rows of an item (also after it was deleted).
-#[utoipa::path(
-    tag = "items",
-    params(("id" = schema::ItemId, Path, description = "Item id"), HistoryQuery),
-    responses((status = 200, description = "One page of ledger rows, oldest first", body = PageOut<HistoryEntryOut>))
-)]
-#[get("/items/{id}/history")]
-pub async fn item_history(
-    ctx: Ctx,
-    id: web::Path<String>,
-    query: web::Query<HistoryQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let id: ItemId = path_id("id", &id)?;
-    super::history(ctx, id.object_id(), query.into_inner()).await
 }
 
 /// Record a repair action (check, cause, result, note) on an item.
@@ -412,7 +383,7 @@ pub async fn add_item_action(
     let (kind, message) = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
     let action = services
-        .run(move |s| s.inventory.add_item_action(id, kind, message, &meta))
+        .run(move |s| s.catalog.add_item_action(id, kind, message, &meta))
         .await?;
     Ok(HttpResponse::Created().json(ActionOut::from(action)))
 }
@@ -436,7 +407,7 @@ pub async fn list_item_actions(
     let page = check.page(cursor, query.limit.as_deref())?;
     let services = ctx.services;
     let result = services
-        .run(move |s| s.inventory.list_item_actions(id, &page))
+        .run(move |s| s.catalog.list_item_actions(id, &page))
         .await?;
     Ok(HttpResponse::Ok().json(PageOut::from_page(result, |a| ActionOut::from(a.action))))
 }

@@ -319,5 +319,4 @@ impl PublicService {
 }
 
 #[cfg(test)]
-#[path = "public_tests.rs"]
 mod tests;

@@ -1,7 +1,7 @@
-//! `GET /ECK/API/PUBLIC/{id}`: the public view of an object, for the global service's public
-//! label page. Outside the API-key auth of `/api/v1`: the request must carry the global
-//! service's signature instead (`X-Eckwms-Global-Timestamp`, `X-Eckwms-Global-Signature`;
-//! see `eckwms_application::public`). Every refusal is the same 404.
+//! The public wing: `GET /ECK/API/PUBLIC/{id}`, the public view of an object, for the global
+//! service's public label page. Outside the API-key auth of `/api/v1`: the request must carry
+//! the global service's signature instead (`X-Eckwms-Global-Timestamp`,
+//! `X-Eckwms-Global-Signature`; see `eckwms_application::public`). Every refusal is the same 404.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -9,9 +9,15 @@ use eckwms_application::SignedRequest;
 use eckwms_application::public::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use serde::Serialize;
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::HttpState;
 use crate::problem::ApiError;
+
+/// Registers the public view, at the root: `lib.rs` mounts it outside `/api/v1`.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(public_view);
+}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublicFieldOut {

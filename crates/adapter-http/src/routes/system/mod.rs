@@ -1,14 +1,21 @@
-//! Liveness, readiness, the compatibility health check of the original, and the API document.
+//! The system wing: liveness, readiness, the compatibility health check of the original, and
+//! the API document.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{SecondsFormat, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::HttpState;
 use crate::openapi::ApiDocument;
 use crate::problem::{ApiError, ProblemCode};
+
+/// Registers the system route under `/api/v1`; the probes outside it are registered in `lib.rs`.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(openapi_json);
+}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StatusOut {

@@ -1,4 +1,5 @@
-//! Orders (customer orders and RMAs) and the boxes linked to them.
+//! The orders wing: orders (customer orders and RMAs) and the boxes linked to them. An order's
+//! history is the movement wing's.
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
@@ -9,12 +10,23 @@ use eckwms_domain::{
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::HistoryQuery;
-use crate::dto::{BoxOut, Check, Field, HistoryEntryOut, PageOut};
+use crate::dto::{BoxOut, Check, Field, PageOut};
 use crate::extract::{Ctx, IfMatch, Json, QueryCheck, created, ok_with_etag, path_id};
 use crate::problem::ApiError;
 use crate::schema;
+
+/// Registers the orders' routes.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(create_order)
+        .service(list_orders)
+        .service(get_order)
+        .service(update_order)
+        .service(delete_order)
+        .service(link_box)
+        .service(unlink_box);
+}
 
 /// Customer fields of an order; all optional.
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
@@ -298,7 +310,7 @@ pub async fn create_order(ctx: Ctx, body: Json<CreateOrderIn>) -> Result<HttpRes
     let new = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
     let o = services
-        .run(move |s| s.inventory.create_order(&new, &meta))
+        .run(move |s| s.orders.create_order(&new, &meta))
         .await?;
     Ok(created(format!("/api/v1/orders/{}", o.id), Some(o.meta.version)).json(OrderOut::from(o)))
 }
@@ -331,7 +343,7 @@ pub async fn list_orders(
     let page = check.page(cursor, q.limit.as_deref())?;
     let services = ctx.services;
     let result = services
-        .run(move |s| s.inventory.list_orders(&filter, &page))
+        .run(move |s| s.orders.list_orders(&filter, &page))
         .await?;
     Ok(HttpResponse::Ok().json(PageOut::from_page(result, OrderOut::from)))
 }
@@ -346,7 +358,7 @@ pub async fn list_orders(
 pub async fn get_order(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id: OrderId = path_id("id", &id)?;
     let services = ctx.services;
-    let o = services.run(move |s| s.inventory.get_order(id)).await?;
+    let o = services.run(move |s| s.orders.get_order(id)).await?;
     Ok(ok_with_etag(o.meta.version).json(OrderOut::from(o)))
 }
 
@@ -370,7 +382,7 @@ pub async fn update_order(
     let patch = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
     let o = services
-        .run(move |s| s.inventory.update_order(id, if_match.0, &patch, &meta))
+        .run(move |s| s.orders.update_order(id, if_match.0, &patch, &meta))
         .await?;
     Ok(ok_with_etag(o.meta.version).json(OrderOut::from(o)))
 }
@@ -393,25 +405,9 @@ pub async fn delete_order(
     let id: OrderId = path_id("id", &id)?;
     let Ctx { services, meta } = ctx;
     services
-        .run(move |s| s.inventory.delete_order(id, if_match.0, &meta))
+        .run(move |s| s.orders.delete_order(id, if_match.0, &meta))
         .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// The ledger rows of an order (also after it was deleted).
-#[utoipa::path(
-    tag = "orders",
-    params(("id" = schema::OrderId, Path, description = "Order id"), HistoryQuery),
-    responses((status = 200, description = "One page of ledger rows, oldest first", body = PageOut<HistoryEntryOut>))
-)]
-#[get("/orders/{id}/history")]
-pub async fn order_history(
-    ctx: Ctx,
-    id: web::Path<String>,
-    query: web::Query<HistoryQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let id: OrderId = path_id("id", &id)?;
-    super::history(ctx, id.object_id(), query.into_inner()).await
 }
 
 /// Link a box to the order (a box belongs to at most one order).
@@ -435,7 +431,7 @@ pub async fn link_box(
     };
     let Ctx { services, meta } = ctx;
     let b = services
-        .run(move |s| s.inventory.link_box(id, box_id, &meta))
+        .run(move |s| s.orders.link_box(id, box_id, &meta))
         .await?;
     Ok(HttpResponse::Ok().json(BoxOut::from(b)))
 }
@@ -470,7 +466,7 @@ pub async fn unlink_box(
     };
     let Ctx { services, meta } = ctx;
     let b = services
-        .run(move |s| s.inventory.unlink_box(order, box_id, &meta))
+        .run(move |s| s.orders.unlink_box(order, box_id, &meta))
         .await?;
     Ok(HttpResponse::Ok().json(BoxOut::from(b)))
 }

@@ -1,4 +1,4 @@
-//! Labels: printable sheets of fresh or existing ids, and the pairing QR of this instance.
+//! The labels wing: printable sheets of fresh or existing ids, and the pairing QR of this instance.
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, post, web};
@@ -6,11 +6,17 @@ use eckwms_application::{Selection, SheetFormat};
 use eckwms_domain::{IdKind, ObjectId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::dto::Check;
 use crate::extract::{Ctx, Json, QueryCheck};
 use crate::problem::ApiError;
 use crate::schema;
+
+/// Registers the labels' routes.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(print_labels).service(pairing_qr);
+}
 
 /// Give `count` for fresh ids, or `ids` to print existing ones again.
 #[derive(Debug, Deserialize, ToSchema)]

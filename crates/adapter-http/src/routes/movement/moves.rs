@@ -120,7 +120,7 @@ pub async fn move_objects(ctx: Ctx, body: Json<MoveIn>) -> Result<HttpResponse, 
     let (command, reason) = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
     let outcomes = services
-        .run(move |s| s.inventory.move_objects(&command, reason.as_ref(), &meta))
+        .run(move |s| s.movement.move_objects(&command, reason.as_ref(), &meta))
         .await?;
     Ok(HttpResponse::Ok().json(MovesOut {
         moves: outcomes.into_iter().map(MoveOut::from).collect(),

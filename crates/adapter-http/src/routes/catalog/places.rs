@@ -3,12 +3,11 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use eckwms_application::ports::PlaceFilter;
-use eckwms_domain::{Name, NewPlace, Parent, Place, PlaceId, PlacePatch, RackId, WarehouseId};
+use eckwms_domain::{Name, NewPlace, Place, PlaceId, PlacePatch, RackId, WarehouseId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ContentsQuery, HistoryQuery};
-use crate::dto::{Check, ContentEntryOut, Field, HistoryEntryOut, PageOut};
+use crate::dto::{Check, Field, PageOut};
 use crate::extract::{Ctx, IfMatch, Json, QueryCheck, created, ok_with_etag, path_id};
 use crate::problem::ApiError;
 use crate::schema;
@@ -134,7 +133,7 @@ pub async fn create_place(ctx: Ctx, body: Json<CreatePlaceIn>) -> Result<HttpRes
     let new = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
     let p = services
-        .run(move |s| s.inventory.create_place(&new, &meta))
+        .run(move |s| s.catalog.create_place(&new, &meta))
         .await?;
     Ok(created(format!("/api/v1/places/{}", p.id), Some(p.meta.version)).json(PlaceOut::from(p)))
 }
@@ -162,7 +161,7 @@ pub async fn list_places(
     let page = check.page(cursor, q.limit.as_deref())?;
     let services = ctx.services;
     let result = services
-        .run(move |s| s.inventory.list_places(&filter, &page))
+        .run(move |s| s.catalog.list_places(&filter, &page))
         .await?;
     Ok(HttpResponse::Ok().json(PageOut::from_page(result, PlaceOut::from)))
 }
@@ -177,7 +176,7 @@ pub async fn list_places(
 pub async fn get_place(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id: PlaceId = path_id("id", &id)?;
     let services = ctx.services;
-    let p = services.run(move |s| s.inventory.get_place(id)).await?;
+    let p = services.run(move |s| s.catalog.get_place(id)).await?;
     Ok(ok_with_etag(p.meta.version).json(PlaceOut::from(p)))
 }
 
@@ -201,7 +200,7 @@ pub async fn update_place(
     let patch = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
     let p = services
-        .run(move |s| s.inventory.update_place(id, if_match.0, &patch, &meta))
+        .run(move |s| s.catalog.update_place(id, if_match.0, &patch, &meta))
         .await?;
     Ok(ok_with_etag(p.meta.version).json(PlaceOut::from(p)))
 }
@@ -224,39 +223,7 @@ pub async fn delete_place(
     let id: PlaceId = path_id("id", &id)?;
     let Ctx { services, meta } = ctx;
     services
-        .run(move |s| s.inventory.delete_place(id, if_match.0, &meta))
+        .run(move |s| s.catalog.delete_place(id, if_match.0, &meta))
         .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// What a place holds.
-#[utoipa::path(
-    tag = "places",
-    params(("id" = schema::PlaceId, Path, description = "Place id"), ContentsQuery),
-    responses((status = 200, description = "One page of contents, by id", body = PageOut<ContentEntryOut>))
-)]
-#[get("/places/{id}/contents")]
-pub async fn place_contents(
-    ctx: Ctx,
-    id: web::Path<String>,
-    query: web::Query<ContentsQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let id: PlaceId = path_id("id", &id)?;
-    super::contents(ctx, Parent::Place(id), query.into_inner()).await
-}
-
-/// The ledger rows of a place (also after it was deleted).
-#[utoipa::path(
-    tag = "places",
-    params(("id" = schema::PlaceId, Path, description = "Place id"), HistoryQuery),
-    responses((status = 200, description = "One page of ledger rows, oldest first", body = PageOut<HistoryEntryOut>))
-)]
-#[get("/places/{id}/history")]
-pub async fn place_history(
-    ctx: Ctx,
-    id: web::Path<String>,
-    query: web::Query<HistoryQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let id: PlaceId = path_id("id", &id)?;
-    super::history(ctx, id.object_id(), query.into_inner()).await
 }

@@ -1,0 +1,96 @@
+//! The orders wing: orders, and the boxes linked to them.
+
+use std::sync::Arc;
+
+use eckwms_domain::{BoxId, NewOrder, Note, Order, OrderId, OrderPatch, StorageBox};
+
+use crate::common::{Page, RequestMeta, paginate};
+use crate::error::AppResult;
+use crate::ports::{Clock, Expected, OrderFilter, OrderRepository, PageQuery, WriteContext};
+
+/// The repositories the orders need.
+#[derive(Clone)]
+pub struct OrderPorts {
+    pub orders: Arc<dyn OrderRepository>,
+    pub clock: Arc<dyn Clock>,
+}
+
+#[derive(Clone)]
+pub struct OrderService {
+    ports: OrderPorts,
+}
+
+impl OrderService {
+    pub fn new(ports: OrderPorts) -> Self {
+        Self { ports }
+    }
+
+    fn ctx(&self, meta: &RequestMeta, reason: Option<&Note>) -> WriteContext {
+        meta.write_context(&*self.ports.clock, reason)
+    }
+
+    pub fn create_order(&self, new: &NewOrder, meta: &RequestMeta) -> AppResult<Order> {
+        self.ports.orders.create_order(new, &self.ctx(meta, None))
+    }
+
+    pub fn get_order(&self, id: OrderId) -> AppResult<Order> {
+        self.ports.orders.get_order(id)
+    }
+
+    pub fn list_orders(
+        &self,
+        filter: &OrderFilter,
+        page: &PageQuery<OrderId>,
+    ) -> AppResult<Page<Order>> {
+        paginate(
+            page,
+            |q| self.ports.orders.list_orders(filter, q),
+            |o| o.id.to_string(),
+        )
+    }
+
+    pub fn update_order(
+        &self,
+        id: OrderId,
+        expected: Expected,
+        patch: &OrderPatch,
+        meta: &RequestMeta,
+    ) -> AppResult<Order> {
+        self.ports
+            .orders
+            .update_order(id, expected, patch, &self.ctx(meta, None))
+    }
+
+    pub fn delete_order(
+        &self,
+        id: OrderId,
+        expected: Expected,
+        meta: &RequestMeta,
+    ) -> AppResult<()> {
+        self.ports
+            .orders
+            .delete_order(id, expected, &self.ctx(meta, None))
+    }
+
+    pub fn link_box(
+        &self,
+        order: OrderId,
+        box_id: BoxId,
+        meta: &RequestMeta,
+    ) -> AppResult<StorageBox> {
+        self.ports
+            .orders
+            .link_box(order, box_id, &self.ctx(meta, None))
+    }
+
+    pub fn unlink_box(
+        &self,
+        order: OrderId,
+        box_id: BoxId,
+        meta: &RequestMeta,
+    ) -> AppResult<StorageBox> {
+        self.ports
+            .orders
+            .unlink_box(order, box_id, &self.ctx(meta, None))
+    }
+}
