@@ -14,7 +14,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use eckwms_adapter_db::{Database, redact_url};
 use eckwms_application::ports::Scope;
 use eckwms_application::{
-    ApiKeyService, AppError, CatalogPorts, CatalogService, IdempotencyService, LabelService,
+    Actor, ApiKeyService, AppError, CatalogPorts, CatalogService, IdempotencyService, LabelService,
     MovementPorts, MovementService, OrderPorts, OrderService, OsSecrets, PublicService,
     ScanService, ScanSettings, Services, SystemClock, SystemService,
 };
@@ -164,7 +164,7 @@ fn apikey(keys: &ApiKeyService, command: ApikeyCommand) -> anyhow::Result<ExitCo
                         .ok_or_else(|| anyhow::anyhow!("--expires-in-days {days}: out of range"))
                 })
                 .transpose()?;
-            let created = keys.create(&name, scope.into(), expires_at, None)?;
+            let created = keys.create(&Actor::Console, &name, scope.into(), expires_at, None)?;
             tracing::info!(id = created.key.id, name = %created.key.name, "API key created");
             println!("{}", created.secret);
         }
@@ -173,7 +173,7 @@ fn apikey(keys: &ApiKeyService, command: ApikeyCommand) -> anyhow::Result<ExitCo
                 "{:>5}  {:<16}  {:<6}  {:<20}  {:<20}  name",
                 "id", "key id", "scope", "created", "status"
             );
-            for key in keys.list()? {
+            for key in keys.list(&Actor::Console)? {
                 let status = match (key.revoked_at, key.expires_at) {
                     (Some(at), _) => format!("revoked {}", at.format("%Y-%m-%d")),
                     (None, Some(at)) if at <= chrono::Utc::now() => {
@@ -196,15 +196,17 @@ fn apikey(keys: &ApiKeyService, command: ApikeyCommand) -> anyhow::Result<ExitCo
         ApikeyCommand::Revoke { id } => {
             // The rule of the API holds here too: the operator makes the next admin key first
             // (one command), so no moment exists in which nobody can administer over HTTP.
-            let key = keys.revoke(id, None).map_err(|e| match e {
-                AppError::Refused {
-                    code: ProblemCode::LastAdminKey,
-                    ..
-                } => anyhow::anyhow!(
-                    "{e} (eckwms apikey create --name NAME --scope admin makes one)"
-                ),
-                other => other.into(),
-            })?;
+            let key = keys
+                .revoke(&Actor::Console, id, None)
+                .map_err(|e| match e {
+                    AppError::Refused {
+                        code: ProblemCode::LastAdminKey,
+                        ..
+                    } => anyhow::anyhow!(
+                        "{e} (eckwms apikey create --name NAME --scope admin makes one)"
+                    ),
+                    other => other.into(),
+                })?;
             println!("revoked key {} ({})", key.id, key.name);
         }
     }

@@ -1709,7 +1709,11 @@ fn scan(
                 device_id: Some(device.into()),
             },
             &eckwms_application::ScanCaller {
-                actor: "apikey:1".into(),
+                actor: eckwms_application::Actor::ApiKey {
+                    id: 1,
+                    name: "scanner".into(),
+                    scope: Scope::Write,
+                },
                 request_id: Some(format!("req-{msg_id}")),
             },
         )

@@ -6,8 +6,7 @@ use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage};
-use eckwms_application::Principal;
-use eckwms_application::ports::Scope;
+use eckwms_application::{Actor, Need};
 
 use crate::extract::app_state;
 use crate::problem::{ApiError, ProblemCode};
@@ -59,43 +58,47 @@ fn bearer_key(value: &HeaderValue) -> Option<String> {
     (scheme.eq_ignore_ascii_case("bearer") && !key.is_empty()).then(|| key.to_owned())
 }
 
-/// Reads need `read`, changes need `write`, API key management needs `admin`.
-pub fn required_scope(method: &Method, path: &str) -> Scope {
+/// What a request needs at least, checked here, before its body is read or its idempotency key
+/// claimed, so that a caller refused by the use case is refused before anything happens. The
+/// use cases say what they need and check it themselves ([`Actor::require`]); this early check
+/// repeats their declarations for the routes of this API: reads need `read`, changes `write`,
+/// API key management and the pairing QR `admin`.
+pub fn required_need(method: &Method, path: &str) -> Need {
     let admin_area = path == "/api/v1/apikeys"
         || path.starts_with("/api/v1/apikeys/")
         || path == "/api/v1/pairing-qr";
     if admin_area {
-        Scope::Admin
+        Need::Admin
     } else if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
-        Scope::Read
+        Need::Read
     } else {
-        Scope::Write
+        Need::Write
     }
 }
 
-/// Authenticates the key and checks its scope; the [`Principal`] goes into the request
-/// extensions. A key this process verified lately is checked in memory; any other needs a
+/// Authenticates the key and checks the request's early need; the [`Actor`] goes into the
+/// request extensions. A key this process verified lately is checked in memory; any other needs a
 /// database lookup, which runs off the async threads.
 pub async fn middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     match authenticate(&req).await {
-        Ok(principal) => {
-            req.extensions_mut().insert(principal);
+        Ok(actor) => {
+            req.extensions_mut().insert(actor);
             Ok(next.call(req).await?.map_into_boxed_body())
         }
         Err(e) => Ok(req.error_response(e)),
     }
 }
 
-async fn authenticate(req: &ServiceRequest) -> Result<Principal, ApiError> {
+async fn authenticate(req: &ServiceRequest) -> Result<Actor, ApiError> {
     let state = app_state(req.request())?;
     let key = presented_key(req.headers())?.ok_or_else(crate::problem::unauthenticated)?;
     let remembered = state
         .calls
         .without_io(|s| s.api_keys.authenticate_from_memory(&key));
-    let principal = match remembered {
+    let actor = match remembered {
         Some(checked) => checked.map_err(crate::problem::from_app)?,
         None => {
             state
@@ -104,10 +107,10 @@ async fn authenticate(req: &ServiceRequest) -> Result<Principal, ApiError> {
                 .await?
         }
     };
-    principal
-        .require(required_scope(req.method(), req.path()))
+    actor
+        .require(required_need(req.method(), req.path()))
         .map_err(crate::problem::from_app)?;
-    Ok(principal)
+    Ok(actor)
 }
 
 #[cfg(test)]
@@ -173,23 +176,17 @@ mod tests {
 
     #[test]
     fn scopes_follow_method_and_area() {
-        assert_eq!(required_scope(&Method::GET, "/api/v1/items"), Scope::Read);
-        assert_eq!(required_scope(&Method::POST, "/api/v1/items"), Scope::Write);
+        assert_eq!(required_need(&Method::GET, "/api/v1/items"), Need::Read);
+        assert_eq!(required_need(&Method::POST, "/api/v1/items"), Need::Write);
         assert_eq!(
-            required_scope(&Method::DELETE, "/api/v1/items/x"),
-            Scope::Write
+            required_need(&Method::DELETE, "/api/v1/items/x"),
+            Need::Write
         );
+        assert_eq!(required_need(&Method::GET, "/api/v1/apikeys"), Need::Admin);
         assert_eq!(
-            required_scope(&Method::GET, "/api/v1/apikeys"),
-            Scope::Admin
+            required_need(&Method::DELETE, "/api/v1/apikeys/3"),
+            Need::Admin
         );
-        assert_eq!(
-            required_scope(&Method::DELETE, "/api/v1/apikeys/3"),
-            Scope::Admin
-        );
-        assert_eq!(
-            required_scope(&Method::GET, "/api/v1/apikeysx"),
-            Scope::Read
-        );
+        assert_eq!(required_need(&Method::GET, "/api/v1/apikeysx"), Need::Read);
     }
 }

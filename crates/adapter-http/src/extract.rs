@@ -10,7 +10,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::web::{self, JsonConfig, PathConfig, QueryConfig};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder};
 use eckwms_application::ports::{Expected, IdempotencyKeyRef, PageQuery};
-use eckwms_application::{AppError, Principal, RequestMeta, page_query};
+use eckwms_application::{Actor, AppError, RequestMeta, page_query};
 use eckwms_domain::{IdError, ObjectId, Parent};
 use eckwms_http_kit::{decimal_i64, media};
 
@@ -36,13 +36,13 @@ impl FromRequest for Ctx {
 fn ctx_of(req: &HttpRequest) -> Result<Ctx, ApiError> {
     let state = app_state(req)?;
     let extensions = req.extensions();
-    let principal = extensions
-        .get::<Principal>()
+    let actor = extensions
+        .get::<Actor>()
         .ok_or_else(crate::problem::unauthenticated)?;
     Ok(Ctx {
         services: state.calls.clone(),
         meta: RequestMeta {
-            actor: principal.actor(),
+            actor: actor.clone(),
             request_id: extensions.get::<RequestId>().map(|id| id.0.clone()),
             idempotency: extensions.get::<IdempotencyKeyRef>().cloned(),
         },

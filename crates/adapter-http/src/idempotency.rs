@@ -11,7 +11,7 @@ use actix_web::middleware::Next;
 use actix_web::web::Bytes;
 use actix_web::{Error, HttpMessage, HttpResponse};
 use eckwms_application::ports::{IdempotencyKeyRef, StoredResponse};
-use eckwms_application::{AppError, Begin, IdempotencyService, Principal};
+use eckwms_application::{Actor, AppError, Begin, IdempotencyService};
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
@@ -130,8 +130,8 @@ async fn admit(req: &mut ServiceRequest) -> Result<Admission, ApiError> {
     IdempotencyService::validate_key(key).map_err(crate::problem::from_app)?;
     let owner = req
         .extensions()
-        .get::<Principal>()
-        .map(Principal::actor)
+        .get::<Actor>()
+        .map(Actor::ledger_name)
         .ok_or_else(crate::problem::unauthenticated)?;
     let key_ref = IdempotencyKeyRef {
         owner,

@@ -3,7 +3,7 @@
 //! 401 of this service's API keys.
 
 use eckwms_application::AppError;
-use eckwms_application::api_keys;
+use eckwms_application::access;
 use eckwms_domain::FieldError;
 
 pub use eckwms_http_kit::ProblemCode;
@@ -16,7 +16,7 @@ pub fn field(e: FieldError) -> ProblemField {
 
 /// The 401 of a request without a valid API key.
 pub fn unauthenticated() -> ApiError {
-    from_app(api_keys::unauthenticated())
+    from_app(access::unauthenticated())
 }
 
 /// The problem answering an application error.
@@ -51,7 +51,7 @@ mod tests {
                 412,
                 "precondition_failed",
             ),
-            (api_keys::unauthenticated(), 401, "unauthenticated"),
+            (access::unauthenticated(), 401, "unauthenticated"),
             (
                 AppError::refused(ProblemCode::Forbidden, "no"),
                 403,

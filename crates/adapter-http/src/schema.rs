@@ -9,7 +9,7 @@
 
 use eckwms_application::SheetFormat;
 use eckwms_application::ports::ScanAction;
-use eckwms_application::scan::{MAX_BARCODE_LEN, MAX_TOKEN_LEN};
+use eckwms_application::scanning::{MAX_BARCODE_LEN, MAX_TOKEN_LEN};
 use eckwms_domain::id::ID_DIGITS;
 use eckwms_domain::{IdKind, MAX_BARCODES};
 use eckwms_http_kit::openapi::{NOT_BLANK, text_pattern};
@@ -67,7 +67,7 @@ value_schema!(
         .description(Some("1 to 200 characters, no control characters"))
 );
 value_schema!(
-    /// A scan's `msg_id` or `device_id` (`eckwms_application::scan::token_problem`).
+    /// A scan's `msg_id` or `device_id` (`eckwms_application::scanning::token_problem`).
     TokenText => ObjectBuilder::new()
         .schema_type(Type::String)
         .min_length(Some(1))
@@ -247,7 +247,7 @@ pub fn idempotency_key() -> ObjectBuilder {
 mod tests {
     use actix_web::http::header::HeaderValue;
     use eckwms_application::IdempotencyService;
-    use eckwms_application::scan::token_problem;
+    use eckwms_application::scanning::token_problem;
     use eckwms_domain::{Code, Name, Note, ObjectId, Parent};
     use proptest::prelude::*;
     use serde_json::Value;

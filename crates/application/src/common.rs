@@ -3,6 +3,7 @@
 
 use eckwms_domain::Note;
 
+use crate::access::{Actor, Need};
 use crate::error::{AppError, AppResult};
 use crate::ports::{Clock, IdempotencyKeyRef, PageQuery, WriteContext};
 
@@ -58,23 +59,30 @@ where
 /// Who is asking, under which request, and with which idempotency key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RequestMeta {
-    pub actor: String,
+    pub actor: Actor,
     pub request_id: Option<String>,
     pub idempotency: Option<IdempotencyKeyRef>,
 }
 
 impl RequestMeta {
-    /// The context of a write made for this request: its actor, request id and idempotency
-    /// key, the time from `clock`, and the reason given, if any.
-    pub(crate) fn write_context(&self, clock: &dyn Clock, reason: Option<&Note>) -> WriteContext {
-        WriteContext {
-            actor: self.actor.clone(),
+    /// The context of a write made for this request, when its actor meets `need` (else 403
+    /// `forbidden`): the actor as the ledger names it, the request id and idempotency key, the
+    /// time from `clock`, and the reason given, if any.
+    pub(crate) fn write_context(
+        &self,
+        need: Need,
+        clock: &dyn Clock,
+        reason: Option<&Note>,
+    ) -> AppResult<WriteContext> {
+        self.actor.require(need)?;
+        Ok(WriteContext {
+            actor: self.actor.ledger_name(),
             at: clock.now(),
             request_id: self.request_id.clone(),
             reason: reason.map(|r| r.as_str().to_owned()),
             scan: None,
             idempotency: self.idempotency.clone(),
-        }
+        })
     }
 }
 

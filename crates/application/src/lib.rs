@@ -1,6 +1,6 @@
 #![doc = include_str!("../README.md")]
 
-pub mod api_keys;
+pub mod access;
 pub mod catalog;
 pub mod common;
 pub mod error;
@@ -10,10 +10,10 @@ pub mod movement;
 pub mod orders;
 pub mod ports;
 pub mod public;
-pub mod scan;
+pub mod scanning;
 pub mod system;
 
-pub use api_keys::{ApiKeyService, CreatedKey, Principal};
+pub use access::{Actor, ApiKeyService, CreatedKey, Need};
 pub use catalog::{CatalogPorts, CatalogService};
 pub use common::{Page, RequestMeta, page_query};
 pub use error::{AppError, AppResult, ProblemCode};
@@ -22,7 +22,7 @@ pub use labels::{LabelService, Selection, Sheet, SheetFormat};
 pub use movement::{MovementPorts, MovementService, check_move};
 pub use orders::{OrderPorts, OrderService};
 pub use public::{PublicService, SignedRequest};
-pub use scan::{ScanCaller, ScanRequest, ScanService, ScanSettings};
+pub use scanning::{ScanCaller, ScanRequest, ScanService, ScanSettings};
 pub use system::{OsSecrets, Readiness, SystemClock, SystemService, VerifyReport};
 
 /// Every service of the instance, as the HTTP adapter and the binary use them.

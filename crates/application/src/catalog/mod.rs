@@ -10,6 +10,7 @@ use eckwms_domain::{
     WarehouseId, WarehousePatch,
 };
 
+use crate::access::Need;
 use crate::common::{Page, RequestMeta, paginate};
 use crate::error::AppResult;
 use crate::ports::{
@@ -37,8 +38,10 @@ impl CatalogService {
         Self { ports }
     }
 
-    fn ctx(&self, meta: &RequestMeta, reason: Option<&Note>) -> WriteContext {
-        meta.write_context(&*self.ports.clock, reason)
+    /// The context of a write: every change here needs [`Need::Write`]; reads are open to
+    /// every actor.
+    fn ctx(&self, meta: &RequestMeta, reason: Option<&Note>) -> AppResult<WriteContext> {
+        meta.write_context(Need::Write, &*self.ports.clock, reason)
     }
 
     // ------------------------------------------------------------ warehouses and racks
@@ -46,7 +49,7 @@ impl CatalogService {
     pub fn create_warehouse(&self, new: &NewWarehouse, meta: &RequestMeta) -> AppResult<Warehouse> {
         self.ports
             .warehouses
-            .create_warehouse(new, &self.ctx(meta, None))
+            .create_warehouse(new, &self.ctx(meta, None)?)
     }
 
     pub fn get_warehouse(&self, id: WarehouseId) -> AppResult<Warehouse> {
@@ -70,7 +73,7 @@ impl CatalogService {
     ) -> AppResult<Warehouse> {
         self.ports
             .warehouses
-            .update_warehouse(id, expected, patch, &self.ctx(meta, None))
+            .update_warehouse(id, expected, patch, &self.ctx(meta, None)?)
     }
 
     pub fn delete_warehouse(
@@ -81,13 +84,13 @@ impl CatalogService {
     ) -> AppResult<()> {
         self.ports
             .warehouses
-            .delete_warehouse(id, expected, &self.ctx(meta, None))
+            .delete_warehouse(id, expected, &self.ctx(meta, None)?)
     }
 
     pub fn create_rack(&self, new: &NewRack, meta: &RequestMeta) -> AppResult<RackWithPlaces> {
         self.ports
             .warehouses
-            .create_rack(new, &self.ctx(meta, None))
+            .create_rack(new, &self.ctx(meta, None)?)
     }
 
     pub fn get_rack(&self, id: RackId) -> AppResult<Rack> {
@@ -115,19 +118,19 @@ impl CatalogService {
     ) -> AppResult<Rack> {
         self.ports
             .warehouses
-            .update_rack(id, expected, patch, &self.ctx(meta, None))
+            .update_rack(id, expected, patch, &self.ctx(meta, None)?)
     }
 
     pub fn delete_rack(&self, id: RackId, expected: Expected, meta: &RequestMeta) -> AppResult<()> {
         self.ports
             .warehouses
-            .delete_rack(id, expected, &self.ctx(meta, None))
+            .delete_rack(id, expected, &self.ctx(meta, None)?)
     }
 
     // ------------------------------------------------------------ places
 
     pub fn create_place(&self, new: &NewPlace, meta: &RequestMeta) -> AppResult<Place> {
-        self.ports.places.create_place(new, &self.ctx(meta, None))
+        self.ports.places.create_place(new, &self.ctx(meta, None)?)
     }
 
     pub fn get_place(&self, id: PlaceId) -> AppResult<Place> {
@@ -155,7 +158,7 @@ impl CatalogService {
     ) -> AppResult<Place> {
         self.ports
             .places
-            .update_place(id, expected, patch, &self.ctx(meta, None))
+            .update_place(id, expected, patch, &self.ctx(meta, None)?)
     }
 
     pub fn delete_place(
@@ -166,13 +169,13 @@ impl CatalogService {
     ) -> AppResult<()> {
         self.ports
             .places
-            .delete_place(id, expected, &self.ctx(meta, None))
+            .delete_place(id, expected, &self.ctx(meta, None)?)
     }
 
     // ------------------------------------------------------------ boxes
 
     pub fn create_box(&self, new: &NewBox, meta: &RequestMeta) -> AppResult<StorageBox> {
-        self.ports.boxes.create_box(new, &self.ctx(meta, None))
+        self.ports.boxes.create_box(new, &self.ctx(meta, None)?)
     }
 
     pub fn get_box(&self, id: BoxId) -> AppResult<StorageBox> {
@@ -200,19 +203,19 @@ impl CatalogService {
     ) -> AppResult<StorageBox> {
         self.ports
             .boxes
-            .update_box(id, expected, patch, &self.ctx(meta, None))
+            .update_box(id, expected, patch, &self.ctx(meta, None)?)
     }
 
     pub fn delete_box(&self, id: BoxId, expected: Expected, meta: &RequestMeta) -> AppResult<()> {
         self.ports
             .boxes
-            .delete_box(id, expected, &self.ctx(meta, None))
+            .delete_box(id, expected, &self.ctx(meta, None)?)
     }
 
     // ------------------------------------------------------------ items
 
     pub fn create_item(&self, new: &NewItem, meta: &RequestMeta) -> AppResult<Item> {
-        self.ports.items.create_item(new, &self.ctx(meta, None))
+        self.ports.items.create_item(new, &self.ctx(meta, None)?)
     }
 
     pub fn get_item(&self, id: ItemId) -> AppResult<Item> {
@@ -240,13 +243,13 @@ impl CatalogService {
     ) -> AppResult<Item> {
         self.ports
             .items
-            .update_item(id, expected, patch, &self.ctx(meta, None))
+            .update_item(id, expected, patch, &self.ctx(meta, None)?)
     }
 
     pub fn delete_item(&self, id: ItemId, expected: Expected, meta: &RequestMeta) -> AppResult<()> {
         self.ports
             .items
-            .delete_item(id, expected, &self.ctx(meta, None))
+            .delete_item(id, expected, &self.ctx(meta, None)?)
     }
 
     /// Items that share a serial they cannot be told apart by (data from before the rule).
@@ -264,7 +267,7 @@ impl CatalogService {
         message: Note,
         meta: &RequestMeta,
     ) -> AppResult<ItemAction> {
-        let ctx = self.ctx(meta, None);
+        let ctx = self.ctx(meta, None)?;
         let action = ItemAction {
             kind,
             message,

@@ -82,3 +82,28 @@ fn lists_return_a_cursor_only_when_more_rows_exist() {
     assert_eq!(last.items.len(), 1);
     assert_eq!(last.next_cursor, None);
 }
+
+/// A change needs `write`, whichever adapter asks: a read key is refused before the store is
+/// reached (the mocks expect nothing: any call would panic).
+#[test]
+fn a_read_key_changes_nothing() {
+    let meta = RequestMeta {
+        actor: crate::access::Actor::ApiKey {
+            id: 1,
+            name: "reader".into(),
+            scope: crate::ports::Scope::Read,
+        },
+        request_id: None,
+        idempotency: None,
+    };
+    let result = Mocks::new()
+        .service()
+        .create_item(&eckwms_domain::NewItem::default(), &meta);
+    assert!(matches!(
+        result,
+        Err(crate::error::AppError::Refused {
+            code: crate::error::ProblemCode::Forbidden,
+            ..
+        })
+    ));
+}

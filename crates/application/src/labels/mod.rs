@@ -1,6 +1,7 @@
 //! Labels: fresh ids printed as label sheets, reprints of existing ids, and the pairing QR of
 //! this instance.
 
+use crate::access::{Actor, Need};
 use eckwms_problems::ProblemCode;
 use std::sync::Arc;
 
@@ -113,14 +114,17 @@ impl LabelService {
     }
 
     /// Allocates (or takes) the ids, records the print and renders the sheet. Nothing is
-    /// allocated or recorded when the request is invalid or no label key is configured.
+    /// allocated or recorded when the request is invalid or no label key is configured. Needs
+    /// [`Need::Write`].
     pub fn print(
         &self,
         kind: IdKind,
         selection: &Selection,
         format: SheetFormat,
-        actor: &str,
+        actor: &Actor,
     ) -> AppResult<Sheet> {
+        actor.require(Need::Write)?;
+        let actor = actor.ledger_name();
         if kind == IdKind::User {
             return Err(AppError::invalid(
                 "kind",
@@ -175,11 +179,11 @@ impl LabelService {
         let print = match selection {
             Selection::Fresh(n) => {
                 self.repo
-                    .allocate_and_record(kind, *n, format.as_str(), actor, at)?
+                    .allocate_and_record(kind, *n, format.as_str(), &actor, at)?
             }
             Selection::Reprint(ids) => {
                 self.repo
-                    .record_reprint(kind, ids, format.as_str(), actor, at)?
+                    .record_reprint(kind, ids, format.as_str(), &actor, at)?
             }
         };
         let captions: std::collections::HashMap<ObjectId, Option<String>> = match kind {
@@ -297,8 +301,10 @@ impl LabelService {
         ))
     }
 
-    /// The pairing QR as PNG or SVG.
-    pub fn pairing_qr(&self, png: bool) -> AppResult<(&'static str, Vec<u8>)> {
+    /// The pairing QR as PNG or SVG. Needs [`Need::Admin`]: it lets a scanner pair with this
+    /// instance.
+    pub fn pairing_qr(&self, actor: &Actor, png: bool) -> AppResult<(&'static str, Vec<u8>)> {
+        actor.require(Need::Admin)?;
         let text = self.pairing_text()?;
         let failed = |e: eckwms_labels::LabelError| AppError::internal(anyhow::anyhow!("{e}"));
         Ok(if png {

@@ -9,6 +9,7 @@ use eckwms_codes::{Decoder, Scanned, check};
 use eckwms_domain::{IdKind, ObjectId};
 
 use super::{LabelService, MAX_LABELS, Selection, SheetFormat};
+use crate::access::Actor;
 use crate::error::AppError;
 use crate::ports::{
     InstanceIdentity, LabelPrint, LabelSubject, MockClock, MockIdentityRepository,
@@ -19,6 +20,15 @@ const V2_KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c
 const V1_KEY: &str = "0102030405060708090a0b0c0d0e0f101112131415161718";
 const GLOBAL_URL: &str = "https://global.example.com/eck";
 const ACTOR: &str = "apikey:2";
+
+/// The write key whose ledger name is [`ACTOR`].
+fn writer() -> Actor {
+    Actor::ApiKey {
+        id: 2,
+        name: "writer".into(),
+        scope: crate::ports::Scope::Write,
+    }
+}
 
 fn now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0)
@@ -121,11 +131,11 @@ fn without_a_label_key_nothing_is_allocated() {
     parts.repo.expect_label_subjects().never();
     let service = parts.service();
     for format in [SheetFormat::Json, SheetFormat::Pdf] {
-        let result = service.print(IdKind::Box, &Selection::Fresh(3), format, ACTOR);
+        let result = service.print(IdKind::Box, &Selection::Fresh(3), format, &writer());
         assert_eq!(conflict_code(result), "label_key_missing");
     }
     let reprint = Selection::Reprint(vec![id(IdKind::Box, 1)]);
-    let result = service.print(IdKind::Box, &reprint, SheetFormat::Json, ACTOR);
+    let result = service.print(IdKind::Box, &reprint, SheetFormat::Json, &writer());
     assert_eq!(conflict_code(result), "label_key_missing");
 }
 
@@ -138,10 +148,12 @@ fn a_v1_key_alone_does_not_allow_printing() {
     })
     .unwrap();
     parts.repo.expect_allocate_and_record().never();
-    let result =
-        parts
-            .service()
-            .print(IdKind::Item, &Selection::Fresh(1), SheetFormat::Json, ACTOR);
+    let result = parts.service().print(
+        IdKind::Item,
+        &Selection::Fresh(1),
+        SheetFormat::Json,
+        &writer(),
+    );
     assert_eq!(conflict_code(result), "label_key_missing");
 }
 
@@ -155,7 +167,7 @@ fn counts_outside_1_to_320_are_invalid() {
             IdKind::Box,
             &Selection::Fresh(count),
             SheetFormat::Json,
-            ACTOR,
+            &writer(),
         );
         assert_eq!(invalid_fields(result), ["count"], "count {count}");
     }
@@ -163,7 +175,7 @@ fn counts_outside_1_to_320_are_invalid() {
         IdKind::Box,
         &Selection::Reprint(vec![]),
         SheetFormat::Json,
-        ACTOR,
+        &writer(),
     );
     assert_eq!(invalid_fields(empty), ["ids"]);
 }
@@ -172,10 +184,12 @@ fn counts_outside_1_to_320_are_invalid() {
 fn user_badges_are_not_printed() {
     let mut parts = Parts::new();
     parts.repo.expect_allocate_and_record().never();
-    let result =
-        parts
-            .service()
-            .print(IdKind::User, &Selection::Fresh(1), SheetFormat::Json, ACTOR);
+    let result = parts.service().print(
+        IdKind::User,
+        &Selection::Fresh(1),
+        SheetFormat::Json,
+        &writer(),
+    );
     assert_eq!(invalid_fields(result), ["kind"]);
 }
 
@@ -188,7 +202,7 @@ fn fresh_places_are_not_printed() {
         IdKind::Place,
         &Selection::Fresh(2),
         SheetFormat::Json,
-        ACTOR,
+        &writer(),
     );
     assert_eq!(invalid_fields(place), ["count"]);
 }
@@ -219,7 +233,7 @@ fn order_labels_carry_the_reference_as_caption() {
             IdKind::Order,
             &Selection::Reprint(vec![order]),
             SheetFormat::Json,
-            ACTOR,
+            &writer(),
         )
         .unwrap();
     assert_eq!(sheet.labels.len(), 1);
@@ -237,10 +251,10 @@ fn reprints_of_another_kind_or_repeated_ids_are_invalid() {
     parts.repo.expect_record_reprint().never();
     let service = parts.service();
     let mixed = Selection::Reprint(vec![id(IdKind::Box, 1), id(IdKind::Item, 2)]);
-    let result = service.print(IdKind::Box, &mixed, SheetFormat::Json, ACTOR);
+    let result = service.print(IdKind::Box, &mixed, SheetFormat::Json, &writer());
     assert_eq!(invalid_fields(result), ["ids[1]"]);
     let repeated = Selection::Reprint(vec![id(IdKind::Box, 1), id(IdKind::Box, 1)]);
-    let result = service.print(IdKind::Box, &repeated, SheetFormat::Json, ACTOR);
+    let result = service.print(IdKind::Box, &repeated, SheetFormat::Json, &writer());
     assert_eq!(invalid_fields(result), ["ids"]);
 }
 
@@ -280,7 +294,12 @@ fn fresh_labels_carry_codes_that_decode_to_their_ids() {
         });
     let service = parts.service();
     let sheet = service
-        .print(IdKind::Box, &Selection::Fresh(3), SheetFormat::Json, ACTOR)
+        .print(
+            IdKind::Box,
+            &Selection::Fresh(3),
+            SheetFormat::Json,
+            &writer(),
+        )
         .unwrap();
     assert!(sheet.document.is_none());
     assert_eq!(sheet.print.id, 12);
@@ -334,7 +353,7 @@ fn reprints_record_the_given_ids() {
             IdKind::Place,
             &Selection::Reprint(ids.clone()),
             SheetFormat::Json,
-            ACTOR,
+            &writer(),
         )
         .unwrap();
     assert!(sheet.print.reprint);
@@ -360,7 +379,12 @@ fn pdf_and_svg_sheets_are_rendered() {
     parts.repo.expect_label_subjects().returning(|_| Ok(vec![]));
     let service = parts.service();
     let pdf = service
-        .print(IdKind::Item, &Selection::Fresh(2), SheetFormat::Pdf, ACTOR)
+        .print(
+            IdKind::Item,
+            &Selection::Fresh(2),
+            SheetFormat::Pdf,
+            &writer(),
+        )
         .unwrap();
     let (content_type, bytes) = pdf.document.unwrap();
     assert_eq!(content_type, "application/pdf");
@@ -371,7 +395,12 @@ fn pdf_and_svg_sheets_are_rendered() {
     );
     assert_eq!(pdf.labels.len(), 2);
     let svg = service
-        .print(IdKind::Item, &Selection::Fresh(2), SheetFormat::Svg, ACTOR)
+        .print(
+            IdKind::Item,
+            &Selection::Fresh(2),
+            SheetFormat::Svg,
+            &writer(),
+        )
         .unwrap();
     let (content_type, bytes) = svg.document.unwrap();
     assert_eq!(content_type, "image/svg+xml");
@@ -437,7 +466,7 @@ fn pairing_without_a_global_url_is_refused_before_any_identity() {
     let service = parts.service();
     assert_eq!(conflict_code(service.pairing_text()), "global_url_missing");
     assert_eq!(
-        conflict_code(service.pairing_qr(true)),
+        conflict_code(service.pairing_qr(&Actor::Console, true)),
         "global_url_missing"
     );
 }
@@ -450,10 +479,39 @@ fn the_pairing_qr_is_a_png_or_an_svg() {
         .expect_identity_or_insert()
         .returning(|candidate, _| Ok(candidate.clone()));
     let service = parts.service();
-    let (content_type, png) = service.pairing_qr(true).unwrap();
+    let (content_type, png) = service.pairing_qr(&Actor::Console, true).unwrap();
     assert_eq!(content_type, "image/png");
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
-    let (content_type, svg) = service.pairing_qr(false).unwrap();
+    let (content_type, svg) = service.pairing_qr(&Actor::Console, false).unwrap();
     assert_eq!(content_type, "image/svg+xml");
     assert!(String::from_utf8(svg).unwrap().contains("<svg"));
+}
+
+/// Printing needs `write` and the pairing QR `admin`: lesser keys are refused before anything
+/// is allocated, recorded or read (the mocks expect nothing).
+#[test]
+fn labels_need_write_and_the_pairing_qr_admin() {
+    let key = |scope| Actor::ApiKey {
+        id: 1,
+        name: "k".into(),
+        scope,
+    };
+    let forbidden = |result: Result<(), AppError>| {
+        matches!(
+            result,
+            Err(AppError::Refused {
+                code: eckwms_problems::ProblemCode::Forbidden,
+                ..
+            })
+        )
+    };
+    let service = Parts::new().service();
+    let read = key(crate::ports::Scope::Read);
+    assert!(forbidden(
+        service
+            .print(IdKind::Box, &Selection::Fresh(1), SheetFormat::Json, &read)
+            .map(drop)
+    ));
+    let write = key(crate::ports::Scope::Write);
+    assert!(forbidden(service.pairing_qr(&write, true).map(drop)));
 }

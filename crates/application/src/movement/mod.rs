@@ -8,6 +8,7 @@ use eckwms_domain::{LedgerEntry, Movable, Note, ObjectId, Parent, movement::move
 
 pub mod steps;
 
+use crate::access::Need;
 use crate::common::{Page, RequestMeta, paginate};
 use crate::error::{AppError, AppResult};
 use crate::ports::{
@@ -57,8 +58,10 @@ impl MovementService {
         Self { ports }
     }
 
-    fn ctx(&self, meta: &RequestMeta, reason: Option<&Note>) -> WriteContext {
-        meta.write_context(&*self.ports.clock, reason)
+    /// The context of a write: every change here needs [`Need::Write`]; reads are open to
+    /// every actor.
+    fn ctx(&self, meta: &RequestMeta, reason: Option<&Note>) -> AppResult<WriteContext> {
+        meta.write_context(Need::Write, &*self.ports.clock, reason)
     }
 
     /// Moves one or several objects atomically. Rejects empty, oversized and duplicate batches
@@ -70,7 +73,7 @@ impl MovementService {
         meta: &RequestMeta,
     ) -> AppResult<Vec<MoveOutcome>> {
         check_move(command)?;
-        let ctx = self.ctx(meta, reason);
+        let ctx = self.ctx(meta, reason)?;
         if let Some(single) = &self.ports.single_moves
             && let Some(outcomes) = steps::single(single.as_ref(), command, &ctx)?
         {

@@ -49,7 +49,11 @@ impl Mocks {
 
 fn meta() -> RequestMeta {
     RequestMeta {
-        actor: "apikey:1".into(),
+        actor: crate::access::Actor::ApiKey {
+            id: 1,
+            name: "writer".into(),
+            scope: crate::ports::Scope::Write,
+        },
         request_id: Some("req-1".into()),
         idempotency: None,
     }
@@ -167,4 +171,29 @@ fn contents_of_a_missing_container_is_not_found() {
         },
     );
     assert!(matches!(result, Err(AppError::NotFound { .. })));
+}
+
+/// A move needs `write`: a read key is refused before any transaction starts.
+#[test]
+fn a_read_key_moves_nothing() {
+    let mut mocks = Mocks::new();
+    mocks.unit.expect_run().never();
+    let mut meta = meta();
+    meta.actor = crate::access::Actor::ApiKey {
+        id: 1,
+        name: "reader".into(),
+        scope: crate::ports::Scope::Read,
+    };
+    let command = MoveCommand {
+        objects: vec![item(1)],
+        to: Parent::Box(BoxId::new(2).unwrap()),
+        expected_from: None,
+    };
+    assert!(matches!(
+        mocks.service().move_objects(&command, None, &meta),
+        Err(AppError::Refused {
+            code: crate::error::ProblemCode::Forbidden,
+            ..
+        })
+    ));
 }

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use eckwms_domain::{BoxId, NewOrder, Note, Order, OrderId, OrderPatch, StorageBox};
 
+use crate::access::Need;
 use crate::common::{Page, RequestMeta, paginate};
 use crate::error::AppResult;
 use crate::ports::{Clock, Expected, OrderFilter, OrderRepository, PageQuery, WriteContext};
@@ -25,12 +26,14 @@ impl OrderService {
         Self { ports }
     }
 
-    fn ctx(&self, meta: &RequestMeta, reason: Option<&Note>) -> WriteContext {
-        meta.write_context(&*self.ports.clock, reason)
+    /// The context of a write: every change here needs [`Need::Write`]; reads are open to
+    /// every actor.
+    fn ctx(&self, meta: &RequestMeta, reason: Option<&Note>) -> AppResult<WriteContext> {
+        meta.write_context(Need::Write, &*self.ports.clock, reason)
     }
 
     pub fn create_order(&self, new: &NewOrder, meta: &RequestMeta) -> AppResult<Order> {
-        self.ports.orders.create_order(new, &self.ctx(meta, None))
+        self.ports.orders.create_order(new, &self.ctx(meta, None)?)
     }
 
     pub fn get_order(&self, id: OrderId) -> AppResult<Order> {
@@ -58,7 +61,7 @@ impl OrderService {
     ) -> AppResult<Order> {
         self.ports
             .orders
-            .update_order(id, expected, patch, &self.ctx(meta, None))
+            .update_order(id, expected, patch, &self.ctx(meta, None)?)
     }
 
     pub fn delete_order(
@@ -69,7 +72,7 @@ impl OrderService {
     ) -> AppResult<()> {
         self.ports
             .orders
-            .delete_order(id, expected, &self.ctx(meta, None))
+            .delete_order(id, expected, &self.ctx(meta, None)?)
     }
 
     pub fn link_box(
@@ -80,7 +83,7 @@ impl OrderService {
     ) -> AppResult<StorageBox> {
         self.ports
             .orders
-            .link_box(order, box_id, &self.ctx(meta, None))
+            .link_box(order, box_id, &self.ctx(meta, None)?)
     }
 
     pub fn unlink_box(
@@ -91,6 +94,6 @@ impl OrderService {
     ) -> AppResult<StorageBox> {
         self.ports
             .orders
-            .unlink_box(order, box_id, &self.ctx(meta, None))
+            .unlink_box(order, box_id, &self.ctx(meta, None)?)
     }
 }

@@ -104,8 +104,8 @@ pub struct CreateApiKeyIn {
 )]
 #[get("/apikeys")]
 pub async fn list_api_keys(ctx: Ctx) -> Result<HttpResponse, ApiError> {
-    let services = ctx.services;
-    let keys = services.run(move |s| s.api_keys.list()).await?;
+    let (services, actor) = (ctx.services, ctx.meta.actor);
+    let keys = services.run(move |s| s.api_keys.list(&actor)).await?;
     Ok(HttpResponse::Ok().json(ListOut {
         items: keys.into_iter().map(ApiKeyOut::from).collect::<Vec<_>>(),
     }))
@@ -135,9 +135,12 @@ pub async fn create_api_key(
     let Some(scope) = scope else {
         return Err(c.error());
     };
-    let (services, idempotency) = (ctx.services, ctx.meta.idempotency);
+    let (services, actor, idempotency) = (ctx.services, ctx.meta.actor, ctx.meta.idempotency);
     let made = services
-        .run(move |s| s.api_keys.create(&name, scope, expires_at, idempotency))
+        .run(move |s| {
+            s.api_keys
+                .create(&actor, &name, scope, expires_at, idempotency)
+        })
         .await?;
     Ok(HttpResponse::Created().json(CreatedApiKeyOut::from(made)))
 }
@@ -156,9 +159,9 @@ pub async fn create_api_key(
 #[delete("/apikeys/{id}")]
 pub async fn revoke_api_key(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = path_int("id", &id)?;
-    let (services, idempotency) = (ctx.services, ctx.meta.idempotency);
+    let (services, actor, idempotency) = (ctx.services, ctx.meta.actor, ctx.meta.idempotency);
     let key = services
-        .run(move |s| s.api_keys.revoke(id, idempotency))
+        .run(move |s| s.api_keys.revoke(&actor, id, idempotency))
         .await?;
     Ok(HttpResponse::Ok().json(ApiKeyOut::from(key)))
 }

@@ -224,7 +224,11 @@ pub async fn pairing_qr(
         }
     };
     check.finish()?;
-    let (content_type, bytes) = ctx.services.run(move |s| s.labels.pairing_qr(png)).await?;
+    let actor = ctx.meta.actor;
+    let (content_type, bytes) = ctx
+        .services
+        .run(move |s| s.labels.pairing_qr(&actor, png))
+        .await?;
     Ok(HttpResponse::Ok()
         .content_type(content_type)
         .insert_header((header::CACHE_CONTROL, "no-store"))

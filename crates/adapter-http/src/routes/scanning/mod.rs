@@ -226,7 +226,7 @@ fn session_owner(ctx: &Ctx, query: &SessionQuery) -> Result<String, ApiError> {
     // The same rule as the device id of a scan.
     if let Some(problem) = device
         .as_deref()
-        .and_then(eckwms_application::scan::token_problem)
+        .and_then(eckwms_application::scanning::token_problem)
     {
         check.reject("device_id", problem);
     }

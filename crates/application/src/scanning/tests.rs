@@ -14,6 +14,7 @@ use eckwms_domain::{
 use serde_json::{Value, json};
 
 use super::{ScanCaller, ScanRequest, ScanService, ScanSettings};
+use crate::access::Actor;
 use crate::error::{AppError, AppResult};
 use crate::ports::{
     BoxesTx, Expected, ItemsTx, LedgerTx, Located, MockClock, MockScanRepository, MockUnitOfWork,
@@ -387,9 +388,18 @@ fn on_fake(fake: &Arc<Mutex<FakeTx>>, decoder: Decoder) -> ScanService {
     service_on(MockScanRepository::new(), unit, decoder)
 }
 
+/// The write key whose ledger name is [`ACTOR`].
+fn writer() -> Actor {
+    Actor::ApiKey {
+        id: 2,
+        name: "writer".into(),
+        scope: crate::ports::Scope::Write,
+    }
+}
+
 fn caller() -> ScanCaller {
     ScanCaller {
-        actor: ACTOR.to_owned(),
+        actor: writer(),
         request_id: Some("req-1".to_owned()),
     }
 }
@@ -1077,4 +1087,26 @@ fn a_longer_serial_of_several_items_is_ambiguous_with_its_candidates() {
     assert_eq!(body["type"], "barcode");
     assert_eq!(body["data"]["candidates"].as_array().unwrap().len(), 2);
     assert_eq!(body["data"]["candidates"][1]["class_code"], "TC52");
+}
+
+/// A scan changes things: a read key is refused before any transaction starts (the unit of
+/// work's mock expects nothing).
+#[test]
+fn a_read_key_cannot_scan() {
+    let service = service_with(MockScanRepository::new(), Decoder::default());
+    let reader = ScanCaller {
+        actor: Actor::ApiKey {
+            id: 1,
+            name: "reader".into(),
+            scope: crate::ports::Scope::Read,
+        },
+        request_id: None,
+    };
+    assert!(matches!(
+        service.scan(&request("i000000000000000001", "m-1"), &reader),
+        Err(AppError::Refused {
+            code: ProblemCode::Forbidden,
+            ..
+        })
+    ));
 }

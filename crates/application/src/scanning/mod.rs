@@ -23,6 +23,7 @@ use eckwms_domain::{BoxPatch, Code, ItemPatch, Movable, ObjectId, Parent};
 use serde_json::{Value, json};
 
 use self::resolve::{Resolved, resolve};
+use crate::access::{Actor, Need};
 use crate::common::{Page, paginate};
 use crate::error::{AppError, AppResult};
 use crate::movement::check_move;
@@ -50,10 +51,10 @@ pub struct ScanRequest {
     pub device_id: Option<String>,
 }
 
-/// Who scans: the API key's actor (`apikey:<id>`) and the request id.
+/// Who scans, and under which request id.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScanCaller {
-    pub actor: String,
+    pub actor: Actor,
     pub request_id: Option<String>,
 }
 
@@ -69,7 +70,10 @@ pub struct ScanService {
 /// Everything the transaction needs, owned (it may run on another thread, and more than once).
 struct Input {
     owner: String,
+    /// The actor as the scan log names it: `apikey:<id>`.
     actor: String,
+    /// The actor as the ledger names it: with the device, `apikey:2/device:PDA-7`.
+    ledger_actor: String,
     request_id: Option<String>,
     device_id: Option<String>,
     msg_id: String,
@@ -100,15 +104,18 @@ impl ScanService {
     pub fn owner(device_id: Option<&str>, caller: &ScanCaller) -> String {
         match device_id {
             Some(device) => format!("device:{device}"),
-            None => caller.actor.clone(),
+            None => caller.actor.ledger_name(),
         }
     }
 
+    /// A scan changes things (it creates, moves, links): it needs [`Need::Write`].
     pub fn scan(&self, request: &ScanRequest, caller: &ScanCaller) -> AppResult<ScanOutcome> {
+        caller.actor.require(Need::Write)?;
         validate(request)?;
         let input = Input {
             owner: Self::owner(request.device_id.as_deref(), caller),
-            actor: caller.actor.clone(),
+            actor: caller.actor.ledger_name(),
+            ledger_actor: caller.actor.ledger_name_on(request.device_id.as_deref()),
             request_id: caller.request_id.clone(),
             device_id: request.device_id.clone(),
             msg_id: request.msg_id.clone(),
@@ -259,13 +266,8 @@ fn execute(tx: &mut dyn Tx, input: &Input) -> AppResult<ScanOutcome> {
         });
     }
     let scan_id = tx.scans().next_id()?;
-    // The ledger names the device with the key: `apikey:2/device:PDA-7`.
-    let ledger_actor = match &input.device_id {
-        Some(device) => format!("{}/device:{device}", input.actor),
-        None => input.actor.clone(),
-    };
     let ctx = WriteContext {
-        actor: ledger_actor,
+        actor: input.ledger_actor.clone(),
         at: input.at,
         request_id: input.request_id.clone(),
         reason: None,
