@@ -167,6 +167,11 @@ impl PlaceRow {
 
 // ---------------------------------------------------------------- boxes and items
 
+/// The barcodes of a box or an item as stored, in position order.
+fn stored_barcodes(barcodes: Vec<String>) -> Result<Barcodes, DbError> {
+    Barcodes::from_stored("barcodes", barcodes).map_err(|e| DbError::corrupt(e.message))
+}
+
 #[derive(Queryable, Selectable, Insertable, AsChangeset, Debug)]
 #[diesel(table_name = boxes, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub(crate) struct BoxRow {
@@ -201,8 +206,7 @@ impl BoxRow {
             name: opt_text("name", self.name)?,
             parent: parent_from(self.parent_box.as_deref(), self.parent_place.as_deref())?,
             order: self.order_id.as_deref().map(typed::<OrderId>).transpose()?,
-            barcodes: Barcodes::from_stored("barcodes", barcodes)
-                .map_err(|e| DbError::corrupt(e.message))?,
+            barcodes: stored_barcodes(barcodes)?,
             meta: meta(self.version, self.created_at, self.updated_at),
         })
     }
@@ -252,8 +256,7 @@ impl ItemRow {
             condition: opt_text("condition", self.condition)?,
             attributes: Attributes::new("attributes", attributes)
                 .map_err(|e| DbError::corrupt(e.message))?,
-            barcodes: Barcodes::from_stored("barcodes", barcodes)
-                .map_err(|e| DbError::corrupt(e.message))?,
+            barcodes: stored_barcodes(barcodes)?,
             parent: parent_from(self.parent_box.as_deref(), self.parent_place.as_deref())?,
             meta: meta(self.version, self.created_at, self.updated_at),
         })

@@ -417,7 +417,7 @@ pub(crate) fn snapshot_for_verify(
                     actions.entry(item).or_default().push(action);
                 }
             }
-            for item in with_barcodes(c, rows)? {
+            for item in items_with_barcodes(c, rows)? {
                 let mut state = state_of(&item);
                 if let Some(list) = actions.remove(&item.id.to_string()) {
                     state.insert("actions".into(), serde_json::Value::Array(list));
