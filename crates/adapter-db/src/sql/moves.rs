@@ -147,51 +147,33 @@ pub(crate) fn contents_direct(
     limit: u32,
 ) -> Result<Vec<ContentRow>, DbError> {
     let limit = i64::from(limit);
-    let columns = (
-        boxes::id,
-        boxes::name,
-        boxes::parent_box,
-        boxes::parent_place,
-    );
-    let mut rows: Vec<ContentRow> = match container {
-        Parent::Box(_) => boxes::table
-            .filter(boxes::parent_box.eq(key))
-            .filter(boxes::id.gt(after))
-            .order(boxes::id)
-            .limit(limit)
-            .select(columns)
-            .load(c)?,
-        Parent::Place(_) => boxes::table
-            .filter(boxes::parent_place.eq(key))
-            .filter(boxes::id.gt(after))
-            .order(boxes::id)
-            .limit(limit)
-            .select(columns)
-            .load(c)?,
+    // The objects of one table whose container column is `key`: four statements (two tables,
+    // two columns), each cached.
+    macro_rules! direct {
+        ($table:ident, $column:ident, $limit:expr) => {
+            $table::table
+                .filter($table::$column.eq(key))
+                .filter($table::id.gt(after))
+                .order($table::id)
+                .limit($limit)
+                .select((
+                    $table::id,
+                    $table::name,
+                    $table::parent_box,
+                    $table::parent_place,
+                ))
+                .load::<ContentRow>(c)?
+        };
+    }
+    let mut rows = match container {
+        Parent::Box(_) => direct!(boxes, parent_box, limit),
+        Parent::Place(_) => direct!(boxes, parent_place, limit),
     };
     let remaining = limit - rows.len() as i64;
     if remaining > 0 {
-        let columns = (
-            items::id,
-            items::name,
-            items::parent_box,
-            items::parent_place,
-        );
-        let items: Vec<ContentRow> = match container {
-            Parent::Box(_) => items::table
-                .filter(items::parent_box.eq(key))
-                .filter(items::id.gt(after))
-                .order(items::id)
-                .limit(remaining)
-                .select(columns)
-                .load(c)?,
-            Parent::Place(_) => items::table
-                .filter(items::parent_place.eq(key))
-                .filter(items::id.gt(after))
-                .order(items::id)
-                .limit(remaining)
-                .select(columns)
-                .load(c)?,
+        let items = match container {
+            Parent::Box(_) => direct!(items, parent_box, remaining),
+            Parent::Place(_) => direct!(items, parent_place, remaining),
         };
         rows.extend(items);
     }
