@@ -243,27 +243,29 @@ pub(crate) fn contents(
         .collect()
 }
 
-pub(crate) fn location(c: &mut Conn, object: Movable) -> Result<Location, DbError> {
-    let parent = match object {
-        Movable::Item(id) => {
-            let (b, p): (Option<String>, Option<String>) = items::table
-                .find(id.to_string())
-                .select((items::parent_box, items::parent_place))
-                .first(c)
-                .optional()?
-                .ok_or_else(|| AppError::not_found("item", id))?;
-            parent_from(b.as_deref(), p.as_deref())?
-        }
-        Movable::Box(id) => {
-            let (b, p): (Option<String>, Option<String>) = boxes::table
-                .find(id.to_string())
-                .select((boxes::parent_box, boxes::parent_place))
-                .first(c)
-                .optional()?
-                .ok_or_else(|| AppError::not_found("box", id))?;
-            parent_from(b.as_deref(), p.as_deref())?
-        }
+/// The container an object is in (`None`: none), `not_found` when there is no such object. Also
+/// the read of the single moves on PostgreSQL (`single_move::locate`).
+pub(crate) fn parent_of(c: &mut Conn, object: Movable) -> Result<Option<Parent>, DbError> {
+    let key = object.to_string();
+    let columns: Option<(Option<String>, Option<String>)> = match object {
+        Movable::Box(_) => boxes::table
+            .find(&key)
+            .select((boxes::parent_box, boxes::parent_place))
+            .first(c)
+            .optional()?,
+        Movable::Item(_) => items::table
+            .find(&key)
+            .select((items::parent_box, items::parent_place))
+            .first(c)
+            .optional()?,
     };
+    let (parent_box, parent_place) =
+        columns.ok_or_else(|| AppError::not_found(object.object_id().kind().as_str(), object))?;
+    parent_from(parent_box.as_deref(), parent_place.as_deref())
+}
+
+pub(crate) fn location(c: &mut Conn, object: Movable) -> Result<Location, DbError> {
+    let parent = parent_of(c, object)?;
     let mut path = Vec::new();
     let place = match parent {
         None => None,
