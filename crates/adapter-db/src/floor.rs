@@ -1,7 +1,8 @@
 //! The engine's floor, for the bench harness (feature `floor`).
 //!
 //! [`MoveFloor::apply`] runs the steps of one move — the very steps and query functions the
-//! service runs for `POST /api/v1/moves` (`eckwms_application::moving`) — on one connection, with nothing of the service around them:
+//! service runs for `POST /api/v1/moves` (`eckwms_application::movement::steps`) — on one
+//! connection, with nothing of the service around them:
 //! no HTTP, no authentication, no pool, no writer thread and its group commits, no retries.
 //! SQLite: one `BEGIN IMMEDIATE` transaction per move; like the service's writer connection,
 //! this one never checkpoints inside a commit (`wal_autocheckpoint = 0`): the background

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod backend;
 mod error;
 #[cfg(feature = "floor")]
 pub mod floor;
@@ -44,11 +45,11 @@ mod prelude {
         rack_place_name,
     };
 
+    pub(crate) use crate::backend::{BackendOps, Locked, MovableTable, NewLedgerRows};
     pub(crate) use crate::error::DbError;
     pub(crate) use crate::lower;
     pub(crate) use crate::rows::*;
     pub(crate) use crate::schema::*;
-    pub(crate) use crate::tx::{BackendOps, Locked, MovableTable, NewLedgerRows};
 }
 
 /// The query functions compiled for SQLite (`src/sqlite.rs`).

@@ -3,7 +3,8 @@
 //! One object per request, without an idempotency key, is what scanners and most integrations
 //! send. In a transaction it costs five round trips (BEGIN, lock and read, update, ledger
 //! append, COMMIT). Here it costs two: a read of where the object is (no lock, [`locate`]);
-//! the application's check of the move on what was read (`eckwms_application::moving::single`);
+//! the application's check of the move on what was read
+//! (`eckwms_application::movement::steps::single`);
 //! then one statement ([`MoveOnePg`], [`move_if_still`]) that moves the object only if it is
 //! still where it was read, appends its ledger row and commits on its own. If the object moved
 //! in between, that statement changes nothing and the application starts over from the read;
@@ -25,8 +26,7 @@ use eckwms_application::{AppError, AppResult};
 use eckwms_domain::{Change, Movable, Parent};
 
 use crate::error::DbError;
-use crate::rows::{parent_columns, parent_from, to_db};
-use crate::schema::{boxes, items};
+use crate::rows::{parent_columns, to_db};
 use crate::statements::{BoxesTable, ItemsTable, MoveOnePg, MoveOneRow};
 
 /// [`SingleMoves`] on the service's PostgreSQL pool.
@@ -66,24 +66,9 @@ impl SingleMoves for PgSingleMoves {
 
 /// Where the object is now, read without a lock.
 pub(crate) fn locate(c: &mut PgConnection, object: Movable) -> Result<Located, DbError> {
-    let key = object.to_string();
-    let columns: Option<(Option<String>, Option<String>)> = match object {
-        Movable::Box(_) => boxes::table
-            .find(&key)
-            .select((boxes::parent_box, boxes::parent_place))
-            .first(c)
-            .optional()?,
-        Movable::Item(_) => items::table
-            .find(&key)
-            .select((items::parent_box, items::parent_place))
-            .first(c)
-            .optional()?,
-    };
-    let (from_box, from_place) =
-        columns.ok_or_else(|| AppError::not_found(object.object_id().kind().as_str(), object))?;
     Ok(Located {
         object,
-        parent: parent_from(from_box.as_deref(), from_place.as_deref())?,
+        parent: crate::pg::parent_of(c, object)?,
     })
 }
 

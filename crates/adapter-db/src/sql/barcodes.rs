@@ -1,12 +1,22 @@
-//! The barcodes of boxes and items: the same statements on each kind's own table. Mounted
-//! twice, as a module of `sqlite` and of `pg` (see `sqlite.rs`).
+//! The barcodes of boxes and items: the same statements on each kind's own table, and each
+//! kind's rows read into objects with their barcodes. Mounted twice, as a module of `sqlite` and
+//! of `pg` (see `sqlite.rs`).
 
 use super::*;
 
-/// The barcode statements of one kind of object, written once for boxes and items: the same
+/// The barcode queries of one kind of object, written once for boxes and items: the same
 /// statements on each kind's own table (a macro, because every diesel table is its own type).
+/// `$table($owner)` is the kind's barcode table and its owner column, `$row => $object` its row
+/// and the object the row becomes with its barcodes; `$read`, `$with` and `$write` name the
+/// functions made for the kind.
 macro_rules! barcode_queries {
-    ($read:ident, $write:ident, $table:ident, $owner:ident) => {
+    (
+        $table:ident($owner:ident),
+        $row:ty => $object:ty,
+        $read:ident,
+        $with:ident,
+        $write:ident $(,)?
+    ) => {
         /// The barcodes of these owners by owner id, in position order. One owner (the common
         /// case) is a statement prepared once, which `IN (...)` is not; more are read in chunks.
         pub(crate) fn $read(
@@ -39,20 +49,30 @@ macro_rules! barcode_queries {
             Ok(codes)
         }
 
-        /// Replaces the stored barcodes of the owner `id` with `barcodes`.
-        pub(crate) fn $write(
-            c: &mut Conn,
-            id: &str,
-            barcodes: &eckwms_domain::Barcodes,
-        ) -> Result<(), DbError> {
-            diesel::delete($table::table.filter($table::$owner.eq(id))).execute(c)?;
-            let rows: Vec<_> = barcodes
+        /// Objects of these rows with their barcodes (one query for all barcodes).
+        pub(crate) fn $with(c: &mut Conn, rows: Vec<$row>) -> Result<Vec<$object>, DbError> {
+            let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+            let mut codes = $read(c, &ids)?;
+            rows.into_iter()
+                .map(|row| {
+                    let barcodes = codes.remove(&row.id).unwrap_or_default();
+                    row.into_domain(barcodes)
+                })
+                .collect()
+        }
+
+        /// Replaces the stored barcodes of `object` with its barcodes.
+        pub(crate) fn $write(c: &mut Conn, object: &$object) -> Result<(), DbError> {
+            let id = object.id.to_string();
+            diesel::delete($table::table.filter($table::$owner.eq(&id))).execute(c)?;
+            let rows: Vec<_> = object
+                .barcodes
                 .as_slice()
                 .iter()
                 .enumerate()
                 .map(|(i, code)| {
                     (
-                        $table::$owner.eq(id.to_owned()),
+                        $table::$owner.eq(id.clone()),
                         $table::position.eq(i as i32),
                         $table::barcode.eq(code.as_str().to_owned()),
                     )
@@ -66,10 +86,17 @@ macro_rules! barcode_queries {
     };
 }
 
-barcode_queries!(box_barcodes_of, store_box_barcodes, box_barcodes, box_id);
 barcode_queries!(
+    box_barcodes(box_id),
+    BoxRow => StorageBox,
+    box_barcodes_of,
+    boxes_with_barcodes,
+    write_box_barcodes,
+);
+barcode_queries!(
+    item_barcodes(item_id),
+    ItemRow => Item,
     item_barcodes_of,
-    store_item_barcodes,
-    item_barcodes,
-    item_id
+    items_with_barcodes,
+    write_item_barcodes,
 );

@@ -2,21 +2,6 @@
 
 use super::*;
 
-/// Boxes of these rows with their barcodes (one query for all barcodes).
-pub(crate) fn boxes_with_barcodes(
-    c: &mut Conn,
-    rows: Vec<BoxRow>,
-) -> Result<Vec<StorageBox>, DbError> {
-    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    let mut codes = box_barcodes_of(c, &ids)?;
-    rows.into_iter()
-        .map(|row| {
-            let barcodes = codes.remove(&row.id).unwrap_or_default();
-            row.into_domain(barcodes)
-        })
-        .collect()
-}
-
 pub(crate) fn load_box(c: &mut Conn, id: BoxId) -> Result<StorageBox, DbError> {
     let row = boxes::table
         .find(id.to_string())
@@ -27,10 +12,6 @@ pub(crate) fn load_box(c: &mut Conn, id: BoxId) -> Result<StorageBox, DbError> {
     boxes_with_barcodes(c, vec![row])?
         .pop()
         .ok_or_else(|| DbError::corrupt("box vanished"))
-}
-
-pub(crate) fn write_box_barcodes(c: &mut Conn, boxed: &StorageBox) -> Result<(), DbError> {
-    store_box_barcodes(c, &boxed.id.to_string(), &boxed.barcodes)
 }
 
 pub(crate) fn create_box(

@@ -120,30 +120,21 @@ pub(crate) fn ensure_container(c: &mut Conn, parent: Parent, field: &str) -> Res
 /// Fails with 409 when the container holds anything.
 pub(crate) fn ensure_empty(c: &mut Conn, container: Parent) -> Result<(), DbError> {
     let id = container.to_string();
+    // The first object of one table whose container column is `id`.
+    macro_rules! first_in {
+        ($table:ident, $column:ident) => {
+            $table::table
+                .filter($table::$column.eq(&id))
+                .select($table::id)
+                .first::<String>(c)
+                .optional()?
+        };
+    }
     let (has_box, has_item) = match container {
-        Parent::Box(_) => (
-            boxes::table
-                .filter(boxes::parent_box.eq(&id))
-                .select(boxes::id)
-                .first::<String>(c)
-                .optional()?,
-            items::table
-                .filter(items::parent_box.eq(&id))
-                .select(items::id)
-                .first::<String>(c)
-                .optional()?,
-        ),
+        Parent::Box(_) => (first_in!(boxes, parent_box), first_in!(items, parent_box)),
         Parent::Place(_) => (
-            boxes::table
-                .filter(boxes::parent_place.eq(&id))
-                .select(boxes::id)
-                .first::<String>(c)
-                .optional()?,
-            items::table
-                .filter(items::parent_place.eq(&id))
-                .select(items::id)
-                .first::<String>(c)
-                .optional()?,
+            first_in!(boxes, parent_place),
+            first_in!(items, parent_place),
         ),
     };
     match has_box.or(has_item) {

@@ -3,18 +3,6 @@
 
 use super::*;
 
-/// Items of these rows with their barcodes (one query for all barcodes).
-pub(crate) fn with_barcodes(c: &mut Conn, rows: Vec<ItemRow>) -> Result<Vec<Item>, DbError> {
-    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    let mut codes = item_barcodes_of(c, &ids)?;
-    rows.into_iter()
-        .map(|row| {
-            let barcodes = codes.remove(&row.id).unwrap_or_default();
-            row.into_domain(barcodes)
-        })
-        .collect()
-}
-
 pub(crate) fn load_item(c: &mut Conn, id: ItemId) -> Result<Item, DbError> {
     let row = items::table
         .find(id.to_string())
@@ -22,13 +10,9 @@ pub(crate) fn load_item(c: &mut Conn, id: ItemId) -> Result<Item, DbError> {
         .first(c)
         .optional()?
         .ok_or_else(|| AppError::not_found("item", id))?;
-    with_barcodes(c, vec![row])?
+    items_with_barcodes(c, vec![row])?
         .pop()
         .ok_or_else(|| DbError::corrupt("item vanished"))
-}
-
-pub(crate) fn write_barcodes(c: &mut Conn, item: &Item) -> Result<(), DbError> {
-    store_item_barcodes(c, &item.id.to_string(), &item.barcodes)
 }
 
 pub(crate) fn create_item(
@@ -67,7 +51,7 @@ pub(crate) fn insert_item(
     diesel::insert_into(items::table)
         .values(ItemRow::from_domain(&item))
         .execute(c)?;
-    write_barcodes(c, &item)?;
+    write_item_barcodes(c, &item)?;
     append(
         c,
         ctx,
@@ -221,7 +205,7 @@ pub(crate) fn list_items(
         query = query.filter(items::id.gt(after.to_string()));
     }
     let rows = query.limit(i64::from(page.limit)).load(c)?;
-    with_barcodes(c, rows)
+    items_with_barcodes(c, rows)
 }
 
 pub(crate) fn update_item(
@@ -259,7 +243,7 @@ pub(crate) fn update_item(
                 .execute(c)?;
         }
         if changes.contains_key("barcodes") {
-            write_barcodes(c, &item)?;
+            write_item_barcodes(c, &item)?;
         }
         append(c, ctx, &[Change::updated(id.object_id(), changes)])?;
     }

@@ -147,51 +147,33 @@ pub(crate) fn contents_direct(
     limit: u32,
 ) -> Result<Vec<ContentRow>, DbError> {
     let limit = i64::from(limit);
-    let columns = (
-        boxes::id,
-        boxes::name,
-        boxes::parent_box,
-        boxes::parent_place,
-    );
-    let mut rows: Vec<ContentRow> = match container {
-        Parent::Box(_) => boxes::table
-            .filter(boxes::parent_box.eq(key))
-            .filter(boxes::id.gt(after))
-            .order(boxes::id)
-            .limit(limit)
-            .select(columns)
-            .load(c)?,
-        Parent::Place(_) => boxes::table
-            .filter(boxes::parent_place.eq(key))
-            .filter(boxes::id.gt(after))
-            .order(boxes::id)
-            .limit(limit)
-            .select(columns)
-            .load(c)?,
+    // The objects of one table whose container column is `key`: four statements (two tables,
+    // two columns), each cached.
+    macro_rules! direct {
+        ($table:ident, $column:ident, $limit:expr) => {
+            $table::table
+                .filter($table::$column.eq(key))
+                .filter($table::id.gt(after))
+                .order($table::id)
+                .limit($limit)
+                .select((
+                    $table::id,
+                    $table::name,
+                    $table::parent_box,
+                    $table::parent_place,
+                ))
+                .load::<ContentRow>(c)?
+        };
+    }
+    let mut rows = match container {
+        Parent::Box(_) => direct!(boxes, parent_box, limit),
+        Parent::Place(_) => direct!(boxes, parent_place, limit),
     };
     let remaining = limit - rows.len() as i64;
     if remaining > 0 {
-        let columns = (
-            items::id,
-            items::name,
-            items::parent_box,
-            items::parent_place,
-        );
-        let items: Vec<ContentRow> = match container {
-            Parent::Box(_) => items::table
-                .filter(items::parent_box.eq(key))
-                .filter(items::id.gt(after))
-                .order(items::id)
-                .limit(remaining)
-                .select(columns)
-                .load(c)?,
-            Parent::Place(_) => items::table
-                .filter(items::parent_place.eq(key))
-                .filter(items::id.gt(after))
-                .order(items::id)
-                .limit(remaining)
-                .select(columns)
-                .load(c)?,
+        let items = match container {
+            Parent::Box(_) => direct!(items, parent_box, remaining),
+            Parent::Place(_) => direct!(items, parent_place, remaining),
         };
         rows.extend(items);
     }
@@ -261,27 +243,29 @@ pub(crate) fn contents(
         .collect()
 }
 
-pub(crate) fn location(c: &mut Conn, object: Movable) -> Result<Location, DbError> {
-    let parent = match object {
-        Movable::Item(id) => {
-            let (b, p): (Option<String>, Option<String>) = items::table
-                .find(id.to_string())
-                .select((items::parent_box, items::parent_place))
-                .first(c)
-                .optional()?
-                .ok_or_else(|| AppError::not_found("item", id))?;
-            parent_from(b.as_deref(), p.as_deref())?
-        }
-        Movable::Box(id) => {
-            let (b, p): (Option<String>, Option<String>) = boxes::table
-                .find(id.to_string())
-                .select((boxes::parent_box, boxes::parent_place))
-                .first(c)
-                .optional()?
-                .ok_or_else(|| AppError::not_found("box", id))?;
-            parent_from(b.as_deref(), p.as_deref())?
-        }
+/// The container an object is in (`None`: none), `not_found` when there is no such object. Also
+/// the read of the single moves on PostgreSQL (`single_move::locate`).
+pub(crate) fn parent_of(c: &mut Conn, object: Movable) -> Result<Option<Parent>, DbError> {
+    let key = object.to_string();
+    let columns: Option<(Option<String>, Option<String>)> = match object {
+        Movable::Box(_) => boxes::table
+            .find(&key)
+            .select((boxes::parent_box, boxes::parent_place))
+            .first(c)
+            .optional()?,
+        Movable::Item(_) => items::table
+            .find(&key)
+            .select((items::parent_box, items::parent_place))
+            .first(c)
+            .optional()?,
     };
+    let (parent_box, parent_place) =
+        columns.ok_or_else(|| AppError::not_found(object.object_id().kind().as_str(), object))?;
+    parent_from(parent_box.as_deref(), parent_place.as_deref())
+}
+
+pub(crate) fn location(c: &mut Conn, object: Movable) -> Result<Location, DbError> {
+    let parent = parent_of(c, object)?;
     let mut path = Vec::new();
     let place = match parent {
         None => None,
@@ -417,7 +401,7 @@ pub(crate) fn snapshot_for_verify(
                     actions.entry(item).or_default().push(action);
                 }
             }
-            for item in with_barcodes(c, rows)? {
+            for item in items_with_barcodes(c, rows)? {
                 let mut state = state_of(&item);
                 if let Some(list) = actions.remove(&item.id.to_string()) {
                     state.insert("actions".into(), serde_json::Value::Array(list));

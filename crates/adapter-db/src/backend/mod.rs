@@ -1,0 +1,95 @@
+//! The few places where SQL differs between the backends: [`BackendOps`], what each backend says
+//! its own way, implemented for `SqliteConnection` in `sqlite.rs` and for `PgConnection` in
+//! `pg.rs`, and the values its methods take. The query functions of `src/sql/` call it on their
+//! `Conn`; every implementation is listed in docs/DATABASE.md.
+
+use chrono::NaiveDateTime;
+use diesel::QueryResult;
+
+mod pg;
+mod sqlite;
+
+/// Tables whose rows writers lock before changing them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Locked {
+    Warehouses,
+    Racks,
+    Places,
+    Orders,
+    Boxes,
+    Items,
+}
+
+/// The tables of movable objects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum MovableTable {
+    Boxes,
+    Items,
+}
+
+/// An object's id and its container columns (`parent_box`, `parent_place`).
+pub(crate) type ParentColumns = (String, Option<String>, Option<String>);
+
+/// Ledger rows to append, column by column, before they have sequence numbers; `ref_positions`
+/// (1-based) says which row each entry of `ref_objects` indexes.
+#[derive(Debug)]
+pub(crate) struct NewLedgerRows {
+    pub at: NaiveDateTime,
+    pub actor: String,
+    pub reason: Option<String>,
+    pub request_id: Option<String>,
+    pub scan_id: Option<i64>,
+    pub object_ids: Vec<String>,
+    pub changes: Vec<String>,
+    pub from_ids: Vec<Option<String>>,
+    pub to_ids: Vec<Option<String>>,
+    pub data: Vec<String>,
+    pub ref_objects: Vec<String>,
+    pub ref_positions: Vec<i64>,
+}
+
+/// What each backend says its own way. Every implementation is listed in docs/DATABASE.md.
+pub(crate) trait BackendOps {
+    /// `n` numbers never handed out before from the named counter, ascending.
+    fn allocate(&mut self, counter: &str, n: usize) -> QueryResult<Vec<i64>>;
+    /// Locks the rows with these keys until the transaction ends. Callers lock tables in the
+    /// order warehouses, racks, places, orders, boxes, items, and keys in ascending order, so
+    /// that two writers never wait for each other in a circle.
+    fn lock_rows(&mut self, table: Locked, keys: &[String]) -> QueryResult<()>;
+    /// Serializes the moves that put a box into a box (the only moves that could close a cycle).
+    fn lock_box_nesting(&mut self) -> QueryResult<()>;
+    /// Serializes the creation of the first API key.
+    fn lock_api_keys(&mut self) -> QueryResult<()>;
+    /// The ids of the admin keys active at `at` (not revoked, not expired), ascending, locked
+    /// until the transaction ends: a concurrent revocation of one of them waits, then sees it
+    /// revoked. What the last-admin-key rule reads cannot change before this transaction ends.
+    fn lock_active_admin_keys(&mut self, at: NaiveDateTime) -> QueryResult<Vec<i64>>;
+    /// Waits for the scans of this session owner that started before, and keeps later ones
+    /// waiting until this transaction ends.
+    fn lock_scan_owner(&mut self, owner: &str) -> QueryResult<()>;
+    /// Keeps every other writer of items with this serial waiting until this transaction ends,
+    /// so that the serial rule checked now still holds at commit.
+    fn lock_serial(&mut self, serial: &str) -> QueryResult<()>;
+    /// Makes the named counter hand out only numbers above `value` from now on.
+    fn raise_counter(&mut self, counter: &str, value: i64) -> QueryResult<()>;
+    /// Locks the rows with these keys (as [`BackendOps::lock_rows`]) and reads their
+    /// containers, in one round trip where the backend has round trips. Keys without a row are
+    /// left out of the answer; its order is unspecified.
+    fn lock_parents(
+        &mut self,
+        table: MovableTable,
+        keys: &[String],
+    ) -> QueryResult<Vec<ParentColumns>>;
+    /// Puts the objects with these keys into the container given by its two columns, adds one
+    /// to their versions and sets `updated_at`; returns the number of rows changed.
+    fn set_parents(
+        &mut self,
+        table: MovableTable,
+        keys: &[String],
+        to: (Option<&str>, Option<&str>),
+        at: NaiveDateTime,
+    ) -> QueryResult<usize>;
+    /// Appends the rows to the ledger and their entries to its per-object index, numbered in
+    /// order from the ledger's counter; returns the numbers.
+    fn append_ledger(&mut self, rows: &NewLedgerRows) -> QueryResult<Vec<i64>>;
+}
