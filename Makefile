@@ -72,7 +72,7 @@ bench-crates: ## criterion benches of the pure crates: label code decoding, labe
 	$(CARGO) bench -p eckwms-labels --bench sheet -- --warm-up-time 1 --measurement-time 3
 
 fuzz: ## fuzz the scanned-code decoder for 60 s (installs cargo-fuzz when missing)
-	bash crates/codes/fuzz/run.sh 60
+	bash crates/instance/codes/fuzz/run.sh 60
 
 clean:
 	$(CARGO) clean

@@ -43,7 +43,7 @@ fn vectors() -> Vectors {
 #[test]
 fn the_copy_matches_the_shared_reference_when_it_is_there() {
     let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/reference/eck-v1-vectors.json");
+        .join("../../../../shared/reference/eck-v1-vectors.json");
     if let Ok(original) = std::fs::read_to_string(shared) {
         assert_eq!(original, VECTORS);
     }

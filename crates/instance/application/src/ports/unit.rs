@@ -1,5 +1,5 @@
 //! One unit of work: a use case that changes several things runs them in one write
-//! transaction, through [`UnitOfWork::write`], composing the repository operations of the
+//! transaction, through `write` on `dyn UnitOfWork`, composing the repository operations of the
 //! open transaction ([`Tx`]: `tx.items()`, `tx.moves()`, `tx.ledger()`, ...) with the domain's
 //! rules in between.
 //!
@@ -41,7 +41,7 @@ pub trait Tx {
 }
 
 /// A unit of work as the adapter runs it: its result travels back type-erased (see
-/// [`UnitOfWork::write`] on `dyn UnitOfWork` for the typed call).
+/// `write` on `dyn UnitOfWork` for the typed call).
 pub type Work = Box<dyn FnMut(&mut dyn Tx) -> AppResult<Box<dyn Any + Send>> + Send>;
 
 #[cfg_attr(feature = "mock", automock)]

@@ -16,7 +16,7 @@ use regex::Regex;
 /// The rows `| \`code\` | status | meaning |` of the first table after `heading`.
 fn table(doc: &str, heading: &str) -> BTreeMap<String, u16> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../docs")
+        .join("../../../docs")
         .join(doc);
     let text = std::fs::read_to_string(&path).unwrap();
     let after = text

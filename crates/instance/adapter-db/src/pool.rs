@@ -18,9 +18,9 @@ use crate::error::DbError;
 use crate::writer::SqliteWriter;
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations =
-    embed_migrations!("../../migrations/instance/sqlite");
+    embed_migrations!("../../../migrations/instance/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations =
-    embed_migrations!("../../migrations/instance/postgres");
+    embed_migrations!("../../../migrations/instance/postgres");
 
 /// How to reach the database; see `config/default.toml` for the defaults.
 #[derive(Clone, Debug)]
