@@ -6,13 +6,12 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use anyhow::Context;
-use eckwms_global_adapter_db::DbSettings;
 use eckwms_global_adapter_http::public_fetcher::MAX_PUBLIC_RESPONSE;
 use eckwms_global_application::PublicPageSettings;
 use eckwms_global_domain::labels::{LabelKeyConfig, LabelRing};
 use eckwms_global_proxy::FetchLimits;
 use eckwms_http_kit::logging::LogSettings;
-use eckwms_settings_kit::{Layers, Secret, Vars, check_time};
+use eckwms_settings_kit::{DatabaseConfig, Layers, Secret, Vars, check_time};
 use serde::Deserialize;
 
 const DEFAULTS: &str = include_str!("../../config/global.toml");
@@ -123,30 +122,6 @@ impl HttpConfig {
                     .with_context(|| format!("http.trusted_proxies: {s:?} is not an IP address"))
             })
             .collect()
-    }
-}
-
-/// `url` may carry a password: a [`Secret`]; logs show it through `redact_url`.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DatabaseConfig {
-    pub url: Secret,
-    pub pool_size: u32,
-    pub connect_timeout_secs: u64,
-    pub sqlite_synchronous: String,
-    pub sqlite_busy_timeout_ms: u64,
-}
-
-impl DatabaseConfig {
-    pub fn db_settings(&self) -> DbSettings {
-        DbSettings {
-            url: self.url.expose().to_owned(),
-            pool_size: eckwms_db_kit::pool::pool_size(self.pool_size),
-            connect_timeout: Duration::from_secs(self.connect_timeout_secs),
-            sqlite_synchronous: self.sqlite_synchronous.clone(),
-            sqlite_busy_timeout: Duration::from_millis(self.sqlite_busy_timeout_ms),
-            open_all_at_start: false,
-        }
     }
 }
 

@@ -1,10 +1,7 @@
 //! Configuration: embedded defaults < config/default.toml < config/<env>.toml < .env < environment.
 
-use std::time::Duration;
-
-use eckwms_adapter_db::DbSettings;
 use eckwms_http_kit::logging::LogSettings;
-use eckwms_settings_kit::{Layers, Secret, Vars, check_time};
+use eckwms_settings_kit::{DatabaseConfig, Layers, Secret, Vars, check_time};
 use serde::Deserialize;
 
 /// The defaults, compiled in so that the binary runs from any directory.
@@ -100,30 +97,6 @@ pub struct HttpConfig {
     pub request_timeout_secs: u64,
     pub keep_alive_secs: u64,
     pub shutdown_timeout_secs: u64,
-}
-
-/// `url` may carry a password: a [`Secret`]; logs show it through `redact_url`.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DatabaseConfig {
-    pub url: Secret,
-    pub pool_size: u32,
-    pub connect_timeout_secs: u64,
-    pub sqlite_synchronous: String,
-    pub sqlite_busy_timeout_ms: u64,
-}
-
-impl DatabaseConfig {
-    pub fn db_settings(&self) -> DbSettings {
-        DbSettings {
-            url: self.url.expose().to_owned(),
-            pool_size: eckwms_db_kit::pool::pool_size(self.pool_size),
-            connect_timeout: Duration::from_secs(self.connect_timeout_secs),
-            sqlite_synchronous: self.sqlite_synchronous.clone(),
-            sqlite_busy_timeout: Duration::from_millis(self.sqlite_busy_timeout_ms),
-            open_all_at_start: false,
-        }
-    }
 }
 
 /// The longest `auth.key_memory_ms`: a minute.

@@ -107,9 +107,8 @@ fn code(text: String) -> anyhow::Result<Code> {
 pub fn seed(url: &str, plan: &Plan, seed: u64, log: &dyn Fn(&str)) -> anyhow::Result<Seeded> {
     let started = Instant::now();
     let db = Database::connect(&eckwms_adapter_db::DbSettings {
-        url: url.to_owned(),
         pool_size: u32::try_from(plan.threads.max(2)).unwrap_or(2),
-        ..eckwms_adapter_db::DbSettings::default()
+        ..eckwms_adapter_db::DbSettings::new(url)
     })
     .context("connecting to the database to seed")?;
     db.run_migrations()

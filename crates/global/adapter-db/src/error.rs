@@ -1,6 +1,7 @@
 //! Errors inside the adapter and their mapping to the application's errors.
 
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::result::Error as DieselError;
+use eckwms_db_kit::failure::{Failure, classify};
 use eckwms_db_kit::pool::NoConnection;
 use eckwms_global_application::AppError;
 use eckwms_global_application::ProblemCode;
@@ -48,37 +49,27 @@ pub(crate) fn device_changed() -> AppError {
     )
 }
 
-fn busy(e: &DieselError) -> bool {
-    match e {
-        DieselError::DatabaseError(kind, info) => {
-            matches!(kind, DatabaseErrorKind::SerializationFailure)
-                || info.message().contains("deadlock detected")
-                || info.message().contains("database is locked")
-                || info.message().contains("lock timeout")
-                || info.message().contains("canceling statement due to")
-        }
-        _ => false,
-    }
-}
-
 impl From<DbError> for AppError {
     fn from(e: DbError) -> Self {
         match e {
             DbError::App(app) => app,
             DbError::Unavailable(cause) => AppError::Unavailable(cause),
-            DbError::Diesel(ref d) if busy(d) => {
-                AppError::Unavailable(anyhow::anyhow!("database busy: {d}"))
-            }
-            DbError::Diesel(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-                AppError::refused(ProblemCode::AlreadyExists, "this already exists")
-            }
-            DbError::Diesel(DieselError::DatabaseError(
-                DatabaseErrorKind::ForeignKeyViolation,
-                _,
-            )) => AppError::refused(
-                ProblemCode::ReferenceMissing,
-                "a referenced record does not exist",
-            ),
+            DbError::Diesel(ref d) => match classify(d) {
+                Failure::Contention | Failure::TimedOut => {
+                    AppError::Unavailable(anyhow::anyhow!("database busy: {d}"))
+                }
+                Failure::ConnectionClosed => {
+                    AppError::Unavailable(anyhow::anyhow!("connection closed: {d}"))
+                }
+                Failure::Duplicate => {
+                    AppError::refused(ProblemCode::AlreadyExists, "this already exists")
+                }
+                Failure::MissingReference => AppError::refused(
+                    ProblemCode::ReferenceMissing,
+                    "a referenced record does not exist",
+                ),
+                Failure::Other => AppError::internal(anyhow::anyhow!("{e}")),
+            },
             other => AppError::internal(anyhow::anyhow!("{other}")),
         }
     }

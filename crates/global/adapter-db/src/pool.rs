@@ -1,8 +1,6 @@
 //! Connection pools for both backends, chosen from the database URL, and the embedded
 //! migrations.
 
-use std::time::Duration;
-
 use diesel::connection::SimpleConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use eckwms_db_kit::pool::{
@@ -21,34 +19,7 @@ pub const POSTGRES_MIGRATIONS: EmbeddedMigrations =
 /// (the instance service uses 7201).
 const MIGRATION_LOCK: i64 = 7301;
 
-/// How to reach the database; see `config/global.toml` for the defaults.
-#[derive(Clone, Debug)]
-pub struct DbSettings {
-    /// `sqlite://path/to/file.db` (or `sqlite:path`) or `postgres://user:pass@host/db`.
-    pub url: String,
-    pub pool_size: u32,
-    pub connect_timeout: Duration,
-    /// SQLite `synchronous` pragma: `normal`, `full` or `extra`.
-    pub sqlite_synchronous: String,
-    pub sqlite_busy_timeout: Duration,
-    /// PostgreSQL: open every connection before `connect` returns and keep them (the server);
-    /// commands open one on demand. Opening libpq connections on r2d2's threads while the
-    /// process exits is what crashed the instance service's commands (docs/DATABASE.md).
-    pub open_all_at_start: bool,
-}
-
-impl Default for DbSettings {
-    fn default() -> Self {
-        Self {
-            url: "sqlite://data/eckwms-global.db".into(),
-            pool_size: 16,
-            connect_timeout: Duration::from_secs(5),
-            sqlite_synchronous: "normal".into(),
-            sqlite_busy_timeout: Duration::from_secs(5),
-            open_all_at_start: false,
-        }
-    }
-}
+pub use eckwms_db_kit::pool::DbSettings;
 
 pub use eckwms_db_kit::redact_url;
 

@@ -38,9 +38,8 @@ impl TestDatabase {
 
     pub fn settings(&self) -> DbSettings {
         DbSettings {
-            url: self.url().to_owned(),
             pool_size: 8,
-            ..DbSettings::default()
+            ..DbSettings::new(self.url())
         }
     }
 

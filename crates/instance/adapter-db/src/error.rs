@@ -1,8 +1,9 @@
 //! Errors inside the adapter and their mapping to the application's errors.
 
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::result::Error as DieselError;
 use eckwms_application::AppError;
 use eckwms_application::ProblemCode;
+use eckwms_db_kit::failure::{Failure, classify};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -17,16 +18,17 @@ pub enum DbError {
     Corrupt(String),
 }
 
-/// Serialization failures, deadlocks and busy files: retried inside the adapter.
+/// Serialization failures, deadlocks and busy files (`Failure::Contention`, read the same way
+/// in both services): retried inside the adapter.
 pub(crate) fn retryable(e: &DieselError) -> bool {
+    classify(e) == Failure::Contention
+}
+
+/// The database's own words about `e`.
+fn database_message(e: &DieselError) -> String {
     match e {
-        DieselError::DatabaseError(kind, info) => {
-            matches!(kind, DatabaseErrorKind::SerializationFailure)
-                || info.message().contains("deadlock detected")
-                || info.message().contains("database is locked")
-                || info.message().contains("database table is locked")
-        }
-        _ => false,
+        DieselError::DatabaseError(_, info) => info.message().to_owned(),
+        other => other.to_string(),
     }
 }
 
@@ -45,39 +47,31 @@ impl From<DbError> for AppError {
         match e {
             DbError::App(app) => app,
             DbError::Unavailable(cause) => AppError::Unavailable(cause),
-            DbError::Diesel(DieselError::DatabaseError(
-                DatabaseErrorKind::ForeignKeyViolation,
-                info,
-            )) => AppError::refused(
-                ProblemCode::ReferenceMissing,
-                format!(
-                    "a referenced object does not exist or is still in use ({})",
-                    info.message()
+            DbError::Diesel(e) => match classify(&e) {
+                Failure::MissingReference => AppError::refused(
+                    ProblemCode::ReferenceMissing,
+                    format!(
+                        "a referenced object does not exist or is still in use ({})",
+                        database_message(&e)
+                    ),
                 ),
-            ),
-            DbError::Diesel(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-                AppError::refused(
+                Failure::Duplicate => AppError::refused(
                     ProblemCode::AlreadyExists,
                     "an object with this identity already exists",
-                )
-            }
-            DbError::Diesel(DieselError::DatabaseError(
-                DatabaseErrorKind::ClosedConnection,
-                info,
-            )) => AppError::Unavailable(anyhow::anyhow!("connection closed: {}", info.message())),
-            DbError::Diesel(DieselError::DatabaseError(_, info))
-                if info.message().contains("lock timeout")
-                    || info.message().contains("statement timeout") =>
-            {
-                AppError::Unavailable(anyhow::anyhow!(
+                ),
+                Failure::ConnectionClosed => AppError::Unavailable(anyhow::anyhow!(
+                    "connection closed: {}",
+                    database_message(&e)
+                )),
+                Failure::TimedOut => AppError::Unavailable(anyhow::anyhow!(
                     "database wait timed out: {}",
-                    info.message()
-                ))
-            }
-            DbError::Diesel(e) if retryable(&e) => {
-                AppError::Unavailable(anyhow::anyhow!("database contention persisted: {e}"))
-            }
-            DbError::Diesel(e) => AppError::Internal(anyhow::Error::new(e)),
+                    database_message(&e)
+                )),
+                Failure::Contention => {
+                    AppError::Unavailable(anyhow::anyhow!("database contention persisted: {e}"))
+                }
+                Failure::Other => AppError::Internal(anyhow::Error::new(e)),
+            },
             DbError::Corrupt(what) => {
                 AppError::Internal(anyhow::anyhow!("corrupt stored data: {what}"))
             }

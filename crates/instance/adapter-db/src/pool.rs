@@ -22,33 +22,7 @@ pub const SQLITE_MIGRATIONS: EmbeddedMigrations =
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations =
     embed_migrations!("../../../migrations/instance/postgres");
 
-/// How to reach the database; see `config/default.toml` for the defaults.
-#[derive(Clone, Debug)]
-pub struct DbSettings {
-    /// `sqlite://path/to/file.db` (or `sqlite:path`) or `postgres://user:pass@host/db`.
-    pub url: String,
-    pub pool_size: u32,
-    pub connect_timeout: Duration,
-    /// SQLite `synchronous` pragma: `normal` (WAL-safe, fast) or `full` (fsync every commit).
-    pub sqlite_synchronous: String,
-    pub sqlite_busy_timeout: Duration,
-    /// PostgreSQL: open all `pool_size` connections before `connect` returns and keep them for
-    /// the life of the pool (the server). See [`Database::connect`].
-    pub open_all_at_start: bool,
-}
-
-impl Default for DbSettings {
-    fn default() -> Self {
-        Self {
-            url: "sqlite://data/eckwms.db".into(),
-            pool_size: 16,
-            connect_timeout: Duration::from_secs(5),
-            sqlite_synchronous: "normal".into(),
-            sqlite_busy_timeout: Duration::from_secs(5),
-            open_all_at_start: false,
-        }
-    }
-}
+pub use eckwms_db_kit::pool::DbSettings;
 
 pub use eckwms_db_kit::redact_url;
 

@@ -37,9 +37,8 @@ impl TestDatabase {
 
     pub fn settings(&self) -> DbSettings {
         DbSettings {
-            url: self.url().to_owned(),
             pool_size: 16,
-            ..DbSettings::default()
+            ..DbSettings::new(self.url())
         }
     }
 

@@ -1850,7 +1850,11 @@ fn scans_follow_the_flow(t: &TestDatabase) {
 
     // The log lists every scan, newest first, with the ledger rows each caused.
     let log = service
-        .list_scans(&ScanFilter::default(), &page(50))
+        .list_scans(
+            &eckwms_application::Actor::Console,
+            &ScanFilter::default(),
+            &page(50),
+        )
         .unwrap();
     assert_eq!(log.items.len(), 11);
     assert_eq!(log.items[0].msg_id, "r1");
@@ -1862,6 +1866,7 @@ fn scans_follow_the_flow(t: &TestDatabase) {
     );
     let filtered = service
         .list_scans(
+            &eckwms_application::Actor::Console,
             &ScanFilter {
                 action: Some(ScanAction::Moved),
                 ..ScanFilter::default()
@@ -1880,23 +1885,36 @@ fn scan_sessions_are_per_device_and_expire(t: &TestDatabase) {
     let b = item(&db, None);
     scan(&service, "PDA-A", "1", &a.id.to_string());
     scan(&service, "PDA-B", "1", &b.id.to_string());
-    let session = service.session("device:PDA-A").unwrap();
+    let session = service
+        .session(&eckwms_application::Actor::Console, "device:PDA-A")
+        .unwrap();
     assert_eq!(session.set.items, vec![a.id]);
     // The same msg_id from another device is another scan.
     assert_eq!(
-        service.session("device:PDA-B").unwrap().set.items,
+        service
+            .session(&eckwms_application::Actor::Console, "device:PDA-B")
+            .unwrap()
+            .set
+            .items,
         vec![b.id]
     );
 
     // A new service (a restart, another process) sees the same session.
     let (other, _) = scanner(&db);
-    assert_eq!(other.session("device:PDA-A").unwrap().set.items, vec![a.id]);
+    assert_eq!(
+        other
+            .session(&eckwms_application::Actor::Console, "device:PDA-A")
+            .unwrap()
+            .set
+            .items,
+        vec![a.id]
+    );
 
     // Idle past the limit: the set is forgotten; the next scan starts afresh.
     clock.advance(chrono::Duration::minutes(31));
     assert!(
         service
-            .session("device:PDA-A")
+            .session(&eckwms_application::Actor::Console, "device:PDA-A")
             .unwrap()
             .set
             .items
@@ -1908,8 +1926,18 @@ fn scan_sessions_are_per_device_and_expire(t: &TestDatabase) {
     assert_eq!(db.get_item(a.id).unwrap().parent, None);
     assert_eq!(service.purge_sessions().unwrap(), 1, "PDA-B's idle session");
 
-    assert!(service.clear_session("device:PDA-A").unwrap());
-    assert!(service.session("device:PDA-A").unwrap().set.is_empty());
+    assert!(
+        service
+            .clear_session(&eckwms_application::Actor::Console, "device:PDA-A")
+            .unwrap()
+    );
+    assert!(
+        service
+            .session(&eckwms_application::Actor::Console, "device:PDA-A")
+            .unwrap()
+            .set
+            .is_empty()
+    );
 }
 
 fn duplicate_scans_apply_once_under_concurrency(t: &TestDatabase) {
@@ -1943,7 +1971,11 @@ fn duplicate_scans_apply_once_under_concurrency(t: &TestDatabase) {
         assert_eq!(answer.record.answer, first[0].record.answer);
     }
     let log = service
-        .list_scans(&ScanFilter::default(), &page(50))
+        .list_scans(
+            &eckwms_application::Actor::Console,
+            &ScanFilter::default(),
+            &page(50),
+        )
         .unwrap();
     assert_eq!(log.items.len(), 4, "3 joins and one box scan");
     assert_eq!(log.items[0].ledger_seqs.len(), 3, "each item moved once");

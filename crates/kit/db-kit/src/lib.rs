@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod dispatch;
+pub mod failure;
 pub mod pool;
 #[cfg(feature = "testing")]
 pub mod testing;

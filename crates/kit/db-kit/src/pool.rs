@@ -22,6 +22,40 @@ pub type SqlitePool = Pool<ConnectionManager<SqliteConnection>>;
 pub type PgPool = Pool<ConnectionManager<PgConnection>>;
 
 /// A connection of `pool`, waited for up to the pool's `connection_timeout`.
+/// How to reach a database: what each service's `[database]` configuration section becomes
+/// (the defaults are in its configuration file).
+#[derive(Clone, Debug)]
+pub struct DbSettings {
+    /// `sqlite://path/to/file.db` (or `sqlite:path`) or `postgres://user:pass@host/db`.
+    pub url: String,
+    pub pool_size: u32,
+    pub connect_timeout: Duration,
+    /// SQLite `synchronous` pragma: `normal` (WAL-safe, fast), `full` (fsync every commit) or
+    /// `extra`.
+    pub sqlite_synchronous: String,
+    pub sqlite_busy_timeout: Duration,
+    /// PostgreSQL: open all `pool_size` connections before `connect` returns and keep them for
+    /// the life of the pool (a server); commands open one on demand. Opening libpq connections
+    /// on r2d2's threads while the process exits is what crashed the commands once
+    /// (docs/DATABASE.md).
+    pub open_all_at_start: bool,
+}
+
+impl DbSettings {
+    /// `url` with the defaults of the configuration files: 16 connections, 5 s to get one,
+    /// `synchronous = normal`, a busy timeout of 5 s, connections opened on demand.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            pool_size: 16,
+            connect_timeout: Duration::from_secs(5),
+            sqlite_synchronous: "normal".into(),
+            sqlite_busy_timeout: Duration::from_secs(5),
+            open_all_at_start: false,
+        }
+    }
+}
+
 pub fn checkout<C>(
     pool: &Pool<ConnectionManager<C>>,
 ) -> Result<PooledConnection<ConnectionManager<C>>, NoConnection>

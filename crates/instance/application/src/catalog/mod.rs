@@ -10,7 +10,7 @@ use eckwms_domain::{
     WarehouseId, WarehousePatch,
 };
 
-use crate::access::Need;
+use crate::access::{Actor, Need};
 use crate::common::{Page, RequestMeta, paginate};
 use crate::error::AppResult;
 use crate::ports::{
@@ -38,8 +38,8 @@ impl CatalogService {
         Self { ports }
     }
 
-    /// The context of a write: every change here needs [`Need::Write`]; reads are open to
-    /// every actor.
+    /// The context of a write: every change here needs [`Need::Write`] (every read here
+    /// [`Need::Read`]).
     fn ctx(&self, meta: &RequestMeta, reason: Option<&Note>) -> AppResult<WriteContext> {
         meta.write_context(Need::Write, &*self.ports.clock, reason)
     }
@@ -52,11 +52,17 @@ impl CatalogService {
             .create_warehouse(new, &self.ctx(meta, None)?)
     }
 
-    pub fn get_warehouse(&self, id: WarehouseId) -> AppResult<Warehouse> {
+    pub fn get_warehouse(&self, actor: &Actor, id: WarehouseId) -> AppResult<Warehouse> {
+        actor.require(Need::Read)?;
         self.ports.warehouses.get_warehouse(id)
     }
 
-    pub fn list_warehouses(&self, page: &PageQuery<WarehouseId>) -> AppResult<Page<Warehouse>> {
+    pub fn list_warehouses(
+        &self,
+        actor: &Actor,
+        page: &PageQuery<WarehouseId>,
+    ) -> AppResult<Page<Warehouse>> {
+        actor.require(Need::Read)?;
         paginate(
             page,
             |p| self.ports.warehouses.list_warehouses(p),
@@ -93,15 +99,18 @@ impl CatalogService {
             .create_rack(new, &self.ctx(meta, None)?)
     }
 
-    pub fn get_rack(&self, id: RackId) -> AppResult<Rack> {
+    pub fn get_rack(&self, actor: &Actor, id: RackId) -> AppResult<Rack> {
+        actor.require(Need::Read)?;
         self.ports.warehouses.get_rack(id)
     }
 
     pub fn list_racks(
         &self,
+        actor: &Actor,
         warehouse: Option<WarehouseId>,
         page: &PageQuery<RackId>,
     ) -> AppResult<Page<Rack>> {
+        actor.require(Need::Read)?;
         paginate(
             page,
             |p| self.ports.warehouses.list_racks(warehouse, p),
@@ -133,15 +142,18 @@ impl CatalogService {
         self.ports.places.create_place(new, &self.ctx(meta, None)?)
     }
 
-    pub fn get_place(&self, id: PlaceId) -> AppResult<Place> {
+    pub fn get_place(&self, actor: &Actor, id: PlaceId) -> AppResult<Place> {
+        actor.require(Need::Read)?;
         self.ports.places.get_place(id)
     }
 
     pub fn list_places(
         &self,
+        actor: &Actor,
         filter: &PlaceFilter,
         page: &PageQuery<PlaceId>,
     ) -> AppResult<Page<Place>> {
+        actor.require(Need::Read)?;
         paginate(
             page,
             |q| self.ports.places.list_places(filter, q),
@@ -178,15 +190,18 @@ impl CatalogService {
         self.ports.boxes.create_box(new, &self.ctx(meta, None)?)
     }
 
-    pub fn get_box(&self, id: BoxId) -> AppResult<StorageBox> {
+    pub fn get_box(&self, actor: &Actor, id: BoxId) -> AppResult<StorageBox> {
+        actor.require(Need::Read)?;
         self.ports.boxes.get_box(id)
     }
 
     pub fn list_boxes(
         &self,
+        actor: &Actor,
         filter: &BoxFilter,
         page: &PageQuery<BoxId>,
     ) -> AppResult<Page<StorageBox>> {
+        actor.require(Need::Read)?;
         paginate(
             page,
             |q| self.ports.boxes.list_boxes(filter, q),
@@ -218,15 +233,18 @@ impl CatalogService {
         self.ports.items.create_item(new, &self.ctx(meta, None)?)
     }
 
-    pub fn get_item(&self, id: ItemId) -> AppResult<Item> {
+    pub fn get_item(&self, actor: &Actor, id: ItemId) -> AppResult<Item> {
+        actor.require(Need::Read)?;
         self.ports.items.get_item(id)
     }
 
     pub fn list_items(
         &self,
+        actor: &Actor,
         filter: &ItemFilter,
         page: &PageQuery<ItemId>,
     ) -> AppResult<Page<Item>> {
+        actor.require(Need::Read)?;
         paginate(
             page,
             |q| self.ports.items.list_items(filter, q),
@@ -280,9 +298,11 @@ impl CatalogService {
     /// One page of the item's actions, oldest first; the cursor is an action's ledger `seq`.
     pub fn list_item_actions(
         &self,
+        actor: &Actor,
         id: ItemId,
         page: &PageQuery<i64>,
     ) -> AppResult<Page<RecordedAction>> {
+        actor.require(Need::Read)?;
         paginate(
             page,
             |q| self.ports.items.list_item_actions(id, q),

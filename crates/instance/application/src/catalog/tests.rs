@@ -61,6 +61,7 @@ fn lists_return_a_cursor_only_when_more_rows_exist() {
     let service = mocks.service();
     let first = service
         .list_items(
+            &crate::access::Actor::Console,
             &ItemFilter::default(),
             &PageQuery {
                 after: None,
@@ -72,6 +73,7 @@ fn lists_return_a_cursor_only_when_more_rows_exist() {
     assert_eq!(first.next_cursor.as_deref(), Some("i000000000000000002"));
     let last = service
         .list_items(
+            &crate::access::Actor::Console,
             &ItemFilter::default(),
             &PageQuery {
                 after: Some(ItemId::new(2).unwrap()),

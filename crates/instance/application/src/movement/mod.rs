@@ -8,7 +8,7 @@ use eckwms_domain::{LedgerEntry, Movable, Note, ObjectId, Parent, movement::move
 
 pub mod steps;
 
-use crate::access::Need;
+use crate::access::{Actor, Need};
 use crate::common::{Page, RequestMeta, paginate};
 use crate::error::{AppError, AppResult};
 use crate::ports::{
@@ -58,8 +58,8 @@ impl MovementService {
         Self { ports }
     }
 
-    /// The context of a write: every change here needs [`Need::Write`]; reads are open to
-    /// every actor.
+    /// The context of a write: every change here needs [`Need::Write`] (every read here
+    /// [`Need::Read`]).
     fn ctx(&self, meta: &RequestMeta, reason: Option<&Note>) -> AppResult<WriteContext> {
         meta.write_context(Need::Write, &*self.ports.clock, reason)
     }
@@ -87,10 +87,12 @@ impl MovementService {
 
     pub fn contents(
         &self,
+        actor: &Actor,
         container: Parent,
         recursive: bool,
         page: &PageQuery<ObjectId>,
     ) -> AppResult<Page<ContentEntry>> {
+        actor.require(Need::Read)?;
         // The container must exist: an empty page for a typo would mislead.
         match container {
             Parent::Box(id) => drop(self.ports.boxes.get_box(id)?),
@@ -103,12 +105,19 @@ impl MovementService {
         )
     }
 
-    pub fn location(&self, object: Movable) -> AppResult<Location> {
+    pub fn location(&self, actor: &Actor, object: Movable) -> AppResult<Location> {
+        actor.require(Need::Read)?;
         self.ports.moves.location(object)
     }
 
     /// The ledger rows of an object, also after it was deleted; 404 for an id never used.
-    pub fn history(&self, object: ObjectId, page: &PageQuery<i64>) -> AppResult<Page<LedgerEntry>> {
+    pub fn history(
+        &self,
+        actor: &Actor,
+        object: ObjectId,
+        page: &PageQuery<i64>,
+    ) -> AppResult<Page<LedgerEntry>> {
+        actor.require(Need::Read)?;
         let result = paginate(
             page,
             |q| self.ports.ledger.history(object, q),

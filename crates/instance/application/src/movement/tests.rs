@@ -145,6 +145,7 @@ fn history_of_an_unknown_id_is_not_found() {
     mocks.ledger.expect_object_known().returning(|_| Ok(false));
     let id = ObjectId::parse("i000000000000000009").unwrap();
     let result = mocks.service().history(
+        &crate::access::Actor::Console,
         id,
         &PageQuery {
             after: None,
@@ -163,6 +164,7 @@ fn contents_of_a_missing_container_is_not_found() {
         .returning(|id| Err(AppError::not_found("place", id)));
     mocks.moves.expect_contents().never();
     let result = mocks.service().contents(
+        &crate::access::Actor::Console,
         Parent::Place(PlaceId::new(1).unwrap()),
         false,
         &PageQuery {

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use eckwms_domain::{BoxId, NewOrder, Note, Order, OrderId, OrderPatch, StorageBox};
 
-use crate::access::Need;
+use crate::access::{Actor, Need};
 use crate::common::{Page, RequestMeta, paginate};
 use crate::error::AppResult;
 use crate::ports::{Clock, Expected, OrderFilter, OrderRepository, PageQuery, WriteContext};
@@ -26,8 +26,8 @@ impl OrderService {
         Self { ports }
     }
 
-    /// The context of a write: every change here needs [`Need::Write`]; reads are open to
-    /// every actor.
+    /// The context of a write: every change here needs [`Need::Write`] (every read here
+    /// [`Need::Read`]).
     fn ctx(&self, meta: &RequestMeta, reason: Option<&Note>) -> AppResult<WriteContext> {
         meta.write_context(Need::Write, &*self.ports.clock, reason)
     }
@@ -36,15 +36,18 @@ impl OrderService {
         self.ports.orders.create_order(new, &self.ctx(meta, None)?)
     }
 
-    pub fn get_order(&self, id: OrderId) -> AppResult<Order> {
+    pub fn get_order(&self, actor: &Actor, id: OrderId) -> AppResult<Order> {
+        actor.require(Need::Read)?;
         self.ports.orders.get_order(id)
     }
 
     pub fn list_orders(
         &self,
+        actor: &Actor,
         filter: &OrderFilter,
         page: &PageQuery<OrderId>,
     ) -> AppResult<Page<Order>> {
+        actor.require(Need::Read)?;
         paginate(
             page,
             |q| self.ports.orders.list_orders(filter, q),

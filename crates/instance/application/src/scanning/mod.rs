@@ -133,7 +133,8 @@ impl ScanService {
     }
 
     /// The current working set of a device (or API key); empty when idle too long.
-    pub fn session(&self, owner: &str) -> AppResult<StoredSession> {
+    pub fn session(&self, actor: &Actor, owner: &str) -> AppResult<StoredSession> {
+        actor.require(Need::Read)?;
         let now = self.clock.now();
         Ok(self
             .repo
@@ -146,15 +147,18 @@ impl ScanService {
             }))
     }
 
-    pub fn clear_session(&self, owner: &str) -> AppResult<bool> {
+    pub fn clear_session(&self, actor: &Actor, owner: &str) -> AppResult<bool> {
+        actor.require(Need::Write)?;
         self.repo.delete_session(owner)
     }
 
     pub fn list_scans(
         &self,
+        actor: &Actor,
         filter: &ScanFilter,
         page: &PageQuery<i64>,
     ) -> AppResult<Page<ScanRecord>> {
+        actor.require(Need::Read)?;
         paginate(
             page,
             |p| self.repo.list_scans(filter, p),
@@ -162,7 +166,8 @@ impl ScanService {
         )
     }
 
-    pub fn get_scan(&self, id: i64) -> AppResult<ScanRecord> {
+    pub fn get_scan(&self, actor: &Actor, id: i64) -> AppResult<ScanRecord> {
+        actor.require(Need::Read)?;
         self.repo.get_scan(id)
     }
 

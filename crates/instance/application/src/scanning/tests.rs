@@ -805,7 +805,7 @@ fn session_reads_treat_an_expired_session_as_empty() {
             )))
         });
     let service = service_with(repo, Decoder::default());
-    let session = service.session(OWNER).unwrap();
+    let session = service.session(&writer(), OWNER).unwrap();
     assert_eq!(session.owner, OWNER);
     assert!(session.set.is_empty());
     assert_eq!(session.updated_at, now());
@@ -1104,6 +1104,28 @@ fn a_read_key_cannot_scan() {
     };
     assert!(matches!(
         service.scan(&request("i000000000000000001", "m-1"), &reader),
+        Err(AppError::Refused {
+            code: ProblemCode::Forbidden,
+            ..
+        })
+    ));
+}
+
+/// Clearing a scanner's session changes it: a read key may read the session, not clear it.
+#[test]
+fn a_read_key_reads_a_session_but_does_not_clear_it() {
+    let mut repo = MockScanRepository::new();
+    repo.expect_get_session().times(1).returning(|_| Ok(None));
+    repo.expect_delete_session().never();
+    let service = service_with(repo, Decoder::default());
+    let reader = Actor::ApiKey {
+        id: 1,
+        name: "reader".into(),
+        scope: crate::ports::Scope::Read,
+    };
+    assert!(service.session(&reader, OWNER).unwrap().set.is_empty());
+    assert!(matches!(
+        service.clear_session(&reader, OWNER),
         Err(AppError::Refused {
             code: ProblemCode::Forbidden,
             ..

@@ -120,9 +120,9 @@ pub async fn list_boxes(
     };
     let cursor = check.id::<BoxId>("cursor", q.cursor.as_deref());
     let page = check.page(cursor, q.limit.as_deref())?;
-    let services = ctx.services;
+    let (services, actor) = (ctx.services, ctx.meta.actor);
     let result = services
-        .run(move |s| s.catalog.list_boxes(&filter, &page))
+        .run(move |s| s.catalog.list_boxes(&actor, &filter, &page))
         .await?;
     Ok(HttpResponse::Ok().json(PageOut::from_page(result, BoxOut::from)))
 }
@@ -136,8 +136,8 @@ pub async fn list_boxes(
 #[get("/boxes/{id}")]
 pub async fn get_box(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id: BoxId = path_id("id", &id)?;
-    let services = ctx.services;
-    let b = services.run(move |s| s.catalog.get_box(id)).await?;
+    let (services, actor) = (ctx.services, ctx.meta.actor);
+    let b = services.run(move |s| s.catalog.get_box(&actor, id)).await?;
     Ok(ok_with_etag(b.meta.version).json(BoxOut::from(b)))
 }
 

@@ -294,9 +294,9 @@ pub async fn list_items(
     };
     let cursor = check.id::<ItemId>("cursor", q.cursor.as_deref());
     let page = check.page(cursor, q.limit.as_deref())?;
-    let services = ctx.services;
+    let (services, actor) = (ctx.services, ctx.meta.actor);
     let result = services
-        .run(move |s| s.catalog.list_items(&filter, &page))
+        .run(move |s| s.catalog.list_items(&actor, &filter, &page))
         .await?;
     Ok(HttpResponse::Ok().json(PageOut::from_page(result, ItemOut::from)))
 }
@@ -310,8 +310,10 @@ pub async fn list_items(
 #[get("/items/{id}")]
 pub async fn get_item(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id: ItemId = path_id("id", &id)?;
-    let services = ctx.services;
-    let i = services.run(move |s| s.catalog.get_item(id)).await?;
+    let (services, actor) = (ctx.services, ctx.meta.actor);
+    let i = services
+        .run(move |s| s.catalog.get_item(&actor, id))
+        .await?;
     Ok(ok_with_etag(i.meta.version).json(ItemOut::from(i)))
 }
 
@@ -405,9 +407,9 @@ pub async fn list_item_actions(
     let mut check = QueryCheck::new();
     let cursor = check.int("cursor", query.cursor.as_deref());
     let page = check.page(cursor, query.limit.as_deref())?;
-    let services = ctx.services;
+    let (services, actor) = (ctx.services, ctx.meta.actor);
     let result = services
-        .run(move |s| s.catalog.list_item_actions(id, &page))
+        .run(move |s| s.catalog.list_item_actions(&actor, id, &page))
         .await?;
     Ok(HttpResponse::Ok().json(PageOut::from_page(result, |a| ActionOut::from(a.action))))
 }

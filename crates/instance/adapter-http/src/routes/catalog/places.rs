@@ -159,9 +159,9 @@ pub async fn list_places(
     };
     let cursor = check.id::<PlaceId>("cursor", q.cursor.as_deref());
     let page = check.page(cursor, q.limit.as_deref())?;
-    let services = ctx.services;
+    let (services, actor) = (ctx.services, ctx.meta.actor);
     let result = services
-        .run(move |s| s.catalog.list_places(&filter, &page))
+        .run(move |s| s.catalog.list_places(&actor, &filter, &page))
         .await?;
     Ok(HttpResponse::Ok().json(PageOut::from_page(result, PlaceOut::from)))
 }
@@ -175,8 +175,10 @@ pub async fn list_places(
 #[get("/places/{id}")]
 pub async fn get_place(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id: PlaceId = path_id("id", &id)?;
-    let services = ctx.services;
-    let p = services.run(move |s| s.catalog.get_place(id)).await?;
+    let (services, actor) = (ctx.services, ctx.meta.actor);
+    let p = services
+        .run(move |s| s.catalog.get_place(&actor, id))
+        .await?;
     Ok(ok_with_etag(p.meta.version).json(PlaceOut::from(p)))
 }
 

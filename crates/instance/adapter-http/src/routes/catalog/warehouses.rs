@@ -309,9 +309,9 @@ pub async fn list_warehouses(
     let mut check = QueryCheck::new();
     let cursor = check.int("cursor", q.cursor.as_deref()).map(WarehouseId);
     let page = check.page(cursor, q.limit.as_deref())?;
-    let services = ctx.services;
+    let (services, actor) = (ctx.services, ctx.meta.actor);
     let result = services
-        .run(move |s| s.catalog.list_warehouses(&page))
+        .run(move |s| s.catalog.list_warehouses(&actor, &page))
         .await?;
     Ok(HttpResponse::Ok().json(PageOut::from_page(result, WarehouseOut::from)))
 }
@@ -325,8 +325,10 @@ pub async fn list_warehouses(
 #[get("/warehouses/{id}")]
 pub async fn get_warehouse(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = WarehouseId(path_int("id", &id)?);
-    let services = ctx.services;
-    let w = services.run(move |s| s.catalog.get_warehouse(id)).await?;
+    let (services, actor) = (ctx.services, ctx.meta.actor);
+    let w = services
+        .run(move |s| s.catalog.get_warehouse(&actor, id))
+        .await?;
     Ok(ok_with_etag(w.meta.version).json(WarehouseOut::from(w)))
 }
 
@@ -413,9 +415,9 @@ pub async fn list_racks(
         .map(WarehouseId);
     let cursor = check.int("cursor", q.cursor.as_deref()).map(RackId);
     let page = check.page(cursor, q.limit.as_deref())?;
-    let services = ctx.services;
+    let (services, actor) = (ctx.services, ctx.meta.actor);
     let result = services
-        .run(move |s| s.catalog.list_racks(warehouse, &page))
+        .run(move |s| s.catalog.list_racks(&actor, warehouse, &page))
         .await?;
     Ok(HttpResponse::Ok().json(PageOut::from_page(result, RackOut::from)))
 }
@@ -429,8 +431,10 @@ pub async fn list_racks(
 #[get("/racks/{id}")]
 pub async fn get_rack(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = RackId(path_int("id", &id)?);
-    let services = ctx.services;
-    let r = services.run(move |s| s.catalog.get_rack(id)).await?;
+    let (services, actor) = (ctx.services, ctx.meta.actor);
+    let r = services
+        .run(move |s| s.catalog.get_rack(&actor, id))
+        .await?;
     Ok(ok_with_etag(r.meta.version).json(RackOut::from(r)))
 }
 

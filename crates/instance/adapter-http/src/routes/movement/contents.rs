@@ -74,9 +74,9 @@ pub async fn contents(
         .unwrap_or(false);
     let cursor = check.id::<ObjectId>("cursor", query.cursor.as_deref());
     let page = check.page(cursor, query.limit.as_deref())?;
-    let services = ctx.services;
+    let (services, actor) = (ctx.services, ctx.meta.actor);
     let result = services
-        .run(move |s| s.movement.contents(container, recursive, &page))
+        .run(move |s| s.movement.contents(&actor, container, recursive, &page))
         .await?;
     Ok(HttpResponse::Ok().json(PageOut::from_page(result, ContentEntryOut::from)))
 }

@@ -88,9 +88,9 @@ pub async fn history(
     let mut check = QueryCheck::new();
     let cursor = check.int("cursor", query.cursor.as_deref());
     let page = check.page(cursor, query.limit.as_deref())?;
-    let services = ctx.services;
+    let (services, actor) = (ctx.services, ctx.meta.actor);
     let result = services
-        .run(move |s| s.movement.history(object, &page))
+        .run(move |s| s.movement.history(&actor, object, &page))
         .await?;
     Ok(HttpResponse::Ok().json(PageOut::from_page(result, HistoryEntryOut::from)))
 }

@@ -75,8 +75,10 @@ impl From<Location> for LocationOut {
 
 /// Where an item or box is.
 pub async fn location(ctx: Ctx, object: Movable) -> Result<HttpResponse, ApiError> {
-    let services = ctx.services;
-    let found = services.run(move |s| s.movement.location(object)).await?;
+    let (services, actor) = (ctx.services, ctx.meta.actor);
+    let found = services
+        .run(move |s| s.movement.location(&actor, object))
+        .await?;
     Ok(HttpResponse::Ok().json(LocationOut::from(found)))
 }
 

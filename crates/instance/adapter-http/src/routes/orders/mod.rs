@@ -341,9 +341,9 @@ pub async fn list_orders(
     };
     let cursor = check.id::<OrderId>("cursor", q.cursor.as_deref());
     let page = check.page(cursor, q.limit.as_deref())?;
-    let services = ctx.services;
+    let (services, actor) = (ctx.services, ctx.meta.actor);
     let result = services
-        .run(move |s| s.orders.list_orders(&filter, &page))
+        .run(move |s| s.orders.list_orders(&actor, &filter, &page))
         .await?;
     Ok(HttpResponse::Ok().json(PageOut::from_page(result, OrderOut::from)))
 }
@@ -357,8 +357,10 @@ pub async fn list_orders(
 #[get("/orders/{id}")]
 pub async fn get_order(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id: OrderId = path_id("id", &id)?;
-    let services = ctx.services;
-    let o = services.run(move |s| s.orders.get_order(id)).await?;
+    let (services, actor) = (ctx.services, ctx.meta.actor);
+    let o = services
+        .run(move |s| s.orders.get_order(&actor, id))
+        .await?;
     Ok(ok_with_etag(o.meta.version).json(OrderOut::from(o)))
 }
 

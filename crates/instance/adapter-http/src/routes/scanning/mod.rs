@@ -250,7 +250,11 @@ pub async fn get_session(
     query: web::Query<SessionQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let owner = session_owner(&ctx, &query)?;
-    let session = ctx.services.run(move |s| s.scans.session(&owner)).await?;
+    let actor = ctx.meta.actor.clone();
+    let session = ctx
+        .services
+        .run(move |s| s.scans.session(&actor, &owner))
+        .await?;
     Ok(HttpResponse::Ok().json(SessionOut::from(session)))
 }
 
@@ -266,8 +270,9 @@ pub async fn clear_session(
     query: web::Query<SessionQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let owner = session_owner(&ctx, &query)?;
+    let actor = ctx.meta.actor.clone();
     ctx.services
-        .run(move |s| s.scans.clear_session(&owner))
+        .run(move |s| s.scans.clear_session(&actor, &owner))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -389,9 +394,10 @@ pub async fn list_scans(
         since,
         until,
     };
+    let actor = ctx.meta.actor.clone();
     let result = ctx
         .services
-        .run(move |s| s.scans.list_scans(&filter, &page))
+        .run(move |s| s.scans.list_scans(&actor, &filter, &page))
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -407,6 +413,10 @@ pub async fn list_scans(
 #[get("/scans/{id}")]
 pub async fn get_scan(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = path_int("id", &id)?;
-    let found = ctx.services.run(move |s| s.scans.get_scan(id)).await?;
+    let actor = ctx.meta.actor.clone();
+    let found = ctx
+        .services
+        .run(move |s| s.scans.get_scan(&actor, id))
+        .await?;
     Ok(HttpResponse::Ok().json(ScanOut::from(found)))
 }
