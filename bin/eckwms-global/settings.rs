@@ -6,12 +6,13 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use anyhow::Context;
+use eckwms_db_kit::config::DatabaseConfig;
 use eckwms_global_adapter_http::public_fetcher::MAX_PUBLIC_RESPONSE;
 use eckwms_global_application::PublicPageSettings;
 use eckwms_global_domain::labels::{LabelKeyConfig, LabelRing};
 use eckwms_global_proxy::FetchLimits;
 use eckwms_http_kit::logging::LogSettings;
-use eckwms_settings_kit::{DatabaseConfig, Layers, Secret, Vars, check_time};
+use eckwms_settings_kit::{Layers, Secret, Vars, check_time};
 use serde::Deserialize;
 
 const DEFAULTS: &str = include_str!("../../config/global.toml");

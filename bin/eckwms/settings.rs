@@ -1,7 +1,8 @@
 //! Configuration: embedded defaults < config/default.toml < config/<env>.toml < .env < environment.
 
+use eckwms_db_kit::config::DatabaseConfig;
 use eckwms_http_kit::logging::LogSettings;
-use eckwms_settings_kit::{DatabaseConfig, Layers, Secret, Vars, check_time};
+use eckwms_settings_kit::{Layers, Secret, Vars, check_time};
 use serde::Deserialize;
 
 /// The defaults, compiled in so that the binary runs from any directory.

@@ -37,7 +37,7 @@ pub(crate) fn box_chain(
 }
 
 /// The steps of a move inside a unit of work (the application runs the domain's checks between
-/// them, `eckwms_application::moving`).
+/// them, `eckwms_application::movement::steps`).
 impl eckwms_application::ports::MovesTx for Unit<'_> {
     fn lock_for_move(
         &mut self,

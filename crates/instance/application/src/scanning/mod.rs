@@ -171,7 +171,8 @@ impl ScanService {
         self.repo.get_scan(id)
     }
 
-    /// Deletes sessions idle for longer than the idle time; returns how many.
+    /// Deletes sessions idle for longer than the idle time; returns how many. The server's
+    /// own housekeeping runs it, not an actor.
     pub fn purge_sessions(&self) -> AppResult<u64> {
         self.repo
             .purge_sessions(self.clock.now() - self.settings.session_idle)

@@ -1,18 +1,19 @@
-//! The `[database]` section both services read, and the pool settings it becomes.
+//! The `[database]` section both services read from their settings, and the pool settings it
+//! becomes.
 
 use std::time::Duration;
 
-use eckwms_db_kit::pool::DbSettings;
+use eckwms_settings_kit::Secret;
 use serde::Deserialize;
 
-use crate::Secret;
+use crate::pool::DbSettings;
 
 /// `url` may carry a password: a [`Secret`]; logs show it through `redact_url`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseConfig {
     pub url: Secret,
-    /// Connections per process; 0: chosen from the CPUs (`eckwms_db_kit::pool::pool_size`).
+    /// Connections per process; 0: chosen from the CPUs ([`crate::pool::pool_size`]).
     pub pool_size: u32,
     pub connect_timeout_secs: u64,
     pub sqlite_synchronous: String,
@@ -23,7 +24,7 @@ impl DatabaseConfig {
     pub fn db_settings(&self) -> DbSettings {
         DbSettings {
             url: self.url.expose().to_owned(),
-            pool_size: eckwms_db_kit::pool::pool_size(self.pool_size),
+            pool_size: crate::pool::pool_size(self.pool_size),
             connect_timeout: Duration::from_secs(self.connect_timeout_secs),
             sqlite_synchronous: self.sqlite_synchronous.clone(),
             sqlite_busy_timeout: Duration::from_millis(self.sqlite_busy_timeout_ms),
