@@ -1,0 +1,193 @@
+//! The repository contract: one suite, run on SQLite always and on PostgreSQL when
+//! `ECKWMS_TEST_PG_URL` is set (CI always sets it). Every test uses its own fresh database.
+//! The shared helpers are here; the tests are in one file per wing beside this one, and the
+//! list at the end runs each on both backends.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use eckwms_application::ProblemCode;
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use chrono::{DateTime, TimeZone, Utc};
+use eckwms_adapter_db::Database;
+use eckwms_adapter_db::testing::TestDatabase;
+use eckwms_application::AppError;
+use eckwms_application::movement::steps as moving;
+use eckwms_application::ports::*;
+use eckwms_domain::*;
+
+static TICK: AtomicI64 = AtomicI64::new(0);
+
+fn now() -> DateTime<Utc> {
+    let base = Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap();
+    base + chrono::Duration::microseconds(TICK.fetch_add(1, Ordering::Relaxed))
+}
+
+fn ctx() -> WriteContext {
+    WriteContext {
+        actor: "apikey:1".into(),
+        at: now(),
+        request_id: Some("req-test".into()),
+        reason: None,
+        scan: None,
+        idempotency: None,
+    }
+}
+
+fn name(s: &str) -> Name {
+    Name::new("name", s).unwrap()
+}
+
+fn page<C>(limit: u32) -> PageQuery<C> {
+    PageQuery { after: None, limit }
+}
+
+fn place(db: &Database, label: &str) -> Place {
+    db.create_place(
+        &NewPlace {
+            warehouse_id: WarehouseId(1),
+            name: name(label),
+        },
+        &ctx(),
+    )
+    .unwrap()
+}
+
+fn boxed(db: &Database, parent: Option<Parent>) -> StorageBox {
+    db.create_box(
+        &NewBox {
+            name: None,
+            parent,
+            ..NewBox::default()
+        },
+        &ctx(),
+    )
+    .unwrap()
+}
+
+fn item(db: &Database, parent: Option<Parent>) -> Item {
+    db.create_item(
+        &NewItem {
+            parent,
+            ..NewItem::default()
+        },
+        &ctx(),
+    )
+    .unwrap()
+}
+
+/// A move as the service runs it: the single-object way where the backend has one, else one
+/// unit of work running the application's steps of a move.
+fn apply_moves(
+    db: &Database,
+    command: &MoveCommand,
+    ctx: &WriteContext,
+) -> Result<Vec<MoveOutcome>, AppError> {
+    if let Some(single) = db.single_moves()
+        && let Some(outcomes) = moving::single(single.as_ref(), command, ctx)?
+    {
+        return Ok(outcomes);
+    }
+    let unit: &dyn UnitOfWork = db;
+    let (command, in_tx) = (command.clone(), ctx.clone());
+    unit.write(ctx.idempotency.clone(), move |tx| {
+        moving::apply(tx, &command, &in_tx)
+    })
+}
+
+fn move_to(db: &Database, objects: Vec<Movable>, to: Parent) -> Result<Vec<MoveOutcome>, AppError> {
+    apply_moves(
+        db,
+        &MoveCommand {
+            objects,
+            to,
+            expected_from: None,
+        },
+        &ctx(),
+    )
+}
+
+fn verify_clean(db: &Database) {
+    let mut replay = Replay::new();
+    let stored = db.snapshot_for_verify(&mut replay).unwrap();
+    let problems = replay.compare(&stored);
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+// The suite, one file per wing.
+mod access;
+mod catalog;
+mod idempotency;
+mod movement;
+mod orders;
+mod scanning;
+mod serials;
+mod system;
+pub(crate) use access::*;
+pub(crate) use catalog::*;
+pub(crate) use idempotency::*;
+pub(crate) use movement::*;
+pub(crate) use orders::*;
+pub(crate) use scanning::*;
+pub(crate) use serials::*;
+pub(crate) use system::*;
+
+macro_rules! contract {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $test() {
+                    super::$test(&super::TestDatabase::sqlite());
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[test]
+                fn $test() {
+                    match super::TestDatabase::postgres() {
+                        Some(db) => super::$test(&db),
+                        None => eprintln!("PostgreSQL contract skipped: ECKWMS_TEST_PG_URL is unset"),
+                    }
+                }
+            )*
+        }
+    };
+}
+
+contract!(
+    migrations_go_up_down_up,
+    the_ledger_keeps_its_rows_across_its_key_migration,
+    the_floor_moves_as_the_service_does,
+    warehouses_have_versions,
+    racks_create_their_places,
+    standalone_places_skip_rack_cells,
+    items_store_fields_and_filter,
+    item_actions_page_by_ledger_seq,
+    moves_follow_the_rules,
+    direct_contents_page_across_kinds,
+    deletes_keep_history,
+    orders_link_boxes,
+    orders_keep_their_public_fields,
+    verify_detects_tampering,
+    api_keys_round_trip,
+    last_admin_key_is_never_revoked,
+    last_admin_key_holds_under_concurrent_revocations,
+    idempotency_claims_are_exclusive,
+    idempotent_responses_keep_their_bytes,
+    ids_are_unique_under_concurrency,
+    concurrent_moves_keep_state_consistent,
+    racing_single_moves_chain_in_the_ledger,
+    scans_follow_the_flow,
+    scan_sessions_are_per_device_and_expire,
+    duplicate_scans_apply_once_under_concurrency,
+    box_barcodes_round_trip,
+    a_serial_names_one_item_of_a_class,
+    serials_stay_one_item_per_class_under_concurrency,
+    serial_duplicates_from_before_the_rule_survive_the_migration,
+    a_serial_scan_names_the_item_that_carries_it,
+    api_creates_and_scans_of_one_serial_make_one_item,
+);
