@@ -2,11 +2,10 @@
 //! unit's work in it. Mounted twice, as a module of `sqlite` and of `pg` (see `sqlite.rs`).
 //! Each wing implements its part of the transaction next to its queries: `ItemsTx` in
 //! `items.rs`, `BoxesTx` in `boxes.rs`, `OrdersTx` in `orders.rs`, `MovesTx` and `LedgerTx` in
-//! `moves.rs`, `ScansTx` and `ObjectsTx` in `scans.rs`.
+//! `moves.rs`, `ScansTx` and `ObjectsTx` in `scans.rs`; implementing them all makes `Unit` the
+//! application's `Tx`.
 
-use eckwms_application::ports::{
-    BoxesTx, ItemsTx, LedgerTx, MovesTx, ObjectsTx, OrdersTx, ScansTx, Tx, Work,
-};
+use eckwms_application::ports::{Tx, Work};
 
 use super::*;
 
@@ -61,28 +60,4 @@ pub(crate) fn in_unit<T>(
         return Err(e);
     }
     Ok(result?)
-}
-
-impl Tx for Unit<'_> {
-    fn items(&mut self) -> &mut dyn ItemsTx {
-        self
-    }
-    fn boxes(&mut self) -> &mut dyn BoxesTx {
-        self
-    }
-    fn orders(&mut self) -> &mut dyn OrdersTx {
-        self
-    }
-    fn moves(&mut self) -> &mut dyn MovesTx {
-        self
-    }
-    fn ledger(&mut self) -> &mut dyn LedgerTx {
-        self
-    }
-    fn scans(&mut self) -> &mut dyn ScansTx {
-        self
-    }
-    fn objects(&mut self) -> &mut dyn ObjectsTx {
-        self
-    }
 }

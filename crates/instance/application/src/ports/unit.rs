@@ -40,6 +40,35 @@ pub trait Tx {
     fn objects(&mut self) -> &mut dyn ObjectsTx;
 }
 
+/// Whatever implements every wing's part of a transaction is the transaction: each accessor
+/// hands out the value itself (the adapter's open transaction, a test's transaction in memory).
+impl<T> Tx for T
+where
+    T: ItemsTx + BoxesTx + OrdersTx + MovesTx + LedgerTx + ScansTx + ObjectsTx,
+{
+    fn items(&mut self) -> &mut dyn ItemsTx {
+        self
+    }
+    fn boxes(&mut self) -> &mut dyn BoxesTx {
+        self
+    }
+    fn orders(&mut self) -> &mut dyn OrdersTx {
+        self
+    }
+    fn moves(&mut self) -> &mut dyn MovesTx {
+        self
+    }
+    fn ledger(&mut self) -> &mut dyn LedgerTx {
+        self
+    }
+    fn scans(&mut self) -> &mut dyn ScansTx {
+        self
+    }
+    fn objects(&mut self) -> &mut dyn ObjectsTx {
+        self
+    }
+}
+
 /// A unit of work as the adapter runs it: its result travels back type-erased (see
 /// `write` on `dyn UnitOfWork` for the typed call).
 pub type Work = Box<dyn FnMut(&mut dyn Tx) -> AppResult<Box<dyn Any + Send>> + Send>;

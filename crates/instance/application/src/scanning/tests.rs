@@ -19,7 +19,7 @@ use crate::error::{AppError, AppResult};
 use crate::ports::{
     BoxesTx, Expected, ItemsTx, LedgerTx, Located, MockClock, MockScanRepository, MockUnitOfWork,
     MoveCommand, MovesTx, ObjectsTx, OrdersTx, ScanAction, ScanOutcome, ScanRecord, ScannedObject,
-    ScansTx, StoredSession, Tx, TxMocks, WriteContext,
+    ScansTx, StoredSession, TxMocks, WriteContext,
 };
 
 const DEVICE: &str = "PDA-7";
@@ -108,30 +108,6 @@ impl FakeTx {
         Err(AppError::internal(anyhow::anyhow!(
             "{what} is not used by these tests"
         )))
-    }
-}
-
-impl Tx for FakeTx {
-    fn items(&mut self) -> &mut dyn ItemsTx {
-        self
-    }
-    fn boxes(&mut self) -> &mut dyn BoxesTx {
-        self
-    }
-    fn orders(&mut self) -> &mut dyn OrdersTx {
-        self
-    }
-    fn moves(&mut self) -> &mut dyn MovesTx {
-        self
-    }
-    fn ledger(&mut self) -> &mut dyn LedgerTx {
-        self
-    }
-    fn scans(&mut self) -> &mut dyn ScansTx {
-        self
-    }
-    fn objects(&mut self) -> &mut dyn ObjectsTx {
-        self
     }
 }
 
