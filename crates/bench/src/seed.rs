@@ -12,7 +12,7 @@ use eckwms_adapter_db::Database;
 use eckwms_application::movement::steps as moving;
 use eckwms_application::ports::{
     BoxRepository, ItemRepository, MoveCommand, MoveRepository, OrderRepository, PageQuery,
-    PlaceRepository, UnitOfWork, WriteContext,
+    PlaceRepository, WriteContext,
 };
 use eckwms_domain::{
     BoxId, Code, Customer, ItemId, Movable, Name, NewBox, NewItem, NewOrder, NewPlace, ObjectId,
@@ -26,9 +26,7 @@ pub const MOVE_BATCH: usize = 500;
 
 /// Moves as a move request does: one unit of work running the application's steps of a move.
 fn apply_moves(db: &Database, command: MoveCommand) -> anyhow::Result<()> {
-    let unit: &dyn UnitOfWork = db;
-    let ctx = ctx();
-    unit.write(None, move |tx| moving::apply(tx, &command, &ctx))?;
+    moving::run(db, None, &command, &ctx())?;
     Ok(())
 }
 

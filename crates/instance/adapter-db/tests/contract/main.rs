@@ -78,23 +78,14 @@ fn item(db: &Database, parent: Option<Parent>) -> Item {
     .unwrap()
 }
 
-/// A move as the service runs it: the single-object way where the backend has one, else one
-/// unit of work running the application's steps of a move.
+/// A move as the service runs it (`steps::run`: the single-object way where the backend has
+/// one, else one unit of work).
 fn apply_moves(
     db: &Database,
     command: &MoveCommand,
     ctx: &WriteContext,
 ) -> Result<Vec<MoveOutcome>, AppError> {
-    if let Some(single) = db.single_moves()
-        && let Some(outcomes) = moving::single(single.as_ref(), command, ctx)?
-    {
-        return Ok(outcomes);
-    }
-    let unit: &dyn UnitOfWork = db;
-    let (command, in_tx) = (command.clone(), ctx.clone());
-    unit.write(ctx.idempotency.clone(), move |tx| {
-        moving::apply(tx, &command, &in_tx)
-    })
+    moving::run(db, db.single_moves().as_deref(), command, ctx)
 }
 
 fn move_to(db: &Database, objects: Vec<Movable>, to: Parent) -> Result<Vec<MoveOutcome>, AppError> {

@@ -74,15 +74,12 @@ impl MovementService {
     ) -> AppResult<Vec<MoveOutcome>> {
         check_move(command)?;
         let ctx = self.ctx(meta, reason)?;
-        if let Some(single) = &self.ports.single_moves
-            && let Some(outcomes) = steps::single(single.as_ref(), command, &ctx)?
-        {
-            return Ok(outcomes);
-        }
-        let command = command.clone();
-        self.ports.unit.write(ctx.idempotency.clone(), move |tx| {
-            steps::apply(tx, &command, &ctx)
-        })
+        steps::run(
+            &*self.ports.unit,
+            self.ports.single_moves.as_deref(),
+            command,
+            &ctx,
+        )
     }
 
     pub fn contents(

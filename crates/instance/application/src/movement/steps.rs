@@ -13,11 +13,31 @@ use eckwms_domain::movement::moves::check_moves;
 use eckwms_domain::{Change, Movable, MoveSubject, Parent};
 
 use crate::error::{AppError, AppResult};
-use crate::ports::{Located, MoveCommand, MoveOutcome, SingleMoves, Tx, WriteContext};
+use crate::ports::{Located, MoveCommand, MoveOutcome, SingleMoves, Tx, UnitOfWork, WriteContext};
 
 /// Lost races (the object moved between read and write) before a single move takes the
 /// transactional way, which waits for the object's lock instead.
 pub const SINGLE_MOVE_ATTEMPTS: u32 = 4;
+
+/// Moves as the command says, committed when this returns: the single-object way of `single`
+/// where it is offered and fits, else `apply` in one unit of work (marking `ctx.idempotency`
+/// applied in it). The way of every move request.
+pub fn run(
+    unit: &dyn UnitOfWork,
+    single: Option<&dyn SingleMoves>,
+    command: &MoveCommand,
+    ctx: &WriteContext,
+) -> AppResult<Vec<MoveOutcome>> {
+    if let Some(single) = single
+        && let Some(outcomes) = self::single(single, command, ctx)?
+    {
+        return Ok(outcomes);
+    }
+    let (command, in_tx) = (command.clone(), ctx.clone());
+    unit.write(ctx.idempotency.clone(), move |tx| {
+        apply(tx, &command, &in_tx)
+    })
+}
 
 /// Moves every object of `command` to its target, in the caller's transaction.
 pub fn apply(

@@ -87,7 +87,7 @@ pub trait UnitOfWork: Send + Sync {
     ) -> AppResult<Box<dyn Any + Send>>;
 }
 
-impl dyn UnitOfWork {
+impl dyn UnitOfWork + '_ {
     /// Runs `work` in one write transaction (see [`UnitOfWork::run`]) and returns its result.
     pub fn write<T: Send + 'static>(
         &self,
