@@ -40,13 +40,23 @@ impl PgSingleMoves {
     }
 }
 
-impl SingleMoves for PgSingleMoves {
-    fn locate(&self, object: Movable) -> AppResult<Located> {
+impl PgSingleMoves {
+    /// Runs one statement on a connection of the pool, again when the failure is transient.
+    fn retried<T>(
+        &self,
+        mut statement: impl FnMut(&mut PgConnection) -> Result<T, DbError>,
+    ) -> AppResult<T> {
         let result: Result<_, DbError> = (|| {
             let mut conn = crate::pool::checkout(&self.pool)?;
-            crate::tx::retry(|| locate(&mut conn, object))
+            crate::tx::retry(|| statement(&mut conn))
         })();
         result.map_err(Into::into)
+    }
+}
+
+impl SingleMoves for PgSingleMoves {
+    fn locate(&self, object: Movable) -> AppResult<Located> {
+        self.retried(|c| locate(c, object))
     }
 
     fn move_if_still(
@@ -56,11 +66,7 @@ impl SingleMoves for PgSingleMoves {
         change: &Change,
         ctx: &WriteContext,
     ) -> AppResult<bool> {
-        let result: Result<_, DbError> = (|| {
-            let mut conn = crate::pool::checkout(&self.pool)?;
-            crate::tx::retry(|| move_if_still(&mut conn, from, to, change, ctx))
-        })();
-        result.map_err(Into::into)
+        self.retried(|c| move_if_still(c, from, to, change, ctx))
     }
 }
 

@@ -70,10 +70,7 @@ pub struct ScanService {
 /// Everything the transaction needs, owned (it may run on another thread, and more than once).
 struct Input {
     owner: String,
-    /// The actor as the scan log names it: `apikey:<id>`.
-    actor: String,
-    /// The actor as the ledger names it: with the device, `apikey:2/device:PDA-7`.
-    ledger_actor: String,
+    actor: Actor,
     request_id: Option<String>,
     device_id: Option<String>,
     msg_id: String,
@@ -114,8 +111,7 @@ impl ScanService {
         validate(request)?;
         let input = Input {
             owner: Self::owner(request.device_id.as_deref(), caller),
-            actor: caller.actor.ledger_name(),
-            ledger_actor: caller.actor.ledger_name_on(request.device_id.as_deref()),
+            actor: caller.actor.clone(),
             request_id: caller.request_id.clone(),
             device_id: request.device_id.clone(),
             msg_id: request.msg_id.clone(),
@@ -273,7 +269,8 @@ fn execute(tx: &mut dyn Tx, input: &Input) -> AppResult<ScanOutcome> {
     }
     let scan_id = tx.scans().next_id()?;
     let ctx = WriteContext {
-        actor: input.ledger_actor.clone(),
+        // The ledger names the device with the actor: `apikey:2/device:PDA-7`.
+        actor: input.actor.ledger_name_on(input.device_id.as_deref()),
         at: input.at,
         request_id: input.request_id.clone(),
         reason: None,
@@ -362,7 +359,7 @@ fn execute(tx: &mut dyn Tx, input: &Input) -> AppResult<ScanOutcome> {
         id: scan_id,
         at: input.at,
         owner: input.owner.clone(),
-        actor: input.actor.clone(),
+        actor: input.actor.ledger_name(),
         device_id: input.device_id.clone(),
         msg_id: input.msg_id.clone(),
         barcode: input.barcode.clone(),
