@@ -12,11 +12,14 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use eckwms_adapter_db::{Database, redact_url};
-use eckwms_application::ports::Scope;
+use eckwms_application::access::passwords::Passwords;
+use eckwms_application::access::{NewUserInput, UserPatchInput};
+use eckwms_application::ports::{Expected, PageQuery};
 use eckwms_application::{
-    Actor, ApiKeyService, AppError, CatalogPorts, CatalogService, IdempotencyService, LabelService,
-    MovementPorts, MovementService, OrderPorts, OrderService, OsSecrets, PublicService,
-    ScanService, ScanSettings, Services, SystemClock, SystemService,
+    Actor, ApiKeyService, AppError, AuditService, CatalogPorts, CatalogService, IdempotencyService,
+    LabelService, MovementPorts, MovementService, OrderPorts, OrderService, OsSecrets,
+    PublicService, RequestMeta, RoleService, ScanService, ScanSettings, Services, SessionService,
+    SystemClock, SystemService, UserService,
 };
 use eckwms_db_kit::pool::{RELEASE_WAIT, close_when_released};
 
@@ -40,6 +43,11 @@ enum Command {
         #[command(subcommand)]
         command: ApikeyCommand,
     },
+    /// Manage users (the people who log in).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Replay the ledger and compare it with the stored state; exit 0 only if they match.
     Verify,
 }
@@ -54,8 +62,9 @@ enum ApikeyCommand {
     Create {
         #[arg(long)]
         name: String,
-        #[arg(long, value_enum)]
-        scope: ScopeArg,
+        /// The key's role: `read`, `write` or `admin` (the scopes keys had), or any role.
+        #[arg(long, alias = "scope")]
+        role: String,
         /// Days until the key expires, 1 to 36500 (never when omitted).
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=MAX_EXPIRES_IN_DAYS))]
         expires_in_days: Option<u32>,
@@ -66,21 +75,37 @@ enum ApikeyCommand {
     Revoke { id: i64 },
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum ScopeArg {
-    Read,
-    Write,
-    Admin,
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user. The password is read from standard input (one line) when it is not a
+    /// terminal; otherwise one is generated and printed once.
+    Create {
+        #[arg(long)]
+        username: String,
+        /// A seeded role (SUPER_ADMIN, MANAGER, INBOUND, PICKER, TECHNICIAN) or one of yours.
+        #[arg(long)]
+        role: String,
+        /// The name people read; the username when omitted.
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// List users.
+    List,
+    /// Give a user a new password (ends their sessions): read from standard input when it is
+    /// not a terminal, else generated and printed once.
+    ResetPassword { username: String },
+    /// Make a user inactive (ends their sessions) or active again.
+    SetActive {
+        username: String,
+        #[arg(value_enum)]
+        state: ActiveArg,
+    },
 }
 
-impl From<ScopeArg> for Scope {
-    fn from(s: ScopeArg) -> Self {
-        match s {
-            ScopeArg::Read => Scope::Read,
-            ScopeArg::Write => Scope::Write,
-            ScopeArg::Admin => Scope::Admin,
-        }
-    }
+#[derive(Clone, Copy, ValueEnum)]
+enum ActiveArg {
+    Active,
+    Inactive,
 }
 
 fn main() -> ExitCode {
@@ -110,6 +135,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         tracing::info!(%version, "applied migration");
     }
     let services = build_services(&db, &settings)?;
+    let seeded = services.roles.seed()?;
+    if seeded > 0 {
+        tracing::info!(roles = seeded, "seeded roles");
+    }
     match command {
         Command::Serve => {
             tracing::info!(
@@ -129,6 +158,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{} migration(s) applied", applied.len());
         }
         Command::Apikey { command } => return apikey(&services.api_keys, command),
+        Command::User { command } => return user(&services, command),
         Command::Verify => {
             let report = services.system.verify()?;
             println!(
@@ -154,7 +184,7 @@ fn apikey(keys: &ApiKeyService, command: ApikeyCommand) -> anyhow::Result<ExitCo
     match command {
         ApikeyCommand::Create {
             name,
-            scope,
+            role,
             expires_in_days,
         } => {
             let expires_at = expires_in_days
@@ -164,16 +194,16 @@ fn apikey(keys: &ApiKeyService, command: ApikeyCommand) -> anyhow::Result<ExitCo
                         .ok_or_else(|| anyhow::anyhow!("--expires-in-days {days}: out of range"))
                 })
                 .transpose()?;
-            let created = keys.create(&Actor::Console, &name, scope.into(), expires_at, None)?;
+            let created = keys.create(&name, &role, expires_at, &RequestMeta::console())?;
             tracing::info!(id = created.key.id, name = %created.key.name, "API key created");
             println!("{}", created.secret);
         }
         ApikeyCommand::List => {
             println!(
-                "{:>5}  {:<16}  {:<6}  {:<20}  {:<20}  name",
-                "id", "key id", "scope", "created", "status"
+                "{:>5}  {:<16}  {:<12}  {:<20}  {:<20}  name",
+                "id", "key id", "role", "created", "status"
             );
-            for key in keys.list(&Actor::Console)? {
+            for key in keys.list(&Actor::console())? {
                 let status = match (key.revoked_at, key.expires_at) {
                     (Some(at), _) => format!("revoked {}", at.format("%Y-%m-%d")),
                     (None, Some(at)) if at <= chrono::Utc::now() => {
@@ -183,10 +213,10 @@ fn apikey(keys: &ApiKeyService, command: ApikeyCommand) -> anyhow::Result<ExitCo
                     (None, None) => "active".into(),
                 };
                 println!(
-                    "{:>5}  {:<16}  {:<6}  {:<20}  {:<20}  {}",
+                    "{:>5}  {:<16}  {:<12}  {:<20}  {:<20}  {}",
                     key.id,
                     key.key_id,
-                    key.scope.as_str(),
+                    key.role,
                     key.created_at.format("%Y-%m-%d %H:%M:%S"),
                     status,
                     key.name
@@ -197,13 +227,13 @@ fn apikey(keys: &ApiKeyService, command: ApikeyCommand) -> anyhow::Result<ExitCo
             // The rule of the API holds here too: the operator makes the next admin key first
             // (one command), so no moment exists in which nobody can administer over HTTP.
             let key = keys
-                .revoke(&Actor::Console, id, None)
+                .revoke(id, &RequestMeta::console())
                 .map_err(|e| match e {
                     AppError::Refused {
                         code: ProblemCode::LastAdminKey,
                         ..
                     } => anyhow::anyhow!(
-                        "{e} (eckwms apikey create --name NAME --scope admin makes one)"
+                        "{e} (eckwms apikey create --name NAME --role admin makes one)"
                     ),
                     other => other.into(),
                 })?;
@@ -213,8 +243,142 @@ fn apikey(keys: &ApiKeyService, command: ApikeyCommand) -> anyhow::Result<ExitCo
     Ok(ExitCode::SUCCESS)
 }
 
+/// A password for the command line: one line of standard input when it is not a terminal (a
+/// pipe, a file), else generated and printed once.
+fn password_for_cli(users: &UserService) -> anyhow::Result<(String, bool)> {
+    use std::io::{BufRead, IsTerminal};
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Ok((users.generate_password()?, true));
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    if password.is_empty() {
+        anyhow::bail!(
+            "standard input held no password (send one line, or run in a terminal to have one generated)"
+        );
+    }
+    Ok((password, false))
+}
+
+fn user(services: &Services, command: UserCommand) -> anyhow::Result<ExitCode> {
+    let console = RequestMeta::console();
+    let users = &services.users;
+    match command {
+        UserCommand::Create {
+            username,
+            role,
+            display_name,
+        } => {
+            let (password, generated) = password_for_cli(users)?;
+            let secrets = UserService::hash_secrets(
+                &services.passwords,
+                &*services.secrets,
+                Some(&password),
+                None,
+            )?;
+            let input = NewUserInput {
+                display_name: display_name.unwrap_or_else(|| username.clone()),
+                username,
+                role,
+            };
+            let user = users.create(&input, secrets, &console)?;
+            tracing::info!(id = %user.id, username = %user.username, "user created");
+            eprintln!(
+                "created user {} ({}), role {}",
+                user.id, user.username, user.role
+            );
+            if generated {
+                println!("{password}");
+            }
+        }
+        UserCommand::List => {
+            println!(
+                "{:<19}  {:<24}  {:<12}  {:<8}  {:<20}  display name",
+                "id", "username", "role", "active", "last login"
+            );
+            let mut after = None;
+            loop {
+                let page = users.list(&Actor::console(), &PageQuery { after, limit: 500 })?;
+                for u in &page.items {
+                    println!(
+                        "{:<19}  {:<24}  {:<12}  {:<8}  {:<20}  {}",
+                        u.id,
+                        u.username,
+                        u.role,
+                        if u.active { "yes" } else { "no" },
+                        u.last_login_at
+                            .map(|at| at.format("%Y-%m-%d %H:%M:%S").to_string())
+                            .unwrap_or_else(|| "never".into()),
+                        u.display_name
+                    );
+                }
+                match (page.items.last(), page.next_cursor) {
+                    (Some(last), Some(_)) => after = Some(last.id),
+                    _ => break,
+                }
+            }
+        }
+        UserCommand::ResetPassword { username } => {
+            let user = users.find_by_username(&username)?;
+            let (password, generated) = password_for_cli(users)?;
+            let secrets = UserService::hash_secrets(
+                &services.passwords,
+                &*services.secrets,
+                Some(&password),
+                None,
+            )?;
+            users.set_secrets(user.id, Expected::Any, secrets, &console)?;
+            eprintln!(
+                "new password for {} ({}); their sessions have ended",
+                user.username, user.id
+            );
+            if generated {
+                println!("{password}");
+            }
+        }
+        UserCommand::SetActive { username, state } => {
+            let user = users.find_by_username(&username)?;
+            let input = UserPatchInput {
+                active: Some(matches!(state, ActiveArg::Active)),
+                ..UserPatchInput::default()
+            };
+            let user = users.update(user.id, Expected::Any, &input, &console)?;
+            eprintln!(
+                "{} ({}) is {}",
+                user.username,
+                user.id,
+                if user.active {
+                    "active"
+                } else {
+                    "inactive; their sessions have ended"
+                }
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn build_services(db: &Arc<Database>, settings: &Settings) -> anyhow::Result<Services> {
     let clock = Arc::new(SystemClock);
+    let secrets: Arc<dyn eckwms_application::ports::SecretSource> = Arc::new(OsSecrets);
+    let passwords = Arc::new(
+        Passwords::new(settings.auth.hash_params(), &OsSecrets).map_err(|e| {
+            anyhow::anyhow!("auth.hash_memory_kib, hash_iterations, hash_parallelism: {e}")
+        })?,
+    );
+    let roles = RoleService::new(db.clone(), clock.clone());
+    let users = UserService::new(db.clone(), roles.clone(), clock.clone(), secrets.clone());
+    let sessions = SessionService::new(
+        db.clone(),
+        db.clone(),
+        db.clone(),
+        clock.clone(),
+        secrets.clone(),
+        settings.auth.sessions(),
+    );
+    let audit = AuditService::new(db.clone(), clock.clone());
     let decoder = Arc::new(settings.decoder()?);
     let scans = ScanService::new(
         db.clone(),
@@ -269,7 +433,7 @@ fn build_services(db: &Arc<Database>, settings: &Settings) -> anyhow::Result<Ser
         catalog,
         orders,
         movement,
-        api_keys: ApiKeyService::new(db.clone(), clock.clone(), Arc::new(OsSecrets))
+        api_keys: ApiKeyService::new(db.clone(), db.clone(), clock.clone(), Arc::new(OsSecrets))
             .remembering_keys_for(chrono::Duration::milliseconds(
                 // At most a minute (settings.rs checks it).
                 i64::try_from(settings.auth.key_memory_ms).unwrap_or(0),
@@ -283,6 +447,12 @@ fn build_services(db: &Arc<Database>, settings: &Settings) -> anyhow::Result<Ser
         scans,
         labels,
         public,
+        roles,
+        users,
+        sessions,
+        audit,
+        passwords,
+        secrets,
     })
 }
 

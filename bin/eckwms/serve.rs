@@ -8,12 +8,13 @@ use std::time::Duration;
 
 use actix_web::{HttpServer, web};
 use anyhow::Context;
-use eckwms_adapter_http::{HttpSettings, HttpState, build_app};
-use eckwms_application::{IdempotencyService, ScanService, Services};
+use eckwms_adapter_http::{CookieSecure, HttpSettings, HttpState, build_app};
+use eckwms_application::{IdempotencyService, ScanService, Services, SessionService};
 
-use crate::settings::Settings;
+use crate::settings::{CookieSecureConfig, Settings};
 
-/// How often expired idempotency keys and idle scan sessions are deleted.
+/// How often expired idempotency keys, idle scan sessions, ended login sessions and old failed
+/// logins are deleted.
 const PURGE_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// `concurrent_calls`: how many service calls may use the database at once (from the pool).
@@ -29,11 +30,20 @@ pub fn run(settings: Settings, services: Services, concurrent_calls: usize) -> a
         concurrent_calls,
         // The same bound as a wait for a pooled connection: a turn is one.
         turn_wait: Duration::from_secs(settings.database.connect_timeout_secs),
+        hash_workers: settings.auth.hash_workers(),
+        client_address_header: Some(settings.http.client_address_header.trim().to_owned())
+            .filter(|h| !h.is_empty()),
+        cookie_secure: match settings.auth.cookie_secure {
+            CookieSecureConfig::Auto => CookieSecure::Auto,
+            CookieSecureConfig::Always => CookieSecure::Always,
+            CookieSecureConfig::Never => CookieSecure::Never,
+        },
     };
     let idempotency = services.idempotency.clone();
     let scans = services.scans.clone();
+    let sessions = services.sessions.clone();
     let state = HttpState::new(services, http, env!("CARGO_PKG_VERSION"));
-    actix_web::rt::System::new().block_on(serve(settings, state, idempotency, scans))
+    actix_web::rt::System::new().block_on(serve(settings, state, idempotency, scans, sessions))
 }
 
 /// Most serial conflicts named one by one in the start-up log; `eckwms verify` lists all.
@@ -65,6 +75,7 @@ async fn serve(
     state: HttpState,
     idempotency: IdempotencyService,
     scans: ScanService,
+    sessions: SessionService,
 ) -> anyhow::Result<()> {
     actix_web::rt::spawn(async move {
         let mut interval = actix_web::rt::time::interval(PURGE_INTERVAL);
@@ -83,6 +94,17 @@ async fn serve(
                 Ok(Ok(n)) => tracing::info!(deleted = n, "purged idle scan sessions"),
                 Ok(Err(e)) => tracing::warn!(error = %e, "scan session purge failed"),
                 Err(e) => tracing::warn!(error = %e, "scan session purge did not run"),
+            }
+            let sessions = sessions.clone();
+            match web::block(move || sessions.purge()).await {
+                Ok(Ok((0, 0))) => {}
+                Ok(Ok((ended, failures))) => tracing::info!(
+                    sessions = ended,
+                    failed_logins = failures,
+                    "purged ended sessions and old failed logins"
+                ),
+                Ok(Err(e)) => tracing::warn!(error = %e, "session purge failed"),
+                Err(e) => tracing::warn!(error = %e, "session purge did not run"),
             }
         }
     });

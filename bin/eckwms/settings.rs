@@ -98,6 +98,7 @@ pub struct HttpConfig {
     pub request_timeout_secs: u64,
     pub keep_alive_secs: u64,
     pub shutdown_timeout_secs: u64,
+    pub client_address_header: String,
 }
 
 /// The longest `auth.key_memory_ms`: a minute.
@@ -111,6 +112,58 @@ pub struct AuthConfig {
     /// it for every request). Also how long a key revoked through another process still works
     /// in this one.
     pub key_memory_ms: u64,
+    pub session_hours: u64,
+    pub session_idle_minutes: u64,
+    pub failure_window_minutes: u64,
+    pub max_user_failures: u32,
+    pub max_address_failures: u32,
+    pub hash_memory_kib: u32,
+    pub hash_iterations: u32,
+    pub hash_parallelism: u32,
+    pub hash_workers: usize,
+    pub cookie_secure: CookieSecureConfig,
+}
+
+/// `auth.cookie_secure`.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CookieSecureConfig {
+    Auto,
+    Always,
+    Never,
+}
+
+impl AuthConfig {
+    pub fn hash_params(&self) -> eckwms_application::access::passwords::HashParams {
+        eckwms_application::access::passwords::HashParams {
+            memory_kib: self.hash_memory_kib,
+            iterations: self.hash_iterations,
+            parallelism: self.hash_parallelism,
+        }
+    }
+
+    pub fn sessions(&self) -> eckwms_application::access::SessionSettings {
+        let minutes =
+            |m: u64| chrono::Duration::minutes(i64::try_from(m).unwrap_or(i64::MAX / 60_000));
+        eckwms_application::access::SessionSettings {
+            absolute: minutes(self.session_hours.saturating_mul(60)),
+            idle: minutes(self.session_idle_minutes),
+            failure_window: minutes(self.failure_window_minutes),
+            max_user_failures: self.max_user_failures,
+            max_address_failures: self.max_address_failures,
+        }
+    }
+
+    /// `hash_workers`, or one less than the CPUs (at least 1) when 0.
+    pub fn hash_workers(&self) -> usize {
+        if self.hash_workers > 0 {
+            return self.hash_workers;
+        }
+        std::thread::available_parallelism()
+            .map(|n| n.get().saturating_sub(1))
+            .unwrap_or(1)
+            .max(1)
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -191,6 +244,41 @@ impl Settings {
         // Below 24 is raised to 24 (IdempotencyService::new).
         let retention_hours = u64::try_from(self.idempotency.retention_hours).unwrap_or(0);
         check_time("idempotency.retention_hours", retention_hours, 3_600, 0)?;
+        for (name, value, min, max) in [
+            ("auth.session_hours", self.auth.session_hours, 1, 24 * 365),
+            (
+                "auth.session_idle_minutes",
+                self.auth.session_idle_minutes,
+                1,
+                60 * 24 * 365,
+            ),
+            (
+                "auth.failure_window_minutes",
+                self.auth.failure_window_minutes,
+                1,
+                60 * 24,
+            ),
+            (
+                "auth.max_user_failures",
+                u64::from(self.auth.max_user_failures),
+                1,
+                1_000_000,
+            ),
+            (
+                "auth.max_address_failures",
+                u64::from(self.auth.max_address_failures),
+                1,
+                1_000_000,
+            ),
+            ("auth.hash_workers", self.auth.hash_workers as u64, 0, 1024),
+        ] {
+            if value < min || value > max {
+                anyhow::bail!("{name} must be between {min} and {max}");
+            }
+        }
+        if self.http.client_address_header.len() > 100 {
+            anyhow::bail!("http.client_address_header is too long");
+        }
         if self.auth.key_memory_ms > MAX_KEY_MEMORY_MS {
             // It is also how long a key revoked elsewhere still works here.
             anyhow::bail!("auth.key_memory_ms must be at most {MAX_KEY_MEMORY_MS}");

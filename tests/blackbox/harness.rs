@@ -144,6 +144,32 @@ impl Server {
         }
     }
 
+    /// [`Server::command`] with `input` on standard input (a pipe, not a terminal).
+    pub fn command_with_input(&self, args: &[&str], input: &str) -> (i32, String) {
+        use std::io::Write;
+        let mut child = Command::new(BIN)
+            .args(args)
+            .current_dir(&self.dir)
+            .env("ECKWMS__DATABASE__URL", &self.db_url)
+            .env("ECKWMS__LOG__LEVEL", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("running eckwms");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let output = child.wait_with_output().unwrap();
+        (
+            output.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod access;
 mod harness;
 mod process;
 mod scanning;
@@ -11,6 +12,7 @@ mod stress;
 
 /// The scenarios of every file, for `on_both_backends!`.
 mod all_scenarios {
+    pub use crate::access::*;
     pub use crate::scanning::*;
     pub use crate::scenarios::*;
 }
@@ -53,6 +55,7 @@ on_both_backends!(
     a_serial_names_one_item,
     serial_conflicts_from_before_the_rule_are_reported,
     label_sheets_replay_byte_for_byte,
+    people_log_in_and_roles_are_enforced,
 );
 
 #[actix_rt::test]

@@ -90,6 +90,8 @@ fn code(e: &AppError) -> &'static str {
         AppError::Invalid(_) => "invalid",
         AppError::NotFound { .. } => "not_found",
         AppError::Refused { code, .. } => code.as_str(),
+        AppError::Forbidden { .. } => "forbidden",
+        AppError::Throttled { .. } => "rate_limited",
         AppError::PreconditionFailed { .. } => "precondition_failed",
         AppError::Unavailable(_) => "unavailable",
         AppError::Internal(_) => "internal",

@@ -30,22 +30,25 @@ mod prelude {
     pub(crate) use chrono::{DateTime, Utc};
     pub(crate) use diesel::prelude::*;
     pub(crate) use eckwms_application::ports::{
-        ApiKey, BoxFilter, Claim, ContentEntry, Expected, IdempotencyKeyRef, IdempotencyRecord,
-        IdempotencyState, InstanceIdentity, ItemFilter, LabelPrint, LabelSubject, Location,
-        NewApiKey, OrderFilter, PageQuery, PathStep, PlaceFilter, RackWithPlaces, RecordedAction,
-        ScanFilter, ScanRecord, Scope, StoredResponse, StoredSession, WriteContext,
+        ADMIN_KEY_ROLE, ApiKey, AuditEntry, AuditFilter, AuditRecord, BoxFilter, Claim,
+        ContentEntry, Expected, IdempotencyKeyRef, IdempotencyRecord, IdempotencyState,
+        InstanceIdentity, ItemFilter, LabelPrint, LabelSubject, Location, LoginUser, NewApiKey,
+        NewCredentials, NewSession, NewUser, OrderFilter, PageQuery, PathStep, PlaceFilter,
+        RackWithPlaces, RecordedAction, Role, RolePatch, ScanFilter, ScanRecord, SessionRecord,
+        StoredResponse, StoredSession, User, UserPatch, WriteContext,
     };
     pub(crate) use eckwms_application::{AppError, AppResult, ProblemCode};
+    pub(crate) use eckwms_domain::access::Permissions;
     pub(crate) use eckwms_domain::movement::ledger::{diff, state_of};
     pub(crate) use eckwms_domain::{
         BoxId, BoxPatch, Change, ChangeKind, Code, Item, ItemAction, ItemId, ItemPatch,
         LedgerEntry, Meta, Movable, NewBox, NewItem, NewOrder, NewPlace, NewRack, NewWarehouse,
         ObjectId, Order, OrderId, OrderPatch, OrderStatus, Parent, Place, PlaceId, PlacePatch,
-        Rack, RackId, RackPatch, Replay, State, StorageBox, Warehouse, WarehouseId, WarehousePatch,
-        rack_place_name,
+        Rack, RackId, RackPatch, Replay, State, StorageBox, UserId, Warehouse, WarehouseId,
+        WarehousePatch, rack_place_name,
     };
 
-    pub(crate) use crate::backend::{BackendOps, Locked, MovableTable, NewLedgerRows};
+    pub(crate) use crate::backend::{BackendOps, Locked, MovableTable, NewLedgerRows, RoleLock};
     pub(crate) use crate::error::DbError;
     pub(crate) use crate::lower;
     pub(crate) use crate::rows::*;

@@ -11,6 +11,9 @@ const IS_POSTGRES: bool = true;
 // in `_queries` because the tables of `schema.rs` already take `places`, `scans` and the like.
 // clippy's duplicate_mod warns of a file mounted twice; that is the point here.
 #[allow(clippy::duplicate_mod)]
+#[path = "sql/access.rs"]
+mod access_queries;
+#[allow(clippy::duplicate_mod)]
 #[path = "sql/barcodes.rs"]
 mod barcode_statements;
 #[allow(clippy::duplicate_mod)]
@@ -41,6 +44,7 @@ mod system_queries;
 #[path = "sql/unit.rs"]
 mod unit_of_work;
 
+pub(crate) use access_queries::*;
 pub(crate) use barcode_statements::*;
 pub(crate) use box_queries::*;
 pub(crate) use common_queries::*;

@@ -147,7 +147,7 @@ diesel::table! {
         key_id -> Text,
         secret_hash -> Text,
         name -> Text,
-        scope -> Text,
+        role -> Text,
         created_at -> Timestamp,
         expires_at -> Nullable<Timestamp>,
         revoked_at -> Nullable<Timestamp>,
@@ -225,12 +225,76 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    roles (name) {
+        name -> Text,
+        description -> Text,
+        permissions -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        username -> Text,
+        username_key -> Text,
+        display_name -> Text,
+        role -> Text,
+        active -> Bool,
+        password_hash -> Text,
+        pin_hash -> Nullable<Text>,
+        last_login_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+        address -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    failed_logins (id) {
+        id -> BigInt,
+        subject -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (seq) {
+        seq -> BigInt,
+        at -> Timestamp,
+        event -> Text,
+        actor -> Nullable<Text>,
+        address -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        subject -> Nullable<Text>,
+        detail -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(racks -> warehouses (warehouse_id));
 diesel::joinable!(box_barcodes -> boxes (box_id));
 diesel::joinable!(places -> warehouses (warehouse_id));
 diesel::joinable!(item_barcodes -> items (item_id));
 diesel::joinable!(item_actions -> items (item_id));
 diesel::joinable!(ledger_refs -> ledger (seq));
+diesel::joinable!(users -> roles (role));
+diesel::joinable!(sessions -> users (user_id));
+// No foreign key behind it (keys older than roles): joined with a LEFT JOIN.
+diesel::joinable!(api_keys -> roles (role));
 
 diesel::allow_tables_to_appear_in_same_query!(
     id_counters,
@@ -251,4 +315,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     scans,
     label_prints,
     instance_identity,
+    roles,
+    users,
+    sessions,
+    failed_logins,
+    audit_log,
 );

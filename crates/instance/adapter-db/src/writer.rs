@@ -353,6 +353,7 @@ carried_by_value!(
     eckwms_domain::BoxId,
     eckwms_domain::ItemId,
     eckwms_domain::OrderId,
+    eckwms_domain::UserId,
 );
 
 #[cfg(test)]

@@ -1,12 +1,17 @@
-//! API key authentication and scope checks for every route under `/api/v1`.
+//! Authentication (API keys, session tokens, the session cookie with its CSRF token) and the
+//! permission every route requires.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderMap, HeaderValue};
+use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage};
-use eckwms_application::{Actor, Need};
+use actix_web::{Error, HttpMessage, web};
+use eckwms_application::access::csrf_token;
+use eckwms_application::{Actor, RequestMeta, SessionService};
+use subtle::ConstantTimeEq;
+
+use crate::permissions::{PermissionTable, Requirement};
 
 use crate::extract::app_state;
 use crate::problem::{ApiError, ProblemCode};
@@ -58,59 +63,191 @@ fn bearer_key(value: &HeaderValue) -> Option<String> {
     (scheme.eq_ignore_ascii_case("bearer") && !key.is_empty()).then(|| key.to_owned())
 }
 
-/// What a request needs at least, checked here, before its body is read or its idempotency key
-/// claimed, so that a caller refused by the use case is refused before anything happens. The
-/// use cases say what they need and check it themselves ([`Actor::require`]); this early check
-/// repeats their declarations for the routes of this API: reads need `read`, changes `write`,
-/// API key management and the pairing QR `admin`.
-pub fn required_need(method: &Method, path: &str) -> Need {
-    let admin_area = path == "/api/v1/apikeys"
-        || path.starts_with("/api/v1/apikeys/")
-        || path == "/api/v1/pairing-qr";
-    if admin_area {
-        Need::Admin
-    } else if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
-        Need::Read
-    } else {
-        Need::Write
-    }
-}
+/// The cookie that carries a session for the web UI.
+pub const SESSION_COOKIE: &str = "eckwms_session";
+/// The header a cookie-authenticated change carries its session's CSRF token in.
+pub const CSRF_HEADER: &str = "x-csrf-token";
 
-/// Authenticates the key and checks the request's early need; the [`Actor`] goes into the
-/// request extensions. A key this process verified lately is checked in memory; any other needs a
-/// database lookup, which runs off the async threads.
+/// The session token of the request, when it authenticated with one (for logout).
+#[derive(Clone, Debug)]
+pub struct SessionToken(pub String);
+
+/// Authenticates the caller (an API key or a session token in a header, or the session cookie)
+/// and checks what the route requires ([`PermissionTable`]), before its body is read or its
+/// idempotency key claimed; the [`Actor`] goes into the request extensions. Public routes read
+/// no credential. A key this process verified lately is checked in memory; anything else needs
+/// a database lookup, which runs off the async threads. A refused change (401 or 403 on
+/// `POST`, `PATCH`, `PUT`, `DELETE`) is written to the audit log.
 pub async fn middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    match authenticate(&req).await {
-        Ok(actor) => {
+    let requirement = req
+        .app_data::<web::Data<PermissionTable>>()
+        .map_or(Requirement::Authenticated, |t| {
+            t.requirement(req.method(), req.path())
+        });
+    if requirement == Requirement::Public {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    match authenticate(&req, requirement).await {
+        Ok((actor, session)) => {
             req.extensions_mut().insert(actor);
+            if let Some(token) = session {
+                req.extensions_mut().insert(SessionToken(token));
+            }
             Ok(next.call(req).await?.map_into_boxed_body())
         }
-        Err(e) => Ok(req.error_response(e)),
+        Err((e, actor)) => {
+            if is_change(req.method())
+                && matches!(e.status(), StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
+            {
+                record_refusal(&req, &e, actor).await;
+            }
+            Ok(req.error_response(e))
+        }
     }
 }
 
-async fn authenticate(req: &ServiceRequest) -> Result<Actor, ApiError> {
-    let state = app_state(req.request())?;
-    let key = presented_key(req.headers())?.ok_or_else(crate::problem::unauthenticated)?;
-    let remembered = state
-        .calls
-        .without_io(|s| s.api_keys.authenticate_from_memory(&key));
-    let actor = match remembered {
-        Some(checked) => checked.map_err(crate::problem::from_app)?,
-        None => {
-            state
-                .calls
-                .run(move |s| s.api_keys.authenticate_from_database(&key))
-                .await?
-        }
+fn is_change(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::POST | Method::PATCH | Method::PUT | Method::DELETE
+    )
+}
+
+/// The credential of a request.
+enum Credential {
+    /// An API key or session token in `Authorization` or `X-Api-Key`.
+    Header(String),
+    /// The session cookie.
+    Cookie(String),
+}
+
+fn credential(req: &ServiceRequest) -> Result<Option<Credential>, ApiError> {
+    if let Some(key) = presented_key(req.headers())? {
+        return Ok(Some(Credential::Header(key)));
+    }
+    Ok(req
+        .cookie(SESSION_COOKIE)
+        .map(|c| c.value().trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .map(Credential::Cookie))
+}
+
+type Refusal = (ApiError, Option<Actor>);
+
+async fn authenticate(
+    req: &ServiceRequest,
+    requirement: Requirement,
+) -> Result<(Actor, Option<String>), Refusal> {
+    let state = app_state(req.request()).map_err(|e| (e, None))?;
+    let credential = credential(req)
+        .map_err(|e| (e, None))?
+        .ok_or_else(|| (crate::problem::unauthenticated(), None))?;
+    let (token, from_cookie) = match credential {
+        Credential::Header(token) => (token, false),
+        Credential::Cookie(token) => (token, true),
     };
-    actor
-        .require(required_need(req.method(), req.path()))
-        .map_err(crate::problem::from_app)?;
-    Ok(actor)
+    let actor = if SessionService::is_session_token(&token) {
+        let presented = token.clone();
+        state
+            .calls
+            .run(move |s| s.sessions.authenticate(&presented))
+            .await
+    } else if from_cookie {
+        // The cookie only ever carries session tokens.
+        Err(crate::problem::unauthenticated())
+    } else {
+        let remembered = state
+            .calls
+            .without_io(|s| s.api_keys.authenticate_from_memory(&token));
+        match remembered {
+            Some(checked) => checked.map_err(crate::problem::from_app),
+            None => {
+                let presented = token.clone();
+                state
+                    .calls
+                    .run(move |s| s.api_keys.authenticate_from_database(&presented))
+                    .await
+            }
+        }
+    }
+    .map_err(|e| (e, None))?;
+    if from_cookie && is_change(req.method()) {
+        let sent = req
+            .headers()
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim);
+        let expected = csrf_token(&token);
+        let matches = sent.is_some_and(|s| bool::from(s.as_bytes().ct_eq(expected.as_bytes())));
+        if !matches {
+            return Err((
+                ApiError::from_code(
+                    ProblemCode::CsrfTokenInvalid,
+                    "a change made with the session cookie needs the session's CSRF token in \
+                     X-CSRF-Token",
+                ),
+                Some(actor),
+            ));
+        }
+    }
+    if let Requirement::Permission(permission) = requirement
+        && let Err(e) = actor.require(permission)
+    {
+        return Err((crate::problem::from_app(e), Some(actor)));
+    }
+    let session = SessionService::is_session_token(&token).then_some(token);
+    Ok((actor, session))
+}
+
+/// The client's address: the peer's, or the header the configuration names (`X-Real-IP` set
+/// by nginx) when the service runs behind a proxy.
+pub fn client_address(req: &actix_web::HttpRequest) -> Option<String> {
+    let from_header = req
+        .app_data::<web::Data<crate::HttpState>>()
+        .and_then(|s| s.settings.client_address_header.clone())
+        .and_then(|name| {
+            req.headers()
+                .get(name.as_str())
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.trim().to_owned())
+        })
+        .filter(|v| !v.is_empty() && v.len() <= 64);
+    from_header.or_else(|| req.peer_addr().map(|a| a.ip().to_string()))
+}
+
+/// Writes a refused change to the audit log; a failure to write it is logged, and the refusal
+/// is answered all the same.
+async fn record_refusal(req: &ServiceRequest, e: &ApiError, actor: Option<Actor>) {
+    let Ok(state) = app_state(req.request()) else {
+        return;
+    };
+    let address = client_address(req.request());
+    let request_id = req
+        .extensions()
+        .get::<crate::request_id::RequestId>()
+        .map(|id| id.0.clone());
+    let status = e.status().as_u16();
+    let code = e.code();
+    let route = format!("{} {}", req.method(), req.path());
+    let written = state
+        .calls
+        .run(move |s| {
+            let meta = actor.map(|actor| RequestMeta {
+                actor,
+                request_id: None,
+                idempotency: None,
+                address: None,
+            });
+            s.audit
+                .record_refusal(meta.as_ref(), address, request_id, status, code, &route)
+        })
+        .await;
+    if let Err(e) = written {
+        tracing::warn!(error = %e, "a refusal could not be written to the audit log");
+    }
 }
 
 #[cfg(test)]
@@ -172,21 +309,5 @@ mod tests {
             let named: Vec<&str> = refused.errors().iter().map(|e| e.field.as_str()).collect();
             assert_eq!(named, fields, "{pairs:?}");
         }
-    }
-
-    #[test]
-    fn scopes_follow_method_and_area() {
-        assert_eq!(required_need(&Method::GET, "/api/v1/items"), Need::Read);
-        assert_eq!(required_need(&Method::POST, "/api/v1/items"), Need::Write);
-        assert_eq!(
-            required_need(&Method::DELETE, "/api/v1/items/x"),
-            Need::Write
-        );
-        assert_eq!(required_need(&Method::GET, "/api/v1/apikeys"), Need::Admin);
-        assert_eq!(
-            required_need(&Method::DELETE, "/api/v1/apikeys/3"),
-            Need::Admin
-        );
-        assert_eq!(required_need(&Method::GET, "/api/v1/apikeysx"), Need::Read);
     }
 }

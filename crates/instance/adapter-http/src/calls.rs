@@ -4,6 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use eckwms_application::access::passwords::Passwords;
+use eckwms_application::ports::SecretSource;
 use eckwms_application::{AppError, AppResult, Services};
 use eckwms_http_kit::turns::{TurnError, Turns};
 
@@ -17,14 +19,39 @@ use crate::problem::ApiError;
 pub struct Calls {
     services: Arc<Services>,
     turns: Turns,
+    /// The turns of password hashing: apart from the calls, so that a flood of logins waits
+    /// here and never holds the turns (and connections) other requests need.
+    hashing: Turns,
 }
 
 impl Calls {
-    /// `limit` is clamped to at least 1.
-    pub fn new(services: Services, limit: usize, wait: Duration) -> Self {
+    /// `limit` and `hash_limit` are clamped to at least 1.
+    pub fn new(services: Services, limit: usize, hash_limit: usize, wait: Duration) -> Self {
         Self {
             services: Arc::new(services),
             turns: Turns::new(limit, wait),
+            hashing: Turns::new(hash_limit, wait),
+        }
+    }
+
+    /// Runs `f` (password hashing: slow, no I/O) with the hasher and the secret source once a
+    /// hashing turn is free.
+    pub async fn hash<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&Passwords, &dyn SecretSource) -> AppResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let services = Arc::clone(&self.services);
+        match self
+            .hashing
+            .run(move || f(&services.passwords, &*services.secrets))
+            .await
+        {
+            Ok(result) => result.map_err(crate::problem::from_app),
+            Err(no_turn @ TurnError::NoTurn(_)) => Err(crate::problem::from_app(
+                AppError::Unavailable(no_turn.into()),
+            )),
+            Err(TurnError::Failed(e)) => Err(ApiError::internal(&format_args!("{e}"))),
         }
     }
 

@@ -45,6 +45,7 @@ fn ctx_of(req: &HttpRequest) -> Result<Ctx, ApiError> {
             actor: actor.clone(),
             request_id: extensions.get::<RequestId>().map(|id| id.0.clone()),
             idempotency: extensions.get::<IdempotencyKeyRef>().cloned(),
+            address: crate::auth::client_address(req),
         },
     })
 }

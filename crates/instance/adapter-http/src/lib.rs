@@ -17,6 +17,7 @@ pub mod dto;
 pub mod extract;
 pub mod idempotency;
 pub mod openapi;
+pub mod permissions;
 pub mod problem;
 pub mod request_id;
 pub mod routes;
@@ -39,6 +40,24 @@ pub struct HttpSettings {
     pub concurrent_calls: usize,
     /// How long a call waits for its turn before the request fails with 503.
     pub turn_wait: Duration,
+    /// Password and PIN hashes computed at once (logins, new secrets); the others wait their
+    /// turn, holding no thread and no database connection.
+    pub hash_workers: usize,
+    /// The header holding the client's address when a proxy (nginx) forwards the requests,
+    /// such as `X-Real-IP`; `None`: the peer's address.
+    pub client_address_header: Option<String>,
+    /// When the session cookie gets `Secure`.
+    pub cookie_secure: CookieSecure,
+}
+
+/// When the session cookie is marked `Secure` (sent over HTTPS only).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CookieSecure {
+    /// When the request came over HTTPS (directly, or as `X-Forwarded-Proto` or `Forwarded`
+    /// say behind a proxy).
+    Auto,
+    Always,
+    Never,
 }
 
 impl Default for HttpSettings {
@@ -48,6 +67,9 @@ impl Default for HttpSettings {
             idempotency_wait: Duration::from_secs(10),
             concurrent_calls: 16,
             turn_wait: Duration::from_secs(5),
+            hash_workers: 1,
+            client_address_header: None,
+            cookie_secure: CookieSecure::Auto,
         }
     }
 }
@@ -65,7 +87,12 @@ impl HttpState {
     pub fn new(services: Services, settings: HttpSettings, version: &'static str) -> Self {
         process_started();
         Self {
-            calls: Calls::new(services, settings.concurrent_calls, settings.turn_wait),
+            calls: Calls::new(
+                services,
+                settings.concurrent_calls,
+                settings.hash_workers,
+                settings.turn_wait,
+            ),
             settings,
             version,
         }
@@ -135,6 +162,7 @@ pub fn build_app(
     app.app_data(web::Data::new(state))
         .app_data(web::Data::new(openapi::ApiDocument { json }))
         .app_data(web::Data::new(routes))
+        .app_data(web::Data::new(permissions::PermissionTable::new()))
         .app_data(extract::json_config(body_limit))
         .app_data(extract::path_config())
         .app_data(extract::query_config())

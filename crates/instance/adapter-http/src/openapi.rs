@@ -13,10 +13,12 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::openapi::{RefOr, Required};
 use utoipa::{Modify, OpenApi};
 
+use crate::permissions::PermissionTable;
 use crate::problem::{Problem, ProblemField};
 use crate::schema;
 
-/// Security schemes: a bearer token or the `X-Api-Key` header, both carrying an API key.
+/// Security schemes: a bearer token (an API key or a session token), the `X-Api-Key` header
+/// (an API key), or the session cookie of the web UI.
 struct SecuritySchemes;
 
 impl Modify for SecuritySchemes {
@@ -28,7 +30,8 @@ impl Modify for SecuritySchemes {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .description(Some(
-                        "An API key: `Authorization: Bearer eck_<key id>_<secret>`",
+                        "An API key (`Authorization: Bearer eck_<key id>_<secret>`) or a \
+                         session token from `POST /api/v1/auth/login` (`Bearer ecks_...`)",
                     ))
                     .build(),
             ),
@@ -38,6 +41,14 @@ impl Modify for SecuritySchemes {
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
                 "X-Api-Key",
                 "The same API key in the X-Api-Key header",
+            ))),
+        );
+        components.add_security_scheme(
+            "session_cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "eckwms_session",
+                "The session cookie set by the login (web UI); a change made with it needs \
+                 the session's CSRF token in `X-CSRF-Token`",
             ))),
         );
     }
@@ -79,8 +90,10 @@ impl Modify for SecuritySchemes {
         schema::LabelKind,
         schema::SheetFormatName,
         schema::ImageFormat,
+        schema::UserId,
+        schema::RoleName,
     )),
-    security(("bearer" = []), ("api_key" = [])),
+    security(("bearer" = []), ("api_key" = []), ("session_cookie" = [])),
     tags(
         (name = "system", description = "Health, readiness, this document"),
         (name = "warehouses", description = "Warehouses"),
@@ -90,7 +103,11 @@ impl Modify for SecuritySchemes {
         (name = "items", description = "Items and repair actions"),
         (name = "orders", description = "Orders and their boxes"),
         (name = "moves", description = "Moving items and boxes"),
-        (name = "api keys", description = "API key management (admin)"),
+        (name = "auth", description = "Login, logout and the caller"),
+        (name = "users", description = "Users (users.manage)"),
+        (name = "roles", description = "Roles and permissions"),
+        (name = "api keys", description = "API key management (apikeys.manage)"),
+        (name = "audit", description = "The audit log of security events (core.admin)"),
     )
 )]
 pub struct BaseDoc;
@@ -105,6 +122,7 @@ pub struct ApiDocument {
 const EXACTLY_ONE_OF: &[(&str, [&str; 2])] = &[
     ("MoveIn", ["object", "objects"]),
     ("LabelsIn", ["count", "ids"]),
+    ("CreateApiKeyIn", ["role", "scope"]),
 ];
 
 /// Routes that call no service: they answer without a turn, so never 503.
@@ -116,6 +134,13 @@ const NO_SERVICE_CALLS: &[&str] = &["/health"];
 pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
     for (path, item) in doc.paths.paths.iter_mut() {
         for (method, op) in operations_mut(item) {
+            // What the route requires, from the one table (a route missing from it gets no
+            // `x-permission`, and the tests fail).
+            if let Some(requirement) = PermissionTable::of_operation(&method, path) {
+                op.extensions
+                    .get_or_insert_with(Default::default)
+                    .insert("x-permission".to_owned(), requirement.as_str().into());
+            }
             let keyed = takes_api_key(op);
             let write = matches!(method, Method::POST | Method::PATCH | Method::DELETE);
             // The idempotency middleware wraps the `/api/v1` scope.
@@ -147,8 +172,14 @@ pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
             let has_headers = has_param(op, ParameterIn::Header);
             let has_body = op.request_body.is_some();
             if keyed {
-                problem(op, "401", "No valid API key (`unauthenticated`)");
-                problem(op, "403", "The key's scope is too low (`forbidden`)");
+                problem(op, "401", "No valid API key or session (`unauthenticated`)");
+                problem(
+                    op,
+                    "403",
+                    "The caller lacks the permission `x-permission` names (`forbidden`, with \
+                     `permission` naming it), or a change made with the session cookie lacks \
+                     its CSRF token (`csrf_token_invalid`)",
+                );
                 // A key sent twice (or in both headers) is refused before anything else.
                 if has_path || has_query || has_headers || has_body {
                     problem(
@@ -166,6 +197,11 @@ pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
                          (`invalid_header`)",
                     );
                 }
+            }
+            // A public operation with a JSON body (the login) reads no credential, but its
+            // body can be malformed.
+            if !keyed && has_body {
+                problem(op, "400", "Malformed JSON body (`malformed_body`)");
             }
             if has_header(op, "If-Match") {
                 if_match(op);

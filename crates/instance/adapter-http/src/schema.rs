@@ -120,6 +120,65 @@ value_schema!(
     OrderId => id(&[IdKind::Order], "An order id: `o` and 18 digits", "o000000000000000001")
 );
 value_schema!(
+    /// A user id.
+    UserId => id(&[IdKind::User], "A user id: `u` and 18 digits", "u000000000000000001")
+);
+value_schema!(
+    /// A username (`eckwms_domain::access::Username`): unique without regard to case.
+    Username => ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some("^[A-Za-z0-9._@-]{1,64}$"))
+        .description(Some("1 to 64 characters of A-Z, a-z, 0-9, '.', '_', '@', '-'"))
+        .examples([json!("anna.k")])
+);
+value_schema!(
+    /// A user's name as people read it.
+    DisplayName => text(100)
+);
+value_schema!(
+    /// A new password (`eckwms_domain::access::check_password`).
+    Password => ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(10))
+        .max_length(Some(256))
+        .pattern(Some("\\S"))
+        .description(Some("10 to 256 characters, not only white space"))
+);
+value_schema!(
+    /// A PIN for operator login on a scanner (`eckwms_domain::access::check_pin`).
+    Pin => ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some("^[0-9]{4,8}$"))
+        .description(Some("4 to 8 digits"))
+);
+value_schema!(
+    /// A role name (`eckwms_domain::access::RoleName`).
+    RoleName => ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some("^[A-Za-z][A-Za-z0-9_.-]{0,49}$"))
+        .description(Some(
+            "1 to 50 characters of A-Z, a-z, 0-9, '_', '.', '-', starting with a letter",
+        ))
+        .examples([json!("PICKER")])
+);
+value_schema!(
+    /// A role's description.
+    RoleDescription => ObjectBuilder::new()
+        .schema_type(Type::String)
+        .max_length(Some(200))
+        .description(Some("Empty, or a text of 1 to 200 characters (see NameText's rules)"))
+);
+value_schema!(
+    /// A permission's name.
+    PermissionName => one_of(
+        &eckwms_domain::access::Permission::ALL
+            .iter()
+            .map(|p| p.as_str())
+            .collect::<Vec<_>>(),
+        "A permission (GET /api/v1/permissions lists them with what they allow)"
+    )
+);
+value_schema!(
     /// Where an item or a box can be: a box or a place.
     ParentId => id(
         &[IdKind::Box, IdKind::Place],

@@ -3,9 +3,11 @@
 
 use eckwms_domain::Note;
 
-use crate::access::{Actor, Need};
+use eckwms_domain::access::Permission;
+
+use crate::access::Actor;
 use crate::error::{AppError, AppResult};
-use crate::ports::{Clock, IdempotencyKeyRef, PageQuery, WriteContext};
+use crate::ports::{AuditEntry, Clock, IdempotencyKeyRef, PageQuery, WriteContext};
 
 /// Default and largest page sizes of every list.
 pub const DEFAULT_LIMIT: u32 = 50;
@@ -62,19 +64,50 @@ pub struct RequestMeta {
     pub actor: Actor,
     pub request_id: Option<String>,
     pub idempotency: Option<IdempotencyKeyRef>,
+    /// The client's address, for the audit log.
+    pub address: Option<String>,
 }
 
 impl RequestMeta {
-    /// The context of a write made for this request, when its actor meets `need` (else 403
+    /// A request of the operator at the command line.
+    pub fn console() -> Self {
+        Self {
+            actor: Actor::console(),
+            request_id: None,
+            idempotency: None,
+            address: None,
+        }
+    }
+
+    /// An audit entry of `event` made by this request's actor, now.
+    pub fn audit(
+        &self,
+        event: &str,
+        clock: &dyn Clock,
+        subject: Option<String>,
+        detail: Option<serde_json::Value>,
+    ) -> AuditEntry {
+        AuditEntry {
+            at: clock.now(),
+            event: event.to_owned(),
+            actor: (!self.actor.is_anonymous()).then(|| self.actor.ledger_name()),
+            address: self.address.clone(),
+            request_id: self.request_id.clone(),
+            subject,
+            detail: detail.map(|d| d.to_string()),
+        }
+    }
+
+    /// The context of a write made for this request, when its actor holds `permission` (else 403
     /// `forbidden`): the actor as the ledger names it, the request id and idempotency key, the
     /// time from `clock`, and the reason given, if any.
     pub(crate) fn write_context(
         &self,
-        need: Need,
+        permission: Permission,
         clock: &dyn Clock,
         reason: Option<&Note>,
     ) -> AppResult<WriteContext> {
-        self.actor.require(need)?;
+        self.actor.require(permission)?;
         Ok(WriteContext {
             actor: self.actor.ledger_name(),
             at: clock.now(),

@@ -13,7 +13,9 @@ pub mod public;
 pub mod scanning;
 pub mod system;
 
-pub use access::{Actor, ApiKeyService, CreatedKey, Need};
+pub use access::{
+    Actor, ApiKeyService, AuditService, CreatedKey, RoleService, SessionService, UserService, Who,
+};
 pub use catalog::{CatalogPorts, CatalogService};
 pub use common::{Page, RequestMeta, page_query};
 pub use error::{AppError, AppResult, ProblemCode};
@@ -32,6 +34,14 @@ pub struct Services {
     pub orders: OrderService,
     pub movement: MovementService,
     pub api_keys: ApiKeyService,
+    pub roles: RoleService,
+    pub users: UserService,
+    pub sessions: SessionService,
+    pub audit: AuditService,
+    /// Password and PIN hashing: slow on purpose, without I/O (the HTTP adapter runs it on a
+    /// pool of its own).
+    pub passwords: std::sync::Arc<access::passwords::Passwords>,
+    pub secrets: std::sync::Arc<dyn ports::SecretSource>,
     pub idempotency: IdempotencyService,
     pub system: SystemService,
     pub scans: ScanService,

@@ -305,6 +305,11 @@ typed_id!(
     OrderId,
     IdKind::Order
 );
+typed_id!(
+    /// A person who logs in: a manager, a technician, a picker.
+    UserId,
+    IdKind::User
+);
 
 /// Warehouses and racks are configuration, numbered by plain integers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

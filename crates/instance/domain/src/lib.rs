@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod access;
 pub mod catalog;
 pub mod error;
 pub mod id;
@@ -17,7 +18,9 @@ pub use catalog::{
     check_rotation, rack_place_name,
 };
 pub use error::{DomainError, FieldError, Validation};
-pub use id::{BoxId, IdError, IdKind, ItemId, ObjectId, OrderId, PlaceId, RackId, WarehouseId};
+pub use id::{
+    BoxId, IdError, IdKind, ItemId, ObjectId, OrderId, PlaceId, RackId, UserId, WarehouseId,
+};
 pub use meta::Meta;
 pub use movement::Movable;
 pub use movement::ledger::{Change, ChangeKind, LedgerEntry, Replay, State};

@@ -42,6 +42,10 @@ pub struct Problem {
     /// The offending fields, for validation problems.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<ProblemField>,
+    /// The permission the caller lacks, for `forbidden` answers that a missing permission
+    /// caused (such as `settings.edit`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub permission: Option<String>,
 }
 
 /// One invalid field: its name (or path, like `objects[2]`) and what is wrong with it.
@@ -57,8 +61,10 @@ pub struct ApiError {
     code: ProblemCode,
     detail: String,
     errors: Vec<ProblemField>,
-    retry_after: bool,
+    /// Seconds for `Retry-After`.
+    retry_after: Option<u64>,
     allow: Option<String>,
+    permission: Option<String>,
 }
 
 impl ApiError {
@@ -68,8 +74,9 @@ impl ApiError {
             code,
             detail: detail.into(),
             errors: Vec::new(),
-            retry_after: false,
+            retry_after: None,
             allow: None,
+            permission: None,
         }
     }
 
@@ -87,9 +94,20 @@ impl ApiError {
         .with_retry_after()
     }
 
-    pub fn with_retry_after(mut self) -> Self {
-        self.retry_after = true;
+    /// `Retry-After: 1`.
+    pub fn with_retry_after(self) -> Self {
+        self.retry_after_secs(1)
+    }
+
+    /// `Retry-After: <secs>`.
+    pub fn retry_after_secs(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs);
         self
+    }
+
+    /// The permission the caller lacks (a `forbidden` answer).
+    pub fn permission(&self) -> Option<&str> {
+        self.permission.as_deref()
     }
 
     pub fn status(&self) -> StatusCode {
@@ -214,6 +232,7 @@ impl ApiError {
             code: self.code.as_str().to_owned(),
             request_id: current_request_id(),
             errors: self.errors.clone(),
+            permission: self.permission.clone(),
         }
     }
 }
@@ -238,6 +257,20 @@ impl From<AppError> for ApiError {
             }
             AppError::NotFound { .. } => ApiError::from_code(ProblemCode::NotFound, e.to_string()),
             AppError::Refused { code, message } => ApiError::from_code(code, message),
+            AppError::Forbidden {
+                permission,
+                message,
+            } => {
+                let mut e = ApiError::from_code(ProblemCode::Forbidden, message);
+                e.permission = Some(permission);
+                e
+            }
+            AppError::Throttled {
+                retry_after,
+                message,
+            } => {
+                ApiError::from_code(ProblemCode::RateLimited, message).retry_after_secs(retry_after)
+            }
             AppError::PreconditionFailed { .. } => {
                 ApiError::from_code(ProblemCode::PreconditionFailed, e.to_string())
             }
@@ -287,8 +320,8 @@ impl ResponseError for ApiError {
         let status = self.status();
         let mut res = HttpResponse::build(status);
         res.insert_header((header::CONTENT_TYPE, PROBLEM_CONTENT_TYPE));
-        if self.retry_after {
-            res.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
+        if let Some(secs) = self.retry_after {
+            res.insert_header((header::RETRY_AFTER, HeaderValue::from(secs)));
         }
         if status == StatusCode::UNAUTHORIZED {
             res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));

@@ -86,6 +86,17 @@ catalogue! {
     LastAdminKey = ("last_admin_key", 409, CONFLICT),
     LabelKeyMissing = ("label_key_missing", 409, CONFLICT),
     GlobalUrlMissing = ("global_url_missing", 409, CONFLICT),
+    /// Wrong username or password (or PIN): one answer for both, in the same time.
+    InvalidCredentials = ("invalid_credentials", 401, UNAUTHORIZED),
+    /// A cookie-authenticated change without the session's CSRF token.
+    CsrfTokenInvalid = ("csrf_token_invalid", 403, FORBIDDEN),
+    UsernameTaken = ("username_taken", 409, CONFLICT),
+    /// A logout made without a session (with an API key).
+    NotASession = ("not_a_session", 409, CONFLICT),
+    RoleExists = ("role_exists", 409, CONFLICT),
+    RoleInUse = ("role_in_use", 409, CONFLICT),
+    /// `SUPER_ADMIN` and the API key roles cannot be changed or deleted.
+    RoleProtected = ("role_protected", 409, CONFLICT),
 
     // Both services' databases and scan intake.
     /// A uniqueness constraint fired: a safety net behind the services' own checks.

@@ -41,6 +41,13 @@ pub enum AppError {
     /// it; 422: an idempotency key reused), so a caller acts on `code`.
     #[error("{message}")]
     Refused { code: ProblemCode, message: String },
+    /// 403 `forbidden`: the actor lacks `permission` (its name, such as `settings.edit`), which
+    /// the answer names.
+    #[error("{message}")]
+    Forbidden { permission: String, message: String },
+    /// 429 `rate_limited`: too many attempts; may be tried again after `retry_after` seconds.
+    #[error("{message}")]
+    Throttled { retry_after: u64, message: String },
     /// `If-Match` named a version that is no longer current.
     #[error("the object changed since it was read (current version {current})")]
     PreconditionFailed { current: i64 },
@@ -71,6 +78,25 @@ impl AppError {
         AppError::Refused {
             code,
             message: message.into(),
+        }
+    }
+
+    /// The refusal of an actor without `permission`.
+    pub fn forbidden(permission: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::Forbidden {
+            permission: permission.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The code of a refusal (`None` for the errors that are no refusal: invalid input, a
+    /// missing object, a stale version, a failure).
+    pub fn code(&self) -> Option<ProblemCode> {
+        match self {
+            AppError::Refused { code, .. } => Some(*code),
+            AppError::Forbidden { .. } => Some(ProblemCode::Forbidden),
+            AppError::Throttled { .. } => Some(ProblemCode::RateLimited),
+            _ => None,
         }
     }
 

@@ -6,6 +6,8 @@
 use chrono::NaiveDateTime;
 use diesel::QueryResult;
 
+use crate::rows::RoleRow;
+
 mod pg;
 mod sqlite;
 
@@ -18,6 +20,24 @@ pub(crate) enum Locked {
     Orders,
     Boxes,
     Items,
+    Users,
+}
+
+/// How strongly a writer holds a role's row until its transaction ends
+/// ([`BackendOps::lock_role`]). On PostgreSQL these are the row lock strengths named; SQLite's
+/// one writer already excludes every other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RoleLock {
+    /// `FOR SHARE`: the role cannot be deleted before this transaction ends (an API key given
+    /// the role, which has no foreign key to take that lock for it).
+    Share,
+    /// `FOR NO KEY UPDATE`: a change of the role's description or permissions; users given the
+    /// role meanwhile (their foreign key takes `KEY SHARE`) do not wait for it.
+    Change,
+    /// `FOR UPDATE`: the role's deletion. Waits for the writers that give the role to a user
+    /// (their foreign key's `KEY SHARE`) or a key (`Share`) and keeps new ones waiting, so what
+    /// the deletion then reads of users and keys stays true until it commits.
+    Delete,
 }
 
 /// The tables of movable objects.
@@ -54,15 +74,18 @@ pub(crate) trait BackendOps {
     fn allocate(&mut self, counter: &str, n: usize) -> QueryResult<Vec<i64>>;
     /// Locks the rows with these keys until the transaction ends. Callers lock tables in the
     /// order warehouses, racks, places, orders, boxes, items, and keys in ascending order, so
-    /// that two writers never wait for each other in a circle.
+    /// that two writers never wait for each other in a circle. Users are locked on their own
+    /// (no transaction locks a user and an object).
     fn lock_rows(&mut self, table: Locked, keys: &[String]) -> QueryResult<()>;
     /// Serializes the moves that put a box into a box (the only moves that could close a cycle).
     fn lock_box_nesting(&mut self) -> QueryResult<()>;
+    /// The role's row, read under `lock` (see [`RoleLock`]); `None` when there is no such role.
+    fn lock_role(&mut self, name: &str, lock: RoleLock) -> QueryResult<Option<RoleRow>>;
     /// Serializes the creation of the first API key.
     fn lock_api_keys(&mut self) -> QueryResult<()>;
-    /// The ids of the admin keys active at `at` (not revoked, not expired), ascending, locked
-    /// until the transaction ends: a concurrent revocation of one of them waits, then sees it
-    /// revoked. What the last-admin-key rule reads cannot change before this transaction ends.
+    /// The ids of the keys of the role `ADMIN_KEY_ROLE` active at `at` (not revoked, not
+    /// expired), ascending, locked until the transaction ends: a concurrent revocation of one of
+    /// them waits, then sees it revoked. What the last-admin-key rule reads cannot change before this transaction ends.
     fn lock_active_admin_keys(&mut self, at: NaiveDateTime) -> QueryResult<Vec<i64>>;
     /// Waits for the scans of this session owner that started before, and keeps later ones
     /// waiting until this transaction ends.

@@ -8,7 +8,10 @@ use diesel::PgConnection;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
-use super::{BackendOps, Locked, MovableTable, NewLedgerRows, ParentColumns};
+use eckwms_application::ports::ADMIN_KEY_ROLE;
+
+use super::{BackendOps, Locked, MovableTable, NewLedgerRows, ParentColumns, RoleLock};
+use crate::rows::RoleRow;
 use crate::statements::{AppendLedgerPg, BoxesTable, ItemsTable, SetParentAny};
 
 /// The PostgreSQL sequence behind a counter name.
@@ -139,7 +142,7 @@ impl BackendOps for PgConnection {
     }
 
     fn lock_rows(&mut self, table: Locked, keys: &[String]) -> QueryResult<()> {
-        use crate::schema::{boxes, items, orders, places, racks, warehouses};
+        use crate::schema::{boxes, items, orders, places, racks, users, warehouses};
         if keys.is_empty() {
             return Ok(());
         }
@@ -171,6 +174,7 @@ impl BackendOps for PgConnection {
             Locked::Orders => lock!(orders, &sorted),
             Locked::Boxes => lock!(boxes, &sorted),
             Locked::Items => lock!(items, &sorted),
+            Locked::Users => lock!(users, &sorted),
         }?;
         Ok(())
     }
@@ -178,6 +182,17 @@ impl BackendOps for PgConnection {
     fn lock_box_nesting(&mut self) -> QueryResult<()> {
         diesel::sql_query("SELECT pg_advisory_xact_lock(7202)").execute(self)?;
         Ok(())
+    }
+
+    fn lock_role(&mut self, name: &str, lock: RoleLock) -> QueryResult<Option<RoleRow>> {
+        use crate::schema::roles;
+        let row = roles::table.find(name).select(RoleRow::as_select());
+        match lock {
+            RoleLock::Share => row.for_share().first(self),
+            RoleLock::Change => row.for_no_key_update().first(self),
+            RoleLock::Delete => row.for_update().first(self),
+        }
+        .optional()
     }
 
     fn lock_api_keys(&mut self) -> QueryResult<()> {
@@ -191,7 +206,7 @@ impl BackendOps for PgConnection {
         // still active. Locked rows are read again once a concurrent writer commits, so a key
         // revoked meanwhile drops out of the answer. Locked in id order: no deadlock.
         api_keys::table
-            .filter(api_keys::scope.eq("admin"))
+            .filter(api_keys::role.eq(ADMIN_KEY_ROLE))
             .filter(api_keys::revoked_at.is_null())
             .filter(
                 api_keys::expires_at

@@ -8,7 +8,10 @@ use chrono::NaiveDateTime;
 use diesel::SqliteConnection;
 use diesel::prelude::*;
 
-use super::{BackendOps, Locked, MovableTable, NewLedgerRows, ParentColumns};
+use eckwms_application::ports::ADMIN_KEY_ROLE;
+
+use super::{BackendOps, Locked, MovableTable, NewLedgerRows, ParentColumns, RoleLock};
+use crate::rows::RoleRow;
 use crate::schema::id_counters;
 use crate::statements::{BoxesTable, ItemsTable, ParentTable, SetParent};
 
@@ -141,6 +144,16 @@ impl BackendOps for SqliteConnection {
         Ok(())
     }
 
+    fn lock_role(&mut self, name: &str, _lock: RoleLock) -> QueryResult<Option<RoleRow>> {
+        use crate::schema::roles;
+        // BEGIN IMMEDIATE already made this transaction the only writer: reading is locking.
+        roles::table
+            .find(name)
+            .select(RoleRow::as_select())
+            .first(self)
+            .optional()
+    }
+
     fn lock_api_keys(&mut self) -> QueryResult<()> {
         Ok(())
     }
@@ -149,7 +162,7 @@ impl BackendOps for SqliteConnection {
         use crate::schema::api_keys;
         // BEGIN IMMEDIATE already made this transaction the only writer: reading is locking.
         api_keys::table
-            .filter(api_keys::scope.eq("admin"))
+            .filter(api_keys::role.eq(ADMIN_KEY_ROLE))
             .filter(api_keys::revoked_at.is_null())
             .filter(
                 api_keys::expires_at

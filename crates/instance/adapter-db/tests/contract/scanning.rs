@@ -62,11 +62,14 @@ pub(crate) fn scan(
                 device_id: Some(device.into()),
             },
             &eckwms_application::ScanCaller {
-                actor: eckwms_application::Actor::ApiKey {
-                    id: 1,
-                    name: "scanner".into(),
-                    scope: Scope::Write,
-                },
+                actor: eckwms_application::Actor::api_key(
+                    1,
+                    "scanner",
+                    "write",
+                    eckwms_domain::access::role::seeded("write")
+                        .unwrap()
+                        .permissions(),
+                ),
                 request_id: Some(format!("req-{msg_id}")),
             },
         )
@@ -204,7 +207,7 @@ pub(crate) fn scans_follow_the_flow(t: &TestDatabase) {
     // The log lists every scan, newest first, with the ledger rows each caused.
     let log = service
         .list_scans(
-            &eckwms_application::Actor::Console,
+            &eckwms_application::Actor::console(),
             &ScanFilter::default(),
             &page(50),
         )
@@ -219,7 +222,7 @@ pub(crate) fn scans_follow_the_flow(t: &TestDatabase) {
     );
     let filtered = service
         .list_scans(
-            &eckwms_application::Actor::Console,
+            &eckwms_application::Actor::console(),
             &ScanFilter {
                 action: Some(ScanAction::Moved),
                 ..ScanFilter::default()
@@ -239,13 +242,13 @@ pub(crate) fn scan_sessions_are_per_device_and_expire(t: &TestDatabase) {
     scan(&service, "PDA-A", "1", &a.id.to_string());
     scan(&service, "PDA-B", "1", &b.id.to_string());
     let session = service
-        .session(&eckwms_application::Actor::Console, "device:PDA-A")
+        .session(&eckwms_application::Actor::console(), "device:PDA-A")
         .unwrap();
     assert_eq!(session.set.items, vec![a.id]);
     // The same msg_id from another device is another scan.
     assert_eq!(
         service
-            .session(&eckwms_application::Actor::Console, "device:PDA-B")
+            .session(&eckwms_application::Actor::console(), "device:PDA-B")
             .unwrap()
             .set
             .items,
@@ -256,7 +259,7 @@ pub(crate) fn scan_sessions_are_per_device_and_expire(t: &TestDatabase) {
     let (other, _) = scanner(&db);
     assert_eq!(
         other
-            .session(&eckwms_application::Actor::Console, "device:PDA-A")
+            .session(&eckwms_application::Actor::console(), "device:PDA-A")
             .unwrap()
             .set
             .items,
@@ -267,7 +270,7 @@ pub(crate) fn scan_sessions_are_per_device_and_expire(t: &TestDatabase) {
     clock.advance(chrono::Duration::minutes(31));
     assert!(
         service
-            .session(&eckwms_application::Actor::Console, "device:PDA-A")
+            .session(&eckwms_application::Actor::console(), "device:PDA-A")
             .unwrap()
             .set
             .items
@@ -281,12 +284,12 @@ pub(crate) fn scan_sessions_are_per_device_and_expire(t: &TestDatabase) {
 
     assert!(
         service
-            .clear_session(&eckwms_application::Actor::Console, "device:PDA-A")
+            .clear_session(&eckwms_application::Actor::console(), "device:PDA-A")
             .unwrap()
     );
     assert!(
         service
-            .session(&eckwms_application::Actor::Console, "device:PDA-A")
+            .session(&eckwms_application::Actor::console(), "device:PDA-A")
             .unwrap()
             .set
             .is_empty()
@@ -325,7 +328,7 @@ pub(crate) fn duplicate_scans_apply_once_under_concurrency(t: &TestDatabase) {
     }
     let log = service
         .list_scans(
-            &eckwms_application::Actor::Console,
+            &eckwms_application::Actor::console(),
             &ScanFilter::default(),
             &page(50),
         )

@@ -616,9 +616,9 @@ async fn revoking_the_last_admin_key_is_409_and_the_key_keeps_working() {
     let mut m = Mocks::new();
     m.api_keys
         .expect_revoke_api_key()
-        .withf(|id, _, _| *id == 3)
+        .withf(|id, _, _, _| *id == 3)
         .times(1)
-        .returning(|id, _, _| {
+        .returning(|id, _, _, _| {
             Err(AppError::refused(
                 ProblemCode::LastAdminKey,
                 format!("api key {id} is the last active admin key"),

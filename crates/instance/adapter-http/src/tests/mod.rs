@@ -9,22 +9,29 @@ use actix_web::test::{self, TestRequest};
 use actix_web::web::Bytes;
 use chrono::{DateTime, TimeZone, Utc};
 use eckwms_application::PublicService;
+use eckwms_application::access::SessionSettings;
+use eckwms_application::access::passwords::{HashParams, Passwords};
 use eckwms_application::ports::{
-    ApiKey, MockApiKeyRepository, MockBoxRepository, MockClock, MockHealthRepository,
-    MockIdempotencyRepository, MockIdentityRepository, MockItemRepository, MockLabelRepository,
-    MockLedgerRepository, MockMoveRepository, MockOrderRepository, MockPlaceRepository,
-    MockScanRepository, MockSecretSource, MockUnitOfWork, MockWarehouseRepository, Scope,
+    ApiKey, MockApiKeyRepository, MockAuditRepository, MockBoxRepository, MockClock,
+    MockHealthRepository, MockIdempotencyRepository, MockIdentityRepository, MockItemRepository,
+    MockLabelRepository, MockLedgerRepository, MockMoveRepository, MockOrderRepository,
+    MockPlaceRepository, MockRoleRepository, MockScanRepository, MockSecretSource,
+    MockSessionRepository, MockUnitOfWork, MockUserRepository, MockWarehouseRepository, Role,
 };
 use eckwms_application::{
-    ApiKeyService, CatalogPorts, CatalogService, IdempotencyService, LabelService, MovementPorts,
-    MovementService, OrderPorts, OrderService, ScanService, ScanSettings, Services, SystemService,
+    ApiKeyService, AuditService, CatalogPorts, CatalogService, IdempotencyService, LabelService,
+    MovementPorts, MovementService, OrderPorts, OrderService, RoleService, ScanService,
+    ScanSettings, Services, SessionService, SystemService, UserService,
 };
+use eckwms_domain::access::SEEDED_ROLES;
+use eckwms_domain::access::role::seeded;
 use eckwms_domain::{BoxId, Item, ItemId, Meta, Name, Parent, PlaceId, StorageBox};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::{HttpSettings, HttpState, build_app};
 
+mod access;
 mod api;
 mod calls;
 mod errors;
@@ -58,6 +65,12 @@ pub struct Mocks {
     pub unit: MockUnitOfWork,
     pub ledger: MockLedgerRepository,
     pub api_keys: MockApiKeyRepository,
+    /// The seeded roles unless a test sets its own expectations.
+    pub roles: MockRoleRepository,
+    pub users: MockUserRepository,
+    pub sessions: MockSessionRepository,
+    /// Records every entry (refusals are written here) unless a test says otherwise.
+    pub audit: MockAuditRepository,
     pub secrets: MockSecretSource,
     pub idempotency: MockIdempotencyRepository,
     pub health: MockHealthRepository,
@@ -83,18 +96,36 @@ pub fn test_decoder() -> eckwms_codes::Decoder {
     .unwrap()
 }
 
+/// The key of an API key with the seeded role `role` (`PICKER`, `MANAGER`, ...): key id
+/// `00000000000000b<n>` for the role's place `n` in [`SEEDED_ROLES`].
+pub fn role_key(role: &str) -> String {
+    let n = SEEDED_ROLES
+        .iter()
+        .position(|r| r.name == role)
+        .unwrap_or_else(|| panic!("no seeded role {role}"));
+    format!("eck_00000000000000b{n}_role-secret")
+}
+
 fn stored_key(key_id: &str) -> Option<(ApiKey, String)> {
-    let (id, scope, secret) = match key_id {
-        "00000000000000a1" => (1, Scope::Read, "read-secret"),
-        "00000000000000a2" => (2, Scope::Write, "write-secret"),
-        "00000000000000a3" => (3, Scope::Admin, "admin-secret"),
-        _ => return None,
+    let (id, role, secret) = match key_id {
+        "00000000000000a1" => (1, "read".to_owned(), "read-secret"),
+        "00000000000000a2" => (2, "write".to_owned(), "write-secret"),
+        "00000000000000a3" => (3, "admin".to_owned(), "admin-secret"),
+        other => {
+            let n: usize = other.strip_prefix("00000000000000b")?.parse().ok()?;
+            (
+                10 + n as i64,
+                SEEDED_ROLES.get(n)?.name.to_owned(),
+                "role-secret",
+            )
+        }
     };
     let key = ApiKey {
         id,
         key_id: key_id.to_owned(),
-        name: format!("{} key", scope.as_str()),
-        scope,
+        name: format!("{role} key"),
+        permissions: seeded(&role).map(|r| r.permissions()).unwrap_or_default(),
+        role,
         created_at: now(),
         expires_at: None,
         revoked_at: None,
@@ -109,6 +140,18 @@ impl Mocks {
         api_keys
             .expect_find_api_key()
             .returning(|key_id| Ok(stored_key(key_id)));
+        let mut roles = MockRoleRepository::new();
+        roles
+            .expect_find_role()
+            .returning(|name| Ok(seeded_role(name)));
+        roles.expect_list_roles().returning(|| {
+            Ok(SEEDED_ROLES
+                .iter()
+                .filter_map(|r| seeded_role(r.name))
+                .collect())
+        });
+        let mut audit = MockAuditRepository::new();
+        audit.expect_record_audit().returning(|_| Ok(()));
         Self {
             warehouses: MockWarehouseRepository::new(),
             places: MockPlaceRepository::new(),
@@ -119,6 +162,10 @@ impl Mocks {
             unit: MockUnitOfWork::new(),
             ledger: MockLedgerRepository::new(),
             api_keys,
+            roles,
+            users: MockUserRepository::new(),
+            sessions: MockSessionRepository::new(),
+            audit,
             secrets: MockSecretSource::new(),
             idempotency: MockIdempotencyRepository::new(),
             health: MockHealthRepository::new(),
@@ -156,6 +203,12 @@ impl Mocks {
             eckwms_labels::Layout::default(),
             self.global_url,
         );
+        let roles_repo: Arc<MockRoleRepository> = Arc::new(self.roles);
+        let roles = RoleService::new(roles_repo.clone(), clock.clone());
+        let users_repo: Arc<MockUserRepository> = Arc::new(self.users);
+        let audit_repo: Arc<MockAuditRepository> = Arc::new(self.audit);
+        let secrets: Arc<dyn eckwms_application::ports::SecretSource> =
+            Arc::new(eckwms_application::OsSecrets);
         let services = Services {
             public: PublicService::new(
                 labels.clone(),
@@ -186,9 +239,23 @@ impl Mocks {
             }),
             api_keys: ApiKeyService::new(
                 Arc::new(self.api_keys),
+                roles_repo.clone(),
                 clock.clone(),
                 Arc::new(self.secrets),
             ),
+            roles: roles.clone(),
+            users: UserService::new(users_repo.clone(), roles, clock.clone(), secrets.clone()),
+            sessions: SessionService::new(
+                Arc::new(self.sessions),
+                users_repo,
+                audit_repo.clone(),
+                clock.clone(),
+                secrets.clone(),
+                SessionSettings::default(),
+            ),
+            audit: AuditService::new(audit_repo, clock.clone()),
+            passwords: Arc::new(fast_passwords()),
+            secrets,
             idempotency: IdempotencyService::new(Arc::new(self.idempotency), clock.clone(), 24),
             system: SystemService::new(Arc::new(self.health), ledger),
             scans: ScanService::new(
@@ -204,6 +271,28 @@ impl Mocks {
         };
         HttpState::new(services, self.settings, "9.9.9-test")
     }
+}
+
+/// A seeded role as the repository would store it.
+pub fn seeded_role(name: &str) -> Option<Role> {
+    seeded(name).map(|r| Role {
+        name: r.name.into(),
+        description: r.description.into(),
+        permissions: r.permissions(),
+        version: 1,
+        created_at: now(),
+        updated_at: now(),
+    })
+}
+
+/// Password hashing with the smallest parameters argon2 takes: fast tests.
+pub fn fast_passwords() -> Passwords {
+    let params = HashParams {
+        memory_kib: 64,
+        iterations: 1,
+        parallelism: 1,
+    };
+    Passwords::new(params, &eckwms_application::OsSecrets).unwrap()
 }
 
 /// What a test sees of a response.

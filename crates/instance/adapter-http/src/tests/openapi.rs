@@ -8,68 +8,10 @@ use eckwms_http_kit::openapi::testing::assert_refusals_are_problem_json;
 use super::*;
 use crate::openapi;
 
-/// Every route of the API, as specified. A route missing from the document fails the test.
-const ROUTES: &[(&str, &str)] = &[
-    ("GET", "/health"),
-    ("GET", "/ready"),
-    ("GET", "/ECK/HEALTH"),
-    ("GET", "/api/v1/openapi.json"),
-    ("POST", "/api/v1/warehouses"),
-    ("GET", "/api/v1/warehouses"),
-    ("GET", "/api/v1/warehouses/{id}"),
-    ("PATCH", "/api/v1/warehouses/{id}"),
-    ("DELETE", "/api/v1/warehouses/{id}"),
-    ("POST", "/api/v1/racks"),
-    ("GET", "/api/v1/racks"),
-    ("GET", "/api/v1/racks/{id}"),
-    ("PATCH", "/api/v1/racks/{id}"),
-    ("DELETE", "/api/v1/racks/{id}"),
-    ("POST", "/api/v1/places"),
-    ("GET", "/api/v1/places"),
-    ("GET", "/api/v1/places/{id}"),
-    ("PATCH", "/api/v1/places/{id}"),
-    ("DELETE", "/api/v1/places/{id}"),
-    ("GET", "/api/v1/places/{id}/contents"),
-    ("GET", "/api/v1/places/{id}/history"),
-    ("POST", "/api/v1/boxes"),
-    ("GET", "/api/v1/boxes"),
-    ("GET", "/api/v1/boxes/{id}"),
-    ("PATCH", "/api/v1/boxes/{id}"),
-    ("DELETE", "/api/v1/boxes/{id}"),
-    ("GET", "/api/v1/boxes/{id}/contents"),
-    ("GET", "/api/v1/boxes/{id}/location"),
-    ("GET", "/api/v1/boxes/{id}/history"),
-    ("POST", "/api/v1/items"),
-    ("GET", "/api/v1/items"),
-    ("GET", "/api/v1/items/{id}"),
-    ("PATCH", "/api/v1/items/{id}"),
-    ("DELETE", "/api/v1/items/{id}"),
-    ("GET", "/api/v1/items/{id}/location"),
-    ("GET", "/api/v1/items/{id}/history"),
-    ("POST", "/api/v1/items/{id}/actions"),
-    ("GET", "/api/v1/items/{id}/actions"),
-    ("POST", "/api/v1/orders"),
-    ("GET", "/api/v1/orders"),
-    ("GET", "/api/v1/orders/{id}"),
-    ("PATCH", "/api/v1/orders/{id}"),
-    ("DELETE", "/api/v1/orders/{id}"),
-    ("GET", "/api/v1/orders/{id}/history"),
-    ("POST", "/api/v1/orders/{id}/boxes"),
-    ("DELETE", "/api/v1/orders/{id}/boxes/{box_id}"),
-    ("POST", "/api/v1/moves"),
-    ("GET", "/api/v1/apikeys"),
-    ("POST", "/api/v1/apikeys"),
-    ("DELETE", "/api/v1/apikeys/{id}"),
-    ("POST", "/api/v1/scans"),
-    ("GET", "/api/v1/scans"),
-    ("GET", "/api/v1/scans/session"),
-    ("DELETE", "/api/v1/scans/session"),
-    ("GET", "/api/v1/scans/{id}"),
-    ("POST", "/ECK/API/SCAN"),
-    ("POST", "/api/v1/labels"),
-    ("GET", "/api/v1/pairing-qr"),
-    ("GET", "/ECK/API/PUBLIC/{id}"),
-];
+/// Every route of the API, as specified: the permission table (`crate::permissions`), which
+/// names what each requires. A route missing from the document, or documented without an
+/// entry there, fails the test.
+use crate::permissions::ROUTES;
 
 /// (method, path) of every operation in the document.
 fn documented() -> Vec<(String, String)> {
@@ -88,13 +30,35 @@ fn documented() -> Vec<(String, String)> {
 #[test]
 fn every_route_is_documented_and_nothing_else() {
     let documented = documented();
-    for (method, path) in ROUTES {
+    for (method, path, _) in ROUTES {
         assert!(
             documented.contains(&(method.to_string(), path.to_string())),
             "{method} {path} is missing from the OpenAPI document"
         );
     }
     assert_eq!(documented.len(), ROUTES.len(), "{documented:?}");
+}
+
+/// Every operation says what it requires in `x-permission`: the table's entry.
+#[test]
+fn every_operation_declares_its_permission() {
+    let doc = serde_json::to_value(crate::openapi()).unwrap();
+    for (method, path) in documented() {
+        let op = &doc["paths"][&path][method.to_lowercase()];
+        let declared = op["x-permission"].as_str();
+        let expected = ROUTES
+            .iter()
+            .find(|(m, p, _)| *m == method && *p == path)
+            .map(|(_, _, r)| r.as_str());
+        assert!(declared.is_some(), "{method} {path} has no x-permission");
+        assert_eq!(declared, expected, "{method} {path}");
+        let public = declared == Some("public");
+        assert_eq!(
+            op["security"] == json!([{}]),
+            public,
+            "{method} {path}: public exactly when it takes no credential"
+        );
+    }
 }
 
 #[test]
@@ -104,7 +68,11 @@ fn the_document_describes_security_problems_and_idempotency() {
     assert_eq!(schemes["bearer"]["scheme"], "bearer");
     assert_eq!(schemes["api_key"]["name"], "X-Api-Key");
     assert!(doc["components"]["schemas"]["Problem"].is_object());
-    assert_eq!(doc["security"], json!([{"bearer": []}, {"api_key": []}]));
+    assert_eq!(schemes["session_cookie"]["in"], "cookie");
+    assert_eq!(
+        doc["security"],
+        json!([{"bearer": []}, {"api_key": []}, {"session_cookie": []}])
+    );
 
     let create = &doc["paths"]["/api/v1/boxes"]["post"];
     assert!(create["requestBody"].is_object());
@@ -272,6 +240,8 @@ fn sample_uri(path: &str) -> String {
             ("{id}", "places") => "p000000000000000030",
             ("{id}", "orders") => "o000000000000000005",
             ("{id}", "PUBLIC") => "i000000000000000001",
+            ("{id}", "users") => "u000000000000000001",
+            ("{name}", "roles") => "NIGHT",
             ("{id}", _) => "1",
             _ => segment,
         };
@@ -306,6 +276,7 @@ fn mocks_that_find_nothing() -> Mocks {
     m.orders
         .expect_update_order()
         .returning(move |_, _, _, _| Err(gone()));
+    m.users.expect_get_user().returning(move |_| Err(gone()));
     m
 }
 
@@ -344,8 +315,8 @@ async fn patch_fields_admit_null_exactly_where_the_server_does() {
             checked += 1;
         }
     }
-    // warehouse 1, rack 5, place 1, box 2, item 6, order 5.
-    assert_eq!(checked, 20);
+    // warehouse 1, rack 5, place 1, box 2, item 6, order 5, user 3, role 2.
+    assert_eq!(checked, 25);
 }
 
 #[test]
@@ -508,8 +479,14 @@ fn request_headers_and_path_ids_have_their_forms() {
                 }
             }
             let writes = ["post", "patch", "delete"].contains(&method.as_str());
+            // A public write (the login) changes no stored object: no 409.
+            let statuses: &[&str] = if op["x-permission"] == "public" {
+                &["400", "422"]
+            } else {
+                &["400", "409", "422"]
+            };
             if writes && path.starts_with("/api/v1/") {
-                for status in ["400", "409", "422"] {
+                for status in statuses {
                     assert!(
                         op["responses"][status].is_object(),
                         "{method} {path} {status}"

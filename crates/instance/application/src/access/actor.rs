@@ -1,62 +1,123 @@
-//! Who acts, and what a use case requires of them.
+//! Who acts, and what they may do.
 //!
-//! Every use case is asked by an [`Actor`] and says what it requires ([`Need`]); it refuses
-//! an actor who falls short with 403 `forbidden`, whichever adapter asked (the JSON API, a web
-//! page, a scanner route). Today the actors are API keys, whose scope grants up to its level,
-//! and the operator at the server's command line; users and devices come next.
+//! Every use case is asked by an [`Actor`] and checks the [`Permission`] it requires
+//! ([`Actor::require`]); it refuses an actor without it with 403 `forbidden` naming the
+//! permission, whichever adapter asked (the JSON API, a web page, a scanner route). An actor's
+//! permissions are its role's, resolved when it authenticated: an API key's role, a user's role.
 
 use std::fmt;
 
-use crate::error::{AppError, AppResult, ProblemCode};
-use crate::ports::Scope;
+use eckwms_domain::UserId;
+use eckwms_domain::access::{Permission, Permissions};
 
-/// What a use case requires: reading, changing things, or administering the instance (its
-/// API keys, the pairing of scanners). Each level includes the ones below.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Need {
-    Read,
-    Write,
-    Admin,
-}
-
-impl Need {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Need::Read => "read",
-            Need::Write => "write",
-            Need::Admin => "admin",
-        }
-    }
-
-    /// The need an API key's scope meets at most.
-    fn of_scope(scope: Scope) -> Self {
-        match scope {
-            Scope::Read => Need::Read,
-            Scope::Write => Need::Write,
-            Scope::Admin => Need::Admin,
-        }
-    }
-}
+use crate::error::{AppError, AppResult};
 
 /// Who acts.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Actor {
-    /// A caller holding an API key (`eck_<key id>_<secret>`), with the key's record id, name
-    /// and scope.
-    ApiKey { id: i64, name: String, scope: Scope },
-    /// The operator at the server's command line (`eckwms apikey ...`), who may do everything
-    /// the command line offers.
+pub enum Who {
+    /// A caller holding an API key (`eck_<key id>_<secret>`): the key's record id and name.
+    ApiKey { id: i64, name: String },
+    /// A user logged in with a session: the user's id (`u…`) and username.
+    User { id: UserId, username: String },
+    /// The operator at the server's command line (`eckwms user ...`, `eckwms apikey ...`).
     Console,
+    /// Nobody authenticated yet (a login): holds no permission.
+    Anonymous,
+}
+
+/// Who acts, with the permissions they act with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    who: Who,
+    /// The name of the role the permissions come from, for refusals.
+    role: String,
+    permissions: Permissions,
 }
 
 impl Actor {
-    /// The actor as the ledger records it: `apikey:<id>`, or `console`.
+    pub fn api_key(
+        id: i64,
+        name: impl Into<String>,
+        role: impl Into<String>,
+        permissions: Permissions,
+    ) -> Self {
+        Self {
+            who: Who::ApiKey {
+                id,
+                name: name.into(),
+            },
+            role: role.into(),
+            permissions,
+        }
+    }
+
+    pub fn user(
+        id: UserId,
+        username: impl Into<String>,
+        role: impl Into<String>,
+        permissions: Permissions,
+    ) -> Self {
+        Self {
+            who: Who::User {
+                id,
+                username: username.into(),
+            },
+            role: role.into(),
+            permissions,
+        }
+    }
+
+    /// An API key with the seeded role `role` (`read`, `write`, `admin`, `PICKER`, ...): for
+    /// tests of this and other crates.
+    #[cfg(any(test, feature = "mock"))]
+    pub fn seeded_key(id: i64, name: &str, role: &str) -> Self {
+        let permissions = eckwms_domain::access::role::seeded(role)
+            .map(|r| r.permissions())
+            .unwrap_or_default();
+        Self::api_key(id, name, role, permissions)
+    }
+
+    /// The operator at the command line, who may do everything the command line offers.
+    pub fn console() -> Self {
+        Self {
+            who: Who::Console,
+            role: "console".into(),
+            permissions: Permissions::all(),
+        }
+    }
+
+    /// Nobody authenticated yet: a request to a public route such as the login.
+    pub fn anonymous() -> Self {
+        Self {
+            who: Who::Anonymous,
+            role: "none".into(),
+            permissions: Permissions::NONE,
+        }
+    }
+
+    pub fn is_anonymous(&self) -> bool {
+        self.who == Who::Anonymous
+    }
+
+    pub fn who(&self) -> &Who {
+        &self.who
+    }
+
+    pub fn role(&self) -> &str {
+        &self.role
+    }
+
+    pub fn permissions(&self) -> Permissions {
+        self.permissions
+    }
+
+    /// The actor as the ledger records it: `apikey:<id>`, `user:<u…>`, or `console`.
     pub fn ledger_name(&self) -> String {
         self.to_string()
     }
 
-    /// The actor as the ledger records it for something done through a scanner: the API key
-    /// with the device it named, `apikey:2/device:PDA-7`.
+    /// The actor as the ledger records it for something done through a scanner: the actor
+    /// with the device, `apikey:2/device:PDA-7`.
     pub fn ledger_name_on(&self, device: Option<&str>) -> String {
         match device {
             Some(device) => format!("{self}/device:{device}"),
@@ -64,89 +125,133 @@ impl Actor {
         }
     }
 
-    /// Whether the actor meets `need`.
-    pub fn may(&self, need: Need) -> bool {
-        match self {
-            Actor::ApiKey { scope, .. } => Need::of_scope(*scope) >= need,
-            Actor::Console => true,
-        }
+    /// Whether the actor holds `permission`.
+    pub fn may(&self, permission: Permission) -> bool {
+        self.permissions.has(permission)
     }
 
-    /// Refuses with 403 `forbidden` when the actor does not meet `need`.
-    pub fn require(&self, need: Need) -> AppResult<()> {
-        if self.may(need) {
+    /// Refuses with 403 `forbidden`, naming the permission, when the actor lacks it.
+    pub fn require(&self, permission: Permission) -> AppResult<()> {
+        if self.may(permission) {
             return Ok(());
         }
-        Err(AppError::refused(
-            ProblemCode::Forbidden,
-            match self {
-                Actor::ApiKey { scope, .. } => format!(
-                    "this key has scope {}; {} is required",
-                    scope.as_str(),
-                    need.as_str()
-                ),
-                Actor::Console => format!("{} is required", need.as_str()),
-            },
+        Err(AppError::forbidden(
+            permission.as_str(),
+            format!(
+                "this needs the permission {permission}, which the role {} does not grant",
+                self.role
+            ),
         ))
+    }
+
+    /// Refuses with 403 `forbidden` unless the actor holds every permission of `granted`: nobody
+    /// hands out more than they have (a role given to a user, a scanner or a key, or the
+    /// permissions of a role they change).
+    pub fn require_all(&self, granted: Permissions) -> AppResult<()> {
+        match granted.list().into_iter().find(|p| !self.may(*p)) {
+            None => Ok(()),
+            Some(missing) => Err(AppError::forbidden(
+                missing.as_str(),
+                format!(
+                    "granting {missing} needs holding it, and the role {} does not grant it",
+                    self.role
+                ),
+            )),
+        }
     }
 }
 
 impl fmt::Display for Actor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Actor::ApiKey { id, .. } => write!(f, "apikey:{id}"),
-            Actor::Console => f.write_str("console"),
+        match &self.who {
+            Who::ApiKey { id, .. } => write!(f, "apikey:{id}"),
+            Who::User { id, .. } => write!(f, "user:{id}"),
+            Who::Console => f.write_str("console"),
+            Who::Anonymous => f.write_str("anonymous"),
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use eckwms_domain::access::role::seeded;
+
     use super::*;
+    use crate::error::ProblemCode;
 
-    fn key(scope: Scope) -> Actor {
-        Actor::ApiKey {
-            id: 2,
-            name: "k".into(),
-            scope,
-        }
+    fn key(role: &str) -> Actor {
+        let permissions = seeded(role).map(|r| r.permissions()).unwrap_or_default();
+        Actor::api_key(2, "k", role, permissions)
     }
 
     #[test]
-    fn a_key_meets_the_needs_up_to_its_scope() {
-        for (scope, met) in [
-            (Scope::Read, [true, false, false]),
-            (Scope::Write, [true, true, false]),
-            (Scope::Admin, [true, true, true]),
-        ] {
-            let actor = key(scope);
-            for (need, met) in [Need::Read, Need::Write, Need::Admin].into_iter().zip(met) {
-                assert_eq!(actor.may(need), met, "{scope:?} {need:?}");
-                assert_eq!(actor.require(need).is_ok(), met, "{scope:?} {need:?}");
-            }
-        }
-        assert!(Actor::Console.may(Need::Admin));
+    fn an_actor_holds_its_roles_permissions() {
+        let picker = Actor::user(
+            UserId::new(1).unwrap(),
+            "anna",
+            "PICKER",
+            Permissions::of(&[Permission::ScanExecute]),
+        );
+        assert!(picker.may(Permission::ScanExecute));
+        assert!(!picker.may(Permission::SettingsEdit));
+        assert!(picker.require(Permission::ScanExecute).is_ok());
+        assert!(key("admin").may(Permission::CoreAdmin));
+        assert!(!key("write").may(Permission::ApiKeysManage));
+        assert!(Actor::console().may(Permission::CoreAdmin));
     }
 
     #[test]
-    fn a_refusal_names_the_scope_and_the_need() {
-        match key(Scope::Read).require(Need::Write) {
-            Err(AppError::Refused { code, message }) => {
-                assert_eq!(code, ProblemCode::Forbidden);
-                assert_eq!(message, "this key has scope read; write is required");
+    fn a_refusal_names_the_permission_and_the_role() {
+        match key("read").require(Permission::SettingsEdit) {
+            Err(AppError::Forbidden {
+                permission,
+                message,
+            }) => {
+                assert_eq!(permission, "settings.edit");
+                assert_eq!(
+                    message,
+                    "this needs the permission settings.edit, which the role read does not grant"
+                );
+                assert_eq!(
+                    AppError::forbidden("x", "y").code(),
+                    Some(ProblemCode::Forbidden)
+                );
             }
             other => panic!("{other:?}"),
         }
     }
 
     #[test]
-    fn the_ledger_names_the_key_and_the_device() {
-        assert_eq!(key(Scope::Write).ledger_name(), "apikey:2");
+    fn nobody_grants_more_than_they_hold() {
+        let write = key("write");
+        assert!(
+            write
+                .require_all(Permissions::of(&[Permission::ScanExecute]))
+                .is_ok()
+        );
+        match write.require_all(Permissions::of(&[
+            Permission::ScanExecute,
+            Permission::UsersManage,
+        ])) {
+            Err(AppError::Forbidden { permission, .. }) => assert_eq!(permission, "users.manage"),
+            other => panic!("{other:?}"),
+        }
+        assert!(key("admin").require_all(Permissions::all()).is_ok());
+    }
+
+    #[test]
+    fn the_ledger_names_the_actor_and_the_device() {
+        assert_eq!(key("write").ledger_name(), "apikey:2");
         assert_eq!(
-            key(Scope::Write).ledger_name_on(Some("PDA-7")),
+            key("write").ledger_name_on(Some("PDA-7")),
             "apikey:2/device:PDA-7"
         );
-        assert_eq!(key(Scope::Write).ledger_name_on(None), "apikey:2");
-        assert_eq!(Actor::Console.ledger_name(), "console");
+        assert_eq!(key("write").ledger_name_on(None), "apikey:2");
+        assert_eq!(Actor::console().ledger_name(), "console");
+        let user = Actor::user(UserId::new(7).unwrap(), "anna", "PICKER", Permissions::NONE);
+        assert_eq!(
+            user.ledger_name_on(Some("PDA-7")),
+            "user:u000000000000000007/device:PDA-7"
+        );
     }
 }

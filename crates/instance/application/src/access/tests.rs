@@ -1,419 +1,632 @@
-//! Tests of the access wing: API keys and actors.
+//! Tests of roles, users and sessions on mocked ports.
+
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use eckwms_domain::UserId;
+use eckwms_domain::access::role::seeded;
+use eckwms_domain::access::{Permission, Permissions};
+
+use super::passwords::{HashParams, Passwords};
 use super::*;
-use crate::ports::{MockApiKeyRepository, MockClock, MockSecretSource};
-use chrono::TimeZone;
-use std::cell::Cell;
-use std::sync::Mutex;
-
-thread_local! {
-    /// Secrets hashed on this thread (each test runs on its own).
-    static HASHES: Cell<usize> = const { Cell::new(0) };
-}
-
-pub(super) fn count_hash() {
-    HASHES.with(|h| h.set(h.get() + 1));
-}
-
-/// Secrets hashed by `f`.
-fn hashes_of(f: impl FnOnce()) -> usize {
-    let before = HASHES.with(Cell::get);
-    f();
-    HASHES.with(Cell::get) - before
-}
-
-/// A wrong secret costs the same whether its key id is unknown, known, or known and in
-/// memory (verified lately): one lookup, and the same hashing, in the order the HTTP layer
-/// asks (memory first, then the database). Before, an unknown id was hashed never and a
-/// remembered one was answered without the lookup: 75 to 95 µs apart on PostgreSQL.
-#[test]
-fn a_wrong_secret_costs_the_same_whatever_its_key_id() {
-    let good = "eck_0102030405060708_secret";
-    for case in ["unknown", "known", "remembered"] {
-        let mut repo = MockApiKeyRepository::new();
-        let lookups = Arc::new(Mutex::new(0));
-        let counted = Arc::clone(&lookups);
-        let stored_hash = hash_secret("secret");
-        repo.expect_find_api_key().returning(move |id| {
-            *counted.lock().unwrap() += 1;
-            Ok((case != "unknown").then(|| (stored(id, Scope::Admin), stored_hash.clone())))
-        });
-        repo.expect_touch_api_key().returning(|_, _| Ok(()));
-        let service = ApiKeyService::new(Arc::new(repo), clock(), secrets())
-            .remembering_keys_for(Duration::seconds(60));
-        if case == "remembered" {
-            service.authenticate(good).unwrap();
-        }
-        *lookups.lock().unwrap() = 0;
-        let wrong = "eck_0102030405060708_wrong-secret";
-        let mut answer = None;
-        let hashed = hashes_of(|| {
-            answer = Some(match service.authenticate_from_memory(wrong) {
-                Some(from_memory) => from_memory,
-                None => service.authenticate_from_database(wrong),
-            });
-        });
-        assert!(
-            matches!(
-                answer,
-                Some(Err(AppError::Refused {
-                    code: ProblemCode::Unauthenticated,
-                    ..
-                }))
-            ),
-            "{case}"
-        );
-        assert_eq!(*lookups.lock().unwrap(), 1, "{case}: one lookup");
-        assert_eq!(hashed, 2, "{case}: the same hashing");
-    }
-    // The dummy an unknown id is checked against never passes, not even with its "secret".
-    assert!(check(&unknown_key(), UNKNOWN_KEY_HASH, "", now()).is_err());
-    assert!(!UNKNOWN_KEY_HASH.bytes().all(|b| b.is_ascii_hexdigit()));
-}
+use crate::common::RequestMeta;
+use crate::error::{AppError, AppResult, ProblemCode};
+use crate::ports::{
+    Expected, LoginUser, MockAuditRepository, MockClock, MockRoleRepository, MockSessionRepository,
+    MockUserRepository, Role, SessionRecord, User,
+};
+use crate::system::OsSecrets;
 
 fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
+    Utc.with_ymd_and_hms(2026, 12, 7, 9, 0, 0).unwrap()
 }
 
-fn clock() -> Arc<MockClock> {
+fn clock_at(at: DateTime<Utc>) -> Arc<MockClock> {
     let mut clock = MockClock::new();
-    clock.expect_now().returning(now);
+    clock.expect_now().returning(move || at);
     Arc::new(clock)
 }
 
-fn secrets() -> Arc<MockSecretSource> {
-    let mut secrets = MockSecretSource::new();
-    secrets.expect_fill().returning(|buf| {
-        for (i, b) in buf.iter_mut().enumerate() {
-            *b = i as u8 + 1;
-        }
-        Ok(())
-    });
-    Arc::new(secrets)
-}
-
-fn stored(key_id: &str, scope: Scope) -> ApiKey {
-    ApiKey {
-        id: 7,
-        key_id: key_id.into(),
-        name: "scanner".into(),
-        scope,
+fn role(name: &str) -> Option<Role> {
+    seeded(name).map(|r| Role {
+        name: r.name.into(),
+        description: r.description.into(),
+        permissions: r.permissions(),
+        version: 1,
         created_at: now(),
-        expires_at: None,
-        revoked_at: None,
-        last_used_at: Some(now()),
+        updated_at: now(),
+    })
+}
+
+fn seeded_roles() -> MockRoleRepository {
+    let mut roles = MockRoleRepository::new();
+    roles.expect_find_role().returning(|name| Ok(role(name)));
+    roles
+}
+
+fn meta_of(actor: Actor) -> RequestMeta {
+    RequestMeta {
+        actor,
+        request_id: Some("req-1".into()),
+        idempotency: None,
+        address: Some("10.0.0.7".into()),
     }
 }
 
-#[test]
-fn created_key_stores_only_the_hash_and_authenticates() {
-    let mut repo = MockApiKeyRepository::new();
-    repo.expect_insert_api_key()
-        .withf(|k, idempotency| {
-            k.secret_hash.len() == 64 && k.scope == Scope::Write && idempotency.is_none()
-        })
-        .returning(|k, _| Ok(stored(&k.key_id, k.scope)));
-    let service = ApiKeyService::new(Arc::new(repo), clock(), secrets());
-    let created = service
-        .create(&Actor::Console, "scanner", Scope::Write, None, None)
-        .unwrap();
-    assert!(created.secret.starts_with("eck_0102030405060708_"));
-    assert!(!created.secret.contains(&hash_secret("x")));
-    // 32 secret bytes in base64url: 43 characters, 256 bits.
-    assert_eq!(created.secret.rsplit('_').next().unwrap().len(), 43);
-
-    let secret_part = created.secret.rsplit('_').next().unwrap().to_owned();
-    let mut repo = MockApiKeyRepository::new();
-    let hash = hash_secret(&secret_part);
-    repo.expect_find_api_key()
-        .withf(|id| id == "0102030405060708")
-        .returning(move |id| Ok(Some((stored(id, Scope::Write), hash.clone()))));
-    repo.expect_touch_api_key().never();
-    let service = ApiKeyService::new(Arc::new(repo), clock(), secrets());
-    let principal = service.authenticate(&created.secret).unwrap();
-    assert_eq!(scope_of(&principal), Scope::Write);
-    assert_eq!(principal.ledger_name(), "apikey:7");
-    assert!(principal.require(Need::Read).is_ok());
-    assert!(matches!(
-        principal.require(Need::Admin),
-        Err(AppError::Refused {
-            code: ProblemCode::Forbidden,
-            ..
-        })
-    ));
+fn as_role(role: &str) -> RequestMeta {
+    meta_of(Actor::seeded_key(5, "k", role))
 }
 
-/// A clock whose time the test moves.
-fn movable_clock() -> (Arc<MockClock>, Arc<Mutex<DateTime<Utc>>>) {
-    let at = Arc::new(Mutex::new(now()));
-    let read = Arc::clone(&at);
-    let mut clock = MockClock::new();
-    clock.expect_now().returning(move || *read.lock().unwrap());
-    (Arc::new(clock), at)
+fn forbidden_for(result: AppResult<impl std::fmt::Debug>, needed: &str) -> bool {
+    matches!(result, Err(AppError::Forbidden { permission, .. }) if permission == needed)
 }
 
-#[test]
-fn a_verified_key_is_checked_in_memory_until_it_is_read_again() {
-    let key = "eck_0102030405060708_secret";
-    let mut repo = MockApiKeyRepository::new();
-    // Two reads: the first request, and the first after the memory ran out.
-    repo.expect_find_api_key()
-        .times(2)
-        .returning(|id| Ok(Some((stored(id, Scope::Write), hash_secret("secret")))));
-    repo.expect_touch_api_key().returning(|_, _| Ok(()));
-    let (clock, at) = movable_clock();
-    let service = ApiKeyService::new(Arc::new(repo), clock, secrets())
-        .remembering_keys_for(Duration::seconds(1));
-
-    assert!(
-        service.authenticate_from_memory(key).is_none(),
-        "not verified yet"
-    );
-    assert_eq!(key_id_of(&service.authenticate(key).unwrap()), 7);
-    for _ in 0..3 {
-        let principal = service.authenticate_from_memory(key).unwrap().unwrap();
-        assert_eq!(scope_of(&principal), Scope::Write);
-        assert_eq!(service.authenticate(key).unwrap(), principal);
-    }
-    // A wrong secret for a remembered key id is not answered from memory: it takes the
-    // path of every wrong secret (see a_wrong_secret_costs_the_same_whatever_its_key_id).
-    assert!(
-        service
-            .authenticate_from_memory("eck_0102030405060708_other")
-            .is_none()
-    );
-    *at.lock().unwrap() = now() + Duration::milliseconds(1_000);
-    assert!(service.authenticate_from_memory(key).is_none(), "too old");
-    assert!(service.authenticate(key).is_ok());
+fn refused_with<T: std::fmt::Debug>(result: AppResult<T>, code: ProblemCode) -> bool {
+    matches!(result, Err(AppError::Refused { code: c, .. }) if c == code)
 }
 
-#[test]
-fn a_remembered_key_expires_on_time_and_is_forgotten_when_revoked_here() {
-    let key = "eck_0102030405060708_secret";
-    let expiring = now() + Duration::milliseconds(500);
-    let mut repo = MockApiKeyRepository::new();
-    repo.expect_find_api_key().times(1).returning(move |id| {
-        let mut k = stored(id, Scope::Write);
-        k.expires_at = Some(expiring);
-        Ok(Some((k, hash_secret("secret"))))
-    });
-    repo.expect_touch_api_key().returning(|_, _| Ok(()));
-    repo.expect_revoke_api_key().times(1).returning(|_, at, _| {
-        let mut k = stored("0102030405060708", Scope::Write);
-        k.revoked_at = Some(at);
-        Ok(k)
-    });
-    let (clock, at) = movable_clock();
-    let service = ApiKeyService::new(Arc::new(repo), clock, secrets())
-        .remembering_keys_for(Duration::seconds(60));
-    service.authenticate(key).unwrap();
-    *at.lock().unwrap() = expiring;
-    assert!(matches!(
-        service.authenticate_from_memory(key),
-        Some(Err(AppError::Refused {
-            code: ProblemCode::Unauthenticated,
-            ..
-        }))
-    ));
-    *at.lock().unwrap() = now();
-    assert!(service.authenticate_from_memory(key).unwrap().is_ok());
-    service.revoke(&Actor::Console, 7, None).unwrap();
-    assert!(service.authenticate_from_memory(key).is_none(), "forgotten");
-}
-
-#[test]
-fn without_memory_every_check_reads_the_database_and_failures_are_never_kept() {
-    let mut repo = MockApiKeyRepository::new();
-    repo.expect_find_api_key()
-        .times(2)
-        .returning(|id| Ok(Some((stored(id, Scope::Read), hash_secret("secret")))));
-    repo.expect_touch_api_key().returning(|_, _| Ok(()));
-    let service = ApiKeyService::new(Arc::new(repo), clock(), secrets());
-    for _ in 0..2 {
-        service.authenticate("eck_0102030405060708_secret").unwrap();
-        assert!(
-            service
-                .authenticate_from_memory("eck_0102030405060708_secret")
-                .is_none()
-        );
-    }
-    let remembering = {
-        let mut repo = MockApiKeyRepository::new();
-        repo.expect_find_api_key()
-            .times(2)
-            .returning(|id| Ok(Some((stored(id, Scope::Read), hash_secret("secret")))));
-        ApiKeyService::new(Arc::new(repo), clock(), secrets())
-            .remembering_keys_for(Duration::seconds(60))
+fn fast() -> Arc<Passwords> {
+    let params = HashParams {
+        memory_kib: 64,
+        iterations: 1,
+        parallelism: 1,
     };
-    // A failed check leaves nothing behind: the next one reads again.
-    for _ in 0..2 {
-        assert!(
-            remembering
-                .authenticate("eck_0102030405060708_wrong")
-                .is_err()
-        );
-        assert!(
-            remembering
-                .authenticate_from_memory("eck_0102030405060708_secret")
-                .is_none()
-        );
+    Arc::new(Passwords::new(params, &OsSecrets).unwrap())
+}
+
+fn user(n: u64, role: &str) -> User {
+    User {
+        id: UserId::new(n).unwrap(),
+        username: format!("user{n}"),
+        display_name: format!("User {n}"),
+        role: role.into(),
+        active: true,
+        has_pin: false,
+        last_login_at: None,
+        version: 1,
+        created_at: now(),
+        updated_at: now(),
     }
 }
 
-#[test]
-fn wrong_revoked_expired_and_malformed_keys_are_refused() {
-    let good = "eck_0102030405060708_secret";
-    let cases: Vec<(Option<ApiKey>, &str)> = vec![
-        (
-            Some(stored("0102030405060708", Scope::Read)),
-            "eck_0102030405060708_wrong",
-        ),
-        (
-            Some(ApiKey {
-                revoked_at: Some(now()),
-                ..stored("0102030405060708", Scope::Read)
-            }),
-            good,
-        ),
-        (
-            Some(ApiKey {
-                expires_at: Some(now()),
-                ..stored("0102030405060708", Scope::Read)
-            }),
-            good,
-        ),
-        (None, good),
-    ];
-    for (key, presented) in cases {
-        let mut repo = MockApiKeyRepository::new();
-        let hash = hash_secret("secret");
-        repo.expect_find_api_key()
-            .returning(move |_| Ok(key.clone().map(|k| (k, hash.clone()))));
-        repo.expect_touch_api_key().never();
-        let service = ApiKeyService::new(Arc::new(repo), clock(), secrets());
-        assert!(matches!(
-            service.authenticate(presented),
-            Err(AppError::Refused {
-                code: ProblemCode::Unauthenticated,
-                ..
-            })
-        ));
-    }
-    let mut repo = MockApiKeyRepository::new();
-    repo.expect_find_api_key().never();
-    let service = ApiKeyService::new(Arc::new(repo), clock(), secrets());
-    for presented in [
-        "",
-        "Bearer x",
-        "eck_",
-        "eck_zz_secret",
-        "eck_0102030405060708",
-        "xyz_0102030405060708_s",
-    ] {
-        assert!(matches!(
-            service.authenticate(presented),
-            Err(AppError::Refused {
-                code: ProblemCode::Unauthenticated,
-                ..
-            })
-        ));
-    }
+// ------------------------------------------------------------------------------------ roles
+
+fn role_service(repo: MockRoleRepository) -> RoleService {
+    RoleService::new(Arc::new(repo), clock_at(now()))
 }
 
 #[test]
-fn last_used_is_written_at_most_once_a_minute() {
-    let mut repo = MockApiKeyRepository::new();
-    let hash = hash_secret("secret");
-    repo.expect_find_api_key().returning(move |id| {
-        let key = ApiKey {
-            last_used_at: Some(now() - Duration::seconds(61)),
-            ..stored(id, Scope::Read)
-        };
-        Ok(Some((key, hash.clone())))
-    });
-    repo.expect_touch_api_key()
-        .times(1)
-        .withf(|id, at| *id == 7 && *at == now())
-        .returning(|_, _| Ok(()));
-    let service = ApiKeyService::new(Arc::new(repo), clock(), secrets());
-    service.authenticate("eck_0102030405060708_secret").unwrap();
-}
-
-#[test]
-fn names_and_expiry_are_validated() {
-    let mut repo = MockApiKeyRepository::new();
-    repo.expect_insert_api_key().never();
-    let service = ApiKeyService::new(Arc::new(repo), clock(), secrets());
-    assert!(matches!(
-        service.create(&Actor::Console, " ", Scope::Read, None, None),
-        Err(AppError::Invalid(_))
+fn roles_are_managed_with_core_admin_only() {
+    let mut repo = seeded_roles();
+    repo.expect_create_role().never();
+    repo.expect_update_role().never();
+    repo.expect_delete_role().never();
+    let roles = role_service(repo);
+    let input = NewRoleInput {
+        name: "NIGHT".into(),
+        description: "Night shift".into(),
+        permissions: vec!["scan.execute".into()],
+    };
+    let manager = as_role("MANAGER");
+    assert!(forbidden_for(roles.create(&input, &manager), "core.admin"));
+    assert!(forbidden_for(
+        roles.update(
+            "PICKER",
+            Expected::Any,
+            &RolePatchInput::default(),
+            &manager
+        ),
+        "core.admin"
     ));
-    // Names people read show what they hold: no invisible or direction-changing
-    // characters, at least one visible character (after trimming).
-    for name in [
-        "\u{A0}",
-        "\u{3164}",
-        "admin\u{202E}nimda",
-        "key\u{200B}",
-        "\u{FEFF}key",
-    ] {
+    assert!(forbidden_for(
+        roles.delete("NIGHT", Expected::Any, &manager),
+        "core.admin"
+    ));
+    // Reading them needs settings.view, which every seeded role but none has.
+    assert!(roles.permissions(&as_role("PICKER").actor).is_ok());
+    let nobody = Actor::api_key(9, "k", "custom", Permissions::NONE);
+    assert!(forbidden_for(roles.permissions(&nobody), "settings.view"));
+}
+
+#[test]
+fn fixed_and_seeded_roles_are_protected() {
+    let mut repo = seeded_roles();
+    repo.expect_update_role().never();
+    repo.expect_delete_role().never();
+    let roles = role_service(repo);
+    let admin = as_role("SUPER_ADMIN");
+    let strip = RolePatchInput {
+        permissions: Some(vec![]),
+        ..RolePatchInput::default()
+    };
+    for fixed in ["SUPER_ADMIN", "read", "write", "admin"] {
         assert!(
-            matches!(
-                service.create(&Actor::Console, name, Scope::Read, None, None),
-                Err(AppError::Invalid(_))
+            refused_with(
+                roles.update(fixed, Expected::Any, &strip, &admin),
+                ProblemCode::RoleProtected
             ),
-            "{name:?}"
+            "{fixed}"
         );
     }
-    assert!(matches!(
-        service.create(&Actor::Console, "x", Scope::Read, Some(now()), None),
-        Err(AppError::Invalid(_))
-    ));
-}
-
-fn scope_of(actor: &Actor) -> Scope {
-    match actor {
-        Actor::ApiKey { scope, .. } => *scope,
-        Actor::Console => Scope::Admin,
+    for seeded in ["SUPER_ADMIN", "MANAGER", "PICKER", "TECHNICIAN", "admin"] {
+        assert!(
+            refused_with(
+                roles.delete(seeded, Expected::Any, &admin),
+                ProblemCode::RoleProtected
+            ),
+            "{seeded}"
+        );
     }
 }
 
-fn key_id_of(actor: &Actor) -> i64 {
-    match actor {
-        Actor::ApiKey { id, .. } => *id,
-        Actor::Console => 0,
-    }
-}
-
-/// Keys are managed by admins only, whichever adapter asks: a write key is refused before
-/// anything is generated, read or changed.
 #[test]
-fn only_an_admin_manages_keys() {
-    let mut repo = MockApiKeyRepository::new();
-    repo.expect_insert_api_key().never();
-    repo.expect_list_api_keys().never();
-    repo.expect_revoke_api_key().never();
-    let mut secrets = MockSecretSource::new();
-    secrets.expect_fill().never();
-    let service = ApiKeyService::new(Arc::new(repo), clock(), Arc::new(secrets));
-    let writer = Actor::ApiKey {
-        id: 2,
-        name: "writer".into(),
-        scope: Scope::Write,
-    };
-    let forbidden = |result: AppResult<()>| {
-        matches!(
-            result,
-            Err(AppError::Refused {
-                code: ProblemCode::Forbidden,
-                ..
-            })
-        )
-    };
-    assert!(forbidden(
-        service
-            .create(&writer, "k", Scope::Read, None, None)
-            .map(drop)
+fn a_role_grants_only_what_its_maker_holds_and_names_are_checked() {
+    let mut repo = seeded_roles();
+    repo.expect_create_role()
+        .withf(|r, audit, _| {
+            r.name == "NIGHT"
+                && r.permissions == Permissions::of(&[Permission::ScanExecute])
+                && audit.event == "role_created"
+                && audit.subject.as_deref() == Some("role:NIGHT")
+                && audit.actor.as_deref() == Some("apikey:5")
+                && audit.address.as_deref() == Some("10.0.0.7")
+        })
+        .times(1)
+        .returning(|r, _, _| Ok(r.clone()));
+    let roles = role_service(repo);
+    // core.admin without users.manage: may make roles, not ones granting users.manage.
+    let limited = meta_of(Actor::api_key(
+        5,
+        "k",
+        "custom",
+        Permissions::of(&[Permission::CoreAdmin, Permission::ScanExecute]),
     ));
-    assert!(forbidden(service.list(&writer).map(drop)));
-    assert!(forbidden(service.revoke(&writer, 1, None).map(drop)));
+    let granting = |names: &[&str]| NewRoleInput {
+        name: "NIGHT".into(),
+        description: String::new(),
+        permissions: names.iter().map(|n| (*n).to_owned()).collect(),
+    };
+    assert!(forbidden_for(
+        roles.create(&granting(&["scan.execute", "users.manage"]), &limited),
+        "users.manage"
+    ));
+    let made = roles
+        .create(&granting(&["scan.execute"]), &limited)
+        .unwrap();
+    assert!(!made.fixed);
+    match roles.create(
+        &NewRoleInput {
+            name: "2 bad".into(),
+            description: " padded".into(),
+            permissions: vec!["scan".into()],
+        },
+        &limited,
+    ) {
+        Err(AppError::Invalid(fields)) => {
+            let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
+            assert_eq!(names, ["name", "description", "permissions"]);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn roles_that_hold_everything_get_permissions_added_later() {
+    let mut repo = MockRoleRepository::new();
+    repo.expect_list_roles().returning(|| {
+        Ok(vec![Role {
+            // As stored before a permission was added: without it.
+            permissions: Permissions::all().without(Permission::ReportsExport),
+            ..role("SUPER_ADMIN").unwrap()
+        }])
+    });
+    let listed = role_service(repo).list(&as_role("PICKER").actor).unwrap();
+    assert_eq!(listed[0].role.permissions, Permissions::all());
+    assert!(listed[0].fixed);
+}
+
+// ------------------------------------------------------------------------------------ users
+
+fn user_service(repo: MockUserRepository) -> UserService {
+    UserService::new(
+        Arc::new(repo),
+        role_service(seeded_roles()),
+        clock_at(now()),
+        Arc::new(OsSecrets),
+    )
+}
+
+fn secrets(password: Option<&str>, pin: Option<Option<&str>>) -> AppResult<HashedSecrets> {
+    UserService::hash_secrets(&fast(), &OsSecrets, password, pin)
+}
+
+#[test]
+fn new_users_store_hashes_and_the_audit_holds_no_secret() {
+    let mut repo = MockUserRepository::new();
+    repo.expect_create_user()
+        .withf(|u, audit, _| {
+            u.username == "Anna.K"
+                && u.username_key == "anna.k"
+                && u.password_hash.starts_with("$argon2id$")
+                && !u.password_hash.contains("correct horse")
+                && u.pin_hash
+                    .as_deref()
+                    .is_some_and(|h| h.starts_with("$argon2id$"))
+                && audit.event == "user_created"
+                && !audit.detail.as_deref().unwrap_or("").contains("horse")
+                && !audit.detail.as_deref().unwrap_or("").contains("argon2")
+        })
+        .times(1)
+        .returning(|_, _, _| Ok(user(1, "PICKER")));
+    let users = user_service(repo);
+    let input = NewUserInput {
+        username: "Anna.K".into(),
+        display_name: "Anna K".into(),
+        role: "PICKER".into(),
+    };
+    let hashed = secrets(Some("correct horse"), Some(Some("0420"))).unwrap();
+    users.create(&input, hashed, &as_role("MANAGER")).unwrap();
+}
+
+#[test]
+fn bad_secrets_and_fields_are_named() {
+    match secrets(Some("short"), Some(Some("12a"))) {
+        Err(AppError::Invalid(fields)) => {
+            let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
+            assert_eq!(names, ["password", "pin"]);
+        }
+        other => panic!("{other:?}"),
+    }
+    let mut repo = MockUserRepository::new();
+    repo.expect_create_user().never();
+    let users = user_service(repo);
+    let hashed = secrets(Some("correct horse"), None).unwrap();
+    let bad = NewUserInput {
+        username: "anna k".into(),
+        display_name: " ".into(),
+        role: "PICKER".into(),
+    };
+    match users.create(&bad, hashed.clone(), &as_role("MANAGER")) {
+        Err(AppError::Invalid(fields)) => {
+            let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
+            assert_eq!(names, ["username", "display_name"]);
+        }
+        other => panic!("{other:?}"),
+    }
+    let unknown_role = NewUserInput {
+        username: "anna".into(),
+        display_name: "Anna".into(),
+        role: "NOPE".into(),
+    };
+    assert!(matches!(
+        users.create(&unknown_role, hashed, &as_role("MANAGER")),
+        Err(AppError::Invalid(fields)) if fields[0].field == "role"
+    ));
+}
+
+/// A manager (users.manage, no core.admin) makes no super admin, and takes over none: changing
+/// or resetting the secrets of a user who holds more than they do is refused.
+#[test]
+fn nobody_manages_a_user_stronger_than_themselves() {
+    let mut repo = MockUserRepository::new();
+    repo.expect_create_user().never();
+    repo.expect_update_user().never();
+    repo.expect_set_credentials().never();
+    repo.expect_get_user()
+        .returning(|id| Ok(user(id.number(), "SUPER_ADMIN")));
+    let users = user_service(repo);
+    let manager = as_role("MANAGER");
+    let input = NewUserInput {
+        username: "boss".into(),
+        display_name: "Boss".into(),
+        role: "SUPER_ADMIN".into(),
+    };
+    let hashed = secrets(Some("correct horse"), None).unwrap();
+    assert!(forbidden_for(
+        users.create(&input, hashed.clone(), &manager),
+        "core.admin"
+    ));
+    let admin_id = UserId::new(1).unwrap();
+    assert!(forbidden_for(
+        users.set_secrets(admin_id, Expected::Any, hashed, &manager),
+        "core.admin"
+    ));
+    let deactivate = UserPatchInput {
+        active: Some(false),
+        ..UserPatchInput::default()
+    };
+    assert!(forbidden_for(
+        users.update(admin_id, Expected::Any, &deactivate, &manager),
+        "core.admin"
+    ));
+    // A picker key manages no user at all.
+    assert!(forbidden_for(
+        users.get(&as_role("PICKER").actor, admin_id),
+        "users.manage"
+    ));
+}
+
+#[test]
+fn deactivation_is_audited_as_such() {
+    let mut repo = MockUserRepository::new();
+    repo.expect_get_user()
+        .returning(|id| Ok(user(id.number(), "PICKER")));
+    repo.expect_update_user()
+        .withf(|_, _, patch, _, audit, _| {
+            patch.active == Some(false)
+                && audit.event == "user_deactivated"
+                && audit.subject.as_deref() == Some("user:u000000000000000003")
+        })
+        .times(1)
+        .returning(|id, _, _, _, _, _| {
+            Ok(User {
+                active: false,
+                ..user(id.number(), "PICKER")
+            })
+        });
+    let users = user_service(repo);
+    let patch = UserPatchInput {
+        active: Some(false),
+        ..UserPatchInput::default()
+    };
+    let done = users
+        .update(
+            UserId::new(3).unwrap(),
+            Expected::Version(1),
+            &patch,
+            &as_role("MANAGER"),
+        )
+        .unwrap();
+    assert!(!done.active);
+}
+
+// --------------------------------------------------------------------------------- sessions
+
+struct SessionMocks {
+    sessions: MockSessionRepository,
+    users: MockUserRepository,
+    audit: MockAuditRepository,
+}
+
+impl SessionMocks {
+    fn new() -> Self {
+        Self {
+            sessions: MockSessionRepository::new(),
+            users: MockUserRepository::new(),
+            audit: MockAuditRepository::new(),
+        }
+    }
+
+    fn service(self, at: DateTime<Utc>) -> SessionService {
+        SessionService::new(
+            Arc::new(self.sessions),
+            Arc::new(self.users),
+            Arc::new(self.audit),
+            clock_at(at),
+            Arc::new(OsSecrets),
+            SessionSettings::default(),
+        )
+    }
+}
+
+fn anonymous() -> RequestMeta {
+    meta_of(Actor::anonymous())
+}
+
+fn login_user(passwords: &Passwords, active: bool) -> LoginUser {
+    LoginUser {
+        user: User {
+            active,
+            ..user(4, "PICKER")
+        },
+        password_hash: passwords.hash("correct horse", &OsSecrets).unwrap(),
+        pin_hash: None,
+        permissions: seeded("PICKER").unwrap().permissions(),
+    }
+}
+
+/// A wrong password, an unknown user and an inactive user get the same answer, and each
+/// failure is counted under the username and the address the same way.
+#[test]
+fn every_failed_login_is_the_same_refusal_and_is_counted() {
+    let passwords = fast();
+    for case in ["wrong password", "unknown user", "inactive user"] {
+        let mut m = SessionMocks::new();
+        m.sessions
+            .expect_failed_logins()
+            .times(2)
+            .returning(|_, _| Ok((0, None)));
+        let found = match case {
+            "unknown user" => None,
+            "inactive user" => Some(login_user(&passwords, false)),
+            _ => Some(login_user(&passwords, true)),
+        };
+        m.users
+            .expect_find_login()
+            .withf(|key| key == "anna")
+            .times(1)
+            .returning(move |_| Ok(found.clone()));
+        let counted = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&counted);
+        m.sessions
+            .expect_record_failed_login()
+            .times(1)
+            .returning(move |subjects, _, audit| {
+                assert_eq!(audit.event, "login_failed");
+                assert_eq!(audit.actor, None);
+                assert_eq!(audit.subject.as_deref(), Some("username:anna"));
+                seen.lock().unwrap().extend(subjects.iter().cloned());
+                Ok(())
+            });
+        m.sessions.expect_create_session().never();
+        let service = m.service(now());
+        let attempt = service.begin_login("Anna", &anonymous()).unwrap();
+        let password = if case == "wrong password" {
+            "wrong horse"
+        } else {
+            "correct horse"
+        };
+        let verified = attempt.verify(&passwords, password);
+        let result = service.finish_login(attempt, verified, &anonymous());
+        assert!(
+            refused_with(result, ProblemCode::InvalidCredentials),
+            "{case}"
+        );
+        assert_eq!(
+            *counted.lock().unwrap(),
+            ["user:anna", "address:10.0.0.7"],
+            "{case}"
+        );
+    }
+}
+
+#[test]
+fn a_throttled_login_is_refused_before_the_user_is_looked_up() {
+    let mut m = SessionMocks::new();
+    let oldest = now() - Duration::minutes(10);
+    m.sessions
+        .expect_failed_logins()
+        .withf(|subject, since| subject == "user:anna" && *since == now() - Duration::minutes(15))
+        .times(1)
+        .returning(move |_, _| Ok((5, Some(oldest))));
+    m.users.expect_find_login().never();
+    m.audit
+        .expect_record_audit()
+        .withf(|e| e.event == "login_throttled" && e.actor.is_none())
+        .times(1)
+        .returning(|_| Ok(()));
+    let service = m.service(now());
+    match service.begin_login("anna", &anonymous()) {
+        Err(AppError::Throttled { retry_after, .. }) => assert_eq!(retry_after, 5 * 60),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_login_stores_the_tokens_hash_and_the_token_then_authenticates() {
+    let passwords = fast();
+    let mut m = SessionMocks::new();
+    m.sessions
+        .expect_failed_logins()
+        .returning(|_, _| Ok((4, Some(now()))));
+    let found = login_user(&passwords, true);
+    m.users
+        .expect_find_login()
+        .returning(move |_| Ok(Some(found.clone())));
+    let stored = Arc::new(Mutex::new(None));
+    let keep = Arc::clone(&stored);
+    m.sessions
+        .expect_create_session()
+        .withf(|s, forget, audit| {
+            s.token_hash.len() == 64
+                && forget == "user:anna"
+                && audit.event == "login_succeeded"
+                && audit.actor.as_deref() == Some("user:u000000000000000004")
+                && s.expires_at == now() + Duration::hours(12)
+                && s.address.as_deref() == Some("10.0.0.7")
+        })
+        .times(1)
+        .returning(move |s, _, _| {
+            *keep.lock().unwrap() = Some(s.token_hash.clone());
+            Ok(())
+        });
+    let service = m.service(now());
+    let attempt = service.begin_login("anna", &anonymous()).unwrap();
+    let verified = attempt.verify(&passwords, "correct horse");
+    let logged_in = service
+        .finish_login(attempt, verified, &anonymous())
+        .unwrap();
+    assert!(logged_in.token.starts_with(SESSION_PREFIX));
+    assert_eq!(logged_in.token.len(), SESSION_PREFIX.len() + 43);
+    let hash = stored.lock().unwrap().clone().unwrap();
+    assert!(!hash.contains(&logged_in.token[SESSION_PREFIX.len()..]));
+    assert!(logged_in.actor.may(Permission::ScanExecute));
+    assert!(!logged_in.actor.may(Permission::SettingsEdit));
+    assert_eq!(logged_in.actor.ledger_name(), "user:u000000000000000004");
+}
+
+fn record(last_seen: DateTime<Utc>, expires: DateTime<Utc>, active: bool) -> SessionRecord {
+    SessionRecord {
+        user: User {
+            active,
+            ..user(4, "PICKER")
+        },
+        permissions: seeded("PICKER").unwrap().permissions(),
+        created_at: now() - Duration::hours(1),
+        last_seen_at: last_seen,
+        expires_at: expires,
+    }
+}
+
+#[test]
+fn ended_idle_and_inactive_sessions_are_refused_and_fresh_ones_touched_sparingly() {
+    let cases = [
+        (
+            "fresh",
+            record(
+                now() - Duration::seconds(30),
+                now() + Duration::hours(1),
+                true,
+            ),
+            true,
+            false,
+        ),
+        (
+            "seen a while ago",
+            record(
+                now() - Duration::minutes(5),
+                now() + Duration::hours(1),
+                true,
+            ),
+            true,
+            true,
+        ),
+        (
+            "idle",
+            record(
+                now() - Duration::minutes(30),
+                now() + Duration::hours(1),
+                true,
+            ),
+            false,
+            false,
+        ),
+        ("expired", record(now(), now(), true), false, false),
+        (
+            "inactive user",
+            record(now(), now() + Duration::hours(1), false),
+            false,
+            false,
+        ),
+    ];
+    for (case, found, ok, touched) in cases {
+        let mut m = SessionMocks::new();
+        m.sessions
+            .expect_find_session()
+            .returning(move |_| Ok(Some(found.clone())));
+        m.sessions
+            .expect_touch_session()
+            .times(usize::from(touched))
+            .returning(|_, _| Ok(()));
+        let service = m.service(now());
+        let result = service.authenticate("ecks_token");
+        assert_eq!(result.is_ok(), ok, "{case}");
+        if !ok {
+            assert!(refused_with(result, ProblemCode::Unauthenticated), "{case}");
+        }
+    }
+    let mut m = SessionMocks::new();
+    m.sessions.expect_find_session().returning(|_| Ok(None));
+    assert!(refused_with(
+        m.service(now()).authenticate("ecks_unknown"),
+        ProblemCode::Unauthenticated
+    ));
+}
+
+#[test]
+fn csrf_tokens_belong_to_their_session() {
+    let a = csrf_token("ecks_a");
+    assert_eq!(a, csrf_token("ecks_a"));
+    assert_ne!(a, csrf_token("ecks_b"));
+    assert!(!a.contains("ecks_a"));
 }

@@ -10,7 +10,9 @@ use eckwms_domain::{
     WarehouseId, WarehousePatch,
 };
 
-use crate::access::{Actor, Need};
+use eckwms_domain::access::Permission;
+
+use crate::access::Actor;
 use crate::common::{Page, RequestMeta, paginate};
 use crate::error::AppResult;
 use crate::ports::{
@@ -38,10 +40,18 @@ impl CatalogService {
         Self { ports }
     }
 
-    /// The context of a write: every change here needs [`Need::Write`] (every read here
-    /// [`Need::Read`]).
-    fn ctx(&self, meta: &RequestMeta, reason: Option<&Note>) -> AppResult<WriteContext> {
-        meta.write_context(Need::Write, &*self.ports.clock, reason)
+    /// The context of a write that needs `permission`. The layout (warehouses, racks, places)
+    /// needs [`Permission::SettingsEdit`] to change and [`Permission::SettingsView`] to read
+    /// (places: [`Permission::InventoryView`]); items and boxes need
+    /// [`Permission::InventoryAdjust`] to change and [`Permission::InventoryView`] to read;
+    /// repair work on items needs [`Permission::RepairWork`].
+    fn ctx(
+        &self,
+        permission: Permission,
+        meta: &RequestMeta,
+        reason: Option<&Note>,
+    ) -> AppResult<WriteContext> {
+        meta.write_context(permission, &*self.ports.clock, reason)
     }
 
     // ------------------------------------------------------------ warehouses and racks
@@ -49,11 +59,11 @@ impl CatalogService {
     pub fn create_warehouse(&self, new: &NewWarehouse, meta: &RequestMeta) -> AppResult<Warehouse> {
         self.ports
             .warehouses
-            .create_warehouse(new, &self.ctx(meta, None)?)
+            .create_warehouse(new, &self.ctx(Permission::SettingsEdit, meta, None)?)
     }
 
     pub fn get_warehouse(&self, actor: &Actor, id: WarehouseId) -> AppResult<Warehouse> {
-        actor.require(Need::Read)?;
+        actor.require(Permission::SettingsView)?;
         self.ports.warehouses.get_warehouse(id)
     }
 
@@ -62,7 +72,7 @@ impl CatalogService {
         actor: &Actor,
         page: &PageQuery<WarehouseId>,
     ) -> AppResult<Page<Warehouse>> {
-        actor.require(Need::Read)?;
+        actor.require(Permission::SettingsView)?;
         paginate(
             page,
             |p| self.ports.warehouses.list_warehouses(p),
@@ -77,9 +87,12 @@ impl CatalogService {
         patch: &WarehousePatch,
         meta: &RequestMeta,
     ) -> AppResult<Warehouse> {
-        self.ports
-            .warehouses
-            .update_warehouse(id, expected, patch, &self.ctx(meta, None)?)
+        self.ports.warehouses.update_warehouse(
+            id,
+            expected,
+            patch,
+            &self.ctx(Permission::SettingsEdit, meta, None)?,
+        )
     }
 
     pub fn delete_warehouse(
@@ -88,19 +101,21 @@ impl CatalogService {
         expected: Expected,
         meta: &RequestMeta,
     ) -> AppResult<()> {
-        self.ports
-            .warehouses
-            .delete_warehouse(id, expected, &self.ctx(meta, None)?)
+        self.ports.warehouses.delete_warehouse(
+            id,
+            expected,
+            &self.ctx(Permission::SettingsEdit, meta, None)?,
+        )
     }
 
     pub fn create_rack(&self, new: &NewRack, meta: &RequestMeta) -> AppResult<RackWithPlaces> {
         self.ports
             .warehouses
-            .create_rack(new, &self.ctx(meta, None)?)
+            .create_rack(new, &self.ctx(Permission::SettingsEdit, meta, None)?)
     }
 
     pub fn get_rack(&self, actor: &Actor, id: RackId) -> AppResult<Rack> {
-        actor.require(Need::Read)?;
+        actor.require(Permission::SettingsView)?;
         self.ports.warehouses.get_rack(id)
     }
 
@@ -110,7 +125,7 @@ impl CatalogService {
         warehouse: Option<WarehouseId>,
         page: &PageQuery<RackId>,
     ) -> AppResult<Page<Rack>> {
-        actor.require(Need::Read)?;
+        actor.require(Permission::SettingsView)?;
         paginate(
             page,
             |p| self.ports.warehouses.list_racks(warehouse, p),
@@ -125,25 +140,32 @@ impl CatalogService {
         patch: &RackPatch,
         meta: &RequestMeta,
     ) -> AppResult<Rack> {
-        self.ports
-            .warehouses
-            .update_rack(id, expected, patch, &self.ctx(meta, None)?)
+        self.ports.warehouses.update_rack(
+            id,
+            expected,
+            patch,
+            &self.ctx(Permission::SettingsEdit, meta, None)?,
+        )
     }
 
     pub fn delete_rack(&self, id: RackId, expected: Expected, meta: &RequestMeta) -> AppResult<()> {
-        self.ports
-            .warehouses
-            .delete_rack(id, expected, &self.ctx(meta, None)?)
+        self.ports.warehouses.delete_rack(
+            id,
+            expected,
+            &self.ctx(Permission::SettingsEdit, meta, None)?,
+        )
     }
 
     // ------------------------------------------------------------ places
 
     pub fn create_place(&self, new: &NewPlace, meta: &RequestMeta) -> AppResult<Place> {
-        self.ports.places.create_place(new, &self.ctx(meta, None)?)
+        self.ports
+            .places
+            .create_place(new, &self.ctx(Permission::SettingsEdit, meta, None)?)
     }
 
     pub fn get_place(&self, actor: &Actor, id: PlaceId) -> AppResult<Place> {
-        actor.require(Need::Read)?;
+        actor.require(Permission::InventoryView)?;
         self.ports.places.get_place(id)
     }
 
@@ -153,7 +175,7 @@ impl CatalogService {
         filter: &PlaceFilter,
         page: &PageQuery<PlaceId>,
     ) -> AppResult<Page<Place>> {
-        actor.require(Need::Read)?;
+        actor.require(Permission::InventoryView)?;
         paginate(
             page,
             |q| self.ports.places.list_places(filter, q),
@@ -168,9 +190,12 @@ impl CatalogService {
         patch: &PlacePatch,
         meta: &RequestMeta,
     ) -> AppResult<Place> {
-        self.ports
-            .places
-            .update_place(id, expected, patch, &self.ctx(meta, None)?)
+        self.ports.places.update_place(
+            id,
+            expected,
+            patch,
+            &self.ctx(Permission::SettingsEdit, meta, None)?,
+        )
     }
 
     pub fn delete_place(
@@ -179,19 +204,23 @@ impl CatalogService {
         expected: Expected,
         meta: &RequestMeta,
     ) -> AppResult<()> {
-        self.ports
-            .places
-            .delete_place(id, expected, &self.ctx(meta, None)?)
+        self.ports.places.delete_place(
+            id,
+            expected,
+            &self.ctx(Permission::SettingsEdit, meta, None)?,
+        )
     }
 
     // ------------------------------------------------------------ boxes
 
     pub fn create_box(&self, new: &NewBox, meta: &RequestMeta) -> AppResult<StorageBox> {
-        self.ports.boxes.create_box(new, &self.ctx(meta, None)?)
+        self.ports
+            .boxes
+            .create_box(new, &self.ctx(Permission::InventoryAdjust, meta, None)?)
     }
 
     pub fn get_box(&self, actor: &Actor, id: BoxId) -> AppResult<StorageBox> {
-        actor.require(Need::Read)?;
+        actor.require(Permission::InventoryView)?;
         self.ports.boxes.get_box(id)
     }
 
@@ -201,7 +230,7 @@ impl CatalogService {
         filter: &BoxFilter,
         page: &PageQuery<BoxId>,
     ) -> AppResult<Page<StorageBox>> {
-        actor.require(Need::Read)?;
+        actor.require(Permission::InventoryView)?;
         paginate(
             page,
             |q| self.ports.boxes.list_boxes(filter, q),
@@ -216,25 +245,32 @@ impl CatalogService {
         patch: &BoxPatch,
         meta: &RequestMeta,
     ) -> AppResult<StorageBox> {
-        self.ports
-            .boxes
-            .update_box(id, expected, patch, &self.ctx(meta, None)?)
+        self.ports.boxes.update_box(
+            id,
+            expected,
+            patch,
+            &self.ctx(Permission::InventoryAdjust, meta, None)?,
+        )
     }
 
     pub fn delete_box(&self, id: BoxId, expected: Expected, meta: &RequestMeta) -> AppResult<()> {
-        self.ports
-            .boxes
-            .delete_box(id, expected, &self.ctx(meta, None)?)
+        self.ports.boxes.delete_box(
+            id,
+            expected,
+            &self.ctx(Permission::InventoryAdjust, meta, None)?,
+        )
     }
 
     // ------------------------------------------------------------ items
 
     pub fn create_item(&self, new: &NewItem, meta: &RequestMeta) -> AppResult<Item> {
-        self.ports.items.create_item(new, &self.ctx(meta, None)?)
+        self.ports
+            .items
+            .create_item(new, &self.ctx(Permission::InventoryAdjust, meta, None)?)
     }
 
     pub fn get_item(&self, actor: &Actor, id: ItemId) -> AppResult<Item> {
-        actor.require(Need::Read)?;
+        actor.require(Permission::InventoryView)?;
         self.ports.items.get_item(id)
     }
 
@@ -244,7 +280,7 @@ impl CatalogService {
         filter: &ItemFilter,
         page: &PageQuery<ItemId>,
     ) -> AppResult<Page<Item>> {
-        actor.require(Need::Read)?;
+        actor.require(Permission::InventoryView)?;
         paginate(
             page,
             |q| self.ports.items.list_items(filter, q),
@@ -259,15 +295,20 @@ impl CatalogService {
         patch: &ItemPatch,
         meta: &RequestMeta,
     ) -> AppResult<Item> {
-        self.ports
-            .items
-            .update_item(id, expected, patch, &self.ctx(meta, None)?)
+        self.ports.items.update_item(
+            id,
+            expected,
+            patch,
+            &self.ctx(Permission::InventoryAdjust, meta, None)?,
+        )
     }
 
     pub fn delete_item(&self, id: ItemId, expected: Expected, meta: &RequestMeta) -> AppResult<()> {
-        self.ports
-            .items
-            .delete_item(id, expected, &self.ctx(meta, None)?)
+        self.ports.items.delete_item(
+            id,
+            expected,
+            &self.ctx(Permission::InventoryAdjust, meta, None)?,
+        )
     }
 
     /// Items that share a serial they cannot be told apart by (data from before the rule).
@@ -285,7 +326,7 @@ impl CatalogService {
         message: Note,
         meta: &RequestMeta,
     ) -> AppResult<ItemAction> {
-        let ctx = self.ctx(meta, None)?;
+        let ctx = self.ctx(Permission::RepairWork, meta, None)?;
         let action = ItemAction {
             kind,
             message,
@@ -302,7 +343,7 @@ impl CatalogService {
         id: ItemId,
         page: &PageQuery<i64>,
     ) -> AppResult<Page<RecordedAction>> {
-        actor.require(Need::Read)?;
+        actor.require(Permission::InventoryView)?;
         paginate(
             page,
             |q| self.ports.items.list_item_actions(id, q),

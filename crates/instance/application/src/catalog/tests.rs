@@ -61,7 +61,7 @@ fn lists_return_a_cursor_only_when_more_rows_exist() {
     let service = mocks.service();
     let first = service
         .list_items(
-            &crate::access::Actor::Console,
+            &crate::access::Actor::console(),
             &ItemFilter::default(),
             &PageQuery {
                 after: None,
@@ -73,7 +73,7 @@ fn lists_return_a_cursor_only_when_more_rows_exist() {
     assert_eq!(first.next_cursor.as_deref(), Some("i000000000000000002"));
     let last = service
         .list_items(
-            &crate::access::Actor::Console,
+            &crate::access::Actor::console(),
             &ItemFilter::default(),
             &PageQuery {
                 after: Some(ItemId::new(2).unwrap()),
@@ -90,22 +90,16 @@ fn lists_return_a_cursor_only_when_more_rows_exist() {
 #[test]
 fn a_read_key_changes_nothing() {
     let meta = RequestMeta {
-        actor: crate::access::Actor::ApiKey {
-            id: 1,
-            name: "reader".into(),
-            scope: crate::ports::Scope::Read,
-        },
+        actor: crate::access::Actor::seeded_key(1, "reader", "read"),
         request_id: None,
         idempotency: None,
+        address: None,
     };
     let result = Mocks::new()
         .service()
         .create_item(&eckwms_domain::NewItem::default(), &meta);
     assert!(matches!(
         result,
-        Err(crate::error::AppError::Refused {
-            code: crate::error::ProblemCode::Forbidden,
-            ..
-        })
+        Err(crate::error::AppError::Forbidden { .. })
     ));
 }

@@ -1,7 +1,9 @@
 //! Labels: fresh ids printed as label sheets, reprints of existing ids, and the pairing QR of
 //! this instance.
 
-use crate::access::{Actor, Need};
+use eckwms_domain::access::Permission;
+
+use crate::access::Actor;
 use eckwms_problems::ProblemCode;
 use std::sync::Arc;
 
@@ -115,7 +117,7 @@ impl LabelService {
 
     /// Allocates (or takes) the ids, records the print and renders the sheet. Nothing is
     /// allocated or recorded when the request is invalid or no label key is configured. Needs
-    /// [`Need::Write`].
+    /// [`Permission::LabelsPrint`].
     pub fn print(
         &self,
         kind: IdKind,
@@ -123,7 +125,7 @@ impl LabelService {
         format: SheetFormat,
         actor: &Actor,
     ) -> AppResult<Sheet> {
-        actor.require(Need::Write)?;
+        actor.require(Permission::LabelsPrint)?;
         let actor = actor.ledger_name();
         if kind == IdKind::User {
             return Err(AppError::invalid(
@@ -301,10 +303,10 @@ impl LabelService {
         ))
     }
 
-    /// The pairing QR as PNG or SVG. Needs [`Need::Admin`]: it lets a scanner pair with this
+    /// The pairing QR as PNG or SVG. Needs [`Permission::DevicesManage`]: it lets a scanner pair with this
     /// instance.
     pub fn pairing_qr(&self, actor: &Actor, png: bool) -> AppResult<(&'static str, Vec<u8>)> {
-        actor.require(Need::Admin)?;
+        actor.require(Permission::DevicesManage)?;
         let text = self.pairing_text()?;
         let failed = |e: eckwms_labels::LabelError| AppError::internal(anyhow::anyhow!("{e}"));
         Ok(if png {

@@ -23,11 +23,7 @@ const ACTOR: &str = "apikey:2";
 
 /// The write key whose ledger name is [`ACTOR`].
 fn writer() -> Actor {
-    Actor::ApiKey {
-        id: 2,
-        name: "writer".into(),
-        scope: crate::ports::Scope::Write,
-    }
+    Actor::seeded_key(2, "writer", "write")
 }
 
 fn now() -> chrono::DateTime<Utc> {
@@ -466,7 +462,7 @@ fn pairing_without_a_global_url_is_refused_before_any_identity() {
     let service = parts.service();
     assert_eq!(conflict_code(service.pairing_text()), "global_url_missing");
     assert_eq!(
-        conflict_code(service.pairing_qr(&Actor::Console, true)),
+        conflict_code(service.pairing_qr(&Actor::console(), true)),
         "global_url_missing"
     );
 }
@@ -479,10 +475,10 @@ fn the_pairing_qr_is_a_png_or_an_svg() {
         .expect_identity_or_insert()
         .returning(|candidate, _| Ok(candidate.clone()));
     let service = parts.service();
-    let (content_type, png) = service.pairing_qr(&Actor::Console, true).unwrap();
+    let (content_type, png) = service.pairing_qr(&Actor::console(), true).unwrap();
     assert_eq!(content_type, "image/png");
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
-    let (content_type, svg) = service.pairing_qr(&Actor::Console, false).unwrap();
+    let (content_type, svg) = service.pairing_qr(&Actor::console(), false).unwrap();
     assert_eq!(content_type, "image/svg+xml");
     assert!(String::from_utf8(svg).unwrap().contains("<svg"));
 }
@@ -490,28 +486,24 @@ fn the_pairing_qr_is_a_png_or_an_svg() {
 /// Printing needs `write` and the pairing QR `admin`: lesser keys are refused before anything
 /// is allocated, recorded or read (the mocks expect nothing).
 #[test]
-fn labels_need_write_and_the_pairing_qr_admin() {
-    let key = |scope| Actor::ApiKey {
-        id: 1,
-        name: "k".into(),
-        scope,
-    };
-    let forbidden = |result: Result<(), AppError>| {
+fn labels_need_labels_print_and_the_pairing_qr_devices_manage() {
+    let forbidden = |result: Result<(), AppError>, needed: &str| {
         matches!(
             result,
-            Err(AppError::Refused {
-                code: eckwms_problems::ProblemCode::Forbidden,
-                ..
-            })
+            Err(AppError::Forbidden { permission, .. }) if permission == needed
         )
     };
     let service = Parts::new().service();
-    let read = key(crate::ports::Scope::Read);
+    let read = Actor::seeded_key(1, "k", "read");
     assert!(forbidden(
         service
             .print(IdKind::Box, &Selection::Fresh(1), SheetFormat::Json, &read)
-            .map(drop)
+            .map(drop),
+        "labels.print"
     ));
-    let write = key(crate::ports::Scope::Write);
-    assert!(forbidden(service.pairing_qr(&write, true).map(drop)));
+    let write = Actor::seeded_key(1, "k", "write");
+    assert!(forbidden(
+        service.pairing_qr(&write, true).map(drop),
+        "devices.manage"
+    ));
 }

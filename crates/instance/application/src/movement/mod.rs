@@ -8,7 +8,9 @@ use eckwms_domain::{LedgerEntry, Movable, Note, ObjectId, Parent, movement::move
 
 pub mod steps;
 
-use crate::access::{Actor, Need};
+use eckwms_domain::access::Permission;
+
+use crate::access::Actor;
 use crate::common::{Page, RequestMeta, paginate};
 use crate::error::{AppError, AppResult};
 use crate::ports::{
@@ -58,10 +60,10 @@ impl MovementService {
         Self { ports }
     }
 
-    /// The context of a write: every change here needs [`Need::Write`] (every read here
-    /// [`Need::Read`]).
+    /// The context of a write: every change here needs [`Permission::InventoryAdjust`] (every read here
+    /// [`Permission::InventoryView`]).
     fn ctx(&self, meta: &RequestMeta, reason: Option<&Note>) -> AppResult<WriteContext> {
-        meta.write_context(Need::Write, &*self.ports.clock, reason)
+        meta.write_context(Permission::InventoryAdjust, &*self.ports.clock, reason)
     }
 
     /// Moves one or several objects atomically. Rejects empty, oversized and duplicate batches
@@ -89,7 +91,7 @@ impl MovementService {
         recursive: bool,
         page: &PageQuery<ObjectId>,
     ) -> AppResult<Page<ContentEntry>> {
-        actor.require(Need::Read)?;
+        actor.require(Permission::InventoryView)?;
         // The container must exist: an empty page for a typo would mislead.
         match container {
             Parent::Box(id) => drop(self.ports.boxes.get_box(id)?),
@@ -103,7 +105,7 @@ impl MovementService {
     }
 
     pub fn location(&self, actor: &Actor, object: Movable) -> AppResult<Location> {
-        actor.require(Need::Read)?;
+        actor.require(Permission::InventoryView)?;
         self.ports.moves.location(object)
     }
 
@@ -114,7 +116,7 @@ impl MovementService {
         object: ObjectId,
         page: &PageQuery<i64>,
     ) -> AppResult<Page<LedgerEntry>> {
-        actor.require(Need::Read)?;
+        actor.require(Permission::InventoryView)?;
         let result = paginate(
             page,
             |q| self.ports.ledger.history(object, q),

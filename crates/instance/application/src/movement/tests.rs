@@ -49,13 +49,10 @@ impl Mocks {
 
 fn meta() -> RequestMeta {
     RequestMeta {
-        actor: crate::access::Actor::ApiKey {
-            id: 1,
-            name: "writer".into(),
-            scope: crate::ports::Scope::Write,
-        },
+        actor: crate::access::Actor::seeded_key(1, "writer", "write"),
         request_id: Some("req-1".into()),
         idempotency: None,
+        address: None,
     }
 }
 
@@ -145,7 +142,7 @@ fn history_of_an_unknown_id_is_not_found() {
     mocks.ledger.expect_object_known().returning(|_| Ok(false));
     let id = ObjectId::parse("i000000000000000009").unwrap();
     let result = mocks.service().history(
-        &crate::access::Actor::Console,
+        &crate::access::Actor::console(),
         id,
         &PageQuery {
             after: None,
@@ -164,7 +161,7 @@ fn contents_of_a_missing_container_is_not_found() {
         .returning(|id| Err(AppError::not_found("place", id)));
     mocks.moves.expect_contents().never();
     let result = mocks.service().contents(
-        &crate::access::Actor::Console,
+        &crate::access::Actor::console(),
         Parent::Place(PlaceId::new(1).unwrap()),
         false,
         &PageQuery {
@@ -181,11 +178,7 @@ fn a_read_key_moves_nothing() {
     let mut mocks = Mocks::new();
     mocks.unit.expect_run().never();
     let mut meta = meta();
-    meta.actor = crate::access::Actor::ApiKey {
-        id: 1,
-        name: "reader".into(),
-        scope: crate::ports::Scope::Read,
-    };
+    meta.actor = crate::access::Actor::seeded_key(1, "reader", "read");
     let command = MoveCommand {
         objects: vec![item(1)],
         to: Parent::Box(BoxId::new(2).unwrap()),
@@ -193,9 +186,6 @@ fn a_read_key_moves_nothing() {
     };
     assert!(matches!(
         mocks.service().move_objects(&command, None, &meta),
-        Err(AppError::Refused {
-            code: crate::error::ProblemCode::Forbidden,
-            ..
-        })
+        Err(AppError::Forbidden { .. })
     ));
 }

@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use eckwms_domain::{BoxId, NewOrder, Note, Order, OrderId, OrderPatch, StorageBox};
 
-use crate::access::{Actor, Need};
+use eckwms_domain::access::Permission;
+
+use crate::access::Actor;
 use crate::common::{Page, RequestMeta, paginate};
 use crate::error::AppResult;
 use crate::ports::{Clock, Expected, OrderFilter, OrderRepository, PageQuery, WriteContext};
@@ -26,10 +28,10 @@ impl OrderService {
         Self { ports }
     }
 
-    /// The context of a write: every change here needs [`Need::Write`] (every read here
-    /// [`Need::Read`]).
+    /// The context of a write: every change here needs [`Permission::OrdersManage`] (every read here
+    /// [`Permission::InventoryView`]).
     fn ctx(&self, meta: &RequestMeta, reason: Option<&Note>) -> AppResult<WriteContext> {
-        meta.write_context(Need::Write, &*self.ports.clock, reason)
+        meta.write_context(Permission::OrdersManage, &*self.ports.clock, reason)
     }
 
     pub fn create_order(&self, new: &NewOrder, meta: &RequestMeta) -> AppResult<Order> {
@@ -37,7 +39,7 @@ impl OrderService {
     }
 
     pub fn get_order(&self, actor: &Actor, id: OrderId) -> AppResult<Order> {
-        actor.require(Need::Read)?;
+        actor.require(Permission::InventoryView)?;
         self.ports.orders.get_order(id)
     }
 
@@ -47,7 +49,7 @@ impl OrderService {
         filter: &OrderFilter,
         page: &PageQuery<OrderId>,
     ) -> AppResult<Page<Order>> {
-        actor.require(Need::Read)?;
+        actor.require(Permission::InventoryView)?;
         paginate(
             page,
             |q| self.ports.orders.list_orders(filter, q),

@@ -23,7 +23,9 @@ use eckwms_domain::{BoxPatch, Code, ItemPatch, Movable, ObjectId, Parent};
 use serde_json::{Value, json};
 
 use self::resolve::{Resolved, resolve};
-use crate::access::{Actor, Need};
+use eckwms_domain::access::Permission;
+
+use crate::access::Actor;
 use crate::common::{Page, paginate};
 use crate::error::{AppError, AppResult};
 use crate::movement::check_move;
@@ -105,9 +107,9 @@ impl ScanService {
         }
     }
 
-    /// A scan changes things (it creates, moves, links): it needs [`Need::Write`].
+    /// A scan changes things (it creates, moves, links): it needs [`Permission::ScanExecute`].
     pub fn scan(&self, request: &ScanRequest, caller: &ScanCaller) -> AppResult<ScanOutcome> {
-        caller.actor.require(Need::Write)?;
+        caller.actor.require(Permission::ScanExecute)?;
         validate(request)?;
         let input = Input {
             owner: Self::owner(request.device_id.as_deref(), caller),
@@ -130,7 +132,7 @@ impl ScanService {
 
     /// The current working set of a device (or API key); empty when idle too long.
     pub fn session(&self, actor: &Actor, owner: &str) -> AppResult<StoredSession> {
-        actor.require(Need::Read)?;
+        actor.require(Permission::InventoryView)?;
         let now = self.clock.now();
         Ok(self
             .repo
@@ -144,7 +146,7 @@ impl ScanService {
     }
 
     pub fn clear_session(&self, actor: &Actor, owner: &str) -> AppResult<bool> {
-        actor.require(Need::Write)?;
+        actor.require(Permission::ScanExecute)?;
         self.repo.delete_session(owner)
     }
 
@@ -154,7 +156,7 @@ impl ScanService {
         filter: &ScanFilter,
         page: &PageQuery<i64>,
     ) -> AppResult<Page<ScanRecord>> {
-        actor.require(Need::Read)?;
+        actor.require(Permission::InventoryView)?;
         paginate(
             page,
             |p| self.repo.list_scans(filter, p),
@@ -163,7 +165,7 @@ impl ScanService {
     }
 
     pub fn get_scan(&self, actor: &Actor, id: i64) -> AppResult<ScanRecord> {
-        actor.require(Need::Read)?;
+        actor.require(Permission::InventoryView)?;
         self.repo.get_scan(id)
     }
 

@@ -366,11 +366,7 @@ fn on_fake(fake: &Arc<Mutex<FakeTx>>, decoder: Decoder) -> ScanService {
 
 /// The write key whose ledger name is [`ACTOR`].
 fn writer() -> Actor {
-    Actor::ApiKey {
-        id: 2,
-        name: "writer".into(),
-        scope: crate::ports::Scope::Write,
-    }
+    Actor::seeded_key(2, "writer", "write")
 }
 
 fn caller() -> ScanCaller {
@@ -1071,19 +1067,12 @@ fn a_longer_serial_of_several_items_is_ambiguous_with_its_candidates() {
 fn a_read_key_cannot_scan() {
     let service = service_with(MockScanRepository::new(), Decoder::default());
     let reader = ScanCaller {
-        actor: Actor::ApiKey {
-            id: 1,
-            name: "reader".into(),
-            scope: crate::ports::Scope::Read,
-        },
+        actor: Actor::seeded_key(1, "reader", "read"),
         request_id: None,
     };
     assert!(matches!(
         service.scan(&request("i000000000000000001", "m-1"), &reader),
-        Err(AppError::Refused {
-            code: ProblemCode::Forbidden,
-            ..
-        })
+        Err(AppError::Forbidden { .. })
     ));
 }
 
@@ -1094,17 +1083,10 @@ fn a_read_key_reads_a_session_but_does_not_clear_it() {
     repo.expect_get_session().times(1).returning(|_| Ok(None));
     repo.expect_delete_session().never();
     let service = service_with(repo, Decoder::default());
-    let reader = Actor::ApiKey {
-        id: 1,
-        name: "reader".into(),
-        scope: crate::ports::Scope::Read,
-    };
+    let reader = Actor::seeded_key(1, "reader", "read");
     assert!(service.session(&reader, OWNER).unwrap().set.is_empty());
     assert!(matches!(
         service.clear_session(&reader, OWNER),
-        Err(AppError::Refused {
-            code: ProblemCode::Forbidden,
-            ..
-        })
+        Err(AppError::Forbidden { .. })
     ));
 }

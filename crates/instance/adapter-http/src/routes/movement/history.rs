@@ -50,7 +50,11 @@ pub struct HistoryEntryOut {
     pub change: ChangeOut,
     pub from: Option<String>,
     pub to: Option<String>,
+    /// Who made the change: `user:u…`, `apikey:<id>`, `console`, with `/device:<id>` for a
+    /// scan that named its device.
     pub actor: String,
+    /// The display name of the user in `actor`, when a user made the change.
+    pub actor_name: Option<String>,
     pub reason: Option<String>,
     pub request_id: Option<String>,
     /// The scan that caused the change (`GET /api/v1/scans/{id}`), when a scan did.
@@ -71,6 +75,7 @@ impl From<LedgerEntry> for HistoryEntryOut {
             from: e.from.map(|id| id.to_string()),
             to: e.to.map(|id| id.to_string()),
             actor: e.actor,
+            actor_name: None,
             reason: e.reason,
             request_id: e.request_id,
             scan_id: e.scan_id,
@@ -89,10 +94,24 @@ pub async fn history(
     let cursor = check.int("cursor", query.cursor.as_deref());
     let page = check.page(cursor, query.limit.as_deref())?;
     let (services, actor) = (ctx.services, ctx.meta.actor);
-    let result = services
-        .run(move |s| s.movement.history(&actor, object, &page))
+    let (result, names) = services
+        .run(move |s| {
+            let result = s.movement.history(&actor, object, &page)?;
+            let names = s
+                .users
+                .actor_names(result.items.iter().map(|e| e.actor.as_str()))?;
+            Ok((result, names))
+        })
         .await?;
-    Ok(HttpResponse::Ok().json(PageOut::from_page(result, HistoryEntryOut::from)))
+    let mut out = PageOut::from_page(result, HistoryEntryOut::from);
+    for entry in &mut out.items {
+        entry.actor_name = entry
+            .actor
+            .split('/')
+            .find_map(|part| part.strip_prefix("user:"))
+            .and_then(|id| names.get(id).cloned());
+    }
+    Ok(HttpResponse::Ok().json(out))
 }
 
 /// The ledger rows of a place (also after it was deleted).

@@ -1,0 +1,230 @@
+//! Login, logout and the caller (`GET /api/v1/auth/me`).
+//!
+//! A login runs in three steps (`SessionService`): finding the user and the throttling on a
+//! call turn, the password's argon2 verification on a hashing turn (no database connection
+//! held), the session or the counted failure on a call turn again.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::header;
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, post};
+use chrono::{DateTime, Utc};
+use eckwms_application::access::csrf_token;
+use eckwms_application::{Actor, RequestMeta, Who};
+use eckwms_domain::access::Permission;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::users::UserOut;
+use crate::auth::{SESSION_COOKIE, SessionToken, client_address};
+use crate::extract::{Ctx, Json, app_state};
+use crate::problem::ApiError;
+use crate::request_id::RequestId;
+use crate::{CookieSecure, schema};
+
+/// Registers the login routes.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(login).service(logout).service(me);
+}
+
+/// Longest username or password text a login reads; longer ones are refused before any work.
+const MAX_LOGIN_TEXT: usize = 1024;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginIn {
+    #[schema(value_type = schema::Username)]
+    pub username: String,
+    /// The password (not checked against the rules of new passwords: a wrong one is simply
+    /// wrong).
+    #[schema(min_length = 1, max_length = 1024)]
+    pub password: String,
+}
+
+/// A session just begun. The token is shown this once; the same session is set as the
+/// `eckwms_session` cookie (`HttpOnly`, `SameSite=Strict`) for the web UI.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginOut {
+    /// Present as `Authorization: Bearer <token>`.
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    /// What a change made with the session cookie must send in `X-CSRF-Token`.
+    pub csrf_token: String,
+    pub user: UserOut,
+    /// The permissions the user holds now.
+    #[schema(value_type = Vec<schema::PermissionName>)]
+    pub permissions: Vec<String>,
+}
+
+/// The caller: a user (with a session) or an API key.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeOut {
+    /// `user` or `api_key`.
+    #[schema(pattern = "^(user|api_key)$")]
+    pub kind: String,
+    /// The user, for a session.
+    pub user: Option<UserOut>,
+    /// The key's id, for an API key.
+    pub api_key_id: Option<i64>,
+    /// The key's name, for an API key.
+    pub api_key_name: Option<String>,
+    #[schema(value_type = schema::RoleName)]
+    pub role: String,
+    #[schema(value_type = Vec<schema::PermissionName>)]
+    pub permissions: Vec<String>,
+}
+
+fn names(actor: &Actor) -> Vec<String> {
+    actor
+        .permissions()
+        .list()
+        .into_iter()
+        .map(|p: Permission| p.as_str().to_owned())
+        .collect()
+}
+
+fn anonymous_meta(req: &HttpRequest) -> RequestMeta {
+    RequestMeta {
+        actor: Actor::anonymous(),
+        request_id: req.extensions().get::<RequestId>().map(|id| id.0.clone()),
+        idempotency: None,
+        address: client_address(req),
+    }
+}
+
+fn session_cookie(req: &HttpRequest, value: String, max_age_secs: i64) -> Cookie<'static> {
+    let secure = match app_state(req).map(|s| s.settings.cookie_secure) {
+        Ok(CookieSecure::Always) => true,
+        Ok(CookieSecure::Never) => false,
+        _ => req.connection_info().scheme() == "https",
+    };
+    Cookie::build(SESSION_COOKIE, value)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .max_age(actix_web::cookie::time::Duration::seconds(max_age_secs))
+        .finish()
+}
+
+/// Log in with a username and password. Wrong username and wrong password get the same answer
+/// in the same time; repeated failures for a username or from an address are throttled.
+#[utoipa::path(
+    tag = "auth",
+    security(()),
+    responses(
+        (status = 200, description = "A new session; the token is shown this once. Also sets \
+            the `eckwms_session` cookie", body = LoginOut),
+        (status = 401, description = "Wrong username or password, or an inactive user \
+            (`invalid_credentials`): one answer for all", body = crate::problem::Problem,
+            content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed logins for this username or from this \
+            address (`rate_limited`); `Retry-After` says when to try again",
+            body = crate::problem::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait")))
+    )
+)]
+#[post("/auth/login")]
+pub async fn login(req: HttpRequest, body: Json<LoginIn>) -> Result<HttpResponse, ApiError> {
+    let LoginIn { username, password } = body.into_inner();
+    if username.len() > MAX_LOGIN_TEXT || password.len() > MAX_LOGIN_TEXT || password.is_empty() {
+        return Err(ApiError::validation(vec![ApiError::field(
+            "password",
+            format!("must be 1 to {MAX_LOGIN_TEXT} bytes, with a username of at most as many"),
+        )]));
+    }
+    let state = app_state(&req)?;
+    let calls = state.calls.clone();
+    let meta = anonymous_meta(&req);
+    let begun = meta.clone();
+    let attempt = calls
+        .run(move |s| s.sessions.begin_login(&username, &begun))
+        .await?;
+    let (attempt, verified) = calls
+        .hash(move |passwords, _| {
+            let verified = attempt.verify(passwords, &password);
+            Ok((attempt, verified))
+        })
+        .await?;
+    let logged_in = calls
+        .run(move |s| s.sessions.finish_login(attempt, verified, &meta))
+        .await?;
+    let max_age = (logged_in.expires_at - Utc::now()).num_seconds().max(0);
+    let cookie = session_cookie(&req, logged_in.token.clone(), max_age);
+    let body = LoginOut {
+        csrf_token: csrf_token(&logged_in.token),
+        permissions: names(&logged_in.actor),
+        token: logged_in.token,
+        expires_at: logged_in.expires_at,
+        user: logged_in.user.into(),
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .cookie(cookie)
+        .json(body))
+}
+
+/// End the session this request was made with (its token, or its cookie, which is cleared).
+/// A request made with an API key is refused: keys are revoked, not logged out.
+#[utoipa::path(
+    tag = "auth",
+    responses(
+        (status = 204, description = "The session has ended"),
+        (status = 409, description = "The request was not made with a session (`not_a_session`)",
+            body = crate::problem::Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/auth/logout")]
+pub async fn logout(req: HttpRequest, ctx: Ctx) -> Result<HttpResponse, ApiError> {
+    let token = req
+        .extensions()
+        .get::<SessionToken>()
+        .map(|t| t.0.clone())
+        .ok_or_else(|| {
+            ApiError::from_code(
+                crate::problem::ProblemCode::NotASession,
+                "this request was made with an API key: keys are revoked (DELETE \
+                 /api/v1/apikeys/{id}), not logged out",
+            )
+        })?;
+    let (services, meta) = (ctx.services, ctx.meta);
+    services
+        .run(move |s| s.sessions.logout(&token, &meta))
+        .await?;
+    Ok(HttpResponse::NoContent()
+        .cookie(session_cookie(&req, String::new(), 0))
+        .finish())
+}
+
+/// Who is asking: the user and their permissions, or the API key and its role's.
+#[utoipa::path(
+    tag = "auth",
+    responses((status = 200, description = "The caller", body = MeOut))
+)]
+#[get("/auth/me")]
+pub async fn me(ctx: Ctx) -> Result<HttpResponse, ApiError> {
+    let actor = ctx.meta.actor.clone();
+    let body = match actor.who().clone() {
+        Who::User { id, .. } => {
+            let user = ctx.services.run(move |s| s.users.me(id)).await?;
+            MeOut {
+                kind: "user".into(),
+                user: Some(user.into()),
+                api_key_id: None,
+                api_key_name: None,
+                role: actor.role().to_owned(),
+                permissions: names(&actor),
+            }
+        }
+        Who::ApiKey { id, name } => MeOut {
+            kind: "api_key".into(),
+            user: None,
+            api_key_id: Some(id),
+            api_key_name: Some(name),
+            role: actor.role().to_owned(),
+            permissions: names(&actor),
+        },
+        Who::Console | Who::Anonymous => return Err(crate::problem::unauthenticated()),
+    };
+    Ok(HttpResponse::Ok().json(body))
+}

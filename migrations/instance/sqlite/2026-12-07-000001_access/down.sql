@@ -1,0 +1,6 @@
+ALTER TABLE api_keys RENAME COLUMN role TO scope;
+DROP TABLE audit_log;
+DROP TABLE failed_logins;
+DROP TABLE sessions;
+DROP TABLE users;
+DROP TABLE roles;
