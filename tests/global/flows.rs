@@ -1,10 +1,10 @@
 //! The service's flows over HTTP, on both backends.
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use ed25519_dalek::{Signer, SigningKey};
+use eckwms_device_protocol::DeviceId;
+use eckwms_device_protocol::signing::{
+    SigningKey, public_key, request_headers, sign_key_change, sign_registration,
+};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use crate::harness::{ADMIN_KEY, PUBLIC_URL, Server, databases, get, post_json, send};
 
@@ -254,55 +254,40 @@ async fn one_token_registers_one_instance_under_concurrency() {
     }
 }
 
+/// A device with its key, signing as `eckwms-device-protocol`'s `signing` feature does (the
+/// exact messages are held by that crate's test vectors).
 pub(crate) struct Scanner {
-    id: &'static str,
+    id: DeviceId,
     key: SigningKey,
 }
 
 impl Scanner {
     pub(crate) fn new(id: &'static str, seed: u8) -> Self {
         Self {
-            id,
+            id: DeviceId::parse(id).unwrap(),
             key: SigningKey::from_bytes(&[seed; 32]),
         }
     }
 
-    fn public(&self) -> String {
-        STANDARD.encode(self.key.verifying_key().to_bytes())
-    }
-
-    fn sign(&self, message: &str) -> String {
-        STANDARD.encode(self.key.sign(message.as_bytes()).to_bytes())
-    }
-
-    /// The registration body of reference section 4 plus the nonce.
+    /// The registration body of reference section 4 plus the nonce; with `old`, a key change
+    /// signed by the old key too.
     pub(crate) fn registration(&self, nonce: &str, old: Option<&Scanner>) -> Value {
-        let message = format!(
-            r#"{{"deviceId":"{}","devicePublicKey":"{}","nonce":"{}"}}"#,
-            self.id,
-            self.public(),
-            nonce
-        );
+        let key = public_key(&self.key);
         let mut body = json!({
-            "instanceId": INSTANCE, "deviceId": self.id, "deviceName": "PDA 7",
-            "devicePublicKey": self.public(), "nonce": nonce, "signature": self.sign(&message),
+            "instanceId": INSTANCE, "deviceId": self.id.as_str(), "deviceName": "PDA 7",
+            "devicePublicKey": key.as_str(), "nonce": nonce,
+            "signature": sign_registration(&self.key, &self.id, nonce),
         });
         if let Some(old) = old {
-            body["oldKeySignature"] = json!(old.sign(&message));
+            body["oldKeySignature"] = json!(sign_key_change(&old.key, &self.id, &key, nonce));
         }
         body
     }
 
     /// Signature headers of a request.
-    fn headers(&self, method: &str, path: &str, body: &[u8]) -> Vec<(&'static str, String)> {
-        let ts = chrono::Utc::now().timestamp().to_string();
-        let digest = hex::encode(Sha256::digest(body));
-        let message = format!("ECKWMS-DEVICE-V1\n{method}\n{path}\n{ts}\n{digest}");
-        vec![
-            ("X-Device-Id", self.id.to_owned()),
-            ("X-Device-Timestamp", ts),
-            ("X-Device-Signature", self.sign(&message)),
-        ]
+    fn headers(&self, method: &str, path: &str, body: &[u8]) -> [(&'static str, String); 3] {
+        let now = chrono::Utc::now().timestamp();
+        request_headers(&self.key, &self.id, method, path, now, body)
     }
 }
 

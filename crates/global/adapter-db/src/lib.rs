@@ -15,12 +15,13 @@ pub use pool::{Database, DbSettings, redact_url};
 mod prelude {
     pub(crate) use chrono::{DateTime, Utc};
     pub(crate) use diesel::prelude::*;
+    pub(crate) use eckwms_device_protocol::{DeviceId, DeviceStatus};
     pub(crate) use eckwms_global_application::ports::{
         CachedView, DeviceRegistration, Heartbeat, NewEnrollment, NewPairingToken, NewRegistration,
         NewRelayScan, StoredInstance,
     };
     pub(crate) use eckwms_global_application::{AppError, ProblemCode};
-    pub(crate) use eckwms_global_domain::device::{Device, DeviceId, DeviceStatus};
+    pub(crate) use eckwms_global_domain::device::Device;
     pub(crate) use eckwms_global_domain::public::{GlobalIdentity, PublicView};
     pub(crate) use eckwms_global_domain::relay::{RelayedScan, RetentionCut};
     pub(crate) use eckwms_global_domain::secret::SecretHash;

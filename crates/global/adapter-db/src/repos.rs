@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use eckwms_db_kit::on_conn;
+use eckwms_device_protocol::{DeviceId, DeviceStatus};
 use eckwms_global_application::ProblemCode;
 use eckwms_global_application::ports::{CachedView, IdentityRepository, PublicViewRepository};
 use eckwms_global_application::ports::{
@@ -12,7 +13,7 @@ use eckwms_global_application::ports::{
     NewEnrollment, NewPairingToken, NewRegistration, NewRelayScan, RelayRepository, StoredInstance,
 };
 use eckwms_global_application::{AppError, AppResult};
-use eckwms_global_domain::device::{Device, DeviceId, DeviceStatus};
+use eckwms_global_domain::device::Device;
 use eckwms_global_domain::public::GlobalIdentity;
 use eckwms_global_domain::relay::{RelayedScan, RetentionCut};
 use eckwms_global_domain::secret::SecretHash;

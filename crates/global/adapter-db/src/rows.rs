@@ -4,8 +4,9 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use eckwms_device_protocol::{DeviceId, DevicePublicKey, DeviceStatus};
 use eckwms_global_application::ports::StoredInstance;
-use eckwms_global_domain::device::{Device, DeviceId, DevicePublicKey, DeviceStatus};
+use eckwms_global_domain::device::Device;
 use eckwms_global_domain::relay::{RelayedScan, ScanState};
 use eckwms_global_domain::secret::SecretHash;
 use eckwms_global_domain::{

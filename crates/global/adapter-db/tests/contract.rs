@@ -6,9 +6,9 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Barrier};
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use eckwms_device_protocol::signing::{SigningKey, public_key};
+use eckwms_device_protocol::{DeviceId, DevicePublicKey, DeviceStatus};
 use eckwms_global_adapter_db::Database;
 use eckwms_global_adapter_db::testing::TestDatabase;
 use eckwms_global_application::AppError;
@@ -17,7 +17,7 @@ use eckwms_global_application::ports::{
     DeviceRegistration, DeviceRepository, HealthRepository, Heartbeat, InstanceRepository,
     NewEnrollment, NewPairingToken, NewRegistration, NewRelayScan, RelayRepository,
 };
-use eckwms_global_domain::device::{Device, DeviceId, DevicePublicKey, DeviceStatus};
+use eckwms_global_domain::device::Device;
 use eckwms_global_domain::public::{GlobalIdentity, PublicView};
 use eckwms_global_domain::relay::{ScanState, retention};
 use eckwms_global_domain::secret::SecretHash;
@@ -260,8 +260,7 @@ fn pairing_tokens_expire_and_tokens_are_purged() {
 }
 
 fn device_key(seed: u8) -> DevicePublicKey {
-    let sk = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
-    DevicePublicKey::parse(&STANDARD.encode(sk.verifying_key().to_bytes())).unwrap()
+    public_key(&SigningKey::from_bytes(&[seed; 32]))
 }
 
 fn device(name: &str, of: u32, seed: u8, at: DateTime<Utc>) -> Device {

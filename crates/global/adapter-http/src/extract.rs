@@ -5,6 +5,10 @@ use std::net::IpAddr;
 
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::{HttpRequest, web};
+use eckwms_device_protocol::{
+    DEVICE_ID_HEADER, DEVICE_SIGNATURE_HEADER, DEVICE_TIMESTAMP_HEADER, SignatureRefusal,
+    SignedHeaders,
+};
 use eckwms_global_application::{AppError, AppResult, Services, SignedRequest};
 use eckwms_http_kit::media;
 use eckwms_http_kit::turns::TurnError;
@@ -18,9 +22,6 @@ use crate::problem::{ApiError, ProblemCode, from_app};
 pub const INSTANCE_KEY_HEADER: &str = "x-internal-api-key";
 pub const ENROLLMENT_TOKEN_HEADER: &str = "x-enrollment-token";
 pub const PAIRING_TOKEN_HEADER: &str = "x-pairing-token";
-pub const DEVICE_ID_HEADER: &str = "x-device-id";
-pub const DEVICE_TIMESTAMP_HEADER: &str = "x-device-timestamp";
-pub const DEVICE_SIGNATURE_HEADER: &str = "x-device-signature";
 
 /// Runs a use case on the blocking pool once it has a turn (`HttpState::turns`); its error
 /// becomes its problem, and no turn within the wait is 503 `unavailable`.
@@ -150,34 +151,54 @@ pub fn pairing_token(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
     header(headers, PAIRING_TOKEN_HEADER)
 }
 
-/// The signature headers of a device request over `body`; `None` when none of them is set,
-/// 401 when only some are.
-pub fn device_request<'a>(
-    req: &'a HttpRequest,
-    body: &'a [u8],
-) -> Result<Option<SignedRequest<'a>>, ApiError> {
+/// A device request's signature headers (`eckwms-device-protocol`) with the method and the
+/// path and query they sign, owned, for the use case on the blocking pool.
+#[derive(Clone, Debug)]
+pub struct DeviceRequest {
+    headers: SignedHeaders,
+    method: String,
+    path_and_query: String,
+}
+
+impl DeviceRequest {
+    /// The request as the use case checks it, over `body`.
+    pub fn signed<'a>(&'a self, body: &'a [u8]) -> SignedRequest<'a> {
+        SignedRequest {
+            headers: &self.headers,
+            method: &self.method,
+            path_and_query: &self.path_and_query,
+            body,
+        }
+    }
+}
+
+/// The signature headers of a device request; `None` when none of them is set, 401 when only
+/// some are. Each is a credential header (sent once, visible ASCII).
+pub fn device_request(req: &HttpRequest) -> Result<Option<DeviceRequest>, ApiError> {
     let headers = req.headers();
     let id = header(headers, DEVICE_ID_HEADER)?;
     let timestamp = header(headers, DEVICE_TIMESTAMP_HEADER)?;
     let signature = header(headers, DEVICE_SIGNATURE_HEADER)?;
-    match (id, timestamp, signature) {
-        (None, None, None) => Ok(None),
-        (Some(device_id), Some(timestamp), Some(signature)) => Ok(Some(SignedRequest {
-            device_id,
-            timestamp,
-            signature,
-            method: req.method().as_str(),
-            path_and_query: req
-                .uri()
-                .path_and_query()
-                .map_or_else(|| req.path(), |pq| pq.as_str()),
-            body,
-        })),
-        _ => Err(ApiError::from_code(
-            ProblemCode::InvalidDeviceSignature,
-            "a signed device request needs X-Device-Id, X-Device-Timestamp and X-Device-Signature",
-        )),
-    }
+    let Some(headers) =
+        SignedHeaders::from_values(id, timestamp, signature).map_err(signature_refused)?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(DeviceRequest {
+        headers,
+        method: req.method().as_str().to_owned(),
+        path_and_query: req
+            .uri()
+            .path_and_query()
+            .map_or_else(|| req.path(), |pq| pq.as_str())
+            .to_owned(),
+    }))
+}
+
+/// A device signature refused before the use case runs, as its problem (the same as the use
+/// case's refusals).
+pub fn signature_refused(refusal: SignatureRefusal) -> ApiError {
+    from_app(refusal.into())
 }
 
 /// The client's address: the peer, or, when the peer is a trusted proxy, the right-most

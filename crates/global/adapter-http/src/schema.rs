@@ -4,7 +4,7 @@
 //! the document promised more than the code accepts; the tests below hold each schema against
 //! the validation it describes.
 
-use eckwms_global_domain::device::MAX_DEVICE_ID;
+use eckwms_device_protocol::MAX_DEVICE_ID;
 use eckwms_global_domain::instance::{MAX_LOCAL_IPS, MAX_NAME_CHARS};
 use eckwms_global_domain::relay::{MAX_BARCODE, MAX_BATCH, MAX_MSG_ID};
 use eckwms_http_kit::openapi::{NOT_BLANK, trimmed_text_pattern};
@@ -156,7 +156,7 @@ value_schema!(
 
 #[cfg(test)]
 mod tests {
-    use eckwms_global_domain::device::{DeviceId, is_nonce};
+    use eckwms_device_protocol::{DeviceId, is_nonce};
     use eckwms_global_domain::instance::{InstanceId, InstanceName};
     use eckwms_global_domain::relay::{parse_barcode, parse_msg_id};
     use proptest::prelude::*;

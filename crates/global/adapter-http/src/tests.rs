@@ -5,6 +5,8 @@ use std::sync::Arc;
 use actix_web::http::StatusCode;
 use actix_web::test::{TestRequest, call_service, init_service, read_body};
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use eckwms_device_protocol::vectors::Vectors;
+use eckwms_device_protocol::{DeviceId, DevicePublicKey, DeviceStatus};
 use eckwms_global_application::ports::{
     CachedView, Fetched, MockClock, MockDeviceRepository, MockHealthRepository,
     MockInstanceRepository, MockPublicFetcher, MockPublicViewRepository, MockRelayRepository,
@@ -14,6 +16,7 @@ use eckwms_global_application::{
     AdminKey, DeviceService, DiscoveryService, InstanceService, InstanceSettings,
     PublicPageService, PublicPageSettings, RelayService, Services, SystemService,
 };
+use eckwms_global_domain::device::Device;
 use eckwms_global_domain::labels::{LabelKeyConfig, LabelRing};
 use eckwms_global_domain::public::GlobalIdentity;
 use eckwms_global_domain::secret::SecretHash;
@@ -67,6 +70,22 @@ fn state_with(
     views: MockPublicViewRepository,
     fetcher: MockPublicFetcher,
 ) -> HttpState {
+    state_with_devices(
+        instances,
+        MockDeviceRepository::new(),
+        health_ok,
+        views,
+        fetcher,
+    )
+}
+
+fn state_with_devices(
+    instances: MockInstanceRepository,
+    devices: MockDeviceRepository,
+    health_ok: bool,
+    views: MockPublicViewRepository,
+    fetcher: MockPublicFetcher,
+) -> HttpState {
     let mut clock = MockClock::new();
     clock.expect_now().return_const(now());
     let clock = Arc::new(clock);
@@ -85,7 +104,7 @@ fn state_with(
     });
     let instances: Arc<MockInstanceRepository> = Arc::new(instances);
     let devices = DeviceService::new(
-        Arc::new(MockDeviceRepository::new()),
+        Arc::new(devices),
         instances.clone(),
         clock.clone(),
         secrets.clone(),
@@ -1019,4 +1038,159 @@ fn registrations_link_to_the_operations_on_their_instance() {
         }
     }
     assert_eq!(links, 18);
+}
+
+fn registered(key: &str, status: DeviceStatus) -> Device {
+    Device {
+        id: DeviceId::parse("PDA-7").unwrap(),
+        instance_id: InstanceId::parse(ID).unwrap(),
+        name: "PDA 7".into(),
+        public_key: DevicePublicKey::parse(key).unwrap(),
+        status,
+        registered_at: now(),
+        updated_at: now(),
+    }
+}
+
+/// The app with one active instance and a device store that knows `known` (a device of it)
+/// and stores what it is given.
+fn state_knowing(known: Option<Device>) -> HttpState {
+    let mut devices = MockDeviceRepository::new();
+    devices
+        .expect_find_device()
+        .returning(move |id| Ok(known.clone().filter(|d| d.id == *id)));
+    devices
+        .expect_register_device()
+        .returning(|r| Ok(r.device.clone()));
+    state_with_devices(
+        active_instance(None),
+        devices,
+        true,
+        MockPublicViewRepository::new(),
+        MockPublicFetcher::new(),
+    )
+}
+
+/// The shared vectors of the device protocol, as a device would send them: registrations and a
+/// key change are stored, signed requests authenticate, and each refused case gets its code.
+#[actix_rt::test]
+async fn the_device_protocol_vectors_hold_over_http() {
+    let vectors = Vectors::load().unwrap();
+    let register = |body: Value| {
+        TestRequest::post()
+            .uri("/ECK/API/DEVICE/REGISTER")
+            .set_json(body)
+    };
+    let body = |device_id: &str, key: &str, nonce: &str, signature: &str| {
+        json!({"instanceId": ID, "deviceId": device_id, "deviceName": "PDA 7",
+            "devicePublicKey": key, "nonce": nonce, "signature": signature})
+    };
+    for case in &vectors.registrations {
+        let (status, out, _) = call(
+            state_knowing(None),
+            register(body(
+                &case.device_id,
+                &case.public_key,
+                &case.nonce,
+                &case.signature,
+            )),
+        )
+        .await;
+        assert_eq!(status, 200, "{}: {out}", case.name);
+        assert_eq!(out["deviceId"], case.device_id.as_str());
+        assert_eq!(out["devicePublicKey"], case.public_key.as_str());
+        assert_eq!(out["status"], "pending");
+    }
+    for case in &vectors.key_changes {
+        let known = registered(&case.old_public_key, DeviceStatus::Active);
+        let mut request = body(
+            &case.device_id,
+            &case.new_public_key,
+            &case.nonce,
+            &case.signature,
+        );
+        request["oldKeySignature"] = json!(case.old_key_signature);
+        let (status, out, _) = call(state_knowing(Some(known)), register(request)).await;
+        assert_eq!(status, 200, "{}: {out}", case.name);
+        assert_eq!(out["devicePublicKey"], case.new_public_key.as_str());
+        assert_eq!(out["status"], "active", "{}", case.name);
+    }
+    for case in &vectors.refused.registrations {
+        let known = case
+            .existing_key
+            .as_deref()
+            .map(|key| registered(key, DeviceStatus::Active));
+        let mut request = body(
+            &case.device_id,
+            &case.public_key,
+            &case.nonce,
+            &case.signature,
+        );
+        if let Some(old) = &case.old_key_signature {
+            request["oldKeySignature"] = json!(old);
+        }
+        let (status, out, _) = call(state_knowing(known), register(request)).await;
+        assert_eq!(out["code"], case.code.as_str(), "{}: {out}", case.name);
+        assert!(status == 401 || status == 409, "{}: {status}", case.name);
+    }
+    // Signed requests: the clock of these tests is the vectors' 1772366400.
+    assert_eq!(now().timestamp(), 1_772_366_400);
+    let signed = |method: &str, path: &str, body: &str, headers: [(&str, String); 3]| {
+        let mut req = TestRequest::default()
+            .method(method.to_uppercase().parse().unwrap())
+            .uri(path)
+            .insert_header(("Content-Type", "application/json"))
+            .set_payload(body.to_owned());
+        for header in headers {
+            req = req.insert_header(header);
+        }
+        req
+    };
+    let discovery = vectors
+        .requests
+        .iter()
+        .find(|r| r.path_and_query.contains("GET-INSTANCE-INFO"))
+        .unwrap();
+    assert!(discovery.path_and_query.contains(ID));
+    let headers = [
+        ("X-Device-Id", discovery.device_id.clone()),
+        ("X-Device-Timestamp", discovery.timestamp.to_string()),
+        ("X-Device-Signature", discovery.signature.clone()),
+    ];
+    let known = registered(&discovery.public_key, DeviceStatus::Active);
+    let (status, out, _) = call(
+        state_knowing(Some(known)),
+        signed(
+            &discovery.method,
+            &discovery.path_and_query,
+            &discovery.body,
+            headers,
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{out}");
+    assert_eq!(out["candidates"][0]["type"], "LOCAL_LAN", "{out}");
+    // Refused relay posts are refused before anything is stored (the relay store expects
+    // nothing).
+    for case in vectors
+        .refused
+        .requests
+        .iter()
+        .filter(|r| r.method == "POST" && r.path_and_query == "/ECK/API/RELAY/SCANS")
+    {
+        assert_eq!(case.now, now().timestamp(), "{}", case.name);
+        let headers = [
+            ("X-Device-Id", case.device_id.clone()),
+            ("X-Device-Timestamp", case.timestamp.to_string()),
+            ("X-Device-Signature", case.signature.clone()),
+        ];
+        let known = registered(&case.public_key, DeviceStatus::Active);
+        let (status, out, _) = call(
+            state_knowing(Some(known)),
+            signed(&case.method, &case.path_and_query, &case.body, headers),
+        )
+        .await;
+        assert_eq!(status, 401, "{}: {out}", case.name);
+        assert_eq!(out["code"], case.code.as_str(), "{}", case.name);
+    }
 }

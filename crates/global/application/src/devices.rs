@@ -4,13 +4,12 @@
 use eckwms_problems::ProblemCode;
 use std::sync::Arc;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
-use eckwms_global_domain::device::{
-    Device, DeviceId, DevicePublicKey, DeviceSignature, DeviceStatus, RegistrationRefusal,
-    check_registration, is_nonce, registration_message, request_message, within_window,
+use eckwms_device_protocol::{
+    DeviceId, DevicePublicKey, DeviceSignature, DeviceStatus, SignatureRefusal, SignedHeaders,
+    check_registration, is_nonce, new_nonce, registration_message,
 };
+use eckwms_global_domain::device::{Device, status_after_registration};
 use eckwms_global_domain::secret::SecretHash;
 use eckwms_global_domain::{InstanceId, InstanceStatus, Validation};
 
@@ -37,9 +36,7 @@ pub struct RegisterDevice {
 /// The signature headers of a device's request, and what they sign.
 #[derive(Clone, Debug)]
 pub struct SignedRequest<'a> {
-    pub device_id: &'a str,
-    pub timestamp: &'a str,
-    pub signature: &'a str,
+    pub headers: &'a SignedHeaders,
     pub method: &'a str,
     pub path_and_query: &'a str,
     pub body: &'a [u8],
@@ -51,13 +48,6 @@ pub struct DeviceService {
     instances: Arc<dyn InstanceRepository>,
     clock: Arc<dyn Clock>,
     secrets: Arc<dyn SecretSource>,
-}
-
-fn unauthenticated() -> AppError {
-    AppError::refused(
-        ProblemCode::InvalidDeviceSignature,
-        "a valid device signature is required (X-Device-Id, X-Device-Timestamp, X-Device-Signature)",
-    )
 }
 
 impl DeviceService {
@@ -77,7 +67,7 @@ impl DeviceService {
 
     /// A single-use nonce a device must sign into its registration, and its expiry.
     pub fn challenge(&self) -> AppResult<(String, DateTime<Utc>)> {
-        let nonce = URL_SAFE_NO_PAD.encode(self.secrets.random()?);
+        let nonce = new_nonce(&self.secrets.random()?);
         let expires_at = self.clock.now() + Duration::seconds(CHALLENGE_TTL_SECS);
         self.devices
             .create_challenge(&SecretHash::of(&nonce), expires_at)?;
@@ -132,28 +122,14 @@ impl DeviceService {
             &signature,
             existing.as_ref().map(|d| &d.public_key),
             old_signature.as_ref(),
-        )
-        .map_err(|refusal| match refusal {
-            RegistrationRefusal::BadSignature => AppError::refused(
-                ProblemCode::InvalidSignature,
-                "the signature does not verify with devicePublicKey",
-            ),
-            RegistrationRefusal::KeyChangeUnproven => AppError::refused(
-                ProblemCode::DeviceKeyChangeUnproven,
-                "this device is registered with another key: sign with the old key \
-                 (oldKeySignature) or ask an operator to remove the device",
-            ),
-        })?;
+        )?;
         let now = self.clock.now();
         let device = Device {
             id: device_id,
             instance_id: instance.instance.id,
             name: name.to_owned(),
             public_key: key,
-            status: match &existing {
-                Some(d) if d.instance_id == instance.instance.id => d.status,
-                _ => DeviceStatus::Pending,
-            },
+            status: status_after_registration(existing.as_ref(), instance.instance.id),
             registered_at: existing.as_ref().map_or(now, |d| d.registered_at),
             updated_at: now,
         };
@@ -168,29 +144,18 @@ impl DeviceService {
 
     /// The device that signed this request. Any status: callers decide what it may do.
     pub fn authenticate(&self, request: &SignedRequest<'_>) -> AppResult<Device> {
-        let id = DeviceId::parse(request.device_id).map_err(|_| unauthenticated())?;
-        let timestamp: i64 = request
-            .timestamp
-            .trim()
-            .parse()
-            .map_err(|_| unauthenticated())?;
-        let signature = DeviceSignature::parse(request.signature).map_err(|_| unauthenticated())?;
-        if !within_window(timestamp, self.clock.now()) {
-            return Err(AppError::refused(
-                ProblemCode::StaleDeviceSignature,
-                "X-Device-Timestamp is more than 300 seconds away from the server's clock",
-            ));
-        }
-        let device = self.devices.find_device(&id)?.ok_or_else(unauthenticated)?;
-        let message = request_message(
+        let credentials = request.headers.parse()?;
+        credentials.check_time(self.clock.now())?;
+        let device = self
+            .devices
+            .find_device(&credentials.device_id)?
+            .ok_or(SignatureRefusal::Invalid)?;
+        credentials.verify(
+            &device.public_key,
             request.method,
             request.path_and_query,
-            timestamp,
             request.body,
-        );
-        if !device.public_key.verifies(message.as_bytes(), &signature) {
-            return Err(unauthenticated());
-        }
+        )?;
         Ok(device)
     }
 

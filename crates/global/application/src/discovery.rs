@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use eckwms_global_domain::device::DeviceStatus;
+use eckwms_device_protocol::DeviceStatus;
 use eckwms_global_domain::discovery::{Candidate, ProxyTargetError, candidates, proxy_target};
 use eckwms_global_domain::secret::{SecretHash, SecretKind, instance_of_key, is_token};
 use eckwms_global_domain::{Instance, InstanceId, InstanceStatus};

@@ -5,7 +5,8 @@
 use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
-use eckwms_global_domain::device::{Device, DeviceId, DevicePublicKey, DeviceStatus};
+use eckwms_device_protocol::{DeviceId, DevicePublicKey, DeviceStatus};
+use eckwms_global_domain::device::Device;
 use eckwms_global_domain::public::{GlobalIdentity, PublicView};
 use eckwms_global_domain::relay::{RelayedScan, RetentionCut};
 use eckwms_global_domain::secret::SecretHash;

@@ -2,19 +2,18 @@
 
 use std::sync::Arc;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use eckwms_global_domain::device::{
-    Device, DeviceId, DevicePublicKey, DeviceStatus, registration_message, request_message,
+use eckwms_device_protocol::signing::{
+    SigningKey, public_key, request_headers, sign_key_change, sign_registration,
 };
+use eckwms_device_protocol::{DeviceId, DevicePublicKey, DeviceStatus, SignedHeaders};
+use eckwms_global_domain::device::Device;
 use eckwms_global_domain::discovery::CandidateKind;
 use eckwms_global_domain::relay::{RelayedScan, ScanState};
 use eckwms_global_domain::secret::{SecretHash, SecretKind, new_instance_key, new_token};
 use eckwms_global_domain::{
     Instance, InstanceId, InstanceName, InstanceStatus, Report, ServerPublicKey, Tier,
 };
-use ed25519_dalek::{Signer, SigningKey};
 
 use crate::ports::{
     MockClock, MockDeviceRepository, MockInstanceRepository, MockRelayRepository, MockSecretSource,
@@ -242,13 +241,17 @@ fn the_admin_key_must_match_exactly() {
 
 fn device_key(seed: u8) -> (SigningKey, DevicePublicKey) {
     let sk = SigningKey::from_bytes(&[seed; 32]);
-    let pk = DevicePublicKey::parse(&STANDARD.encode(sk.verifying_key().to_bytes())).unwrap();
+    let pk = public_key(&sk);
     (sk, pk)
+}
+
+fn pda() -> DeviceId {
+    DeviceId::parse("pda-1").unwrap()
 }
 
 fn device(seed: u8, status: DeviceStatus, of: u8) -> Device {
     Device {
-        id: DeviceId::parse("pda-1").unwrap(),
+        id: pda(),
         instance_id: id(of),
         name: "PDA".into(),
         public_key: device_key(seed).1,
@@ -272,14 +275,13 @@ fn device_service(
 
 fn registration(seed: u8, nonce: &str) -> RegisterDevice {
     let (sk, pk) = device_key(seed);
-    let msg = registration_message(&DeviceId::parse("pda-1").unwrap(), &pk, nonce);
     RegisterDevice {
         instance_id: id(1).to_string(),
         device_id: "pda-1".into(),
         device_name: "PDA".into(),
         device_public_key: pk.as_str().into(),
         nonce: nonce.into(),
-        signature: STANDARD.encode(sk.sign(msg.as_bytes()).to_bytes()),
+        signature: sign_registration(&sk, &pda(), nonce),
         old_key_signature: None,
     }
 }
@@ -341,8 +343,7 @@ fn a_key_change_signed_by_the_old_key_keeps_the_status() {
     let mut input = registration(1, &nonce);
     let (old_sk, _) = device_key(7);
     let (_, new_pk) = device_key(1);
-    let msg = registration_message(&DeviceId::parse("pda-1").unwrap(), &new_pk, &nonce);
-    input.old_key_signature = Some(STANDARD.encode(old_sk.sign(msg.as_bytes()).to_bytes()));
+    input.old_key_signature = Some(sign_key_change(&old_sk, &pda(), &new_pk, &nonce));
     let mut instances = MockInstanceRepository::new();
     instances
         .expect_find()
@@ -362,11 +363,18 @@ fn a_key_change_signed_by_the_old_key_keeps_the_status() {
     assert_eq!(d.status, DeviceStatus::Active);
 }
 
-fn signed<'a>(sig: &'a str, ts: &'a str, body: &'a [u8]) -> SignedRequest<'a> {
+/// The signature headers pda-1 sends, signing with key `seed`.
+fn signed_headers(seed: u8, method: &str, path: &str, ts: i64, body: &[u8]) -> SignedHeaders {
+    let [(_, id), (_, ts), (_, sig)] =
+        request_headers(&device_key(seed).0, &pda(), method, path, ts, body);
+    SignedHeaders::from_values(Some(&id), Some(&ts), Some(&sig))
+        .unwrap()
+        .unwrap()
+}
+
+fn relay_post<'a>(headers: &'a SignedHeaders, body: &'a [u8]) -> SignedRequest<'a> {
     SignedRequest {
-        device_id: "pda-1",
-        timestamp: ts,
-        signature: sig,
+        headers,
         method: "POST",
         path_and_query: "/ECK/API/RELAY/SCANS",
         body,
@@ -375,28 +383,24 @@ fn signed<'a>(sig: &'a str, ts: &'a str, body: &'a [u8]) -> SignedRequest<'a> {
 
 #[test]
 fn device_requests_are_checked_for_signature_and_time() {
-    let (sk, _) = device_key(7);
     let ts = now().timestamp();
     let body = br#"{"msgId":"1","barcode":"x"}"#;
-    let sig = STANDARD.encode(
-        sk.sign(request_message("POST", "/ECK/API/RELAY/SCANS", ts, body).as_bytes())
-            .to_bytes(),
-    );
+    let headers = signed_headers(7, "POST", "/ECK/API/RELAY/SCANS", ts, body);
     let mut devices = MockDeviceRepository::new();
     devices
         .expect_find_device()
         .returning(|_| Ok(Some(device(7, DeviceStatus::Active, 1))));
     let service = device_service(devices, MockInstanceRepository::new());
-    let ts_text = ts.to_string();
-    assert!(service.authenticate(&signed(&sig, &ts_text, body)).is_ok());
+    assert!(service.authenticate(&relay_post(&headers, body)).is_ok());
     let e = service
-        .authenticate(&signed(&sig, &ts_text, b"{}"))
+        .authenticate(&relay_post(&headers, b"{}"))
         .unwrap_err();
     assert_eq!(code(&e), "invalid_device_signature");
-    let stale = (ts - 301).to_string();
-    let e = service
-        .authenticate(&signed(&sig, &stale, body))
-        .unwrap_err();
+    let stale = SignedHeaders {
+        timestamp: (ts - 301).to_string(),
+        ..headers.clone()
+    };
+    let e = service.authenticate(&relay_post(&stale, body)).unwrap_err();
     assert_eq!(code(&e), "stale_device_signature");
 }
 
@@ -458,17 +462,9 @@ fn pairing_tokens_of_another_instance_do_not_open_the_lan() {
 
 #[test]
 fn only_active_devices_of_the_instance_see_the_lan() {
-    let (sk, _) = device_key(7);
-    let ts = now().timestamp();
-    let sig = STANDARD.encode(
-        sk.sign(request_message("GET", "/x", ts, b"").as_bytes())
-            .to_bytes(),
-    );
-    let ts_text = ts.to_string();
+    let headers = signed_headers(7, "GET", "/x", now().timestamp(), b"");
     let request = SignedRequest {
-        device_id: "pda-1",
-        timestamp: &ts_text,
-        signature: &sig,
+        headers: &headers,
         method: "GET",
         path_and_query: "/x",
         body: b"",

@@ -2,7 +2,7 @@
 //! (`Authorization: Bearer <admin key>`).
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
-use eckwms_global_domain::device::{DeviceId, DeviceStatus};
+use eckwms_device_protocol::{DeviceId, DeviceStatus};
 use eckwms_global_domain::relay::parse_batch;
 use eckwms_global_domain::{InstanceId, InstanceStatus, Tier};
 use eckwms_http_kit::decimal_i64;

@@ -85,15 +85,7 @@ async fn answer(
     let headers = req.headers();
     let key = instance_key(headers)?.map(str::to_owned);
     let pairing = pairing_token(headers)?.map(str::to_owned);
-    let device = device_request(req, body)?.map(|r| {
-        (
-            r.device_id.to_owned(),
-            r.timestamp.to_owned(),
-            r.signature.to_owned(),
-            r.method.to_owned(),
-            r.path_and_query.to_owned(),
-        )
-    });
+    let device = device_request(req)?;
     if [key.is_some(), pairing.is_some(), device.is_some()]
         .into_iter()
         .filter(|&present| present)
@@ -111,15 +103,8 @@ async fn answer(
             Caller::InstanceKey(key)
         } else if let Some(token) = &pairing {
             Caller::PairingToken(token)
-        } else if let Some((device_id, timestamp, signature, method, path)) = &device {
-            Caller::Device(eckwms_global_application::SignedRequest {
-                device_id,
-                timestamp,
-                signature,
-                method,
-                path_and_query: path,
-                body: &body,
-            })
+        } else if let Some(device) = &device {
+            Caller::Device(device.signed(&body))
         } else {
             Caller::Anonymous
         };

@@ -1,6 +1,7 @@
 //! The scan relay: devices post scans for their instance; the instance pulls and confirms.
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
+use eckwms_device_protocol::SignatureRefusal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -8,8 +9,9 @@ use crate::HttpState;
 use crate::dto::ScanOut;
 use crate::extract::{
     device_request, instance_key, parse_json, parse_json_or_default, read_body, run,
+    signature_refused,
 };
-use crate::problem::{ApiError, ProblemCode};
+use crate::problem::ApiError;
 use crate::schema;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -51,32 +53,11 @@ pub async fn post_scan(
     state: web::Data<HttpState>,
 ) -> Result<HttpResponse, ApiError> {
     let body = read_body(payload, state.settings.body_limit).await?;
-    let signed = device_request(&req, &body)?.ok_or_else(|| {
-        ApiError::from_code(
-            ProblemCode::InvalidDeviceSignature,
-            "a device signature is required (X-Device-Id, X-Device-Timestamp, X-Device-Signature)",
-        )
-    })?;
-    let (device_id, timestamp, signature, method, path) = (
-        signed.device_id.to_owned(),
-        signed.timestamp.to_owned(),
-        signed.signature.to_owned(),
-        signed.method.to_owned(),
-        signed.path_and_query.to_owned(),
-    );
+    let signed =
+        device_request(&req)?.ok_or_else(|| signature_refused(SignatureRefusal::Missing))?;
     let input: RelayScanIn = parse_json(&req, &body)?;
-    let body = body.to_vec();
     let (scan, created) = run(&state, move |s| {
-        let device = s
-            .devices
-            .authenticate(&eckwms_global_application::SignedRequest {
-                device_id: &device_id,
-                timestamp: &timestamp,
-                signature: &signature,
-                method: &method,
-                path_and_query: &path,
-                body: &body,
-            })?;
+        let device = s.devices.authenticate(&signed.signed(&body))?;
         s.relay.post(&device, &input.msg_id, &input.barcode)
     })
     .await?;
