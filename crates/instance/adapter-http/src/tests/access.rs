@@ -315,6 +315,10 @@ async fn cookie_changes_need_the_csrf_token() {
     .await;
     assert_eq!(reply.status, 200, "{:?}", reply.body);
     assert_eq!(reply.json()["user"]["username"], "anna");
+    assert_eq!(
+        reply.json()["csrf_token"],
+        eckwms_application::access::csrf_token(TOKEN)
+    );
     let create = || {
         TestRequest::post()
             .uri("/api/v1/items")

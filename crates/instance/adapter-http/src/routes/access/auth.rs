@@ -72,6 +72,9 @@ pub struct MeOut {
     pub role: String,
     #[schema(value_type = Vec<schema::PermissionName>)]
     pub permissions: Vec<String>,
+    /// For a request made with a session: what a change made with its cookie must send in
+    /// `X-CSRF-Token` (a page loaded later asks here).
+    pub csrf_token: Option<String>,
 }
 
 fn names(actor: &Actor) -> Vec<String> {
@@ -202,8 +205,12 @@ pub async fn logout(req: HttpRequest, ctx: Ctx) -> Result<HttpResponse, ApiError
     responses((status = 200, description = "The caller", body = MeOut))
 )]
 #[get("/auth/me")]
-pub async fn me(ctx: Ctx) -> Result<HttpResponse, ApiError> {
+pub async fn me(req: HttpRequest, ctx: Ctx) -> Result<HttpResponse, ApiError> {
     let actor = ctx.meta.actor.clone();
+    let csrf = req
+        .extensions()
+        .get::<SessionToken>()
+        .map(|t| csrf_token(&t.0));
     let body = match actor.who().clone() {
         Who::User { id, .. } => {
             let user = ctx.services.run(move |s| s.users.me(id)).await?;
@@ -214,6 +221,7 @@ pub async fn me(ctx: Ctx) -> Result<HttpResponse, ApiError> {
                 api_key_name: None,
                 role: actor.role().to_owned(),
                 permissions: names(&actor),
+                csrf_token: csrf,
             }
         }
         Who::ApiKey { id, name } => MeOut {
@@ -223,6 +231,7 @@ pub async fn me(ctx: Ctx) -> Result<HttpResponse, ApiError> {
             api_key_name: Some(name),
             role: actor.role().to_owned(),
             permissions: names(&actor),
+            csrf_token: None,
         },
         Who::Console | Who::Anonymous => return Err(crate::problem::unauthenticated()),
     };
