@@ -376,3 +376,553 @@ async fn a_session_acts_with_its_users_role_and_logs_out() {
     .await;
     reply.assert_problem(409, "not_a_session");
 }
+
+/// The application makes the same decision as the table, for every adapter: each route's use
+/// case, asked by an actor holding every permission but the one the table declares, refuses
+/// with 403 naming that permission before it touches anything (the mocks expect no call). The
+/// web UI and any other adapter calling the use cases get the table's answer.
+#[test]
+fn every_use_case_requires_what_its_route_declares() {
+    use eckwms_application::Selection;
+    use eckwms_application::ports::{
+        AuditFilter, BoxFilter, Expected, ItemFilter, MoveCommand, OrderFilter, PageQuery,
+        PlaceFilter, ScanFilter,
+    };
+    use eckwms_application::{RequestMeta, ScanCaller, ScanRequest};
+    use eckwms_domain::access::Permissions;
+    use eckwms_domain::{
+        ActionKind, BoxId, IdKind, ItemId, Movable, Name, NewPlace, NewRack, NewWarehouse, Note,
+        ObjectId, OrderId, Parent, PlaceId, RackId, RackLayout, WarehouseId,
+    };
+
+    let state = Mocks::new().state();
+    let services = state.calls.without_io(|s| s.clone());
+    let s = &services;
+    fn page<C>() -> PageQuery<C> {
+        PageQuery {
+            after: None,
+            limit: 10,
+        }
+    }
+    let name = || Name::new("name", "x").unwrap();
+    let item = ItemId::new(1).unwrap();
+    let boxed = BoxId::new(2).unwrap();
+    let place = PlaceId::new(3).unwrap();
+    let order = OrderId::new(4).unwrap();
+    let user = UserId::new(5).unwrap();
+    let any = Expected::Any;
+    type Call<'a> = Box<dyn Fn(&RequestMeta) -> Result<(), AppError> + 'a>;
+    let calls: Vec<(&str, &str, Call)> = vec![
+        (
+            "GET",
+            "/api/v1/permissions",
+            Box::new(|m| s.roles.permissions(&m.actor).map(drop)),
+        ),
+        (
+            "GET",
+            "/api/v1/roles",
+            Box::new(|m| s.roles.list(&m.actor).map(drop)),
+        ),
+        (
+            "POST",
+            "/api/v1/roles",
+            Box::new(|m| {
+                let input = eckwms_application::access::NewRoleInput {
+                    name: "NIGHT".into(),
+                    description: String::new(),
+                    permissions: vec![],
+                };
+                s.roles.create(&input, m).map(drop)
+            }),
+        ),
+        (
+            "GET",
+            "/api/v1/roles/{name}",
+            Box::new(|m| s.roles.get(&m.actor, "PICKER").map(drop)),
+        ),
+        (
+            "PATCH",
+            "/api/v1/roles/{name}",
+            Box::new(|m| {
+                s.roles
+                    .update("PICKER", any, &Default::default(), m)
+                    .map(drop)
+            }),
+        ),
+        (
+            "DELETE",
+            "/api/v1/roles/{name}",
+            Box::new(|m| s.roles.delete("NIGHT", any, m)),
+        ),
+        (
+            "GET",
+            "/api/v1/users",
+            Box::new(|m| s.users.list(&m.actor, &page()).map(drop)),
+        ),
+        (
+            "POST",
+            "/api/v1/users",
+            Box::new(|m| {
+                let input = eckwms_application::access::NewUserInput {
+                    username: "anna".into(),
+                    display_name: "Anna".into(),
+                    role: "PICKER".into(),
+                };
+                s.users.create(&input, Default::default(), m).map(drop)
+            }),
+        ),
+        (
+            "GET",
+            "/api/v1/users/{id}",
+            Box::new(|m| s.users.get(&m.actor, user).map(drop)),
+        ),
+        (
+            "PATCH",
+            "/api/v1/users/{id}",
+            Box::new(|m| s.users.update(user, any, &Default::default(), m).map(drop)),
+        ),
+        (
+            "POST",
+            "/api/v1/users/{id}/secrets",
+            Box::new(|m| {
+                s.users
+                    .set_secrets(user, any, Default::default(), m)
+                    .map(drop)
+            }),
+        ),
+        (
+            "GET",
+            "/api/v1/apikeys",
+            Box::new(|m| s.api_keys.list(&m.actor).map(drop)),
+        ),
+        (
+            "POST",
+            "/api/v1/apikeys",
+            Box::new(|m| s.api_keys.create("k", "read", None, m).map(drop)),
+        ),
+        (
+            "DELETE",
+            "/api/v1/apikeys/{id}",
+            Box::new(|m| s.api_keys.revoke(1, m).map(drop)),
+        ),
+        (
+            "GET",
+            "/api/v1/audit",
+            Box::new(|m| {
+                s.audit
+                    .list(&m.actor, &AuditFilter::default(), &page())
+                    .map(drop)
+            }),
+        ),
+        (
+            "POST",
+            "/api/v1/warehouses",
+            Box::new(|m| {
+                s.catalog
+                    .create_warehouse(&NewWarehouse::new(name(), 0).unwrap(), m)
+                    .map(drop)
+            }),
+        ),
+        (
+            "GET",
+            "/api/v1/warehouses",
+            Box::new(|m| s.catalog.list_warehouses(&m.actor, &page()).map(drop)),
+        ),
+        (
+            "GET",
+            "/api/v1/warehouses/{id}",
+            Box::new(|m| s.catalog.get_warehouse(&m.actor, WarehouseId(1)).map(drop)),
+        ),
+        (
+            "PATCH",
+            "/api/v1/warehouses/{id}",
+            Box::new(|m| {
+                s.catalog
+                    .update_warehouse(WarehouseId(1), any, &Default::default(), m)
+                    .map(drop)
+            }),
+        ),
+        (
+            "DELETE",
+            "/api/v1/warehouses/{id}",
+            Box::new(|m| s.catalog.delete_warehouse(WarehouseId(1), any, m)),
+        ),
+        (
+            "POST",
+            "/api/v1/racks",
+            Box::new(|m| {
+                let rack = NewRack {
+                    warehouse_id: WarehouseId(1),
+                    name: name(),
+                    prefix: None,
+                    layout: RackLayout::new(1, 1, 0).unwrap(),
+                    sort_order: 0,
+                    pos_x: 0,
+                    pos_y: 0,
+                    rotation: 0,
+                };
+                s.catalog.create_rack(&rack, m).map(drop)
+            }),
+        ),
+        (
+            "GET",
+            "/api/v1/racks",
+            Box::new(|m| s.catalog.list_racks(&m.actor, None, &page()).map(drop)),
+        ),
+        (
+            "GET",
+            "/api/v1/racks/{id}",
+            Box::new(|m| s.catalog.get_rack(&m.actor, RackId(1)).map(drop)),
+        ),
+        (
+            "PATCH",
+            "/api/v1/racks/{id}",
+            Box::new(|m| {
+                s.catalog
+                    .update_rack(RackId(1), any, &Default::default(), m)
+                    .map(drop)
+            }),
+        ),
+        (
+            "DELETE",
+            "/api/v1/racks/{id}",
+            Box::new(|m| s.catalog.delete_rack(RackId(1), any, m)),
+        ),
+        (
+            "POST",
+            "/api/v1/places",
+            Box::new(|m| {
+                let new = NewPlace {
+                    warehouse_id: WarehouseId(1),
+                    name: name(),
+                };
+                s.catalog.create_place(&new, m).map(drop)
+            }),
+        ),
+        (
+            "GET",
+            "/api/v1/places",
+            Box::new(|m| {
+                s.catalog
+                    .list_places(&m.actor, &PlaceFilter::default(), &page())
+                    .map(drop)
+            }),
+        ),
+        (
+            "GET",
+            "/api/v1/places/{id}",
+            Box::new(|m| s.catalog.get_place(&m.actor, place).map(drop)),
+        ),
+        (
+            "PATCH",
+            "/api/v1/places/{id}",
+            Box::new(|m| {
+                s.catalog
+                    .update_place(place, any, &Default::default(), m)
+                    .map(drop)
+            }),
+        ),
+        (
+            "DELETE",
+            "/api/v1/places/{id}",
+            Box::new(|m| s.catalog.delete_place(place, any, m)),
+        ),
+        (
+            "GET",
+            "/api/v1/places/{id}/contents",
+            Box::new(|m| {
+                s.movement
+                    .contents(&m.actor, Parent::Place(place), false, &page())
+                    .map(drop)
+            }),
+        ),
+        (
+            "GET",
+            "/api/v1/places/{id}/history",
+            Box::new(|m| {
+                s.movement
+                    .history(&m.actor, ObjectId::from(place), &page())
+                    .map(drop)
+            }),
+        ),
+        (
+            "POST",
+            "/api/v1/boxes",
+            Box::new(|m| s.catalog.create_box(&Default::default(), m).map(drop)),
+        ),
+        (
+            "GET",
+            "/api/v1/boxes",
+            Box::new(|m| {
+                s.catalog
+                    .list_boxes(&m.actor, &BoxFilter::default(), &page())
+                    .map(drop)
+            }),
+        ),
+        (
+            "GET",
+            "/api/v1/boxes/{id}",
+            Box::new(|m| s.catalog.get_box(&m.actor, boxed).map(drop)),
+        ),
+        (
+            "PATCH",
+            "/api/v1/boxes/{id}",
+            Box::new(|m| {
+                s.catalog
+                    .update_box(boxed, any, &Default::default(), m)
+                    .map(drop)
+            }),
+        ),
+        (
+            "DELETE",
+            "/api/v1/boxes/{id}",
+            Box::new(|m| s.catalog.delete_box(boxed, any, m)),
+        ),
+        (
+            "GET",
+            "/api/v1/boxes/{id}/contents",
+            Box::new(|m| {
+                s.movement
+                    .contents(&m.actor, Parent::Box(boxed), false, &page())
+                    .map(drop)
+            }),
+        ),
+        (
+            "GET",
+            "/api/v1/boxes/{id}/location",
+            Box::new(|m| s.movement.location(&m.actor, Movable::Box(boxed)).map(drop)),
+        ),
+        (
+            "GET",
+            "/api/v1/boxes/{id}/history",
+            Box::new(|m| {
+                s.movement
+                    .history(&m.actor, ObjectId::from(boxed), &page())
+                    .map(drop)
+            }),
+        ),
+        (
+            "POST",
+            "/api/v1/items",
+            Box::new(|m| s.catalog.create_item(&Default::default(), m).map(drop)),
+        ),
+        (
+            "GET",
+            "/api/v1/items",
+            Box::new(|m| {
+                s.catalog
+                    .list_items(&m.actor, &ItemFilter::default(), &page())
+                    .map(drop)
+            }),
+        ),
+        (
+            "GET",
+            "/api/v1/items/{id}",
+            Box::new(|m| s.catalog.get_item(&m.actor, item).map(drop)),
+        ),
+        (
+            "PATCH",
+            "/api/v1/items/{id}",
+            Box::new(|m| {
+                s.catalog
+                    .update_item(item, any, &Default::default(), m)
+                    .map(drop)
+            }),
+        ),
+        (
+            "DELETE",
+            "/api/v1/items/{id}",
+            Box::new(|m| s.catalog.delete_item(item, any, m)),
+        ),
+        (
+            "GET",
+            "/api/v1/items/{id}/location",
+            Box::new(|m| s.movement.location(&m.actor, Movable::Item(item)).map(drop)),
+        ),
+        (
+            "GET",
+            "/api/v1/items/{id}/history",
+            Box::new(|m| {
+                s.movement
+                    .history(&m.actor, ObjectId::from(item), &page())
+                    .map(drop)
+            }),
+        ),
+        (
+            "POST",
+            "/api/v1/items/{id}/actions",
+            Box::new(|m| {
+                let note = Note::new("message", "checked").unwrap();
+                s.catalog
+                    .add_item_action(item, ActionKind::Note, note, m)
+                    .map(drop)
+            }),
+        ),
+        (
+            "GET",
+            "/api/v1/items/{id}/actions",
+            Box::new(|m| {
+                s.catalog
+                    .list_item_actions(&m.actor, item, &page())
+                    .map(drop)
+            }),
+        ),
+        (
+            "POST",
+            "/api/v1/moves",
+            Box::new(|m| {
+                let command = MoveCommand {
+                    objects: vec![Movable::Item(item)],
+                    to: Parent::Place(place),
+                    expected_from: None,
+                };
+                s.movement.move_objects(&command, None, m).map(drop)
+            }),
+        ),
+        (
+            "POST",
+            "/api/v1/orders",
+            Box::new(|m| s.orders.create_order(&Default::default(), m).map(drop)),
+        ),
+        (
+            "GET",
+            "/api/v1/orders",
+            Box::new(|m| {
+                s.orders
+                    .list_orders(&m.actor, &OrderFilter::default(), &page())
+                    .map(drop)
+            }),
+        ),
+        (
+            "GET",
+            "/api/v1/orders/{id}",
+            Box::new(|m| s.orders.get_order(&m.actor, order).map(drop)),
+        ),
+        (
+            "PATCH",
+            "/api/v1/orders/{id}",
+            Box::new(|m| {
+                s.orders
+                    .update_order(order, any, &Default::default(), m)
+                    .map(drop)
+            }),
+        ),
+        (
+            "DELETE",
+            "/api/v1/orders/{id}",
+            Box::new(|m| s.orders.delete_order(order, any, m)),
+        ),
+        (
+            "GET",
+            "/api/v1/orders/{id}/history",
+            Box::new(|m| {
+                s.movement
+                    .history(&m.actor, ObjectId::from(order), &page())
+                    .map(drop)
+            }),
+        ),
+        (
+            "POST",
+            "/api/v1/orders/{id}/boxes",
+            Box::new(|m| s.orders.link_box(order, boxed, m).map(drop)),
+        ),
+        (
+            "DELETE",
+            "/api/v1/orders/{id}/boxes/{box_id}",
+            Box::new(|m| s.orders.unlink_box(order, boxed, m).map(drop)),
+        ),
+        (
+            "POST",
+            "/api/v1/scans",
+            Box::new(|m| {
+                let request = ScanRequest {
+                    barcode: "x".into(),
+                    msg_id: "m".into(),
+                    device_id: None,
+                };
+                let caller = ScanCaller {
+                    actor: m.actor.clone(),
+                    request_id: None,
+                };
+                s.scans.scan(&request, &caller).map(drop)
+            }),
+        ),
+        (
+            "GET",
+            "/api/v1/scans",
+            Box::new(|m| {
+                s.scans
+                    .list_scans(&m.actor, &ScanFilter::default(), &page())
+                    .map(drop)
+            }),
+        ),
+        (
+            "GET",
+            "/api/v1/scans/{id}",
+            Box::new(|m| s.scans.get_scan(&m.actor, 1).map(drop)),
+        ),
+        (
+            "GET",
+            "/api/v1/scans/session",
+            Box::new(|m| s.scans.session(&m.actor, "o").map(drop)),
+        ),
+        (
+            "DELETE",
+            "/api/v1/scans/session",
+            Box::new(|m| s.scans.clear_session(&m.actor, "o").map(drop)),
+        ),
+        (
+            "POST",
+            "/api/v1/labels",
+            Box::new(|m| {
+                s.labels
+                    .print(
+                        IdKind::Box,
+                        &Selection::Fresh(1),
+                        eckwms_application::SheetFormat::Json,
+                        &m.actor,
+                    )
+                    .map(drop)
+            }),
+        ),
+        (
+            "GET",
+            "/api/v1/pairing-qr",
+            Box::new(|m| s.labels.pairing_qr(&m.actor, true).map(drop)),
+        ),
+    ];
+    // Every route that requires a permission has its use case here (the legacy scan route
+    // calls the same use case as POST /api/v1/scans).
+    for (method, path, requirement) in ROUTES {
+        if matches!(requirement, Requirement::Permission(_)) && *path != "/ECK/API/SCAN" {
+            assert!(
+                calls.iter().any(|(m, p, _)| m == method && p == path),
+                "{method} {path} has no use case in this test"
+            );
+        }
+    }
+    for (method, path, call) in &calls {
+        let Some(Requirement::Permission(needed)) = ROUTES
+            .iter()
+            .find(|(m, p, _)| m == method && p == path)
+            .map(|(_, _, r)| *r)
+        else {
+            panic!("{method} {path} is not in the table as needing a permission");
+        };
+        let meta = RequestMeta {
+            actor: eckwms_application::Actor::api_key(
+                9,
+                "all but one",
+                "custom",
+                Permissions::all().without(needed),
+            ),
+            ..RequestMeta::console()
+        };
+        match call(&meta) {
+            Err(AppError::Forbidden { permission, .. }) => {
+                assert_eq!(permission, needed.as_str(), "{method} {path}")
+            }
+            other => panic!("{method} {path}: {other:?}"),
+        }
+    }
+}

@@ -74,8 +74,10 @@ impl MovementService {
         reason: Option<&Note>,
         meta: &RequestMeta,
     ) -> AppResult<Vec<MoveOutcome>> {
-        check_move(command)?;
+        // The permission first, like every use case: an actor without it learns nothing
+        // from a validation answer.
         let ctx = self.ctx(meta, reason)?;
+        check_move(command)?;
         steps::run(
             &*self.ports.unit,
             self.ports.single_moves.as_deref(),
