@@ -67,6 +67,16 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_by_event ON audit_log (event, seq);
 CREATE INDEX audit_log_by_actor ON audit_log (actor, seq);
 CREATE INDEX audit_log_by_subject ON audit_log (subject, seq);
+-- Append-only, like the ledger: an entry is never changed or removed.
+CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the audit log is append-only';
+END;
+$$;
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE OR DELETE ON audit_log
+FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
 
 -- A key's scope (read, write, admin) becomes its role, of the same name. No foreign key: keys
 -- stored before this migration name roles the service seeds only after it.

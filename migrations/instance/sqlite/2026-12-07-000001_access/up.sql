@@ -67,6 +67,11 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_by_event ON audit_log (event, seq);
 CREATE INDEX audit_log_by_actor ON audit_log (actor, seq);
 CREATE INDEX audit_log_by_subject ON audit_log (subject, seq);
+-- Append-only, like the ledger: an entry is never changed or removed.
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 
 -- A key's scope (read, write, admin) becomes its role, of the same name. No foreign key: keys
 -- stored before this migration name roles the service seeds only after it.

@@ -1051,6 +1051,13 @@ pub(crate) fn audit_entries_list_newest_first(t: &TestDatabase) {
         .is_empty(),
         "exact, not a prefix"
     );
+    // Append-only, like the ledger: no entry is changed or removed.
+    assert!(db.execute_raw("UPDATE audit_log SET event = 'x'").is_err());
+    assert!(db.execute_raw("DELETE FROM audit_log").is_err());
+    assert_eq!(
+        db.list_audit(&AuditFilter::default(), &page(100)).unwrap(),
+        all
+    );
 }
 
 // ----------------------------------------------------------------------------------- api keys
