@@ -547,7 +547,8 @@ async fn contents_location_and_history_shapes() {
         reply.json()["items"][0],
         json!({"seq": 12, "at": "2026-11-24T12:00:00Z", "object": "i000000000000000003",
                "change": "moved", "from": null, "to": "b000000000000000001", "actor": WRITER,
-               "reason": null, "request_id": "r1", "scan_id": null, "data": null})
+               "actor_name": null, "reason": null, "request_id": "r1", "scan_id": null,
+               "data": null})
     );
 }
 
