@@ -16,10 +16,10 @@ use eckwms_application::access::passwords::Passwords;
 use eckwms_application::access::{NewUserInput, UserPatchInput};
 use eckwms_application::ports::{Expected, PageQuery};
 use eckwms_application::{
-    Actor, ApiKeyService, AppError, AuditService, CatalogPorts, CatalogService, IdempotencyService,
-    LabelService, MovementPorts, MovementService, OrderPorts, OrderService, OsSecrets,
-    PublicService, RequestMeta, RoleService, ScanService, ScanSettings, Services, SessionService,
-    SystemClock, SystemService, UserService,
+    Actor, ApiKeyService, AppError, AuditService, CatalogPorts, CatalogService, DevicePorts,
+    DeviceService, IdempotencyService, LabelService, MovementPorts, MovementService, OrderPorts,
+    OrderService, OsSecrets, PublicService, RequestMeta, RoleService, ScanService, ScanSettings,
+    Services, SessionService, SystemClock, SystemService, UserService,
 };
 use eckwms_db_kit::pool::{RELEASE_WAIT, close_when_released};
 
@@ -401,6 +401,14 @@ fn build_services(db: &Arc<Database>, settings: &Settings) -> anyhow::Result<Ser
         settings.labels.layout(),
         global_url,
     );
+    let devices = DeviceService::new(DevicePorts {
+        devices: db.clone(),
+        roles: db.clone(),
+        // The instance of the pairing QR.
+        instance: Arc::new(labels.clone()),
+        clock: clock.clone(),
+        secrets: secrets.clone(),
+    });
     let public = PublicService::new(
         labels.clone(),
         db.clone(),
@@ -451,6 +459,7 @@ fn build_services(db: &Arc<Database>, settings: &Settings) -> anyhow::Result<Ser
         users,
         sessions,
         audit,
+        devices,
         passwords,
         secrets,
     })

@@ -9,12 +9,14 @@ use std::time::Duration;
 use actix_web::{HttpServer, web};
 use anyhow::Context;
 use eckwms_adapter_http::{CookieSecure, HttpSettings, HttpState, build_app};
-use eckwms_application::{IdempotencyService, ScanService, Services, SessionService};
+use eckwms_application::{
+    DeviceService, IdempotencyService, ScanService, Services, SessionService,
+};
 
 use crate::settings::{CookieSecureConfig, Settings};
 
-/// How often expired idempotency keys, idle scan sessions, ended login sessions and old failed
-/// logins are deleted.
+/// How often expired idempotency keys, idle scan sessions, ended login sessions, old failed
+/// logins and expired device challenges are deleted.
 const PURGE_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// `concurrent_calls`: how many service calls may use the database at once (from the pool).
@@ -42,8 +44,18 @@ pub fn run(settings: Settings, services: Services, concurrent_calls: usize) -> a
     let idempotency = services.idempotency.clone();
     let scans = services.scans.clone();
     let sessions = services.sessions.clone();
+    let devices = services.devices.clone();
     let state = HttpState::new(services, http, env!("CARGO_PKG_VERSION"));
-    actix_web::rt::System::new().block_on(serve(settings, state, idempotency, scans, sessions))
+    actix_web::rt::System::new().block_on(serve(
+        settings,
+        state,
+        Housekeeping {
+            idempotency,
+            scans,
+            sessions,
+            devices,
+        },
+    ))
 }
 
 /// Most serial conflicts named one by one in the start-up log; `eckwms verify` lists all.
@@ -70,13 +82,21 @@ fn warn_of_serial_conflicts(services: &Services) {
     }
 }
 
-async fn serve(
-    settings: Settings,
-    state: HttpState,
+/// The services whose leftovers the hourly purge deletes.
+struct Housekeeping {
     idempotency: IdempotencyService,
     scans: ScanService,
     sessions: SessionService,
-) -> anyhow::Result<()> {
+    devices: DeviceService,
+}
+
+async fn serve(settings: Settings, state: HttpState, purge: Housekeeping) -> anyhow::Result<()> {
+    let Housekeeping {
+        idempotency,
+        scans,
+        sessions,
+        devices,
+    } = purge;
     actix_web::rt::spawn(async move {
         let mut interval = actix_web::rt::time::interval(PURGE_INTERVAL);
         loop {
@@ -105,6 +125,13 @@ async fn serve(
                 ),
                 Ok(Err(e)) => tracing::warn!(error = %e, "session purge failed"),
                 Err(e) => tracing::warn!(error = %e, "session purge did not run"),
+            }
+            let devices = devices.clone();
+            match web::block(move || devices.purge()).await {
+                Ok(Ok(0)) => {}
+                Ok(Ok(n)) => tracing::info!(deleted = n, "purged expired device challenges"),
+                Ok(Err(e)) => tracing::warn!(error = %e, "device purge failed"),
+                Err(e) => tracing::warn!(error = %e, "device purge did not run"),
             }
         }
     });

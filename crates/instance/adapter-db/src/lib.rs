@@ -31,14 +31,16 @@ mod prelude {
     pub(crate) use diesel::prelude::*;
     pub(crate) use eckwms_application::ports::{
         ADMIN_KEY_ROLE, ApiKey, AuditEntry, AuditFilter, AuditRecord, BoxFilter, Claim,
-        ContentEntry, Expected, IdempotencyKeyRef, IdempotencyRecord, IdempotencyState,
-        InstanceIdentity, ItemFilter, LabelPrint, LabelSubject, Location, LoginUser, NewApiKey,
-        NewCredentials, NewSession, NewUser, OrderFilter, PageQuery, PathStep, PlaceFilter,
-        RackWithPlaces, RecordedAction, Role, RolePatch, ScanFilter, ScanRecord, SessionRecord,
-        StoredResponse, StoredSession, User, UserPatch, WriteContext,
+        ContentEntry, DeviceFilter, DevicePatch, DeviceRegistration, Expected, IdempotencyKeyRef,
+        IdempotencyRecord, IdempotencyState, InstanceIdentity, ItemFilter, LabelPrint,
+        LabelSubject, Location, LoginUser, NewApiKey, NewCredentials, NewSession, NewUser,
+        OrderFilter, PageQuery, PathStep, PlaceFilter, RackWithPlaces, RecordedAction, Role,
+        RolePatch, ScanFilter, ScanRecord, SessionRecord, StoredResponse, StoredSession, User,
+        UserPatch, WriteContext,
     };
     pub(crate) use eckwms_application::{AppError, AppResult, ProblemCode};
     pub(crate) use eckwms_domain::access::Permissions;
+    pub(crate) use eckwms_domain::devices::{Device, DeviceId};
     pub(crate) use eckwms_domain::movement::ledger::{diff, state_of};
     pub(crate) use eckwms_domain::{
         BoxId, BoxPatch, Change, ChangeKind, Code, Item, ItemAction, ItemId, ItemPatch,

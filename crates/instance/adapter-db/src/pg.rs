@@ -23,6 +23,9 @@ mod box_queries;
 #[path = "sql/common.rs"]
 mod common_queries;
 #[allow(clippy::duplicate_mod)]
+#[path = "sql/devices.rs"]
+mod device_queries;
+#[allow(clippy::duplicate_mod)]
 #[path = "sql/items.rs"]
 mod item_queries;
 #[allow(clippy::duplicate_mod)]
@@ -48,6 +51,7 @@ pub(crate) use access_queries::*;
 pub(crate) use barcode_statements::*;
 pub(crate) use box_queries::*;
 pub(crate) use common_queries::*;
+pub(crate) use device_queries::*;
 pub(crate) use item_queries::*;
 pub(crate) use move_queries::*;
 pub(crate) use order_queries::*;

@@ -285,6 +285,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    devices (id) {
+        id -> Text,
+        name -> Text,
+        public_key -> Text,
+        status -> Text,
+        role -> Nullable<Text>,
+        version -> BigInt,
+        registered_at -> Timestamp,
+        updated_at -> Timestamp,
+        last_seen_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    device_challenges (nonce) {
+        nonce -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(racks -> warehouses (warehouse_id));
 diesel::joinable!(box_barcodes -> boxes (box_id));
 diesel::joinable!(places -> warehouses (warehouse_id));
@@ -295,6 +316,7 @@ diesel::joinable!(users -> roles (role));
 diesel::joinable!(sessions -> users (user_id));
 // No foreign key behind it (keys older than roles): joined with a LEFT JOIN.
 diesel::joinable!(api_keys -> roles (role));
+diesel::joinable!(devices -> roles (role));
 
 diesel::allow_tables_to_appear_in_same_query!(
     id_counters,
@@ -320,4 +342,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     failed_logins,
     audit_log,
+    devices,
+    device_challenges,
 );

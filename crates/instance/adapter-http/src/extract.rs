@@ -50,6 +50,17 @@ fn ctx_of(req: &HttpRequest) -> Result<Ctx, ApiError> {
     })
 }
 
+/// The request metadata of a public route (a login, a device's registration): nobody
+/// authenticated yet.
+pub fn anonymous_meta(req: &HttpRequest) -> RequestMeta {
+    RequestMeta {
+        actor: Actor::anonymous(),
+        request_id: req.extensions().get::<RequestId>().map(|id| id.0.clone()),
+        idempotency: None,
+        address: crate::auth::client_address(req),
+    }
+}
+
 pub fn app_state(req: &HttpRequest) -> Result<web::Data<HttpState>, ApiError> {
     req.app_data::<web::Data<HttpState>>()
         .cloned()

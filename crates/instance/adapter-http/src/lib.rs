@@ -126,7 +126,7 @@ where
         )
         .service(
             scope::scope("/ECK/API")
-                .service(routes::scanning::legacy_scan)
+                .configure(routes::configure_eck_api)
                 .wrap(from_fn(auth::middleware)),
         )
 }

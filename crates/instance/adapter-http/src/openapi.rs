@@ -92,6 +92,8 @@ impl Modify for SecuritySchemes {
         schema::ImageFormat,
         schema::UserId,
         schema::RoleName,
+        schema::DeviceIdText,
+        schema::DeviceStatusName,
     )),
     security(("bearer" = []), ("api_key" = []), ("session_cookie" = [])),
     tags(
@@ -108,6 +110,7 @@ impl Modify for SecuritySchemes {
         (name = "roles", description = "Roles and permissions"),
         (name = "api keys", description = "API key management (apikeys.manage)"),
         (name = "audit", description = "The audit log of security events (core.admin)"),
+        (name = "devices", description = "Scanners: pairing, and the registry (devices.manage)"),
     )
 )]
 pub struct BaseDoc;

@@ -126,6 +126,13 @@ pub const ROUTES: &[(&str, &str, Requirement)] = &[
     // labels
     ("POST", "/api/v1/labels", needs(LabelsPrint)),
     ("GET", "/api/v1/pairing-qr", needs(DevicesManage)),
+    // devices: the scanners' pairing, the admins' registry
+    ("POST", "/ECK/API/DEVICE/CHALLENGE", Public),
+    ("POST", "/ECK/API/DEVICE/REGISTER", Public),
+    ("GET", "/api/v1/devices", needs(DevicesManage)),
+    ("GET", "/api/v1/devices/{id}", needs(DevicesManage)),
+    ("PATCH", "/api/v1/devices/{id}", needs(DevicesManage)),
+    ("DELETE", "/api/v1/devices/{id}", needs(DevicesManage)),
 ];
 
 /// [`ROUTES`], ready to match request paths.

@@ -10,6 +10,7 @@
 use eckwms_application::SheetFormat;
 use eckwms_application::ports::ScanAction;
 use eckwms_application::scanning::{MAX_BARCODE_LEN, MAX_TOKEN_LEN};
+use eckwms_device_protocol::MAX_DEVICE_ID;
 use eckwms_domain::id::ID_DIGITS;
 use eckwms_domain::{IdKind, MAX_BARCODES};
 use eckwms_http_kit::openapi::{NOT_BLANK, text_pattern};
@@ -283,6 +284,55 @@ value_schema!(
 value_schema!(
     /// How the pairing QR is answered.
     ImageFormat => one_of(&["png", "svg"], "`png` (default) or `svg`")
+);
+
+value_schema!(
+    /// A device id (`DeviceId::parse` of the device protocol).
+    DeviceIdText => ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(format!("^[A-Za-z0-9._:-]{{1,{MAX_DEVICE_ID}}}$")))
+        .description(Some(format!(
+            "1 to {MAX_DEVICE_ID} characters of A-Z, a-z, 0-9, '.', '_', ':', '-'"
+        )))
+        .examples([json!("PDA-7")])
+);
+value_schema!(
+    /// A device's Ed25519 public key (`DevicePublicKey::parse`).
+    DeviceKeyText => ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some("^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$"))
+        .description(Some("An Ed25519 public key in canonical standard base64 (44 characters)"))
+);
+value_schema!(
+    /// An Ed25519 signature (`DeviceSignature::parse`).
+    SignatureText => ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some("^[A-Za-z0-9+/]{85}[AQgw]==$"))
+        .description(Some("An Ed25519 signature in canonical standard base64 (88 characters)"))
+);
+value_schema!(
+    /// A nonce of `POST /ECK/API/DEVICE/CHALLENGE` (`is_nonce`).
+    NonceText => ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some("^[A-Za-z0-9_-]{43}$"))
+        .description(Some("43 characters of base64url"))
+);
+value_schema!(
+    /// This instance's id, as the pairing QR carries it (without hyphens, upper case) or
+    /// hyphenated.
+    InstanceUuid => ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(
+            "^([0-9A-Fa-f]{32}|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})$",
+        ))
+        .description(Some("A UUID: 32 hex digits, with or without the hyphens"))
+);
+value_schema!(
+    /// What a device may do (`DeviceStatus`).
+    DeviceStatusName => one_of(
+        &["pending", "active", "blocked"],
+        "`pending` (registered, not yet approved), `active` or `blocked`"
+    )
 );
 
 /// The schema of `If-Match` (`crate::extract::parse_if_match`).

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod catalog;
 pub mod common;
+pub mod devices;
 pub mod error;
 pub mod idempotency;
 pub mod labels;
@@ -18,6 +19,7 @@ pub use access::{
 };
 pub use catalog::{CatalogPorts, CatalogService};
 pub use common::{Page, RequestMeta, page_query};
+pub use devices::{DevicePorts, DeviceService};
 pub use error::{AppError, AppResult, ProblemCode};
 pub use idempotency::{Begin, IdempotencyService};
 pub use labels::{LabelService, Selection, Sheet, SheetFormat};
@@ -38,6 +40,7 @@ pub struct Services {
     pub users: UserService,
     pub sessions: SessionService,
     pub audit: AuditService,
+    pub devices: DeviceService,
     /// Password and PIN hashing: slow on purpose, without I/O (the HTTP adapter runs it on a
     /// pool of its own).
     pub passwords: std::sync::Arc<access::passwords::Passwords>,

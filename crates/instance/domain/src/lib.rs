@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod catalog;
+pub mod devices;
 pub mod error;
 pub mod id;
 pub mod meta;
@@ -17,6 +18,7 @@ pub use catalog::{
     PlacePatch, Rack, RackCell, RackLayout, RackPatch, StorageBox, Warehouse, WarehousePatch,
     check_rotation, rack_place_name,
 };
+pub use devices::{Device, DeviceId, DevicePublicKey, DeviceStatus};
 pub use error::{DomainError, FieldError, Validation};
 pub use id::{
     BoxId, IdError, IdKind, ItemId, ObjectId, OrderId, PlaceId, RackId, UserId, WarehouseId,

@@ -21,6 +21,7 @@ pub(crate) enum Locked {
     Boxes,
     Items,
     Users,
+    Devices,
 }
 
 /// How strongly a writer holds a role's row until its transaction ends
@@ -74,8 +75,8 @@ pub(crate) trait BackendOps {
     fn allocate(&mut self, counter: &str, n: usize) -> QueryResult<Vec<i64>>;
     /// Locks the rows with these keys until the transaction ends. Callers lock tables in the
     /// order warehouses, racks, places, orders, boxes, items, and keys in ascending order, so
-    /// that two writers never wait for each other in a circle. Users are locked on their own
-    /// (no transaction locks a user and an object).
+    /// that two writers never wait for each other in a circle. Users and devices are locked on
+    /// their own (no transaction locks one of them and anything else).
     fn lock_rows(&mut self, table: Locked, keys: &[String]) -> QueryResult<()>;
     /// Serializes the moves that put a box into a box (the only moves that could close a cycle).
     fn lock_box_nesting(&mut self) -> QueryResult<()>;

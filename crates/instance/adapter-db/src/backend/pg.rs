@@ -142,7 +142,7 @@ impl BackendOps for PgConnection {
     }
 
     fn lock_rows(&mut self, table: Locked, keys: &[String]) -> QueryResult<()> {
-        use crate::schema::{boxes, items, orders, places, racks, users, warehouses};
+        use crate::schema::{boxes, devices, items, orders, places, racks, users, warehouses};
         if keys.is_empty() {
             return Ok(());
         }
@@ -175,6 +175,7 @@ impl BackendOps for PgConnection {
             Locked::Boxes => lock!(boxes, &sorted),
             Locked::Items => lock!(items, &sorted),
             Locked::Users => lock!(users, &sorted),
+            Locked::Devices => lock!(devices, &sorted),
         }?;
         Ok(())
     }

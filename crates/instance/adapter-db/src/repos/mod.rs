@@ -4,6 +4,7 @@
 
 mod access;
 mod catalog;
+mod devices;
 mod idempotency;
 mod labels;
 mod movement;

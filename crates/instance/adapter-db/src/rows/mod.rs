@@ -13,6 +13,7 @@ use crate::error::DbError;
 
 mod access;
 mod catalog;
+mod devices;
 mod labels;
 mod movement;
 mod orders;
@@ -20,6 +21,7 @@ mod scanning;
 
 pub(crate) use access::*;
 pub(crate) use catalog::*;
+pub(crate) use devices::*;
 pub(crate) use labels::*;
 pub(crate) use movement::*;
 pub(crate) use orders::*;

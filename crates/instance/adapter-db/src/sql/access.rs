@@ -108,8 +108,8 @@ pub(crate) fn delete_role(
     expected: Expected,
     entry: &AuditEntry,
 ) -> Result<(), DbError> {
-    // FOR UPDATE: waits for every writer that gives the role to a user or a key and keeps new
-    // ones out (`RoleLock::Delete`), so the two reads below stay true until the commit.
+    // FOR UPDATE: waits for every writer that gives the role to a user, a device or a key and
+    // keeps new ones out (`RoleLock::Delete`), so the reads below stay true until the commit.
     let role = locked_role(c, name, RoleLock::Delete)?;
     expected.check(role.version)?;
     let user: Option<String> = users::table
@@ -122,10 +122,16 @@ pub(crate) fn delete_role(
         .select(api_keys::id)
         .first(c)
         .optional()?;
-    let holder = match (user, key) {
-        (Some(user), _) => Some(format!("user {user}")),
-        (None, Some(key)) => Some(format!("api key {key}")),
-        (None, None) => None,
+    let device: Option<String> = devices::table
+        .filter(devices::role.eq(name))
+        .select(devices::id)
+        .first(c)
+        .optional()?;
+    let holder = match (user, key, device) {
+        (Some(user), _, _) => Some(format!("user {user}")),
+        (None, Some(key), _) => Some(format!("api key {key}")),
+        (None, None, Some(device)) => Some(format!("device {device}")),
+        (None, None, None) => None,
     };
     if let Some(holder) = holder {
         return Err(AppError::refused(

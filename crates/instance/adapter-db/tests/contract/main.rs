@@ -110,6 +110,7 @@ fn verify_clean(db: &Database) {
 // The suite, one file per wing.
 mod access;
 mod catalog;
+mod devices;
 mod idempotency;
 mod movement;
 mod orders;
@@ -118,6 +119,7 @@ mod serials;
 mod system;
 pub(crate) use access::*;
 pub(crate) use catalog::*;
+pub(crate) use devices::*;
 pub(crate) use idempotency::*;
 pub(crate) use movement::*;
 pub(crate) use orders::*;
@@ -177,6 +179,8 @@ contract!(
     sessions_are_purged_when_expired_or_idle,
     failed_logins_are_counted_and_purged,
     audit_entries_list_newest_first,
+    devices_register_change_and_go,
+    a_nonce_registers_one_device_under_concurrency,
     api_keys_round_trip,
     api_keys_carry_their_roles_permissions,
     api_keys_keep_their_scope_as_role_across_the_access_migration,

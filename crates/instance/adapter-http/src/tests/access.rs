@@ -410,6 +410,7 @@ fn every_use_case_requires_what_its_route_declares() {
     let place = PlaceId::new(3).unwrap();
     let order = OrderId::new(4).unwrap();
     let user = UserId::new(5).unwrap();
+    let device = eckwms_domain::devices::DeviceId::parse("PDA-7").unwrap();
     let any = Expected::Any;
     type Call<'a> = Box<dyn Fn(&RequestMeta) -> Result<(), AppError> + 'a>;
     let calls: Vec<(&str, &str, Call)> = vec![
@@ -889,6 +890,34 @@ fn every_use_case_requires_what_its_route_declares() {
             "GET",
             "/api/v1/pairing-qr",
             Box::new(|m| s.labels.pairing_qr(&m.actor, true).map(drop)),
+        ),
+        (
+            "GET",
+            "/api/v1/devices",
+            Box::new(|m| {
+                s.devices
+                    .list(&m.actor, &Default::default(), &page())
+                    .map(drop)
+            }),
+        ),
+        (
+            "GET",
+            "/api/v1/devices/{id}",
+            Box::new(|m| s.devices.get(&m.actor, &device).map(drop)),
+        ),
+        (
+            "PATCH",
+            "/api/v1/devices/{id}",
+            Box::new(|m| {
+                s.devices
+                    .update(&device, any, &Default::default(), m)
+                    .map(drop)
+            }),
+        ),
+        (
+            "DELETE",
+            "/api/v1/devices/{id}",
+            Box::new(|m| s.devices.delete(&device, any, m)),
         ),
     ];
     // Every route that requires a permission has its use case here (the legacy scan route

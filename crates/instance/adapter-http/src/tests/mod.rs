@@ -13,15 +13,16 @@ use eckwms_application::access::SessionSettings;
 use eckwms_application::access::passwords::{HashParams, Passwords};
 use eckwms_application::ports::{
     ApiKey, MockApiKeyRepository, MockAuditRepository, MockBoxRepository, MockClock,
-    MockHealthRepository, MockIdempotencyRepository, MockIdentityRepository, MockItemRepository,
-    MockLabelRepository, MockLedgerRepository, MockMoveRepository, MockOrderRepository,
-    MockPlaceRepository, MockRoleRepository, MockScanRepository, MockSecretSource,
-    MockSessionRepository, MockUnitOfWork, MockUserRepository, MockWarehouseRepository, Role,
+    MockDeviceRepository, MockHealthRepository, MockIdempotencyRepository, MockIdentityRepository,
+    MockItemRepository, MockLabelRepository, MockLedgerRepository, MockMoveRepository,
+    MockOrderRepository, MockPlaceRepository, MockRoleRepository, MockScanRepository,
+    MockSecretSource, MockSessionRepository, MockThisInstance, MockUnitOfWork, MockUserRepository,
+    MockWarehouseRepository, Role,
 };
 use eckwms_application::{
-    ApiKeyService, AuditService, CatalogPorts, CatalogService, IdempotencyService, LabelService,
-    MovementPorts, MovementService, OrderPorts, OrderService, RoleService, ScanService,
-    ScanSettings, Services, SessionService, SystemService, UserService,
+    ApiKeyService, AuditService, CatalogPorts, CatalogService, DevicePorts, DeviceService,
+    IdempotencyService, LabelService, MovementPorts, MovementService, OrderPorts, OrderService,
+    RoleService, ScanService, ScanSettings, Services, SessionService, SystemService, UserService,
 };
 use eckwms_domain::access::SEEDED_ROLES;
 use eckwms_domain::access::role::seeded;
@@ -34,6 +35,7 @@ use crate::{HttpSettings, HttpState, build_app};
 mod access;
 mod api;
 mod calls;
+mod devices;
 mod errors;
 mod idempotency;
 mod openapi;
@@ -46,6 +48,8 @@ pub const WRITE_KEY: &str = "eck_00000000000000a2_write-secret";
 pub const ADMIN_KEY: &str = "eck_00000000000000a3_admin-secret";
 /// The actor of [`WRITE_KEY`].
 pub const WRITER: &str = "apikey:2";
+/// This instance's id in the HTTP tests.
+pub const INSTANCE_ID: &str = "0b0e6f3a-1234-4abc-8def-0123456789ab";
 
 pub fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0)
@@ -77,6 +81,8 @@ pub struct Mocks {
     pub scans: MockScanRepository,
     pub labels: MockLabelRepository,
     pub identity: MockIdentityRepository,
+    /// No device and any challenge stored, unless a test says otherwise.
+    pub devices: MockDeviceRepository,
     /// The label codes: a test v2 key unless a test clears it.
     pub decoder: eckwms_codes::Decoder,
     pub global_url: Option<String>,
@@ -152,6 +158,9 @@ impl Mocks {
         });
         let mut audit = MockAuditRepository::new();
         audit.expect_record_audit().returning(|_| Ok(()));
+        let mut devices = MockDeviceRepository::new();
+        devices.expect_find_device().returning(|_| Ok(None));
+        devices.expect_create_challenge().returning(|_, _| Ok(()));
         Self {
             warehouses: MockWarehouseRepository::new(),
             places: MockPlaceRepository::new(),
@@ -172,6 +181,7 @@ impl Mocks {
             scans: MockScanRepository::new(),
             labels: MockLabelRepository::new(),
             identity: MockIdentityRepository::new(),
+            devices,
             decoder: test_decoder(),
             global_url: Some("https://eckwms.example.com".into()),
             global_key: None,
@@ -209,7 +219,19 @@ impl Mocks {
         let audit_repo: Arc<MockAuditRepository> = Arc::new(self.audit);
         let secrets: Arc<dyn eckwms_application::ports::SecretSource> =
             Arc::new(eckwms_application::OsSecrets);
+        let mut this_instance = MockThisInstance::new();
+        this_instance
+            .expect_instance_id()
+            .returning(|| Ok(INSTANCE_ID.to_owned()));
+        let devices = DeviceService::new(DevicePorts {
+            devices: Arc::new(self.devices),
+            roles: roles_repo.clone(),
+            instance: Arc::new(this_instance),
+            clock: clock.clone(),
+            secrets: secrets.clone(),
+        });
         let services = Services {
+            devices,
             public: PublicService::new(
                 labels.clone(),
                 items.clone(),

@@ -11,7 +11,7 @@ use crate::openapi;
 /// Every route of the API, as specified: the permission table (`crate::permissions`), which
 /// names what each requires. A route missing from the document, or documented without an
 /// entry there, fails the test.
-use crate::permissions::ROUTES;
+use crate::permissions::{ROUTES, Requirement};
 
 /// (method, path) of every operation in the document.
 fn documented() -> Vec<(String, String)> {
@@ -315,8 +315,8 @@ async fn patch_fields_admit_null_exactly_where_the_server_does() {
             checked += 1;
         }
     }
-    // warehouse 1, rack 5, place 1, box 2, item 6, order 5, user 3, role 2.
-    assert_eq!(checked, 25);
+    // warehouse 1, rack 5, place 1, box 2, item 6, order 5, user 3, role 2, device 3.
+    assert_eq!(checked, 28);
 }
 
 #[test]
@@ -537,4 +537,51 @@ fn creates_link_to_what_they_create() {
             }
         }
     }
+}
+
+/// docs/API.md's route overview is the permission table: the same routes, each with what it
+/// requires, in the words the overview uses.
+#[test]
+fn the_route_overview_of_the_docs_is_the_permission_table() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../docs/API.md");
+    let text = std::fs::read_to_string(path).unwrap();
+    let overview = text
+        .split_once("\n## Route overview\n")
+        .map(|(_, rest)| rest)
+        .unwrap();
+    let rows: Vec<(String, String, String)> = overview
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .skip(2)
+        .map(|line| {
+            let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+            (
+                cells[0].to_owned(),
+                cells[1].trim_matches('`').to_owned(),
+                cells[2].to_owned(),
+            )
+        })
+        .collect();
+    let words = |requirement: Requirement| match requirement {
+        Requirement::Public => "none".to_owned(),
+        Requirement::Authenticated => "any caller".to_owned(),
+        Requirement::Permission(p) => p.as_str().to_owned(),
+    };
+    for (method, path, requirement) in ROUTES {
+        let row = rows
+            .iter()
+            .find(|(m, p, _)| m == method && p == path)
+            .unwrap_or_else(|| panic!("docs/API.md's route overview lacks {method} {path}"));
+        assert!(
+            row.2.starts_with(&words(*requirement)),
+            "{method} {path}: the overview says {:?}",
+            row.2
+        );
+    }
+    assert_eq!(
+        rows.len(),
+        ROUTES.len(),
+        "the overview lists routes that are not: {rows:?}"
+    );
 }

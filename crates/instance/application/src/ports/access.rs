@@ -59,9 +59,9 @@ pub trait RoleRepository: Send + Sync {
         audit: &AuditEntry,
         idempotency: Option<IdempotencyKeyRef>,
     ) -> AppResult<Role>;
-    /// Refused with `role_in_use`, changing nothing, while a user or an API key (revoked ones
-    /// included: their history names the role) has the role; checked on locked rows, so that a
-    /// user given the role concurrently cannot be left with a deleted one.
+    /// Refused with `role_in_use`, changing nothing, while a user, a device or an API key
+    /// (revoked ones included: their history names the role) has the role; checked on locked
+    /// rows, so that a user given the role concurrently cannot be left with a deleted one.
     fn delete_role(
         &self,
         name: &str,

@@ -1,6 +1,6 @@
 //! Ports: what the use cases need from the outside world, one file per capability (a wing):
-//! `catalog`, `orders`, `movement` (and the ledger), `access`, `idempotency`, `scanning`,
-//! `labels`, `system`; the types every wing shares (`WriteContext`, `Expected`, `PageQuery`,
+//! `catalog`, `orders`, `movement` (and the ledger), `access`, `devices`, `idempotency`,
+//! `scanning`, `labels`, `system`; the types every wing shares (`WriteContext`, `Expected`, `PageQuery`,
 //! `Clock`, `SecretSource`) are here.
 //!
 //! Every port is synchronous and object safe; every method is one transaction owned by the
@@ -16,6 +16,7 @@ use crate::error::AppResult;
 
 mod access;
 mod catalog;
+mod devices;
 mod idempotency;
 mod labels;
 mod movement;
@@ -27,6 +28,7 @@ mod unit;
 // One file per capability; every port is still reached as `ports::X`.
 pub use access::*;
 pub use catalog::*;
+pub use devices::*;
 pub use idempotency::*;
 pub use labels::*;
 pub use movement::*;

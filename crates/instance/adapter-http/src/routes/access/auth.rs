@@ -9,17 +9,16 @@ use actix_web::http::header;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, post};
 use chrono::{DateTime, Utc};
 use eckwms_application::access::csrf_token;
-use eckwms_application::{Actor, RequestMeta, Who};
+use eckwms_application::{Actor, Who};
 use eckwms_domain::access::Permission;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::users::UserOut;
-use crate::auth::{SESSION_COOKIE, SessionToken, client_address};
-use crate::extract::{Ctx, Json, app_state};
+use crate::auth::{SESSION_COOKIE, SessionToken};
+use crate::extract::{Ctx, Json, anonymous_meta, app_state};
 use crate::problem::ApiError;
-use crate::request_id::RequestId;
 use crate::{CookieSecure, schema};
 
 /// Registers the login routes.
@@ -84,15 +83,6 @@ fn names(actor: &Actor) -> Vec<String> {
         .into_iter()
         .map(|p: Permission| p.as_str().to_owned())
         .collect()
-}
-
-fn anonymous_meta(req: &HttpRequest) -> RequestMeta {
-    RequestMeta {
-        actor: Actor::anonymous(),
-        request_id: req.extensions().get::<RequestId>().map(|id| id.0.clone()),
-        idempotency: None,
-        address: client_address(req),
-    }
 }
 
 fn session_cookie(req: &HttpRequest, value: String, max_age_secs: i64) -> Cookie<'static> {

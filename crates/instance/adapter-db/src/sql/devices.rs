@@ -1,0 +1,201 @@
+//! Devices: the challenges of their registrations, the registry, the admins' changes. Mounted
+//! twice, as a module of `sqlite` and of `pg` (see `sqlite.rs`).
+//!
+//! Every change writes its audit entry (`audit`, of `sql/access.rs`) in its transaction, after
+//! the change succeeded.
+
+use super::*;
+
+pub(crate) fn create_challenge(
+    c: &mut Conn,
+    nonce: &str,
+    expires_at: DateTime<Utc>,
+) -> Result<(), DbError> {
+    diesel::insert_into(device_challenges::table)
+        .values((
+            device_challenges::nonce.eq(nonce),
+            device_challenges::expires_at.eq(to_db(expires_at)),
+        ))
+        .execute(c)?;
+    Ok(())
+}
+
+fn load_device(c: &mut Conn, id: &str) -> Result<Option<DeviceRow>, DbError> {
+    Ok(devices::table
+        .find(id)
+        .select(DeviceRow::as_select())
+        .first(c)
+        .optional()?)
+}
+
+pub(crate) fn find_device(c: &mut Conn, id: &DeviceId) -> Result<Option<Device>, DbError> {
+    load_device(c, id.as_str())?
+        .map(DeviceRow::into_domain)
+        .transpose()
+}
+
+fn device_changed() -> DbError {
+    AppError::refused(
+        ProblemCode::DeviceChanged,
+        "the device was registered, changed or removed meanwhile; ask for a new challenge and \
+         register again",
+    )
+    .into()
+}
+
+pub(crate) fn register_device(
+    c: &mut Conn,
+    r: &DeviceRegistration,
+    at: DateTime<Utc>,
+    entry: &AuditEntry,
+) -> Result<Device, DbError> {
+    // The nonce first: of two registrations with one nonce, the second waits for the first's
+    // delete (PostgreSQL) or its turn at the writer (SQLite), and then deletes nothing.
+    let spent = diesel::delete(
+        device_challenges::table
+            .filter(device_challenges::nonce.eq(&r.nonce))
+            .filter(device_challenges::expires_at.gt(to_db(at))),
+    )
+    .execute(c)?;
+    if spent == 0 {
+        return Err(AppError::refused(
+            ProblemCode::ChallengeInvalid,
+            "the nonce is unknown, used or expired; ask for a new challenge",
+        )
+        .into());
+    }
+    let row = DeviceRow::from_domain(&r.device);
+    match r.expected_version {
+        None => {
+            // ON CONFLICT: a device registered since the check is not overwritten.
+            let inserted = diesel::insert_into(devices::table)
+                .values(&row)
+                .on_conflict(devices::id)
+                .do_nothing()
+                .execute(c)?;
+            if inserted == 0 {
+                return Err(device_changed());
+            }
+        }
+        Some(version) => {
+            // Only while it is still the device the registration was checked against (its
+            // key, its status and role).
+            let updated = diesel::update(
+                devices::table
+                    .find(&row.id)
+                    .filter(devices::version.eq(version)),
+            )
+            .set((
+                devices::name.eq(&row.name),
+                devices::public_key.eq(&row.public_key),
+                devices::version.eq(row.version),
+                devices::updated_at.eq(row.updated_at),
+            ))
+            .execute(c)?;
+            if updated == 0 {
+                return Err(device_changed());
+            }
+        }
+    }
+    audit(c, entry)?;
+    load_device(c, &row.id)?
+        .ok_or_else(device_changed)?
+        .into_domain()
+}
+
+pub(crate) fn list_devices(
+    c: &mut Conn,
+    filter: &DeviceFilter,
+    page: &PageQuery<DeviceId>,
+) -> Result<Vec<Device>, DbError> {
+    let mut query = devices::table
+        .select(DeviceRow::as_select())
+        .order(devices::id)
+        .into_boxed();
+    if let Some(status) = filter.status {
+        query = query.filter(devices::status.eq(status.as_str()));
+    }
+    if let Some(after) = &page.after {
+        query = query.filter(devices::id.gt(after.as_str().to_owned()));
+    }
+    query
+        .limit(i64::from(page.limit))
+        .load(c)?
+        .into_iter()
+        .map(DeviceRow::into_domain)
+        .collect()
+}
+
+/// The device's row, locked until the transaction ends, after checking `expected`.
+fn lock_device(c: &mut Conn, id: &DeviceId, expected: Expected) -> Result<DeviceRow, DbError> {
+    c.lock_rows(Locked::Devices, &[id.as_str().to_owned()])?;
+    let row = load_device(c, id.as_str())?
+        .ok_or_else(|| DbError::from(AppError::not_found("device", id.as_str())))?;
+    expected.check(row.version)?;
+    Ok(row)
+}
+
+pub(crate) fn update_device(
+    c: &mut Conn,
+    id: &DeviceId,
+    expected: Expected,
+    patch: &DevicePatch,
+    at: DateTime<Utc>,
+    entry: &AuditEntry,
+) -> Result<Device, DbError> {
+    let mut row = lock_device(c, id, expected)?;
+    let mut changed = false;
+    if let Some(name) = &patch.name
+        && name.as_str() != row.name
+    {
+        row.name = name.as_str().to_owned();
+        changed = true;
+    }
+    if let Some(status) = patch.status
+        && status.as_str() != row.status
+    {
+        row.status = status.as_str().to_owned();
+        changed = true;
+    }
+    if let Some(role) = &patch.role
+        && *role != row.role
+    {
+        row.role = role.clone();
+        changed = true;
+    }
+    // As every update here: one that changes nothing writes nothing (version, audit included).
+    if changed {
+        row.version += 1;
+        row.updated_at = to_db(at);
+        diesel::update(devices::table.find(&row.id))
+            .set((
+                devices::name.eq(&row.name),
+                devices::status.eq(&row.status),
+                devices::role.eq(&row.role),
+                devices::version.eq(row.version),
+                devices::updated_at.eq(row.updated_at),
+            ))
+            .execute(c)?;
+        audit(c, entry)?;
+    }
+    row.into_domain()
+}
+
+pub(crate) fn delete_device(
+    c: &mut Conn,
+    id: &DeviceId,
+    expected: Expected,
+    entry: &AuditEntry,
+) -> Result<(), DbError> {
+    lock_device(c, id, expected)?;
+    diesel::delete(devices::table.find(id.as_str())).execute(c)?;
+    audit(c, entry)
+}
+
+pub(crate) fn purge_challenges(c: &mut Conn, now: DateTime<Utc>) -> Result<u64, DbError> {
+    let deleted = diesel::delete(
+        device_challenges::table.filter(device_challenges::expires_at.le(to_db(now))),
+    )
+    .execute(c)?;
+    Ok(deleted as u64)
+}

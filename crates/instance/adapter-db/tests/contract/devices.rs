@@ -1,0 +1,337 @@
+//! Devices: challenges spent once, registrations, the admins' changes, roles in use, and one
+//! nonce registering one device under concurrency.
+
+use super::*;
+use eckwms_domain::access::Permission;
+use eckwms_domain::devices::DevicePublicKey;
+
+/// Two Ed25519 public keys (RFC 8032's first two), as devices send them.
+const KEY_A: &str = "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
+const KEY_B: &str = "PUAXw+hDiVqStwqnTRt+vJyYLM8uxJaMwM1V8Sr0Zgw=";
+
+fn device_id(text: &str) -> DeviceId {
+    DeviceId::parse(text).unwrap()
+}
+
+/// A challenge valid for five minutes.
+fn challenge(db: &Database, nonce: &str) {
+    db.create_challenge(nonce, now() + chrono::Duration::minutes(5))
+        .unwrap();
+}
+
+/// The record of a registration of `id` with `key` after `existing`.
+fn registered(existing: Option<&Device>, id: &str, key: &str) -> Device {
+    Device::registered(
+        existing,
+        device_id(id),
+        name("Scanner"),
+        DevicePublicKey::parse(key).unwrap(),
+        now(),
+    )
+}
+
+fn register(
+    db: &Database,
+    nonce: &str,
+    existing: Option<&Device>,
+    device: Device,
+) -> Result<Device, AppError> {
+    db.register_device(
+        &DeviceRegistration {
+            nonce: nonce.into(),
+            expected_version: existing.map(|d| d.version),
+            device,
+        },
+        now(),
+        &entry("device_registered", None),
+    )
+}
+
+fn patch(
+    db: &Database,
+    id: &str,
+    expected: Expected,
+    patch: DevicePatch,
+) -> Result<Device, AppError> {
+    db.update_device(
+        &device_id(id),
+        expected,
+        &patch,
+        now(),
+        &entry("device_changed", None),
+        None,
+    )
+}
+
+pub(crate) fn devices_register_change_and_go(t: &TestDatabase) {
+    let db = t.open();
+    seed(&db);
+    assert_eq!(db.find_device(&device_id("PDA-7")).unwrap(), None);
+
+    // A nonce registers once; an unknown or expired one never.
+    challenge(&db, "nonce-1");
+    let first = register(&db, "nonce-1", None, registered(None, "PDA-7", KEY_A)).unwrap();
+    assert_eq!(first.status, DeviceStatus::Pending);
+    assert_eq!(first.version, 1);
+    assert_eq!(db.find_device(&first.id).unwrap().as_ref(), Some(&first));
+    assert_refused(
+        register(
+            &db,
+            "nonce-1",
+            Some(&first),
+            registered(Some(&first), "PDA-7", KEY_A),
+        ),
+        "challenge_invalid",
+    );
+    assert_refused(
+        register(&db, "never-issued", None, registered(None, "PDA-8", KEY_A)),
+        "challenge_invalid",
+    );
+    db.create_challenge("nonce-old", now() - chrono::Duration::seconds(1))
+        .unwrap();
+    assert_refused(
+        register(&db, "nonce-old", None, registered(None, "PDA-8", KEY_A)),
+        "challenge_invalid",
+    );
+    assert_eq!(db.find_device(&device_id("PDA-8")).unwrap(), None);
+
+    // A registration checked against a device that changed meanwhile is refused, and its
+    // nonce stays unspent (the transaction rolled back).
+    challenge(&db, "nonce-2");
+    assert_refused(
+        register(&db, "nonce-2", None, registered(None, "PDA-7", KEY_B)),
+        "device_changed",
+    );
+    let mut stale = first.clone();
+    stale.version = 7;
+    assert_refused(
+        register(
+            &db,
+            "nonce-2",
+            Some(&stale),
+            registered(Some(&first), "PDA-7", KEY_B),
+        ),
+        "device_changed",
+    );
+    // The key changes (the application checked the old key's signature).
+    let renewed = register(
+        &db,
+        "nonce-2",
+        Some(&first),
+        registered(Some(&first), "PDA-7", KEY_B),
+    )
+    .unwrap();
+    assert_eq!(renewed.public_key.as_str(), KEY_B);
+    assert_eq!(renewed.version, 2);
+
+    // An admin activates it with a role: If-Match holds; a change of nothing writes nothing.
+    let activate = DevicePatch {
+        status: Some(DeviceStatus::Active),
+        role: Some(Some("PICKER".into())),
+        ..DevicePatch::default()
+    };
+    assert_stale(
+        patch(&db, "PDA-7", Expected::Version(1), activate.clone()),
+        2,
+    );
+    let active = patch(&db, "PDA-7", Expected::Version(2), activate.clone()).unwrap();
+    assert_eq!(
+        (active.status, active.role.as_deref(), active.version),
+        (DeviceStatus::Active, Some("PICKER"), 3)
+    );
+    let events = audit_events(&db).len();
+    let same = patch(&db, "PDA-7", Expected::Any, activate).unwrap();
+    assert_eq!(same, active);
+    assert_eq!(
+        audit_events(&db).len(),
+        events,
+        "nothing changed, nothing audited"
+    );
+    assert_refused(
+        patch(
+            &db,
+            "PDA-7",
+            Expected::Any,
+            DevicePatch {
+                role: Some(Some("NO_SUCH_ROLE".into())),
+                ..DevicePatch::default()
+            },
+        ),
+        "reference_missing",
+    );
+    // Re-registering with its key keeps what the admin decided.
+    challenge(&db, "nonce-3");
+    let again = register(
+        &db,
+        "nonce-3",
+        Some(&active),
+        registered(Some(&active), "PDA-7", KEY_B),
+    )
+    .unwrap();
+    assert_eq!(again, active);
+
+    // The role is in use while the device has it.
+    db.create_role(
+        &role("GOODS_IN", &[Permission::ScanExecute]),
+        &entry("role_created", None),
+        None,
+    )
+    .unwrap();
+    patch(
+        &db,
+        "PDA-7",
+        Expected::Any,
+        DevicePatch {
+            role: Some(Some("GOODS_IN".into())),
+            ..DevicePatch::default()
+        },
+    )
+    .unwrap();
+    assert_refused(
+        db.delete_role(
+            "GOODS_IN",
+            Expected::Any,
+            &entry("role_deleted", None),
+            None,
+        ),
+        "role_in_use",
+    );
+
+    // Listing: by id, by status, in pages.
+    for (n, nonce) in ["nonce-a", "nonce-b", "nonce-c"].into_iter().enumerate() {
+        challenge(&db, nonce);
+        register(&db, nonce, None, registered(None, &format!("A-{n}"), KEY_A)).unwrap();
+    }
+    let ids = |filter: DeviceFilter, after: Option<&str>, limit: u32| -> Vec<String> {
+        db.list_devices(
+            &filter,
+            &PageQuery {
+                after: after.map(device_id),
+                limit,
+            },
+        )
+        .unwrap()
+        .into_iter()
+        .map(|d| d.id.as_str().to_owned())
+        .collect()
+    };
+    assert_eq!(
+        ids(DeviceFilter::default(), None, 10),
+        ["A-0", "A-1", "A-2", "PDA-7"]
+    );
+    assert_eq!(ids(DeviceFilter::default(), Some("A-1"), 1), ["A-2"]);
+    let active_only = DeviceFilter {
+        status: Some(DeviceStatus::Active),
+    };
+    assert_eq!(ids(active_only.clone(), None, 10), ["PDA-7"]);
+    assert_eq!(
+        ids(
+            DeviceFilter {
+                status: Some(DeviceStatus::Pending)
+            },
+            None,
+            10
+        ),
+        ["A-0", "A-1", "A-2"]
+    );
+
+    // Removed, it may register anew (with any key), pending again; the role is free.
+    assert_stale(
+        db.delete_device(
+            &device_id("PDA-7"),
+            Expected::Version(1),
+            &entry("device_deleted", None),
+            None,
+        ),
+        4,
+    );
+    db.delete_device(
+        &device_id("PDA-7"),
+        Expected::Any,
+        &entry("device_deleted", None),
+        None,
+    )
+    .unwrap();
+    assert!(matches!(
+        db.delete_device(
+            &device_id("PDA-7"),
+            Expected::Any,
+            &entry("device_deleted", None),
+            None
+        ),
+        Err(AppError::NotFound { .. })
+    ));
+    db.delete_role(
+        "GOODS_IN",
+        Expected::Any,
+        &entry("role_deleted", None),
+        None,
+    )
+    .unwrap();
+    challenge(&db, "nonce-4");
+    let anew = register(&db, "nonce-4", None, registered(None, "PDA-7", KEY_A)).unwrap();
+    assert_eq!(
+        (anew.status, anew.role, anew.version),
+        (DeviceStatus::Pending, None, 1)
+    );
+
+    // Expired challenges are purged; live ones stay.
+    challenge(&db, "nonce-live");
+    assert_eq!(db.purge_challenges(now()).unwrap(), 1, "nonce-old");
+    challenge(&db, "nonce-5");
+    register(&db, "nonce-5", None, registered(None, "B-1", KEY_A)).unwrap();
+    let audited = db
+        .list_audit(
+            &AuditFilter {
+                event: Some("device_registered".into()),
+                ..AuditFilter::default()
+            },
+            &page(100),
+        )
+        .unwrap();
+    assert_eq!(audited.len(), 8, "one entry per stored registration");
+}
+
+/// Registrations racing with one nonce: exactly one is stored, the others are refused with
+/// `challenge_invalid`; also when they name the same device.
+pub(crate) fn a_nonce_registers_one_device_under_concurrency(t: &TestDatabase) {
+    let db = Arc::new(t.open());
+    seed(&db);
+    for round in 0..6 {
+        let nonce = format!("nonce-{round}");
+        challenge(&db, &nonce);
+        let racers = 4;
+        let barrier = Arc::new(std::sync::Barrier::new(racers));
+        let results: Vec<Result<Device, AppError>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..racers)
+                .map(|n| {
+                    let (db, barrier, nonce) =
+                        (Arc::clone(&db), Arc::clone(&barrier), nonce.clone());
+                    // Even rounds: four devices; odd rounds: one device four times.
+                    let id = if round % 2 == 0 {
+                        format!("R{round}-{n}")
+                    } else {
+                        format!("R{round}")
+                    };
+                    s.spawn(move || {
+                        barrier.wait();
+                        register(&db, &nonce, None, registered(None, &id, KEY_A))
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let stored: Vec<&Device> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+        assert_eq!(stored.len(), 1, "round {round}: {results:?}");
+        for refused in results.iter().filter(|r| r.is_err()) {
+            assert!(
+                matches!(refused, Err(AppError::Refused { code, .. }) if *code == "challenge_invalid"),
+                "round {round}: {refused:?}"
+            );
+        }
+    }
+    let all = db
+        .list_devices(&DeviceFilter::default(), &page(100))
+        .unwrap();
+    assert_eq!(all.len(), 6);
+}

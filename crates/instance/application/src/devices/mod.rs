@@ -1,0 +1,430 @@
+//! The devices wing: scanners pair with this instance (a challenge, then a registration signed
+//! over it, reference section 4 with the server's nonce), and admins approve, block, rename,
+//! give roles to and remove them.
+//!
+//! The protocol (messages, keys, signatures, refusals) is `eckwms-device-protocol`'s, the same
+//! the global service speaks; what this instance keeps of a device, and who may change it, is
+//! this wing's.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use eckwms_device_protocol::{
+    DeviceSignature, check_registration, is_nonce, new_nonce, registration_message,
+};
+use eckwms_domain::access::role::effective;
+use eckwms_domain::access::{Permission, Permissions};
+use eckwms_domain::devices::{Device, DeviceId, DevicePublicKey, DeviceStatus};
+use eckwms_domain::{FieldError, Name};
+
+use crate::access::Actor;
+use crate::common::{Page, RequestMeta, paginate};
+use crate::error::{AppError, AppResult};
+use crate::labels::LabelService;
+use crate::ports::{
+    Clock, DeviceFilter, DevicePatch, DeviceRegistration, DeviceRepository, Expected, PageQuery,
+    RoleRepository, SecretSource, ThisInstance,
+};
+
+/// How long a challenge nonce can be used.
+pub const CHALLENGE_TTL_SECS: i64 = 300;
+
+/// A registration as received, not yet validated.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RegisterDeviceInput {
+    pub device_id: String,
+    pub device_name: String,
+    pub device_public_key: String,
+    pub nonce: String,
+    pub signature: String,
+    /// Required when the device is known with another key: the old key's signature of the
+    /// same message.
+    pub old_key_signature: Option<String>,
+    /// The instance the device means to pair with (from the pairing QR); when given, it must
+    /// be this one.
+    pub instance_id: Option<String>,
+}
+
+/// A stored registration and the instance it is with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Registered {
+    pub device: Device,
+    pub instance_id: String,
+}
+
+/// An admin's change as asked for; `None` keeps the value (`role: Some(None)` takes the role
+/// away).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DevicePatchInput {
+    pub name: Option<String>,
+    pub status: Option<String>,
+    pub role: Option<Option<String>>,
+}
+
+/// What the devices wing uses.
+#[derive(Clone)]
+pub struct DevicePorts {
+    pub devices: Arc<dyn DeviceRepository>,
+    /// Roles given to devices, and what they grant.
+    pub roles: Arc<dyn RoleRepository>,
+    pub instance: Arc<dyn ThisInstance>,
+    pub clock: Arc<dyn Clock>,
+    pub secrets: Arc<dyn SecretSource>,
+}
+
+#[derive(Clone)]
+pub struct DeviceService {
+    ports: DevicePorts,
+}
+
+/// The subject of a device's audit entries.
+fn subject(id: &DeviceId) -> String {
+    format!("device:{}", id.as_str())
+}
+
+/// A device id from a path or a body; 422 naming `field`.
+pub fn device_id(field: &str, text: &str) -> AppResult<DeviceId> {
+    DeviceId::parse(text).map_err(|m| AppError::invalid(field, m))
+}
+
+/// The 32 hex digits of a UUID written with or without hyphens, in lower case; `None` when
+/// `text` is no UUID.
+fn uuid_digits(text: &str) -> Option<String> {
+    let digits: String = text.chars().filter(|c| *c != '-').collect();
+    let hyphens_fit = text.len() == 32
+        || (text.len() == 36
+            && text
+                .char_indices()
+                .all(|(i, c)| (c == '-') == matches!(i, 8 | 13 | 18 | 23)));
+    (hyphens_fit && digits.len() == 32 && digits.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| digits.to_ascii_lowercase())
+}
+
+/// The value of a check, or `None` with its message added to `fields`.
+fn take<T>(fields: &mut Vec<FieldError>, field: &str, result: Result<T, String>) -> Option<T> {
+    match result {
+        Ok(value) => Some(value),
+        Err(message) => {
+            fields.push(FieldError::new(field, message));
+            None
+        }
+    }
+}
+
+fn status(field: &str, text: &str) -> Result<DeviceStatus, FieldError> {
+    DeviceStatus::parse(text).map_err(|m| FieldError::new(field, m))
+}
+
+impl DeviceService {
+    pub fn new(ports: DevicePorts) -> Self {
+        Self { ports }
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.ports.clock.now()
+    }
+
+    /// A single-use nonce a device signs into its registration, and its expiry. Public: anyone
+    /// may ask (a nonce alone registers nothing).
+    pub fn challenge(&self) -> AppResult<(String, DateTime<Utc>)> {
+        let mut random = [0u8; 32];
+        self.ports.secrets.fill(&mut random)?;
+        let nonce = new_nonce(&random);
+        let expires_at = self.now() + Duration::seconds(CHALLENGE_TTL_SECS);
+        self.ports.devices.create_challenge(&nonce, expires_at)?;
+        Ok((nonce, expires_at))
+    }
+
+    /// Registers a device, or changes a known one's key (with its old key's signature) or
+    /// name. Public: the signature over this instance's nonce is the credential. New devices
+    /// are `pending` until an admin sets them `active`; a known device keeps its status and
+    /// role.
+    pub fn register(
+        &self,
+        input: &RegisterDeviceInput,
+        meta: &RequestMeta,
+    ) -> AppResult<Registered> {
+        let mut fields = Vec::new();
+        let id = take(&mut fields, "deviceId", DeviceId::parse(&input.device_id));
+        let key = take(
+            &mut fields,
+            "devicePublicKey",
+            DevicePublicKey::parse(&input.device_public_key),
+        );
+        let signature = take(
+            &mut fields,
+            "signature",
+            DeviceSignature::parse(&input.signature),
+        );
+        let old_signature = match &input.old_key_signature {
+            Some(s) => take(
+                &mut fields,
+                "oldKeySignature",
+                DeviceSignature::parse(s).map(Some),
+            ),
+            None => Some(None),
+        };
+        let nonce = take(
+            &mut fields,
+            "nonce",
+            if is_nonce(&input.nonce) {
+                Ok(())
+            } else {
+                Err("must be a nonce of POST /ECK/API/DEVICE/CHALLENGE".to_owned())
+            },
+        );
+        let instance = match &input.instance_id {
+            Some(text) => take(
+                &mut fields,
+                "instanceId",
+                uuid_digits(text)
+                    .map(Some)
+                    .ok_or_else(|| "must be a UUID".to_owned()),
+            ),
+            None => Some(None),
+        };
+        let name = match Name::new("deviceName", input.device_name.clone()) {
+            Ok(name) => Some(name),
+            Err(e) => {
+                fields.push(e);
+                None
+            }
+        };
+        let (
+            Some(id),
+            Some(key),
+            Some(signature),
+            Some(old_signature),
+            Some(()),
+            Some(named),
+            Some(name),
+        ) = (id, key, signature, old_signature, nonce, instance, name)
+        else {
+            return Err(AppError::Invalid(fields));
+        };
+        let instance_id = self.ports.instance.instance_id()?;
+        if let Some(named) = named
+            && uuid_digits(&instance_id).as_deref() != Some(named.as_str())
+        {
+            // What the global service answers for an instance it does not know: the device was
+            // given (or found) the address of another instance.
+            return Err(AppError::not_found(
+                "instance",
+                input.instance_id.as_deref().unwrap_or_default(),
+            ));
+        }
+        let existing = self.ports.devices.find_device(&id)?;
+        let message = registration_message(&id, &key, &input.nonce);
+        check_registration(
+            &message,
+            &key,
+            &signature,
+            existing.as_ref().map(|d| &d.public_key),
+            old_signature.as_ref(),
+        )?;
+        let now = self.now();
+        let device = Device::registered(existing.as_ref(), id, name, key, now);
+        let detail = match &existing {
+            None => "new",
+            Some(known) if known.public_key != device.public_key => "key_changed",
+            Some(_) => "again",
+        };
+        let mut audit = meta.audit(
+            "device_registered",
+            &*self.ports.clock,
+            Some(subject(&device.id)),
+            Some(serde_json::json!({
+                "registration": detail,
+                "name": device.name.as_str(),
+                "status": device.status.as_str(),
+            })),
+        );
+        // Nobody authenticated: the device itself registers.
+        audit.actor = Some(subject(&device.id));
+        let stored = self.ports.devices.register_device(
+            &DeviceRegistration {
+                nonce: input.nonce.clone(),
+                expected_version: existing.map(|d| d.version),
+                device,
+            },
+            now,
+            &audit,
+        )?;
+        tracing::info!(
+            device_id = stored.id.as_str(),
+            status = stored.status.as_str(),
+            registration = detail,
+            "device registered"
+        );
+        Ok(Registered {
+            device: stored,
+            instance_id,
+        })
+    }
+
+    /// The permissions the device's role grants (none without a role, or for a role that is
+    /// gone).
+    fn role_permissions(&self, role: Option<&str>) -> AppResult<Permissions> {
+        Ok(match role {
+            None => Permissions::NONE,
+            Some(name) => self
+                .ports
+                .roles
+                .find_role(name)?
+                .map(|r| effective(&r.name, r.permissions))
+                .unwrap_or_default(),
+        })
+    }
+
+    fn find(&self, id: &DeviceId) -> AppResult<Device> {
+        self.ports
+            .devices
+            .find_device(id)?
+            .ok_or_else(|| AppError::not_found("device", id.as_str()))
+    }
+
+    /// Needs [`Permission::DevicesManage`].
+    pub fn list(
+        &self,
+        actor: &Actor,
+        filter: &DeviceFilter,
+        page: &PageQuery<DeviceId>,
+    ) -> AppResult<Page<Device>> {
+        actor.require(Permission::DevicesManage)?;
+        paginate(
+            page,
+            |p| self.ports.devices.list_devices(filter, p),
+            |d| d.id.as_str().to_owned(),
+        )
+    }
+
+    /// Needs [`Permission::DevicesManage`].
+    pub fn get(&self, actor: &Actor, id: &DeviceId) -> AppResult<Device> {
+        actor.require(Permission::DevicesManage)?;
+        self.find(id)
+    }
+
+    /// Approves (`active`), blocks, sends back to `pending`, renames, or gives a role to (or
+    /// takes it from) a device. Needs [`Permission::DevicesManage`], every permission the
+    /// device's role grants now (nobody takes over what they could not give), and every
+    /// permission of a role given.
+    pub fn update(
+        &self,
+        id: &DeviceId,
+        expected: Expected,
+        input: &DevicePatchInput,
+        meta: &RequestMeta,
+    ) -> AppResult<Device> {
+        meta.actor.require(Permission::DevicesManage)?;
+        let mut fields = Vec::new();
+        let name = match input.name.clone().map(|n| Name::new("name", n)).transpose() {
+            Ok(name) => name,
+            Err(e) => {
+                fields.push(e);
+                None
+            }
+        };
+        let status = match input
+            .status
+            .as_deref()
+            .map(|s| status("status", s))
+            .transpose()
+        {
+            Ok(status) => status,
+            Err(e) => {
+                fields.push(e);
+                None
+            }
+        };
+        if !fields.is_empty() {
+            return Err(AppError::Invalid(fields));
+        }
+        let current = self.find(id)?;
+        meta.actor
+            .require_all(self.role_permissions(current.role.as_deref())?)?;
+        if let Some(Some(role)) = &input.role {
+            let granted = self
+                .ports
+                .roles
+                .find_role(role)?
+                .map(|r| effective(&r.name, r.permissions))
+                .ok_or_else(|| AppError::invalid("role", format!("there is no role {role:?}")))?;
+            meta.actor.require_all(granted)?;
+        }
+        let patch = DevicePatch {
+            name,
+            status,
+            role: input.role.clone(),
+        };
+        let event = match patch.status {
+            Some(DeviceStatus::Active) if current.status != DeviceStatus::Active => {
+                "device_activated"
+            }
+            Some(DeviceStatus::Blocked) if current.status != DeviceStatus::Blocked => {
+                "device_blocked"
+            }
+            _ => "device_changed",
+        };
+        let audit = meta.audit(
+            event,
+            &*self.ports.clock,
+            Some(subject(id)),
+            Some(serde_json::json!({
+                "status": patch.status.map(DeviceStatus::as_str),
+                "role": patch.role,
+                "name": patch.name.is_some(),
+            })),
+        );
+        let device = self.ports.devices.update_device(
+            id,
+            expected,
+            &patch,
+            audit.at,
+            &audit,
+            meta.idempotency.clone(),
+        )?;
+        tracing::info!(
+            device_id = device.id.as_str(),
+            status = device.status.as_str(),
+            event,
+            "device changed"
+        );
+        Ok(device)
+    }
+
+    /// Removes a device: it may register anew (with any key) and starts `pending`. Needs
+    /// [`Permission::DevicesManage`] and every permission the device's role grants.
+    pub fn delete(&self, id: &DeviceId, expected: Expected, meta: &RequestMeta) -> AppResult<()> {
+        meta.actor.require(Permission::DevicesManage)?;
+        let current = self.find(id)?;
+        meta.actor
+            .require_all(self.role_permissions(current.role.as_deref())?)?;
+        let audit = meta.audit(
+            "device_deleted",
+            &*self.ports.clock,
+            Some(subject(id)),
+            Some(serde_json::json!({"name": current.name.as_str()})),
+        );
+        self.ports
+            .devices
+            .delete_device(id, expected, &audit, meta.idempotency.clone())?;
+        tracing::info!(device_id = id.as_str(), "device removed");
+        Ok(())
+    }
+
+    /// Deletes expired challenges (maintenance; the server's housekeeping runs it).
+    pub fn purge(&self) -> AppResult<u64> {
+        self.ports.devices.purge_challenges(self.now())
+    }
+}
+
+/// The instance a device registers with is the one of the pairing QR, which the labels wing
+/// keeps (made on first use).
+impl ThisInstance for LabelService {
+    fn instance_id(&self) -> AppResult<String> {
+        Ok(self.identity()?.instance_id)
+    }
+}
+
+#[cfg(test)]
+mod tests;

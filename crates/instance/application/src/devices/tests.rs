@@ -1,0 +1,484 @@
+//! Tests of the devices wing on mocked ports: registrations (from the protocol's shared
+//! vectors), the admins' decisions.
+
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, TimeZone, Utc};
+use eckwms_device_protocol::signing::{SigningKey, public_key, sign_key_change, sign_registration};
+use eckwms_device_protocol::vectors::Vectors;
+use eckwms_domain::access::role::seeded;
+
+use super::*;
+use crate::error::ProblemCode;
+use crate::ports::{
+    DeviceRegistration, MockClock, MockDeviceRepository, MockRoleRepository, MockSecretSource,
+    MockThisInstance, Role,
+};
+
+const INSTANCE: &str = "0b0e6f3a-1234-4abc-8def-0123456789ab";
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 7, 10, 0, 0).unwrap()
+}
+
+fn role(name: &str) -> Option<Role> {
+    seeded(name).map(|r| Role {
+        name: r.name.into(),
+        description: r.description.into(),
+        permissions: r.permissions(),
+        version: 1,
+        created_at: now(),
+        updated_at: now(),
+    })
+}
+
+fn meta_of(actor: Actor) -> RequestMeta {
+    RequestMeta {
+        actor,
+        request_id: Some("req-1".into()),
+        idempotency: None,
+        address: Some("10.0.0.7".into()),
+    }
+}
+
+fn as_role(role: &str) -> RequestMeta {
+    meta_of(Actor::seeded_key(5, "k", role))
+}
+
+/// The service over `devices`, with the seeded roles, this instance and a fixed clock.
+fn service(devices: MockDeviceRepository) -> DeviceService {
+    let mut roles = MockRoleRepository::new();
+    roles.expect_find_role().returning(|name| Ok(role(name)));
+    let mut instance = MockThisInstance::new();
+    instance
+        .expect_instance_id()
+        .returning(|| Ok(INSTANCE.to_owned()));
+    let mut clock = MockClock::new();
+    clock.expect_now().returning(now);
+    let mut secrets = MockSecretSource::new();
+    secrets.expect_fill().returning(|buf| {
+        buf.fill(7);
+        Ok(())
+    });
+    DeviceService::new(DevicePorts {
+        devices: Arc::new(devices),
+        roles: Arc::new(roles),
+        instance: Arc::new(instance),
+        clock: Arc::new(clock),
+        secrets: Arc::new(secrets),
+    })
+}
+
+fn device(id: &str, key: &SigningKey, status: DeviceStatus, role: Option<&str>) -> Device {
+    let mut d = Device::registered(
+        None,
+        DeviceId::parse(id).unwrap(),
+        Name::new("name", "PDA").unwrap(),
+        public_key(key),
+        now(),
+    );
+    d.status = status;
+    d.role = role.map(str::to_owned);
+    d.version = 3;
+    d
+}
+
+/// A registration signed by `key` over `nonce`.
+fn registration(id: &str, key: &SigningKey, nonce: &str) -> RegisterDeviceInput {
+    let device = DeviceId::parse(id).unwrap();
+    RegisterDeviceInput {
+        device_id: id.into(),
+        device_name: "PDA seven".into(),
+        device_public_key: public_key(key).as_str().into(),
+        nonce: nonce.into(),
+        signature: sign_registration(key, &device, nonce),
+        old_key_signature: None,
+        instance_id: None,
+    }
+}
+
+fn refused_with<T: std::fmt::Debug>(result: AppResult<T>, code: ProblemCode) -> bool {
+    matches!(result, Err(AppError::Refused { code: c, .. }) if c == code)
+}
+
+/// Stores what it is given, after spending the nonce once.
+fn storing(devices: &mut MockDeviceRepository) -> Arc<Mutex<Vec<(DeviceRegistration, String)>>> {
+    let stored = Arc::new(Mutex::new(Vec::new()));
+    let seen = stored.clone();
+    devices
+        .expect_register_device()
+        .returning(move |registration, _, audit| {
+            let mut seen = seen.lock().unwrap();
+            if seen
+                .iter()
+                .any(|(r, _): &(DeviceRegistration, String)| r.nonce == registration.nonce)
+            {
+                return Err(AppError::refused(
+                    ProblemCode::ChallengeInvalid,
+                    "the nonce is unknown, used or expired",
+                ));
+            }
+            seen.push((registration.clone(), audit.event.clone()));
+            Ok(registration.device.clone())
+        });
+    stored
+}
+
+#[test]
+fn a_challenge_is_a_fresh_nonce_for_five_minutes() {
+    let mut devices = MockDeviceRepository::new();
+    devices
+        .expect_create_challenge()
+        .withf(|nonce, expires| is_nonce(nonce) && *expires == now() + Duration::seconds(300))
+        .times(1)
+        .returning(|_, _| Ok(()));
+    let (nonce, expires_at) = service(devices).challenge().unwrap();
+    assert!(is_nonce(&nonce));
+    assert_eq!(expires_at, now() + Duration::seconds(300));
+}
+
+/// Every registration of the shared vectors registers a new, pending device.
+#[test]
+fn the_vectors_register_new_pending_devices() {
+    let vectors = Vectors::load().unwrap();
+    for case in &vectors.registrations {
+        let mut devices = MockDeviceRepository::new();
+        devices.expect_find_device().returning(|_| Ok(None));
+        let stored = storing(&mut devices);
+        let input = RegisterDeviceInput {
+            device_id: case.device_id.clone(),
+            device_name: "Scanner".into(),
+            device_public_key: case.public_key.clone(),
+            nonce: case.nonce.clone(),
+            signature: case.signature.clone(),
+            old_key_signature: None,
+            instance_id: Some(INSTANCE.to_uppercase().replace('-', "")),
+        };
+        let registered = service(devices)
+            .register(&input, &meta_of(Actor::anonymous()))
+            .unwrap_or_else(|e| panic!("{}: {e:?}", case.name));
+        assert_eq!(
+            registered.device.status,
+            DeviceStatus::Pending,
+            "{}",
+            case.name
+        );
+        assert_eq!(registered.device.role, None);
+        assert_eq!(registered.instance_id, INSTANCE);
+        let stored = stored.lock().unwrap();
+        let (registration, event) = &stored[0];
+        assert_eq!(registration.expected_version, None);
+        assert_eq!(registration.nonce, case.nonce);
+        assert_eq!(event, "device_registered");
+    }
+}
+
+#[test]
+fn the_refused_vectors_are_refused_before_anything_is_stored() {
+    let vectors = Vectors::load().unwrap();
+    for case in &vectors.refused.registrations {
+        let mut devices = MockDeviceRepository::new();
+        let existing = case.existing_key.clone();
+        devices.expect_find_device().returning(move |id| {
+            Ok(existing.as_ref().map(|key| {
+                let mut d = device(
+                    id.as_str(),
+                    &SigningKey::from_bytes(&[1; 32]),
+                    DeviceStatus::Active,
+                    None,
+                );
+                d.public_key = DevicePublicKey::parse(key).unwrap();
+                d
+            }))
+        });
+        devices.expect_register_device().never();
+        let input = RegisterDeviceInput {
+            device_id: case.device_id.clone(),
+            device_name: "Scanner".into(),
+            device_public_key: case.public_key.clone(),
+            nonce: case.nonce.clone(),
+            signature: case.signature.clone(),
+            old_key_signature: case.old_key_signature.clone(),
+            instance_id: None,
+        };
+        match service(devices).register(&input, &meta_of(Actor::anonymous())) {
+            Err(AppError::Refused { code, .. }) => {
+                assert_eq!(code, case.code.as_str(), "{}", case.name)
+            }
+            other => panic!("{}: {other:?}", case.name),
+        }
+    }
+}
+
+/// The same registration twice: the second finds its nonce spent (409 `challenge_invalid`).
+#[test]
+fn a_replayed_registration_is_refused() {
+    let key = SigningKey::from_bytes(&[3; 32]);
+    let nonce = new_nonce(&[9; 32]);
+    let mut devices = MockDeviceRepository::new();
+    devices.expect_find_device().returning(|_| Ok(None));
+    let stored = storing(&mut devices);
+    let service = service(devices);
+    let input = registration("PDA-7", &key, &nonce);
+    let meta = meta_of(Actor::anonymous());
+    service.register(&input, &meta).unwrap();
+    assert!(refused_with(
+        service.register(&input, &meta),
+        ProblemCode::ChallengeInvalid
+    ));
+    assert_eq!(stored.lock().unwrap().len(), 1);
+}
+
+#[test]
+fn a_known_device_keeps_its_status_and_changes_its_key_only_with_the_old_one() {
+    let old = SigningKey::from_bytes(&[1; 32]);
+    let new = SigningKey::from_bytes(&[2; 32]);
+    let known = device("PDA-7", &old, DeviceStatus::Active, Some("PICKER"));
+    let mut devices = MockDeviceRepository::new();
+    let found = known.clone();
+    devices
+        .expect_find_device()
+        .returning(move |_| Ok(Some(found.clone())));
+    let stored = storing(&mut devices);
+    let service = service(devices);
+    let meta = meta_of(Actor::anonymous());
+
+    // The same key again: still active, with its role.
+    let again = service
+        .register(&registration("PDA-7", &old, &new_nonce(&[1; 32])), &meta)
+        .unwrap();
+    assert_eq!(again.device.status, DeviceStatus::Active);
+    assert_eq!(again.device.role.as_deref(), Some("PICKER"));
+    // Another key without the old one's signature: refused, nothing stored.
+    let mut change = registration("PDA-7", &new, &new_nonce(&[2; 32]));
+    assert!(refused_with(
+        service.register(&change, &meta),
+        ProblemCode::DeviceKeyChangeUnproven
+    ));
+    // With it: the new key, the status kept.
+    let id = DeviceId::parse("PDA-7").unwrap();
+    change.old_key_signature = Some(sign_key_change(&old, &id, &public_key(&new), &change.nonce));
+    let changed = service.register(&change, &meta).unwrap();
+    assert_eq!(changed.device.public_key, public_key(&new));
+    assert_eq!(changed.device.status, DeviceStatus::Active);
+    let stored = stored.lock().unwrap();
+    assert_eq!(stored.len(), 2);
+    assert!(stored.iter().all(|(r, _)| r.expected_version == Some(3)));
+}
+
+#[test]
+fn registrations_name_every_bad_field_and_this_instance_only() {
+    let mut devices = MockDeviceRepository::new();
+    devices.expect_register_device().never();
+    devices.expect_find_device().never();
+    let service = service(devices);
+    let meta = meta_of(Actor::anonymous());
+    let bad = RegisterDeviceInput {
+        device_id: "a b".into(),
+        device_name: " PDA".into(),
+        device_public_key: "AAAA".into(),
+        nonce: "short".into(),
+        signature: "AAAA".into(),
+        old_key_signature: Some("x".into()),
+        instance_id: Some("not-a-uuid".into()),
+    };
+    match service.register(&bad, &meta) {
+        Err(AppError::Invalid(fields)) => {
+            let mut names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
+            names.sort_unstable();
+            assert_eq!(
+                names,
+                [
+                    "deviceId",
+                    "deviceName",
+                    "devicePublicKey",
+                    "instanceId",
+                    "nonce",
+                    "oldKeySignature",
+                    "signature"
+                ]
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let key = SigningKey::from_bytes(&[3; 32]);
+    let mut elsewhere = registration("PDA-7", &key, &new_nonce(&[4; 32]));
+    elsewhere.instance_id = Some("0b0e6f3a-1234-4abc-8def-0123456789ac".into());
+    assert!(matches!(
+        service.register(&elsewhere, &meta),
+        Err(AppError::NotFound {
+            what: "instance",
+            ..
+        })
+    ));
+}
+
+/// The changes an admin service's repository was asked for, with their audit events.
+type Changes = Arc<Mutex<Vec<(DevicePatch, String)>>>;
+
+fn admin_service(current: Device) -> (DeviceService, Changes) {
+    let mut devices = MockDeviceRepository::new();
+    let found = current.clone();
+    devices
+        .expect_find_device()
+        .returning(move |_| Ok(Some(found.clone())));
+    let changes = Arc::new(Mutex::new(Vec::new()));
+    let seen = changes.clone();
+    devices
+        .expect_update_device()
+        .returning(move |_, _, patch, _, audit, _| {
+            seen.lock()
+                .unwrap()
+                .push((patch.clone(), audit.event.clone()));
+            let mut d = current.clone();
+            if let Some(status) = patch.status {
+                d.status = status;
+            }
+            if let Some(role) = &patch.role {
+                d.role = role.clone();
+            }
+            Ok(d)
+        });
+    devices.expect_delete_device().returning(|_, _, audit, _| {
+        assert_eq!(audit.event, "device_deleted");
+        Ok(())
+    });
+    (service(devices), changes)
+}
+
+#[test]
+fn activating_and_blocking_are_audited_as_such() {
+    let key = SigningKey::from_bytes(&[1; 32]);
+    let (service, changes) = admin_service(device("PDA-7", &key, DeviceStatus::Pending, None));
+    let id = DeviceId::parse("PDA-7").unwrap();
+    let meta = as_role("MANAGER");
+    for (input, event) in [
+        (
+            DevicePatchInput {
+                status: Some("active".into()),
+                role: Some(Some("PICKER".into())),
+                ..DevicePatchInput::default()
+            },
+            "device_activated",
+        ),
+        (
+            DevicePatchInput {
+                status: Some("blocked".into()),
+                ..DevicePatchInput::default()
+            },
+            "device_blocked",
+        ),
+        (
+            DevicePatchInput {
+                name: Some("Goods-in scanner".into()),
+                role: Some(None),
+                ..DevicePatchInput::default()
+            },
+            "device_changed",
+        ),
+    ] {
+        service.update(&id, Expected::Any, &input, &meta).unwrap();
+        assert_eq!(changes.lock().unwrap().last().unwrap().1, event);
+    }
+    let first = &changes.lock().unwrap()[0].0;
+    assert_eq!(first.status, Some(DeviceStatus::Active));
+    assert_eq!(first.role, Some(Some("PICKER".into())));
+}
+
+#[test]
+fn admins_need_devices_manage_and_every_permission_they_give_or_take_over() {
+    let key = SigningKey::from_bytes(&[1; 32]);
+    let id = DeviceId::parse("PDA-7").unwrap();
+    let give = |role: &str| DevicePatchInput {
+        role: Some(Some(role.into())),
+        ..DevicePatchInput::default()
+    };
+    let (service, changes) = admin_service(device("PDA-7", &key, DeviceStatus::Active, None));
+    let forbidden = |result: AppResult<Device>, permission: &str| matches!(result, Err(AppError::Forbidden { permission: p, .. }) if p == permission);
+    assert!(forbidden(
+        service.update(&id, Expected::Any, &give("PICKER"), &as_role("PICKER")),
+        "devices.manage"
+    ));
+    // A manager gives what they hold, and cannot give SUPER_ADMIN (core.admin).
+    assert!(
+        service
+            .update(&id, Expected::Any, &give("PICKER"), &as_role("MANAGER"))
+            .is_ok()
+    );
+    assert!(forbidden(
+        service.update(
+            &id,
+            Expected::Any,
+            &give("SUPER_ADMIN"),
+            &as_role("MANAGER")
+        ),
+        "core.admin"
+    ));
+    assert!(matches!(
+        service.update(&id, Expected::Any, &give("NOBODY"), &as_role("MANAGER")),
+        Err(AppError::Invalid(f)) if f[0].field == "role"
+    ));
+    assert!(matches!(
+        service.update(
+            &id,
+            Expected::Any,
+            &DevicePatchInput { status: Some("on".into()), name: Some(" x".into()), ..DevicePatchInput::default() },
+            &as_role("MANAGER")
+        ),
+        Err(AppError::Invalid(f)) if f.len() == 2
+    ));
+    assert_eq!(changes.lock().unwrap().len(), 1);
+
+    // A device with a role the manager does not fully hold is not theirs to change or remove.
+    let (service, changes) = admin_service(device(
+        "PDA-7",
+        &key,
+        DeviceStatus::Active,
+        Some("SUPER_ADMIN"),
+    ));
+    let block = DevicePatchInput {
+        status: Some("blocked".into()),
+        ..DevicePatchInput::default()
+    };
+    assert!(forbidden(
+        service.update(&id, Expected::Any, &block, &as_role("MANAGER")),
+        "core.admin"
+    ));
+    assert!(matches!(
+        service.delete(&id, Expected::Any, &as_role("MANAGER")),
+        Err(AppError::Forbidden { .. })
+    ));
+    assert!(
+        service
+            .update(&id, Expected::Any, &block, &as_role("admin"))
+            .is_ok()
+    );
+    assert!(
+        service
+            .delete(&id, Expected::Any, &as_role("admin"))
+            .is_ok()
+    );
+    assert_eq!(changes.lock().unwrap().len(), 1);
+}
+
+#[test]
+fn reads_need_devices_manage() {
+    let mut devices = MockDeviceRepository::new();
+    devices.expect_list_devices().never();
+    devices.expect_find_device().never();
+    let service = service(devices);
+    let id = DeviceId::parse("PDA-7").unwrap();
+    let page = PageQuery {
+        after: None,
+        limit: 50,
+    };
+    for role in ["PICKER", "write", "read"] {
+        let actor = Actor::seeded_key(5, "k", role);
+        assert!(service.get(&actor, &id).is_err());
+        assert!(
+            service
+                .list(&actor, &DeviceFilter::default(), &page)
+                .is_err()
+        );
+    }
+}

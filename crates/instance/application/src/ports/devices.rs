@@ -1,0 +1,89 @@
+//! Devices (scanners): their challenges and registrations, the admins' decisions about them.
+//!
+//! Every change takes the [`AuditEntry`] that records it, written in the same transaction.
+
+use chrono::{DateTime, Utc};
+use eckwms_domain::Name;
+use eckwms_domain::devices::{Device, DeviceId, DeviceStatus};
+#[cfg(feature = "mock")]
+use mockall::automock;
+
+use super::*;
+use crate::error::AppResult;
+
+/// A (re-)registration, checked and ready to be stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceRegistration {
+    /// The challenge it was signed over: spent by storing it.
+    pub nonce: String,
+    /// The version of the device the registration was checked against; `None` for a new
+    /// device. A device registered, changed or removed since is refused with `device_changed`.
+    pub expected_version: Option<i64>,
+    pub device: Device,
+}
+
+/// Which devices to list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeviceFilter {
+    pub status: Option<DeviceStatus>,
+}
+
+/// What an admin's change sets; `None` keeps the value (`role: Some(None)` takes the role away).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DevicePatch {
+    pub name: Option<Name>,
+    pub status: Option<DeviceStatus>,
+    pub role: Option<Option<String>>,
+}
+
+#[cfg_attr(feature = "mock", automock)]
+pub trait DeviceRepository: Send + Sync {
+    /// Stores a challenge (single use) until `expires_at`.
+    fn create_challenge(&self, nonce: &str, expires_at: DateTime<Utc>) -> AppResult<()>;
+    fn find_device(&self, id: &DeviceId) -> AppResult<Option<Device>>;
+    /// Spends the nonce (refused with `challenge_invalid` when it is unknown, spent, or expired
+    /// at `at`) and stores the device, with `audit`, in one transaction: of two registrations
+    /// with one nonce, one is stored. Refused with `device_changed` when the device is no
+    /// longer at `expected_version` (registered, changed or removed meanwhile).
+    fn register_device(
+        &self,
+        registration: &DeviceRegistration,
+        at: DateTime<Utc>,
+        audit: &AuditEntry,
+    ) -> AppResult<Device>;
+    /// Devices by id, after the cursor.
+    fn list_devices(
+        &self,
+        filter: &DeviceFilter,
+        page: &PageQuery<DeviceId>,
+    ) -> AppResult<Vec<Device>>;
+    /// Not found; `If-Match` checked against `expected`; `version` counts up when something
+    /// changed (and only then is `audit` written). Refused with `reference_missing` when the
+    /// role does not exist.
+    fn update_device(
+        &self,
+        id: &DeviceId,
+        expected: Expected,
+        patch: &DevicePatch,
+        at: DateTime<Utc>,
+        audit: &AuditEntry,
+        idempotency: Option<IdempotencyKeyRef>,
+    ) -> AppResult<Device>;
+    /// Removes the device (it may register anew, with any key); not found; `If-Match` checked.
+    fn delete_device(
+        &self,
+        id: &DeviceId,
+        expected: Expected,
+        audit: &AuditEntry,
+        idempotency: Option<IdempotencyKeyRef>,
+    ) -> AppResult<()>;
+    /// Deletes challenges that expired at `now` or before; how many.
+    fn purge_challenges(&self, now: DateTime<Utc>) -> AppResult<u64>;
+}
+
+/// This instance, as a registering device names it (the id of the pairing QR).
+#[cfg_attr(feature = "mock", automock)]
+pub trait ThisInstance: Send + Sync {
+    /// The instance's UUID, hyphenated, lower case.
+    fn instance_id(&self) -> AppResult<String>;
+}

@@ -1,0 +1,2 @@
+DROP TABLE device_challenges;
+DROP TABLE devices;

@@ -1,0 +1,27 @@
+-- Scanners (devices) registered with this instance, and the challenges of their registrations.
+-- Mirrors ../../postgres/2026-12-07-100000_devices/up.sql.
+
+-- A device's id is its own (it names itself when it registers); its key signs its requests.
+CREATE TABLE devices (
+    id TEXT PRIMARY KEY NOT NULL,
+    name TEXT NOT NULL,
+    -- Ed25519, canonical standard base64, exactly as the device signed it.
+    public_key TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'active', 'blocked')),
+    -- The role its requests act with; NULL: none of its own.
+    role TEXT REFERENCES roles (name),
+    version BIGINT NOT NULL,
+    registered_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL,
+    last_seen_at TIMESTAMP
+);
+-- The admins' list by status, and whether a role is in use (deleting a role).
+CREATE INDEX devices_by_status ON devices (status, id);
+CREATE INDEX devices_by_role ON devices (role);
+
+-- Single-use nonces a registration is signed over; spent in the registration's transaction.
+CREATE TABLE device_challenges (
+    nonce TEXT PRIMARY KEY NOT NULL,
+    expires_at TIMESTAMP NOT NULL
+);
+CREATE INDEX device_challenges_by_expiry ON device_challenges (expires_at);
