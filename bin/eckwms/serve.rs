@@ -9,6 +9,7 @@ use std::time::Duration;
 use actix_web::{HttpServer, web};
 use anyhow::Context;
 use eckwms_adapter_http::{CookieSecure, HttpSettings, HttpState, build_app};
+use eckwms_application::devices::DevicePurge;
 use eckwms_application::{
     DeviceService, IdempotencyService, ScanService, Services, SessionService,
 };
@@ -16,7 +17,8 @@ use eckwms_application::{
 use crate::settings::{CookieSecureConfig, Settings};
 
 /// How often expired idempotency keys, idle scan sessions, ended login sessions, old failed
-/// logins and expired device challenges are deleted.
+/// logins, expired device challenges and the recorded signatures of scanners' writes that can
+/// no longer be accepted are deleted.
 const PURGE_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// `concurrent_calls`: how many service calls may use the database at once (from the pool).
@@ -128,8 +130,12 @@ async fn serve(settings: Settings, state: HttpState, purge: Housekeeping) -> any
             }
             let devices = devices.clone();
             match web::block(move || devices.purge()).await {
-                Ok(Ok(0)) => {}
-                Ok(Ok(n)) => tracing::info!(deleted = n, "purged expired device challenges"),
+                Ok(Ok(purged)) if purged == DevicePurge::default() => {}
+                Ok(Ok(purged)) => tracing::info!(
+                    challenges = purged.challenges,
+                    signatures = purged.signatures,
+                    "purged expired device challenges and recorded signatures"
+                ),
                 Ok(Err(e)) => tracing::warn!(error = %e, "device purge failed"),
                 Err(e) => tracing::warn!(error = %e, "device purge did not run"),
             }

@@ -263,8 +263,11 @@ impl Api {
         let method = awc::http::Method::from_bytes(method.as_bytes()).unwrap();
         let mut request = self
             .client
-            .request(method, format!("{}{}", self.base, path))
-            .insert_header(("Authorization", format!("Bearer {}", self.key)));
+            .request(method, format!("{}{}", self.base, path));
+        // An empty key sends no credential (a public route, a scanner's signed request).
+        if !self.key.is_empty() {
+            request = request.insert_header(("Authorization", format!("Bearer {}", self.key)));
+        }
         for (name, value) in headers {
             request = request.insert_header((*name, *value));
         }

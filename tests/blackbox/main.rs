@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod access;
+mod devices;
 mod harness;
 mod process;
 mod scanning;
@@ -13,6 +14,7 @@ mod stress;
 /// The scenarios of every file, for `on_both_backends!`.
 mod all_scenarios {
     pub use crate::access::*;
+    pub use crate::devices::*;
     pub use crate::scanning::*;
     pub use crate::scenarios::*;
 }
@@ -56,6 +58,7 @@ on_both_backends!(
     serial_conflicts_from_before_the_rule_are_reported,
     label_sheets_replay_byte_for_byte,
     people_log_in_and_roles_are_enforced,
+    scanners_pair_wait_for_approval_and_scan,
 );
 
 #[actix_rt::test]

@@ -35,8 +35,8 @@ mod prelude {
         IdempotencyRecord, IdempotencyState, InstanceIdentity, ItemFilter, LabelPrint,
         LabelSubject, Location, LoginUser, NewApiKey, NewCredentials, NewSession, NewUser,
         OrderFilter, PageQuery, PathStep, PlaceFilter, RackWithPlaces, RecordedAction, Role,
-        RolePatch, ScanFilter, ScanRecord, SessionRecord, StoredResponse, StoredSession, User,
-        UserPatch, WriteContext,
+        RolePatch, ScanFilter, ScanRecord, SessionRecord, Signer, StoredResponse, StoredSession,
+        User, UserPatch, WriteContext,
     };
     pub(crate) use eckwms_application::{AppError, AppResult, ProblemCode};
     pub(crate) use eckwms_domain::access::Permissions;

@@ -306,6 +306,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    device_signatures (hash) {
+        hash -> Text,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(racks -> warehouses (warehouse_id));
 diesel::joinable!(box_barcodes -> boxes (box_id));
 diesel::joinable!(places -> warehouses (warehouse_id));
@@ -344,4 +351,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     devices,
     device_challenges,
+    device_signatures,
 );

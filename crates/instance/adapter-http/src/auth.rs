@@ -1,14 +1,19 @@
-//! Authentication (API keys, session tokens, the session cookie with its CSRF token) and the
-//! permission every route requires.
+//! Authentication (API keys, session tokens, the session cookie with its CSRF token, a
+//! scanner's signature) and the permission every route requires.
 
 use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, web};
 use eckwms_application::access::csrf_token;
+use eckwms_application::devices::{DeviceRequest, SignedUse};
 use eckwms_application::{Actor, RequestMeta, SessionService};
+use eckwms_device_protocol::{
+    DEVICE_ID_HEADER, DEVICE_SIGNATURE_HEADER, DEVICE_TIMESTAMP_HEADER, SignatureRefusal,
+    SignedHeaders,
+};
 use subtle::ConstantTimeEq;
 
 use crate::permissions::{PermissionTable, Requirement};
@@ -72,14 +77,86 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 #[derive(Clone, Debug)]
 pub struct SessionToken(pub String);
 
-/// Authenticates the caller (an API key or a session token in a header, or the session cookie)
-/// and checks what the route requires ([`PermissionTable`]), before its body is read or its
-/// idempotency key claimed; the [`Actor`] goes into the request extensions. Public routes read
-/// no credential. A key this process verified lately is checked in memory; anything else needs
-/// a database lookup, which runs off the async threads. A refused change (401 or 403 on
-/// `POST`, `PATCH`, `PUT`, `DELETE`) is written to the audit log.
+/// The three headers of a scanner's signature, as written in refusals.
+const DEVICE_HEADERS: [(&str, &str); 3] = [
+    (DEVICE_ID_HEADER, "X-Device-Id"),
+    (DEVICE_TIMESTAMP_HEADER, "X-Device-Timestamp"),
+    (DEVICE_SIGNATURE_HEADER, "X-Device-Signature"),
+];
+
+/// One header of a scanner's signature: sent at most once (400 `invalid_header` otherwise,
+/// as for every credential header), in visible ASCII, trimmed.
+fn device_header<'a>(
+    headers: &'a HeaderMap,
+    (name, shown): (&str, &str),
+) -> Result<Option<&'a str>, ApiError> {
+    let mut sent = headers.get_all(name);
+    let Some(value) = sent.next() else {
+        return Ok(None);
+    };
+    if sent.next().is_some() {
+        return Err(ApiError::invalid_header(shown, "must be sent once"));
+    }
+    value
+        .to_str()
+        .map(|v| Some(v.trim()))
+        .map_err(|_| ApiError::invalid_header(shown, "must be visible ASCII"))
+}
+
+/// A scanner's signature headers: `None` when none of them is sent; 401
+/// `invalid_device_signature` when only some are. Sent with an API key or a session token
+/// (`Authorization`, `X-Api-Key`), they are 400 `ambiguous_credentials`: which credential was
+/// meant cannot be known, and none is preferred silently.
+pub fn device_headers(headers: &HeaderMap) -> Result<Option<SignedHeaders>, ApiError> {
+    let sent: Vec<&str> = DEVICE_HEADERS
+        .iter()
+        .filter(|(name, _)| headers.contains_key(*name))
+        .map(|(_, shown)| *shown)
+        .collect();
+    if sent.is_empty() {
+        return Ok(None);
+    }
+    let keys: Vec<&str> = [
+        (header::AUTHORIZATION.as_str(), "Authorization"),
+        (API_KEY_HEADER, "X-Api-Key"),
+    ]
+    .into_iter()
+    .filter(|(name, _)| headers.contains_key(*name))
+    .map(|(_, shown)| shown)
+    .collect();
+    if !keys.is_empty() {
+        let message = "send one credential: a scanner's signature (X-Device-*) or an API key or \
+                       session token, not both";
+        return Err(ApiError::from_code(
+            ProblemCode::AmbiguousCredentials,
+            format!("{}: {message}", [keys, sent].concat().join(", ")),
+        ));
+    }
+    let [id, timestamp, signature] = [
+        device_header(headers, DEVICE_HEADERS[0])?,
+        device_header(headers, DEVICE_HEADERS[1])?,
+        device_header(headers, DEVICE_HEADERS[2])?,
+    ];
+    SignedHeaders::from_values(id, timestamp, signature)
+        .map_err(|refusal| crate::problem::from_app(refusal.into()))
+}
+
+/// The routes whose signed writes may come again: the scans, which their `msg_id` makes
+/// harmless to repeat (and whose path stays one write lighter).
+fn repeatable(path: &str) -> bool {
+    matches!(path, "/api/v1/scans" | "/ECK/API/SCAN")
+}
+
+/// Authenticates the caller (an API key or a session token in a header, the session cookie, or
+/// a scanner's signature) and checks what the route requires ([`PermissionTable`]), before its
+/// idempotency key is claimed; the [`Actor`] goes into the request extensions. Public routes
+/// read no credential. A key this process verified lately is checked in memory; anything else
+/// needs a database lookup, which runs off the async threads. A scanner's signature covers the
+/// body: it is read here (at most `http.body_limit` bytes) and put back for the handler. A
+/// refused change (401 or 403 on `POST`, `PATCH`, `PUT`, `DELETE`) is written to the audit
+/// log.
 pub async fn middleware(
-    req: ServiceRequest,
+    mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let requirement = req
@@ -90,7 +167,21 @@ pub async fn middleware(
     if requirement == Requirement::Public {
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
-    match authenticate(&req, requirement).await {
+    let signed = match device_headers(req.headers()) {
+        Ok(signed) => signed,
+        Err(e) => return Ok(refused(req, e, None).await),
+    };
+    let outcome = match signed {
+        Some(signed) => authenticate_device(&mut req, signed, requirement)
+            .await
+            .map(|actor| (actor, None)),
+        None if requirement.needs_device() => Err((
+            crate::problem::from_app(SignatureRefusal::Missing.into()),
+            None,
+        )),
+        None => authenticate(&req, requirement).await,
+    };
+    match outcome {
         Ok((actor, session)) => {
             req.extensions_mut().insert(actor);
             if let Some(token) = session {
@@ -98,15 +189,66 @@ pub async fn middleware(
             }
             Ok(next.call(req).await?.map_into_boxed_body())
         }
-        Err((e, actor)) => {
-            if is_change(req.method())
-                && matches!(e.status(), StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
-            {
-                record_refusal(&req, &e, actor).await;
-            }
-            Ok(req.error_response(e))
-        }
+        Err((e, actor)) => Ok(refused(req, e, actor).await),
     }
+}
+
+/// The refusal's answer; a refused change (401 or 403) is written to the audit log first.
+async fn refused(
+    req: ServiceRequest,
+    e: ApiError,
+    actor: Option<Actor>,
+) -> ServiceResponse<BoxBody> {
+    if is_change(req.method())
+        && matches!(e.status(), StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
+    {
+        record_refusal(&req, &e, actor).await;
+    }
+    req.error_response(e)
+}
+
+/// The actor of a scanner's signed request: its signature over the method, the path with its
+/// query, the timestamp and the body, checked by the devices wing; then what the route
+/// requires. A write's signature is accepted once (but a scan's).
+async fn authenticate_device(
+    req: &mut ServiceRequest,
+    signed: SignedHeaders,
+    requirement: Requirement,
+) -> Result<Actor, Refusal> {
+    let state = app_state(req.request()).map_err(|e| (e, None))?;
+    let body = crate::extract::read_body(req, state.settings.body_limit)
+        .await
+        .map_err(|e| (e, None))?;
+    req.set_payload(Payload::from(body.clone()));
+    let rules = SignedUse {
+        any_status: requirement == Requirement::AnyDevice,
+        once: is_change(req.method()) && !repeatable(req.path()),
+    };
+    let method = req.method().as_str().to_owned();
+    let path_and_query = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| req.path(), |pq| pq.as_str())
+        .to_owned();
+    let actor = state
+        .calls
+        .run(move |s| {
+            let request = DeviceRequest {
+                headers: &signed,
+                method: &method,
+                path_and_query: &path_and_query,
+                body: &body,
+            };
+            s.devices.authenticate(&request, rules)
+        })
+        .await
+        .map_err(|e| (e, None))?;
+    if let Requirement::Permission(permission) = requirement
+        && let Err(e) = actor.require(permission)
+    {
+        return Err((crate::problem::from_app(e), Some(actor)));
+    }
+    Ok(actor)
 }
 
 fn is_change(method: &Method) -> bool {

@@ -50,6 +50,33 @@ fn ctx_of(req: &HttpRequest) -> Result<Ctx, ApiError> {
     })
 }
 
+/// The whole body of a request in a middleware, at most `limit` bytes (413 beyond, also when
+/// `Content-Length` says so at once); the caller puts it back (`set_payload`) for the handler.
+pub async fn read_body(
+    req: &mut actix_web::dev::ServiceRequest,
+    limit: usize,
+) -> Result<web::Bytes, ApiError> {
+    use futures_util::StreamExt;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > limit) {
+        return Err(ApiError::payload_too_large(limit));
+    }
+    let mut payload = req.take_payload();
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::malformed_body(format!("unreadable body: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::payload_too_large(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(web::Bytes::from(body))
+}
+
 /// The request metadata of a public route (a login, a device's registration): nobody
 /// authenticated yet.
 pub fn anonymous_meta(req: &HttpRequest) -> RequestMeta {

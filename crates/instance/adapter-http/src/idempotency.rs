@@ -12,7 +12,6 @@ use actix_web::web::Bytes;
 use actix_web::{Error, HttpMessage, HttpResponse};
 use eckwms_application::ports::{IdempotencyKeyRef, StoredResponse};
 use eckwms_application::{Actor, AppError, Begin, IdempotencyService};
-use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
 use crate::calls::Calls;
@@ -137,7 +136,7 @@ async fn admit(req: &mut ServiceRequest) -> Result<Admission, ApiError> {
         owner,
         key: key.to_owned(),
     };
-    let body = read_body(req, state.settings.body_limit).await?;
+    let body = crate::extract::read_body(req, state.settings.body_limit).await?;
     let fp = fingerprint(req.method(), req.path(), req.query_string(), &body);
 
     // The wait starts when the key is first found in progress: a claim that was itself slow
@@ -180,27 +179,6 @@ async fn release(calls: &Calls, key_ref: IdempotencyKeyRef) {
     if let Err(e) = calls.run(move |s| s.idempotency.abandon(&key_ref)).await {
         tracing::warn!(code = e.code(), "could not release an idempotency key");
     }
-}
-
-async fn read_body(req: &mut ServiceRequest, limit: usize) -> Result<Bytes, ApiError> {
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|len| len > limit) {
-        return Err(ApiError::payload_too_large(limit));
-    }
-    let mut payload = req.take_payload();
-    let mut body = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::malformed_body(format!("unreadable body: {e}")))?;
-        if body.len() + chunk.len() > limit {
-            return Err(ApiError::payload_too_large(limit));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(Bytes::from(body))
 }
 
 /// Headers that belong to one exchange, not to the response a replay repeats: the request id

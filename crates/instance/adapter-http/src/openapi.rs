@@ -13,12 +13,12 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::openapi::{RefOr, Required};
 use utoipa::{Modify, OpenApi};
 
-use crate::permissions::PermissionTable;
+use crate::permissions::{PermissionTable, Requirement};
 use crate::problem::{Problem, ProblemField};
 use crate::schema;
 
 /// Security schemes: a bearer token (an API key or a session token), the `X-Api-Key` header
-/// (an API key), or the session cookie of the web UI.
+/// (an API key), the session cookie of the web UI, or a scanner's signature.
 struct SecuritySchemes;
 
 impl Modify for SecuritySchemes {
@@ -41,6 +41,16 @@ impl Modify for SecuritySchemes {
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
                 "X-Api-Key",
                 "The same API key in the X-Api-Key header",
+            ))),
+        );
+        components.add_security_scheme(
+            "device_signature",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Device-Signature",
+                "A registered scanner's signature: base64 Ed25519 of \
+                 `ECKWMS-DEVICE-V1\\n<METHOD>\\n<path?query>\\n<X-Device-Timestamp>\\n<sha256 hex \
+                 of the body>`, sent with X-Device-Id and X-Device-Timestamp (Unix seconds, \
+                 within 300 s); never with an API key or session",
             ))),
         );
         components.add_security_scheme(
@@ -95,7 +105,7 @@ impl Modify for SecuritySchemes {
         schema::DeviceIdText,
         schema::DeviceStatusName,
     )),
-    security(("bearer" = []), ("api_key" = []), ("session_cookie" = [])),
+    security(("bearer" = []), ("api_key" = []), ("session_cookie" = []), ("device_signature" = [])),
     tags(
         (name = "system", description = "Health, readiness, this document"),
         (name = "warehouses", description = "Warehouses"),
@@ -145,6 +155,8 @@ pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
                     .insert("x-permission".to_owned(), requirement.as_str().into());
             }
             let keyed = takes_api_key(op);
+            let requirement = PermissionTable::of_operation(&method, path);
+            let device_only = requirement.is_some_and(Requirement::needs_device);
             let write = matches!(method, Method::POST | Method::PATCH | Method::DELETE);
             // The idempotency middleware wraps the `/api/v1` scope.
             if keyed && write && path.starts_with("/api/v1/") {
@@ -152,8 +164,9 @@ pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
                 problem(
                     op,
                     "409",
-                    "Conflict with the current state (`code` names it), or a request with \
-                     this Idempotency-Key in progress (`idempotency_in_progress`)",
+                    "Conflict with the current state (`code` names it), a request with this \
+                     Idempotency-Key in progress (`idempotency_in_progress`), or a scanner's \
+                     signed write sent again (`signature_replayed`)",
                 );
                 problem(
                     op,
@@ -167,21 +180,45 @@ pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
                 problem(
                     op,
                     "409",
-                    "Conflict with the current state (`code` names it)",
+                    "Conflict with the current state (`code` names it), or a scanner's signed \
+                     write sent again (`signature_replayed`)",
                 );
             }
             let has_path = has_param(op, ParameterIn::Path);
             let has_query = has_param(op, ParameterIn::Query);
             let has_headers = has_param(op, ParameterIn::Header);
             let has_body = op.request_body.is_some();
-            if keyed {
-                problem(op, "401", "No valid API key or session (`unauthenticated`)");
+            if keyed && device_only {
+                problem(
+                    op,
+                    "401",
+                    "No valid scanner signature (`invalid_device_signature`, \
+                     `stale_device_signature`)",
+                );
+                if requirement == Some(Requirement::ActiveDevice) {
+                    problem(op, "403", "The scanner is not active (`device_not_active`)");
+                }
+                problem(
+                    op,
+                    "400",
+                    "A signature header sent twice or not visible ASCII (`invalid_header`), a \
+                     signature sent with an API key or session (`ambiguous_credentials`), a bad \
+                     path id (`invalid_id`) or JSON body (`malformed_body`)",
+                );
+            } else if keyed {
+                problem(
+                    op,
+                    "401",
+                    "No valid API key, session or scanner signature (`unauthenticated`, \
+                     `invalid_device_signature`, `stale_device_signature`)",
+                );
                 problem(
                     op,
                     "403",
                     "The caller lacks the permission `x-permission` names (`forbidden`, with \
-                     `permission` naming it), or a change made with the session cookie lacks \
-                     its CSRF token (`csrf_token_invalid`)",
+                     `permission` naming it), a change made with the session cookie lacks its \
+                     CSRF token (`csrf_token_invalid`), or the signing scanner is not active \
+                     (`device_not_active`)",
                 );
                 // A key sent twice (or in both headers) is refused before anything else.
                 if has_path || has_query || has_headers || has_body {
@@ -190,14 +227,17 @@ pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
                         "400",
                         "Bad path id (`invalid_id`), query (`invalid_query`), header \
                          (`invalid_header`, also an API key sent twice or in both \
-                         Authorization and X-Api-Key) or JSON body (`malformed_body`)",
+                         Authorization and X-Api-Key), JSON body (`malformed_body`), or a \
+                         scanner's signature sent with an API key or session \
+                         (`ambiguous_credentials`)",
                     );
                 } else {
                     problem(
                         op,
                         "400",
                         "The API key is sent twice, or in both Authorization and X-Api-Key \
-                         (`invalid_header`)",
+                         (`invalid_header`), or a scanner's signature with an API key or session \
+                         (`ambiguous_credentials`)",
                     );
                 }
             }

@@ -16,24 +16,36 @@ use eckwms_domain::access::Permission::*;
 pub enum Requirement {
     /// Anyone: no credential is read.
     Public,
-    /// Any authenticated caller (a user, an API key), whatever their permissions.
+    /// Any authenticated caller (a user, an API key, a scanner), whatever their permissions.
     Authenticated,
     /// An authenticated caller holding the permission.
     Permission(Permission),
+    /// A scanner's signature (`X-Device-*`), of an `active` device.
+    ActiveDevice,
+    /// A scanner's signature, whatever the device's status (its status poll).
+    AnyDevice,
 }
 
 impl Requirement {
-    /// The value of `x-permission`: the permission's name, `authenticated` or `public`.
+    /// The value of `x-permission`: the permission's name, `authenticated`, `public`, or
+    /// `device` (`device_any_status`) for a route only a scanner's signature opens.
     pub fn as_str(self) -> &'static str {
         match self {
             Requirement::Public => "public",
             Requirement::Authenticated => "authenticated",
             Requirement::Permission(p) => p.as_str(),
+            Requirement::ActiveDevice => "device",
+            Requirement::AnyDevice => "device_any_status",
         }
+    }
+
+    /// Whether only a scanner's signature meets it.
+    pub fn needs_device(self) -> bool {
+        matches!(self, Requirement::ActiveDevice | Requirement::AnyDevice)
     }
 }
 
-use Requirement::{Authenticated, Public};
+use Requirement::{AnyDevice, Authenticated, Public};
 
 const fn needs(p: Permission) -> Requirement {
     Requirement::Permission(p)
@@ -129,6 +141,7 @@ pub const ROUTES: &[(&str, &str, Requirement)] = &[
     // devices: the scanners' pairing, the admins' registry
     ("POST", "/ECK/API/DEVICE/CHALLENGE", Public),
     ("POST", "/ECK/API/DEVICE/REGISTER", Public),
+    ("GET", "/ECK/API/DEVICE/{id}/STATUS", AnyDevice),
     ("GET", "/api/v1/devices", needs(DevicesManage)),
     ("GET", "/api/v1/devices/{id}", needs(DevicesManage)),
     ("PATCH", "/api/v1/devices/{id}", needs(DevicesManage)),

@@ -97,6 +97,8 @@ catalogue! {
     RoleInUse = ("role_in_use", 409, CONFLICT),
     /// `SUPER_ADMIN` and the API key roles cannot be changed or deleted.
     RoleProtected = ("role_protected", 409, CONFLICT),
+    /// A scanner's signed write sent again: its signature was accepted once already.
+    SignatureReplayed = ("signature_replayed", 409, CONFLICT),
 
     // Both services' databases and scan intake.
     /// A uniqueness constraint fired: a safety net behind the services' own checks.

@@ -1,2 +1,3 @@
+DROP TABLE device_signatures;
 DROP TABLE device_challenges;
 DROP TABLE devices;

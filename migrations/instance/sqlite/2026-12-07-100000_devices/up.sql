@@ -1,4 +1,5 @@
--- Scanners (devices) registered with this instance, and the challenges of their registrations.
+-- Scanners (devices) registered with this instance, the challenges of their registrations, and
+-- the signatures of their writes accepted lately.
 -- Mirrors ../../postgres/2026-12-07-100000_devices/up.sql.
 
 -- A device's id is its own (it names itself when it registers); its key signs its requests.
@@ -25,3 +26,11 @@ CREATE TABLE device_challenges (
     expires_at TIMESTAMP NOT NULL
 );
 CREATE INDEX device_challenges_by_expiry ON device_challenges (expires_at);
+
+-- The SHA-256 of each accepted signature of a scanner's write (but a scan's) while its timestamp
+-- is within the window: the same signed request again is refused. Purged once expired.
+CREATE TABLE device_signatures (
+    hash TEXT PRIMARY KEY NOT NULL,
+    expires_at TIMESTAMP NOT NULL
+);
+CREATE INDEX device_signatures_by_expiry ON device_signatures (expires_at);

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use eckwms_application::AppResult;
 use eckwms_application::ports::{
     AuditEntry, DeviceFilter, DevicePatch, DeviceRegistration, DeviceRepository, Expected,
-    IdempotencyKeyRef, PageQuery,
+    IdempotencyKeyRef, PageQuery, Signer,
 };
 use eckwms_db_kit::on_conn;
 use eckwms_domain::devices::{Device, DeviceId};
@@ -64,5 +64,17 @@ impl DeviceRepository for Database {
     }
     fn purge_challenges(&self, now: DateTime<Utc>) -> AppResult<u64> {
         write_tx!(self, None, purge_challenges(now))
+    }
+    fn find_signer(&self, id: &DeviceId) -> AppResult<Option<Signer>> {
+        on_conn!(self, find_signer(id))
+    }
+    fn touch_device(&self, id: &DeviceId, at: DateTime<Utc>) -> AppResult<()> {
+        write_tx!(self, None, touch_device(id, at))
+    }
+    fn record_signature(&self, hash: &str, expires_at: DateTime<Utc>) -> AppResult<bool> {
+        write_tx!(self, None, record_signature(hash, expires_at))
+    }
+    fn purge_signatures(&self, now: DateTime<Utc>) -> AppResult<u64> {
+        write_tx!(self, None, purge_signatures(now))
     }
 }

@@ -1,5 +1,6 @@
-//! Devices: the challenges of their registrations, the registry, the admins' changes. Mounted
-//! twice, as a module of `sqlite` and of `pg` (see `sqlite.rs`).
+//! Devices: the challenges of their registrations, the registry, the admins' changes, what a
+//! signed request reads and records. Mounted twice, as a module of `sqlite` and of `pg` (see
+//! `sqlite.rs`).
 //!
 //! Every change writes its audit entry (`audit`, of `sql/access.rs`) in its transaction, after
 //! the change succeeded.
@@ -195,6 +196,57 @@ pub(crate) fn delete_device(
 pub(crate) fn purge_challenges(c: &mut Conn, now: DateTime<Utc>) -> Result<u64, DbError> {
     let deleted = diesel::delete(
         device_challenges::table.filter(device_challenges::expires_at.le(to_db(now))),
+    )
+    .execute(c)?;
+    Ok(deleted as u64)
+}
+
+/// The device and its role's stored permissions: one query, `devices LEFT JOIN roles`.
+pub(crate) fn find_signer(c: &mut Conn, id: &DeviceId) -> Result<Option<Signer>, DbError> {
+    let found: Option<(DeviceRow, Option<String>)> = devices::table
+        .left_join(roles::table)
+        .filter(devices::id.eq(id.as_str()))
+        .select((DeviceRow::as_select(), roles::permissions.nullable()))
+        .first(c)
+        .optional()?;
+    found
+        .map(|(row, permissions)| {
+            Ok(Signer {
+                device: row.into_domain()?,
+                role_permissions: permissions.as_deref().map(Permissions::from_stored),
+            })
+        })
+        .transpose()
+}
+
+pub(crate) fn touch_device(c: &mut Conn, id: &DeviceId, at: DateTime<Utc>) -> Result<(), DbError> {
+    diesel::update(devices::table.find(id.as_str()))
+        .set(devices::last_seen_at.eq(Some(to_db(at))))
+        .execute(c)?;
+    Ok(())
+}
+
+/// ON CONFLICT: of concurrent copies of one signed request, one inserts; the others wait for
+/// it and insert nothing.
+pub(crate) fn record_signature(
+    c: &mut Conn,
+    hash: &str,
+    expires_at: DateTime<Utc>,
+) -> Result<bool, DbError> {
+    let inserted = diesel::insert_into(device_signatures::table)
+        .values((
+            device_signatures::hash.eq(hash),
+            device_signatures::expires_at.eq(to_db(expires_at)),
+        ))
+        .on_conflict(device_signatures::hash)
+        .do_nothing()
+        .execute(c)?;
+    Ok(inserted == 1)
+}
+
+pub(crate) fn purge_signatures(c: &mut Conn, now: DateTime<Utc>) -> Result<u64, DbError> {
+    let deleted = diesel::delete(
+        device_signatures::table.filter(device_signatures::expires_at.le(to_db(now))),
     )
     .execute(c)?;
     Ok(deleted as u64)

@@ -335,3 +335,69 @@ pub(crate) fn a_nonce_registers_one_device_under_concurrency(t: &TestDatabase) {
         .unwrap();
     assert_eq!(all.len(), 6);
 }
+
+/// What a signed request reads (the device and its role's permissions) and writes (the time it
+/// was seen, its signature once).
+pub(crate) fn signed_requests_read_their_signer_and_record_signatures_once(t: &TestDatabase) {
+    let db = Arc::new(t.open());
+    seed(&db);
+    assert_eq!(db.find_signer(&device_id("PDA-7")).unwrap(), None);
+    challenge(&db, "nonce-1");
+    register(&db, "nonce-1", None, registered(None, "PDA-7", KEY_A)).unwrap();
+    let signer = db.find_signer(&device_id("PDA-7")).unwrap().unwrap();
+    assert_eq!(signer.role_permissions, None);
+    assert_eq!(signer.device.last_seen_at, None);
+    patch(
+        &db,
+        "PDA-7",
+        Expected::Any,
+        DevicePatch {
+            status: Some(DeviceStatus::Active),
+            role: Some(Some("PICKER".into())),
+            ..DevicePatch::default()
+        },
+    )
+    .unwrap();
+    let seen = now();
+    db.touch_device(&device_id("PDA-7"), seen).unwrap();
+    let signer = db.find_signer(&device_id("PDA-7")).unwrap().unwrap();
+    assert_eq!(signer.device.status, DeviceStatus::Active);
+    assert_eq!(signer.device.last_seen_at, Some(seen));
+    assert_eq!(
+        signer.device.version, 2,
+        "being seen is no change of the record"
+    );
+    assert_eq!(
+        signer.role_permissions,
+        Some(
+            eckwms_domain::access::role::seeded("PICKER")
+                .unwrap()
+                .permissions()
+        )
+    );
+
+    // One signature, sent by eight at once: recorded once.
+    let expires = now() + chrono::Duration::seconds(300);
+    for round in 0..5 {
+        let hash = format!("{round:064}");
+        let barrier = Arc::new(std::sync::Barrier::new(8));
+        let recorded: Vec<bool> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| {
+                    let (db, barrier, hash) = (Arc::clone(&db), Arc::clone(&barrier), hash.clone());
+                    s.spawn(move || {
+                        barrier.wait();
+                        db.record_signature(&hash, expires).unwrap()
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(recorded.iter().filter(|r| **r).count(), 1, "round {round}");
+        assert!(!db.record_signature(&hash, expires).unwrap());
+    }
+    db.record_signature("old", now() - chrono::Duration::seconds(1))
+        .unwrap();
+    assert_eq!(db.purge_signatures(now()).unwrap(), 1);
+    assert_eq!(db.purge_signatures(expires).unwrap(), 5);
+}

@@ -181,6 +181,7 @@ contract!(
     audit_entries_list_newest_first,
     devices_register_change_and_go,
     a_nonce_registers_one_device_under_concurrency,
+    signed_requests_read_their_signer_and_record_signatures_once,
     api_keys_round_trip,
     api_keys_carry_their_roles_permissions,
     api_keys_keep_their_scope_as_role_across_the_access_migration,

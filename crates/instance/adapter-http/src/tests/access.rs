@@ -66,6 +66,11 @@ async fn every_route_answers_every_seeded_role_as_declared() {
                         "{body}"
                     );
                 }
+                // Only a scanner's signature opens them: an API key is no credential there.
+                r if r.needs_device() => {
+                    assert_eq!(status, 401, "{method} {path} as {}: {body}", role.name);
+                    assert_eq!(body["code"], "invalid_device_signature", "{method} {path}");
+                }
                 _ => assert!(
                     status != 401 && status != 403,
                     "{method} {path} as {}: {status} {body}",

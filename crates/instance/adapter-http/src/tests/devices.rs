@@ -313,3 +313,411 @@ async fn admins_list_read_approve_and_remove_devices() {
         .await
         .assert_problem(403, "forbidden");
 }
+
+// ---------------------------------------------------------------- signed requests
+
+use crate::permissions::{ROUTES, Requirement};
+use eckwms_application::ports::Signer;
+use eckwms_device_protocol::signing::{SigningKey, public_key, request_headers};
+use eckwms_domain::access::SEEDED_ROLES;
+
+/// The key every scanner of these tests signs with.
+fn scanner_key() -> SigningKey {
+    SigningKey::from_bytes(&[42; 32])
+}
+
+/// A scanner as the signed requests find it: `R-<n>` has the seeded role `n`, `R-none` none;
+/// `PDA-7` is a picker; `PDA-P` is pending, `PDA-B` blocked.
+fn scanner(id: &str) -> Option<Signer> {
+    let (status, role) = match id {
+        "PDA-7" => (DeviceStatus::Active, Some("PICKER")),
+        "PDA-P" => (DeviceStatus::Pending, Some("PICKER")),
+        "PDA-B" => (DeviceStatus::Blocked, Some("PICKER")),
+        "R-none" => (DeviceStatus::Active, None),
+        other => {
+            let n: usize = other.strip_prefix("R-")?.parse().ok()?;
+            (DeviceStatus::Active, Some(SEEDED_ROLES.get(n)?.name))
+        }
+    };
+    let mut d = device(id, status, role, 2);
+    d.public_key = public_key(&scanner_key());
+    d.last_seen_at = Some(now());
+    Some(Signer {
+        role_permissions: role.and_then(seeded_role).map(|r| r.permissions),
+        device: d,
+    })
+}
+
+/// Mocks whose scanners are [`scanner`]'s, recording each write's signature.
+fn scanner_mocks() -> (Mocks, Arc<Mutex<Vec<String>>>) {
+    let mut m = Mocks::new();
+    m.devices
+        .expect_find_signer()
+        .returning(|id| Ok(scanner(id.as_str())));
+    m.devices.expect_touch_device().returning(|_, _| Ok(()));
+    let recorded = Arc::new(Mutex::new(Vec::new()));
+    let seen = recorded.clone();
+    m.devices
+        .expect_record_signature()
+        .returning(move |hash, _| {
+            let mut seen = seen.lock().unwrap();
+            let new = !seen.contains(&hash.to_owned());
+            seen.push(hash.to_owned());
+            Ok(new)
+        });
+    (m, recorded)
+}
+
+/// `req` signed by scanner `device` at `at` over `method`, `uri` and `body`.
+fn signed_at(
+    req: TestRequest,
+    device: &str,
+    method: &str,
+    uri: &str,
+    body: &[u8],
+    at: i64,
+) -> TestRequest {
+    let headers = request_headers(
+        &scanner_key(),
+        &DeviceId::parse(device).unwrap(),
+        method,
+        uri,
+        at,
+        body,
+    );
+    headers
+        .into_iter()
+        .fold(req, |req, header| req.insert_header(header))
+}
+
+fn signed(req: TestRequest, device: &str, method: &str, uri: &str, body: &[u8]) -> TestRequest {
+    signed_at(req, device, method, uri, body, now().timestamp())
+}
+
+/// A signed JSON post.
+fn signed_post(device: &str, uri: &str, body: Value) -> TestRequest {
+    let bytes = serde_json::to_vec(&body).unwrap();
+    signed(
+        TestRequest::post()
+            .uri(uri)
+            .insert_header(("content-type", "application/json"))
+            .set_payload(bytes.clone()),
+        device,
+        "POST",
+        uri,
+        &bytes,
+    )
+}
+
+/// Every route of the table, signed by an active scanner of every seeded role and by one
+/// without a role: the role's permissions decide as for a key of that role; the routes only a
+/// signature opens open; public routes read no signature.
+#[actix_rt::test]
+async fn every_route_answers_every_scanners_role_as_declared() {
+    let (mut m, _) = scanner_mocks();
+    m.health.expect_ping().returning(|| Ok(()));
+    m.health
+        .expect_pending_migrations()
+        .returning(|| Ok(vec![]));
+    m.api_keys.expect_list_api_keys().returning(|| Ok(vec![]));
+    m.scans.expect_delete_session().returning(|_| Ok(false));
+    let state = m.state();
+    let app = actix_web::test::init_service(crate::build_app(state)).await;
+    let scanners: Vec<(String, eckwms_domain::access::Permissions)> = SEEDED_ROLES
+        .iter()
+        .enumerate()
+        .map(|(n, r)| (format!("R-{n}"), r.permissions()))
+        .chain([("R-none".to_owned(), Default::default())])
+        .collect();
+    let mut checked = 0;
+    for (method, path, requirement) in ROUTES {
+        for (device, permissions) in &scanners {
+            // A scanner's own routes name it; every other id is a placeholder that fails
+            // validation, so that a request let through stops before the services.
+            let own = if path.starts_with("/ECK/API/DEVICE/") {
+                device.as_str()
+            } else {
+                "x"
+            };
+            let mut uri = path
+                .replace("{id}", own)
+                .replace("{box_id}", "x")
+                .replace("{name}", "x");
+            if *method == "GET" {
+                uri.push_str("?limit=0");
+            }
+            let req = TestRequest::default()
+                .method(method.parse().unwrap())
+                .uri(&uri);
+            let res = actix_web::test::call_service(
+                &app,
+                signed(req, device, method, &uri, b"").to_request(),
+            )
+            .await;
+            let status = res.status().as_u16();
+            let body: Value =
+                serde_json::from_slice(&actix_web::test::read_body(res).await).unwrap_or_default();
+            match requirement {
+                Requirement::Permission(p) if !permissions.has(*p) => {
+                    assert_eq!(status, 403, "{method} {path} by {device}: {body}");
+                    assert_eq!(body["code"], "forbidden", "{method} {path}");
+                    assert_eq!(body["permission"], p.as_str(), "{method} {path}");
+                }
+                _ => assert!(
+                    status != 401 && status != 403,
+                    "{method} {uri} by {device}: {status} {body}"
+                ),
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, ROUTES.len() * (SEEDED_ROLES.len() + 1));
+}
+
+/// A pending or blocked scanner's signed scan is 403 `device_not_active` and runs nothing; its
+/// status poll answers.
+#[actix_rt::test]
+async fn a_scanner_that_is_not_active_may_only_ask_its_status() {
+    let (mut m, recorded) = scanner_mocks();
+    m.unit.expect_run().never();
+    m.devices.checkpoint();
+    m.devices
+        .expect_find_signer()
+        .returning(|id| Ok(scanner(id.as_str())));
+    m.devices.expect_record_signature().never();
+    m.devices.expect_touch_device().returning(|_, _| Ok(()));
+    m.devices
+        .expect_find_device()
+        .returning(|id| Ok(scanner(id.as_str()).map(|s| s.device)));
+    let state = m.state();
+    for device in ["PDA-P", "PDA-B"] {
+        let scan = json!({"barcode": "i000000000000000001", "msg_id": "m-1"});
+        let reply = call(&state, signed_post(device, "/api/v1/scans", scan.clone())).await;
+        reply.assert_problem(403, "device_not_active");
+        let reply = call(&state, signed_post(device, "/ECK/API/SCAN", scan)).await;
+        reply.assert_problem(403, "device_not_active");
+        let uri = format!("/ECK/API/DEVICE/{device}/STATUS");
+        let reply = call(
+            &state,
+            signed(TestRequest::get().uri(&uri), device, "GET", &uri, b""),
+        )
+        .await;
+        assert_eq!(reply.status, 200, "{:?}", reply.body);
+        assert_eq!(reply.json()["deviceId"], device);
+        assert_eq!(reply.json()["role"], "PICKER");
+    }
+    assert_eq!(
+        call(
+            &state,
+            signed(
+                TestRequest::get().uri("/ECK/API/DEVICE/PDA-7/STATUS"),
+                "PDA-P",
+                "GET",
+                "/ECK/API/DEVICE/PDA-7/STATUS",
+                b""
+            )
+        )
+        .await
+        .json()["code"],
+        "invalid_device_signature",
+        "another device's status"
+    );
+    assert!(recorded.lock().unwrap().is_empty());
+}
+
+/// Signatures that do not hold, and signatures sent with another credential.
+#[actix_rt::test]
+async fn bad_signatures_and_mixed_credentials_are_refused() {
+    let (mut m, _) = scanner_mocks();
+    m.items
+        .expect_list_items()
+        .times(1)
+        .returning(|_, _| Ok(vec![]));
+    let state = m.state();
+    let uri = "/api/v1/items?limit=5";
+    let get_signed = |device: &str, signed_uri: &str, at: i64| {
+        signed_at(
+            TestRequest::get().uri(uri),
+            device,
+            "GET",
+            signed_uri,
+            b"",
+            at,
+        )
+    };
+    let t = now().timestamp();
+    let reply = call(&state, get_signed("PDA-7", uri, t)).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    for (req, status, code) in [
+        (
+            get_signed("PDA-7", "/api/v1/items?limit=6", t),
+            401,
+            "invalid_device_signature",
+        ),
+        (get_signed("PDA-9", uri, t), 401, "invalid_device_signature"),
+        (
+            get_signed("PDA-7", uri, t - 301),
+            401,
+            "stale_device_signature",
+        ),
+        (
+            get_signed("PDA-7", uri, t).insert_header(bearer(READ_KEY)),
+            400,
+            "ambiguous_credentials",
+        ),
+        (
+            get_signed("PDA-7", uri, t).insert_header(("x-api-key", READ_KEY)),
+            400,
+            "ambiguous_credentials",
+        ),
+        (
+            TestRequest::get()
+                .uri(uri)
+                .insert_header(("x-device-id", "PDA-7"))
+                .insert_header(bearer(READ_KEY)),
+            400,
+            "ambiguous_credentials",
+        ),
+        (
+            TestRequest::get()
+                .uri(uri)
+                .insert_header(("x-device-id", "PDA-7")),
+            401,
+            "invalid_device_signature",
+        ),
+        (
+            get_signed("PDA-7", uri, t).append_header(("x-device-id", "PDA-7")),
+            400,
+            "invalid_header",
+        ),
+    ] {
+        let reply = call(&state, req).await;
+        reply.assert_problem(status, code);
+    }
+    // A route only a signature opens, asked with a key: 401.
+    call(&state, get("/ECK/API/DEVICE/PDA-7/STATUS", ADMIN_KEY))
+        .await
+        .assert_problem(401, "invalid_device_signature");
+    // The body is signed: another body is another request.
+    let body = br#"{"name":"Shelf 9"}"#;
+    let reply = call(
+        &state,
+        signed(
+            TestRequest::post()
+                .uri("/api/v1/places")
+                .insert_header(("content-type", "application/json"))
+                .set_payload(&br#"{"name":"Shelf 8"}"#[..]),
+            "R-1",
+            "POST",
+            "/api/v1/places",
+            body,
+        ),
+    )
+    .await;
+    reply.assert_problem(401, "invalid_device_signature");
+    // A signed body larger than http.body_limit is refused before it is read to its end.
+    let large = vec![b' '; 5000];
+    let reply = call(
+        &state,
+        signed(
+            TestRequest::post()
+                .uri("/api/v1/places")
+                .insert_header(("content-type", "application/json"))
+                .set_payload(large.clone()),
+            "R-1",
+            "POST",
+            "/api/v1/places",
+            &large,
+        ),
+    )
+    .await;
+    reply.assert_problem(413, "payload_too_large");
+}
+
+/// A signed write other than a scan runs once: the same signed request again is 409
+/// `signature_replayed` and reaches no service; a signed scan sent again is answered from the
+/// scan log (its `msg_id`), its signature never recorded.
+#[actix_rt::test]
+async fn a_replayed_signed_write_changes_nothing() {
+    let (mut m, recorded) = scanner_mocks();
+    m.places.expect_create_place().times(1).returning(|_, _| {
+        Err(AppError::refused(
+            eckwms_application::ProblemCode::PlaceIdTaken,
+            "reached the service",
+        ))
+    });
+    m.unit.expect_run().times(2).returning(|_, _| {
+        Err(AppError::refused(
+            eckwms_application::ProblemCode::MsgIdReused,
+            "reached the scan",
+        ))
+    });
+    let state = m.state();
+    // R-1 is a MANAGER: it may create places.
+    let place = || signed_post("R-1", "/api/v1/places", json!({"name": "Shelf 9"}));
+    call(&state, place())
+        .await
+        .assert_problem(409, "place_id_taken");
+    call(&state, place())
+        .await
+        .assert_problem(409, "signature_replayed");
+    assert_eq!(recorded.lock().unwrap().len(), 2);
+    let scan = || {
+        signed_post(
+            "PDA-7",
+            "/api/v1/scans",
+            json!({"barcode": "i000000000000000001", "msg_id": "m-1"}),
+        )
+    };
+    call(&state, scan())
+        .await
+        .assert_problem(409, "msg_id_reused");
+    call(&state, scan())
+        .await
+        .assert_problem(409, "msg_id_reused");
+    assert_eq!(
+        recorded.lock().unwrap().len(),
+        2,
+        "scans record no signature"
+    );
+}
+
+/// A scanner's signed scan naming another device is 401; the caller is the scanner.
+#[actix_rt::test]
+async fn a_scanner_scans_as_itself_and_knows_who_it_is() {
+    let (mut m, _) = scanner_mocks();
+    m.unit.expect_run().never();
+    let state = m.state();
+    let reply = call(
+        &state,
+        signed_post(
+            "PDA-7",
+            "/ECK/API/SCAN",
+            json!({"barcode": "i000000000000000001", "msgId": "m-1", "deviceId": "PDA-8"}),
+        ),
+    )
+    .await;
+    reply.assert_problem(401, "invalid_device_signature");
+    let reply = call(
+        &state,
+        signed(
+            TestRequest::get().uri("/api/v1/auth/me"),
+            "PDA-7",
+            "GET",
+            "/api/v1/auth/me",
+            b"",
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let me = reply.json();
+    assert_eq!(me["kind"], "device");
+    assert_eq!(me["device_id"], "PDA-7");
+    assert_eq!(me["role"], "PICKER");
+    assert!(
+        me["permissions"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("scan.execute"))
+    );
+}

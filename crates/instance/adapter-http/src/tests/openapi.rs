@@ -69,9 +69,10 @@ fn the_document_describes_security_problems_and_idempotency() {
     assert_eq!(schemes["api_key"]["name"], "X-Api-Key");
     assert!(doc["components"]["schemas"]["Problem"].is_object());
     assert_eq!(schemes["session_cookie"]["in"], "cookie");
+    assert_eq!(schemes["device_signature"]["name"], "X-Device-Signature");
     assert_eq!(
         doc["security"],
-        json!([{"bearer": []}, {"api_key": []}, {"session_cookie": []}])
+        json!([{"bearer": []}, {"api_key": []}, {"session_cookie": []}, {"device_signature": []}])
     );
 
     let create = &doc["paths"]["/api/v1/boxes"]["post"];
@@ -567,6 +568,8 @@ fn the_route_overview_of_the_docs_is_the_permission_table() {
         Requirement::Public => "none".to_owned(),
         Requirement::Authenticated => "any caller".to_owned(),
         Requirement::Permission(p) => p.as_str().to_owned(),
+        Requirement::ActiveDevice => "an active scanner's signature".to_owned(),
+        Requirement::AnyDevice => "a scanner's signature".to_owned(),
     };
     for (method, path, requirement) in ROUTES {
         let row = rows

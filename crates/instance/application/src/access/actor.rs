@@ -9,6 +9,7 @@ use std::fmt;
 
 use eckwms_domain::UserId;
 use eckwms_domain::access::{Permission, Permissions};
+use eckwms_domain::devices::DeviceId;
 
 use crate::error::{AppError, AppResult};
 
@@ -19,6 +20,12 @@ pub enum Who {
     ApiKey { id: i64, name: String },
     /// A user logged in with a session: the user's id (`u…`) and username.
     User { id: UserId, username: String },
+    /// A registered scanner, by the signature of its request, and the operator logged in on it
+    /// (user id and username), if any.
+    Device {
+        id: DeviceId,
+        operator: Option<(UserId, String)>,
+    },
     /// The operator at the server's command line (`eckwms user ...`, `eckwms apikey ...`).
     Console,
     /// Nobody authenticated yet (a login): holds no permission.
@@ -67,6 +74,29 @@ impl Actor {
         }
     }
 
+    /// A scanner's signed request: the device, the operator logged in on it, and the name of
+    /// the role (or roles) its permissions come from, for refusals.
+    pub fn device(
+        id: DeviceId,
+        operator: Option<(UserId, String)>,
+        role: impl Into<String>,
+        permissions: Permissions,
+    ) -> Self {
+        Self {
+            who: Who::Device { id, operator },
+            role: role.into(),
+            permissions,
+        }
+    }
+
+    /// The device of a scanner's request, if this actor is one.
+    pub fn device_id(&self) -> Option<&DeviceId> {
+        match &self.who {
+            Who::Device { id, .. } => Some(id),
+            _ => None,
+        }
+    }
+
     /// An API key with the seeded role `role` (`read`, `write`, `admin`, `PICKER`, ...): for
     /// tests of this and other crates.
     #[cfg(any(test, feature = "mock"))]
@@ -111,17 +141,19 @@ impl Actor {
         self.permissions
     }
 
-    /// The actor as the ledger records it: `apikey:<id>`, `user:<u…>`, or `console`.
+    /// The actor as the ledger records it: `apikey:<id>`, `user:<u…>`, `device:<id>`,
+    /// `user:<u…>/device:<id>` (an operator on a scanner), or `console`.
     pub fn ledger_name(&self) -> String {
         self.to_string()
     }
 
     /// The actor as the ledger records it for something done through a scanner: the actor
-    /// with the device, `apikey:2/device:PDA-7`.
+    /// with the device, `apikey:2/device:PDA-7`. A scanner's own request names its device
+    /// already (and never another: the scan use case refuses that), so it is not added twice.
     pub fn ledger_name_on(&self, device: Option<&str>) -> String {
-        match device {
-            Some(device) => format!("{self}/device:{device}"),
-            None => self.to_string(),
+        match (&self.who, device) {
+            (Who::Device { .. }, _) | (_, None) => self.to_string(),
+            (_, Some(device)) => format!("{self}/device:{device}"),
         }
     }
 
@@ -166,6 +198,11 @@ impl fmt::Display for Actor {
         match &self.who {
             Who::ApiKey { id, .. } => write!(f, "apikey:{id}"),
             Who::User { id, .. } => write!(f, "user:{id}"),
+            Who::Device {
+                id,
+                operator: Some((user, _)),
+            } => write!(f, "user:{user}/device:{}", id.as_str()),
+            Who::Device { id, operator: None } => write!(f, "device:{}", id.as_str()),
             Who::Console => f.write_str("console"),
             Who::Anonymous => f.write_str("anonymous"),
         }
@@ -253,5 +290,30 @@ mod tests {
             user.ledger_name_on(Some("PDA-7")),
             "user:u000000000000000007/device:PDA-7"
         );
+    }
+
+    #[test]
+    fn a_scanner_is_named_with_its_operator_and_never_twice() {
+        let pda = DeviceId::parse("PDA-7").unwrap();
+        let alone = Actor::device(pda.clone(), None, "PICKER", Permissions::NONE);
+        assert_eq!(alone.ledger_name(), "device:PDA-7");
+        assert_eq!(alone.ledger_name_on(Some("PDA-7")), "device:PDA-7");
+        assert_eq!(alone.ledger_name_on(None), "device:PDA-7");
+        assert_eq!(alone.device_id(), Some(&pda));
+        let operated = Actor::device(
+            pda,
+            Some((UserId::new(4).unwrap(), "anna".into())),
+            "PICKER",
+            Permissions::NONE,
+        );
+        assert_eq!(
+            operated.ledger_name(),
+            "user:u000000000000000004/device:PDA-7"
+        );
+        assert_eq!(
+            operated.ledger_name_on(Some("PDA-7")),
+            "user:u000000000000000004/device:PDA-7"
+        );
+        assert_eq!(key("write").device_id(), None);
     }
 }

@@ -10,24 +10,54 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use eckwms_device_protocol::{
-    DeviceSignature, check_registration, is_nonce, new_nonce, registration_message,
+    DeviceSignature, REQUEST_WINDOW_SECS, SignatureRefusal, SignedHeaders, check_registration,
+    is_nonce, new_nonce, registration_message,
 };
 use eckwms_domain::access::role::effective;
 use eckwms_domain::access::{Permission, Permissions};
-use eckwms_domain::devices::{Device, DeviceId, DevicePublicKey, DeviceStatus};
+use eckwms_domain::devices::{Device, DeviceId, DevicePublicKey, DeviceStatus, permissions};
 use eckwms_domain::{FieldError, Name};
+use sha2::{Digest, Sha256};
 
 use crate::access::Actor;
 use crate::common::{Page, RequestMeta, paginate};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ProblemCode};
 use crate::labels::LabelService;
 use crate::ports::{
     Clock, DeviceFilter, DevicePatch, DeviceRegistration, DeviceRepository, Expected, PageQuery,
-    RoleRepository, SecretSource, ThisInstance,
+    RoleRepository, SecretSource, Signer, ThisInstance,
 };
 
 /// How long a challenge nonce can be used.
 pub const CHALLENGE_TTL_SECS: i64 = 300;
+/// `last_seen_at` is written at most this often per device.
+const TOUCH_INTERVAL_SECS: i64 = 60;
+
+/// The signature headers of a scanner's request, and what they sign.
+#[derive(Clone, Copy, Debug)]
+pub struct DeviceRequest<'a> {
+    pub headers: &'a SignedHeaders,
+    pub method: &'a str,
+    pub path_and_query: &'a str,
+    pub body: &'a [u8],
+}
+
+/// What a signed request may be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SignedUse {
+    /// Whether a device that is not `active` may make it (its status poll).
+    pub any_status: bool,
+    /// Whether its signature is accepted once only: every write but a scan (a scan's `msg_id`
+    /// makes a repeat harmless, and the scan path stays one read lighter).
+    pub once: bool,
+}
+
+/// What the hourly purge deleted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DevicePurge {
+    pub challenges: u64,
+    pub signatures: u64,
+}
 
 /// A registration as received, not yet validated.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -109,6 +139,26 @@ fn take<T>(fields: &mut Vec<FieldError>, field: &str, result: Result<T, String>)
             None
         }
     }
+}
+
+/// 403 `device_not_active`: the device signed, but may not act (yet).
+fn not_active(device: &Device) -> AppError {
+    AppError::refused(
+        ProblemCode::DeviceNotActive,
+        format!(
+            "device {} is {}; an admin must set it active",
+            device.id.as_str(),
+            device.status.as_str()
+        ),
+    )
+}
+
+/// What is kept of an accepted signature: the SHA-256 of the device and the signature (the
+/// signature alone names the request; the device keeps two devices' hashes apart).
+fn signature_hash(device: &DeviceId, signature: &str) -> String {
+    hex::encode(Sha256::digest(
+        format!("{}\n{}", device.as_str(), signature.trim()).as_bytes(),
+    ))
 }
 
 fn status(field: &str, text: &str) -> Result<DeviceStatus, FieldError> {
@@ -412,9 +462,88 @@ impl DeviceService {
         Ok(())
     }
 
-    /// Deletes expired challenges (maintenance; the server's housekeeping runs it).
-    pub fn purge(&self) -> AppResult<u64> {
-        self.ports.devices.purge_challenges(self.now())
+    /// The actor of a scanner's signed request. The signature must verify with the key of the
+    /// device it names, at a time within the window of the clock (401
+    /// `invalid_device_signature`, `stale_device_signature`); the device must be `active`
+    /// unless `rules.any_status` (403 `device_not_active`, and nothing is written); a write's
+    /// signature is accepted once (409 `signature_replayed`). Its permissions are its role's
+    /// (none without one).
+    pub fn authenticate(&self, request: &DeviceRequest<'_>, rules: SignedUse) -> AppResult<Actor> {
+        let credentials = request.headers.parse()?;
+        let now = self.now();
+        credentials.check_time(now)?;
+        let signer = self
+            .ports
+            .devices
+            .find_signer(&credentials.device_id)?
+            .ok_or(SignatureRefusal::Invalid)?;
+        credentials.verify(
+            &signer.device.public_key,
+            request.method,
+            request.path_and_query,
+            request.body,
+        )?;
+        if !rules.any_status && !signer.device.is_active() {
+            return Err(not_active(&signer.device));
+        }
+        if rules.once {
+            let hash = signature_hash(&signer.device.id, &request.headers.signature);
+            // It cannot be accepted once its timestamp has left the window.
+            let expires_at =
+                DateTime::from_timestamp(credentials.timestamp + REQUEST_WINDOW_SECS, 0)
+                    .unwrap_or(now + Duration::seconds(2 * REQUEST_WINDOW_SECS));
+            if !self.ports.devices.record_signature(&hash, expires_at)? {
+                return Err(AppError::refused(
+                    ProblemCode::SignatureReplayed,
+                    "this signed request was accepted before; a scanner signs every request \
+                     anew (a new X-Device-Timestamp)",
+                ));
+            }
+        }
+        let seen = signer.device.last_seen_at;
+        if seen.is_none_or(|at| now - at >= Duration::seconds(TOUCH_INTERVAL_SECS)) {
+            self.ports.devices.touch_device(&signer.device.id, now)?;
+        }
+        Ok(self.actor_of(&signer))
+    }
+
+    /// What a scanner acts with: its role's permissions (effective: a role that holds
+    /// everything holds what is added later).
+    fn actor_of(&self, signer: &Signer) -> Actor {
+        let device = &signer.device;
+        let role = device.role.as_deref();
+        let granted = role.map(|name| effective(name, signer.role_permissions.unwrap_or_default()));
+        Actor::device(
+            device.id.clone(),
+            None,
+            role.unwrap_or("none"),
+            permissions(granted, None),
+        )
+    }
+
+    /// What a scanner learns of itself (its status poll while it waits for an admin): only
+    /// the device that signed may ask (401 `invalid_device_signature` for another).
+    pub fn status(&self, actor: &Actor, id: &DeviceId) -> AppResult<Device> {
+        if actor.device_id() != Some(id) {
+            return Err(AppError::refused(
+                ProblemCode::InvalidDeviceSignature,
+                format!(
+                    "a device asks for its own status: this request is not signed by {}",
+                    id.as_str()
+                ),
+            ));
+        }
+        self.find(id)
+    }
+
+    /// Deletes expired challenges and the recorded signatures that can no longer be accepted
+    /// (maintenance; the server's housekeeping runs it).
+    pub fn purge(&self) -> AppResult<DevicePurge> {
+        let now = self.now();
+        Ok(DevicePurge {
+            challenges: self.ports.devices.purge_challenges(now)?,
+            signatures: self.ports.devices.purge_signatures(now)?,
+        })
     }
 }
 

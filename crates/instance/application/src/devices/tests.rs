@@ -482,3 +482,342 @@ fn reads_need_devices_manage() {
         );
     }
 }
+
+// ---------------------------------------------------------------- signed requests
+
+use crate::ports::Signer;
+use eckwms_device_protocol::SignedHeaders;
+use eckwms_device_protocol::signing::request_headers;
+use eckwms_device_protocol::vectors::signing_key;
+
+/// The service over `devices` with the clock at `at`.
+fn service_at(devices: MockDeviceRepository, at: DateTime<Utc>) -> DeviceService {
+    let mut roles = MockRoleRepository::new();
+    roles.expect_find_role().returning(|name| Ok(role(name)));
+    let mut instance = MockThisInstance::new();
+    instance
+        .expect_instance_id()
+        .returning(|| Ok(INSTANCE.to_owned()));
+    let mut clock = MockClock::new();
+    clock.expect_now().returning(move || at);
+    DeviceService::new(DevicePorts {
+        devices: Arc::new(devices),
+        roles: Arc::new(roles),
+        instance: Arc::new(instance),
+        clock: Arc::new(clock),
+        secrets: Arc::new(MockSecretSource::new()),
+    })
+}
+
+fn signer(device: Device) -> Signer {
+    let role_permissions = device.role.as_deref().and_then(role).map(|r| r.permissions);
+    Signer {
+        device,
+        role_permissions,
+    }
+}
+
+/// The headers of a request `key` signs for device `id` at `at`.
+fn signed(
+    key: &SigningKey,
+    id: &str,
+    method: &str,
+    path: &str,
+    at: i64,
+    body: &[u8],
+) -> SignedHeaders {
+    let [(_, id), (_, timestamp), (_, signature)] =
+        request_headers(key, &DeviceId::parse(id).unwrap(), method, path, at, body);
+    SignedHeaders {
+        device_id: id,
+        timestamp,
+        signature,
+    }
+}
+
+const ONCE: SignedUse = SignedUse {
+    any_status: false,
+    once: true,
+};
+
+/// Every signed request of the shared vectors is accepted at its `now`; every refused one is
+/// refused with its code.
+#[test]
+fn the_vectors_requests_authenticate_as_they_say() {
+    let vectors = Vectors::load().unwrap();
+    for case in &vectors.requests {
+        let key = signing_key(&case.seed).unwrap();
+        let mut devices = MockDeviceRepository::new();
+        let known = signer(device(
+            &case.device_id,
+            &key,
+            DeviceStatus::Active,
+            Some("PICKER"),
+        ));
+        devices
+            .expect_find_signer()
+            .returning(move |_| Ok(Some(known.clone())));
+        devices.expect_touch_device().returning(|_, _| Ok(()));
+        let at = DateTime::from_timestamp(case.now, 0).unwrap();
+        let headers = SignedHeaders {
+            device_id: case.device_id.clone(),
+            timestamp: case.timestamp.to_string(),
+            signature: case.signature.clone(),
+        };
+        let request = DeviceRequest {
+            headers: &headers,
+            method: &case.method,
+            path_and_query: &case.path_and_query,
+            body: case.body.as_bytes(),
+        };
+        let rules = SignedUse {
+            any_status: false,
+            once: false,
+        };
+        let actor = service_at(devices, at)
+            .authenticate(&request, rules)
+            .unwrap_or_else(|e| panic!("{}: {e:?}", case.name));
+        assert_eq!(actor.ledger_name(), format!("device:{}", case.device_id));
+        assert!(actor.may(Permission::ScanExecute));
+        assert!(!actor.may(Permission::SettingsEdit));
+    }
+    for case in &vectors.refused.requests {
+        let mut devices = MockDeviceRepository::new();
+        let mut known = device(
+            &case.device_id,
+            &SigningKey::from_bytes(&[1; 32]),
+            DeviceStatus::Active,
+            None,
+        );
+        known.public_key = DevicePublicKey::parse(&case.public_key).unwrap();
+        let known = signer(known);
+        devices
+            .expect_find_signer()
+            .returning(move |_| Ok(Some(known.clone())));
+        devices.expect_touch_device().never();
+        devices.expect_record_signature().never();
+        let headers = SignedHeaders {
+            device_id: case.device_id.clone(),
+            timestamp: case.timestamp.to_string(),
+            signature: case.signature.clone(),
+        };
+        let request = DeviceRequest {
+            headers: &headers,
+            method: &case.method,
+            path_and_query: &case.path_and_query,
+            body: case.body.as_bytes(),
+        };
+        let at = DateTime::from_timestamp(case.now, 0).unwrap();
+        match service_at(devices, at).authenticate(&request, ONCE) {
+            Err(AppError::Refused { code, .. }) => {
+                assert_eq!(code, case.code.as_str(), "{}", case.name)
+            }
+            other => panic!("{}: {other:?}", case.name),
+        }
+    }
+}
+
+/// A pending or blocked scanner's signed request is refused with 403 `device_not_active`,
+/// and nothing is written (no signature recorded, no last_seen_at); its status poll passes.
+#[test]
+fn a_scanner_that_is_not_active_is_refused_and_nothing_is_written() {
+    let key = SigningKey::from_bytes(&[5; 32]);
+    for status in [DeviceStatus::Pending, DeviceStatus::Blocked] {
+        let mut devices = MockDeviceRepository::new();
+        let known = signer(device("PDA-7", &key, status, Some("PICKER")));
+        devices
+            .expect_find_signer()
+            .returning(move |_| Ok(Some(known.clone())));
+        devices.expect_record_signature().never();
+        devices.expect_touch_device().never();
+        let service = service_at(devices, now());
+        let headers = signed(
+            &key,
+            "PDA-7",
+            "POST",
+            "/api/v1/scans",
+            now().timestamp(),
+            b"{}",
+        );
+        let request = DeviceRequest {
+            headers: &headers,
+            method: "POST",
+            path_and_query: "/api/v1/scans",
+            body: b"{}",
+        };
+        assert!(refused_with(
+            service.authenticate(&request, ONCE),
+            ProblemCode::DeviceNotActive
+        ));
+    }
+    // The status poll of a pending scanner is accepted (and touches it).
+    let mut devices = MockDeviceRepository::new();
+    let known = signer(device("PDA-7", &key, DeviceStatus::Pending, None));
+    devices
+        .expect_find_signer()
+        .returning(move |_| Ok(Some(known.clone())));
+    devices
+        .expect_touch_device()
+        .times(1)
+        .returning(|_, _| Ok(()));
+    let headers = signed(
+        &key,
+        "PDA-7",
+        "GET",
+        "/ECK/API/DEVICE/PDA-7/STATUS",
+        now().timestamp(),
+        b"",
+    );
+    let request = DeviceRequest {
+        headers: &headers,
+        method: "GET",
+        path_and_query: "/ECK/API/DEVICE/PDA-7/STATUS",
+        body: b"",
+    };
+    let actor = service_at(devices, now())
+        .authenticate(
+            &request,
+            SignedUse {
+                any_status: true,
+                once: false,
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        actor.permissions(),
+        eckwms_domain::access::Permissions::NONE
+    );
+}
+
+/// A write's signature is accepted once: sent again within the window it is refused with 409
+/// `signature_replayed`; last_seen_at is written at most once a minute.
+#[test]
+fn a_replayed_signed_write_is_refused() {
+    let key = SigningKey::from_bytes(&[5; 32]);
+    let mut devices = MockDeviceRepository::new();
+    let mut known = device("PDA-7", &key, DeviceStatus::Active, Some("MANAGER"));
+    known.last_seen_at = Some(now() - Duration::seconds(30));
+    let known = signer(known);
+    devices
+        .expect_find_signer()
+        .returning(move |_| Ok(Some(known.clone())));
+    let recorded = Arc::new(Mutex::new(Vec::<(String, DateTime<Utc>)>::new()));
+    let seen = recorded.clone();
+    devices
+        .expect_record_signature()
+        .returning(move |hash, expires_at| {
+            let mut seen = seen.lock().unwrap();
+            let new = !seen.iter().any(|(h, _)| h == hash);
+            seen.push((hash.to_owned(), expires_at));
+            Ok(new)
+        });
+    devices.expect_touch_device().never();
+    let service = service_at(devices, now());
+    let body = br#"{"name":"Shelf 9"}"#;
+    let headers = signed(
+        &key,
+        "PDA-7",
+        "POST",
+        "/api/v1/places",
+        now().timestamp() - 10,
+        body,
+    );
+    let request = DeviceRequest {
+        headers: &headers,
+        method: "POST",
+        path_and_query: "/api/v1/places",
+        body,
+    };
+    let actor = service.authenticate(&request, ONCE).unwrap();
+    assert!(actor.may(Permission::SettingsEdit));
+    assert!(refused_with(
+        service.authenticate(&request, ONCE),
+        ProblemCode::SignatureReplayed
+    ));
+    let recorded = recorded.lock().unwrap();
+    assert_eq!(recorded.len(), 2);
+    assert_eq!(
+        recorded[0].1,
+        now() - Duration::seconds(10) + Duration::seconds(300)
+    );
+}
+
+#[test]
+fn unknown_stale_and_forged_signatures_are_refused() {
+    let key = SigningKey::from_bytes(&[5; 32]);
+    let stranger = SigningKey::from_bytes(&[6; 32]);
+    let mut devices = MockDeviceRepository::new();
+    let known = signer(device("PDA-7", &key, DeviceStatus::Active, None));
+    devices
+        .expect_find_signer()
+        .returning(move |id| Ok((id.as_str() == "PDA-7").then(|| known.clone())));
+    devices.expect_record_signature().never();
+    devices.expect_touch_device().never();
+    let service = service_at(devices, now());
+    let t = now().timestamp();
+    for (headers, code) in [
+        (
+            signed(&key, "PDA-8", "GET", "/x", t, b""),
+            ProblemCode::InvalidDeviceSignature,
+        ),
+        (
+            signed(&stranger, "PDA-7", "GET", "/x", t, b""),
+            ProblemCode::InvalidDeviceSignature,
+        ),
+        (
+            signed(&key, "PDA-7", "GET", "/y", t, b""),
+            ProblemCode::InvalidDeviceSignature,
+        ),
+        (
+            signed(&key, "PDA-7", "GET", "/x", t - 301, b""),
+            ProblemCode::StaleDeviceSignature,
+        ),
+        (
+            signed(&key, "PDA-7", "GET", "/x", t + 301, b""),
+            ProblemCode::StaleDeviceSignature,
+        ),
+    ] {
+        let request = DeviceRequest {
+            headers: &headers,
+            method: "GET",
+            path_and_query: "/x",
+            body: b"",
+        };
+        assert!(
+            refused_with(service.authenticate(&request, ONCE), code),
+            "{headers:?}"
+        );
+    }
+}
+
+#[test]
+fn a_scanner_reads_its_own_status_only() {
+    let key = SigningKey::from_bytes(&[5; 32]);
+    let mut devices = MockDeviceRepository::new();
+    let known = device("PDA-7", &key, DeviceStatus::Pending, None);
+    devices
+        .expect_find_device()
+        .returning(move |_| Ok(Some(known.clone())));
+    let service = service(devices);
+    let actor = Actor::device(
+        DeviceId::parse("PDA-7").unwrap(),
+        None,
+        "none",
+        Default::default(),
+    );
+    let own = service
+        .status(&actor, &DeviceId::parse("PDA-7").unwrap())
+        .unwrap();
+    assert_eq!(own.status, DeviceStatus::Pending);
+    assert!(refused_with(
+        service.status(&actor, &DeviceId::parse("PDA-8").unwrap()),
+        ProblemCode::InvalidDeviceSignature
+    ));
+    assert!(refused_with(
+        service.status(
+            &Actor::seeded_key(1, "k", "admin"),
+            &DeviceId::parse("PDA-7").unwrap()
+        ),
+        ProblemCode::InvalidDeviceSignature
+    ));
+}

@@ -1,9 +1,11 @@
-//! Devices (scanners): their challenges and registrations, the admins' decisions about them.
+//! Devices (scanners): their challenges and registrations, the admins' decisions about them,
+//! and what their signed requests need.
 //!
 //! Every change takes the [`AuditEntry`] that records it, written in the same transaction.
 
 use chrono::{DateTime, Utc};
 use eckwms_domain::Name;
+use eckwms_domain::access::Permissions;
 use eckwms_domain::devices::{Device, DeviceId, DeviceStatus};
 #[cfg(feature = "mock")]
 use mockall::automock;
@@ -34,6 +36,15 @@ pub struct DevicePatch {
     pub name: Option<Name>,
     pub status: Option<DeviceStatus>,
     pub role: Option<Option<String>>,
+}
+
+/// A device as its signed requests need it: the record and what its role grants.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Signer {
+    pub device: Device,
+    /// The stored permissions of the device's role; `None` without a role (or when the role is
+    /// gone).
+    pub role_permissions: Option<Permissions>,
 }
 
 #[cfg_attr(feature = "mock", automock)]
@@ -79,6 +90,18 @@ pub trait DeviceRepository: Send + Sync {
     ) -> AppResult<()>;
     /// Deletes challenges that expired at `now` or before; how many.
     fn purge_challenges(&self, now: DateTime<Utc>) -> AppResult<u64>;
+
+    /// The device with what its signed requests act with, in one read (every signed request
+    /// makes it).
+    fn find_signer(&self, id: &DeviceId) -> AppResult<Option<Signer>>;
+    /// Sets `last_seen_at`.
+    fn touch_device(&self, id: &DeviceId, at: DateTime<Utc>) -> AppResult<()>;
+    /// Records an accepted signature (its hash) until `expires_at`, when it can no longer be
+    /// accepted anyway; false, recording nothing, when it was recorded before: a replay.
+    /// Concurrent copies record it once.
+    fn record_signature(&self, hash: &str, expires_at: DateTime<Utc>) -> AppResult<bool>;
+    /// Deletes the signatures that expired at `now` or before; how many.
+    fn purge_signatures(&self, now: DateTime<Utc>) -> AppResult<u64>;
 }
 
 /// This instance, as a registering device names it (the id of the pairing QR).

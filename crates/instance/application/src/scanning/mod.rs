@@ -99,23 +99,28 @@ impl ScanService {
         }
     }
 
-    /// The session owner of a scan: its device, else the API key.
+    /// The session owner of a scan: its device (the one named, or the scanner that signed),
+    /// else the API key or user.
     pub fn owner(device_id: Option<&str>, caller: &ScanCaller) -> String {
-        match device_id {
+        let signer = caller.actor.device_id().map(|id| id.as_str());
+        match device_id.or(signer) {
             Some(device) => format!("device:{device}"),
             None => caller.actor.ledger_name(),
         }
     }
 
     /// A scan changes things (it creates, moves, links): it needs [`Permission::ScanExecute`].
+    /// A scanner's signed scan is its own: a `device_id` naming another device is refused
+    /// (401 `invalid_device_signature`), and none names the signer.
     pub fn scan(&self, request: &ScanRequest, caller: &ScanCaller) -> AppResult<ScanOutcome> {
         caller.actor.require(Permission::ScanExecute)?;
+        let device_id = scanning_device(request, &caller.actor)?;
         validate(request)?;
         let input = Input {
-            owner: Self::owner(request.device_id.as_deref(), caller),
+            owner: Self::owner(device_id.as_deref(), caller),
             actor: caller.actor.clone(),
             request_id: caller.request_id.clone(),
-            device_id: request.device_id.clone(),
+            device_id,
             msg_id: request.msg_id.clone(),
             barcode: request.barcode.clone(),
             scanned: self.decoder.classify(&request.barcode),
@@ -174,6 +179,20 @@ impl ScanService {
     pub fn purge_sessions(&self) -> AppResult<u64> {
         self.repo
             .purge_sessions(self.clock.now() - self.settings.session_idle)
+    }
+}
+
+/// The device a scan is made on: the one it names, or the scanner that signed it, which may
+/// name no other.
+fn scanning_device(request: &ScanRequest, actor: &Actor) -> AppResult<Option<String>> {
+    match (actor.device_id(), &request.device_id) {
+        (None, named) => Ok(named.clone()),
+        (Some(signer), None) => Ok(Some(signer.as_str().to_owned())),
+        (Some(signer), Some(named)) if named == signer.as_str() => Ok(Some(named.clone())),
+        (Some(signer), Some(named)) => Err(AppError::refused(
+            ProblemCode::InvalidDeviceSignature,
+            texts::scan_of_another_device(signer.as_str(), named),
+        )),
     }
 }
 

@@ -1090,3 +1090,60 @@ fn a_read_key_reads_a_session_but_does_not_clear_it() {
         Err(AppError::Forbidden { .. })
     ));
 }
+
+/// The actor of a scanner's signed request, with the write role.
+fn scanner() -> Actor {
+    let permissions = eckwms_domain::access::role::seeded("write")
+        .map(|r| r.permissions())
+        .unwrap_or_default();
+    Actor::device(
+        eckwms_domain::DeviceId::parse(DEVICE).unwrap(),
+        None,
+        "write",
+        permissions,
+    )
+}
+
+/// A scanner's own scan: the device it names may be left out (it is the signer's), and the
+/// ledger and the scan log name the device once.
+#[test]
+fn a_scanners_scan_is_its_own_and_named_once() {
+    let fake = Arc::new(Mutex::new(FakeTx::with_items_and_box(&[1], 1)));
+    let service = on_fake(&fake, Decoder::default());
+    let signed = ScanCaller {
+        actor: scanner(),
+        request_id: None,
+    };
+    let mut unnamed = request("i000000000000000001", "m-1");
+    unnamed.device_id = None;
+    let outcome = service.scan(&unnamed, &signed).unwrap();
+    assert_eq!(outcome.record.owner, OWNER);
+    assert_eq!(outcome.record.device_id.as_deref(), Some(DEVICE));
+    assert_eq!(outcome.record.actor, "device:PDA-7");
+    let named = request("b000000000000000001", "m-2");
+    service.scan(&named, &signed).unwrap();
+    let fake = fake.lock().unwrap();
+    let (ctx, _) = fake.ledger.last().unwrap();
+    assert_eq!(ctx.actor, "device:PDA-7", "not device:PDA-7/device:PDA-7");
+    assert_eq!(fake.session(OWNER).unwrap().set.boxes, vec![box_id(1)]);
+}
+
+/// A scanner's signed scan naming another device is refused (401) before anything is read
+/// or written: no unit of work runs.
+#[test]
+fn a_scanner_scanning_as_another_device_is_refused_and_nothing_is_written() {
+    let service = service_with(MockScanRepository::new(), Decoder::default());
+    let signed = ScanCaller {
+        actor: scanner(),
+        request_id: None,
+    };
+    let mut other = request("i000000000000000001", "m-1");
+    other.device_id = Some("PDA-8".into());
+    match service.scan(&other, &signed) {
+        Err(AppError::Refused { code, message }) => {
+            assert_eq!(code, ProblemCode::InvalidDeviceSignature);
+            assert!(message.contains("PDA-8"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+}

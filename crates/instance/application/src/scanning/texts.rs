@@ -63,6 +63,11 @@ pub(super) fn label_not_bound(id: ObjectId) -> String {
     )
 }
 
+/// A scanner's signed scan naming another device.
+pub(super) fn scan_of_another_device(signer: &str, named: &str) -> String {
+    format!("this scan is signed by device {signer}; it cannot scan as device {named}")
+}
+
 /// A user's badge.
 pub(super) fn user_badge() -> String {
     "User badges are not used for scanning.".to_owned()

@@ -55,19 +55,23 @@ pub struct LoginOut {
     pub permissions: Vec<String>,
 }
 
-/// The caller: a user (with a session) or an API key.
+/// The caller: a user (with a session), an API key, or a scanner (with its operator).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MeOut {
-    /// `user` or `api_key`.
-    #[schema(pattern = "^(user|api_key)$")]
+    /// `user`, `api_key` or `device` (a scanner's signed request).
+    #[schema(pattern = "^(user|api_key|device)$")]
     pub kind: String,
-    /// The user, for a session.
+    /// The user, for a session (or the operator logged in on a scanner).
     pub user: Option<UserOut>,
+    /// The scanner, for its signed request.
+    #[schema(value_type = Option<schema::DeviceIdText>)]
+    pub device_id: Option<String>,
     /// The key's id, for an API key.
     pub api_key_id: Option<i64>,
     /// The key's name, for an API key.
     pub api_key_name: Option<String>,
-    #[schema(value_type = schema::RoleName)]
+    /// The role the permissions come from; on a scanner with an operator, the operator's role
+    /// and the scanner's that limits it, in words.
     pub role: String,
     #[schema(value_type = Vec<schema::PermissionName>)]
     pub permissions: Vec<String>,
@@ -189,7 +193,8 @@ pub async fn logout(req: HttpRequest, ctx: Ctx) -> Result<HttpResponse, ApiError
         .finish())
 }
 
-/// Who is asking: the user and their permissions, or the API key and its role's.
+/// Who is asking: the user and their permissions, the API key and its role's, or the scanner
+/// (and the operator logged in on it) and what they may do together.
 #[utoipa::path(
     tag = "auth",
     responses((status = 200, description = "The caller", body = MeOut))
@@ -207,6 +212,7 @@ pub async fn me(req: HttpRequest, ctx: Ctx) -> Result<HttpResponse, ApiError> {
             MeOut {
                 kind: "user".into(),
                 user: Some(user.into()),
+                device_id: None,
                 api_key_id: None,
                 api_key_name: None,
                 role: actor.role().to_owned(),
@@ -217,12 +223,29 @@ pub async fn me(req: HttpRequest, ctx: Ctx) -> Result<HttpResponse, ApiError> {
         Who::ApiKey { id, name } => MeOut {
             kind: "api_key".into(),
             user: None,
+            device_id: None,
             api_key_id: Some(id),
             api_key_name: Some(name),
             role: actor.role().to_owned(),
             permissions: names(&actor),
             csrf_token: None,
         },
+        Who::Device { id, operator } => {
+            let user = match operator {
+                Some((user, _)) => Some(ctx.services.run(move |s| s.users.me(user)).await?),
+                None => None,
+            };
+            MeOut {
+                kind: "device".into(),
+                user: user.map(Into::into),
+                device_id: Some(id.as_str().to_owned()),
+                api_key_id: None,
+                api_key_name: None,
+                role: actor.role().to_owned(),
+                permissions: names(&actor),
+                csrf_token: None,
+            }
+        }
         Who::Console | Who::Anonymous => return Err(crate::problem::unauthenticated()),
     };
     Ok(HttpResponse::Ok().json(body))

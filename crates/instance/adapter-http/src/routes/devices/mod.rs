@@ -26,7 +26,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 /// Registers the scanners' routes in the `/ECK/API` scope.
 pub fn configure_eck_api(cfg: &mut ServiceConfig) {
-    cfg.service(challenge).service(register);
+    cfg.service(challenge)
+        .service(register)
+        .service(device_status);
 }
 
 fn rfc3339(at: DateTime<Utc>) -> String {
@@ -175,6 +177,49 @@ pub async fn register(
         .run(move |s| s.devices.register(&input, &meta))
         .await?;
     Ok(HttpResponse::Ok().json(DeviceOut::from(registered)))
+}
+
+/// What a scanner learns of itself.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceStatusOut {
+    #[schema(value_type = schema::DeviceIdText)]
+    pub device_id: String,
+    /// `pending` until an admin approves it; then `active` (or `blocked`).
+    #[schema(value_type = schema::DeviceStatusName)]
+    pub status: &'static str,
+    /// The role its requests act with; `null`: none (an operator must log in to act).
+    #[schema(value_type = Option<schema::RoleName>)]
+    pub role: Option<String>,
+    pub name: String,
+}
+
+/// A scanner's own status, signed by it, whatever its status: a `pending` scanner polls here
+/// until an admin approves it.
+#[utoipa::path(
+    tag = "devices",
+    security(("device_signature" = [])),
+    params(("id" = schema::DeviceIdText, Path, description = "The scanner's own id")),
+    responses(
+        (status = 200, description = "The scanner's status", body = DeviceStatusOut),
+        (status = 401, description = "No valid signature (`invalid_device_signature`, \
+            `stale_device_signature`), or one of another device",
+            body = crate::problem::Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/DEVICE/{id}/STATUS")]
+pub async fn device_status(ctx: Ctx, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let id = path_device(&id)?;
+    let (services, actor) = (ctx.services, ctx.meta.actor);
+    let device = services.run(move |s| s.devices.status(&actor, &id)).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(DeviceStatusOut {
+            device_id: device.id.as_str().to_owned(),
+            status: device.status.as_str(),
+            role: device.role,
+            name: device.name.into_string(),
+        }))
 }
 
 // ---------------------------------------------------------------- the registry (admins)
