@@ -395,20 +395,27 @@ fn build_services(db: &Arc<Database>, settings: &Settings) -> anyhow::Result<Ser
     let labels = LabelService::new(
         db.clone(),
         db.clone(),
-        decoder,
+        decoder.clone(),
         Arc::new(OsSecrets),
         clock.clone(),
         settings.labels.layout(),
         global_url,
     );
-    let devices = DeviceService::new(DevicePorts {
-        devices: db.clone(),
-        roles: db.clone(),
-        // The instance of the pairing QR.
-        instance: Arc::new(labels.clone()),
-        clock: clock.clone(),
-        secrets: secrets.clone(),
-    });
+    let devices = DeviceService::new(
+        DevicePorts {
+            devices: db.clone(),
+            roles: db.clone(),
+            // The instance of the pairing QR.
+            instance: Arc::new(labels.clone()),
+            users: db.clone(),
+            logins: db.clone(),
+            audit: db.clone(),
+            decoder: decoder.clone(),
+            clock: clock.clone(),
+            secrets: secrets.clone(),
+        },
+        settings.auth.devices(),
+    );
     let public = PublicService::new(
         labels.clone(),
         db.clone(),

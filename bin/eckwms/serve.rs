@@ -17,8 +17,8 @@ use eckwms_application::{
 use crate::settings::{CookieSecureConfig, Settings};
 
 /// How often expired idempotency keys, idle scan sessions, ended login sessions, old failed
-/// logins, expired device challenges and the recorded signatures of scanners' writes that can
-/// no longer be accepted are deleted.
+/// logins, expired device challenges, the recorded signatures of scanners' writes that can no
+/// longer be accepted and the operators idle on scanners are deleted.
 const PURGE_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// `concurrent_calls`: how many service calls may use the database at once (from the pool).
@@ -134,7 +134,8 @@ async fn serve(settings: Settings, state: HttpState, purge: Housekeeping) -> any
                 Ok(Ok(purged)) => tracing::info!(
                     challenges = purged.challenges,
                     signatures = purged.signatures,
-                    "purged expired device challenges and recorded signatures"
+                    operators = purged.operators,
+                    "purged expired device challenges, recorded signatures and idle operators"
                 ),
                 Ok(Err(e)) => tracing::warn!(error = %e, "device purge failed"),
                 Err(e) => tracing::warn!(error = %e, "device purge did not run"),

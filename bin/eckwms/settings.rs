@@ -114,6 +114,8 @@ pub struct AuthConfig {
     pub key_memory_ms: u64,
     pub session_hours: u64,
     pub session_idle_minutes: u64,
+    /// An operator logged in on a scanner is logged out after this long without its requests.
+    pub operator_idle_minutes: u64,
     pub failure_window_minutes: u64,
     pub max_user_failures: u32,
     pub max_address_failures: u32,
@@ -151,6 +153,16 @@ impl AuthConfig {
             failure_window: minutes(self.failure_window_minutes),
             max_user_failures: self.max_user_failures,
             max_address_failures: self.max_address_failures,
+        }
+    }
+
+    /// How long operators stay logged in on scanners, and the throttling they share.
+    pub fn devices(&self) -> eckwms_application::devices::DeviceSettings {
+        eckwms_application::devices::DeviceSettings {
+            operator_idle: chrono::Duration::minutes(
+                i64::try_from(self.operator_idle_minutes).unwrap_or(i64::MAX / 60_000),
+            ),
+            logins: self.sessions(),
         }
     }
 
@@ -249,6 +261,12 @@ impl Settings {
             (
                 "auth.session_idle_minutes",
                 self.auth.session_idle_minutes,
+                1,
+                60 * 24 * 365,
+            ),
+            (
+                "auth.operator_idle_minutes",
+                self.auth.operator_idle_minutes,
                 1,
                 60 * 24 * 365,
             ),

@@ -1,6 +1,7 @@
 //! Scanners against the real binary: a scanner pairs (challenge, signed registration) and
 //! waits; its signed scan is refused while it is pending; an admin approves it; the same scan
-//! then moves things, and the history names the scanner; replays are refused.
+//! then moves things, and the history names the scanner (and the operator after a PIN login);
+//! replays are refused.
 
 use awc::http::StatusCode;
 use eckwms_device_protocol::DeviceId;
@@ -206,6 +207,89 @@ pub async fn scanners_pair_wait_for_approval_and_scan(db: &TestDatabase, _backen
         .await
         .assert_problem(400, "ambiguous_credentials");
 
+    // An operator logs in with a PIN: the scanner now acts for her, within its role (a
+    // technician on a picker's scanner scans, records no repairs), and the history names her.
+    let tech = admin
+        .create(
+            "/api/v1/users",
+            json!({"username": "tia", "display_name": "Tia Tech", "role": "TECHNICIAN",
+                   "password": "technician passphrase", "pin": "2468"}),
+        )
+        .await;
+    let tech_id = tech["id"].as_str().unwrap().to_owned();
+    pda.signed(
+        "POST",
+        "/ECK/API/DEVICE/LOGIN",
+        Some(json!({"username": "tia", "pin": "1111"})),
+    )
+    .await
+    .assert_problem(401, "invalid_credentials");
+    let login = pda
+        .signed(
+            "POST",
+            "/ECK/API/DEVICE/LOGIN",
+            Some(json!({"username": "TIA", "pin": "2468"})),
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::OK, "{}", login.body);
+    assert_eq!(login.body["user"]["id"], tech_id.as_str());
+    assert_eq!(
+        login.body["permissions"],
+        json!(["settings.view", "scan.execute", "inventory.view"])
+    );
+    let shelf = admin
+        .create("/api/v1/places", json!({"name": "Shelf S2"}))
+        .await;
+    pda.scan(&item["id"], "m-10").await;
+    let moved = pda.scan(&shelf["id"], "m-11").await;
+    assert_eq!(moved.body["action"], "moved", "{}", moved.body);
+    let history = admin.get(&format!("/api/v1/items/{item_id}/history")).await;
+    let last = history.body["items"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["actor"], format!("user:{tech_id}/device:PDA-7"));
+    assert_eq!(last["actor_name"], "Tia Tech");
+    pda.signed(
+        "POST",
+        &format!("/api/v1/items/{item_id}/actions"),
+        Some(json!({"type": "note", "message": "checked"})),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+    // A new PIN ends her login on the scanner: it acts as itself again.
+    let reset = admin
+        .send(
+            "POST",
+            &format!("/api/v1/users/{tech_id}/secrets"),
+            &[("If-Match", "*")],
+            Some(json!({"pin": "1357"}).to_string().into_bytes()),
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::OK, "{}", reset.body);
+    let me = pda.signed("GET", "/api/v1/auth/me", None).await;
+    assert_eq!(me.body["kind"], "device", "{}", me.body);
+    assert_eq!(me.body["user"], Value::Null);
+    // Her badge (her id) and the new PIN log her in; the logout ends it.
+    let login = pda
+        .signed(
+            "POST",
+            "/ECK/API/DEVICE/LOGIN",
+            Some(json!({"badge": tech_id, "pin": "1357"})),
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::OK, "{}", login.body);
+    let me = pda.signed("GET", "/api/v1/auth/me", None).await;
+    assert_eq!(me.body["user"]["id"], tech_id.as_str());
+    let logout = pda
+        .signed("POST", "/ECK/API/DEVICE/LOGOUT", Some(json!({})))
+        .await;
+    assert_eq!(logout.status, StatusCode::NO_CONTENT);
+    let me = pda.signed("GET", "/api/v1/auth/me", None).await;
+    assert_eq!(me.body["user"], Value::Null);
+
     // Blocked, it is refused again; its status poll says why.
     admin
         .send(
@@ -230,7 +314,14 @@ pub async fn scanners_pair_wait_for_approval_and_scan(db: &TestDatabase, _backen
         .iter()
         .map(|e| e["event"].as_str().unwrap())
         .collect();
-    for event in ["device_registered", "device_activated", "device_blocked"] {
+    for event in [
+        "device_registered",
+        "device_activated",
+        "device_blocked",
+        "operator_login_failed",
+        "operator_login_succeeded",
+        "operator_logout",
+    ] {
         assert!(events.contains(&event), "{event} in {events:?}");
     }
     let device = admin.get("/api/v1/devices/PDA-7").await;

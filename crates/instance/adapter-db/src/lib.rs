@@ -33,10 +33,10 @@ mod prelude {
         ADMIN_KEY_ROLE, ApiKey, AuditEntry, AuditFilter, AuditRecord, BoxFilter, Claim,
         ContentEntry, DeviceFilter, DevicePatch, DeviceRegistration, Expected, IdempotencyKeyRef,
         IdempotencyRecord, IdempotencyState, InstanceIdentity, ItemFilter, LabelPrint,
-        LabelSubject, Location, LoginUser, NewApiKey, NewCredentials, NewSession, NewUser,
-        OrderFilter, PageQuery, PathStep, PlaceFilter, RackWithPlaces, RecordedAction, Role,
-        RolePatch, ScanFilter, ScanRecord, SessionRecord, Signer, StoredResponse, StoredSession,
-        User, UserPatch, WriteContext,
+        LabelSubject, Location, LoginUser, NewApiKey, NewCredentials, NewOperator, NewSession,
+        NewUser, Operator, OrderFilter, PageQuery, PathStep, PlaceFilter, RackWithPlaces,
+        RecordedAction, Role, RolePatch, ScanFilter, ScanRecord, SessionRecord, Signer,
+        StoredResponse, StoredSession, User, UserPatch, WriteContext,
     };
     pub(crate) use eckwms_application::{AppError, AppResult, ProblemCode};
     pub(crate) use eckwms_domain::access::Permissions;

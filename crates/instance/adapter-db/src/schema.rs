@@ -307,6 +307,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    device_operators (device_id) {
+        device_id -> Text,
+        user_id -> Text,
+        started_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     device_signatures (hash) {
         hash -> Text,
         expires_at -> Timestamp,
@@ -324,6 +333,8 @@ diesel::joinable!(sessions -> users (user_id));
 // No foreign key behind it (keys older than roles): joined with a LEFT JOIN.
 diesel::joinable!(api_keys -> roles (role));
 diesel::joinable!(devices -> roles (role));
+diesel::joinable!(device_operators -> users (user_id));
+diesel::joinable!(device_operators -> devices (device_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     id_counters,
@@ -352,4 +363,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     devices,
     device_challenges,
     device_signatures,
+    device_operators,
 );

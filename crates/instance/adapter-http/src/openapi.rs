@@ -136,6 +136,7 @@ const EXACTLY_ONE_OF: &[(&str, [&str; 2])] = &[
     ("MoveIn", ["object", "objects"]),
     ("LabelsIn", ["count", "ids"]),
     ("CreateApiKeyIn", ["role", "scope"]),
+    ("OperatorLoginIn", ["username", "badge"]),
 ];
 
 /// Routes that call no service: they answer without a turn, so never 503.

@@ -45,7 +45,7 @@ impl Requirement {
     }
 }
 
-use Requirement::{AnyDevice, Authenticated, Public};
+use Requirement::{ActiveDevice, AnyDevice, Authenticated, Public};
 
 const fn needs(p: Permission) -> Requirement {
     Requirement::Permission(p)
@@ -142,6 +142,8 @@ pub const ROUTES: &[(&str, &str, Requirement)] = &[
     ("POST", "/ECK/API/DEVICE/CHALLENGE", Public),
     ("POST", "/ECK/API/DEVICE/REGISTER", Public),
     ("GET", "/ECK/API/DEVICE/{id}/STATUS", AnyDevice),
+    ("POST", "/ECK/API/DEVICE/LOGIN", ActiveDevice),
+    ("POST", "/ECK/API/DEVICE/LOGOUT", ActiveDevice),
     ("GET", "/api/v1/devices", needs(DevicesManage)),
     ("GET", "/api/v1/devices/{id}", needs(DevicesManage)),
     ("PATCH", "/api/v1/devices/{id}", needs(DevicesManage)),

@@ -1,5 +1,5 @@
--- Scanners (devices) registered with this instance, the challenges of their registrations, and
--- the signatures of their writes accepted lately.
+-- Scanners (devices) registered with this instance, the challenges of their registrations, the
+-- signatures of their writes accepted lately, and the operators logged in on them.
 -- Mirrors ../../sqlite/2026-12-07-100000_devices/up.sql.
 
 -- A device's id is its own (it names itself when it registers); its key signs its requests.
@@ -34,3 +34,15 @@ CREATE TABLE device_signatures (
     expires_at TIMESTAMP NOT NULL
 );
 CREATE INDEX device_signatures_by_expiry ON device_signatures (expires_at);
+
+-- The operator logged in on a scanner (with a PIN): at most one per scanner. It ends at logout,
+-- after auth.operator_idle_minutes without a request, with the scanner, and when the user is
+-- made inactive or gets a new password or PIN.
+CREATE TABLE device_operators (
+    device_id TEXT PRIMARY KEY NOT NULL REFERENCES devices (id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL REFERENCES users (id),
+    started_at TIMESTAMP NOT NULL,
+    last_seen_at TIMESTAMP NOT NULL
+);
+-- A user's operator sessions end with their deactivation or new secrets.
+CREATE INDEX device_operators_by_user ON device_operators (user_id);

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use eckwms_application::AppResult;
 use eckwms_application::ports::{
     AuditEntry, DeviceFilter, DevicePatch, DeviceRegistration, DeviceRepository, Expected,
-    IdempotencyKeyRef, PageQuery, Signer,
+    IdempotencyKeyRef, NewOperator, PageQuery, Signer,
 };
 use eckwms_db_kit::on_conn;
 use eckwms_domain::devices::{Device, DeviceId};
@@ -76,5 +76,22 @@ impl DeviceRepository for Database {
     }
     fn purge_signatures(&self, now: DateTime<Utc>) -> AppResult<u64> {
         write_tx!(self, None, purge_signatures(now))
+    }
+    fn start_operator(
+        &self,
+        operator: &NewOperator,
+        forget_failures: &str,
+        audit: &AuditEntry,
+    ) -> AppResult<()> {
+        write_tx!(self, None, start_operator(operator, forget_failures, audit))
+    }
+    fn end_operator(&self, device: &DeviceId, audit: &AuditEntry) -> AppResult<bool> {
+        write_tx!(self, None, end_operator(device, audit))
+    }
+    fn touch_operator(&self, device: &DeviceId, at: DateTime<Utc>) -> AppResult<()> {
+        write_tx!(self, None, touch_operator(device, at))
+    }
+    fn purge_operators(&self, idle_before: DateTime<Utc>) -> AppResult<u64> {
+        write_tx!(self, None, purge_operators(idle_before))
     }
 }

@@ -6,7 +6,7 @@ use eckwms_domain::devices::{Device, DeviceId, DevicePublicKey, DeviceStatus};
 
 use super::{from_db, text, to_db};
 use crate::error::DbError;
-use crate::schema::devices;
+use crate::schema::{device_operators, devices};
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset, Debug)]
 #[diesel(table_name = devices, treat_none_as_default_value = false)]
@@ -53,4 +53,14 @@ impl DeviceRow {
             last_seen_at: self.last_seen_at.map(from_db),
         })
     }
+}
+
+/// The operator logged in on a device.
+#[derive(Queryable, Selectable, Insertable, Debug)]
+#[diesel(table_name = device_operators)]
+pub(crate) struct OperatorRow {
+    pub device_id: String,
+    pub user_id: String,
+    pub started_at: NaiveDateTime,
+    pub last_seen_at: NaiveDateTime,
 }

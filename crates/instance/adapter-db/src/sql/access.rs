@@ -247,6 +247,13 @@ fn lock_user(c: &mut Conn, id: UserId, expected: Expected) -> Result<UserRow, Db
 
 fn end_sessions_of(c: &mut Conn, id: &str) -> Result<(), DbError> {
     diesel::delete(sessions::table.filter(sessions::user_id.eq(id))).execute(c)?;
+    end_operating_of(c, id)
+}
+
+/// Logs the user out of every scanner they are logged in on (`device_operators`, the devices
+/// wing's): a deactivation, a new password or a new PIN ends it.
+fn end_operating_of(c: &mut Conn, id: &str) -> Result<(), DbError> {
+    diesel::delete(device_operators::table.filter(device_operators::user_id.eq(id))).execute(c)?;
     Ok(())
 }
 
@@ -319,6 +326,8 @@ pub(crate) fn set_credentials(
     }
     if let Some(pin_hash) = &credentials.pin_hash {
         row.pin_hash = pin_hash.clone();
+        // A new PIN (or none) ends the operator's logins on scanners, made with the old one.
+        end_operating_of(c, &row.id)?;
     }
     row.version += 1;
     row.updated_at = to_db(at);

@@ -1,5 +1,5 @@
 //! Devices: the challenges of their registrations, the registry, the admins' changes, what a
-//! signed request reads and records. Mounted twice, as a module of `sqlite` and of `pg` (see
+//! signed request reads and records, the operators logged in on them. Mounted twice, as a module of `sqlite` and of `pg` (see
 //! `sqlite.rs`).
 //!
 //! Every change writes its audit entry (`audit`, of `sql/access.rs`) in its transaction, after
@@ -201,7 +201,9 @@ pub(crate) fn purge_challenges(c: &mut Conn, now: DateTime<Utc>) -> Result<u64, 
     Ok(deleted as u64)
 }
 
-/// The device and its role's stored permissions: one query, `devices LEFT JOIN roles`.
+/// The device and its role's stored permissions (`devices LEFT JOIN roles`), then the operator
+/// logged in on it with their role's (`device_operators JOIN users JOIN roles`): two
+/// primary-key reads.
 pub(crate) fn find_signer(c: &mut Conn, id: &DeviceId) -> Result<Option<Signer>, DbError> {
     let found: Option<(DeviceRow, Option<String>)> = devices::table
         .left_join(roles::table)
@@ -209,14 +211,33 @@ pub(crate) fn find_signer(c: &mut Conn, id: &DeviceId) -> Result<Option<Signer>,
         .select((DeviceRow::as_select(), roles::permissions.nullable()))
         .first(c)
         .optional()?;
-    found
-        .map(|(row, permissions)| {
-            Ok(Signer {
-                device: row.into_domain()?,
-                role_permissions: permissions.as_deref().map(Permissions::from_stored),
+    let Some((row, permissions)) = found else {
+        return Ok(None);
+    };
+    let operator: Option<(OperatorRow, UserRow, String)> = device_operators::table
+        .inner_join(users::table.inner_join(roles::table))
+        .filter(device_operators::device_id.eq(id.as_str()))
+        .select((
+            OperatorRow::as_select(),
+            UserRow::as_select(),
+            roles::permissions,
+        ))
+        .first(c)
+        .optional()?;
+    Ok(Some(Signer {
+        device: row.into_domain()?,
+        role_permissions: permissions.as_deref().map(Permissions::from_stored),
+        operator: operator
+            .map(|(operator, user, permissions)| {
+                Ok::<_, DbError>(Operator {
+                    user: user.into_user()?,
+                    permissions: Permissions::from_stored(&permissions),
+                    started_at: from_db(operator.started_at),
+                    last_seen_at: from_db(operator.last_seen_at),
+                })
             })
-        })
-        .transpose()
+            .transpose()?,
+    }))
 }
 
 pub(crate) fn touch_device(c: &mut Conn, id: &DeviceId, at: DateTime<Utc>) -> Result<(), DbError> {
@@ -247,6 +268,81 @@ pub(crate) fn record_signature(
 pub(crate) fn purge_signatures(c: &mut Conn, now: DateTime<Utc>) -> Result<u64, DbError> {
     let deleted = diesel::delete(
         device_signatures::table.filter(device_signatures::expires_at.le(to_db(now))),
+    )
+    .execute(c)?;
+    Ok(deleted as u64)
+}
+
+pub(crate) fn start_operator(
+    c: &mut Conn,
+    operator: &NewOperator,
+    forget_failures: &str,
+    entry: &AuditEntry,
+) -> Result<(), DbError> {
+    let user_id = operator.user.to_string();
+    let at = to_db(operator.at);
+    // First, and on the user's row (locked until the commit), as a password login does: the
+    // user must still be the one whose PIN the login checked. A new PIN or password or a
+    // deactivation committed since refuses the login; one committed after this waits for it,
+    // and then ends it.
+    let current = diesel::update(
+        users::table
+            .find(&user_id)
+            .filter(users::version.eq(operator.user_version))
+            .filter(users::active.eq(true)),
+    )
+    .set(users::last_login_at.eq(Some(at)))
+    .execute(c)?;
+    if current == 0 {
+        return Err(AppError::refused(
+            ProblemCode::InvalidCredentials,
+            // The answer of every failed login: it tells nothing of the user.
+            "the user or the PIN is wrong",
+        )
+        .into());
+    }
+    // One operator per scanner: whoever was logged in there is logged out.
+    diesel::delete(device_operators::table.find(operator.device.as_str())).execute(c)?;
+    diesel::insert_into(device_operators::table)
+        .values(OperatorRow {
+            device_id: operator.device.as_str().to_owned(),
+            user_id,
+            started_at: at,
+            last_seen_at: at,
+        })
+        .execute(c)?;
+    diesel::delete(failed_logins::table.filter(failed_logins::subject.eq(forget_failures)))
+        .execute(c)?;
+    audit(c, entry)
+}
+
+pub(crate) fn end_operator(
+    c: &mut Conn,
+    device: &DeviceId,
+    entry: &AuditEntry,
+) -> Result<bool, DbError> {
+    let deleted = diesel::delete(device_operators::table.find(device.as_str())).execute(c)?;
+    if deleted == 0 {
+        return Ok(false);
+    }
+    audit(c, entry)?;
+    Ok(true)
+}
+
+pub(crate) fn touch_operator(
+    c: &mut Conn,
+    device: &DeviceId,
+    at: DateTime<Utc>,
+) -> Result<(), DbError> {
+    diesel::update(device_operators::table.find(device.as_str()))
+        .set(device_operators::last_seen_at.eq(to_db(at)))
+        .execute(c)?;
+    Ok(())
+}
+
+pub(crate) fn purge_operators(c: &mut Conn, idle_before: DateTime<Utc>) -> Result<u64, DbError> {
+    let deleted = diesel::delete(
+        device_operators::table.filter(device_operators::last_seen_at.lt(to_db(idle_before))),
     )
     .execute(c)?;
     Ok(deleted as u64)

@@ -72,7 +72,7 @@ fn new_user(username: &str, role: &str) -> NewUser {
     }
 }
 
-fn user(db: &Database, username: &str, role: &str) -> User {
+pub(crate) fn user(db: &Database, username: &str, role: &str) -> User {
     db.create_user(
         &new_user(username, role),
         &entry("user_created", None),

@@ -401,3 +401,184 @@ pub(crate) fn signed_requests_read_their_signer_and_record_signatures_once(t: &T
     assert_eq!(db.purge_signatures(now()).unwrap(), 1);
     assert_eq!(db.purge_signatures(expires).unwrap(), 5);
 }
+
+fn operator(device: &str, user: &User, at: chrono::DateTime<Utc>) -> NewOperator {
+    NewOperator {
+        device: device_id(device),
+        user: user.id,
+        user_version: user.version,
+        at,
+    }
+}
+
+fn operator_of(db: &Database, device: &str) -> Option<Operator> {
+    db.find_signer(&device_id(device))
+        .unwrap()
+        .unwrap()
+        .operator
+}
+
+/// One operator per scanner, read with every signed request; ended by a logout, by idling,
+/// by the scanner's removal, and by a deactivation, a new password or a new PIN of the user;
+/// a login whose PIN check began before a change of its user does not outlive it.
+pub(crate) fn operators_log_in_once_per_scanner_and_end_with_their_user(t: &TestDatabase) {
+    let db = t.open();
+    seed(&db);
+    for (n, id) in ["PDA-7", "PDA-8"].into_iter().enumerate() {
+        let nonce = format!("nonce-{n}");
+        challenge(&db, &nonce);
+        register(&db, &nonce, None, registered(None, id, KEY_A)).unwrap();
+    }
+    let anna = user(&db, "anna", "TECHNICIAN");
+    let bea = user(&db, "bea", "PICKER");
+    let failures = vec!["user:anna".to_owned()];
+    db.record_failed_login(&failures, now(), &entry("operator_login_failed", None))
+        .unwrap();
+
+    // Anna logs in on PDA-7: the scanner reads her with her role's permissions; her failed
+    // logins are forgotten; her last login is now.
+    let at = now();
+    db.start_operator(
+        &operator("PDA-7", &anna, at),
+        "user:anna",
+        &entry("operator_login_succeeded", None),
+    )
+    .unwrap();
+    let on = operator_of(&db, "PDA-7").unwrap();
+    assert_eq!(on.user.id, anna.id);
+    assert_eq!((on.started_at, on.last_seen_at), (at, at));
+    assert_eq!(
+        on.permissions,
+        eckwms_domain::access::role::seeded("TECHNICIAN")
+            .unwrap()
+            .permissions()
+    );
+    assert_eq!(
+        db.failed_logins("user:anna", at - chrono::Duration::hours(1))
+            .unwrap()
+            .0,
+        0
+    );
+    assert_eq!(db.get_user(anna.id).unwrap().last_login_at, Some(at));
+    assert_eq!(operator_of(&db, "PDA-8"), None);
+    let seen = now();
+    db.touch_operator(&device_id("PDA-7"), seen).unwrap();
+    assert_eq!(operator_of(&db, "PDA-7").unwrap().last_seen_at, seen);
+
+    // Bea takes the scanner over; she logs out; a second logout finds nobody.
+    db.start_operator(
+        &operator("PDA-7", &bea, now()),
+        "user:bea",
+        &entry("operator_login_succeeded", None),
+    )
+    .unwrap();
+    assert_eq!(operator_of(&db, "PDA-7").unwrap().user.id, bea.id);
+    assert!(
+        db.end_operator(&device_id("PDA-7"), &entry("operator_logout", None))
+            .unwrap()
+    );
+    assert!(
+        !db.end_operator(&device_id("PDA-7"), &entry("operator_logout", None))
+            .unwrap()
+    );
+    assert_eq!(operator_of(&db, "PDA-7"), None);
+
+    // A login checked against an older version of its user (a PIN changed meanwhile) is
+    // refused and changes nothing.
+    let anna = db.get_user(anna.id).unwrap();
+    let mut stale = operator("PDA-7", &anna, now());
+    stale.user_version -= 1;
+    assert_refused(
+        db.start_operator(
+            &stale,
+            "user:anna",
+            &entry("operator_login_succeeded", None),
+        ),
+        "invalid_credentials",
+    );
+    assert_eq!(operator_of(&db, "PDA-7"), None);
+
+    // A new PIN, a new password, a deactivation: each ends her logins on every scanner.
+    let new_pin = NewCredentials {
+        password_hash: None,
+        pin_hash: Some(Some("$argon2id$new-pin".into())),
+    };
+    let new_password = NewCredentials {
+        password_hash: Some("$argon2id$new-password".into()),
+        pin_hash: None,
+    };
+    for credentials in [new_pin, new_password] {
+        let anna = db.get_user(anna.id).unwrap();
+        for scanner in ["PDA-7", "PDA-8"] {
+            db.start_operator(
+                &operator(scanner, &anna, now()),
+                "user:anna",
+                &entry("operator_login_succeeded", None),
+            )
+            .unwrap();
+        }
+        db.set_credentials(
+            anna.id,
+            Expected::Any,
+            &credentials,
+            now(),
+            &entry("user_secrets_reset", None),
+            None,
+        )
+        .unwrap();
+        assert_eq!(operator_of(&db, "PDA-7"), None);
+        assert_eq!(operator_of(&db, "PDA-8"), None);
+    }
+    let anna = db.get_user(anna.id).unwrap();
+    db.start_operator(
+        &operator("PDA-8", &anna, now()),
+        "user:anna",
+        &entry("operator_login_succeeded", None),
+    )
+    .unwrap();
+    db.update_user(
+        anna.id,
+        Expected::Any,
+        &UserPatch {
+            active: Some(false),
+            ..UserPatch::default()
+        },
+        now(),
+        &entry("user_deactivated", None),
+        None,
+    )
+    .unwrap();
+    assert_eq!(operator_of(&db, "PDA-8"), None);
+
+    // Idle operators are purged; a removed scanner takes its operator with it.
+    let bea = db.get_user(bea.id).unwrap();
+    let early = now();
+    db.start_operator(
+        &operator("PDA-7", &bea, early),
+        "user:bea",
+        &entry("operator_login_succeeded", None),
+    )
+    .unwrap();
+    let later = now();
+    db.start_operator(
+        &operator("PDA-8", &db.get_user(bea.id).unwrap(), later),
+        "user:bea",
+        &entry("operator_login_succeeded", None),
+    )
+    .unwrap();
+    assert_eq!(db.purge_operators(later).unwrap(), 1);
+    assert_eq!(operator_of(&db, "PDA-7"), None);
+    assert!(operator_of(&db, "PDA-8").is_some());
+    db.delete_device(
+        &device_id("PDA-8"),
+        Expected::Any,
+        &entry("device_deleted", None),
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        db.purge_operators(now()).unwrap(),
+        0,
+        "gone with its scanner"
+    );
+}

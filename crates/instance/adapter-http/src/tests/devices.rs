@@ -345,6 +345,7 @@ fn scanner(id: &str) -> Option<Signer> {
     Some(Signer {
         role_permissions: role.and_then(seeded_role).map(|r| r.permissions),
         device: d,
+        operator: None,
     })
 }
 
@@ -355,6 +356,7 @@ fn scanner_mocks() -> (Mocks, Arc<Mutex<Vec<String>>>) {
         .expect_find_signer()
         .returning(|id| Ok(scanner(id.as_str())));
     m.devices.expect_touch_device().returning(|_, _| Ok(()));
+    m.devices.expect_end_operator().returning(|_, _| Ok(false));
     let recorded = Arc::new(Mutex::new(Vec::new()));
     let seen = recorded.clone();
     m.devices
@@ -720,4 +722,238 @@ async fn a_scanner_scans_as_itself_and_knows_who_it_is() {
             .unwrap()
             .contains(&json!("scan.execute"))
     );
+}
+
+// ---------------------------------------------------------------- operators
+
+use eckwms_application::ports::{LoginUser, Operator, User};
+use eckwms_domain::UserId;
+
+fn anna(role: &str) -> User {
+    User {
+        id: UserId::new(4).unwrap(),
+        username: "anna".into(),
+        display_name: "Anna K".into(),
+        role: role.into(),
+        active: true,
+        has_pin: true,
+        last_login_at: None,
+        version: 3,
+        created_at: now(),
+        updated_at: now(),
+    }
+}
+
+/// Anna (`TECHNICIAN`, PIN 0420) can log in on the scanners of [`scanner_mocks`].
+fn operator_mocks() -> Mocks {
+    let (mut m, _) = scanner_mocks();
+    let pin = fast_passwords()
+        .hash("0420", &eckwms_application::OsSecrets)
+        .unwrap();
+    let login = LoginUser {
+        user: anna("TECHNICIAN"),
+        password_hash: "$argon2id$not-this".into(),
+        pin_hash: Some(pin),
+        permissions: seeded_role("TECHNICIAN").unwrap().permissions,
+    };
+    let by_name = login.clone();
+    m.users
+        .expect_find_login()
+        .returning(move |key| Ok((key == "anna").then(|| by_name.clone())));
+    m.users
+        .expect_find_login_by_id()
+        .returning(move |id| Ok((id == login.user.id).then(|| login.clone())));
+    m.users
+        .expect_get_user()
+        .returning(|_| Ok(anna("TECHNICIAN")));
+    m.sessions
+        .expect_failed_logins()
+        .returning(|_, _| Ok((0, None)));
+    m
+}
+
+#[actix_rt::test]
+async fn an_operator_logs_in_on_a_scanner_with_a_pin() {
+    let mut m = operator_mocks();
+    m.devices
+        .expect_start_operator()
+        .times(2)
+        .returning(|operator, forget, audit| {
+            assert_eq!(
+                (operator.device.as_str(), operator.user_version),
+                ("PDA-7", 3)
+            );
+            assert_eq!(forget, "user:anna");
+            assert_eq!(audit.event, "operator_login_succeeded");
+            Ok(())
+        });
+    m.sessions
+        .expect_record_failed_login()
+        .times(2)
+        .returning(|subjects, _, _| {
+            assert_eq!(subjects[1], "device:PDA-7");
+            Ok(())
+        });
+    let state = m.state();
+    for body in [
+        json!({"username": "Anna", "pin": "0420"}),
+        json!({"badge": "u000000000000000004", "pin": "0420"}),
+    ] {
+        let reply = call(&state, signed_post("PDA-7", "/ECK/API/DEVICE/LOGIN", body)).await;
+        assert_eq!(reply.status, 200, "{:?}", reply.body);
+        assert_eq!(reply.header("cache-control"), Some("no-store"));
+        let out = reply.json();
+        assert_eq!(out["deviceId"], "PDA-7");
+        assert_eq!(out["user"]["displayName"], "Anna K");
+        // A technician on a picker's scanner: what both allow.
+        assert_eq!(
+            out["permissions"],
+            json!(["settings.view", "scan.execute", "inventory.view"])
+        );
+    }
+    let mut answers = Vec::new();
+    for body in [
+        json!({"username": "anna", "pin": "9999"}),
+        json!({"badge": "u000000000000000009", "pin": "0420"}),
+    ] {
+        let reply = call(&state, signed_post("PDA-7", "/ECK/API/DEVICE/LOGIN", body)).await;
+        reply.assert_problem(401, "invalid_credentials");
+        let mut problem = reply.json();
+        problem["request_id"] = Value::Null;
+        answers.push(problem);
+    }
+    assert_eq!(answers[0], answers[1]);
+    for (body, fields) in [
+        (json!({"pin": "0420"}), &["username", "badge"][..]),
+        (
+            json!({"username": "anna", "badge": "x", "pin": "0420"}),
+            &["username", "badge"],
+        ),
+        (json!({"username": "anna", "pin": ""}), &["pin"]),
+    ] {
+        let reply = call(&state, signed_post("PDA-7", "/ECK/API/DEVICE/LOGIN", body)).await;
+        reply.assert_problem(422, "validation_failed");
+        assert_eq!(reply.error_fields(), fields);
+    }
+    // A pending scanner logs nobody in; an API key neither.
+    call(
+        &state,
+        signed_post(
+            "PDA-P",
+            "/ECK/API/DEVICE/LOGIN",
+            json!({"username": "anna", "pin": "0420"}),
+        ),
+    )
+    .await
+    .assert_problem(403, "device_not_active");
+    call(
+        &state,
+        post_json(
+            "/ECK/API/DEVICE/LOGIN",
+            ADMIN_KEY,
+            json!({"username": "anna", "pin": "0420"}),
+        ),
+    )
+    .await
+    .assert_problem(401, "invalid_device_signature");
+}
+
+#[actix_rt::test]
+async fn a_throttled_operator_login_is_429() {
+    let mut m = operator_mocks();
+    m.sessions.checkpoint();
+    m.sessions.expect_failed_logins().returning(|subject, _| {
+        Ok(if subject == "device:PDA-7" {
+            (30, Some(now()))
+        } else {
+            (0, None)
+        })
+    });
+    m.devices.expect_start_operator().never();
+    let state = m.state();
+    let reply = call(
+        &state,
+        signed_post(
+            "PDA-7",
+            "/ECK/API/DEVICE/LOGIN",
+            json!({"username": "anna", "pin": "0420"}),
+        ),
+    )
+    .await;
+    reply.assert_problem(429, "rate_limited");
+    assert_eq!(reply.header("retry-after"), Some("900"));
+}
+
+/// With an operator logged in, the scanner's requests act for them: their history names
+/// them, /auth/me shows them; a logout ends it.
+#[actix_rt::test]
+async fn a_scanners_requests_act_for_its_operator() {
+    let mut m = operator_mocks();
+    m.devices.checkpoint();
+    m.devices.expect_find_signer().returning(|id| {
+        Ok(scanner(id.as_str()).map(|mut signer| {
+            signer.operator = Some(Operator {
+                user: anna("TECHNICIAN"),
+                permissions: seeded_role("TECHNICIAN").unwrap().permissions,
+                started_at: now(),
+                last_seen_at: now(),
+            });
+            signer
+        }))
+    });
+    m.devices
+        .expect_record_signature()
+        .returning(|_, _| Ok(true));
+    m.devices
+        .expect_end_operator()
+        .times(1)
+        .returning(|device, audit| {
+            assert_eq!(device.as_str(), "PDA-7");
+            assert_eq!(audit.event, "operator_logout");
+            assert_eq!(
+                audit.actor.as_deref(),
+                Some("user:u000000000000000004/device:PDA-7")
+            );
+            Ok(true)
+        });
+    let state = m.state();
+    let reply = call(
+        &state,
+        signed(
+            TestRequest::get().uri("/api/v1/auth/me"),
+            "PDA-7",
+            "GET",
+            "/api/v1/auth/me",
+            b"",
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let me = reply.json();
+    assert_eq!(me["kind"], "device");
+    assert_eq!(me["user"]["username"], "anna");
+    assert_eq!(me["role"], "TECHNICIAN (on a scanner limited to PICKER)");
+    // The technician may record repairs; on a picker's scanner not.
+    let reply = call(
+        &state,
+        signed_post(
+            "PDA-7",
+            "/api/v1/items/i000000000000000001/actions",
+            json!({"type": "note", "message": "x"}),
+        ),
+    )
+    .await;
+    reply.assert_problem(403, "forbidden");
+    assert!(
+        reply.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("limited to PICKER")
+    );
+    let reply = call(
+        &state,
+        signed_post("PDA-7", "/ECK/API/DEVICE/LOGOUT", json!({})),
+    )
+    .await;
+    assert_eq!(reply.status, 204, "{:?}", reply.body);
 }

@@ -11,6 +11,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use eckwms_application::PublicService;
 use eckwms_application::access::SessionSettings;
 use eckwms_application::access::passwords::{HashParams, Passwords};
+use eckwms_application::devices::DeviceSettings;
 use eckwms_application::ports::{
     ApiKey, MockApiKeyRepository, MockAuditRepository, MockBoxRepository, MockClock,
     MockDeviceRepository, MockHealthRepository, MockIdempotencyRepository, MockIdentityRepository,
@@ -217,19 +218,27 @@ impl Mocks {
         let roles = RoleService::new(roles_repo.clone(), clock.clone());
         let users_repo: Arc<MockUserRepository> = Arc::new(self.users);
         let audit_repo: Arc<MockAuditRepository> = Arc::new(self.audit);
+        let sessions_repo: Arc<MockSessionRepository> = Arc::new(self.sessions);
         let secrets: Arc<dyn eckwms_application::ports::SecretSource> =
             Arc::new(eckwms_application::OsSecrets);
         let mut this_instance = MockThisInstance::new();
         this_instance
             .expect_instance_id()
             .returning(|| Ok(INSTANCE_ID.to_owned()));
-        let devices = DeviceService::new(DevicePorts {
-            devices: Arc::new(self.devices),
-            roles: roles_repo.clone(),
-            instance: Arc::new(this_instance),
-            clock: clock.clone(),
-            secrets: secrets.clone(),
-        });
+        let devices = DeviceService::new(
+            DevicePorts {
+                devices: Arc::new(self.devices),
+                roles: roles_repo.clone(),
+                instance: Arc::new(this_instance),
+                users: users_repo.clone(),
+                logins: sessions_repo.clone(),
+                audit: audit_repo.clone(),
+                decoder: Arc::new(self.decoder.clone()),
+                clock: clock.clone(),
+                secrets: secrets.clone(),
+            },
+            DeviceSettings::default(),
+        );
         let services = Services {
             devices,
             public: PublicService::new(
@@ -268,7 +277,7 @@ impl Mocks {
             roles: roles.clone(),
             users: UserService::new(users_repo.clone(), roles, clock.clone(), secrets.clone()),
             sessions: SessionService::new(
-                Arc::new(self.sessions),
+                sessions_repo,
                 users_repo,
                 audit_repo.clone(),
                 clock.clone(),

@@ -1,6 +1,7 @@
 //! The devices wing: scanners pair with this instance (a challenge, then a registration signed
-//! over it, reference section 4 with the server's nonce), and admins approve, block, rename,
-//! give roles to and remove them.
+//! over it, reference section 4 with the server's nonce), admins approve, block, rename, give
+//! roles to and remove them, their signed requests are authenticated, and operators log in on
+//! them with a PIN (`operators.rs`).
 //!
 //! The protocol (messages, keys, signatures, refusals) is `eckwms-device-protocol`'s, the same
 //! the global service speaks; what this instance keeps of a device, and who may change it, is
@@ -19,14 +20,19 @@ use eckwms_domain::devices::{Device, DeviceId, DevicePublicKey, DeviceStatus, pe
 use eckwms_domain::{FieldError, Name};
 use sha2::{Digest, Sha256};
 
-use crate::access::Actor;
+use crate::access::{Actor, SessionSettings};
 use crate::common::{Page, RequestMeta, paginate};
 use crate::error::{AppError, AppResult, ProblemCode};
 use crate::labels::LabelService;
 use crate::ports::{
-    Clock, DeviceFilter, DevicePatch, DeviceRegistration, DeviceRepository, Expected, PageQuery,
-    RoleRepository, SecretSource, Signer, ThisInstance,
+    AuditRepository, Clock, DeviceFilter, DevicePatch, DeviceRegistration, DeviceRepository,
+    Expected, PageQuery, RoleRepository, SecretSource, SessionRepository, ThisInstance, User,
+    UserRepository,
 };
+
+mod operators;
+
+pub use operators::{OperatorAttempt, OperatorLoggedIn, OperatorName};
 
 /// How long a challenge nonce can be used.
 pub const CHALLENGE_TTL_SECS: i64 = 300;
@@ -57,6 +63,26 @@ pub struct SignedUse {
 pub struct DevicePurge {
     pub challenges: u64,
     pub signatures: u64,
+    /// Operators idle for longer than `operator_idle`.
+    pub operators: u64,
+}
+
+/// How long an operator stays logged in on a scanner, and how failed logins are throttled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeviceSettings {
+    /// An operator is logged out after this long without a request of the scanner.
+    pub operator_idle: Duration,
+    /// The throttling of password logins, which operator logins share (`[auth]`).
+    pub logins: SessionSettings,
+}
+
+impl Default for DeviceSettings {
+    fn default() -> Self {
+        Self {
+            operator_idle: Duration::minutes(30),
+            logins: SessionSettings::default(),
+        }
+    }
 }
 
 /// A registration as received, not yet validated.
@@ -98,6 +124,14 @@ pub struct DevicePorts {
     /// Roles given to devices, and what they grant.
     pub roles: Arc<dyn RoleRepository>,
     pub instance: Arc<dyn ThisInstance>,
+    /// The people who log in on scanners.
+    pub users: Arc<dyn UserRepository>,
+    /// Failed logins, counted with the password logins'.
+    pub logins: Arc<dyn SessionRepository>,
+    /// Entries of events that change nothing else (a throttled login).
+    pub audit: Arc<dyn AuditRepository>,
+    /// Reads badges.
+    pub decoder: Arc<eckwms_codes::Decoder>,
     pub clock: Arc<dyn Clock>,
     pub secrets: Arc<dyn SecretSource>,
 }
@@ -105,6 +139,7 @@ pub struct DevicePorts {
 #[derive(Clone)]
 pub struct DeviceService {
     ports: DevicePorts,
+    settings: DeviceSettings,
 }
 
 /// The subject of a device's audit entries.
@@ -166,8 +201,8 @@ fn status(field: &str, text: &str) -> Result<DeviceStatus, FieldError> {
 }
 
 impl DeviceService {
-    pub fn new(ports: DevicePorts) -> Self {
-        Self { ports }
+    pub fn new(ports: DevicePorts, settings: DeviceSettings) -> Self {
+        Self { ports, settings }
     }
 
     fn now(&self) -> DateTime<Utc> {
@@ -467,7 +502,8 @@ impl DeviceService {
     /// `invalid_device_signature`, `stale_device_signature`); the device must be `active`
     /// unless `rules.any_status` (403 `device_not_active`, and nothing is written); a write's
     /// signature is accepted once (409 `signature_replayed`). Its permissions are its role's
-    /// (none without one).
+    /// (none without one); with an operator logged in on it (active, not idle), the operator's
+    /// role's, limited to the device's role's.
     pub fn authenticate(&self, request: &DeviceRequest<'_>, rules: SignedUse) -> AppResult<Actor> {
         let credentials = request.headers.parse()?;
         let now = self.now();
@@ -500,24 +536,56 @@ impl DeviceService {
                 ));
             }
         }
-        let seen = signer.device.last_seen_at;
-        if seen.is_none_or(|at| now - at >= Duration::seconds(TOUCH_INTERVAL_SECS)) {
+        let touch = Duration::seconds(TOUCH_INTERVAL_SECS);
+        if signer
+            .device
+            .last_seen_at
+            .is_none_or(|at| now - at >= touch)
+        {
             self.ports.devices.touch_device(&signer.device.id, now)?;
         }
-        Ok(self.actor_of(&signer))
+        // An operator idle too long (or made inactive) is logged out: the purge deletes them.
+        let operator = signer
+            .operator
+            .as_ref()
+            .filter(|o| o.user.active && now - o.last_seen_at < self.settings.operator_idle);
+        if let Some(operator) = operator
+            && now - operator.last_seen_at >= touch
+        {
+            self.ports.devices.touch_operator(&signer.device.id, now)?;
+        }
+        Ok(self.actor_with(
+            &signer.device,
+            signer.role_permissions,
+            operator.map(|o| (&o.user, o.permissions)),
+        ))
     }
 
-    /// What a scanner acts with: its role's permissions (effective: a role that holds
-    /// everything holds what is added later).
-    fn actor_of(&self, signer: &Signer) -> Actor {
-        let device = &signer.device;
-        let role = device.role.as_deref();
-        let granted = role.map(|name| effective(name, signer.role_permissions.unwrap_or_default()));
+    /// What a scanner acts with: its role's permissions, and with an operator theirs limited
+    /// to the scanner's (effective: a role that holds everything holds what is added later).
+    /// The role named in refusals says both.
+    fn actor_with(
+        &self,
+        device: &Device,
+        role_permissions: Option<Permissions>,
+        operator: Option<(&User, Permissions)>,
+    ) -> Actor {
+        let device_role = device.role.as_deref();
+        let granted = device_role.map(|name| effective(name, role_permissions.unwrap_or_default()));
+        let operator_granted = operator.map(|(user, stored)| effective(&user.role, stored));
+        let role = match (operator, device_role) {
+            (Some((user, _)), Some(limit)) => {
+                format!("{} (on a scanner limited to {limit})", user.role)
+            }
+            (Some((user, _)), None) => user.role.clone(),
+            (None, Some(role)) => role.to_owned(),
+            (None, None) => "none".to_owned(),
+        };
         Actor::device(
             device.id.clone(),
-            None,
-            role.unwrap_or("none"),
-            permissions(granted, None),
+            operator.map(|(user, _)| (user.id, user.username.clone())),
+            role,
+            permissions(granted, operator_granted),
         )
     }
 
@@ -536,13 +604,17 @@ impl DeviceService {
         self.find(id)
     }
 
-    /// Deletes expired challenges and the recorded signatures that can no longer be accepted
-    /// (maintenance; the server's housekeeping runs it).
+    /// Deletes expired challenges, the recorded signatures that can no longer be accepted and
+    /// the operators idle too long (maintenance; the server's housekeeping runs it).
     pub fn purge(&self) -> AppResult<DevicePurge> {
         let now = self.now();
         Ok(DevicePurge {
             challenges: self.ports.devices.purge_challenges(now)?,
             signatures: self.ports.devices.purge_signatures(now)?,
+            operators: self
+                .ports
+                .devices
+                .purge_operators(now - self.settings.operator_idle)?,
         })
     }
 }

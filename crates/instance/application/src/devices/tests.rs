@@ -11,8 +11,8 @@ use eckwms_domain::access::role::seeded;
 use super::*;
 use crate::error::ProblemCode;
 use crate::ports::{
-    DeviceRegistration, MockClock, MockDeviceRepository, MockRoleRepository, MockSecretSource,
-    MockThisInstance, Role,
+    DeviceRegistration, MockAuditRepository, MockClock, MockDeviceRepository, MockRoleRepository,
+    MockSecretSource, MockSessionRepository, MockThisInstance, MockUserRepository, Role,
 };
 
 const INSTANCE: &str = "0b0e6f3a-1234-4abc-8def-0123456789ab";
@@ -60,13 +60,20 @@ fn service(devices: MockDeviceRepository) -> DeviceService {
         buf.fill(7);
         Ok(())
     });
-    DeviceService::new(DevicePorts {
-        devices: Arc::new(devices),
-        roles: Arc::new(roles),
-        instance: Arc::new(instance),
-        clock: Arc::new(clock),
-        secrets: Arc::new(secrets),
-    })
+    DeviceService::new(
+        DevicePorts {
+            devices: Arc::new(devices),
+            roles: Arc::new(roles),
+            instance: Arc::new(instance),
+            users: Arc::new(MockUserRepository::new()),
+            logins: Arc::new(MockSessionRepository::new()),
+            audit: Arc::new(MockAuditRepository::new()),
+            decoder: Arc::new(eckwms_codes::Decoder::default()),
+            clock: Arc::new(clock),
+            secrets: Arc::new(secrets),
+        },
+        DeviceSettings::default(),
+    )
 }
 
 fn device(id: &str, key: &SigningKey, status: DeviceStatus, role: Option<&str>) -> Device {
@@ -500,13 +507,20 @@ fn service_at(devices: MockDeviceRepository, at: DateTime<Utc>) -> DeviceService
         .returning(|| Ok(INSTANCE.to_owned()));
     let mut clock = MockClock::new();
     clock.expect_now().returning(move || at);
-    DeviceService::new(DevicePorts {
-        devices: Arc::new(devices),
-        roles: Arc::new(roles),
-        instance: Arc::new(instance),
-        clock: Arc::new(clock),
-        secrets: Arc::new(MockSecretSource::new()),
-    })
+    DeviceService::new(
+        DevicePorts {
+            devices: Arc::new(devices),
+            roles: Arc::new(roles),
+            instance: Arc::new(instance),
+            users: Arc::new(MockUserRepository::new()),
+            logins: Arc::new(MockSessionRepository::new()),
+            audit: Arc::new(MockAuditRepository::new()),
+            decoder: Arc::new(eckwms_codes::Decoder::default()),
+            clock: Arc::new(clock),
+            secrets: Arc::new(MockSecretSource::new()),
+        },
+        DeviceSettings::default(),
+    )
 }
 
 fn signer(device: Device) -> Signer {
@@ -514,6 +528,7 @@ fn signer(device: Device) -> Signer {
     Signer {
         device,
         role_permissions,
+        operator: None,
     }
 }
 
@@ -820,4 +835,406 @@ fn a_scanner_reads_its_own_status_only() {
         ),
         ProblemCode::InvalidDeviceSignature
     ));
+}
+
+// ---------------------------------------------------------------- operators
+
+use crate::access::passwords::{HashParams, Passwords};
+use crate::ports::{LoginUser, Operator, User};
+use crate::system::OsSecrets;
+use eckwms_domain::UserId;
+
+fn fast() -> Passwords {
+    let params = HashParams {
+        memory_kib: 64,
+        iterations: 1,
+        parallelism: 1,
+    };
+    Passwords::new(params, &OsSecrets).unwrap()
+}
+
+fn person(role: &str, active: bool) -> User {
+    User {
+        id: UserId::new(4).unwrap(),
+        username: "anna".into(),
+        display_name: "Anna K".into(),
+        role: role.into(),
+        active,
+        has_pin: true,
+        last_login_at: None,
+        version: 6,
+        created_at: now(),
+        updated_at: now(),
+    }
+}
+
+/// The v2 label key of these tests.
+const V2_KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+fn decoder() -> eckwms_codes::Decoder {
+    eckwms_codes::Decoder::from_settings(&eckwms_codes::Settings {
+        v2_key: Some(V2_KEY),
+        ..eckwms_codes::Settings::default()
+    })
+    .unwrap()
+}
+
+/// What an operator test set up and what it saw.
+struct OperatorRig {
+    devices: MockDeviceRepository,
+    users: MockUserRepository,
+    logins: MockSessionRepository,
+    audit: MockAuditRepository,
+}
+
+impl OperatorRig {
+    /// A picker scanner `PDA-7` (role INBOUND), the user `anna` (`MANAGER`, PIN 0420 unless
+    /// `pin` says otherwise), no failures so far.
+    fn new(user: Option<User>, pin: Option<&str>) -> Self {
+        let passwords = fast();
+        let hash = pin.map(|p| passwords.hash(p, &OsSecrets).unwrap());
+        let login = user.map(|user| LoginUser {
+            permissions: role(&user.role).unwrap().permissions,
+            user,
+            password_hash: "$argon2id$not-this".into(),
+            pin_hash: hash,
+        });
+        let mut users = MockUserRepository::new();
+        let by_name = login.clone();
+        users
+            .expect_find_login()
+            .returning(move |key| Ok(by_name.clone().filter(|_| key == "anna")));
+        let by_id = login;
+        users
+            .expect_find_login_by_id()
+            .returning(move |id| Ok(by_id.clone().filter(|l| l.user.id == id)));
+        let mut logins = MockSessionRepository::new();
+        logins
+            .expect_failed_logins()
+            .returning(|_, _| Ok((0, None)));
+        let mut devices = MockDeviceRepository::new();
+        let key = SigningKey::from_bytes(&[5; 32]);
+        let scanner = signer(device("PDA-7", &key, DeviceStatus::Active, Some("INBOUND")));
+        devices
+            .expect_find_signer()
+            .returning(move |_| Ok(Some(scanner.clone())));
+        Self {
+            devices,
+            users,
+            logins,
+            audit: MockAuditRepository::new(),
+        }
+    }
+
+    fn service(self) -> DeviceService {
+        let mut roles = MockRoleRepository::new();
+        roles.expect_find_role().returning(|name| Ok(role(name)));
+        let mut clock = MockClock::new();
+        clock.expect_now().returning(now);
+        DeviceService::new(
+            DevicePorts {
+                devices: Arc::new(self.devices),
+                roles: Arc::new(roles),
+                instance: Arc::new(MockThisInstance::new()),
+                users: Arc::new(self.users),
+                logins: Arc::new(self.logins),
+                audit: Arc::new(self.audit),
+                decoder: Arc::new(decoder()),
+                clock: Arc::new(clock),
+                secrets: Arc::new(MockSecretSource::new()),
+            },
+            DeviceSettings::default(),
+        )
+    }
+}
+
+/// The request meta of the scanner `PDA-7`.
+fn on_scanner() -> RequestMeta {
+    meta_of(Actor::device(
+        DeviceId::parse("PDA-7").unwrap(),
+        None,
+        "INBOUND",
+        role("INBOUND").unwrap().permissions,
+    ))
+}
+
+fn log_in(service: &DeviceService, who: OperatorName, pin: &str) -> AppResult<OperatorLoggedIn> {
+    let meta = on_scanner();
+    let attempt = service.begin_operator_login(&who, &meta)?;
+    let verified = attempt.verify(&fast(), pin);
+    service.finish_operator_login(attempt, verified, &meta)
+}
+
+#[test]
+fn an_operator_logs_in_with_a_pin_and_acts_within_the_scanners_role() {
+    let mut rig = OperatorRig::new(Some(person("MANAGER", true)), Some("0420"));
+    rig.devices
+        .expect_start_operator()
+        .times(2)
+        .returning(|operator, forget, audit| {
+            assert_eq!(operator.device.as_str(), "PDA-7");
+            assert_eq!(operator.user, UserId::new(4).unwrap());
+            assert_eq!(operator.user_version, 6);
+            assert_eq!(forget, "user:anna");
+            assert_eq!(audit.event, "operator_login_succeeded");
+            assert_eq!(
+                audit.actor.as_deref(),
+                Some("user:u000000000000000004/device:PDA-7")
+            );
+            assert_eq!(audit.subject.as_deref(), Some("device:PDA-7"));
+            Ok(())
+        });
+    let service = rig.service();
+    for who in [
+        OperatorName::Username("Anna".into()),
+        OperatorName::Badge("u000000000000000004".into()),
+    ] {
+        let logged_in = log_in(&service, who, "0420").unwrap();
+        assert_eq!(logged_in.user.username, "anna");
+        assert_eq!(
+            logged_in.actor.ledger_name(),
+            "user:u000000000000000004/device:PDA-7"
+        );
+        // A manager on a goods-in scanner acts as goods-in.
+        assert_eq!(
+            logged_in.actor.permissions(),
+            role("INBOUND").unwrap().permissions
+        );
+        assert!(logged_in.actor.role().contains("MANAGER"));
+        assert!(logged_in.actor.role().contains("INBOUND"));
+    }
+}
+
+/// A badge printed as a label (v2 here) names its user.
+#[test]
+fn a_badge_label_names_its_user() {
+    let mut rig = OperatorRig::new(Some(person("PICKER", true)), Some("0420"));
+    rig.devices
+        .expect_start_operator()
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    let service = rig.service();
+    let id = eckwms_domain::ObjectId::parse("u000000000000000004").unwrap();
+    let mut n = 0u8;
+    let texts = decoder()
+        .label_texts(id, &mut |buf: &mut [u8]| {
+            n += 1;
+            buf.fill(n)
+        })
+        .unwrap();
+    let logged_in = log_in(&service, OperatorName::Badge(texts[0].clone()), "0420").unwrap();
+    assert_eq!(logged_in.user.id, UserId::new(4).unwrap());
+}
+
+/// A wrong PIN, an unknown user, a badge of no user, a user without a PIN and an inactive
+/// user all get the same 401, each counted for the user and for the scanner; nobody is logged
+/// in.
+#[test]
+fn every_failed_operator_login_gets_one_answer_and_is_counted() {
+    // The user, their PIN, who logs in, the PIN tried, and the subject the failure counts for.
+    type Case<'a> = (
+        Option<User>,
+        Option<&'a str>,
+        OperatorName,
+        &'a str,
+        &'a str,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            Some(person("PICKER", true)),
+            Some("0420"),
+            OperatorName::Username("anna".into()),
+            "9999",
+            "user:anna",
+        ),
+        (
+            Some(person("PICKER", true)),
+            Some("0420"),
+            OperatorName::Username("nobody".into()),
+            "0420",
+            "user:nobody",
+        ),
+        (
+            Some(person("PICKER", true)),
+            Some("0420"),
+            OperatorName::Badge("b000000000000000004".into()),
+            "0420",
+            "badge:unreadable",
+        ),
+        (
+            Some(person("PICKER", true)),
+            Some("0420"),
+            OperatorName::Badge("u000000000000000009".into()),
+            "0420",
+            "user:u000000000000000009",
+        ),
+        (
+            Some(person("PICKER", true)),
+            None,
+            OperatorName::Username("anna".into()),
+            "0420",
+            "user:anna",
+        ),
+        (
+            Some(person("PICKER", false)),
+            Some("0420"),
+            OperatorName::Username("anna".into()),
+            "0420",
+            "user:anna",
+        ),
+    ];
+    let mut answers = Vec::new();
+    for (user, pin, who, tried, subject) in cases {
+        let mut rig = OperatorRig::new(user, pin);
+        rig.devices.expect_start_operator().never();
+        let expected = subject.to_owned();
+        rig.logins
+            .expect_record_failed_login()
+            .times(1)
+            .returning(move |subjects, _, audit| {
+                assert_eq!(subjects, [expected.clone(), "device:PDA-7".to_owned()]);
+                assert_eq!(audit.event, "operator_login_failed");
+                Ok(())
+            });
+        match log_in(&rig.service(), who, tried) {
+            Err(AppError::Refused { code, message }) => {
+                assert_eq!(code, ProblemCode::InvalidCredentials);
+                answers.push(message);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    answers.dedup();
+    assert_eq!(answers.len(), 1);
+}
+
+#[test]
+fn throttled_operator_logins_are_refused_before_any_pin_is_checked() {
+    for counted in ["user:anna", "device:PDA-7"] {
+        let mut rig = OperatorRig::new(Some(person("PICKER", true)), Some("0420"));
+        rig.logins.checkpoint();
+        rig.logins
+            .expect_failed_logins()
+            .returning(move |subject, _| {
+                Ok(if subject == counted {
+                    (
+                        if counted.starts_with("user") { 5 } else { 30 },
+                        Some(now()),
+                    )
+                } else {
+                    (0, None)
+                })
+            });
+        rig.audit.expect_record_audit().times(1).returning(|entry| {
+            assert_eq!(entry.event, "operator_login_throttled");
+            Ok(())
+        });
+        let service = rig.service();
+        match service.begin_operator_login(&OperatorName::Username("anna".into()), &on_scanner()) {
+            Err(AppError::Throttled { retry_after, .. }) => assert_eq!(retry_after, 900),
+            other => panic!("{counted}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn only_a_scanner_logs_an_operator_in_or_out() {
+    let rig = OperatorRig::new(Some(person("PICKER", true)), Some("0420"));
+    let service = rig.service();
+    let key = as_role("admin");
+    assert!(refused_with(
+        service.begin_operator_login(&OperatorName::Username("anna".into()), &key),
+        ProblemCode::InvalidDeviceSignature
+    ));
+    assert!(refused_with(
+        service.operator_logout(&key),
+        ProblemCode::InvalidDeviceSignature
+    ));
+}
+
+#[test]
+fn a_logout_ends_the_operator_and_is_audited() {
+    let mut rig = OperatorRig::new(None, None);
+    rig.devices
+        .expect_end_operator()
+        .times(1)
+        .returning(|device, audit| {
+            assert_eq!(device.as_str(), "PDA-7");
+            assert_eq!(audit.event, "operator_logout");
+            Ok(true)
+        });
+    assert!(rig.service().operator_logout(&on_scanner()).unwrap());
+}
+
+/// A signed request with an operator logged in acts for them, within the scanner's role; an
+/// operator idle too long no longer counts; being seen is written at most once a minute.
+#[test]
+fn signed_requests_act_for_the_operator_until_they_idle() {
+    let key = SigningKey::from_bytes(&[5; 32]);
+    for (idle_for, expected) in [
+        (
+            Duration::seconds(10),
+            Some("user:u000000000000000004/device:PDA-7"),
+        ),
+        (
+            Duration::minutes(5),
+            Some("user:u000000000000000004/device:PDA-7"),
+        ),
+        (Duration::minutes(30), None),
+    ] {
+        let mut devices = MockDeviceRepository::new();
+        let mut scanner = signer(device("PDA-7", &key, DeviceStatus::Active, Some("PICKER")));
+        scanner.device.last_seen_at = Some(now());
+        scanner.operator = Some(Operator {
+            user: person("TECHNICIAN", true),
+            permissions: role("TECHNICIAN").unwrap().permissions,
+            started_at: now() - Duration::hours(1),
+            last_seen_at: now() - idle_for,
+        });
+        devices
+            .expect_find_signer()
+            .returning(move |_| Ok(Some(scanner.clone())));
+        devices.expect_touch_device().never();
+        devices
+            .expect_touch_operator()
+            .times(usize::from(idle_for == Duration::minutes(5)))
+            .returning(|_, _| Ok(()));
+        let service = service_at(devices, now());
+        let headers = signed(
+            &key,
+            "PDA-7",
+            "GET",
+            "/api/v1/items",
+            now().timestamp(),
+            b"",
+        );
+        let request = DeviceRequest {
+            headers: &headers,
+            method: "GET",
+            path_and_query: "/api/v1/items",
+            body: b"",
+        };
+        let actor = service
+            .authenticate(
+                &request,
+                SignedUse {
+                    any_status: false,
+                    once: false,
+                },
+            )
+            .unwrap();
+        match expected {
+            Some(name) => {
+                assert_eq!(actor.ledger_name(), name);
+                // A technician on a picker's scanner: scan and read, no repair work.
+                assert!(actor.may(Permission::ScanExecute));
+                assert!(!actor.may(Permission::RepairWork));
+                assert!(!actor.may(Permission::WorkflowPicking));
+            }
+            None => {
+                assert_eq!(actor.ledger_name(), "device:PDA-7");
+                assert!(actor.may(Permission::WorkflowPicking));
+            }
+        }
+    }
 }

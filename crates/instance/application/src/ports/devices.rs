@@ -4,9 +4,9 @@
 //! Every change takes the [`AuditEntry`] that records it, written in the same transaction.
 
 use chrono::{DateTime, Utc};
-use eckwms_domain::Name;
 use eckwms_domain::access::Permissions;
 use eckwms_domain::devices::{Device, DeviceId, DeviceStatus};
+use eckwms_domain::{Name, UserId};
 #[cfg(feature = "mock")]
 use mockall::automock;
 
@@ -38,13 +38,36 @@ pub struct DevicePatch {
     pub role: Option<Option<String>>,
 }
 
-/// A device as its signed requests need it: the record and what its role grants.
+/// A device as its signed requests need it: the record, what its role grants, and the
+/// operator logged in on it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Signer {
     pub device: Device,
     /// The stored permissions of the device's role; `None` without a role (or when the role is
     /// gone).
     pub role_permissions: Option<Permissions>,
+    pub operator: Option<Operator>,
+}
+
+/// The operator logged in on a device, with their role's stored permissions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Operator {
+    pub user: User,
+    pub permissions: Permissions,
+    pub started_at: DateTime<Utc>,
+    /// The last request the device made with them (written at most once a minute).
+    pub last_seen_at: DateTime<Utc>,
+}
+
+/// An operator's login on a device, ready to be stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewOperator {
+    pub device: DeviceId,
+    pub user: UserId,
+    /// The version of the user whose PIN the login verified: a change of the user committed
+    /// since (a new PIN or password, a deactivation) refuses the login.
+    pub user_version: i64,
+    pub at: DateTime<Utc>,
 }
 
 #[cfg_attr(feature = "mock", automock)]
@@ -102,6 +125,24 @@ pub trait DeviceRepository: Send + Sync {
     fn record_signature(&self, hash: &str, expires_at: DateTime<Utc>) -> AppResult<bool>;
     /// Deletes the signatures that expired at `now` or before; how many.
     fn purge_signatures(&self, now: DateTime<Utc>) -> AppResult<u64>;
+
+    /// Logs the operator in on the device (ending whoever was logged in there), sets the
+    /// user's `last_login_at` and forgets the failed logins recorded under `forget_failures`,
+    /// in one transaction with `audit`. Refused with `invalid_credentials`, changing nothing,
+    /// when the user is inactive or no longer at `operator.user_version`.
+    fn start_operator(
+        &self,
+        operator: &NewOperator,
+        forget_failures: &str,
+        audit: &AuditEntry,
+    ) -> AppResult<()>;
+    /// Logs out whoever is logged in on the device; whether somebody was. `audit` is written
+    /// when somebody was.
+    fn end_operator(&self, device: &DeviceId, audit: &AuditEntry) -> AppResult<bool>;
+    /// Sets the operator's `last_seen_at`.
+    fn touch_operator(&self, device: &DeviceId, at: DateTime<Utc>) -> AppResult<()>;
+    /// Ends the operators idle since before `idle_before`; how many.
+    fn purge_operators(&self, idle_before: DateTime<Utc>) -> AppResult<u64>;
 }
 
 /// This instance, as a registering device names it (the id of the pairing QR).

@@ -4,7 +4,9 @@
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
-use eckwms_application::devices::{DevicePatchInput, RegisterDeviceInput, Registered};
+use eckwms_application::devices::{
+    DevicePatchInput, OperatorName, RegisterDeviceInput, Registered,
+};
 use eckwms_application::ports::DeviceFilter;
 use eckwms_domain::devices::{Device, DeviceId, DeviceStatus};
 use serde::{Deserialize, Serialize};
@@ -28,7 +30,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
 pub fn configure_eck_api(cfg: &mut ServiceConfig) {
     cfg.service(challenge)
         .service(register)
-        .service(device_status);
+        .service(device_status)
+        .service(operator_login)
+        .service(operator_logout);
 }
 
 fn rfc3339(at: DateTime<Utc>) -> String {
@@ -220,6 +224,165 @@ pub async fn device_status(ctx: Ctx, id: web::Path<String>) -> Result<HttpRespon
             role: device.role,
             name: device.name.into_string(),
         }))
+}
+
+// ---------------------------------------------------------------- operators
+
+/// The longest username, badge text or PIN read: anything longer names nobody.
+const MAX_LOGIN_TEXT: usize = 1024;
+
+/// Who logs in on the scanner: a username or a scanned badge, and the PIN.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorLoginIn {
+    /// The username, in any case.
+    #[schema(value_type = schema::Username)]
+    pub username: Option<String>,
+    /// The text of a scanned badge: the label of the user's id (ECK label code, either
+    /// version) or the id itself.
+    #[schema(value_type = schema::ScannedText)]
+    pub badge: Option<String>,
+    #[schema(value_type = schema::Pin)]
+    pub pin: String,
+}
+
+/// The operator as the scanner shows them.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OperatorUserOut {
+    #[schema(value_type = schema::UserId)]
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    #[schema(value_type = schema::RoleName)]
+    pub role: String,
+}
+
+/// An operator logged in on a scanner.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OperatorOut {
+    #[schema(value_type = schema::DeviceIdText)]
+    pub device_id: String,
+    pub user: OperatorUserOut,
+    /// What the scanner's requests may do now: the operator's role's permissions, limited to
+    /// the scanner's role's when it has one.
+    #[schema(value_type = Vec<schema::PermissionName>)]
+    pub permissions: Vec<String>,
+}
+
+/// Log an operator in on the scanner that signs, with their username or badge and their PIN;
+/// the scanner's requests then act for them (limited to the scanner's role). Whoever was
+/// logged in there is logged out. Every failure is the same 401; failures are throttled per
+/// user and per scanner.
+#[utoipa::path(
+    tag = "devices",
+    security(("device_signature" = [])),
+    responses(
+        (status = 200, description = "Logged in", body = OperatorOut),
+        (status = 401, description = "The user or the PIN is wrong, the user is inactive or \
+            has no PIN (`invalid_credentials`: one answer for all), or no valid signature \
+            (`invalid_device_signature`, `stale_device_signature`)",
+            body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed logins for this user or on this scanner \
+            (`rate_limited`); `Retry-After` says when to try again",
+            body = crate::problem::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait")))
+    )
+)]
+#[post("/DEVICE/LOGIN")]
+pub async fn operator_login(
+    ctx: Ctx,
+    body: Json<OperatorLoginIn>,
+) -> Result<HttpResponse, ApiError> {
+    let OperatorLoginIn {
+        username,
+        badge,
+        pin,
+    } = body.into_inner();
+    let mut c = Check::new();
+    let who = match (username, badge) {
+        (Some(name), None) => Some(OperatorName::Username(name)),
+        (None, Some(badge)) => Some(OperatorName::Badge(badge)),
+        _ => {
+            c.push("username", "give username or badge");
+            c.push("badge", "give username or badge");
+            None
+        }
+    };
+    let long = |text: &str| text.len() > MAX_LOGIN_TEXT;
+    if let Some(OperatorName::Username(text) | OperatorName::Badge(text)) = &who
+        && long(text)
+    {
+        c.push(
+            if matches!(who, Some(OperatorName::Username(_))) {
+                "username"
+            } else {
+                "badge"
+            },
+            format!("must be at most {MAX_LOGIN_TEXT} bytes"),
+        );
+    }
+    if pin.is_empty() || long(&pin) {
+        c.push("pin", format!("must be 1 to {MAX_LOGIN_TEXT} bytes"));
+    }
+    c.finish()?;
+    let Some(who) = who else {
+        return Err(c.error());
+    };
+    let Ctx { services, meta } = ctx;
+    let begun = meta.clone();
+    let attempt = services
+        .run(move |s| s.devices.begin_operator_login(&who, &begun))
+        .await?;
+    let (attempt, verified) = services
+        .hash(move |passwords, _| {
+            let verified = attempt.verify(passwords, &pin);
+            Ok((attempt, verified))
+        })
+        .await?;
+    let device_id = meta
+        .actor
+        .device_id()
+        .map(|id| id.as_str().to_owned())
+        .unwrap_or_default();
+    let logged_in = services
+        .run(move |s| s.devices.finish_operator_login(attempt, verified, &meta))
+        .await?;
+    let user = logged_in.user;
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(OperatorOut {
+            device_id,
+            user: OperatorUserOut {
+                id: user.id.to_string(),
+                username: user.username,
+                display_name: user.display_name,
+                role: user.role,
+            },
+            permissions: logged_in
+                .actor
+                .permissions()
+                .list()
+                .into_iter()
+                .map(|p| p.as_str().to_owned())
+                .collect(),
+        }))
+}
+
+/// Log out the operator of the scanner that signs (also when nobody is logged in there).
+#[utoipa::path(
+    tag = "devices",
+    security(("device_signature" = [])),
+    responses((status = 204, description = "Nobody is logged in on the scanner now"))
+)]
+#[post("/DEVICE/LOGOUT")]
+pub async fn operator_logout(ctx: Ctx) -> Result<HttpResponse, ApiError> {
+    let Ctx { services, meta } = ctx;
+    services
+        .run(move |s| s.devices.operator_logout(&meta))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 // ---------------------------------------------------------------- the registry (admins)
