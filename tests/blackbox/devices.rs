@@ -328,3 +328,111 @@ pub async fn scanners_pair_wait_for_approval_and_scan(db: &TestDatabase, _backen
     assert!(device.body["last_seen_at"].is_string(), "{}", device.body);
     server.terminate();
 }
+
+/// A v2 label key for the tests (any 64 hex digits).
+const V2_KEY: &str = "5b0c1d2e3f405162738495a6b7c8d9eafb0c1d2e3f405162738495a6b7c8d9ea";
+/// The v1 key of the codes crate's test vectors (suffix `M3`), and the badge of user 11 the
+/// first generation printed with it.
+const V1_KEY: &str = "000102030405060708090a0b0c0d0e0f1011121314151617";
+const V1_BADGE_OF_USER_11: &str =
+    "ECK2.COM/QC6QTJ5FTKT56YTRQBVA1NW01TNBWMDLP3W2XUNCRNH5VDPTEED89PFXGK35NCHW6M3";
+
+/// Badges: a user's badge printed as a label of kind `user`, scanned in the scan flow (the PIN
+/// is asked for, nothing changes), then sent with the PIN to log in; a badge the first
+/// generation printed (v1) logs its user in as well.
+pub async fn badges_log_operators_in(db: &TestDatabase, _backend: Backend) {
+    let server = Server::start_with(
+        db.url(),
+        crate::harness::fresh_dir("badge"),
+        &[
+            ("ECKWMS__CODES__V2_KEY", V2_KEY),
+            ("ECKWMS__CODES__V1_KEY", V1_KEY),
+            ("ECKWMS__CODES__V1_SUFFIX", "M3"),
+            // Eleven users are made here: cheap hashes.
+            ("ECKWMS__AUTH__HASH_MEMORY_KIB", "64"),
+            ("ECKWMS__AUTH__HASH_ITERATIONS", "1"),
+        ],
+    );
+    let admin = Api::new(&server, &server.admin_key);
+    let pda = Scanner::new(&server, "PDA-9", 9);
+    let (_, registered) = pda.register("PDA nine").await;
+    assert_eq!(registered.status, StatusCode::OK, "{}", registered.body);
+    let approved = admin
+        .send(
+            "PATCH",
+            "/api/v1/devices/PDA-9",
+            &[("If-Match", "*")],
+            Some(
+                json!({"status": "active", "role": "PICKER"})
+                    .to_string()
+                    .into_bytes(),
+            ),
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.body);
+    let mut ids = Vec::new();
+    for n in 1..=11 {
+        let user = admin
+            .create(
+                "/api/v1/users",
+                json!({"username": format!("worker{n}"), "display_name": format!("Worker {n}"),
+                       "role": "PICKER", "password": "worker passphrase", "pin": format!("{n:04}")}),
+            )
+            .await;
+        ids.push(user["id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(ids[10], "u000000000000000011");
+
+    // The badge of worker 3, printed with its name.
+    let sheet = admin
+        .post(
+            "/api/v1/labels?format=json",
+            json!({"kind": "user", "ids": [ids[2]]}),
+        )
+        .await;
+    assert_eq!(sheet.status, StatusCode::OK, "{}", sheet.body);
+    let label = &sheet.body["labels"][0];
+    assert_eq!(label["caption"], "Worker 3");
+    let badge = label["codes"][1].as_str().unwrap().to_owned();
+    admin
+        .post(
+            "/api/v1/labels?format=json",
+            json!({"kind": "user", "count": 2}),
+        )
+        .await
+        .assert_problem(422, "validation_failed");
+
+    // Scanned in the scan flow: the PIN is asked for; nothing changes.
+    let item = admin.create("/api/v1/items", json!({"name": "Tool"})).await;
+    pda.scan(&item["id"], "b-1").await;
+    let asked = pda.scan(&json!(badge), "b-2").await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+    assert_eq!(asked.body["action"], "pin_required");
+    assert_eq!(asked.body["data"], json!({"kind": "user", "id": ids[2]}));
+    assert_eq!(asked.body["session"]["items"], json!([item["id"]]));
+
+    // The badge and the PIN log worker 3 in; a first-generation badge logs worker 11 in.
+    for (badge, pin, user) in [
+        (badge.as_str(), "0003", &ids[2]),
+        (V1_BADGE_OF_USER_11, "0011", &ids[10]),
+    ] {
+        let login = pda
+            .signed(
+                "POST",
+                "/ECK/API/DEVICE/LOGIN",
+                Some(json!({"badge": badge, "pin": pin})),
+            )
+            .await;
+        assert_eq!(login.status, StatusCode::OK, "{}", login.body);
+        assert_eq!(login.body["user"]["id"], user.as_str());
+    }
+    // Another's PIN on a badge: refused like every failure.
+    pda.signed(
+        "POST",
+        "/ECK/API/DEVICE/LOGIN",
+        Some(json!({"badge": V1_BADGE_OF_USER_11, "pin": "0003"})),
+    )
+    .await
+    .assert_problem(401, "invalid_credentials");
+    server.terminate();
+}

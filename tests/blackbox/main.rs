@@ -59,6 +59,7 @@ on_both_backends!(
     label_sheets_replay_byte_for_byte,
     people_log_in_and_roles_are_enforced,
     scanners_pair_wait_for_approval_and_scan,
+    badges_log_operators_in,
 );
 
 #[actix_rt::test]

@@ -270,8 +270,8 @@ value_schema!(
 value_schema!(
     /// The kinds of id labels are printed for.
     LabelKind => one_of(
-        &["item", "box", "place", "order", "label"],
-        "`label`: a pre-printed label, bound later by scanning"
+        &["item", "box", "place", "order", "label", "user"],
+        "`label`: a pre-printed label, bound later by scanning; `user`: a user's badge"
     )
 );
 value_schema!(

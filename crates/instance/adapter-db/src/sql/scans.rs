@@ -339,7 +339,17 @@ pub(crate) fn label_subjects(c: &mut Conn, ids: &[ObjectId]) -> Result<Vec<Label
                 Some(order) => order.reference.map(|r| r.as_str().to_owned()),
                 None => continue,
             },
-            eckwms_domain::IdKind::User | eckwms_domain::IdKind::Label => None,
+            // A badge: the name of its user.
+            eckwms_domain::IdKind::User => match users::table
+                .find(id.to_string())
+                .select(users::display_name)
+                .first::<String>(c)
+                .optional()?
+            {
+                Some(name) => Some(name),
+                None => continue,
+            },
+            eckwms_domain::IdKind::Label => None,
         };
         subjects.push(LabelSubject { id: *id, caption });
     }

@@ -582,3 +582,31 @@ pub(crate) fn operators_log_in_once_per_scanner_and_end_with_their_user(t: &Test
         "gone with its scanner"
     );
 }
+
+/// A badge is a label of a user: its caption is the user's display name, a user that does not
+/// exist has none (and is left out), and its print is recorded like any reprint.
+pub(crate) fn badges_name_their_users(t: &TestDatabase) {
+    let db = t.open();
+    seed(&db);
+    let anna = user(&db, "anna", "PICKER");
+    let nobody = ObjectId::parse("u000000000000000099").unwrap();
+    let subjects = db.label_subjects(&[anna.id.object_id(), nobody]).unwrap();
+    assert_eq!(
+        subjects,
+        vec![LabelSubject {
+            id: anna.id.object_id(),
+            caption: Some("anna Example".into()),
+        }]
+    );
+    let print = db
+        .record_reprint(
+            IdKind::User,
+            &[anna.id.object_id()],
+            "json",
+            "apikey:1",
+            now(),
+        )
+        .unwrap();
+    assert_eq!((print.kind, print.reprint), (IdKind::User, true));
+    assert_eq!(print.objects, vec![anna.id.object_id()]);
+}

@@ -183,6 +183,7 @@ contract!(
     a_nonce_registers_one_device_under_concurrency,
     signed_requests_read_their_signer_and_record_signatures_once,
     operators_log_in_once_per_scanner_and_end_with_their_user,
+    badges_name_their_users,
     api_keys_round_trip,
     api_keys_carry_their_roles_permissions,
     api_keys_keep_their_scope_as_role_across_the_access_migration,

@@ -957,3 +957,87 @@ async fn a_scanners_requests_act_for_its_operator() {
     .await;
     assert_eq!(reply.status, 204, "{:?}", reply.body);
 }
+
+// ---------------------------------------------------------------- badges
+
+use eckwms_application::ports::{LabelPrint, LabelSubject};
+use eckwms_domain::{IdKind, ObjectId};
+
+/// A user's badge is a label of kind `user` of an existing user, captioned with their name;
+/// its code, scanned, asks for the PIN and changes nothing; sent as `badge`, it logs the user
+/// in on a scanner.
+#[actix_rt::test]
+async fn badges_are_printed_asked_for_a_pin_and_log_in() {
+    let mut m = operator_mocks();
+    let anna_id = ObjectId::parse("u000000000000000004").unwrap();
+    m.labels.expect_label_subjects().returning(move |ids| {
+        Ok(ids
+            .iter()
+            .filter(|id| **id == anna_id)
+            .map(|id| LabelSubject {
+                id: *id,
+                caption: Some("Anna K".into()),
+            })
+            .collect())
+    });
+    m.labels
+        .expect_record_reprint()
+        .times(1)
+        .returning(|kind, ids, format, actor, at| {
+            Ok(LabelPrint {
+                id: 40,
+                at,
+                actor: actor.to_owned(),
+                kind,
+                reprint: true,
+                format: format.to_owned(),
+                objects: ids.to_vec(),
+            })
+        });
+    m.devices
+        .expect_start_operator()
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    let state = m.state();
+    let manager = role_key("MANAGER");
+    let reply = call(
+        &state,
+        post_json(
+            "/api/v1/labels?format=json",
+            &manager,
+            json!({"kind": "user", "ids": ["u000000000000000004"]}),
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let label = reply.json()["labels"][0].clone();
+    assert_eq!(label["caption"], "Anna K");
+    assert_eq!(label["id"], "u000000000000000004");
+    let badge = label["codes"][0].as_str().unwrap().to_owned();
+    assert!(matches!(
+        test_decoder().classify(&badge),
+        eckwms_codes::Scanned::Label { id, .. } if id.kind() == IdKind::User
+    ));
+    for body in [
+        json!({"kind": "user", "count": 3}),
+        json!({"kind": "user", "ids": ["u000000000000000009"]}),
+    ] {
+        let reply = call(
+            &state,
+            post_json("/api/v1/labels?format=json", &manager, body),
+        )
+        .await;
+        reply.assert_problem(422, "validation_failed");
+    }
+    let reply = call(
+        &state,
+        signed_post(
+            "PDA-7",
+            "/ECK/API/DEVICE/LOGIN",
+            json!({"badge": badge, "pin": "0420"}),
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(reply.json()["user"]["id"], "u000000000000000004");
+}

@@ -370,8 +370,9 @@ fn empty_scan_tx(n: i64) -> TxMocks {
     tx
 }
 
-/// A place not set up, a label not bound and a user badge, on both scan routes: refused, and
-/// the answer's `data` names the decoded id and its kind for the scanner to show.
+/// A place not set up and a label not bound, on both scan routes: refused, and the answer's
+/// `data` names the decoded id and its kind for the scanner to show; a user's badge asks for
+/// the PIN (no error) with the same `data`.
 #[actix_rt::test]
 async fn codes_a_scan_does_not_create_name_their_id_and_kind_on_both_routes() {
     let mut m = Mocks::new();
@@ -392,7 +393,12 @@ async fn codes_a_scan_does_not_create_name_their_id_and_kind_on_both_routes() {
             let reply = call(&state, post_json(path, WRITE_KEY, body)).await;
             assert_eq!(reply.status, 200, "{path} {code}: {:?}", reply.body);
             let answer = reply.json();
-            assert_eq!(answer["action"], "error", "{answer}");
+            let action = if kind == "user" {
+                "pin_required"
+            } else {
+                "error"
+            };
+            assert_eq!(answer["action"], action, "{answer}");
             assert_eq!(answer["type"], kind, "{answer}");
             assert_eq!(
                 answer["data"],
@@ -522,7 +528,8 @@ async fn bad_label_requests_never_allocate() {
     m.labels.expect_record_reprint().never();
     let state = m.state();
     let cases = [
-        (json!({"kind": "user", "count": 1}), vec!["kind"]),
+        // Badges are printed for existing users only.
+        (json!({"kind": "user", "count": 1}), vec!["count"]),
         (json!({"kind": "shelf", "count": 1}), vec!["kind"]),
         (json!({"kind": "box"}), vec!["count", "ids"]),
         (

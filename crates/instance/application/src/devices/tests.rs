@@ -885,6 +885,7 @@ struct OperatorRig {
     users: MockUserRepository,
     logins: MockSessionRepository,
     audit: MockAuditRepository,
+    decoder: eckwms_codes::Decoder,
 }
 
 impl OperatorRig {
@@ -923,6 +924,7 @@ impl OperatorRig {
             users,
             logins,
             audit: MockAuditRepository::new(),
+            decoder: decoder(),
         }
     }
 
@@ -939,7 +941,7 @@ impl OperatorRig {
                 users: Arc::new(self.users),
                 logins: Arc::new(self.logins),
                 audit: Arc::new(self.audit),
-                decoder: Arc::new(decoder()),
+                decoder: Arc::new(self.decoder),
                 clock: Arc::new(clock),
                 secrets: Arc::new(MockSecretSource::new()),
             },
@@ -1237,4 +1239,29 @@ fn signed_requests_act_for_the_operator_until_they_idle() {
             }
         }
     }
+}
+
+/// A badge the first generation printed (an ECK v1 label code of a user's id, from the codes
+/// crate's test vectors) still logs its user in, with the v1 key configured.
+#[test]
+fn a_first_generation_badge_logs_its_user_in() {
+    let mut user = person("PICKER", true);
+    user.id = UserId::new(11).unwrap();
+    let mut rig = OperatorRig::new(Some(user), Some("0420"));
+    rig.decoder = eckwms_codes::Decoder::from_settings(&eckwms_codes::Settings {
+        v1_key: Some("000102030405060708090a0b0c0d0e0f1011121314151617"),
+        suffix: Some("M3"),
+        ..eckwms_codes::Settings::default()
+    })
+    .unwrap();
+    rig.devices
+        .expect_start_operator()
+        .times(1)
+        .returning(|operator, _, _| {
+            assert_eq!(operator.user, UserId::new(11).unwrap());
+            Ok(())
+        });
+    let badge = "ECK2.COM/QC6QTJ5FTKT56YTRQBVA1NW01TNBWMDLP3W2XUNCRNH5VDPTEED89PFXGK35NCHW6M3";
+    let logged_in = log_in(&rig.service(), OperatorName::Badge(badge.into()), "0420").unwrap();
+    assert_eq!(logged_in.user.id, UserId::new(11).unwrap());
 }

@@ -1,5 +1,6 @@
-//! Labels: fresh ids printed as label sheets, reprints of existing ids, and the pairing QR of
-//! this instance.
+//! Labels: fresh ids printed as label sheets, reprints of existing ids, users' badges (labels of
+//! their ids, with their names: what an operator scans to log in on a scanner), and the pairing
+//! QR of this instance.
 
 use eckwms_domain::access::Permission;
 
@@ -127,10 +128,11 @@ impl LabelService {
     ) -> AppResult<Sheet> {
         actor.require(Permission::LabelsPrint)?;
         let actor = actor.ledger_name();
-        if kind == IdKind::User {
+        // A user exists before their badge (users are made by an admin, not by a scan).
+        if kind == IdKind::User && matches!(selection, Selection::Fresh(_)) {
             return Err(AppError::invalid(
-                "kind",
-                "must be item, box, place, order or label",
+                "count",
+                "badges are printed for existing users: give their ids",
             ));
         }
         // A place exists before its label: it belongs to a warehouse (and maybe a rack cell),
@@ -177,6 +179,24 @@ impl LabelService {
                 "no label key is configured (codes.v2_key): labels are never printed unencrypted",
             ));
         }
+        // Every badge names a user who exists, and shows their name.
+        let badges = match selection {
+            Selection::Reprint(ids) if kind == IdKind::User => {
+                let subjects = self.repo.label_subjects(ids)?;
+                if let Some((i, missing)) = ids
+                    .iter()
+                    .enumerate()
+                    .find(|(_, id)| !subjects.iter().any(|s| s.id == **id))
+                {
+                    return Err(AppError::invalid(
+                        format!("ids[{i}]"),
+                        format!("user {missing} does not exist"),
+                    ));
+                }
+                Some(subjects)
+            }
+            _ => None,
+        };
         let at = self.clock.now();
         let print = match selection {
             Selection::Fresh(n) => {
@@ -189,6 +209,11 @@ impl LabelService {
             }
         };
         let captions: std::collections::HashMap<ObjectId, Option<String>> = match kind {
+            IdKind::User => badges
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| (s.id, s.caption))
+                .collect(),
             IdKind::Place | IdKind::Item | IdKind::Box | IdKind::Order => self
                 .repo
                 .label_subjects(&print.objects)?

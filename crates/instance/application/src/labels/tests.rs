@@ -176,17 +176,61 @@ fn counts_outside_1_to_320_are_invalid() {
     assert_eq!(invalid_fields(empty), ["ids"]);
 }
 
+/// A user's badge is a label of their id with their name; users exist before their badges, so
+/// only existing users' are printed.
 #[test]
-fn user_badges_are_not_printed() {
+fn badges_are_printed_for_existing_users_with_their_names() {
+    let anna = id(IdKind::User, 4);
+    let nobody = id(IdKind::User, 9);
     let mut parts = Parts::new();
     parts.repo.expect_allocate_and_record().never();
-    let result = parts.service().print(
+    parts.repo.expect_label_subjects().returning(move |ids| {
+        Ok(ids
+            .iter()
+            .filter(|id| **id == anna)
+            .map(|id| LabelSubject {
+                id: *id,
+                caption: Some("Anna K".into()),
+            })
+            .collect())
+    });
+    parts
+        .repo
+        .expect_record_reprint()
+        .times(1)
+        .withf(move |kind, asked, _, _, _| *kind == IdKind::User && asked == [anna])
+        .returning(|kind, asked, format, _, _| Ok(print_of(kind, asked.to_vec(), true, format)));
+    let service = parts.service();
+    let fresh = service.print(
         IdKind::User,
         &Selection::Fresh(1),
         SheetFormat::Json,
         &writer(),
     );
-    assert_eq!(invalid_fields(result), ["kind"]);
+    assert_eq!(invalid_fields(fresh), ["count"]);
+    let missing = service.print(
+        IdKind::User,
+        &Selection::Reprint(vec![anna, nobody]),
+        SheetFormat::Json,
+        &writer(),
+    );
+    assert_eq!(invalid_fields(missing), ["ids[1]"]);
+    let sheet = service
+        .print(
+            IdKind::User,
+            &Selection::Reprint(vec![anna]),
+            SheetFormat::Json,
+            &writer(),
+        )
+        .unwrap();
+    assert_eq!(sheet.labels[0].caption.as_deref(), Some("Anna K"));
+    assert_eq!(sheet.labels[0].number, "4");
+    // The badge's code names the user.
+    let decoded = keyed_decoder().classify(&sheet.labels[0].codes[0]);
+    assert!(
+        matches!(decoded, eckwms_codes::Scanned::Label { id, .. } if id == anna),
+        "{decoded:?}"
+    );
 }
 
 #[test]

@@ -46,7 +46,8 @@ pub trait LabelRepository: Send + Sync {
         actor: &str,
         at: DateTime<Utc>,
     ) -> AppResult<LabelPrint>;
-    /// The caption of each id: rack and cell of places; ids that do not exist are left out.
+    /// The caption of each id: rack and cell of places, a user's display name; ids that do not
+    /// exist are left out.
     fn label_subjects(&self, ids: &[ObjectId]) -> AppResult<Vec<LabelSubject>>;
 }
 

@@ -28,11 +28,13 @@ pub enum ScanAction {
     Attached,
     Ambiguous,
     NotFound,
+    /// A user's badge: the operator logs in on the scanner with it and their PIN.
+    PinRequired,
     Error,
 }
 
 impl ScanAction {
-    pub const ALL: [ScanAction; 8] = [
+    pub const ALL: [ScanAction; 9] = [
         ScanAction::Found,
         ScanAction::Created,
         ScanAction::Moved,
@@ -40,6 +42,7 @@ impl ScanAction {
         ScanAction::Attached,
         ScanAction::Ambiguous,
         ScanAction::NotFound,
+        ScanAction::PinRequired,
         ScanAction::Error,
     ];
 
@@ -52,6 +55,7 @@ impl ScanAction {
             ScanAction::Attached => "attached",
             ScanAction::Ambiguous => "ambiguous",
             ScanAction::NotFound => "not_found",
+            ScanAction::PinRequired => "pin_required",
             ScanAction::Error => "error",
         }
     }

@@ -311,6 +311,11 @@ fn execute(tx: &mut dyn Tx, input: &Input) -> AppResult<ScanOutcome> {
             answer.data = data;
             (answer, set.clone(), None)
         }
+        Resolved::Badge(id) => {
+            let mut answer = Answer::new(ScanAction::PinRequired, "user", texts::badge_scanned(id));
+            answer.data = named(id);
+            (answer, set.clone(), Some(id))
+        }
         Resolved::Ambiguous {
             kind,
             message,

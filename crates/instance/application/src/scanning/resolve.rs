@@ -26,6 +26,9 @@ pub(super) enum Resolved {
         message: String,
         objects: Vec<ScannedObject>,
     },
+    /// A user's badge: the scanner asks for the PIN (and logs its operator in); the scan
+    /// changes nothing.
+    Badge(ObjectId),
     /// Refused before anything changed: what the code was, why, and what it names (`null`,
     /// [`named`](super::named), or an object).
     Refused {
@@ -153,11 +156,7 @@ pub(super) fn resolve(
             [bound] => existing(tx, *bound)?,
             many => ambiguous_code(tx, many)?,
         },
-        IdKind::User => Resolved::Refused {
-            kind: "user",
-            message: texts::user_badge(),
-            data: named(id),
-        },
+        IdKind::User => Resolved::Badge(id),
     };
     Ok((resolution.into(), resolved))
 }

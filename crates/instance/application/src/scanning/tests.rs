@@ -887,7 +887,6 @@ fn codes_of_kinds_a_scan_does_not_create_name_their_id_and_kind_in_data() {
     let cases = [
         ("p000000000000000009", "place", "Place 9 is not set up"),
         ("l000000000000000004", "label", "Label 4 is not bound yet"),
-        ("u000000000000000003", "user", "User badges are not used"),
     ];
     for (n, (code, kind, message)) in cases.into_iter().enumerate() {
         let outcome = scan(&service, code, &format!("m-{n}"));
@@ -904,7 +903,52 @@ fn codes_of_kinds_a_scan_does_not_create_name_their_id_and_kind_in_data() {
     let fake = fake.lock().unwrap();
     assert!(fake.created.is_empty());
     assert!(fake.session(OWNER).unwrap().set.is_empty());
-    assert_eq!(fake.scans.len(), 3, "every refusal is logged");
+    assert_eq!(fake.scans.len(), 2, "every refusal is logged");
+}
+
+/// A user's badge (its label, or the id typed) asks for the PIN: no error, nothing created or
+/// moved, the working set as it was; the answer names the user, and the scan is logged.
+#[test]
+fn a_badge_asks_for_the_pin_and_changes_nothing() {
+    let v2 = Decoder::from_settings(&eckwms_codes::Settings {
+        v2_key: Some(V2_KEY),
+        ..eckwms_codes::Settings::default()
+    })
+    .unwrap();
+    let badge = ObjectId::parse("u000000000000000003").unwrap();
+    let mut n = 0u8;
+    let label = v2
+        .label_texts(badge, &mut |buf: &mut [u8]| {
+            n += 1;
+            buf.fill(n)
+        })
+        .unwrap();
+    let fake = Arc::new(Mutex::new(FakeTx::with_items_and_box(&[1], 1)));
+    let service = on_fake(&fake, v2);
+    scan(&service, "i000000000000000001", "m-0");
+    for (n, code) in [label[1].as_str(), "u000000000000000003"]
+        .into_iter()
+        .enumerate()
+    {
+        let outcome = scan(&service, code, &format!("m-{}", n + 1));
+        let body = answer(&outcome);
+        assert_eq!(body["action"], "pin_required", "{body}");
+        assert_eq!(body["type"], "user");
+        assert_eq!(
+            body["data"],
+            json!({"kind": "user", "id": "u000000000000000003"})
+        );
+        assert_eq!(
+            body["message"],
+            "Badge of user 3: enter the PIN to log in on this scanner."
+        );
+        assert_eq!(outcome.record.object, Some(badge));
+        assert_eq!(outcome.session.items, vec![item_id(1)], "the set as it was");
+    }
+    let fake = fake.lock().unwrap();
+    assert!(fake.created.is_empty() && fake.moves.is_empty() && fake.ledger.is_empty());
+    assert_eq!(fake.session(OWNER).unwrap().set.items, vec![item_id(1)]);
+    assert_eq!(fake.scans.len(), 3);
 }
 
 #[test]

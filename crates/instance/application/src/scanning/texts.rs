@@ -68,9 +68,12 @@ pub(super) fn scan_of_another_device(signer: &str, named: &str) -> String {
     format!("this scan is signed by device {signer}; it cannot scan as device {named}")
 }
 
-/// A user's badge.
-pub(super) fn user_badge() -> String {
-    "User badges are not used for scanning.".to_owned()
+/// A user's badge: what the scanner asks next.
+pub(super) fn badge_scanned(id: ObjectId) -> String {
+    format!(
+        "Badge of {}: enter the PIN to log in on this scanner.",
+        short(id)
+    )
 }
 
 /// A serial no item carries, while the item once made from it (`derived`) is now `object`.

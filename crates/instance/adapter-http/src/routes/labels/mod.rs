@@ -22,8 +22,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LabelsIn {
-    /// `item`, `box`, `place`, `order` or `label` (a pre-printed label, bound later by
-    /// scanning). Place labels are printed for existing places only (`ids`).
+    /// `item`, `box`, `place`, `order`, `label` (a pre-printed label, bound later by scanning)
+    /// or `user` (a badge, with the user's name, for logging in on a scanner). Place labels
+    /// and badges are printed for existing places and users only (`ids`).
     #[schema(value_type = schema::LabelKind, example = "box")]
     pub kind: String,
     /// How many fresh ids to allocate and print (1 to 320).
@@ -43,8 +44,9 @@ impl LabelsIn {
             "place" => Some(IdKind::Place),
             "order" => Some(IdKind::Order),
             "label" => Some(IdKind::Label),
+            "user" => Some(IdKind::User),
             _ => {
-                c.push("kind", "must be item, box, place, order or label");
+                c.push("kind", "must be item, box, place, order, label or user");
                 None
             }
         };

@@ -54,7 +54,8 @@ pub struct ScanIn {
 pub struct ScanAnswerOut {
     pub scan_id: i64,
     pub msg_id: String,
-    /// `found`, `created`, `moved`, `linked`, `attached`, `ambiguous`, `not_found` or `error`.
+    /// `found`, `created`, `moved`, `linked`, `attached`, `ambiguous`, `not_found`,
+    /// `pin_required` (a user's badge: log in on the scanner with the PIN) or `error`.
     pub action: String,
     /// What the code was: `item`, `box`, `place`, `order`, `label`, `class_code`, `tracking`,
     /// `gs1`, `barcode` or `unknown`.
