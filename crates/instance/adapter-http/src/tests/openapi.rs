@@ -39,6 +39,37 @@ fn every_route_is_documented_and_nothing_else() {
     assert_eq!(documented.len(), ROUTES.len(), "{documented:?}");
 }
 
+/// A body that takes exactly one of two fields (`allOf` of its fields and a `oneOf` of the two)
+/// must not also require both: no generator (and no client) could satisfy it.
+#[test]
+fn exactly_one_of_bodies_can_be_satisfied() {
+    let doc = serde_json::to_value(crate::openapi()).unwrap();
+    let mut checked = 0;
+    for (name, schema) in doc["components"]["schemas"].as_object().unwrap() {
+        let Some(all_of) = schema["allOf"].as_array() else {
+            continue;
+        };
+        let fields = &all_of[0];
+        let required: Vec<&str> = fields["required"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        for choice in all_of[1]["oneOf"].as_array().into_iter().flatten() {
+            for field in choice["required"].as_array().into_iter().flatten() {
+                let field = field.as_str().unwrap();
+                assert!(
+                    !required.contains(&field),
+                    "{name}: {field} is required and one of a choice"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 6, "{checked}");
+}
+
 /// Every operation says what it requires in `x-permission`: the table's entry.
 #[test]
 fn every_operation_declares_its_permission() {

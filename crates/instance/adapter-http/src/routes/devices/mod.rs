@@ -236,11 +236,11 @@ const MAX_LOGIN_TEXT: usize = 1024;
 #[serde(deny_unknown_fields)]
 pub struct OperatorLoginIn {
     /// The username, in any case.
-    #[schema(value_type = schema::Username)]
+    #[schema(value_type = Option<schema::Username>)]
     pub username: Option<String>,
     /// The text of a scanned badge: the label of the user's id (ECK label code, either
     /// version) or the id itself.
-    #[schema(value_type = schema::ScannedText)]
+    #[schema(value_type = Option<schema::ScannedText>)]
     pub badge: Option<String>,
     #[schema(value_type = schema::Pin)]
     pub pin: String,
