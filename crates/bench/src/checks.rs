@@ -6,6 +6,7 @@ use crate::codes::CodeFigures;
 use crate::floor::Floor;
 use crate::fmt::{cpu_text, fmt_ms, fmt_rate, group, summary};
 use crate::load::Outcome;
+use crate::logins::{HashFigures, LoginRun};
 use crate::postgres::PgRun;
 use crate::report::{Check, Phase};
 use crate::runner::mib;
@@ -584,4 +585,157 @@ pub fn idle_memory(idle_rss: u64, idle_secs: u64) -> Check {
             idle_secs
         ),
     }
+}
+
+/// `GET /health` during a flood of logins: its p99 must stay under this (milliseconds).
+pub const HEALTH_P99_UNDER_FLOOD_MS: f64 = 20.0;
+
+/// A move during a flood of logins: its p99 at most this many times its p99 without.
+pub const MOVE_P99_UNDER_FLOOD_FACTOR: f64 = 3.0;
+
+pub fn health_under_flood_target(backend: &str) -> String {
+    format!(
+        "`GET /health` during a flood of logins ({backend}, 32 login clients): p99 < {:.0} ms, \
+         0 errors",
+        HEALTH_P99_UNDER_FLOOD_MS
+    )
+}
+
+pub fn move_under_flood_target(backend: &str) -> String {
+    format!(
+        "A move during a flood of logins ({backend}, 32 login clients): p99 ≤ {:.0} × its p99 \
+         without the flood, 0 errors",
+        MOVE_P99_UNDER_FLOOD_FACTOR
+    )
+}
+
+/// "p50 0.21 ms, p99 0.52 ms (A3h+A5h, 4,000 requests, 0 errors)".
+fn probe_text(phases: &[Phase]) -> String {
+    let all = merged(phases);
+    let ids: Vec<&str> = phases.iter().map(|p| p.id.as_str()).collect();
+    format!(
+        "p50 {} ms, p99 {} ms ({}, {} requests, {} errors)",
+        fmt_ms(all.percentile_ms(50.0)),
+        fmt_ms(all.percentile_ms(99.0)),
+        ids.join("+"),
+        group(all.units),
+        group(all.errors)
+    )
+}
+
+/// What the flood did: logins/s, latency, errors, and the CPU of its phases.
+fn flood_text(floods: &[Phase]) -> String {
+    let all = merged(floods);
+    format!(
+        "the flood: {} logins/s ({}), p50 {} ms, p99 {} ms, {} errors",
+        fmt_rate(combined_rate(floods)),
+        rates(floods),
+        fmt_ms(all.percentile_ms(50.0)),
+        fmt_ms(all.percentile_ms(99.0)),
+        group(all.errors)
+    )
+}
+
+/// The logins section's targets on one database: neither `GET /health` nor a move starved by a
+/// flood of logins. "Not measured", with `missing` as the reason, when the section did not run.
+pub fn logins(
+    run: Option<&LoginRun>,
+    backend: &str,
+    hash: Option<&HashFigures>,
+    missing: &str,
+) -> Vec<Check> {
+    let Some(run) = run else {
+        return [
+            health_under_flood_target(backend),
+            move_under_flood_target(backend),
+        ]
+        .into_iter()
+        .map(|target| Check {
+            target,
+            measured: "–".into(),
+            pass: None,
+            note: missing.into(),
+        })
+        .collect();
+    };
+    let floods: Vec<Phase> = run.flood.iter().map(|(l, _, _)| l.clone()).collect();
+    let health_calm: Vec<Phase> = run.calm.iter().map(|(h, _)| h.clone()).collect();
+    let moves_calm: Vec<Phase> = run.calm.iter().map(|(_, m)| m.clone()).collect();
+    let health_flood: Vec<Phase> = run.flood.iter().map(|(_, h, _)| h.clone()).collect();
+    let moves_flood: Vec<Phase> = run.flood.iter().map(|(_, _, m)| m.clone()).collect();
+    let cpu: Vec<String> = floods
+        .iter()
+        .map(|p| format!("{} (and its probes): {}", p.id, cpu_text(&p.cpu)))
+        .collect();
+    let ceiling = hash.map_or(String::new(), |h| {
+        format!(
+            " {} hashing thread{} verifying at the median time measured in the harness ({} \
+             ms) would give {} logins/s.",
+            run.hash_workers,
+            if run.hash_workers == 1 { "" } else { "s" },
+            fmt_ms(crate::logins::ms(h.verify_median)),
+            fmt_rate(h.ceiling(run.hash_workers))
+        )
+    });
+    let why = format!(
+        "{}.{ceiling} The login flood keeps {} hashing thread{} busy (argon2id {}), and every \
+         login waits for its hashing turn holding no database turn; the probes need a worker \
+         thread and, for a move, a database turn and the writer. CPU: {}.",
+        flood_text(&floods),
+        run.hash_workers,
+        if run.hash_workers == 1 { "" } else { "s" },
+        run.stored_params,
+        cpu.join("; ")
+    );
+
+    let (h_flood, h_calm) = (merged(&health_flood), merged(&health_calm));
+    let health_p99 = h_flood.percentile_ms(99.0);
+    let health = Check {
+        target: health_under_flood_target(backend),
+        measured: format!(
+            "during the flood {}; without it {}; {}",
+            probe_text(&health_flood),
+            probe_text(&health_calm),
+            flood_text(&floods)
+        ),
+        pass: Some(
+            health_p99 < HEALTH_P99_UNDER_FLOOD_MS && h_flood.errors == 0 && h_calm.errors == 0,
+        ),
+        note: format!(
+            "p99 {} ms during the flood against {} ms without it. {why}",
+            fmt_ms(health_p99),
+            fmt_ms(h_calm.percentile_ms(99.0))
+        ),
+    };
+
+    let (m_flood, m_calm) = (merged(&moves_flood), merged(&moves_calm));
+    let (flood_p99, calm_p99) = (m_flood.percentile_ms(99.0), m_calm.percentile_ms(99.0));
+    let factor = flood_p99 / calm_p99.max(1e-9);
+    let moves = Check {
+        target: move_under_flood_target(backend),
+        measured: format!(
+            "during the flood {}; without it {}: p99 **×{:.2}**",
+            probe_text(&moves_flood),
+            probe_text(&moves_calm),
+            factor
+        ),
+        pass: Some(
+            factor <= MOVE_P99_UNDER_FLOOD_FACTOR && m_flood.errors == 0 && m_calm.errors == 0,
+        ),
+        note: format!(
+            "p99 {} ms during the flood against {} ms without it (×{factor:.2}). {why}",
+            fmt_ms(flood_p99),
+            fmt_ms(calm_p99)
+        ),
+    };
+    vec![health, moves]
+}
+
+/// Why the logins section's thresholds are what they are.
+pub fn logins_thresholds_note() -> String {
+    format!(
+        "The thresholds of the logins section: `GET /health` p99 < {:.0} ms during the flood, \
+         and a move's p99 at most {:.0} × its p99 without the flood.",
+        HEALTH_P99_UNDER_FLOOD_MS, MOVE_P99_UNDER_FLOOD_FACTOR
+    )
 }
