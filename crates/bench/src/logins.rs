@@ -347,7 +347,13 @@ pub fn section(
     for (backend, result) in [("SQLite", &sqlite), ("PostgreSQL", &pg)] {
         match result {
             Ok(r) => {
-                checks.extend(crate::checks::logins(Some(r), backend, hash.as_ref(), ""));
+                checks.extend(crate::checks::logins(
+                    Some(r),
+                    backend,
+                    runner.cli.login_clients,
+                    hash.as_ref(),
+                    "",
+                ));
                 seeds.push(r.seed.clone());
                 if settings.is_empty() {
                     settings = self::settings(
@@ -360,7 +366,13 @@ pub fn section(
                 notes.push(run_note(r, hash.as_ref()));
             }
             Err(why) => {
-                checks.extend(crate::checks::logins(None, backend, None, why));
+                checks.extend(crate::checks::logins(
+                    None,
+                    backend,
+                    runner.cli.login_clients,
+                    None,
+                    why,
+                ));
                 notes.push(format!("Logins on {backend}: not measured: {why}"));
             }
         }
