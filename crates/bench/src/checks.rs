@@ -627,11 +627,11 @@ fn probe_text(phases: &[Phase]) -> String {
     )
 }
 
-/// What the flood did: logins/s, latency, errors, and the CPU of its phases.
+/// What the flood did: logins/s, latency, errors.
 fn flood_text(floods: &[Phase]) -> String {
     let all = merged(floods);
     format!(
-        "the flood: {} logins/s ({}), p50 {} ms, p99 {} ms, {} errors",
+        "{} logins/s ({}), p50 {} ms, p99 {} ms, {} errors",
         fmt_rate(combined_rate(floods)),
         rates(floods),
         fmt_ms(all.percentile_ms(50.0)),
@@ -674,8 +674,8 @@ pub fn logins(
         .collect();
     let ceiling = hash.map_or(String::new(), |h| {
         format!(
-            " {} hashing thread{} verifying at the median time measured in the harness ({} \
-             ms) would give {} logins/s.",
+            " {} hashing thread{} verifying at the median time timed in the harness ({} ms) \
+             would give {} logins/s.",
             run.hash_workers,
             if run.hash_workers == 1 { "" } else { "s" },
             fmt_ms(crate::logins::ms(h.verify_median)),
@@ -683,7 +683,7 @@ pub fn logins(
         )
     });
     let why = format!(
-        "{}.{ceiling} The login flood keeps {} hashing thread{} busy (argon2id {}), and every \
+        "The flood: {}.{ceiling} The login flood keeps {} hashing thread{} busy (argon2id {}), and every \
          login waits for its hashing turn holding no database turn; the probes need a worker \
          thread and, for a move, a database turn and the writer. CPU: {}.",
         flood_text(&floods),
@@ -699,7 +699,7 @@ pub fn logins(
     let health = Check {
         target: health_under_flood_target(backend, clients),
         measured: format!(
-            "during the flood {}{}; without it {}; {}",
+            "during the flood {}{}; without it {}; the flood: {}",
             probe_text(&health_flood),
             hash_ms.map_or(String::new(), |ms| format!(
                 " against one login's hashing {} ms",

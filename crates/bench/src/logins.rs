@@ -304,6 +304,7 @@ pub fn section(
     pg_missing: &str,
 ) -> Section {
     let log = runner.log;
+    let load_before = load_average();
     let sqlite_url = crate::sqlite::sqlite_url(&work.join("logins").join("eckwms.db"));
     let sqlite = run(
         runner,
@@ -377,6 +378,12 @@ pub fn section(
             }
         }
     }
+    notes.push(format!(
+        "Load average of the machine (/proc/loadavg: 1, 5 and 15 minutes) when the logins \
+         section began: {load_before}; when it ended: {}. This harness's own load is in it; \
+         more than that means other processes shared the cores (see \"CPU rest\").",
+        load_average()
+    ));
     notes.push(crate::checks::logins_thresholds_note());
     notes.push(format!(
         "The logins section runs alone with `eckwms-bench --logins-only --out \
@@ -399,6 +406,19 @@ pub fn section(
         notes,
         seeds,
     }
+}
+
+/// The first three fields of /proc/loadavg.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg").map_or_else(
+        |_| "unknown".into(),
+        |text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        },
+    )
 }
 
 fn failed(log: &Log, backend: &str, e: &anyhow::Error) -> String {
@@ -444,9 +464,9 @@ fn run_note(r: &LoginRun, hash: Option<&HashFigures>) -> String {
     let single = &r.single.outcome;
     let many = &r.logins.outcome;
     format!(
-        "Logins on {}: {} logins/s with {} clients ({}; p50 {} ms, p99 {} ms, {} errors), {} \
-         logins/s with one client ({}: p50 {} ms, a login's whole time: two calls into the \
-         database around the hashing){}.",
+        "Logins on {}: {} logins/s with {} clients ({}; p50 {} ms, p99 {} ms, {} errors; \
+         eckwms used {} of CPU per login), {} logins/s with one client ({}: p50 {} ms, a \
+         login's whole time: two calls into the database around the hashing){}.",
         r.backend,
         fmt_rate(many.per_second()),
         many.clients,
@@ -454,12 +474,19 @@ fn run_note(r: &LoginRun, hash: Option<&HashFigures>) -> String {
         fmt_ms(many.percentile_ms(50.0)),
         fmt_ms(many.percentile_ms(99.0)),
         group(many.errors),
+        r.logins.cpu.server.map_or_else(
+            || "an unknown amount".into(),
+            |pct| format!(
+                "{} ms",
+                fmt_ms(pct / 100.0 / many.per_second().max(1e-9) * 1000.0)
+            )
+        ),
         fmt_rate(single.per_second()),
         r.single.id,
         fmt_ms(single.percentile_ms(50.0)),
         hash.map_or(String::new(), |h| format!(
-            "; the hashing alone takes {} ms (median, in the harness), so {} hashing thread{} \
-             verify at most about {} logins/s",
+            "; the hashing alone takes {} ms (median, in the harness), so {} hashing \
+             thread{} can verify at most about {} logins/s",
             fmt_ms(ms(h.verify_median)),
             r.hash_workers,
             if r.hash_workers == 1 { "" } else { "s" },
@@ -674,7 +701,8 @@ pub fn settings(
                 run.hash_workers,
                 hash.map_or(String::new(), |h| format!(
                     "; one login's hashing (verifying a password against its hash, in the \
-                     harness on one thread, the service idle): {}",
+                     harness on one thread, between the two databases' phases, no service \
+                     running): {}",
                     h.describe()
                 ))
             ),
