@@ -587,9 +587,9 @@ pub fn idle_memory(idle_rss: u64, idle_secs: u64) -> Check {
     }
 }
 
-/// A move during a flood of logins: its p99 at most this many times its p99 without. In four
+/// A move during a flood of logins: its p99 at most this many times its p99 without. In five
 /// runs on a 2-core Intel Xeon on 2026-12-07, with another tenant compiling during three of
-/// them, the p99 grew 1.7-4.6 × on SQLite and 2.7-5.7 × on PostgreSQL: one core hashes, and
+/// them, the p99 grew 1.7-4.7 × on SQLite and 2.7-5.7 × on PostgreSQL: one core hashes, and
 /// every hop of a move (worker, database turn, writer thread or PostgreSQL backend) may wait
 /// for the other. A move that waited for the logins' turns or connections would wait for hashes
 /// (a login waits about 800 ms for its hashing turn during the flood): tens to hundreds of
@@ -750,10 +750,10 @@ pub fn logins_thresholds_note() -> String {
         "The thresholds of the logins section. `GET /health` during the flood: p99 below one \
          login's hashing time (the median timed in the harness in the same run), because a \
          request that had to wait for a hash, on a worker thread or for a turn, would take at \
-         least that long; in four runs on this machine kind on 2026-12-07 (another tenant \
+         least that long; in five runs on this machine kind on 2026-12-07 (another tenant \
          compiling during three of them) it was 1.7-4.6 ms per phase against hashing times of \
          17-26 ms. A move during the flood: p99 at most {:.0} × its p99 without; in the same \
-         runs it grew 1.7-4.6 × on SQLite and 2.7-5.7 × on PostgreSQL. That growth is the \
+         runs it grew 1.7-4.7 × on SQLite and 2.7-5.7 × on PostgreSQL. That growth is the \
          price of two cores: one runs the hashing thread flat out, the other is shared by the \
          service's workers, its database calls, the SQLite writer or the PostgreSQL backends \
          and the load generator, so each hop of a request may wait for a core. Starvation \
