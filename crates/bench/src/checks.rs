@@ -6,6 +6,7 @@ use crate::codes::CodeFigures;
 use crate::floor::Floor;
 use crate::fmt::{cpu_text, fmt_ms, fmt_rate, group, summary};
 use crate::load::Outcome;
+use crate::logins::{HashFigures, LoginRun};
 use crate::postgres::PgRun;
 use crate::report::{Check, Phase};
 use crate::runner::mib;
@@ -584,4 +585,181 @@ pub fn idle_memory(idle_rss: u64, idle_secs: u64) -> Check {
             idle_secs
         ),
     }
+}
+
+/// A move during a flood of logins: its p99 at most this many times its p99 without. In five
+/// runs on a 2-core Intel Xeon on 2026-12-07, with another tenant compiling during three of
+/// them, the p99 grew 1.7-4.7 × on SQLite and 2.7-5.7 × on PostgreSQL: one core hashes, and
+/// every hop of a move (worker, database turn, writer thread or PostgreSQL backend) may wait
+/// for the other. A move that waited for the logins' turns or connections would wait for hashes
+/// (a login waits about 800 ms for its hashing turn during the flood): tens to hundreds of
+/// times its p99 of a few milliseconds, far above this.
+pub const MOVE_P99_UNDER_FLOOD_FACTOR: f64 = 10.0;
+
+/// `GET /health` during a flood of logins: its p99 below one login's hashing, as timed in the
+/// harness in the same run (a request that waited for a hash would take at least that long).
+pub fn health_under_flood_target(backend: &str, clients: usize) -> String {
+    format!(
+        "`GET /health` during a flood of logins ({backend}, {clients} login clients): p99 < \
+         one login's hashing time, 0 errors"
+    )
+}
+
+pub fn move_under_flood_target(backend: &str, clients: usize) -> String {
+    format!(
+        "A move during a flood of logins ({backend}, {clients} login clients): p99 ≤ {:.0} × \
+         its p99 without the flood, 0 errors",
+        MOVE_P99_UNDER_FLOOD_FACTOR
+    )
+}
+
+/// "p50 0.21 ms, p99 0.52 ms (A3h+A5h, 4,000 requests, 0 errors)".
+fn probe_text(phases: &[Phase]) -> String {
+    let all = merged(phases);
+    let ids: Vec<&str> = phases.iter().map(|p| p.id.as_str()).collect();
+    format!(
+        "p50 {} ms, p99 {} ms ({}, {} requests, {} errors)",
+        fmt_ms(all.percentile_ms(50.0)),
+        fmt_ms(all.percentile_ms(99.0)),
+        ids.join("+"),
+        group(all.units),
+        group(all.errors)
+    )
+}
+
+/// What the flood did: logins/s, latency, errors.
+fn flood_text(floods: &[Phase]) -> String {
+    let all = merged(floods);
+    format!(
+        "{} logins/s ({}), p50 {} ms, p99 {} ms, {} errors",
+        fmt_rate(combined_rate(floods)),
+        rates(floods),
+        fmt_ms(all.percentile_ms(50.0)),
+        fmt_ms(all.percentile_ms(99.0)),
+        group(all.errors)
+    )
+}
+
+/// The logins section's targets on one database: neither `GET /health` nor a move starved by a
+/// flood of logins. "Not measured", with `missing` as the reason, when the section did not run.
+pub fn logins(
+    run: Option<&LoginRun>,
+    backend: &str,
+    clients: usize,
+    hash: Option<&HashFigures>,
+    missing: &str,
+) -> Vec<Check> {
+    let Some(run) = run else {
+        return [
+            health_under_flood_target(backend, clients),
+            move_under_flood_target(backend, clients),
+        ]
+        .into_iter()
+        .map(|target| Check {
+            target,
+            measured: "–".into(),
+            pass: None,
+            note: missing.into(),
+        })
+        .collect();
+    };
+    let floods: Vec<Phase> = run.flood.iter().map(|(l, _, _)| l.clone()).collect();
+    let health_calm: Vec<Phase> = run.calm.iter().map(|(h, _)| h.clone()).collect();
+    let moves_calm: Vec<Phase> = run.calm.iter().map(|(_, m)| m.clone()).collect();
+    let health_flood: Vec<Phase> = run.flood.iter().map(|(_, h, _)| h.clone()).collect();
+    let moves_flood: Vec<Phase> = run.flood.iter().map(|(_, _, m)| m.clone()).collect();
+    let cpu: Vec<String> = floods
+        .iter()
+        .map(|p| format!("{} (and its probes): {}", p.id, cpu_text(&p.cpu)))
+        .collect();
+    let ceiling = hash.map_or(String::new(), |h| {
+        format!(
+            " {} hashing thread{} verifying at the median time timed in the harness ({} ms) \
+             would give {} logins/s.",
+            run.hash_workers,
+            if run.hash_workers == 1 { "" } else { "s" },
+            fmt_ms(crate::logins::ms(h.verify_median)),
+            fmt_rate(h.ceiling(run.hash_workers))
+        )
+    });
+    let why = format!(
+        "The flood: {}.{ceiling} The login flood keeps {} hashing thread{} busy (argon2id {}), and every \
+         login waits for its hashing turn holding no database turn; the probes need a worker \
+         thread and, for a move, a database turn and the writer. CPU: {}.",
+        flood_text(&floods),
+        run.hash_workers,
+        if run.hash_workers == 1 { "" } else { "s" },
+        run.stored_params,
+        cpu.join("; ")
+    );
+
+    let (h_flood, h_calm) = (merged(&health_flood), merged(&health_calm));
+    let health_p99 = h_flood.percentile_ms(99.0);
+    let hash_ms = hash.map(|h| crate::logins::ms(h.verify_median));
+    let health = Check {
+        target: health_under_flood_target(backend, clients),
+        measured: format!(
+            "during the flood {}{}; without it {}; the flood: {}",
+            probe_text(&health_flood),
+            hash_ms.map_or(String::new(), |ms| format!(
+                " against one login's hashing {} ms",
+                fmt_ms(ms)
+            )),
+            probe_text(&health_calm),
+            flood_text(&floods)
+        ),
+        pass: hash_ms.map(|ms| health_p99 < ms && h_flood.errors == 0 && h_calm.errors == 0),
+        note: format!(
+            "p99 {} ms during the flood against {} ms without it{}. {why}",
+            fmt_ms(health_p99),
+            fmt_ms(h_calm.percentile_ms(99.0)),
+            if hash_ms.is_none() {
+                "; one login's hashing was not timed in this run, so there is no threshold"
+            } else {
+                ""
+            }
+        ),
+    };
+
+    let (m_flood, m_calm) = (merged(&moves_flood), merged(&moves_calm));
+    let (flood_p99, calm_p99) = (m_flood.percentile_ms(99.0), m_calm.percentile_ms(99.0));
+    let factor = flood_p99 / calm_p99.max(1e-9);
+    let moves = Check {
+        target: move_under_flood_target(backend, clients),
+        measured: format!(
+            "during the flood {}; without it {}: p99 **×{:.2}**",
+            probe_text(&moves_flood),
+            probe_text(&moves_calm),
+            factor
+        ),
+        pass: Some(
+            factor <= MOVE_P99_UNDER_FLOOD_FACTOR && m_flood.errors == 0 && m_calm.errors == 0,
+        ),
+        note: format!(
+            "p99 {} ms during the flood against {} ms without it (×{factor:.2}). {why}",
+            fmt_ms(flood_p99),
+            fmt_ms(calm_p99)
+        ),
+    };
+    vec![health, moves]
+}
+
+/// Why the logins section's thresholds are what they are.
+pub fn logins_thresholds_note() -> String {
+    format!(
+        "The thresholds of the logins section. `GET /health` during the flood: p99 below one \
+         login's hashing time (the median timed in the harness in the same run), because a \
+         request that had to wait for a hash, on a worker thread or for a turn, would take at \
+         least that long; in five runs on this machine kind on 2026-12-07 (another tenant \
+         compiling during three of them) it was 1.7-4.6 ms per phase against hashing times of \
+         17-26 ms. A move during the flood: p99 at most {:.0} × its p99 without; in the same \
+         runs it grew 1.7-4.7 × on SQLite and 2.7-5.7 × on PostgreSQL. That growth is the \
+         price of two cores: one runs the hashing thread flat out, the other is shared by the \
+         service's workers, its database calls, the SQLite writer or the PostgreSQL backends \
+         and the load generator, so each hop of a request may wait for a core. Starvation \
+         would look otherwise: a request that waited for the logins' hashing turns, or for database turns \
+         held by logins, would wait for hashes (a login of the flood waits about 800 ms for its \
+         turn), tens to hundreds of times its p99 without the flood.",
+        MOVE_P99_UNDER_FLOOD_FACTOR
+    )
 }

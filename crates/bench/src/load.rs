@@ -30,6 +30,8 @@ pub enum Work {
         header: &'static str,
         targets: Vec<(String, String)>,
     },
+    /// One POST of a JSON body picked at random from the list (a login of a random user).
+    Post { url: String, bodies: Vec<String> },
     /// One `POST /api/v1/moves` of a random object to a random container.
     Move {
         url: String,
@@ -64,6 +66,10 @@ pub struct Spec {
     pub duration: Duration,
     /// `Authorization` header value, when the endpoint needs one.
     pub authorization: Option<String>,
+    /// `None`: closed loop, each client sends its next unit as soon as the last one is done.
+    /// `Some(t)`: a client starts a unit at most every `t` (a probe that keeps a low rate
+    /// whatever the service's speed); when a unit took longer, the next one starts at once.
+    pub pace: Option<Duration>,
     pub work: Work,
 }
 
@@ -132,44 +138,61 @@ struct Window {
 
 /// Runs one phase to its end and returns the merged measurements.
 pub fn run(spec: Spec, seed: u64) -> anyhow::Result<Outcome> {
-    let spec = Arc::new(spec);
-    let threads = spec.threads.clamp(1, spec.clients.max(1));
+    run_together(vec![spec], seed)?
+        .pop()
+        .ok_or_else(|| anyhow!("a phase without an outcome"))
+}
+
+/// Runs several phases at the same time, each on threads of its own, with one start: each
+/// warms up and is measured over its own times counted from that start (the same window when
+/// their times are the same). Their outcomes, in the order of `specs`.
+pub fn run_together(specs: Vec<Spec>, seed: u64) -> anyhow::Result<Vec<Outcome>> {
     let start = Instant::now();
-    let window = Window {
-        measure_from: start + spec.warmup,
-        stop_at: start + spec.warmup + spec.duration,
-    };
-    let mut handles = Vec::with_capacity(threads);
-    for t in 0..threads {
-        // Clients split as evenly as possible over the threads.
-        let clients = spec.clients / threads + usize::from(t < spec.clients % threads);
-        let spec = spec.clone();
-        let thread_seed = seed ^ ((t as u64 + 1) << 32);
-        let handle = std::thread::Builder::new()
-            .name(format!("load-{t}"))
-            .spawn(move || run_thread(&spec, clients, thread_seed, window))
-            .context("starting a load thread")?;
-        handles.push(handle);
-    }
-    let mut outcome = Outcome {
-        clients: spec.clients,
-        ..Outcome::default()
-    };
-    let mut last_done = window.stop_at;
-    for handle in handles {
-        let partials = handle
-            .join()
-            .map_err(|_| anyhow!("a load thread panicked"))??;
-        for partial in partials {
-            if let Some(done) = partial.last_done {
-                last_done = last_done.max(done);
-            }
-            outcome.merge(partial);
+    let mut started = Vec::with_capacity(specs.len());
+    for (s, spec) in specs.into_iter().enumerate() {
+        let spec = Arc::new(spec);
+        let threads = spec.threads.clamp(1, spec.clients.max(1));
+        let window = Window {
+            measure_from: start + spec.warmup,
+            stop_at: start + spec.warmup + spec.duration,
+        };
+        let mut handles = Vec::with_capacity(threads);
+        for t in 0..threads {
+            // Clients split as evenly as possible over the threads.
+            let clients = spec.clients / threads + usize::from(t < spec.clients % threads);
+            let spec = spec.clone();
+            let thread_seed = seed ^ ((t as u64 + 1) << 32) ^ ((s as u64) << 48);
+            let handle = std::thread::Builder::new()
+                .name(format!("load-{s}-{t}"))
+                .spawn(move || run_thread(&spec, clients, thread_seed, window))
+                .context("starting a load thread")?;
+            handles.push(handle);
         }
+        started.push((spec.clients, window, handles));
     }
-    outcome.window = last_done.saturating_duration_since(window.measure_from);
-    outcome.latencies_us.sort_unstable();
-    Ok(outcome)
+    let mut outcomes = Vec::with_capacity(started.len());
+    for (clients, window, handles) in started {
+        let mut outcome = Outcome {
+            clients,
+            ..Outcome::default()
+        };
+        let mut last_done = window.stop_at;
+        for handle in handles {
+            let partials = handle
+                .join()
+                .map_err(|_| anyhow!("a load thread panicked"))??;
+            for partial in partials {
+                if let Some(done) = partial.last_done {
+                    last_done = last_done.max(done);
+                }
+                outcome.merge(partial);
+            }
+        }
+        outcome.window = last_done.saturating_duration_since(window.measure_from);
+        outcome.latencies_us.sort_unstable();
+        outcomes.push(outcome);
+    }
+    Ok(outcomes)
 }
 
 fn run_thread(
@@ -223,11 +246,26 @@ async fn client_loop(
         device: format!("BENCH-{:016x}", rng.next_u64()),
         messages: 0,
     };
+    // A paced client's first unit starts at a random point of its first interval, so that
+    // the probes do not all send at once.
+    let mut next_start = Instant::now()
+        + spec.pace.map_or(Duration::ZERO, |p| {
+            p.mul_f64(rng.below(1000) as f64 / 1000.0)
+        });
     loop {
         let began = Instant::now();
         if began >= window.stop_at {
             break;
         }
+        if let Some(pace) = spec.pace {
+            next_start = next_start.max(began);
+            actix_rt::time::sleep_until(next_start.into()).await;
+            next_start += pace;
+            if Instant::now() >= window.stop_at {
+                break;
+            }
+        }
+        let began = Instant::now();
         let (result, measured_from) = match run_unit(&client, &spec, &mut rng, &mut state).await {
             Ok(from) => (Ok(()), from),
             Err(e) => (Err(e), None),
@@ -261,6 +299,16 @@ async fn run_unit(
         Work::Get(urls) => {
             let url = rng.pick(urls).ok_or("no URL to load")?;
             get(client, spec, url).await.map(|()| None)
+        }
+        Work::Post { url, bodies } => {
+            let body = rng.pick(bodies).ok_or("no body to post")?;
+            let mut request = client.post(url.as_str()).content_type("application/json");
+            if let Some(auth) = &spec.authorization {
+                request = request.insert_header(("Authorization", auth.as_str()));
+            }
+            finish(request.send_body(body.clone()).await)
+                .await
+                .map(|()| None)
         }
         Work::GetWithHeader { header, targets } => {
             let (url, value) = rng.pick(targets).ok_or("no URL to load")?;

@@ -15,6 +15,7 @@ mod floor;
 mod fmt;
 mod global;
 mod load;
+mod logins;
 mod pg;
 mod postgres;
 mod report;
@@ -131,6 +132,21 @@ struct Cli {
     /// minutes). The report must go elsewhere than docs/BENCHMARKS.md (`--out`).
     #[arg(long, conflicts_with = "moves_only")]
     global_only: bool,
+    /// Run only the logins section (logins/s, and `GET /health` and moves with and without a
+    /// flood of logins; on SQLite, and on PostgreSQL when a server answers; about three
+    /// minutes). The report must go elsewhere than docs/BENCHMARKS.md (`--out`).
+    #[arg(long, conflicts_with_all = ["moves_only", "global_only"])]
+    logins_only: bool,
+    /// Users made for the logins section, each logged in again and again.
+    #[arg(long, default_value_t = 32)]
+    login_users: usize,
+    /// Concurrent clients logging in (the flood of the logins section).
+    #[arg(long, default_value_t = 32)]
+    login_clients: usize,
+    /// Clients of each probe of the logins section (`GET /health`, moves), each starting a
+    /// request at most every 20 ms.
+    #[arg(long, default_value_t = 4)]
+    probe_clients: usize,
     /// The eckwms-global binary (default: `eckwms-global` next to this executable).
     #[arg(long)]
     eckwms_global: Option<PathBuf>,
@@ -183,6 +199,10 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         None => sibling("eckwms-global")?,
     };
     for (binary, flag) in [(&eckwms, "--eckwms"), (&eckwms_global, "--eckwms-global")] {
+        // The logins section runs eckwms alone.
+        if cli.logins_only && flag == "--eckwms-global" {
+            continue;
+        }
         if !binary.is_file() {
             bail!(
                 "no binary at {} (build it first: cargo build --release -p eckwms --bin eckwms \
@@ -191,8 +211,16 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             );
         }
     }
-    if (cli.moves_only || cli.global_only) && cli.out == Path::new("docs/BENCHMARKS.md") {
-        bail!("--moves-only and --global-only write a partial report: pass --out somewhere else");
+    if (cli.moves_only || cli.global_only || cli.logins_only)
+        && cli.out == Path::new("docs/BENCHMARKS.md")
+    {
+        bail!(
+            "--moves-only, --global-only and --logins-only write a partial report: pass --out \
+             somewhere else"
+        );
+    }
+    if cli.login_users == 0 || cli.login_clients == 0 || cli.probe_clients == 0 {
+        bail!("--login-users, --login-clients and --probe-clients must be at least 1");
     }
     if cli.contents_objects > 1_000 {
         bail!("--contents-objects is read in at most two pages of 500: use at most 1000");
@@ -257,6 +285,38 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             phases: runner.phases,
             floors: runner.floors,
             notes: g.notes,
+            duration: format!("{:.0} s", log.0.elapsed().as_secs_f64()),
+        };
+        return write_report(cli, &report, &log);
+    }
+    if cli.logins_only {
+        let pg_admin = if cli.no_pg {
+            None
+        } else {
+            pg::admin_url(cli.pg_url.as_deref())
+        };
+        let section = logins::section(
+            &mut runner,
+            &eckwms,
+            &work.path,
+            pg_admin.as_deref(),
+            &pg_missing_reason(cli),
+        );
+        let mut settings = common_settings(cli, &eckwms, seed_value);
+        settings.extend(section.settings);
+        let report = Report {
+            date,
+            machine,
+            command: format!(
+                "make bench-logins` (= `cargo build --release -p eckwms --bin eckwms` then `cargo run --release -p eckwms-bench -- --logins-only --out /tmp/BENCH_logins.md`); this run: `{command}"
+            ),
+            settings,
+            seeds: section.seeds,
+            memory: Vec::new(),
+            checks: section.checks,
+            phases: runner.phases,
+            floors: runner.floors,
+            notes: section.notes,
             duration: format!("{:.0} s", log.0.elapsed().as_secs_f64()),
         };
         return write_report(cli, &report, &log);
@@ -330,19 +390,12 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     };
     let mut pg_run: Option<PgRun> = None;
     let mut pg_missing = String::new();
-    match pg_admin {
+    match &pg_admin {
         None => {
-            pg_missing = if cli.no_pg {
-                "skipped (--no-pg)".into()
-            } else {
-                format!(
-                    "no PostgreSQL server answered (ECKWMS_TEST_PG_URL unset, nothing at {})",
-                    pg::DEFAULT_ADMIN_URL
-                )
-            };
+            pg_missing = pg_missing_reason(cli);
             notes.push(format!("PostgreSQL: {pg_missing}."));
         }
-        Some(admin) => match postgres::run(cli, &admin, &eckwms, &work.path, &mut runner, &log) {
+        Some(admin) => match postgres::run(cli, admin, &eckwms, &work.path, &mut runner, &log) {
             Ok(mut pg) => {
                 seeds.push(pg.seed.clone());
                 memory.push(pg.idle_rss.clone());
@@ -356,6 +409,20 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             }
         },
     }
+
+    // ------------------------------------------------------------ logins
+    // A failure here is reported, as the PostgreSQL part's, rather than losing the run.
+    let login_section = if cli.moves_only {
+        None
+    } else {
+        Some(logins::section(
+            &mut runner,
+            &eckwms,
+            &work.path,
+            pg_admin.as_deref(),
+            &pg_missing_reason(cli),
+        ))
+    };
 
     // ------------------------------------------------------------ codes and labels, in process
     log.line("decoding label codes and rendering label sheets on one thread");
@@ -379,6 +446,13 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         checks.extend(checks::reads(r, sizes));
     }
     checks.push(checks::idle_memory(idle_rss, cli.idle_secs));
+    let mut login_settings = Vec::new();
+    if let Some(section) = login_section {
+        checks.extend(section.checks);
+        notes.extend(section.notes);
+        seeds.extend(section.seeds);
+        login_settings = section.settings;
+    }
 
     match global_run {
         Some(Ok(g)) => {
@@ -419,6 +493,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     );
     let mut settings = settings_table(cli, &eckwms, seed_value, &data.big, &data.small);
     settings.extend(global_settings);
+    settings.extend(login_settings);
     let report = Report {
         date,
         machine,
@@ -435,6 +510,18 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         duration: format!("{:.0} s", log.0.elapsed().as_secs_f64()),
     };
     write_report(cli, &report, &log)
+}
+
+/// Why PostgreSQL is not measured when no admin URL was found.
+fn pg_missing_reason(cli: &Cli) -> String {
+    if cli.no_pg {
+        "skipped (--no-pg)".into()
+    } else {
+        format!(
+            "no PostgreSQL server answered (ECKWMS_TEST_PG_URL unset, nothing at {})",
+            pg::DEFAULT_ADMIN_URL
+        )
+    }
 }
 
 fn write_report(cli: &Cli, report: &Report, log: &Log) -> anyhow::Result<()> {

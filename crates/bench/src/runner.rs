@@ -95,24 +95,13 @@ impl Runner<'_> {
             warmup: Duration::from_secs(self.cli.warmup_secs),
             duration: Duration::from_secs(self.cli.duration_secs),
             authorization,
+            pace: None,
             work,
         };
         let probe = CpuProbe::start(Some(server_pid), self.upstream_pid, self.ticks);
         let outcome = load::run(spec, self.rng.next_u64())?;
         let cpu = probe.finish();
-        self.log.line(&format!(
-            "  {} req/s, p50 {} ms, p99 {} ms, max {} ms, {} errors{}",
-            fmt_rate(outcome.per_second()),
-            fmt_ms(outcome.percentile_ms(50.0)),
-            fmt_ms(outcome.percentile_ms(99.0)),
-            fmt_ms(outcome.max_ms()),
-            outcome.errors,
-            if outcome.error_kinds.is_empty() {
-                String::new()
-            } else {
-                format!(" {:?}", outcome.error_kinds)
-            }
-        ));
+        self.log.line(&format!("  {}", log_summary(&outcome)));
         let phase = Phase {
             id,
             request: request.to_owned(),
@@ -123,6 +112,85 @@ impl Runner<'_> {
         self.phases.push(phase.clone());
         Ok(phase)
     }
+
+    /// Runs several loads on one server at the same time (see [`load::run_together`]) and
+    /// keeps each as a phase; they share one CPU measurement, of the whole.
+    pub fn together(&mut self, server_pid: u32, loads: Vec<Load>) -> anyhow::Result<Vec<Phase>> {
+        let (warmup, duration) = self.times();
+        let mut specs = Vec::with_capacity(loads.len());
+        let mut named = Vec::with_capacity(loads.len());
+        for load in loads {
+            self.log.line(&format!(
+                "phase {}: {} on {}, {} clients{}, at the same time as the others of this group",
+                load.id,
+                load.request,
+                load.data,
+                load.clients,
+                load.pace.map_or(String::new(), |p| format!(
+                    ", each starting a request at most every {} ms",
+                    p.as_millis()
+                )),
+            ));
+            specs.push(Spec {
+                clients: load.clients,
+                threads: load.threads,
+                warmup,
+                duration,
+                authorization: load.authorization,
+                pace: load.pace,
+                work: load.work,
+            });
+            named.push((load.id, load.request, load.data));
+        }
+        let probe = CpuProbe::start(Some(server_pid), self.upstream_pid, self.ticks);
+        let outcomes = load::run_together(specs, self.rng.next_u64())?;
+        let cpu = probe.finish();
+        let mut phases = Vec::with_capacity(named.len());
+        for ((id, request, data), outcome) in named.into_iter().zip(outcomes) {
+            self.log.line(&format!("  {id}: {}", log_summary(&outcome)));
+            let phase = Phase {
+                id,
+                request,
+                data,
+                outcome,
+                cpu,
+            };
+            self.phases.push(phase.clone());
+            phases.push(phase);
+        }
+        Ok(phases)
+    }
+}
+
+/// One of the loads [`Runner::together`] runs at once.
+pub struct Load {
+    pub id: String,
+    pub request: String,
+    pub data: String,
+    pub clients: usize,
+    /// OS threads of this load's clients.
+    pub threads: usize,
+    /// See [`Spec::pace`].
+    pub pace: Option<Duration>,
+    pub authorization: Option<String>,
+    pub work: Work,
+}
+
+/// "123 req/s, p50 1.23 ms, p99 4.56 ms, max 7.89 ms, 0 errors", and the errors' kinds.
+fn log_summary(outcome: &load::Outcome) -> String {
+    format!(
+        "{} req/s, p50 {} ms, p99 {} ms, max {} ms, {} errors{}",
+        fmt_rate(outcome.per_second()),
+        fmt_ms(outcome.percentile_ms(50.0)),
+        fmt_ms(outcome.percentile_ms(99.0)),
+        fmt_ms(outcome.max_ms()),
+        outcome.errors,
+        if outcome.error_kinds.is_empty() {
+            String::new()
+        } else {
+            format!(" {:?}", outcome.error_kinds)
+        }
+    )
 }
 
 /// A binary next to this executable (cargo puts the workspace's release binaries together).
