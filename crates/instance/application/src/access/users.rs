@@ -272,28 +272,33 @@ impl UserService {
     }
 
     /// The display names of the users named in ledger actor texts (`user:u…`, also combined as
-    /// `user:u…/device:PDA-7`), by user id text, for history answers. Whoever may read a
-    /// history may read who made it: no permission of its own.
+    /// `user:u…/device:PDA-7`), by actor text as given, for history answers; actors naming no
+    /// user (or an unknown one) are left out. Whoever may read a history may read who made it:
+    /// no permission of its own.
     pub fn actor_names<'a>(
         &self,
         actors: impl IntoIterator<Item = &'a str>,
     ) -> AppResult<std::collections::HashMap<String, String>> {
-        let mut ids: Vec<UserId> = actors
+        let named: Vec<(&str, UserId)> = actors
             .into_iter()
-            .flat_map(|actor| actor.split('/'))
-            .filter_map(|part| part.strip_prefix("user:"))
-            .filter_map(|id| UserId::parse(id).ok())
+            .filter_map(|actor| {
+                let id = actor
+                    .split('/')
+                    .find_map(|part| part.strip_prefix("user:"))?;
+                Some((actor, UserId::parse(id).ok()?))
+            })
             .collect();
+        let mut ids: Vec<UserId> = named.iter().map(|(_, id)| *id).collect();
         ids.sort_unstable();
         ids.dedup();
         if ids.is_empty() {
             return Ok(std::collections::HashMap::new());
         }
-        Ok(self
-            .repo
-            .display_names(&ids)?
+        let names: std::collections::HashMap<UserId, String> =
+            self.repo.display_names(&ids)?.into_iter().collect();
+        Ok(named
             .into_iter()
-            .map(|(id, name)| (id.to_string(), name))
+            .filter_map(|(actor, id)| Some((actor.to_owned(), names.get(&id)?.clone())))
             .collect())
     }
 

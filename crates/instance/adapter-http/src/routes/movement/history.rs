@@ -105,11 +105,7 @@ pub async fn history(
         .await?;
     let mut out = PageOut::from_page(result, HistoryEntryOut::from);
     for entry in &mut out.items {
-        entry.actor_name = entry
-            .actor
-            .split('/')
-            .find_map(|part| part.strip_prefix("user:"))
-            .and_then(|id| names.get(id).cloned());
+        entry.actor_name = names.get(&entry.actor).cloned();
     }
     Ok(HttpResponse::Ok().json(out))
 }
