@@ -401,6 +401,10 @@ fn build_services(db: &Arc<Database>, settings: &Settings) -> anyhow::Result<Ser
         settings.labels.layout(),
         global_url,
     );
+    // Keys and scanners verified lately are checked from memory this long; at most a minute
+    // (settings.rs checks it).
+    let key_memory =
+        chrono::Duration::milliseconds(i64::try_from(settings.auth.key_memory_ms).unwrap_or(0));
     let devices = DeviceService::new(
         DevicePorts {
             devices: db.clone(),
@@ -415,7 +419,8 @@ fn build_services(db: &Arc<Database>, settings: &Settings) -> anyhow::Result<Ser
             secrets: secrets.clone(),
         },
         settings.auth.devices(),
-    );
+    )
+    .remembering_signers_for(key_memory);
     let public = PublicService::new(
         labels.clone(),
         db.clone(),
@@ -449,10 +454,7 @@ fn build_services(db: &Arc<Database>, settings: &Settings) -> anyhow::Result<Ser
         orders,
         movement,
         api_keys: ApiKeyService::new(db.clone(), db.clone(), clock.clone(), Arc::new(OsSecrets))
-            .remembering_keys_for(chrono::Duration::milliseconds(
-                // At most a minute (settings.rs checks it).
-                i64::try_from(settings.auth.key_memory_ms).unwrap_or(0),
-            )),
+            .remembering_keys_for(key_memory),
         idempotency: IdempotencyService::new(
             db.clone(),
             clock,

@@ -108,9 +108,10 @@ const MAX_KEY_MEMORY_MS: u64 = 60_000;
 #[serde(deny_unknown_fields)]
 pub struct AuthConfig {
     pub bootstrap_key_file: String,
-    /// How long a verified API key is checked from memory before it is read again (0: read
-    /// it for every request). Also how long a key revoked through another process still works
-    /// in this one.
+    /// How long a verified API key (and a scanner without an operator whose signature
+    /// verified) is checked from memory before it is read again (0: read it for every
+    /// request). Also how long a key revoked (or a scanner blocked) through another process
+    /// still works in this one.
     pub key_memory_ms: u64,
     pub session_hours: u64,
     pub session_idle_minutes: u64,

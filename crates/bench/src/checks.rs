@@ -32,6 +32,14 @@ pub const MOVES_SQLITE_OF_FLOOR: f64 = 0.40;
 /// 3,000 moving scans/s on SQLite ÷ F1 (12,500/s).
 pub const SCANS_OF_FLOOR: f64 = 0.24;
 
+/// Device-signed scans against the same scans with the API key, measured in the same run
+/// (issue 14).
+pub const DEVICE_SCANS_OF_KEY_SCANS: f64 = 0.90;
+
+/// The signed scans' p99 against the key's, at most (the scans' own tail grows with their
+/// data, so it is judged against theirs, measured alongside).
+pub const DEVICE_SCANS_P99_OF_KEY: f64 = 1.25;
+
 /// 2,500 moves/s on PostgreSQL ÷ F2 (5,132/s).
 pub const MOVES_PG_OF_FLOOR: f64 = 0.49;
 
@@ -206,6 +214,90 @@ pub fn scans_check(target: &str, phase: &Phase, share: &Share) -> Check {
 }
 
 /// p99 under [`TAIL_P99_MS`] and no error: a phase whose tail is the point.
+/// The scans signed by registered scanners against the same scans with the API key, taken in
+/// turns (the rates of all phases of each kind together).
+pub fn device_scans_check(target: &str, signed: &[Phase], keyed: &[Phase]) -> Check {
+    let o = merged(signed);
+    let rate = combined_rate(signed);
+    let key_rate = combined_rate(keyed);
+    let share = rate / key_rate.max(1e-9);
+    let p99 = o.percentile_ms(99.0);
+    let key_p99 = merged(keyed).percentile_ms(99.0);
+    let pass = share >= DEVICE_SCANS_OF_KEY_SCANS
+        && p99 <= key_p99 * DEVICE_SCANS_P99_OF_KEY
+        && o.errors == 0
+        && key_rate > 0.0
+        && !signed.is_empty();
+    let ids = |phases: &[Phase]| -> String {
+        phases
+            .iter()
+            .map(|p| p.id.as_str())
+            .collect::<Vec<_>>()
+            .join("+")
+    };
+    let mut why = Vec::new();
+    if share < DEVICE_SCANS_OF_KEY_SCANS {
+        why.push(format!(
+            "{} signed moving scans/s is {:.0} % of the key's {}/s",
+            fmt_rate(rate),
+            share * 100.0,
+            fmt_rate(key_rate)
+        ));
+    }
+    if p99 > key_p99 * DEVICE_SCANS_P99_OF_KEY {
+        why.push(format!(
+            "p99 {} ms against the key's {} ms",
+            fmt_ms(p99),
+            fmt_ms(key_p99)
+        ));
+    }
+    if o.errors > 0 {
+        why.push(format!("{} signed scans failed", group(o.errors)));
+    }
+    let cpu = signed
+        .iter()
+        .chain(keyed)
+        .map(|p| format!("{}: {}", p.id, cpu_text(&p.cpu)))
+        .collect::<Vec<_>>()
+        .join("; ");
+    Check {
+        target: target.into(),
+        measured: format!(
+            "{} ({}: {}) = **{:.0} %** of {}/s with the key ({}: {}); p99 {} ms signed, {} \
+             ms with the key; {} errors ({} clients)",
+            fmt_rate(rate),
+            ids(signed),
+            rates(signed),
+            share * 100.0,
+            fmt_rate(key_rate),
+            ids(keyed),
+            rates(keyed),
+            fmt_ms(p99),
+            fmt_ms(key_p99),
+            group(o.errors),
+            o.clients
+        ),
+        pass: Some(pass),
+        note: format!(
+            "{}Each signed request carries the scanner's id, the time and its Ed25519 \
+             signature of the method, path, time and the body's SHA-256 instead of the key; the \
+             service checks the time window and the signature with the scanner's key (read \
+             from the database, then from memory for `auth.key_memory_ms`, as a key is) and \
+             runs the scan as with the key (a scan is deduplicated by its msg_id, so no \
+             signature is stored). The key's and the scanners' phases take turns, so the \
+             growth of the data falls on both. The scanners' requests are signed before their \
+             phase: scanners sign on their own processors, and signing here would take the \
+             cores the service is measured on. CPU: {}.",
+            if why.is_empty() {
+                String::new()
+            } else {
+                format!("{}. ", why.join("; "))
+            },
+            cpu
+        ),
+    }
+}
+
 pub fn tail_check(target: &str, phase: &Phase, about: &str) -> Check {
     let o = &phase.outcome;
     let p99 = o.percentile_ms(99.0);
@@ -419,6 +511,18 @@ pub fn sqlite_writes(w: &Writes) -> Vec<Check> {
         ),
         &w.scans,
         &Share::of_floor(&w.floor, SCANS_OF_FLOOR),
+    ));
+    checks.push(device_scans_check(
+        &format!(
+            "Scans signed by {} registered scanners (one per client, no key), SQLite: ≥ {:.0} % \
+             of the rate of the same scans with the API key in this run, p99 ≤ {:.2} x theirs, \
+             0 errors",
+            crate::sqlite::SCANNERS,
+            DEVICE_SCANS_OF_KEY_SCANS * 100.0,
+            DEVICE_SCANS_P99_OF_KEY
+        ),
+        &w.device_scans,
+        &w.key_scans,
     ));
     checks.push(tail_check(
         "A hot set on SQLite (32 clients moving 8 objects): p99 < 100 ms, 0 errors",

@@ -4,11 +4,14 @@
 //! runtime with one `awc` client (and so one connection pool); every client is a task that
 //! sends its next request as soon as the previous response body has been read (closed loop).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow};
+
+use eckwms_device_protocol::DeviceId;
+use eckwms_device_protocol::signing::{SigningKey, request_headers};
 
 use crate::rng::Rng;
 
@@ -55,6 +58,117 @@ pub enum Work {
         items: Vec<String>,
         boxes: Vec<String>,
     },
+    /// The same scans as [`Work::ScanIntoBox`], each request signed by a registered scanner
+    /// instead of carrying the `Authorization` header: client `n` is `scanners[n]` (cycling
+    /// when there are more clients), and its scans name it as their `device_id`.
+    SignedScanIntoBox {
+        url: String,
+        /// The path and query the signature covers (`/api/v1/scans`).
+        path: String,
+        items: Vec<String>,
+        boxes: Vec<String>,
+        scanners: Arc<Vec<Scanner>>,
+        /// Per client number, its units signed before the phase (see [`SignedScans`]).
+        prepared: Arc<SignedScans>,
+    },
+}
+
+/// A registered scanner the bench speaks for: its id and its signing key.
+#[derive(Debug)]
+pub struct Scanner {
+    pub id: DeviceId,
+    pub key: SigningKey,
+}
+
+/// One scan as a scanner sends it: its body and the headers of its signature.
+#[derive(Debug)]
+pub struct SignedScan {
+    body: String,
+    headers: [(&'static str, String); 3],
+}
+
+impl SignedScan {
+    /// The scan of `barcode` with `msg_id` by `scanner`, signed at `timestamp`.
+    fn new(scanner: &Scanner, path: &str, barcode: &str, msg_id: &str, timestamp: i64) -> Self {
+        let body = scan_body(barcode, msg_id, scanner.id.as_str());
+        let headers = request_headers(
+            &scanner.key,
+            &scanner.id,
+            "POST",
+            path,
+            timestamp,
+            body.as_bytes(),
+        );
+        Self { body, headers }
+    }
+}
+
+/// The units of the signed scans, signed before their phase, for each client number: a
+/// scanner signs on its own processor, while here the load generator shares the service's
+/// cores, so signing during the phase would slow the service it measures. A client that runs
+/// out signs its next units as it sends them.
+#[derive(Debug, Default)]
+pub struct SignedScans {
+    /// Per client: units (the item's scan, then the box's), in order.
+    queues: Vec<std::sync::Mutex<VecDeque<[SignedScan; 2]>>>,
+    /// The `msg_id`s are `<prefix>.<client>.<n>`: `prefix` tells the phases apart.
+    prefix: String,
+    /// The `n` of a client's first `msg_id` after its prepared units.
+    next_message: u64,
+}
+
+impl SignedScans {
+    /// `per_client` units for each of `clients` clients, each a random item of `items` into a
+    /// random box of `boxes`, signed now by the client's scanner; `prefix` begins their
+    /// `msg_id`s (a new one for every phase, so that no scan repeats another's).
+    #[allow(clippy::too_many_arguments)]
+    pub fn prepare(
+        prefix: &str,
+        scanners: &[Scanner],
+        clients: usize,
+        per_client: usize,
+        path: &str,
+        items: &[String],
+        boxes: &[String],
+        rng: &mut Rng,
+    ) -> anyhow::Result<Self> {
+        let now = chrono::Utc::now().timestamp();
+        let mut queues = Vec::with_capacity(clients);
+        for number in 0..clients {
+            let scanner = scanner_of(scanners, number).context("no scanner to sign with")?;
+            let mut queue = VecDeque::with_capacity(per_client);
+            for unit in 0..per_client as u64 {
+                let item = rng.pick(items).context("no item to scan")?;
+                let boxed = rng.pick(boxes).context("no box to scan")?;
+                let msg_id = |n: u64| format!("{prefix}.{number}.{n}");
+                queue.push_back([
+                    SignedScan::new(scanner, path, item, &msg_id(2 * unit + 1), now),
+                    SignedScan::new(scanner, path, boxed, &msg_id(2 * unit + 2), now),
+                ]);
+            }
+            queues.push(std::sync::Mutex::new(queue));
+        }
+        Ok(Self {
+            queues,
+            prefix: prefix.to_owned(),
+            next_message: 2 * per_client as u64,
+        })
+    }
+
+    /// Client `number`'s queue, taken (it is the only one to use it).
+    fn take(&self, number: usize) -> VecDeque<[SignedScan; 2]> {
+        self.queues
+            .get(number)
+            .and_then(|q| q.lock().ok().map(|mut q| std::mem::take(&mut *q)))
+            .unwrap_or_default()
+    }
+}
+
+fn scanner_of(scanners: &[Scanner], number: usize) -> Option<&Scanner> {
+    match scanners.len() {
+        0 => None,
+        n => scanners.get(number % n),
+    }
 }
 
 /// One load phase.
@@ -157,6 +271,7 @@ pub fn run_together(specs: Vec<Spec>, seed: u64) -> anyhow::Result<Vec<Outcome>>
             stop_at: start + spec.warmup + spec.duration,
         };
         let mut handles = Vec::with_capacity(threads);
+        let mut first = 0;
         for t in 0..threads {
             // Clients split as evenly as possible over the threads.
             let clients = spec.clients / threads + usize::from(t < spec.clients % threads);
@@ -164,9 +279,10 @@ pub fn run_together(specs: Vec<Spec>, seed: u64) -> anyhow::Result<Vec<Outcome>>
             let thread_seed = seed ^ ((t as u64 + 1) << 32) ^ ((s as u64) << 48);
             let handle = std::thread::Builder::new()
                 .name(format!("load-{s}-{t}"))
-                .spawn(move || run_thread(&spec, clients, thread_seed, window))
+                .spawn(move || run_thread(&spec, first..first + clients, thread_seed, window))
                 .context("starting a load thread")?;
             handles.push(handle);
+            first += clients;
         }
         started.push((spec.clients, window, handles));
     }
@@ -195,30 +311,32 @@ pub fn run_together(specs: Vec<Spec>, seed: u64) -> anyhow::Result<Vec<Outcome>>
     Ok(outcomes)
 }
 
+/// Runs the clients numbered `clients` (their numbers count over every thread of the phase).
 fn run_thread(
     spec: &Arc<Spec>,
-    clients: usize,
+    clients: std::ops::Range<usize>,
     seed: u64,
     window: Window,
 ) -> anyhow::Result<Vec<Partial>> {
     let system = actix_rt::System::new();
     system.block_on(async move {
         let client = awc::Client::builder()
-            .connector(awc::Connector::new().limit(clients.max(1) * 2))
+            .connector(awc::Connector::new().limit(clients.len().max(1) * 2))
             .timeout(REQUEST_TIMEOUT)
             .disable_redirects()
             .finish();
-        let mut tasks = Vec::with_capacity(clients);
-        for c in 0..clients {
-            let rng = Rng::new(seed.wrapping_add(c as u64));
+        let mut tasks = Vec::with_capacity(clients.len());
+        for number in clients.clone() {
+            let rng = Rng::new(seed.wrapping_add(number as u64));
             tasks.push(actix_rt::spawn(client_loop(
                 client.clone(),
                 spec.clone(),
+                number,
                 rng,
                 window,
             )));
         }
-        let mut partials = Vec::with_capacity(clients);
+        let mut partials = Vec::with_capacity(clients.len());
         for task in tasks {
             partials.push(
                 task.await
@@ -229,22 +347,43 @@ fn run_thread(
     })
 }
 
-/// What a client keeps between its units: its device id and message counter (scans).
+/// What a client keeps between its units: its number in the phase, its device id and message
+/// counter (scans).
 struct ClientState {
+    number: usize,
     device: String,
     messages: u64,
+    /// Its signed units not sent yet, and the prefix of the `msg_id`s it signs itself (signed
+    /// scans).
+    prepared: VecDeque<[SignedScan; 2]>,
+    prefix: String,
 }
 
 async fn client_loop(
     client: awc::Client,
     spec: Arc<Spec>,
+    number: usize,
     mut rng: Rng,
     window: Window,
 ) -> Partial {
     let mut partial = Partial::default();
+    let (device, prepared, prefix, messages) = match &spec.work {
+        Work::SignedScanIntoBox {
+            scanners, prepared, ..
+        } => (
+            scanner_of(scanners, number).map(|s| s.id.as_str().to_owned()),
+            prepared.take(number),
+            prepared.prefix.clone(),
+            prepared.next_message,
+        ),
+        _ => (None, VecDeque::new(), String::new(), 0),
+    };
     let mut state = ClientState {
-        device: format!("BENCH-{:016x}", rng.next_u64()),
-        messages: 0,
+        number,
+        device: device.unwrap_or_else(|| format!("BENCH-{:016x}", rng.next_u64())),
+        messages,
+        prepared,
+        prefix,
     };
     // A paced client's first unit starts at a random point of its first interval, so that
     // the probes do not all send at once.
@@ -333,6 +472,36 @@ async fn run_unit(
             scan(client, spec, url, state, boxed).await?;
             Ok(Some(measured_from))
         }
+        Work::SignedScanIntoBox {
+            url,
+            path,
+            items,
+            boxes,
+            scanners,
+            ..
+        } => {
+            let [first, second] = match state.prepared.pop_front() {
+                Some(unit) => unit,
+                None => {
+                    // Out of prepared units: signed now.
+                    let scanner =
+                        scanner_of(scanners, state.number).ok_or("no scanner to sign with")?;
+                    let item = rng.pick(items).ok_or("no item to scan")?;
+                    let boxed = rng.pick(boxes).ok_or("no box to scan")?;
+                    let now = chrono::Utc::now().timestamp();
+                    state.messages += 2;
+                    let msg_id = |n: u64| format!("{}.{}.{n}", state.prefix, state.number);
+                    [
+                        SignedScan::new(scanner, path, item, &msg_id(state.messages - 1), now),
+                        SignedScan::new(scanner, path, boxed, &msg_id(state.messages), now),
+                    ]
+                }
+            };
+            send_signed(client, url, first).await?;
+            let measured_from = Instant::now();
+            send_signed(client, url, second).await?;
+            Ok(Some(measured_from))
+        }
         Work::Move {
             url,
             objects,
@@ -398,15 +567,25 @@ async fn scan(
     barcode: &str,
 ) -> Result<(), String> {
     state.messages += 1;
-    let body = format!(
-        r#"{{"barcode":"{barcode}","msg_id":"{}","device_id":"{}"}}"#,
-        state.messages, state.device
-    );
+    let body = scan_body(barcode, &state.messages.to_string(), &state.device);
     let mut request = client.post(url).content_type("application/json");
     if let Some(auth) = &spec.authorization {
         request = request.insert_header(("Authorization", auth.as_str()));
     }
     finish(request.send_body(body).await).await
+}
+
+fn scan_body(barcode: &str, msg_id: &str, device: &str) -> String {
+    format!(r#"{{"barcode":"{barcode}","msg_id":"{msg_id}","device_id":"{device}"}}"#)
+}
+
+/// `POST` of a signed scan (no `Authorization`).
+async fn send_signed(client: &awc::Client, url: &str, scan: SignedScan) -> Result<(), String> {
+    let mut request = client.post(url).content_type("application/json");
+    for header in scan.headers {
+        request = request.insert_header(header);
+    }
+    finish(request.send_body(scan.body).await).await
 }
 
 async fn get(client: &awc::Client, spec: &Spec, url: &str) -> Result<(), String> {

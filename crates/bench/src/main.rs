@@ -21,6 +21,7 @@ mod postgres;
 mod report;
 mod rng;
 mod runner;
+mod scanners;
 mod seed;
 mod server;
 mod sqlite;
@@ -355,7 +356,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             &mut memory,
         )?)
     };
-    let writes = sqlite::writes(&mut runner, &server, &auth, &data)?;
+    let writes = sqlite::writes(&mut runner, &server, &key, &data)?;
     std::thread::sleep(Duration::from_secs(2));
     if let Ok(kib) = sys::rss_kib(server.pid) {
         memory.push((

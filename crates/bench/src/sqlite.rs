@@ -3,16 +3,18 @@
 //! F1, moves, scans, the hot set), and the helpers the PostgreSQL part shares.
 
 use std::path::Path;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
 
 use crate::floor::{self, Floor, MoveWork};
 use crate::fmt::group;
-use crate::load::Work;
+use crate::load::{SignedScans, Work};
 use crate::report::{Phase, SeedLine};
 use crate::rng::Rng;
 use crate::runner::{Runner, bearer, mib, secs};
+use crate::scanners;
 use crate::seed::{self, Plan, Seeded};
 use crate::server::Server;
 use crate::sys;
@@ -426,18 +428,32 @@ pub fn reads(
 pub struct Writes {
     pub floor: Floor,
     pub moves: Phase,
+    /// S1, the scans with the API key (judged against F1).
     pub scans: Phase,
+    /// The same scans with the key (S1, S3) and signed by [`SCANNERS`] registered scanners
+    /// instead (S2, S4), taken in turns so that the data's growth and a passing disturbance
+    /// fall on both.
+    pub key_scans: Vec<Phase>,
+    pub device_scans: Vec<Phase>,
     pub hot: Phase,
 }
+
+/// How many scanners the device-signed scans register (one per client).
+pub const SCANNERS: usize = 32;
+/// The role the scanners are approved with (it may scan).
+const SCANNER_ROLE: &str = "PICKER";
+/// The scan route of S1 to S4.
+const SCANS_PATH: &str = "/api/v1/scans";
 
 /// The write phases, last because they change the data: the floor F1, then moves, scans and
 /// the hot set through the service.
 pub fn writes(
     runner: &mut Runner<'_>,
     server: &Server,
-    auth: &Option<String>,
+    admin_key: &str,
     data: &SqliteData,
 ) -> anyhow::Result<Writes> {
+    let auth = &bearer(admin_key);
     let cli = runner.cli;
     let SqliteData {
         big,
@@ -479,23 +495,87 @@ pub fn writes(
         auth.clone(),
         random_moves(server, big),
     )?;
-    let scans_sqlite = runner.phase(
-        "S1",
-        "`POST /api/v1/scans`: an item, then a box (measured: the box scan, which moves the item into it)",
-        &format!(
-            "{big_label}; every client a device; random item of {} into random box of {}",
-            group(big.items.len() as u64),
-            group(big.boxes.len() as u64)
-        ),
-        server.pid,
-        cli.move_clients,
-        auth.clone(),
-        Work::ScanIntoBox {
-            url: server.url("/api/v1/scans"),
-            items: big.items.iter().map(ToString::to_string).collect(),
-            boxes: big.boxes.iter().map(ToString::to_string).collect(),
-        },
-    )?;
+    let scans_data = format!(
+        "{big_label}; every client a device; random item of {} into random box of {}",
+        group(big.items.len() as u64),
+        group(big.boxes.len() as u64)
+    );
+    let items: Vec<String> = big.items.iter().map(ToString::to_string).collect();
+    let boxes: Vec<String> = big.boxes.iter().map(ToString::to_string).collect();
+    let key_scans = |runner: &mut Runner<'_>, id: &str| {
+        runner.phase(
+            id,
+            "`POST /api/v1/scans` with the API key: an item, then a box (measured: the box scan, which moves the item into it)",
+            &scans_data,
+            server.pid,
+            cli.move_clients,
+            auth.clone(),
+            Work::ScanIntoBox {
+                url: server.url(SCANS_PATH),
+                items: items.clone(),
+                boxes: boxes.clone(),
+            },
+        )
+    };
+    let scans_sqlite = key_scans(runner, "S1")?;
+    let started = Instant::now();
+    let scanners = Arc::new(scanners::register(
+        server,
+        admin_key,
+        SCANNERS,
+        SCANNER_ROLE,
+        &mut runner.rng,
+    )?);
+    runner.log.line(&format!(
+        "{SCANNERS} scanners registered and approved ({SCANNER_ROLE}) in {}",
+        secs(started.elapsed())
+    ));
+    // Half as many units again as the key's scans made, so that no client runs out.
+    let (warmup, duration) = runner.times();
+    let per_client = (scans_sqlite.outcome.per_second() * (warmup + duration).as_secs_f64() * 1.5
+        / cli.move_clients.max(1) as f64)
+        .ceil()
+        .max(100.0) as usize;
+    let signed_scans = |runner: &mut Runner<'_>, id: &str| -> anyhow::Result<Phase> {
+        let started = Instant::now();
+        let prepared = SignedScans::prepare(
+            id,
+            &scanners,
+            cli.move_clients,
+            per_client,
+            SCANS_PATH,
+            &items,
+            &boxes,
+            &mut runner.rng,
+        )?;
+        runner.log.line(&format!(
+            "{} scans signed for {id} in {}",
+            group((2 * per_client * cli.move_clients) as u64),
+            secs(started.elapsed())
+        ));
+        runner.phase(
+            id,
+            "`POST /api/v1/scans` signed by a registered scanner (no key): the scans with the key",
+            &format!(
+                "{scans_data}; {SCANNERS} active scanners of role {SCANNER_ROLE}, one per \
+                 client; {per_client} units per client signed before the phase"
+            ),
+            server.pid,
+            cli.move_clients,
+            None,
+            Work::SignedScanIntoBox {
+                url: server.url(SCANS_PATH),
+                path: SCANS_PATH.into(),
+                items: items.clone(),
+                boxes: boxes.clone(),
+                scanners: scanners.clone(),
+                prepared: Arc::new(prepared),
+            },
+        )
+    };
+    let s2 = signed_scans(runner, "S2")?;
+    let s3 = key_scans(runner, "S3")?;
+    let s4 = signed_scans(runner, "S4")?;
     let hot = HotSet::of(big, &mut runner.rng)?;
     let hot_sqlite = runner.phase(
         "HS1",
@@ -509,7 +589,9 @@ pub fn writes(
     Ok(Writes {
         floor: sqlite_floor,
         moves: moves_sqlite,
+        key_scans: vec![scans_sqlite.clone(), s3],
         scans: scans_sqlite,
+        device_scans: vec![s2, s4],
         hot: hot_sqlite,
     })
 }

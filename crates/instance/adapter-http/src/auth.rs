@@ -208,8 +208,9 @@ async fn refused(
 }
 
 /// The actor of a scanner's signed request: its signature over the method, the path with its
-/// query, the timestamp and the body, checked by the devices wing; then what the route
-/// requires. A write's signature is accepted once (but a scan's).
+/// query, the timestamp and the body, checked by the devices wing (from memory for a scanner
+/// verified lately, else off the async threads); then what the route requires. A write's
+/// signature is accepted once (but a scan's).
 async fn authenticate_device(
     req: &mut ServiceRequest,
     signed: SignedHeaders,
@@ -230,19 +231,35 @@ async fn authenticate_device(
         .path_and_query()
         .map_or_else(|| req.path(), |pq| pq.as_str())
         .to_owned();
-    let actor = state
-        .calls
-        .run(move |s| {
-            let request = DeviceRequest {
+    let remembered = state.calls.without_io(|s| {
+        s.devices.authenticate_from_memory(
+            &DeviceRequest {
                 headers: &signed,
                 method: &method,
                 path_and_query: &path_and_query,
                 body: &body,
-            };
-            s.devices.authenticate(&request, rules)
-        })
-        .await
-        .map_err(|e| (e, None))?;
+            },
+            rules,
+        )
+    });
+    let actor = match remembered {
+        Some(checked) => checked.map_err(crate::problem::from_app),
+        None => {
+            state
+                .calls
+                .run(move |s| {
+                    let request = DeviceRequest {
+                        headers: &signed,
+                        method: &method,
+                        path_and_query: &path_and_query,
+                        body: &body,
+                    };
+                    s.devices.authenticate_from_database(&request, rules)
+                })
+                .await
+        }
+    }
+    .map_err(|e| (e, None))?;
     if let Requirement::Permission(permission) = requirement
         && let Err(e) = actor.require(permission)
     {

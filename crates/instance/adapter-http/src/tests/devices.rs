@@ -684,6 +684,55 @@ async fn a_replayed_signed_write_changes_nothing() {
     );
 }
 
+/// A scanner verified lately is checked from memory: its next scans reach the scan without
+/// reading the scanner again, while a forged signature is still refused (from the database).
+#[actix_rt::test]
+async fn a_scanner_verified_lately_scans_without_being_read_again() {
+    let mut m = Mocks::new();
+    m.signer_memory = chrono::Duration::seconds(1);
+    m.devices
+        .expect_find_signer()
+        .times(2)
+        .returning(|id| Ok(scanner(id.as_str())));
+    m.unit.expect_run().times(3).returning(|_, _| {
+        Err(AppError::refused(
+            eckwms_application::ProblemCode::MsgIdReused,
+            "reached the scan",
+        ))
+    });
+    let state = m.state();
+    for n in 0..3 {
+        let body = json!({"barcode": "i000000000000000001", "msg_id": format!("m-{n}")});
+        let bytes = serde_json::to_vec(&body).unwrap();
+        let req = signed_at(
+            TestRequest::post()
+                .uri("/api/v1/scans")
+                .insert_header(("content-type", "application/json"))
+                .set_payload(bytes.clone()),
+            "PDA-7",
+            "POST",
+            "/api/v1/scans",
+            &bytes,
+            now().timestamp() - n,
+        );
+        call(&state, req).await.assert_problem(409, "msg_id_reused");
+    }
+    // Signed over another body than the one sent.
+    let forged = signed(
+        TestRequest::post()
+            .uri("/api/v1/scans")
+            .insert_header(("content-type", "application/json"))
+            .set_payload(r#"{"barcode":"i000000000000000002","msg_id":"m-9"}"#),
+        "PDA-7",
+        "POST",
+        "/api/v1/scans",
+        br#"{"barcode":"i000000000000000001","msg_id":"m-9"}"#,
+    );
+    call(&state, forged)
+        .await
+        .assert_problem(401, "invalid_device_signature");
+}
+
 /// A scanner's signed scan naming another device is 401; the caller is the scanner.
 #[actix_rt::test]
 async fn a_scanner_scans_as_itself_and_knows_who_it_is() {

@@ -90,6 +90,8 @@ pub struct Mocks {
     /// The global service's key (`global.public_key`) the public view route accepts.
     pub global_key: Option<ed25519_dalek::VerifyingKey>,
     pub settings: HttpSettings,
+    /// How long scanners whose signature verified are remembered (none unless a test says).
+    pub signer_memory: chrono::Duration,
 }
 
 /// The v2 label key of the HTTP tests (key id 1).
@@ -186,6 +188,7 @@ impl Mocks {
             decoder: test_decoder(),
             global_url: Some("https://eckwms.example.com".into()),
             global_key: None,
+            signer_memory: chrono::Duration::zero(),
             settings: HttpSettings {
                 body_limit: 4096,
                 idempotency_wait: Duration::from_millis(80),
@@ -238,7 +241,8 @@ impl Mocks {
                 secrets: secrets.clone(),
             },
             DeviceSettings::default(),
-        );
+        )
+        .remembering_signers_for(self.signer_memory);
         let services = Services {
             devices,
             public: PublicService::new(

@@ -18,6 +18,7 @@ use eckwms_domain::access::role::effective;
 use eckwms_domain::access::{Permission, Permissions};
 use eckwms_domain::devices::{Device, DeviceId, DevicePublicKey, DeviceStatus, permissions};
 use eckwms_domain::{FieldError, Name};
+use eckwms_memo::Memo;
 use sha2::{Digest, Sha256};
 
 use crate::access::{Actor, SessionSettings};
@@ -26,8 +27,8 @@ use crate::error::{AppError, AppResult, ProblemCode};
 use crate::labels::LabelService;
 use crate::ports::{
     AuditRepository, Clock, DeviceFilter, DevicePatch, DeviceRegistration, DeviceRepository,
-    Expected, PageQuery, RoleRepository, SecretSource, SessionRepository, ThisInstance, User,
-    UserRepository,
+    Expected, PageQuery, RoleRepository, SecretSource, SessionRepository, Signer, ThisInstance,
+    User, UserRepository,
 };
 
 mod operators;
@@ -140,7 +141,28 @@ pub struct DevicePorts {
 pub struct DeviceService {
     ports: DevicePorts,
     settings: DeviceSettings,
+    memory: Arc<SignerMemory>,
 }
+
+/// Scanners without an operator whose signed request this process accepted lately, by device
+/// id, as read then (key, status, role's permissions).
+///
+/// A scanner's next request that is no write (a scan, a read) is checked against it: the
+/// signature with the remembered key, the time, the status; no call to the database, so the
+/// HTTP layer needs no trip to a blocking thread for it. An entry is read again once it is
+/// `keep` old, or when `last_seen_at` is due to be written. A change through this process
+/// (approve, block, a new role, a new key, removal, an operator's login) forgets the device at
+/// once; through another process (several serve one PostgreSQL), and for a change of the
+/// role's permissions, this process still acts on the remembered record for at most `keep`
+/// (`auth.key_memory_ms`, as for API keys). A scanner with an operator logged in is not kept:
+/// like a session, it is read with every request. Only devices whose signature verified are
+/// kept, so unknown ids cannot fill the memory. A request the memory cannot answer (a wrong
+/// signature, a device not active, a write) takes the database path, which answers it as
+/// before.
+type SignerMemory = Memo<String, Signer>;
+
+/// Entries beyond this many make the next insert drop the ones too old to use.
+const MEMORY_SWEEP: usize = 1024;
 
 /// The subject of a device's audit entries.
 fn subject(id: &DeviceId) -> String {
@@ -202,7 +224,23 @@ fn status(field: &str, text: &str) -> Result<DeviceStatus, FieldError> {
 
 impl DeviceService {
     pub fn new(ports: DevicePorts, settings: DeviceSettings) -> Self {
-        Self { ports, settings }
+        Self {
+            ports,
+            settings,
+            memory: Arc::new(SignerMemory::off()),
+        }
+    }
+
+    /// Keeps scanners whose signature verified in memory for `keep` (see [`SignerMemory`]);
+    /// zero (the default of [`DeviceService::new`]) reads the database for every request.
+    pub fn remembering_signers_for(mut self, keep: Duration) -> Self {
+        self.memory = Arc::new(SignerMemory::new(keep, MEMORY_SWEEP));
+        self
+    }
+
+    /// Forgets what this process remembers of the device (it changed).
+    fn forget(&self, id: &DeviceId) {
+        self.memory.forget(id.as_str());
     }
 
     fn now(&self) -> DateTime<Utc> {
@@ -335,6 +373,7 @@ impl DeviceService {
             now,
             &audit,
         )?;
+        self.forget(&stored.id);
         tracing::info!(
             device_id = stored.id.as_str(),
             status = stored.status.as_str(),
@@ -468,6 +507,7 @@ impl DeviceService {
             &audit,
             meta.idempotency.clone(),
         )?;
+        self.forget(&device.id);
         tracing::info!(
             device_id = device.id.as_str(),
             status = device.status.as_str(),
@@ -493,6 +533,7 @@ impl DeviceService {
         self.ports
             .devices
             .delete_device(id, expected, &audit, meta.idempotency.clone())?;
+        self.forget(id);
         tracing::info!(device_id = id.as_str(), "device removed");
         Ok(())
     }
@@ -505,10 +546,84 @@ impl DeviceService {
     /// (none without one); with an operator logged in on it (active, not idle), the operator's
     /// role's, limited to the device's role's.
     pub fn authenticate(&self, request: &DeviceRequest<'_>, rules: SignedUse) -> AppResult<Actor> {
+        match self.authenticate_from_memory(request, rules) {
+            Some(answer) => answer,
+            None => self.authenticate_from_database(request, rules),
+        }
+    }
+
+    /// [`DeviceService::authenticate`] without the database (see [`SignerMemory`]): the actor
+    /// of a request that is no write, signed by a scanner remembered as active whose
+    /// `last_seen_at` need not be written yet; `None` for any other request, which
+    /// [`DeviceService::authenticate_from_database`] answers. It does no I/O, so it may run on
+    /// an async thread.
+    pub fn authenticate_from_memory(
+        &self,
+        request: &DeviceRequest<'_>,
+        rules: SignedUse,
+    ) -> Option<AppResult<Actor>> {
+        if rules.once || !self.memory.is_on() {
+            return None;
+        }
+        let credentials = request.headers.parse().ok()?;
+        let now = self.now();
+        credentials.check_time(now).ok()?;
+        let signer = self.memory.recall(credentials.device_id.as_str(), now)?;
+        credentials
+            .verify(
+                &signer.device.public_key,
+                request.method,
+                request.path_and_query,
+                request.body,
+            )
+            .ok()?;
+        if !rules.any_status && !signer.device.is_active() {
+            return None;
+        }
+        // Remembered scanners have no operator (see `authenticate_from_database`).
+        let (device_due, _) = self.seen(&signer, now);
+        if device_due || signer.operator.is_some() {
+            return None;
+        }
+        Some(Ok(self.actor_with(
+            &signer.device,
+            signer.role_permissions,
+            None,
+        )))
+    }
+
+    /// Whether the device's `last_seen_at` is due to be written at `now`, and its operator
+    /// (logged in, active, not idle) with whether theirs is.
+    fn seen<'s>(
+        &self,
+        signer: &'s Signer,
+        now: DateTime<Utc>,
+    ) -> (bool, Option<(&'s crate::ports::Operator, bool)>) {
+        let touch = Duration::seconds(TOUCH_INTERVAL_SECS);
+        let device_due = signer
+            .device
+            .last_seen_at
+            .is_none_or(|at| now - at >= touch);
+        // An operator idle too long (or made inactive) is logged out: the purge deletes them.
+        let operator = signer
+            .operator
+            .as_ref()
+            .filter(|o| o.user.active && now - o.last_seen_at < self.settings.operator_idle)
+            .map(|o| (o, now - o.last_seen_at >= touch));
+        (device_due, operator)
+    }
+
+    /// [`DeviceService::authenticate`] reading the device from the database; a scanner it
+    /// accepts is remembered (see [`SignerMemory`]).
+    pub fn authenticate_from_database(
+        &self,
+        request: &DeviceRequest<'_>,
+        rules: SignedUse,
+    ) -> AppResult<Actor> {
         let credentials = request.headers.parse()?;
         let now = self.now();
         credentials.check_time(now)?;
-        let signer = self
+        let mut signer = self
             .ports
             .devices
             .find_signer(&credentials.device_id)?
@@ -536,29 +651,37 @@ impl DeviceService {
                 ));
             }
         }
-        let touch = Duration::seconds(TOUCH_INTERVAL_SECS);
-        if signer
-            .device
-            .last_seen_at
-            .is_none_or(|at| now - at >= touch)
-        {
+        let (device_due, operator) = self.seen(&signer, now);
+        let operator_due = operator.is_some_and(|(_, due)| due);
+        let logged_in = operator.is_some();
+        if device_due {
             self.ports.devices.touch_device(&signer.device.id, now)?;
+            signer.device.last_seen_at = Some(now);
         }
-        // An operator idle too long (or made inactive) is logged out: the purge deletes them.
-        let operator = signer
-            .operator
-            .as_ref()
-            .filter(|o| o.user.active && now - o.last_seen_at < self.settings.operator_idle);
-        if let Some(operator) = operator
-            && now - operator.last_seen_at >= touch
-        {
+        if operator_due {
             self.ports.devices.touch_operator(&signer.device.id, now)?;
         }
-        Ok(self.actor_with(
+        if let Some(o) = signer.operator.as_mut() {
+            if operator_due {
+                o.last_seen_at = now;
+            }
+            if !logged_in {
+                // Idle or inactive: not the actor's, and not to be remembered as theirs.
+                signer.operator = None;
+            }
+        }
+        let actor = self.actor_with(
             &signer.device,
             signer.role_permissions,
-            operator.map(|o| (&o.user, o.permissions)),
-        ))
+            signer.operator.as_ref().map(|o| (&o.user, o.permissions)),
+        );
+        // A scanner with an operator is read with every request, as a session is: the
+        // operator's logout, deactivation or new PIN takes effect at once, in every process.
+        if signer.operator.is_none() {
+            self.memory
+                .remember(signer.device.id.as_str().to_owned(), signer, now);
+        }
+        Ok(actor)
     }
 
     /// What a scanner acts with: its role's permissions, and with an operator theirs limited

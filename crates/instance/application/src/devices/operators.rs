@@ -208,6 +208,7 @@ impl DeviceService {
         self.ports
             .devices
             .start_operator(&operator, &attempt.user_subject, &entry)?;
+        self.forget(&device);
         let mut user = user;
         user.last_login_at = Some(at);
         tracing::info!(device_id = device.as_str(), user = %user.id, "operator logged in");
@@ -223,6 +224,8 @@ impl DeviceService {
             Some(device_subject(&device)),
             None,
         );
-        self.ports.devices.end_operator(&device, &entry)
+        let ended = self.ports.devices.end_operator(&device, &entry)?;
+        self.forget(&device);
+        Ok(ended)
     }
 }

@@ -757,6 +757,220 @@ fn a_replayed_signed_write_is_refused() {
     );
 }
 
+const SCAN: SignedUse = SignedUse {
+    any_status: false,
+    once: false,
+};
+
+/// A scanner's repository whose record (shared, so a test can change it) counts the reads.
+fn counted_scanner(current: Arc<Mutex<Device>>, reads: Arc<Mutex<u32>>) -> MockDeviceRepository {
+    let mut devices = MockDeviceRepository::new();
+    let (found, counted) = (current.clone(), reads);
+    devices.expect_find_signer().returning(move |_| {
+        *counted.lock().unwrap() += 1;
+        Ok(Some(signer(found.lock().unwrap().clone())))
+    });
+    let found = current.clone();
+    devices
+        .expect_find_device()
+        .returning(move |_| Ok(Some(found.lock().unwrap().clone())));
+    let (stored, seen) = (current.clone(), current);
+    devices.expect_touch_device().returning(move |_, at| {
+        seen.lock().unwrap().last_seen_at = Some(at);
+        Ok(())
+    });
+    devices
+        .expect_update_device()
+        .returning(move |_, _, patch, _, _, _| {
+            let mut d = stored.lock().unwrap();
+            if let Some(status) = patch.status {
+                d.status = status;
+            }
+            Ok(d.clone())
+        });
+    devices.expect_record_signature().returning(|_, _| Ok(true));
+    devices
+}
+
+/// A scan of `key` for PDA-7, signed `ago` seconds before now (each a new signature).
+fn scan_by(key: &SigningKey, ago: i64) -> SignedHeaders {
+    signed(
+        key,
+        "PDA-7",
+        "POST",
+        "/api/v1/scans",
+        now().timestamp() - ago,
+        b"{}",
+    )
+}
+
+fn request_of(headers: &SignedHeaders) -> DeviceRequest<'_> {
+    DeviceRequest {
+        headers,
+        method: "POST",
+        path_and_query: "/api/v1/scans",
+        body: b"{}",
+    }
+}
+
+/// A scanner whose signature verified is remembered: its next scans are checked against the
+/// remembered key and status without reading the database, but a wrong signature, a write,
+/// and anything after an admin's change through this process are answered from the
+/// database as before; a service that remembers nothing reads it every time.
+#[test]
+fn a_scanner_verified_lately_is_checked_from_memory() {
+    let key = SigningKey::from_bytes(&[5; 32]);
+    let current = Arc::new(Mutex::new(device(
+        "PDA-7",
+        &key,
+        DeviceStatus::Active,
+        Some("PICKER"),
+    )));
+    let reads = Arc::new(Mutex::new(0));
+    let service = service_at(counted_scanner(current.clone(), reads.clone()), now())
+        .remembering_signers_for(Duration::seconds(1));
+    let reads_now = || *reads.lock().unwrap();
+
+    let first = scan_by(&key, 3);
+    let actor = service.authenticate(&request_of(&first), SCAN).unwrap();
+    assert!(actor.may(Permission::ScanExecute));
+    assert_eq!(reads_now(), 1);
+    assert_eq!(current.lock().unwrap().last_seen_at, Some(now()), "touched");
+    for ago in [2, 1, 0] {
+        let again = scan_by(&key, ago);
+        let remembered = service
+            .authenticate_from_memory(&request_of(&again), SCAN)
+            .expect("answered from memory")
+            .unwrap();
+        assert_eq!(remembered.ledger_name(), actor.ledger_name());
+        assert_eq!(remembered.permissions(), actor.permissions());
+    }
+    assert_eq!(reads_now(), 1, "no read for a remembered scanner");
+
+    // A forged signature is not answered from memory: the database path refuses it.
+    let forged = scan_by(&SigningKey::from_bytes(&[6; 32]), 0);
+    assert!(
+        service
+            .authenticate_from_memory(&request_of(&forged), SCAN)
+            .is_none()
+    );
+    assert!(refused_with(
+        service.authenticate(&request_of(&forged), SCAN),
+        ProblemCode::InvalidDeviceSignature
+    ));
+    assert_eq!(reads_now(), 2);
+
+    // A write's signature is recorded, so it always takes the database path.
+    let write = scan_by(&key, 4);
+    assert!(
+        service
+            .authenticate_from_memory(&request_of(&write), ONCE)
+            .is_none()
+    );
+    service.authenticate(&request_of(&write), ONCE).unwrap();
+    assert_eq!(reads_now(), 3);
+
+    // Blocked through this process: forgotten at once, refused at the next request.
+    service
+        .update(
+            &DeviceId::parse("PDA-7").unwrap(),
+            Expected::Any,
+            &DevicePatchInput {
+                status: Some("blocked".into()),
+                ..DevicePatchInput::default()
+            },
+            &as_role("SUPER_ADMIN"),
+        )
+        .unwrap();
+    let after = scan_by(&key, 0);
+    assert!(
+        service
+            .authenticate_from_memory(&request_of(&after), SCAN)
+            .is_none()
+    );
+    assert!(refused_with(
+        service.authenticate(&request_of(&after), SCAN),
+        ProblemCode::DeviceNotActive
+    ));
+
+    // Without memory every request reads the scanner.
+    let plain_reads = Arc::new(Mutex::new(0));
+    current.lock().unwrap().status = DeviceStatus::Active;
+    let plain = service_at(counted_scanner(current, plain_reads.clone()), now());
+    for ago in [1, 0] {
+        let headers = scan_by(&key, ago);
+        assert!(
+            plain
+                .authenticate_from_memory(&request_of(&headers), SCAN)
+                .is_none()
+        );
+        plain.authenticate(&request_of(&headers), SCAN).unwrap();
+    }
+    assert_eq!(*plain_reads.lock().unwrap(), 2);
+}
+
+/// A remembered scanner is read again once its `last_seen_at` is due to be written, so that
+/// it is written about once a minute as without the memory.
+#[test]
+fn a_remembered_scanner_is_read_again_when_it_is_due_to_be_touched() {
+    let key = SigningKey::from_bytes(&[5; 32]);
+    let mut known = device("PDA-7", &key, DeviceStatus::Active, Some("PICKER"));
+    known.last_seen_at = Some(now() - Duration::seconds(59));
+    let reads = Arc::new(Mutex::new(0));
+    let current = Arc::new(Mutex::new(known));
+    let earlier = service_at(counted_scanner(current.clone(), reads.clone()), now())
+        .remembering_signers_for(Duration::seconds(30));
+    earlier
+        .authenticate(&request_of(&scan_by(&key, 0)), SCAN)
+        .unwrap();
+    assert_eq!(
+        current.lock().unwrap().last_seen_at,
+        Some(now() - Duration::seconds(59))
+    );
+    // The same memory two seconds later: the record's last_seen_at is a minute old.
+    let later_at = now() + Duration::seconds(2);
+    let mut clock = MockClock::new();
+    clock.expect_now().returning(move || later_at);
+    let later = DeviceService {
+        ports: DevicePorts {
+            clock: Arc::new(clock),
+            ..earlier.ports.clone()
+        },
+        ..earlier.clone()
+    };
+    let headers = signed(
+        &key,
+        "PDA-7",
+        "POST",
+        "/api/v1/scans",
+        later_at.timestamp(),
+        b"{}",
+    );
+    assert!(
+        later
+            .authenticate_from_memory(&request_of(&headers), SCAN)
+            .is_none(),
+        "due to be touched"
+    );
+    later.authenticate(&request_of(&headers), SCAN).unwrap();
+    assert_eq!(current.lock().unwrap().last_seen_at, Some(later_at));
+    assert_eq!(*reads.lock().unwrap(), 2);
+    let headers = signed(
+        &key,
+        "PDA-7",
+        "POST",
+        "/api/v1/scans",
+        later_at.timestamp() - 1,
+        b"{}",
+    );
+    assert!(
+        later
+            .authenticate_from_memory(&request_of(&headers), SCAN)
+            .is_some(),
+        "remembered as touched"
+    );
+}
+
 #[test]
 fn unknown_stale_and_forged_signatures_are_refused() {
     let key = SigningKey::from_bytes(&[5; 32]);
@@ -1193,15 +1407,18 @@ fn signed_requests_act_for_the_operator_until_they_idle() {
             started_at: now() - Duration::hours(1),
             last_seen_at: now() - idle_for,
         });
+        // Remembering scanners changes nothing here: one with an operator is read with every
+        // request (twice below), one whose operator idled out is remembered (read once).
         devices
             .expect_find_signer()
+            .times(if expected.is_some() { 2 } else { 1 })
             .returning(move |_| Ok(Some(scanner.clone())));
         devices.expect_touch_device().never();
         devices
             .expect_touch_operator()
-            .times(usize::from(idle_for == Duration::minutes(5)))
+            .times(2 * usize::from(idle_for == Duration::minutes(5)))
             .returning(|_, _| Ok(()));
-        let service = service_at(devices, now());
+        let service = service_at(devices, now()).remembering_signers_for(Duration::seconds(1));
         let headers = signed(
             &key,
             "PDA-7",
@@ -1216,15 +1433,9 @@ fn signed_requests_act_for_the_operator_until_they_idle() {
             path_and_query: "/api/v1/items",
             body: b"",
         };
-        let actor = service
-            .authenticate(
-                &request,
-                SignedUse {
-                    any_status: false,
-                    once: false,
-                },
-            )
-            .unwrap();
+        let actor = service.authenticate(&request, SCAN).unwrap();
+        let again = service.authenticate(&request, SCAN).unwrap();
+        assert_eq!(again.ledger_name(), actor.ledger_name());
         match expected {
             Some(name) => {
                 assert_eq!(actor.ledger_name(), name);
