@@ -558,7 +558,8 @@ pub fn writes(
             "`POST /api/v1/scans` signed by a registered scanner (no key): the scans with the key",
             &format!(
                 "{scans_data}; {SCANNERS} active scanners of role {SCANNER_ROLE}, one per \
-                 client; {per_client} units per client signed before the phase"
+                 client; {} units per client signed before the phase",
+                group(per_client as u64)
             ),
             server.pid,
             cli.move_clients,
