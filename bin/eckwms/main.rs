@@ -449,9 +449,15 @@ fn build_services(db: &Arc<Database>, settings: &Settings) -> anyhow::Result<Ser
         places: db.clone(),
         clock: clock.clone(),
     });
+    let repair =
+        eckwms_application::repair::RepairService::new(eckwms_application::repair::RepairPorts {
+            repair: db.clone(),
+            clock: clock.clone(),
+        });
     Ok(Services {
         catalog,
         orders,
+        repair,
         movement,
         api_keys: ApiKeyService::new(db.clone(), db.clone(), clock.clone(), Arc::new(OsSecrets))
             .remembering_keys_for(key_memory),

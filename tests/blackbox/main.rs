@@ -7,6 +7,7 @@ mod access;
 mod devices;
 mod harness;
 mod process;
+mod repair;
 mod scanning;
 mod scenarios;
 mod stress;
@@ -15,6 +16,7 @@ mod stress;
 mod all_scenarios {
     pub use crate::access::*;
     pub use crate::devices::*;
+    pub use crate::repair::*;
     pub use crate::scanning::*;
     pub use crate::scenarios::*;
 }
@@ -60,6 +62,7 @@ on_both_backends!(
     people_log_in_and_roles_are_enforced,
     scanners_pair_wait_for_approval_and_scan,
     badges_log_operators_in,
+    rma_requests_get_distinct_codes_that_scans_find,
 );
 
 #[actix_rt::test]

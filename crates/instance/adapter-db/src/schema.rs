@@ -53,6 +53,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    rma_declared (order_id, position) {
+        order_id -> Text,
+        position -> Integer,
+        serial -> Text,
+        serial_key -> Text,
+        description -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     orders (id) {
         id -> Text,
         reference -> Nullable<Text>,
@@ -327,6 +337,7 @@ diesel::joinable!(box_barcodes -> boxes (box_id));
 diesel::joinable!(places -> warehouses (warehouse_id));
 diesel::joinable!(item_barcodes -> items (item_id));
 diesel::joinable!(item_actions -> items (item_id));
+diesel::joinable!(rma_declared -> orders (order_id));
 diesel::joinable!(ledger_refs -> ledger (seq));
 diesel::joinable!(users -> roles (role));
 diesel::joinable!(sessions -> users (user_id));
@@ -364,4 +375,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     device_challenges,
     device_signatures,
     device_operators,
+    rma_declared,
 );

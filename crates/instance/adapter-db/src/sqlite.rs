@@ -39,6 +39,9 @@ mod order_queries;
 #[path = "sql/places.rs"]
 mod place_queries;
 #[allow(clippy::duplicate_mod)]
+#[path = "sql/repair.rs"]
+mod repair_queries;
+#[allow(clippy::duplicate_mod)]
 #[path = "sql/scans.rs"]
 mod scan_queries;
 #[allow(clippy::duplicate_mod)]
@@ -57,6 +60,7 @@ pub(crate) use item_queries::*;
 pub(crate) use move_queries::*;
 pub(crate) use order_queries::*;
 pub(crate) use place_queries::*;
+pub(crate) use repair_queries::*;
 pub(crate) use scan_queries::*;
 pub(crate) use system_queries::*;
 pub(crate) use unit_of_work::*;

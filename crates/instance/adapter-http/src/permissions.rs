@@ -122,6 +122,8 @@ pub const ROUTES: &[(&str, &str, Requirement)] = &[
     ("PATCH", "/api/v1/orders/{id}", needs(OrdersManage)),
     ("DELETE", "/api/v1/orders/{id}", needs(OrdersManage)),
     ("GET", "/api/v1/orders/{id}/history", needs(InventoryView)),
+    // repair: RMA requests
+    ("POST", "/api/v1/rmas", needs(OrdersManage)),
     ("POST", "/api/v1/orders/{id}/boxes", needs(OrdersManage)),
     (
         "DELETE",

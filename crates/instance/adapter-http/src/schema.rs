@@ -13,7 +13,7 @@ use eckwms_application::scanning::{MAX_BARCODE_LEN, MAX_TOKEN_LEN};
 use eckwms_device_protocol::MAX_DEVICE_ID;
 use eckwms_domain::id::ID_DIGITS;
 use eckwms_domain::{IdKind, MAX_BARCODES};
-use eckwms_http_kit::openapi::{NOT_BLANK, text_pattern};
+use eckwms_http_kit::openapi::{NEVER_IN_TEXT, NOT_BLANK, text_pattern};
 use eckwms_http_kit::value_schema;
 use serde_json::json;
 use utoipa::openapi::schema::{ArrayBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
@@ -53,6 +53,31 @@ value_schema!(
 value_schema!(
     /// A short code: serial, class code, reference, condition, prefix (`eckwms_domain::Code`).
     CodeText => text(100)
+);
+value_schema!(
+    /// A declared device's serial as the scanner reads it (`eckwms_domain::repair::DeclaredSerial`).
+    DeclaredSerialText => ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(64))
+        .pattern(Some(format!("^[^\\s{NEVER_IN_TEXT}]+$")))
+        .description(Some(
+            "1 to 64 characters without white space, control, format, private-use or \
+             unassigned code points: a 7-digit device serial, another serial, or a code"
+        ))
+        .examples([json!("1234567")])
+);
+value_schema!(
+    /// What a customer says is wrong with a declared device.
+    DescriptionText => text(1000)
+);
+value_schema!(
+    /// An RMA code: RMA, 10 digits and 2 check characters.
+    RmaCodeText => ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some("^RMA[0-9]{10}[0-9A-Z]{2}$"))
+        .description(Some("RMA, the 10 digits of its number and 2 check characters"))
+        .examples([json!("RMA17651016002K")])
 );
 value_schema!(
     /// Free text: an action's message, a move's reason (`eckwms_domain::Note`).

@@ -11,6 +11,7 @@ pub mod movement;
 pub mod orders;
 pub mod ports;
 pub mod public;
+pub mod repair;
 pub mod scanning;
 pub mod system;
 
@@ -34,6 +35,8 @@ pub use system::{OsSecrets, Readiness, SystemClock, SystemService, VerifyReport}
 pub struct Services {
     pub catalog: CatalogService,
     pub orders: OrderService,
+    /// RMA requests.
+    pub repair: repair::RepairService,
     pub movement: MovementService,
     pub api_keys: ApiKeyService,
     pub roles: RoleService,

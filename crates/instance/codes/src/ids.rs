@@ -19,11 +19,10 @@ pub fn serial_item(text: &str) -> Option<ItemId> {
     ItemId::new(SERIAL_ITEM_BASE + decimal(digits)).ok()
 }
 
-/// Orders created for an RMA code get number 800_000_000_000_000_000 + its unix seconds, so
-/// `RMA1732617672C6` is order `o800000001732617672`: the seconds stay readable in the id, and the
-/// range is one the order counter never reaches. (The original named the order `o000` + the RMA
+/// Orders of RMA codes get number 800_000_000_000_000_000 + the code's digits (see
+/// [`eckwms_domain::repair::RMA_ORDER_BASE`]). (The original named the order `o000` + the RMA
 /// code, which has letters and so is not an id of ours.)
-pub const RMA_ORDER_BASE: u64 = 800_000_000_000_000_000;
+pub const RMA_ORDER_BASE: u64 = eckwms_domain::repair::RMA_ORDER_BASE;
 
 /// Largest unix time an RMA code can hold: 10 digits.
 pub const MAX_RMA_SECONDS: u64 = 9_999_999_999;

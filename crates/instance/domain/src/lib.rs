@@ -9,6 +9,7 @@ pub mod meta;
 pub mod movement;
 pub mod orders;
 mod refusals;
+pub mod repair;
 pub mod scanning;
 pub mod text;
 

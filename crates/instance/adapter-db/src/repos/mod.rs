@@ -9,5 +9,6 @@ mod idempotency;
 mod labels;
 mod movement;
 mod orders;
+mod repair;
 mod scanning;
 mod system;

@@ -2,12 +2,13 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use eckwms_domain::repair::{Declared, DeclaredDevice, DeclaredSerial};
 use eckwms_domain::{Customer, Order, OrderId, OrderPublicFields, OrderStatus, PublicOrderField};
 use serde_json::Value;
 
 use super::{from_db, meta, opt_string, opt_text, to_db, typed};
 use crate::error::DbError;
-use crate::schema::orders;
+use crate::schema::{orders, rma_declared};
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset, Debug)]
 #[diesel(table_name = orders, treat_none_as_null = true, treat_none_as_default_value = false)]
@@ -92,7 +93,43 @@ impl OrderRow {
             processed_at: self.processed_at.map(from_db),
             shipped_at: self.shipped_at.map(from_db),
             public_fields: public_fields_from(&self.public_fields)?,
+            // Read apart, from `rma_declared` (see `DeclaredRow`).
+            declared: Declared::default(),
             meta: meta(self.version, self.created_at, self.updated_at),
+        })
+    }
+}
+
+/// One declared device of an RMA request.
+#[derive(Queryable, Selectable, Insertable, Debug)]
+#[diesel(table_name = rma_declared, treat_none_as_null = true, treat_none_as_default_value = false)]
+pub(crate) struct DeclaredRow {
+    pub order_id: String,
+    pub position: i32,
+    pub serial: String,
+    pub serial_key: String,
+    pub description: Option<String>,
+}
+
+impl DeclaredRow {
+    /// The rows of an order's declared devices, numbered from 1 in their order.
+    pub fn from_domain(order: OrderId, declared: &Declared) -> Vec<Self> {
+        (1..)
+            .zip(declared.devices())
+            .map(|(position, d)| Self {
+                order_id: order.to_string(),
+                position,
+                serial: d.serial.as_str().to_owned(),
+                serial_key: d.serial.key(),
+                description: d.description.as_ref().map(|t| t.as_str().to_owned()),
+            })
+            .collect()
+    }
+
+    pub fn into_domain(self) -> Result<DeclaredDevice, DbError> {
+        Ok(DeclaredDevice {
+            serial: DeclaredSerial::from_stored("serial", self.serial).map_err(DbError::corrupt)?,
+            description: opt_text("description", self.description)?,
         })
     }
 }

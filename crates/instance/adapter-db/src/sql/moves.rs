@@ -430,7 +430,7 @@ pub(crate) fn snapshot_for_verify(
             Ok(())
         },
     )?;
-    // Places and orders: each row's state is its entity's.
+    // Places: each row's state is its entity's.
     macro_rules! states_of {
         ($table:ident, $row:ty) => {
             in_id_order(
@@ -455,6 +455,28 @@ pub(crate) fn snapshot_for_verify(
         };
     }
     states_of!(places, PlaceRow);
-    states_of!(orders, OrderRow);
+    // Orders: each row's state is its entity's, declared devices included.
+    in_id_order(
+        c,
+        |c, after| {
+            orders::table
+                .filter(orders::id.gt(after))
+                .order(orders::id)
+                .limit(VERIFY_CHUNK)
+                .select(OrderRow::as_select())
+                .load(c)
+        },
+        |row| row.id.clone(),
+        |c, rows| {
+            let orders = rows
+                .into_iter()
+                .map(OrderRow::into_domain)
+                .collect::<Result<Vec<_>, _>>()?;
+            for order in with_declared(c, orders)? {
+                stored.insert(order.id.object_id(), state_of(&order));
+            }
+            Ok(())
+        },
+    )?;
     Ok(stored)
 }

@@ -4,13 +4,17 @@
 use super::*;
 
 pub(crate) fn load_order(c: &mut Conn, id: OrderId) -> Result<Order, DbError> {
-    orders::table
+    let order = orders::table
         .find(id.to_string())
         .select(OrderRow::as_select())
         .first(c)
         .optional()?
         .ok_or_else(|| AppError::not_found("order", id))?
-        .into_domain()
+        .into_domain()?;
+    let mut found = with_declared(c, vec![order])?;
+    found
+        .pop()
+        .ok_or_else(|| DbError::corrupt("an order went missing"))
 }
 
 pub(crate) fn create_order(
@@ -39,11 +43,15 @@ pub(crate) fn insert_order(
         processed_at: None,
         shipped_at: None,
         public_fields: new.public_fields,
+        declared: new.declared.clone(),
         meta: Meta::new(ctx.at),
     };
     diesel::insert_into(orders::table)
         .values(OrderRow::from_domain(&order))
         .execute(c)?;
+    if !order.declared.is_empty() {
+        store_declared(c, id, &order.declared)?;
+    }
     append(
         c,
         ctx,
@@ -78,12 +86,13 @@ pub(crate) fn list_orders(
     if let Some(after) = page.after {
         query = query.filter(orders::id.gt(after.to_string()));
     }
-    query
+    let orders = query
         .limit(i64::from(page.limit))
         .load(c)?
         .into_iter()
         .map(OrderRow::into_domain)
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    with_declared(c, orders)
 }
 
 pub(crate) fn update_order(
@@ -104,6 +113,9 @@ pub(crate) fn update_order(
         diesel::update(orders::table.find(id.to_string()))
             .set(OrderRow::from_domain(&order))
             .execute(c)?;
+        if changes.contains_key("declared") {
+            store_declared(c, id, &order.declared)?;
+        }
         append(c, ctx, &[Change::updated(id.object_id(), changes)])?;
     }
     Ok(order)

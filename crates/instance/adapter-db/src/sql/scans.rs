@@ -21,7 +21,9 @@ pub(crate) fn scanned_object(
         IdKind::Item => optional(load_item(c, typed_id(id)?))?.map(ScannedObject::Item),
         IdKind::Box => optional(load_box(c, typed_id(id)?))?.map(ScannedObject::Box),
         IdKind::Place => optional(load_place(c, typed_id(id)?))?.map(ScannedObject::Place),
-        IdKind::Order => optional(load_order(c, typed_id(id)?))?.map(ScannedObject::Order),
+        IdKind::Order => {
+            optional(load_order(c, typed_id(id)?))?.map(|o| ScannedObject::Order(Box::new(o)))
+        }
         IdKind::User | IdKind::Label => None,
     })
 }

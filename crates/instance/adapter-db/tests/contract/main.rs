@@ -114,6 +114,7 @@ mod devices;
 mod idempotency;
 mod movement;
 mod orders;
+mod repair;
 mod scanning;
 mod serials;
 mod system;
@@ -123,6 +124,7 @@ pub(crate) use devices::*;
 pub(crate) use idempotency::*;
 pub(crate) use movement::*;
 pub(crate) use orders::*;
+pub(crate) use repair::*;
 pub(crate) use scanning::*;
 pub(crate) use serials::*;
 pub(crate) use system::*;
@@ -203,4 +205,7 @@ contract!(
     serial_duplicates_from_before_the_rule_survive_the_migration,
     a_serial_scan_names_the_item_that_carries_it,
     api_creates_and_scans_of_one_serial_make_one_item,
+    rma_requests_take_the_clocks_second_or_the_next_free_one,
+    declared_devices_are_replaced_by_a_patch,
+    rma_numbers_are_unique_under_concurrency,
 );

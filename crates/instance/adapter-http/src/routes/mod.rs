@@ -14,6 +14,7 @@ pub mod labels;
 pub mod movement;
 pub mod orders;
 pub mod public;
+pub mod repair;
 pub mod scanning;
 pub mod system;
 
@@ -22,6 +23,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.configure(system::configure)
         .configure(catalog::configure)
         .configure(orders::configure)
+        .configure(repair::configure)
         .configure(movement::configure)
         .configure(scanning::configure)
         .configure(labels::configure)

@@ -791,6 +791,11 @@ fn every_use_case_requires_what_its_route_declares() {
             Box::new(|m| s.orders.create_order(&Default::default(), m).map(drop)),
         ),
         (
+            "POST",
+            "/api/v1/rmas",
+            Box::new(|m| s.repair.create_rma(&Default::default(), m).map(drop)),
+        ),
+        (
             "GET",
             "/api/v1/orders",
             Box::new(|m| {

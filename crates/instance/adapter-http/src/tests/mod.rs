@@ -16,9 +16,9 @@ use eckwms_application::ports::{
     ApiKey, MockApiKeyRepository, MockAuditRepository, MockBoxRepository, MockClock,
     MockDeviceRepository, MockHealthRepository, MockIdempotencyRepository, MockIdentityRepository,
     MockItemRepository, MockLabelRepository, MockLedgerRepository, MockMoveRepository,
-    MockOrderRepository, MockPlaceRepository, MockRoleRepository, MockScanRepository,
-    MockSecretSource, MockSessionRepository, MockThisInstance, MockUnitOfWork, MockUserRepository,
-    MockWarehouseRepository, Role,
+    MockOrderRepository, MockPlaceRepository, MockRepairRepository, MockRoleRepository,
+    MockScanRepository, MockSecretSource, MockSessionRepository, MockThisInstance, MockUnitOfWork,
+    MockUserRepository, MockWarehouseRepository, Role,
 };
 use eckwms_application::{
     ApiKeyService, AuditService, CatalogPorts, CatalogService, DevicePorts, DeviceService,
@@ -42,6 +42,7 @@ mod idempotency;
 mod openapi;
 mod orders;
 mod public;
+mod repair;
 mod scans;
 
 pub const READ_KEY: &str = "eck_00000000000000a1_read-secret";
@@ -65,6 +66,8 @@ pub struct Mocks {
     pub boxes: MockBoxRepository,
     pub items: MockItemRepository,
     pub orders: MockOrderRepository,
+    /// RMA requests.
+    pub repair: MockRepairRepository,
     pub moves: MockMoveRepository,
     /// The transactions of moves and scans.
     pub unit: MockUnitOfWork,
@@ -170,6 +173,7 @@ impl Mocks {
             boxes: MockBoxRepository::new(),
             items: MockItemRepository::new(),
             orders: MockOrderRepository::new(),
+            repair: MockRepairRepository::new(),
             moves: MockMoveRepository::new(),
             unit: MockUnitOfWork::new(),
             ledger: MockLedgerRepository::new(),
@@ -263,6 +267,12 @@ impl Mocks {
                 orders,
                 clock: clock.clone(),
             }),
+            repair: eckwms_application::repair::RepairService::new(
+                eckwms_application::repair::RepairPorts {
+                    repair: Arc::new(self.repair),
+                    clock: clock.clone(),
+                },
+            ),
             movement: MovementService::new(MovementPorts {
                 moves: Arc::new(self.moves),
                 ledger: ledger.clone(),

@@ -25,6 +25,7 @@ fn order(public: &[&str], version: i64) -> Order {
         processed_at: None,
         shipped_at: None,
         public_fields: public_fields(public),
+        declared: Default::default(),
         meta: meta(version),
     }
 }

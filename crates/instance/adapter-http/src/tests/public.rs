@@ -112,6 +112,7 @@ async fn an_order_shows_the_fields_its_owner_chose() {
                 vec!["shipped_at".into(), "status".into()],
             )
             .unwrap(),
+            declared: Default::default(),
             meta: meta(4),
         })
     });

@@ -137,7 +137,8 @@ pub enum ScannedObject {
     Item(Item),
     Box(StorageBox),
     Place(Place),
-    Order(Order),
+    /// Boxed: an order carries its declared devices, and is scanned far less than the rest.
+    Order(Box<Order>),
 }
 
 /// The scan log and the scanners' sessions inside a unit of work (see [`Tx`]).

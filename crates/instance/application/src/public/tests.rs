@@ -336,6 +336,7 @@ fn order(public: &[&str]) -> Order {
         processed_at: None,
         shipped_at: None,
         public_fields: public_fields(public),
+        declared: Default::default(),
         meta: Meta {
             version: 2,
             created_at: received,

@@ -254,9 +254,9 @@ fn find_or_create_order(
 ) -> AppResult<Resolved> {
     Ok(match tx.objects().get(order.object_id())? {
         Some(object) => found(object),
-        None => created(ScannedObject::Order(
+        None => created(ScannedObject::Order(Box::new(
             tx.orders().create_with_id(order, new, ctx)?,
-        )),
+        ))),
     })
 }
 

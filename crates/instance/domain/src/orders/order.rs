@@ -7,6 +7,7 @@ use crate::error::DomainError;
 use crate::id::OrderId;
 use crate::meta::Meta;
 use crate::orders::public::OrderPublicFields;
+use crate::repair::Declared;
 use crate::text::{Code, Name};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -69,6 +70,10 @@ pub struct Order {
     /// states recorded before orders could be published replay unchanged.
     #[serde(skip_serializing_if = "OrderPublicFields::is_empty")]
     pub public_fields: OrderPublicFields,
+    /// The devices the customer declared (RMA requests); left out of the state while empty,
+    /// like the public fields.
+    #[serde(skip_serializing_if = "Declared::is_empty")]
+    pub declared: Declared,
     #[serde(skip)]
     pub meta: Meta,
 }
@@ -79,6 +84,8 @@ pub struct NewOrder {
     pub customer: Customer,
     pub tracking_number: Option<Code>,
     pub public_fields: OrderPublicFields,
+    /// Only RMA requests declare devices.
+    pub declared: Declared,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -89,6 +96,8 @@ pub struct OrderPatch {
     pub tracking_number: Option<Option<Code>>,
     /// Replaces the whole set.
     pub public_fields: Option<OrderPublicFields>,
+    /// Replaces the declared devices (the repair wing decides when that is allowed).
+    pub declared: Option<Declared>,
 }
 
 impl Order {
@@ -136,6 +145,9 @@ impl Order {
         if let Some(v) = patch.public_fields {
             self.public_fields = v;
         }
+        if let Some(v) = patch.declared {
+            self.declared = v;
+        }
         Ok(())
     }
 }
@@ -157,6 +169,7 @@ mod tests {
             processed_at: None,
             shipped_at: None,
             public_fields: OrderPublicFields::default(),
+            declared: Declared::default(),
             meta: Meta::new(t0),
         }
     }

@@ -4,6 +4,8 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use eckwms_application::ports::OrderFilter;
+use eckwms_application::repair::rma_code;
+use eckwms_domain::repair::Declared;
 use eckwms_domain::{
     BoxId, Code, Customer, Name, NewOrder, Order, OrderId, OrderPatch, OrderPublicFields,
     OrderStatus, PublicOrderField, Text,
@@ -75,7 +77,7 @@ impl From<Customer> for CustomerDto {
 }
 
 impl CustomerDto {
-    fn into_domain(self, c: &mut Check) -> Customer {
+    pub(crate) fn into_domain(self, c: &mut Check) -> Customer {
         fn name(c: &mut Check, field: &str, v: Option<String>) -> Option<Name> {
             c.opt_text(&format!("customer.{field}"), v)
         }
@@ -160,9 +162,23 @@ pub struct OrderOut {
     /// What the public label page shows of the order (empty: nothing, the order is not public).
     #[schema(example = json!(["status", "tracking_number"]))]
     pub public_fields: Vec<PublicOrderFieldDto>,
+    /// The RMA code of an RMA request (an order of the RMA range); `null` for other orders.
+    #[schema(value_type = Option<schema::RmaCodeText>)]
+    pub rma_code: Option<String>,
+    /// The devices the customer declared (RMA requests), in their order.
+    pub declared: Vec<DeclaredOut>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A declared device of an RMA request.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeclaredOut {
+    #[schema(value_type = schema::DeclaredSerialText)]
+    pub serial: String,
+    #[schema(value_type = Option<schema::DescriptionText>)]
+    pub description: Option<String>,
 }
 
 impl From<Order> for OrderOut {
@@ -177,6 +193,16 @@ impl From<Order> for OrderOut {
             processed_at: o.processed_at,
             shipped_at: o.shipped_at,
             public_fields: o.public_fields.iter().map(Into::into).collect(),
+            rma_code: rma_code(o.id).map(|code| code.to_string()),
+            declared: o
+                .declared
+                .devices()
+                .iter()
+                .map(|d| DeclaredOut {
+                    serial: d.serial.as_str().to_owned(),
+                    description: d.description.as_ref().map(|t| t.as_str().to_owned()),
+                })
+                .collect(),
             version: o.meta.version,
             created_at: o.meta.created_at,
             updated_at: o.meta.updated_at,
@@ -216,6 +242,7 @@ impl CreateOrderIn {
             customer,
             tracking_number,
             public_fields,
+            declared: Declared::default(),
         })
     }
 }
@@ -268,6 +295,8 @@ impl PatchOrderIn {
             status,
             tracking_number,
             public_fields,
+            // Declared devices change through the repair wing.
+            declared: None,
         })
     }
 }

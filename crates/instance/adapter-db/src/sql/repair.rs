@@ -1,0 +1,120 @@
+//! The repair wing: RMA requests (their numbers and declared devices). Mounted twice, as a module
+//! of `sqlite` and of `pg` (see `sqlite.rs`).
+
+use std::collections::HashMap;
+
+use diesel::sql_types::BigInt;
+use eckwms_domain::repair::{Declared, RMA_ORDER_BASE, is_rma_order};
+
+use super::*;
+
+#[derive(QueryableByName)]
+struct Number {
+    #[diesel(sql_type = BigInt)]
+    value: i64,
+}
+
+/// How many numbers a request tries before giving up: each one skipped is an order a scan of a
+/// printed code made before (at most one per second of the past).
+const RMA_ATTEMPTS: usize = 1000;
+
+/// The next RMA number: max(last + 1, `now`), in one statement that also holds the counter's
+/// row until the transaction ends.
+fn next_rma_number(c: &mut Conn, now: i64) -> Result<i64, DbError> {
+    let sql = format!(
+        "UPDATE rma_numbers SET last_value = CASE WHEN last_value + 1 > {p1} \
+         THEN last_value + 1 ELSE {p2} END WHERE one RETURNING last_value AS value",
+        p1 = bind_param(1),
+        p2 = bind_param(2),
+    );
+    let next: Number = diesel::sql_query(sql)
+        .bind::<BigInt, _>(now)
+        .bind::<BigInt, _>(now)
+        .get_result(c)?;
+    Ok(next.value)
+}
+
+/// Stores a new RMA request: the order of the next free RMA number at `now` (Unix seconds)
+/// with its declared devices, and its ledger row.
+pub(crate) fn create_rma(
+    c: &mut Conn,
+    new: &NewOrder,
+    now: i64,
+    ctx: &WriteContext,
+) -> Result<Order, DbError> {
+    for _ in 0..RMA_ATTEMPTS {
+        let number = next_rma_number(c, now)?;
+        let id = u64::try_from(number)
+            .ok()
+            .and_then(|n| OrderId::new(RMA_ORDER_BASE + n).ok())
+            .ok_or_else(|| DbError::corrupt(format!("RMA number {number}")))?;
+        c.lock_rows(Locked::Orders, &[id.to_string()])?;
+        let taken: Option<String> = orders::table
+            .find(id.to_string())
+            .select(orders::id)
+            .first(c)
+            .optional()?;
+        if taken.is_none() {
+            return insert_order(c, id, new, ctx);
+        }
+    }
+    Err(DbError::corrupt(
+        "no free RMA number in a thousand after the last one",
+    ))
+}
+
+/// The declared devices of these orders (RMA requests; others have none), by order id.
+pub(crate) fn load_declared(
+    c: &mut Conn,
+    orders: &[OrderId],
+) -> Result<HashMap<OrderId, Declared>, DbError> {
+    let ids: Vec<String> = orders
+        .iter()
+        .filter(|id| is_rma_order(**id))
+        .map(ToString::to_string)
+        .collect();
+    let mut found: HashMap<OrderId, Vec<_>> = HashMap::new();
+    for chunk in ids.chunks(INSERT_CHUNK) {
+        let rows: Vec<DeclaredRow> = rma_declared::table
+            .filter(rma_declared::order_id.eq_any(chunk))
+            .order((rma_declared::order_id, rma_declared::position))
+            .select(DeclaredRow::as_select())
+            .load(c)?;
+        for row in rows {
+            let order = typed::<OrderId>(&row.order_id)?;
+            found.entry(order).or_default().push(row.into_domain()?);
+        }
+    }
+    Ok(found
+        .into_iter()
+        .map(|(id, devices)| (id, Declared::from_stored(devices)))
+        .collect())
+}
+
+/// Attaches their declared devices to orders read from `orders`.
+pub(crate) fn with_declared(c: &mut Conn, mut orders: Vec<Order>) -> Result<Vec<Order>, DbError> {
+    let ids: Vec<OrderId> = orders.iter().map(|o| o.id).collect();
+    let mut declared = load_declared(c, &ids)?;
+    for order in &mut orders {
+        if let Some(devices) = declared.remove(&order.id) {
+            order.declared = devices;
+        }
+    }
+    Ok(orders)
+}
+
+/// Replaces the order's declared devices.
+pub(crate) fn store_declared(
+    c: &mut Conn,
+    order: OrderId,
+    declared: &Declared,
+) -> Result<(), DbError> {
+    diesel::delete(rma_declared::table.filter(rma_declared::order_id.eq(order.to_string())))
+        .execute(c)?;
+    for chunk in DeclaredRow::from_domain(order, declared).chunks(INSERT_CHUNK / 5) {
+        diesel::insert_into(rma_declared::table)
+            .values(chunk)
+            .execute(c)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,127 @@
+//! The repair wing: RMA requests, their numbers and declared devices.
+
+use eckwms_domain::repair::{Declared, DeclaredInput, RMA_ORDER_BASE};
+
+use super::*;
+
+/// A second of 2026-12-07, as RMA numbers are made of.
+const SECOND: i64 = 1_765_101_600;
+
+fn declared(serials: &[&str]) -> Declared {
+    let input: Vec<DeclaredInput> = serials
+        .iter()
+        .map(|s| DeclaredInput {
+            serial: (*s).into(),
+            description: Some(format!("{s} does not start")),
+        })
+        .collect();
+    Declared::new("declared", &input).unwrap()
+}
+
+fn rma(db: &Database, now: i64, serials: &[&str]) -> Order {
+    db.create_rma(
+        &NewOrder {
+            reference: Some(Code::new("reference", "PO-77").unwrap()),
+            declared: declared(serials),
+            ..NewOrder::default()
+        },
+        now,
+        &ctx(),
+    )
+    .unwrap()
+}
+
+fn number(order: &Order) -> u64 {
+    order.id.number() - RMA_ORDER_BASE
+}
+
+pub(crate) fn rma_requests_take_the_clocks_second_or_the_next_free_one(t: &TestDatabase) {
+    let db = t.open();
+    let first = rma(&db, SECOND, &["1234567", "SN-A"]);
+    assert_eq!(number(&first), SECOND as u64);
+    // Read back with its declared devices, in their order.
+    let read = db.get_order(first.id).unwrap();
+    assert_eq!(read.declared, declared(&["1234567", "SN-A"]));
+    assert_eq!(read, first);
+    // In the same second, and with a clock that went back: the next number.
+    assert_eq!(number(&rma(&db, SECOND, &[])), SECOND as u64 + 1);
+    assert_eq!(number(&rma(&db, SECOND - 50, &[])), SECOND as u64 + 2);
+    // Later, the clock's second again.
+    assert_eq!(number(&rma(&db, SECOND + 100, &[])), SECOND as u64 + 100);
+    // A number whose order a scan of a printed code made is skipped.
+    let printed = OrderId::new(RMA_ORDER_BASE + SECOND as u64 + 101).unwrap();
+    let unit: &dyn UnitOfWork = &db;
+    unit.write(None, move |tx| {
+        tx.orders()
+            .create_with_id(printed, &NewOrder::default(), &ctx())
+    })
+    .unwrap();
+    assert_eq!(number(&rma(&db, SECOND + 101, &[])), SECOND as u64 + 102);
+    // Lists carry the declared devices too; other orders declare nothing.
+    let plain = db.create_order(&NewOrder::default(), &ctx()).unwrap();
+    let listed = db.list_orders(&OrderFilter::default(), &page(50)).unwrap();
+    let of = |id: OrderId| listed.iter().find(|o| o.id == id).unwrap();
+    assert_eq!(of(first.id).declared.len(), 2);
+    assert!(of(plain.id).declared.is_empty());
+    // The ledger's row of the request holds what was declared.
+    let history = db.history(first.id.object_id(), &page(10)).unwrap();
+    assert_eq!(
+        history[0].data["declared"][1]["serial"],
+        serde_json::json!("SN-A")
+    );
+}
+
+pub(crate) fn declared_devices_are_replaced_by_a_patch(t: &TestDatabase) {
+    let db = t.open();
+    let order = rma(&db, SECOND, &["1234567", "SN-A", "SN-B"]);
+    let patched = db
+        .update_order(
+            order.id,
+            Expected::Version(order.meta.version),
+            &OrderPatch {
+                declared: Some(declared(&["SN-B", "7654321"])),
+                ..OrderPatch::default()
+            },
+            &ctx(),
+        )
+        .unwrap();
+    assert_eq!(patched.declared, declared(&["SN-B", "7654321"]));
+    assert_eq!(db.get_order(order.id).unwrap().declared, patched.declared);
+    // A patch that leaves them alone keeps them.
+    db.update_order(
+        order.id,
+        Expected::Any,
+        &OrderPatch {
+            status: Some(OrderStatus::Received),
+            ..OrderPatch::default()
+        },
+        &ctx(),
+    )
+    .unwrap();
+    assert_eq!(db.get_order(order.id).unwrap().declared, patched.declared);
+}
+
+/// 200 requests from 32 threads in one second: 200 distinct numbers, none behind the clock.
+pub(crate) fn rma_numbers_are_unique_under_concurrency(t: &TestDatabase) {
+    let db = Arc::new(t.open());
+    let threads: Vec<_> = (0..32)
+        .map(|n| {
+            let db = Arc::clone(&db);
+            std::thread::spawn(move || {
+                let count = if n < 8 { 7 } else { 6 };
+                (0..count)
+                    .map(|_| number(&rma(&db, SECOND, &["1234567"])))
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut seen = HashSet::new();
+    for thread in threads {
+        for n in thread.join().unwrap() {
+            assert!(n >= SECOND as u64, "{n} is behind the clock");
+            assert!(seen.insert(n), "RMA number {n} handed out twice");
+        }
+    }
+    assert_eq!(seen.len(), 200);
+    assert_eq!(seen.iter().max(), Some(&(SECOND as u64 + 199)));
+}

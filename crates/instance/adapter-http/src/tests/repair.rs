@@ -1,0 +1,140 @@
+//! RMA requests over HTTP: the answer carries the code and the declared devices; bad
+//! declarations are refused naming each entry, before the service is asked.
+
+use eckwms_domain::repair::RMA_ORDER_BASE;
+use eckwms_domain::{Meta, Order, OrderId, OrderStatus};
+use serde_json::json;
+
+use super::*;
+
+#[actix_rt::test]
+async fn an_rma_request_answers_its_code_and_declared_devices() {
+    let mut m = Mocks::new();
+    m.repair
+        .expect_create_rma()
+        .times(1)
+        .withf(|new, now, _| {
+            new.declared.len() == 2
+                && new.customer.city.as_ref().map(|c| c.as_str()) == Some("Berlin")
+                && *now == super::now().timestamp()
+        })
+        .returning(|new, now, ctx| {
+            Ok(Order {
+                id: OrderId::new(RMA_ORDER_BASE + u64::try_from(now).unwrap()).unwrap(),
+                reference: new.reference.clone(),
+                customer: new.customer.clone(),
+                status: OrderStatus::Created,
+                tracking_number: None,
+                received_at: None,
+                processed_at: None,
+                shipped_at: None,
+                public_fields: new.public_fields,
+                declared: new.declared.clone(),
+                meta: Meta::new(ctx.at),
+            })
+        });
+    let state = m.state();
+    let reply = call(
+        &state,
+        post_json(
+            "/api/v1/rmas",
+            WRITE_KEY,
+            json!({
+                "customer": {"company": "Acme GmbH", "city": "Berlin"},
+                "declared": [
+                    {"serial": "1234567", "description": "does not charge"},
+                    {"serial": "SN-88-A7"}
+                ],
+                "reference": "PO-118"
+            }),
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, 201, "{:?}", reply.body);
+    let out = reply.json();
+    let id = out["id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("o8"), "{id}");
+    assert_eq!(
+        reply.header("location"),
+        Some(format!("/api/v1/orders/{id}").as_str())
+    );
+    let code = out["rma_code"].as_str().unwrap();
+    assert!(code.starts_with("RMA") && code.len() == 15, "{code}");
+    assert_eq!(&code[3..13], &id[9..]);
+    assert_eq!(
+        out["declared"],
+        json!([
+            {"serial": "1234567", "description": "does not charge"},
+            {"serial": "SN-88-A7", "description": null}
+        ])
+    );
+    assert_eq!(
+        out["public_fields"],
+        json!([
+            "status",
+            "reference",
+            "tracking_number",
+            "received_at",
+            "shipped_at"
+        ])
+    );
+}
+
+#[actix_rt::test]
+async fn bad_declarations_are_refused_naming_each_entry() {
+    let mut m = Mocks::new();
+    m.repair.expect_create_rma().never();
+    // 501 entries need more than the tests' small body limit.
+    m.settings.body_limit = 64 * 1024;
+    let state = m.state();
+    let reply = call(
+        &state,
+        post_json(
+            "/api/v1/rmas",
+            WRITE_KEY,
+            json!({
+                "customer": {"city": " Berlin"},
+                "declared": [
+                    {"serial": "SN-1"},
+                    {"serial": "sn-1"},
+                    {"serial": "AB 12"},
+                    {"serial": "SN-2", "description": ""}
+                ]
+            }),
+        ),
+    )
+    .await;
+    reply.assert_problem(422, "validation_failed");
+    assert_eq!(
+        reply.error_fields(),
+        [
+            "customer.city",
+            "declared[1].serial",
+            "declared[2].serial",
+            "declared[3].description"
+        ]
+    );
+    let many: Vec<_> = (0..501)
+        .map(|n| json!({"serial": format!("S{n}")}))
+        .collect();
+    let reply = call(
+        &state,
+        post_json(
+            "/api/v1/rmas",
+            WRITE_KEY,
+            json!({"customer": {}, "declared": many}),
+        ),
+    )
+    .await;
+    reply.assert_problem(422, "validation_failed");
+    assert_eq!(reply.error_fields(), ["declared"]);
+    // Both are required: a body without one is malformed, naming it.
+    for (body, field) in [
+        (json!({"customer": {}}), "declared"),
+        (json!({"declared": []}), "customer"),
+    ] {
+        let reply = call(&state, post_json("/api/v1/rmas", WRITE_KEY, body)).await;
+        reply.assert_problem(400, "malformed_body");
+        assert_eq!(reply.error_fields(), [field]);
+    }
+}

@@ -1,0 +1,2 @@
+DROP TABLE rma_numbers;
+DROP TABLE rma_declared;
