@@ -6,10 +6,20 @@ mod pdf_doc;
 mod png_image;
 mod qr;
 mod scene;
+mod slip;
 mod svg_doc;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 #[cfg(test)]
 mod tests;
+
+pub use slip::{
+    SLIP_MAX_ADDRESS_CHARS, SLIP_MAX_ADDRESS_LINES, SLIP_MAX_CODE_CHARS, SLIP_MAX_DATE_CHARS,
+    SLIP_MAX_DESCRIPTION_CHARS, SLIP_MAX_DEVICES, SLIP_MAX_INSTRUCTION_CHARS,
+    SLIP_MAX_INSTRUCTIONS, SLIP_MAX_QR_CHARS, SLIP_MAX_REFERENCE_CHARS, SLIP_MAX_SERIAL_CHARS,
+    SLIP_MAX_TITLE_CHARS, Slip, slip_pdf,
+};
 
 /// Most labels one call renders (32 A4 pages at 2 x 16): bounds the time and memory one request
 /// can take.
@@ -119,6 +129,11 @@ pub enum LabelError {
     QrTextTooLong { chars: usize },
     #[error("module size must be 1 to {max} px, got {module_px}")]
     InvalidModuleSize { module_px: u32, max: u32 },
+    /// A field of an RMA [`Slip`] is empty where it must not be, too long, or has too many
+    /// entries; `field` names it (`"code"`, `"address"`, `"devices[3].serial"`, 0-based) and
+    /// `reason` says what is wrong.
+    #[error("RMA slip: {field} {reason}")]
+    InvalidSlip { field: String, reason: String },
     /// The PNG encoder failed (not expected: it writes to memory).
     #[error("PNG encoding failed: {0}")]
     Png(String),

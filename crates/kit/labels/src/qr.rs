@@ -133,6 +133,20 @@ pub(crate) fn encode_text(text: &str) -> Result<QrMatrix, TooLong> {
     Ok(matrix)
 }
 
+/// Encode a free text at level M only, in the smallest version and the densest single mode the
+/// text allows: for printed codes that must survive some wear (the RMA slip).
+pub(crate) fn encode_text_at_m(text: &str) -> Result<QrMatrix, TooLong> {
+    let code = QRBuilder::new(text.as_bytes())
+        .ecl(ECL::M)
+        .build()
+        .map_err(|_| TooLong)?;
+    let matrix = QrMatrix::from_code(&code);
+    if matrix.width == 0 {
+        return Err(TooLong);
+    }
+    Ok(matrix)
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -163,6 +177,11 @@ pub(crate) mod tests {
 
     /// Decode a symbol given only as its runs (as parsed back from an SVG path or PDF stream).
     pub(crate) fn decode_runs(width: u32, runs: &[Run]) -> String {
+        decode_runs_with_meta(width, runs).1
+    }
+
+    /// Like [`decode_runs`], with the symbol's version, error-correction level and mask.
+    pub(crate) fn decode_runs_with_meta(width: u32, runs: &[Run]) -> (rqrr::MetaData, String) {
         let scale = 4usize;
         let quiet = 4usize;
         let side = (width as usize + 2 * quiet) * scale;
@@ -175,17 +194,25 @@ pub(crate) mod tests {
                 pixels[row * side + start..row * side + end].fill(0);
             }
         }
-        decode_grey(side, side, &pixels)
+        decode_grey_with_meta(side, side, &pixels)
     }
 
     /// Decode the single QR code in an 8-bit grey image.
     pub(crate) fn decode_grey(width: usize, height: usize, pixels: &[u8]) -> String {
+        decode_grey_with_meta(width, height, pixels).1
+    }
+
+    fn decode_grey_with_meta(
+        width: usize,
+        height: usize,
+        pixels: &[u8],
+    ) -> (rqrr::MetaData, String) {
         let mut image = rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| {
             pixels[y * width + x]
         });
         let grids = image.detect_grids();
         assert_eq!(grids.len(), 1, "expected exactly one QR code");
-        grids[0].decode().unwrap().1
+        grids[0].decode().unwrap()
     }
 
     #[test]

@@ -3,10 +3,16 @@
 
 use miniz_oxide::inflate::decompress_to_vec_zlib;
 
-use crate::qr::tests::{decode_grey, decode_runs, sample_code};
+use crate::qr::tests::{decode_grey, decode_runs, decode_runs_with_meta, sample_code};
 use crate::qr::{LABEL_QR_MODULES, Run};
 use crate::scene::tests::sample_label;
-use crate::{Label, LabelError, Layout, MAX_LABELS, pdf, qr_png, qr_svg, svg};
+use crate::testing::{pdf_page_texts, pdf_text};
+use crate::{
+    Label, LabelError, Layout, MAX_LABELS, SLIP_MAX_ADDRESS_CHARS, SLIP_MAX_ADDRESS_LINES,
+    SLIP_MAX_CODE_CHARS, SLIP_MAX_DATE_CHARS, SLIP_MAX_DESCRIPTION_CHARS, SLIP_MAX_DEVICES,
+    SLIP_MAX_INSTRUCTION_CHARS, SLIP_MAX_INSTRUCTIONS, SLIP_MAX_QR_CHARS, SLIP_MAX_REFERENCE_CHARS,
+    SLIP_MAX_SERIAL_CHARS, SLIP_MAX_TITLE_CHARS, Slip, pdf, qr_png, qr_svg, slip_pdf, svg,
+};
 
 const CAPTION: &str = "A-03 · col 2 row 5";
 
@@ -71,7 +77,11 @@ fn check_pdf_structure(pdf: &[u8]) -> usize {
 
     let text = String::from_utf8_lossy(pdf);
     assert!(text.contains("/BaseFont /Helvetica\n") && text.contains("/BaseFont /Helvetica-Bold"));
-    assert_eq!(text.matches("/Encoding /WinAnsiEncoding").count(), 2);
+    assert_eq!(
+        text.matches("/Encoding /WinAnsiEncoding").count(),
+        text.matches("/Subtype /Type1").count(),
+        "every font is WinAnsi"
+    );
     let kids = text.matches("/Type /Page\n").count();
     let declared = number_at(pdf, find(pdf, b"/Count ", 0).unwrap() + 7);
     assert_eq!(kids, declared, "page objects vs /Count");
@@ -472,4 +482,373 @@ fn layout_helpers() {
         .validate()
         .is_err()
     );
+}
+
+// ---------------------------------------------------------------- RMA slip
+
+fn slip(devices: usize) -> Slip {
+    Slip {
+        code: "RMA1765101600K7".into(),
+        qr: "ECK1.COM/01RMA1765101600K7M3".into(),
+        address: vec![
+            "Example Devices GmbH".into(),
+            "Erika Mustermann".into(),
+            "Hauptstraße 5".into(),
+            "12345 Musterstadt".into(),
+            "Germany".into(),
+        ],
+        reference: Some("PO 2026/4711 (repairs)".into()),
+        date: "2026-12-07".into(),
+        devices: (0..devices)
+            .map(|i| {
+                let description = (i % 3 != 2).then(|| format!("Handheld scanner, unit {i}"));
+                (format!("SN-{:05}-X{}", 7 * i + 3, i % 10), description)
+            })
+            .collect(),
+        instructions: vec![
+            "Print this slip and put it in the parcel with the devices.".into(),
+            "Send the parcel to: Repair Centre, Werkstraße 1, 54321 Werkstadt.".into(),
+        ],
+        title: "Repair request".into(),
+    }
+}
+
+fn lines(text: &str) -> Vec<&str> {
+    text.lines().collect()
+}
+
+#[test]
+fn slip_shows_code_address_serials_and_the_rest() {
+    let slip = slip(12);
+    let document = slip_pdf(&slip).unwrap();
+    assert!(document.starts_with(b"%PDF"));
+    assert!(document.ends_with(b"%%EOF"));
+    assert_eq!(check_pdf_structure(&document), 1);
+    assert!(String::from_utf8_lossy(&document).contains("/BaseFont /Courier-Bold"));
+
+    let text = pdf_text(&document).unwrap();
+    let shown = lines(&text);
+    for expected in [
+        "Repair request",
+        "RMA1765101600K7",
+        "2026-12-07",
+        "PO 2026/4711 (repairs)",
+        "Page 1 of 1",
+        "No.",
+        "Serial number",
+        "Description",
+    ] {
+        assert!(shown.contains(&expected), "{expected:?} in {text}");
+    }
+    for line in slip.address.iter().chain(&slip.instructions) {
+        assert!(shown.contains(&line.as_str()), "{line:?} in {text}");
+    }
+    for (i, (serial, description)) in slip.devices.iter().enumerate() {
+        assert_eq!(
+            shown.iter().filter(|l| **l == serial).count(),
+            1,
+            "{serial}"
+        );
+        assert!(shown.contains(&(i + 1).to_string().as_str()));
+        if let Some(description) = description {
+            assert!(shown.contains(&description.as_str()), "{description}");
+        }
+    }
+    // The code is on the page twice: large, and in the page header.
+    assert_eq!(shown.iter().filter(|l| **l == "RMA1765101600K7").count(), 2);
+}
+
+#[test]
+fn slip_with_500_devices_flows_over_pages_with_headers() {
+    let slip = slip(SLIP_MAX_DEVICES);
+    let document = slip_pdf(&slip).unwrap();
+    let pages = check_pdf_structure(&document);
+    assert!(pages > 5, "{pages} pages");
+    let page_texts = pdf_page_texts(&document).unwrap();
+    assert_eq!(page_texts.len(), pages);
+    for (index, page) in page_texts.iter().enumerate() {
+        let shown = lines(page);
+        let counter = format!("Page {} of {pages}", index + 1);
+        assert!(shown.contains(&counter.as_str()), "{counter} in {page}");
+        assert!(shown.contains(&"RMA1765101600K7"), "page {}", index + 1);
+        if index > 0 {
+            assert!(
+                shown.contains(&"Serial number"),
+                "the column header repeats"
+            );
+            assert!(
+                !shown.contains(&"Repair request"),
+                "the title is on page 1 only"
+            );
+        }
+    }
+    // Every serial exactly once, in order, numbered 1..=500.
+    let text = pdf_text(&document).unwrap();
+    let shown = lines(&text);
+    let serial_positions: Vec<usize> = slip
+        .devices
+        .iter()
+        .map(|(serial, _)| {
+            let hits: Vec<usize> = shown
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| **l == serial)
+                .map(|(i, _)| i)
+                .collect();
+            assert_eq!(hits.len(), 1, "{serial}");
+            hits[0]
+        })
+        .collect();
+    assert!(serial_positions.windows(2).all(|w| w[0] < w[1]));
+    for (number, &at) in serial_positions.iter().enumerate() {
+        assert_eq!(
+            shown[at - 1],
+            (number + 1).to_string(),
+            "number before serial"
+        );
+    }
+}
+
+/// The QR symbol of the slip's first page with its module size in mm: the `re` runs after the
+/// one `cm`, and the `cm`'s scale.
+fn slip_symbol(document: &[u8]) -> (Vec<Run>, f32) {
+    let streams = content_streams(document);
+    let mut symbols = pdf_symbols(&streams[0]);
+    assert_eq!(symbols.len(), 1, "one QR code on page 1");
+    assert!(streams[1..].iter().all(|s| pdf_symbols(s).is_empty()));
+    let content = String::from_utf8_lossy(&streams[0]).into_owned();
+    let cm = content.lines().find(|l| l.ends_with(" cm")).unwrap();
+    let module_pt: f32 = cm.split(' ').next().unwrap().parse().unwrap();
+    (symbols.remove(0), module_pt * 25.4 / 72.0)
+}
+
+#[test]
+fn slip_qr_code_decodes_at_level_m() {
+    let url = format!("https://wms.example.com/rma/{}", "a1b2c3d4".repeat(28));
+    assert_eq!(url.chars().count(), 252);
+    for qr in [
+        "ECK1.COM/01RMA1765101600K7M3".to_owned(),
+        url,
+        "A".repeat(SLIP_MAX_QR_CHARS),
+        "Grüße 東京".to_owned(),
+    ] {
+        let document = slip_pdf(&Slip {
+            qr: qr.clone(),
+            ..slip(60)
+        })
+        .unwrap();
+        let (runs, module_mm) = slip_symbol(&document);
+        let width = runs.iter().map(|r| r.x + r.len).max().unwrap();
+        let (meta, decoded) = decode_runs_with_meta(width, &runs);
+        assert_eq!(decoded, qr);
+        assert_eq!(meta.ecc_level, 0, "level M (format bits 00)");
+        let box_mm = module_mm * (width + 8) as f32;
+        assert!(box_mm >= 35.0, "QR box {box_mm} mm with its quiet zone");
+        assert!(module_mm >= 0.4, "{module_mm} mm modules");
+    }
+}
+
+#[test]
+fn slip_input_is_checked() {
+    let good = slip(3);
+    assert!(slip_pdf(&good).is_ok());
+    let too_long = |max: usize| "x".repeat(max + 1);
+    let mut cases: Vec<(Slip, &str)> = vec![
+        (
+            Slip {
+                code: String::new(),
+                ..good.clone()
+            },
+            "code",
+        ),
+        (
+            Slip {
+                code: " \t ".into(),
+                ..good.clone()
+            },
+            "code",
+        ),
+        (
+            Slip {
+                code: too_long(SLIP_MAX_CODE_CHARS),
+                ..good.clone()
+            },
+            "code",
+        ),
+        (
+            Slip {
+                qr: String::new(),
+                ..good.clone()
+            },
+            "qr",
+        ),
+        (
+            Slip {
+                qr: too_long(SLIP_MAX_QR_CHARS),
+                ..good.clone()
+            },
+            "qr",
+        ),
+        (
+            Slip {
+                address: vec!["line".into(); SLIP_MAX_ADDRESS_LINES + 1],
+                ..good.clone()
+            },
+            "address",
+        ),
+        (
+            Slip {
+                address: vec!["ok".into(), too_long(SLIP_MAX_ADDRESS_CHARS)],
+                ..good.clone()
+            },
+            "address[1]",
+        ),
+        (
+            Slip {
+                reference: Some(too_long(SLIP_MAX_REFERENCE_CHARS)),
+                ..good.clone()
+            },
+            "reference",
+        ),
+        (
+            Slip {
+                date: too_long(SLIP_MAX_DATE_CHARS),
+                ..good.clone()
+            },
+            "date",
+        ),
+        (
+            Slip {
+                devices: vec![("SN".into(), None); SLIP_MAX_DEVICES + 1],
+                ..good.clone()
+            },
+            "devices",
+        ),
+        (
+            Slip {
+                instructions: vec!["step".into(); SLIP_MAX_INSTRUCTIONS + 1],
+                ..good.clone()
+            },
+            "instructions",
+        ),
+        (
+            Slip {
+                instructions: vec![too_long(SLIP_MAX_INSTRUCTION_CHARS)],
+                ..good.clone()
+            },
+            "instructions[0]",
+        ),
+        (
+            Slip {
+                title: too_long(SLIP_MAX_TITLE_CHARS),
+                ..good.clone()
+            },
+            "title",
+        ),
+    ];
+    let mut device = good.clone();
+    device.devices[2].0 = too_long(SLIP_MAX_SERIAL_CHARS);
+    cases.push((device, "devices[2].serial"));
+    let mut device = good.clone();
+    device.devices[1].0 = " ".into();
+    cases.push((device, "devices[1].serial"));
+    let mut device = good.clone();
+    device.devices[0].1 = Some(too_long(SLIP_MAX_DESCRIPTION_CHARS));
+    cases.push((device, "devices[0].description"));
+
+    for (slip, expected) in cases {
+        match slip_pdf(&slip) {
+            Err(error @ LabelError::InvalidSlip { .. }) => {
+                let LabelError::InvalidSlip { field, reason } = &error else {
+                    unreachable!()
+                };
+                assert_eq!(field, expected, "{error}");
+                let message = error.to_string();
+                assert!(message.starts_with("RMA slip: "), "{message}");
+                assert!(
+                    reason.contains("empty") || reason.contains("at most"),
+                    "{message}"
+                );
+            }
+            other => panic!("{expected}: {other:?}"),
+        }
+    }
+    // Limits are counted in characters, not bytes.
+    let wide = Slip {
+        title: "ü".repeat(SLIP_MAX_TITLE_CHARS),
+        code: "Ж".repeat(SLIP_MAX_CODE_CHARS),
+        ..good.clone()
+    };
+    assert!(slip_pdf(&wide).is_ok());
+    // An empty slip apart from code and QR is fine: one page.
+    let bare = Slip {
+        code: "RMA1".into(),
+        qr: "RMA1".into(),
+        ..Slip::default()
+    };
+    let document = slip_pdf(&bare).unwrap();
+    assert_eq!(check_pdf_structure(&document), 1);
+    // The page header (code, counter) is written before the large code.
+    assert_eq!(pdf_text(&document).unwrap(), "RMA1\nPage 1 of 1\nRMA1\n");
+}
+
+#[test]
+fn slip_prints_question_marks_for_what_win_ansi_lacks() {
+    let slip = Slip {
+        code: "RMA-東京-7".into(),
+        title: "Ремонт / Grüße €".into(),
+        address: vec!["Склад 東京 GmbH 🚚".into(), "Straße\t7".into()],
+        reference: Some("参照 ü".into()),
+        devices: vec![
+            ("SN-Ж1".into(), Some("Gerät «Ω» — ok".into())),
+            ("SN-2".into(), Some("\u{0}\u{7}".into())),
+        ],
+        instructions: vec!["Bitte beilegen 🙂".into()],
+        ..slip(0)
+    };
+    let document = slip_pdf(&slip).unwrap();
+    let text = pdf_text(&document).unwrap();
+    let shown = lines(&text);
+    for expected in [
+        "RMA-??-7",
+        "?????? / Grüße €",
+        "????? ?? GmbH ?",
+        "Straße 7",
+        "?? ü",
+        "SN-?1",
+        "Gerät «?» — ok",
+        "SN-2",
+        "Bitte beilegen ?",
+    ] {
+        assert!(shown.contains(&expected), "{expected:?} in {text}");
+    }
+    assert!(!text.contains('\u{FFFD}'), "only WinAnsi bytes are written");
+}
+
+#[test]
+fn slip_cuts_long_texts_with_an_ellipsis() {
+    let mut slip = slip(2);
+    let description = "Very long description of a device ".repeat(6);
+    let description = description[..SLIP_MAX_DESCRIPTION_CHARS].to_owned();
+    slip.devices[0].1 = Some(description.clone());
+    slip.address[0] = "W".repeat(SLIP_MAX_ADDRESS_CHARS);
+    slip.instructions = vec![
+        "Handle with care and pack every device separately in its own bag. ".repeat(4)
+            [..SLIP_MAX_INSTRUCTION_CHARS]
+            .to_owned(),
+    ];
+    let text = pdf_text(&slip_pdf(&slip).unwrap()).unwrap();
+    let shown = lines(&text);
+    let cut = shown.iter().find(|l| l.starts_with("Very long")).unwrap();
+    assert!(cut.ends_with('…') && cut.len() < description.len(), "{cut}");
+    let address = shown.iter().find(|l| l.starts_with("WWW")).unwrap();
+    assert!(address.ends_with('…'), "{address}");
+    // The instruction wraps onto a second line instead of being cut.
+    let wrapped: Vec<&&str> = shown.iter().filter(|l| l.contains("separately")).collect();
+    assert!(!wrapped.is_empty());
+    let instruction_lines = shown
+        .iter()
+        .filter(|l| l.contains("Handle") || l.contains("bag"))
+        .count();
+    assert!(instruction_lines >= 2, "{text}");
 }
