@@ -796,6 +796,15 @@ fn every_use_case_requires_what_its_route_declares() {
             Box::new(|m| s.repair.create_rma(&Default::default(), m).map(drop)),
         ),
         (
+            "PUT",
+            "/api/v1/orders/{id}/declared",
+            Box::new(|m| {
+                s.repair
+                    .set_declared(order, Expected::Any, &Default::default(), None, m)
+                    .map(drop)
+            }),
+        ),
+        (
             "GET",
             "/api/v1/orders",
             Box::new(|m| {

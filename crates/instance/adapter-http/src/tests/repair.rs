@@ -138,3 +138,70 @@ async fn bad_declarations_are_refused_naming_each_entry() {
         assert_eq!(reply.error_fields(), [field]);
     }
 }
+
+fn put_declared(body: serde_json::Value) -> TestRequest {
+    TestRequest::put()
+        .uri("/api/v1/orders/o800000001765101600/declared")
+        .insert_header(bearer(WRITE_KEY))
+        .insert_header(("if-match", "*"))
+        .set_json(body)
+}
+
+#[actix_rt::test]
+async fn declared_devices_are_replaced_with_their_reason() {
+    let mut m = Mocks::new();
+    let rma = |status: OrderStatus| Order {
+        id: OrderId::new(RMA_ORDER_BASE + 1_765_101_600).unwrap(),
+        reference: None,
+        customer: Default::default(),
+        status,
+        tracking_number: None,
+        received_at: None,
+        processed_at: None,
+        shipped_at: None,
+        public_fields: Default::default(),
+        declared: Default::default(),
+        meta: meta(3),
+    };
+    m.orders
+        .expect_get_order()
+        .returning(move |_| Ok(rma(OrderStatus::Received)));
+    m.orders
+        .expect_update_order()
+        .times(1)
+        .withf(|_, _, patch, ctx| {
+            patch.declared.as_ref().is_some_and(|d| d.len() == 1)
+                && ctx.reason.as_deref() == Some("second unit")
+        })
+        .returning(move |_, _, patch, _| {
+            let mut o = rma(OrderStatus::Received);
+            o.declared = patch.declared.clone().unwrap_or_default();
+            Ok(o)
+        });
+    let state = m.state();
+    // Received: the reason is required; bad entries and an empty reason are named.
+    call(
+        &state,
+        put_declared(json!({"declared": [{"serial": "SN-9"}]})),
+    )
+    .await
+    .assert_problem(422, "validation_failed");
+    let reply = call(
+        &state,
+        put_declared(json!({"declared": [{"serial": "S N"}], "reason": ""})),
+    )
+    .await;
+    reply.assert_problem(422, "validation_failed");
+    assert_eq!(reply.error_fields(), ["declared[0].serial", "reason"]);
+    let reply = call(
+        &state,
+        put_declared(json!({"declared": [{"serial": "SN-9"}], "reason": "second unit"})),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(
+        reply.json()["declared"],
+        json!([{"serial": "SN-9", "description": null}])
+    );
+    assert_eq!(reply.header("etag"), Some("\"3\""));
+}

@@ -6,12 +6,14 @@ use std::sync::Arc;
 
 use eckwms_codes::ids::RmaCode;
 use eckwms_domain::access::Permission;
-use eckwms_domain::repair::{RMA_ORDER_BASE, is_rma_order};
-use eckwms_domain::{NewOrder, Order, OrderId, OrderPublicFields, PublicOrderField};
+use eckwms_domain::repair::{Declared, RMA_ORDER_BASE, is_rma_order};
+use eckwms_domain::{
+    NewOrder, Note, Order, OrderId, OrderPatch, OrderPublicFields, OrderStatus, PublicOrderField,
+};
 
 use crate::common::RequestMeta;
-use crate::error::{AppError, AppResult};
-use crate::ports::{Clock, RepairRepository};
+use crate::error::{AppError, AppResult, ProblemCode};
+use crate::ports::{Clock, Expected, OrderRepository, RepairRepository};
 
 #[cfg(test)]
 mod tests;
@@ -34,10 +36,15 @@ pub fn rma_code(id: OrderId) -> Option<RmaCode> {
     RmaCode::from_unix_seconds(id.number() - RMA_ORDER_BASE).ok()
 }
 
+/// How often a change of declared devices reads the order again when it changed in between.
+const DECLARED_ATTEMPTS: usize = 3;
+
 /// The repositories the repair wing needs.
 #[derive(Clone)]
 pub struct RepairPorts {
     pub repair: Arc<dyn RepairRepository>,
+    /// RMA requests are orders: read and changed as orders.
+    pub orders: Arc<dyn OrderRepository>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -68,5 +75,55 @@ impl RepairService {
             )));
         }
         self.ports.repair.create_rma(&new, now, &ctx)
+    }
+
+    /// Replaces the devices an RMA request declares. While the order is `created` (the parcel
+    /// has not arrived) the customer's list may change freely; afterwards only with a
+    /// `reason`, which the ledger keeps with the change (422 on `reason` without one). An order
+    /// that is no RMA request is 409 `not_an_rma`. Needs [`Permission::OrdersManage`].
+    pub fn set_declared(
+        &self,
+        id: OrderId,
+        expected: Expected,
+        declared: &Declared,
+        reason: Option<&Note>,
+        meta: &RequestMeta,
+    ) -> AppResult<Order> {
+        let ctx = meta.write_context(Permission::OrdersManage, &*self.ports.clock, reason)?;
+        if !is_rma_order(id) {
+            // Read first: an unknown order is 404 whatever its number.
+            self.ports.orders.get_order(id)?;
+            return Err(AppError::refused(
+                ProblemCode::NotAnRma,
+                format!("order {id} is no RMA request: it declares no devices"),
+            ));
+        }
+        let patch = OrderPatch {
+            declared: Some(declared.clone()),
+            ..OrderPatch::default()
+        };
+        // The status is checked on the version read, and the change made on that version only:
+        // an order received in between is read again (and then needs the reason).
+        for _ in 0..DECLARED_ATTEMPTS {
+            let current = self.ports.orders.get_order(id)?;
+            expected.check(current.meta.version)?;
+            if current.status > OrderStatus::Created && reason.is_none() {
+                return Err(AppError::invalid(
+                    "reason",
+                    format!(
+                        "is required to change the declared devices of an order that is {}",
+                        current.status.as_str()
+                    ),
+                ));
+            }
+            let read = Expected::Version(current.meta.version);
+            match self.ports.orders.update_order(id, read, &patch, &ctx) {
+                Err(AppError::PreconditionFailed { .. }) if expected == Expected::Any => continue,
+                other => return other,
+            }
+        }
+        Err(AppError::Unavailable(anyhow::anyhow!(
+            "order {id} kept changing while its declared devices were replaced"
+        )))
     }
 }

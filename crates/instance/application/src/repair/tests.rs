@@ -4,11 +4,11 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{TimeZone, Utc};
 use eckwms_domain::repair::{Declared, DeclaredInput, RMA_ORDER_BASE};
-use eckwms_domain::{Customer, Meta, OrderId, OrderStatus};
+use eckwms_domain::{Customer, Meta, Note, OrderId, OrderPublicFields, OrderStatus};
 
 use super::*;
 use crate::access::Actor;
-use crate::ports::{MockClock, MockRepairRepository, WriteContext};
+use crate::ports::{MockClock, MockOrderRepository, MockRepairRepository, WriteContext};
 
 const NOW: i64 = 1_765_101_600;
 
@@ -67,6 +67,7 @@ fn an_rma_request_publishes_its_progress_and_takes_the_clocks_seconds() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let service = RepairService::new(RepairPorts {
         repair: Arc::new(storing(seen.clone())),
+        orders: Arc::new(MockOrderRepository::new()),
         clock: Arc::new(clock()),
     });
     let new = NewOrder {
@@ -109,6 +110,7 @@ fn making_an_rma_request_needs_orders_manage() {
     repo.expect_create_rma().never();
     let service = RepairService::new(RepairPorts {
         repair: Arc::new(repo),
+        orders: Arc::new(MockOrderRepository::new()),
         clock: Arc::new(clock()),
     });
     for role in ["PICKER", "TECHNICIAN", "read"] {
@@ -119,4 +121,170 @@ fn making_an_rma_request_needs_orders_manage() {
             other => panic!("{role}: {other:?}"),
         }
     }
+}
+
+fn rma_order(status: OrderStatus, version: i64) -> Order {
+    let mut meta = Meta::new(Utc.timestamp_opt(NOW, 0).unwrap());
+    meta.version = version;
+    Order {
+        id: OrderId::new(RMA_ORDER_BASE + 1_765_000_000).unwrap(),
+        reference: None,
+        customer: Customer::default(),
+        status,
+        tracking_number: None,
+        received_at: None,
+        processed_at: None,
+        shipped_at: None,
+        public_fields: OrderPublicFields::default(),
+        declared: declared(),
+        meta,
+    }
+}
+
+fn with_orders(orders: MockOrderRepository) -> RepairService {
+    RepairService::new(RepairPorts {
+        repair: Arc::new(MockRepairRepository::new()),
+        orders: Arc::new(orders),
+        clock: Arc::new(clock()),
+    })
+}
+
+/// The reason of every update the repository was asked for.
+type Reasons = Arc<Mutex<Vec<Option<String>>>>;
+
+fn updating(orders: &mut MockOrderRepository) -> Reasons {
+    let reasons = Reasons::default();
+    let seen = reasons.clone();
+    orders
+        .expect_update_order()
+        .returning(move |_, expected, patch, ctx| {
+            seen.lock().unwrap().push(ctx.reason.clone());
+            let mut o = rma_order(OrderStatus::Created, 2);
+            assert_eq!(expected, Expected::Version(1), "the version read");
+            o.declared = patch.declared.clone().unwrap();
+            Ok(o)
+        });
+    reasons
+}
+
+#[test]
+fn declared_devices_change_freely_until_the_parcel_is_received_then_with_a_reason() {
+    let id = rma_order(OrderStatus::Created, 1).id;
+    let empty = Declared::default();
+    let reason = Note::new("reason", "customer sent a second unit").unwrap();
+
+    let mut orders = MockOrderRepository::new();
+    orders
+        .expect_get_order()
+        .returning(|_| Ok(rma_order(OrderStatus::Created, 1)));
+    let reasons = updating(&mut orders);
+    let changed = with_orders(orders)
+        .set_declared(id, Expected::Any, &empty, None, &meta("MANAGER"))
+        .unwrap();
+    assert!(changed.declared.is_empty());
+    assert_eq!(*reasons.lock().unwrap(), [None]);
+
+    let mut orders = MockOrderRepository::new();
+    orders
+        .expect_get_order()
+        .returning(|_| Ok(rma_order(OrderStatus::Received, 1)));
+    let reasons = updating(&mut orders);
+    let service = with_orders(orders);
+    match service.set_declared(id, Expected::Any, &empty, None, &meta("MANAGER")) {
+        Err(AppError::Invalid(fields)) => assert_eq!(fields[0].field, "reason"),
+        other => panic!("{other:?}"),
+    }
+    assert!(reasons.lock().unwrap().is_empty(), "nothing changed");
+    service
+        .set_declared(
+            id,
+            Expected::Version(1),
+            &empty,
+            Some(&reason),
+            &meta("MANAGER"),
+        )
+        .unwrap();
+    assert_eq!(
+        *reasons.lock().unwrap(),
+        [Some("customer sent a second unit".to_owned())]
+    );
+    // A stale If-Match is refused before anything is written.
+    assert!(matches!(
+        service.set_declared(
+            id,
+            Expected::Version(7),
+            &empty,
+            Some(&reason),
+            &meta("MANAGER")
+        ),
+        Err(AppError::PreconditionFailed { current: 1 })
+    ));
+}
+
+/// An order received between the read and the write is read again, and then needs a reason.
+#[test]
+fn an_order_received_meanwhile_is_read_again() {
+    let id = rma_order(OrderStatus::Created, 1).id;
+    let mut orders = MockOrderRepository::new();
+    let reads = Arc::new(Mutex::new(0));
+    let counted = reads.clone();
+    orders.expect_get_order().returning(move |_| {
+        let mut n = counted.lock().unwrap();
+        *n += 1;
+        Ok(if *n == 1 {
+            rma_order(OrderStatus::Created, 1)
+        } else {
+            rma_order(OrderStatus::Received, 2)
+        })
+    });
+    orders
+        .expect_update_order()
+        .times(1)
+        .returning(|_, _, _, _| Err(AppError::PreconditionFailed { current: 2 }));
+    match with_orders(orders).set_declared(
+        id,
+        Expected::Any,
+        &Declared::default(),
+        None,
+        &meta("MANAGER"),
+    ) {
+        Err(AppError::Invalid(fields)) => assert_eq!(fields[0].field, "reason"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(*reads.lock().unwrap(), 2);
+}
+
+#[test]
+fn only_rma_requests_declare_devices() {
+    let plain = OrderId::new(42).unwrap();
+    let mut orders = MockOrderRepository::new();
+    orders.expect_get_order().returning(move |_| {
+        let mut o = rma_order(OrderStatus::Created, 1);
+        o.id = plain;
+        Ok(o)
+    });
+    orders.expect_update_order().never();
+    match with_orders(orders).set_declared(
+        plain,
+        Expected::Any,
+        &Declared::default(),
+        None,
+        &meta("MANAGER"),
+    ) {
+        Err(AppError::Refused { code, .. }) => assert_eq!(code, ProblemCode::NotAnRma),
+        other => panic!("{other:?}"),
+    }
+    // And it needs orders.manage, asked first.
+    let mut orders = MockOrderRepository::new();
+    orders.expect_get_order().never();
+    assert!(matches!(
+        with_orders(orders).set_declared(
+            plain,
+            Expected::Any,
+            &Declared::default(),
+            None,
+            &meta("PICKER")
+        ),
+        Err(AppError::Forbidden { .. })
+    ));
 }
