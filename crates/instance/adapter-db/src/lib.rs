@@ -46,8 +46,8 @@ mod prelude {
         BoxId, BoxPatch, Change, ChangeKind, Code, Item, ItemAction, ItemId, ItemPatch,
         LedgerEntry, Meta, Movable, NewBox, NewItem, NewOrder, NewPlace, NewRack, NewWarehouse,
         ObjectId, Order, OrderId, OrderPatch, OrderStatus, Parent, Place, PlaceId, PlacePatch,
-        Rack, RackId, RackPatch, Replay, State, StorageBox, UserId, Warehouse, WarehouseId,
-        WarehousePatch, rack_place_name,
+        PlaceRole, Rack, RackId, RackPatch, Replay, State, StorageBox, UserId, Warehouse,
+        WarehouseId, WarehousePatch, rack_place_name,
     };
 
     pub(crate) use crate::backend::{BackendOps, Locked, MovableTable, NewLedgerRows, RoleLock};

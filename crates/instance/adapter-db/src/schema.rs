@@ -53,6 +53,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    place_roles (place_id) {
+        place_id -> Text,
+        role -> Text,
+    }
+}
+
+diesel::table! {
     rma_declared (order_id, position) {
         order_id -> Text,
         position -> Integer,
@@ -338,6 +345,7 @@ diesel::joinable!(places -> warehouses (warehouse_id));
 diesel::joinable!(item_barcodes -> items (item_id));
 diesel::joinable!(item_actions -> items (item_id));
 diesel::joinable!(rma_declared -> orders (order_id));
+diesel::joinable!(place_roles -> places (place_id));
 diesel::joinable!(ledger_refs -> ledger (seq));
 diesel::joinable!(users -> roles (role));
 diesel::joinable!(sessions -> users (user_id));
@@ -376,4 +384,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     device_signatures,
     device_operators,
     rma_declared,
+    place_roles,
 );

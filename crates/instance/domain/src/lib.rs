@@ -16,8 +16,8 @@ pub mod text;
 pub use catalog::{
     ActionKind, Attributes, Barcodes, BoxPatch, Item, ItemAction, ItemPatch, MAX_ATTRIBUTES_BYTES,
     MAX_BARCODES, MAX_RACK_CELLS, NewBox, NewItem, NewPlace, NewRack, NewWarehouse, Parent, Place,
-    PlacePatch, Rack, RackCell, RackLayout, RackPatch, StorageBox, Warehouse, WarehousePatch,
-    check_rotation, rack_place_name,
+    PlacePatch, PlaceRole, Rack, RackCell, RackLayout, RackPatch, StorageBox, Warehouse,
+    WarehousePatch, check_rotation, rack_place_name,
 };
 pub use devices::{Device, DeviceId, DevicePublicKey, DeviceStatus};
 pub use error::{DomainError, FieldError, Validation};

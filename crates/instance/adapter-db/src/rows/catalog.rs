@@ -160,6 +160,8 @@ impl PlaceRow {
             warehouse_id: WarehouseId(self.warehouse_id),
             name: text("name", self.name)?,
             rack,
+            // Read apart, from `place_roles`.
+            role: None,
             meta: meta(self.version, self.created_at, self.updated_at),
         })
     }

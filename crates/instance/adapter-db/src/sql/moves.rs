@@ -430,7 +430,7 @@ pub(crate) fn snapshot_for_verify(
             Ok(())
         },
     )?;
-    // Places: each row's state is its entity's.
+    // Places: each row's state is its entity's, its role included.
     macro_rules! states_of {
         ($table:ident, $row:ty) => {
             in_id_order(
@@ -444,9 +444,12 @@ pub(crate) fn snapshot_for_verify(
                         .load(c)
                 },
                 |row| row.id.clone(),
-                |_, rows| {
-                    for row in rows {
-                        let entity = row.into_domain()?;
+                |c, rows| {
+                    let entities = rows
+                        .into_iter()
+                        .map(<$row>::into_domain)
+                        .collect::<Result<Vec<_>, _>>()?;
+                    for entity in with_roles(c, entities)? {
                         stored.insert(entity.id.object_id(), state_of(&entity));
                     }
                     Ok(())

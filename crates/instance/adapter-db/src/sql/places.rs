@@ -174,6 +174,7 @@ pub(crate) fn create_rack(
             warehouse_id: rack.warehouse_id,
             name: rack_place_name(&rack.name, rack.prefix.as_ref(), cell)?,
             rack: Some(cell),
+            role: None,
             meta: Meta::new(ctx.at),
         });
     }
@@ -259,12 +260,15 @@ pub(crate) fn delete_rack(
         .into_iter()
         .map(PlaceRow::into_domain)
         .collect::<Result<_, _>>()?;
+    let places = with_roles(c, places)?;
     let keys: Vec<String> = places.iter().map(|p| p.id.to_string()).collect();
     c.lock_rows(Locked::Places, &keys)?;
     for place in &places {
         ensure_empty(c, Parent::Place(place.id))?;
     }
     for chunk in keys.chunks(INSERT_CHUNK) {
+        diesel::delete(place_roles::table.filter(place_roles::place_id.eq_any(chunk)))
+            .execute(c)?;
         diesel::delete(places::table.filter(places::id.eq_any(chunk))).execute(c)?;
     }
     diesel::delete(racks::table.find(id.0)).execute(c)?;
@@ -277,13 +281,54 @@ pub(crate) fn delete_rack(
 }
 
 pub(crate) fn load_place(c: &mut Conn, id: PlaceId) -> Result<Place, DbError> {
-    places::table
+    let place = places::table
         .find(id.to_string())
         .select(PlaceRow::as_select())
         .first(c)
         .optional()?
         .ok_or_else(|| AppError::not_found("place", id))?
-        .into_domain()
+        .into_domain()?;
+    with_roles(c, vec![place])?
+        .pop()
+        .ok_or_else(|| DbError::corrupt("a place went missing"))
+}
+
+/// Attaches their roles (`place_roles`) to places read from `places`.
+pub(crate) fn with_roles(c: &mut Conn, mut places: Vec<Place>) -> Result<Vec<Place>, DbError> {
+    let ids: Vec<String> = places.iter().map(|p| p.id.to_string()).collect();
+    let mut roles = std::collections::HashMap::new();
+    for chunk in ids.chunks(INSERT_CHUNK) {
+        let rows: Vec<(String, String)> = place_roles::table
+            .filter(place_roles::place_id.eq_any(chunk))
+            .select((place_roles::place_id, place_roles::role))
+            .load(c)?;
+        for (id, role) in rows {
+            let role = PlaceRole::parse(&role)
+                .ok_or_else(|| DbError::corrupt(format!("place role {role:?}")))?;
+            roles.insert(id, role);
+        }
+    }
+    if !roles.is_empty() {
+        for place in &mut places {
+            place.role = roles.remove(&place.id.to_string());
+        }
+    }
+    Ok(places)
+}
+
+/// Stores the place's role (none: no row).
+fn store_role(c: &mut Conn, place: &Place) -> Result<(), DbError> {
+    let id = place.id.to_string();
+    diesel::delete(place_roles::table.find(&id)).execute(c)?;
+    if let Some(role) = place.role {
+        diesel::insert_into(place_roles::table)
+            .values((
+                place_roles::place_id.eq(&id),
+                place_roles::role.eq(role.as_str()),
+            ))
+            .execute(c)?;
+    }
+    Ok(())
 }
 
 pub(crate) fn create_place(
@@ -326,6 +371,7 @@ pub(crate) fn create_place(
         warehouse_id: new.warehouse_id,
         name: new.name.clone(),
         rack: None,
+        role: None,
         meta: Meta::new(ctx.at),
     };
     diesel::insert_into(places::table)
@@ -354,15 +400,25 @@ pub(crate) fn list_places(
     if let Some(r) = filter.rack {
         query = query.filter(places::rack_id.eq(r.0));
     }
+    if let Some(role) = filter.role {
+        query = query.filter(
+            places::id.eq_any(
+                place_roles::table
+                    .filter(place_roles::role.eq(role.as_str()))
+                    .select(place_roles::place_id),
+            ),
+        );
+    }
     if let Some(after) = page.after {
         query = query.filter(places::id.gt(after.to_string()));
     }
-    query
+    let places = query
         .limit(i64::from(page.limit))
         .load(c)?
         .into_iter()
         .map(PlaceRow::into_domain)
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    with_roles(c, places)
 }
 
 pub(crate) fn update_place(
@@ -383,6 +439,9 @@ pub(crate) fn update_place(
         diesel::update(places::table.find(id.to_string()))
             .set(PlaceRow::from_domain(&place))
             .execute(c)?;
+        if changes.contains_key("role") {
+            store_role(c, &place)?;
+        }
         append(c, ctx, &[Change::updated(id.object_id(), changes)])?;
     }
     Ok(place)
@@ -398,6 +457,7 @@ pub(crate) fn delete_place(
     let place = load_place(c, id)?;
     expected.check(place.meta.version)?;
     ensure_empty(c, Parent::Place(id))?;
+    diesel::delete(place_roles::table.find(id.to_string())).execute(c)?;
     diesel::delete(places::table.find(id.to_string())).execute(c)?;
     append(
         c,

@@ -69,6 +69,7 @@ pub(crate) fn rma_requests_take_the_clocks_second_or_the_next_free_one(t: &TestD
         history[0].data["declared"][1]["serial"],
         serde_json::json!("SN-A")
     );
+    verify_clean(&db);
 }
 
 pub(crate) fn declared_devices_are_replaced_by_a_patch(t: &TestDatabase) {
@@ -124,4 +125,58 @@ pub(crate) fn rma_numbers_are_unique_under_concurrency(t: &TestDatabase) {
     }
     assert_eq!(seen.len(), 200);
     assert_eq!(seen.iter().max(), Some(&(SECOND as u64 + 199)));
+}
+
+/// Places get a role from an admin (none has one at first); lists filter by it.
+pub(crate) fn places_take_roles_and_lists_filter_by_them(t: &TestDatabase) {
+    let db = t.open();
+    let desk = place(&db, "Intake desk 1");
+    let other = place(&db, "Intake desk 2");
+    let plain = place(&db, "Shelf A");
+    assert_eq!(desk.role, None);
+    let by_role = |role: PlaceRole| {
+        db.list_places(
+            &PlaceFilter {
+                role: Some(role),
+                ..PlaceFilter::default()
+            },
+            &page(50),
+        )
+        .unwrap()
+        .into_iter()
+        .map(|p| p.id)
+        .collect::<Vec<_>>()
+    };
+    for p in [&desk, &other] {
+        let changed = db
+            .update_place(
+                p.id,
+                Expected::Any,
+                &PlacePatch {
+                    role: Some(Some(PlaceRole::Intake)),
+                    ..PlacePatch::default()
+                },
+                &ctx(),
+            )
+            .unwrap();
+        assert_eq!(changed.role, Some(PlaceRole::Intake));
+    }
+    assert_eq!(by_role(PlaceRole::Intake), [desk.id, other.id]);
+    assert!(by_role(PlaceRole::Shipped).is_empty());
+    assert_eq!(db.get_place(desk.id).unwrap().role, Some(PlaceRole::Intake));
+    // Taken away again; the plain place never had one.
+    db.update_place(
+        other.id,
+        Expected::Any,
+        &PlacePatch {
+            role: Some(None),
+            ..PlacePatch::default()
+        },
+        &ctx(),
+    )
+    .unwrap();
+    assert_eq!(by_role(PlaceRole::Intake), [desk.id]);
+    assert_eq!(db.get_place(plain.id).unwrap().role, None);
+    // The ledger explains every state (roles included).
+    verify_clean(&db);
 }

@@ -347,8 +347,8 @@ async fn patch_fields_admit_null_exactly_where_the_server_does() {
             checked += 1;
         }
     }
-    // warehouse 1, rack 5, place 1, box 2, item 6, order 5, user 3, role 2, device 3.
-    assert_eq!(checked, 28);
+    // warehouse 1, rack 5, place 2, box 2, item 6, order 5, user 3, role 2, device 3.
+    assert_eq!(checked, 29);
 }
 
 #[test]

@@ -205,3 +205,52 @@ async fn declared_devices_are_replaced_with_their_reason() {
     );
     assert_eq!(reply.header("etag"), Some("\"3\""));
 }
+
+/// An admin gives a place its role (or takes it away with `null`); lists filter by role; an
+/// unknown role is refused naming the field, before the service is asked.
+#[actix_rt::test]
+async fn places_take_roles_from_admins() {
+    use eckwms_domain::{Name, Place, PlaceId, PlaceRole, WarehouseId};
+    let place = |role: Option<PlaceRole>| Place {
+        id: PlaceId::new(30).unwrap(),
+        warehouse_id: WarehouseId(1),
+        name: Name::new("name", "Intake desk").unwrap(),
+        rack: None,
+        role,
+        meta: meta(2),
+    };
+    let mut m = Mocks::new();
+    m.places
+        .expect_update_place()
+        .times(2)
+        .returning(move |_, _, patch, _| Ok(place(patch.role.flatten())));
+    m.places
+        .expect_list_places()
+        .times(1)
+        .withf(|filter, _| filter.role == Some(PlaceRole::Shipped))
+        .returning(move |_, _| Ok(vec![place(Some(PlaceRole::Shipped))]));
+    let state = m.state();
+    let uri = "/api/v1/places/p000000000000000030";
+    let set = |body| patch_json(uri, ADMIN_KEY, body).insert_header(("if-match", "*"));
+    let reply = call(&state, set(json!({"role": "intake"}))).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(reply.json()["role"], "intake");
+    let reply = call(&state, set(json!({"role": null}))).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(reply.json()["role"], serde_json::Value::Null);
+    let reply = call(&state, set(json!({"role": "Intake"}))).await;
+    reply.assert_problem(422, "validation_failed");
+    assert_eq!(reply.error_fields(), ["role"]);
+    let reply = call(&state, get("/api/v1/places?role=shipped", ADMIN_KEY)).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(reply.json()["items"][0]["role"], "shipped");
+    let reply = call(&state, get("/api/v1/places?role=desk", ADMIN_KEY)).await;
+    assert_eq!(reply.error_fields(), ["role"]);
+    // The admin key may; a picker may not (settings.edit).
+    call(
+        &state,
+        patch_json(uri, READ_KEY, json!({"role": "intake"})).insert_header(("if-match", "*")),
+    )
+    .await
+    .assert_problem(403, "forbidden");
+}

@@ -30,6 +30,8 @@ pub struct BoxFilter {
 pub struct PlaceFilter {
     pub warehouse: Option<WarehouseId>,
     pub rack: Option<RackId>,
+    /// Only places of this role.
+    pub role: Option<eckwms_domain::PlaceRole>,
 }
 
 /// A rack together with the places its creation made.

@@ -14,7 +14,7 @@ pub use item::{
     MAX_BARCODES, NewItem,
 };
 pub use location::Parent;
-pub use place::{NewPlace, Place, PlacePatch};
+pub use place::{NewPlace, Place, PlacePatch, PlaceRole};
 pub use rack::{
     MAX_RACK_CELLS, NewRack, Rack, RackCell, RackLayout, RackPatch, check_rotation, rack_place_name,
 };

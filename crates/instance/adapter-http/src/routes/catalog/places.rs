@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use eckwms_application::ports::PlaceFilter;
-use eckwms_domain::{Name, NewPlace, Place, PlaceId, PlacePatch, RackId, WarehouseId};
+use eckwms_domain::{Name, NewPlace, Place, PlaceId, PlacePatch, PlaceRole, RackId, WarehouseId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -11,6 +11,28 @@ use crate::dto::{Check, Field, PageOut};
 use crate::extract::{Ctx, IfMatch, Json, QueryCheck, created, ok_with_etag, path_id};
 use crate::problem::ApiError;
 use crate::schema;
+
+/// What a place is for in the repair workflow: `intake` (an RMA order's box moved here makes
+/// the order `received`), `shipped` (makes it `shipped`), `quarantine`.
+#[derive(Clone, Copy, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PlaceRoleDto {
+    Intake,
+    Shipped,
+    Quarantine,
+}
+
+impl From<PlaceRole> for PlaceRoleDto {
+    fn from(r: PlaceRole) -> Self {
+        match r {
+            PlaceRole::Intake => PlaceRoleDto::Intake,
+            PlaceRole::Shipped => PlaceRoleDto::Shipped,
+            PlaceRole::Quarantine => PlaceRoleDto::Quarantine,
+        }
+    }
+}
+
+const ROLE_MESSAGE: &str = "must be intake, shipped or quarantine";
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RackCellOut {
@@ -29,6 +51,8 @@ pub struct PlaceOut {
     pub name: String,
     /// The rack cell this place is, if any.
     pub rack: Option<RackCellOut>,
+    /// Its role in the repair workflow; `null`: none.
+    pub role: Option<PlaceRoleDto>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -46,6 +70,7 @@ impl From<Place> for PlaceOut {
                 column: c.column,
                 row: c.row,
             }),
+            role: p.role.map(Into::into),
             version: p.meta.version,
             created_at: p.meta.created_at,
             updated_at: p.meta.updated_at,
@@ -91,6 +116,10 @@ pub struct PatchPlaceIn {
     #[serde(default)]
     #[schema(value_type = schema::NameText)]
     pub name: Field<String>,
+    /// Its role in the repair workflow; `null` takes it away. Several places may share one.
+    #[serde(default)]
+    #[schema(value_type = Option<PlaceRoleDto>)]
+    pub role: Field<String>,
 }
 
 impl PatchPlaceIn {
@@ -99,8 +128,19 @@ impl PatchPlaceIn {
         let name = c
             .patch_value("name", self.name)
             .and_then(|v| c.text("name", v));
+        let role = match self.role {
+            Field::Absent => None,
+            Field::Null => Some(None),
+            Field::Value(text) => match PlaceRole::parse(&text) {
+                Some(role) => Some(Some(role)),
+                None => {
+                    c.push("role", ROLE_MESSAGE);
+                    None
+                }
+            },
+        };
         c.finish()?;
-        Ok(PlacePatch { name })
+        Ok(PlacePatch { name, role })
     }
 }
 
@@ -114,6 +154,9 @@ pub struct PlaceListQuery {
     /// Only the cells of this rack.
     #[param(value_type = Option<schema::Serial>)]
     pub rack: Option<String>,
+    /// Only the places of this role.
+    #[param(value_type = Option<PlaceRoleDto>)]
+    pub role: Option<String>,
     /// Page size, 1 to 500 (default 50).
     #[param(value_type = Option<schema::PageLimit>)]
     pub limit: Option<String>,
@@ -156,6 +199,13 @@ pub async fn list_places(
             .int("warehouse", q.warehouse.as_deref())
             .map(WarehouseId),
         rack: check.int("rack", q.rack.as_deref()).map(RackId),
+        role: q.role.as_deref().and_then(|text| {
+            let role = PlaceRole::parse(text);
+            if role.is_none() {
+                check.reject("role", ROLE_MESSAGE);
+            }
+            role
+        }),
     };
     let cursor = check.id::<PlaceId>("cursor", q.cursor.as_deref());
     let page = check.page(cursor, q.limit.as_deref())?;
