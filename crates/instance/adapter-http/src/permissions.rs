@@ -124,6 +124,7 @@ pub const ROUTES: &[(&str, &str, Requirement)] = &[
     ("GET", "/api/v1/orders/{id}/history", needs(InventoryView)),
     // repair: RMA requests
     ("POST", "/api/v1/rmas", needs(OrdersManage)),
+    ("GET", "/api/v1/orders/{id}/slip.pdf", needs(OrdersManage)),
     ("POST", "/api/v1/orders/{id}/boxes", needs(OrdersManage)),
     (
         "DELETE",

@@ -264,12 +264,14 @@ impl Mocks {
                 clock: clock.clone(),
             }),
             orders: OrderService::new(OrderPorts {
-                orders,
+                orders: orders.clone(),
                 clock: clock.clone(),
             }),
             repair: eckwms_application::repair::RepairService::new(
                 eckwms_application::repair::RepairPorts {
                     repair: Arc::new(self.repair),
+                    orders: orders.clone(),
+                    labels: labels.clone(),
                     clock: clock.clone(),
                 },
             ),

@@ -1,6 +1,7 @@
 //! The repair wing: RMA requests (a customer announces the devices they send in for repair).
 //! An RMA request is an order of the RMA range (`eckwms_domain::repair`), so the orders wing
-//! reads, changes and links it like any order; this wing makes it.
+//! reads, changes and links it like any order; this wing makes it, and prints the customer's
+//! slip (`slip.rs`).
 
 use std::sync::Arc;
 
@@ -11,7 +12,12 @@ use eckwms_domain::{NewOrder, Order, OrderId, OrderPublicFields, PublicOrderFiel
 
 use crate::common::RequestMeta;
 use crate::error::{AppError, AppResult};
-use crate::ports::{Clock, RepairRepository};
+use crate::labels::LabelService;
+use crate::ports::{Clock, OrderRepository, RepairRepository};
+
+mod slip;
+
+pub use slip::{RmaSlip, SLIP_TITLE, slip_of};
 
 #[cfg(test)]
 mod tests;
@@ -38,6 +44,10 @@ pub fn rma_code(id: OrderId) -> Option<RmaCode> {
 #[derive(Clone)]
 pub struct RepairPorts {
     pub repair: Arc<dyn RepairRepository>,
+    /// Reads the request a slip is printed for.
+    pub orders: Arc<dyn OrderRepository>,
+    /// Makes the label code in the slip's QR code.
+    pub labels: LabelService,
     pub clock: Arc<dyn Clock>,
 }
 

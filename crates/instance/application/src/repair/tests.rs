@@ -8,7 +8,10 @@ use eckwms_domain::{Customer, Meta, OrderId, OrderStatus};
 
 use super::*;
 use crate::access::Actor;
-use crate::ports::{MockClock, MockRepairRepository, WriteContext};
+use crate::ports::{
+    MockClock, MockIdentityRepository, MockLabelRepository, MockOrderRepository,
+    MockRepairRepository, MockSecretSource, WriteContext,
+};
 
 const NOW: i64 = 1_765_101_600;
 
@@ -27,6 +30,26 @@ fn clock() -> MockClock {
         .expect_now()
         .returning(|| Utc.timestamp_opt(NOW, 0).unwrap());
     clock
+}
+
+/// The wing's ports around `repair`, with no orders read and no label key (slips are tested in
+/// `slip/tests.rs`).
+fn ports(repair: MockRepairRepository) -> RepairPorts {
+    let clock: Arc<MockClock> = Arc::new(clock());
+    RepairPorts {
+        repair: Arc::new(repair),
+        orders: Arc::new(MockOrderRepository::new()),
+        labels: LabelService::new(
+            Arc::new(MockLabelRepository::new()),
+            Arc::new(MockIdentityRepository::new()),
+            Arc::new(eckwms_codes::Decoder::default()),
+            Arc::new(MockSecretSource::new()),
+            clock.clone(),
+            eckwms_labels::Layout::default(),
+            None,
+        ),
+        clock,
+    }
 }
 
 fn declared() -> Declared {
@@ -65,10 +88,7 @@ fn storing(seen: Arc<Mutex<Vec<(NewOrder, i64, WriteContext)>>>) -> MockRepairRe
 #[test]
 fn an_rma_request_publishes_its_progress_and_takes_the_clocks_seconds() {
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let service = RepairService::new(RepairPorts {
-        repair: Arc::new(storing(seen.clone())),
-        clock: Arc::new(clock()),
-    });
+    let service = RepairService::new(ports(storing(seen.clone())));
     let new = NewOrder {
         customer: Customer::default(),
         declared: declared(),
@@ -107,10 +127,7 @@ fn an_rma_request_publishes_its_progress_and_takes_the_clocks_seconds() {
 fn making_an_rma_request_needs_orders_manage() {
     let mut repo = MockRepairRepository::new();
     repo.expect_create_rma().never();
-    let service = RepairService::new(RepairPorts {
-        repair: Arc::new(repo),
-        clock: Arc::new(clock()),
-    });
+    let service = RepairService::new(ports(repo));
     for role in ["PICKER", "TECHNICIAN", "read"] {
         match service.create_rma(&NewOrder::default(), &meta(role)) {
             Err(AppError::Forbidden { permission, .. }) => {

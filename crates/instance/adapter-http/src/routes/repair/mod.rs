@@ -1,5 +1,6 @@
-//! The repair wing: RMA requests. What they become (an order with its RMA code and declared
-//! devices) is read and changed through the orders wing's routes.
+//! The repair wing: RMA requests and the customer's slip of one (`slip.rs`). What they become
+//! (an order with its RMA code and declared devices) is read and changed through the orders
+//! wing's routes.
 
 use actix_web::{HttpResponse, post};
 use eckwms_domain::repair::{Declared, DeclaredInput};
@@ -14,9 +15,11 @@ use crate::problem::ApiError;
 use crate::routes::orders::{CustomerDto, OrderOut};
 use crate::schema;
 
+mod slip;
+
 /// Registers the repair wing's routes.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(create_rma);
+    cfg.service(create_rma).service(slip::rma_slip);
 }
 
 /// A device the customer sends in.
