@@ -453,6 +453,7 @@ fn build_services(db: &Arc<Database>, settings: &Settings) -> anyhow::Result<Ser
         eckwms_application::repair::RepairService::new(eckwms_application::repair::RepairPorts {
             repair: db.clone(),
             orders: db.clone(),
+            labels: labels.clone(),
             clock: clock.clone(),
         });
     Ok(Services {

@@ -63,6 +63,7 @@ on_both_backends!(
     scanners_pair_wait_for_approval_and_scan,
     badges_log_operators_in,
     rma_requests_get_distinct_codes_that_scans_find,
+    rma_slips_show_the_code_and_the_serials,
 );
 
 #[actix_rt::test]

@@ -6,7 +6,10 @@ use eckwms_adapter_db::testing::TestDatabase;
 use futures_util::future::join_all;
 use serde_json::json;
 
-use crate::harness::{Api, Backend, Server};
+use crate::harness::{Api, Backend, Server, fresh_dir};
+
+/// A v2 label key for the tests (any 64 hex digits): the slip's QR code is a label code.
+const V2_KEY: &str = "5b0c1d2e3f405162738495a6b7c8d9eafb0c1d2e3f405162738495a6b7c8d9ea";
 
 /// 200 RMA requests from 32 concurrent clients get 200 distinct codes, none behind the clock,
 /// each naming its order; a scan of a code finds that order and makes no second one.
@@ -80,4 +83,75 @@ pub async fn rma_requests_get_distinct_codes_that_scans_find(db: &TestDatabase, 
     );
     let (code, out) = server.command(&["verify"]);
     assert_eq!(code, 0, "{out}");
+}
+
+/// The customer's slip of an RMA request with three devices is a PDF that shows the code and
+/// every serial; a plain order has none, and without a label key no slip is printed.
+pub async fn rma_slips_show_the_code_and_the_serials(db: &TestDatabase, _: Backend) {
+    let server = Server::start_with(
+        db.url(),
+        fresh_dir("bb"),
+        &[("ECKWMS__CODES__V2_KEY", V2_KEY)],
+    );
+    let api = Api::new(&server, &server.admin_key);
+    let serials = ["1234567", "SN-88-A7", "X9-00017"];
+    let rma = api
+        .create(
+            "/api/v1/rmas",
+            json!({
+                "customer": {"company": "Acme GmbH", "person": "Jane Doe",
+                             "postal_code": "10115", "city": "Berlin"},
+                "declared": [
+                    {"serial": serials[0], "description": "does not charge"},
+                    {"serial": serials[1]},
+                    {"serial": serials[2], "description": "cracked display"},
+                ],
+                "reference": "PO-2026-118",
+            }),
+        )
+        .await;
+    let id = rma["id"].as_str().unwrap();
+    let code = rma["rma_code"].as_str().unwrap();
+    let slip = api.get(&format!("/api/v1/orders/{id}/slip.pdf")).await;
+    assert_eq!(slip.status, 200, "{}", String::from_utf8_lossy(&slip.raw));
+    assert_eq!(
+        slip.header("content-type").as_deref(),
+        Some("application/pdf")
+    );
+    assert_eq!(
+        slip.header("content-disposition"),
+        Some(format!("inline; filename=\"{code}.pdf\""))
+    );
+    assert_eq!(slip.header("cache-control").as_deref(), Some("no-store"));
+    let text = eckwms_labels::testing::pdf_text(&slip.raw).unwrap();
+    for expected in [code, "Acme GmbH", "10115 Berlin", "PO-2026-118"]
+        .into_iter()
+        .chain(serials)
+    {
+        assert!(text.contains(expected), "{expected} not in\n{text}");
+    }
+
+    // A plain order has no slip.
+    let plain = api
+        .create(
+            "/api/v1/orders",
+            json!({"customer": {"company": "Acme GmbH"}}),
+        )
+        .await;
+    api.get(&format!(
+        "/api/v1/orders/{}/slip.pdf",
+        plain["id"].as_str().unwrap()
+    ))
+    .await
+    .assert_problem(404, "not_found");
+    // The key file is written on the first start only: the second server takes the same key.
+    let admin_key = server.admin_key.clone();
+    drop(server);
+
+    // Without a label key: refused, as labels are.
+    let keyless = Server::start(db.url());
+    Api::new(&keyless, &admin_key)
+        .get(&format!("/api/v1/orders/{id}/slip.pdf"))
+        .await
+        .assert_problem(409, "label_key_missing");
 }

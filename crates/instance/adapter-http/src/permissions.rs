@@ -125,6 +125,7 @@ pub const ROUTES: &[(&str, &str, Requirement)] = &[
     // repair: RMA requests
     ("POST", "/api/v1/rmas", needs(OrdersManage)),
     ("PUT", "/api/v1/orders/{id}/declared", needs(OrdersManage)),
+    ("GET", "/api/v1/orders/{id}/slip.pdf", needs(OrdersManage)),
     ("POST", "/api/v1/orders/{id}/boxes", needs(OrdersManage)),
     (
         "DELETE",

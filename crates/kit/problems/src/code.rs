@@ -86,8 +86,6 @@ catalogue! {
     LastAdminKey = ("last_admin_key", 409, CONFLICT),
     LabelKeyMissing = ("label_key_missing", 409, CONFLICT),
     GlobalUrlMissing = ("global_url_missing", 409, CONFLICT),
-    /// A repair step asked of an order that is no RMA request.
-    NotAnRma = ("not_an_rma", 409, CONFLICT),
     /// Wrong username or password (or PIN): one answer for both, in the same time.
     InvalidCredentials = ("invalid_credentials", 401, UNAUTHORIZED),
     /// A cookie-authenticated change without the session's CSRF token.

@@ -414,6 +414,7 @@ fn every_use_case_requires_what_its_route_declares() {
     let boxed = BoxId::new(2).unwrap();
     let place = PlaceId::new(3).unwrap();
     let order = OrderId::new(4).unwrap();
+    let rma = OrderId::new(eckwms_domain::repair::RMA_ORDER_BASE + 1_765_101_600).unwrap();
     let user = UserId::new(5).unwrap();
     let device = eckwms_domain::devices::DeviceId::parse("PDA-7").unwrap();
     let any = Expected::Any;
@@ -803,6 +804,11 @@ fn every_use_case_requires_what_its_route_declares() {
                     .set_declared(order, Expected::Any, &Default::default(), None, m)
                     .map(drop)
             }),
+        ),
+        (
+            "GET",
+            "/api/v1/orders/{id}/slip.pdf",
+            Box::new(|m| s.repair.slip(&m.actor, rma).map(drop)),
         ),
         (
             "GET",

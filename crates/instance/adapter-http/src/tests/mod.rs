@@ -270,7 +270,8 @@ impl Mocks {
             repair: eckwms_application::repair::RepairService::new(
                 eckwms_application::repair::RepairPorts {
                     repair: Arc::new(self.repair),
-                    orders,
+                    orders: orders.clone(),
+                    labels: labels.clone(),
                     clock: clock.clone(),
                 },
             ),

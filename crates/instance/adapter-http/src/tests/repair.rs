@@ -254,3 +254,115 @@ async fn places_take_roles_from_admins() {
     .await
     .assert_problem(403, "forbidden");
 }
+
+/// The RMA request `o800000001765101600` (code `RMA17651016002K`) of a customer in Berlin with
+/// three devices.
+fn rma_request() -> Order {
+    use eckwms_domain::repair::{Declared, DeclaredInput};
+    use eckwms_domain::{Code, Customer, Name};
+    let declared: Vec<DeclaredInput> = [
+        ("1234567", Some("does not charge")),
+        ("SN-88-A7", None),
+        ("X9-00017", Some("cracked display")),
+    ]
+    .into_iter()
+    .map(|(serial, description)| DeclaredInput {
+        serial: serial.into(),
+        description: description.map(Into::into),
+    })
+    .collect();
+    Order {
+        id: OrderId::new(RMA_ORDER_BASE + 1_765_101_600).unwrap(),
+        reference: Some(Code::new("reference", "PO-118").unwrap()),
+        customer: Customer {
+            company: Some(Name::new("company", "Acme GmbH").unwrap()),
+            postal_code: Some(Code::new("postal_code", "10115").unwrap()),
+            city: Some(Name::new("city", "Berlin").unwrap()),
+            ..Customer::default()
+        },
+        status: OrderStatus::Created,
+        tracking_number: None,
+        received_at: None,
+        processed_at: None,
+        shipped_at: None,
+        public_fields: Default::default(),
+        declared: Declared::new("declared", &declared).unwrap(),
+        meta: meta(1),
+    }
+}
+
+const RMA_SLIP: &str = "/api/v1/orders/o800000001765101600/slip.pdf";
+
+#[actix_rt::test]
+async fn an_rma_requests_slip_is_a_pdf_with_its_code_and_serials() {
+    let mut m = Mocks::new();
+    m.orders
+        .expect_get_order()
+        .times(1)
+        .withf(|id| id.to_string() == "o800000001765101600")
+        .returning(|_| Ok(rma_request()));
+    let state = m.state();
+    let reply = call(&state, get(RMA_SLIP, WRITE_KEY)).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(reply.header("content-type"), Some("application/pdf"));
+    assert_eq!(
+        reply.header("content-disposition"),
+        Some("inline; filename=\"RMA17651016002K.pdf\"")
+    );
+    assert_eq!(reply.header("cache-control"), Some("no-store"));
+    let text = eckwms_labels::testing::pdf_text(&reply.body).unwrap();
+    for expected in [
+        "RMA17651016002K",
+        "1234567",
+        "SN-88-A7",
+        "X9-00017",
+        "Acme GmbH",
+        "10115 Berlin",
+        "PO-118",
+        "2026-11-24",
+    ] {
+        assert!(text.contains(expected), "{expected} not in\n{text}");
+    }
+}
+
+#[actix_rt::test]
+async fn without_a_label_key_a_slip_is_refused() {
+    let mut m = Mocks::new();
+    m.orders.expect_get_order().never();
+    m.decoder = eckwms_codes::Decoder::default();
+    let state = m.state();
+    call(&state, get(RMA_SLIP, WRITE_KEY))
+        .await
+        .assert_problem(409, "label_key_missing");
+}
+
+#[actix_rt::test]
+async fn only_rma_requests_have_slips() {
+    let mut m = Mocks::new();
+    // A plain order is not even read; an RMA request that does not exist is.
+    m.orders
+        .expect_get_order()
+        .times(1)
+        .returning(|id| Err(eckwms_application::AppError::not_found("order", id)));
+    let state = m.state();
+    let reply = call(
+        &state,
+        get("/api/v1/orders/o000000000000000042/slip.pdf", WRITE_KEY),
+    )
+    .await;
+    reply.assert_problem(404, "not_found");
+    assert_eq!(
+        reply.json()["detail"],
+        "RMA request o000000000000000042 does not exist"
+    );
+    call(&state, get(RMA_SLIP, WRITE_KEY))
+        .await
+        .assert_problem(404, "not_found");
+    // A bad id is the path's 400; a reader may not print slips.
+    call(&state, get("/api/v1/orders/x42/slip.pdf", WRITE_KEY))
+        .await
+        .assert_problem(400, "invalid_id");
+    let reply = call(&state, get(RMA_SLIP, READ_KEY)).await;
+    reply.assert_problem(403, "forbidden");
+    assert_eq!(reply.json()["permission"], "orders.manage");
+}

@@ -173,12 +173,7 @@ impl LabelService {
             ));
         }
         // Asked before anything is allocated.
-        if !self.decoder.can_print() {
-            return Err(AppError::refused(
-                ProblemCode::LabelKeyMissing,
-                "no label key is configured (codes.v2_key): labels are never printed unencrypted",
-            ));
-        }
+        self.require_label_key()?;
         // Every badge names a user who exists, and shows their name.
         let badges = match selection {
             Selection::Reprint(ids) if kind == IdKind::User => {
@@ -224,28 +219,7 @@ impl LabelService {
         };
         let mut labels = Vec::with_capacity(print.objects.len());
         for id in &print.objects {
-            // The codes crate draws its nonces from a filler that cannot fail: it gets them
-            // from randomness fetched beforehand, and running short is an error.
-            let mut random = [0u8; RANDOM_PER_LABEL];
-            self.secrets.fill(&mut random)?;
-            let mut used = 0;
-            let mut short = false;
-            let codes = {
-                let mut fill = |buf: &mut [u8]| match random.get(used..used + buf.len()) {
-                    Some(bytes) => {
-                        buf.copy_from_slice(bytes);
-                        used += buf.len();
-                    }
-                    None => short = true,
-                };
-                self.decoder.label_texts(*id, &mut fill)
-            }
-            .map_err(|e| AppError::internal(anyhow::anyhow!("label code: {e}")))?;
-            if short {
-                return Err(AppError::internal(anyhow::anyhow!(
-                    "label codes asked for more than {RANDOM_PER_LABEL} random bytes"
-                )));
-            }
+            let codes = self.encode_codes(*id)?;
             let number = id.number().to_string();
             labels.push(LabelContent {
                 id: *id,
@@ -289,6 +263,54 @@ impl LabelService {
             labels,
             document,
         })
+    }
+
+    /// Refuses (409 `label_key_missing`) while no v2 label key is configured: labels, and
+    /// whatever else carries a label code, are never printed unencrypted.
+    fn require_label_key(&self) -> AppResult<()> {
+        if self.decoder.can_print() {
+            Ok(())
+        } else {
+            Err(AppError::refused(
+                ProblemCode::LabelKeyMissing,
+                "no label key is configured (codes.v2_key): labels are never printed unencrypted",
+            ))
+        }
+    }
+
+    /// The three codes a printed label of `id` carries (hosts ECK1, ECK2, ECK3; ECK1 is the
+    /// large one), each with a fresh nonce, for documents other than label sheets that carry
+    /// an object's label code (the customer's RMA slip). Nothing is recorded. Refused (409
+    /// `label_key_missing`) without a v2 key. The caller checks its own permission.
+    pub fn label_codes(&self, id: ObjectId) -> AppResult<[String; 3]> {
+        self.require_label_key()?;
+        self.encode_codes(id)
+    }
+
+    fn encode_codes(&self, id: ObjectId) -> AppResult<[String; 3]> {
+        // The codes crate draws its nonces from a filler that cannot fail: it gets them from
+        // randomness fetched beforehand, and running short is an error.
+        let mut random = [0u8; RANDOM_PER_LABEL];
+        self.secrets.fill(&mut random)?;
+        let mut used = 0;
+        let mut short = false;
+        let codes = {
+            let mut fill = |buf: &mut [u8]| match random.get(used..used + buf.len()) {
+                Some(bytes) => {
+                    buf.copy_from_slice(bytes);
+                    used += buf.len();
+                }
+                None => short = true,
+            };
+            self.decoder.label_texts(id, &mut fill)
+        }
+        .map_err(|e| AppError::internal(anyhow::anyhow!("label code: {e}")))?;
+        if short {
+            return Err(AppError::internal(anyhow::anyhow!(
+                "label codes asked for more than {RANDOM_PER_LABEL} random bytes"
+            )));
+        }
+        Ok(codes)
     }
 
     /// This instance's identity, made (once, also with several processes) on first use.

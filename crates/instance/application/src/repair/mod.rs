@@ -1,6 +1,7 @@
 //! The repair wing: RMA requests (a customer announces the devices they send in for repair).
 //! An RMA request is an order of the RMA range (`eckwms_domain::repair`), so the orders wing
-//! reads, changes and links it like any order; this wing makes it.
+//! reads, changes and links it like any order; this wing makes it, and prints the customer's
+//! slip (`slip.rs`).
 
 use std::sync::Arc;
 
@@ -12,8 +13,13 @@ use eckwms_domain::{
 };
 
 use crate::common::RequestMeta;
-use crate::error::{AppError, AppResult, ProblemCode};
+use crate::error::{AppError, AppResult};
+use crate::labels::LabelService;
 use crate::ports::{Clock, Expected, OrderRepository, RepairRepository};
+
+mod slip;
+
+pub use slip::{RmaSlip, SLIP_TITLE, slip_of};
 
 #[cfg(test)]
 mod tests;
@@ -43,8 +49,10 @@ const DECLARED_ATTEMPTS: usize = 3;
 #[derive(Clone)]
 pub struct RepairPorts {
     pub repair: Arc<dyn RepairRepository>,
-    /// RMA requests are orders: read and changed as orders.
+    /// RMA requests are orders: read and changed as orders (and read for their slips).
     pub orders: Arc<dyn OrderRepository>,
+    /// Makes the label code in the slip's QR code.
+    pub labels: LabelService,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -80,7 +88,7 @@ impl RepairService {
     /// Replaces the devices an RMA request declares. While the order is `created` (the parcel
     /// has not arrived) the customer's list may change freely; afterwards only with a
     /// `reason`, which the ledger keeps with the change (422 on `reason` without one). An order
-    /// that is no RMA request is 409 `not_an_rma`. Needs [`Permission::OrdersManage`].
+    /// that is no RMA request is 404, as its slip is. Needs [`Permission::OrdersManage`].
     pub fn set_declared(
         &self,
         id: OrderId,
@@ -91,12 +99,8 @@ impl RepairService {
     ) -> AppResult<Order> {
         let ctx = meta.write_context(Permission::OrdersManage, &*self.ports.clock, reason)?;
         if !is_rma_order(id) {
-            // Read first: an unknown order is 404 whatever its number.
-            self.ports.orders.get_order(id)?;
-            return Err(AppError::refused(
-                ProblemCode::NotAnRma,
-                format!("order {id} is no RMA request: it declares no devices"),
-            ));
+            // Only orders of the RMA range declare devices; a plain order can never become one.
+            return Err(AppError::not_found("RMA request", id));
         }
         let patch = OrderPatch {
             declared: Some(declared.clone()),

@@ -8,7 +8,10 @@ use eckwms_domain::{Customer, Meta, Note, OrderId, OrderPublicFields, OrderStatu
 
 use super::*;
 use crate::access::Actor;
-use crate::ports::{MockClock, MockOrderRepository, MockRepairRepository, WriteContext};
+use crate::ports::{
+    MockClock, MockIdentityRepository, MockLabelRepository, MockOrderRepository,
+    MockRepairRepository, MockSecretSource, WriteContext,
+};
 
 const NOW: i64 = 1_765_101_600;
 
@@ -27,6 +30,26 @@ fn clock() -> MockClock {
         .expect_now()
         .returning(|| Utc.timestamp_opt(NOW, 0).unwrap());
     clock
+}
+
+/// The wing's ports around `repair`, with no orders read and no label key (slips are tested in
+/// `slip/tests.rs`).
+fn ports(repair: MockRepairRepository) -> RepairPorts {
+    let clock: Arc<MockClock> = Arc::new(clock());
+    RepairPorts {
+        repair: Arc::new(repair),
+        orders: Arc::new(MockOrderRepository::new()),
+        labels: LabelService::new(
+            Arc::new(MockLabelRepository::new()),
+            Arc::new(MockIdentityRepository::new()),
+            Arc::new(eckwms_codes::Decoder::default()),
+            Arc::new(MockSecretSource::new()),
+            clock.clone(),
+            eckwms_labels::Layout::default(),
+            None,
+        ),
+        clock,
+    }
 }
 
 fn declared() -> Declared {
@@ -65,11 +88,7 @@ fn storing(seen: Arc<Mutex<Vec<(NewOrder, i64, WriteContext)>>>) -> MockRepairRe
 #[test]
 fn an_rma_request_publishes_its_progress_and_takes_the_clocks_seconds() {
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let service = RepairService::new(RepairPorts {
-        repair: Arc::new(storing(seen.clone())),
-        orders: Arc::new(MockOrderRepository::new()),
-        clock: Arc::new(clock()),
-    });
+    let service = RepairService::new(ports(storing(seen.clone())));
     let new = NewOrder {
         customer: Customer::default(),
         declared: declared(),
@@ -108,11 +127,7 @@ fn an_rma_request_publishes_its_progress_and_takes_the_clocks_seconds() {
 fn making_an_rma_request_needs_orders_manage() {
     let mut repo = MockRepairRepository::new();
     repo.expect_create_rma().never();
-    let service = RepairService::new(RepairPorts {
-        repair: Arc::new(repo),
-        orders: Arc::new(MockOrderRepository::new()),
-        clock: Arc::new(clock()),
-    });
+    let service = RepairService::new(ports(repo));
     for role in ["PICKER", "TECHNICIAN", "read"] {
         match service.create_rma(&NewOrder::default(), &meta(role)) {
             Err(AppError::Forbidden { permission, .. }) => {
@@ -143,9 +158,8 @@ fn rma_order(status: OrderStatus, version: i64) -> Order {
 
 fn with_orders(orders: MockOrderRepository) -> RepairService {
     RepairService::new(RepairPorts {
-        repair: Arc::new(MockRepairRepository::new()),
         orders: Arc::new(orders),
-        clock: Arc::new(clock()),
+        ..ports(MockRepairRepository::new())
     })
 }
 
@@ -258,27 +272,22 @@ fn an_order_received_meanwhile_is_read_again() {
 fn only_rma_requests_declare_devices() {
     let plain = OrderId::new(42).unwrap();
     let mut orders = MockOrderRepository::new();
-    orders.expect_get_order().returning(move |_| {
-        let mut o = rma_order(OrderStatus::Created, 1);
-        o.id = plain;
-        Ok(o)
-    });
+    orders.expect_get_order().never();
     orders.expect_update_order().never();
-    match with_orders(orders).set_declared(
+    let service = with_orders(orders);
+    match service.set_declared(
         plain,
         Expected::Any,
         &Declared::default(),
         None,
         &meta("MANAGER"),
     ) {
-        Err(AppError::Refused { code, .. }) => assert_eq!(code, ProblemCode::NotAnRma),
+        Err(AppError::NotFound { what, .. }) => assert_eq!(what, "RMA request"),
         other => panic!("{other:?}"),
     }
     // And it needs orders.manage, asked first.
-    let mut orders = MockOrderRepository::new();
-    orders.expect_get_order().never();
     assert!(matches!(
-        with_orders(orders).set_declared(
+        service.set_declared(
             plain,
             Expected::Any,
             &Declared::default(),

@@ -1,5 +1,6 @@
-//! The repair wing: RMA requests. What they become (an order with its RMA code and declared
-//! devices) is read and changed through the orders wing's routes.
+//! The repair wing: RMA requests and the customer's slip of one (`slip.rs`). What they become
+//! (an order with its RMA code and declared devices) is read and changed through the orders
+//! wing's routes.
 
 use actix_web::{HttpResponse, post, put, web};
 use eckwms_domain::repair::{Declared, DeclaredInput};
@@ -14,9 +15,13 @@ use crate::problem::ApiError;
 use crate::routes::orders::{CustomerDto, OrderOut};
 use crate::schema;
 
+mod slip;
+
 /// Registers the repair wing's routes.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(create_rma).service(set_declared);
+    cfg.service(create_rma)
+        .service(set_declared)
+        .service(slip::rma_slip);
 }
 
 /// A device the customer sends in.
@@ -123,7 +128,7 @@ pub struct SetDeclaredIn {
     responses(
         (status = 200, description = "The order with its new list", body = OrderOut,
             headers(("ETag" = String))),
-        (status = 409, description = "The order is no RMA request (`not_an_rma`)",
+        (status = 404, description = "No such RMA request (a plain order declares nothing)",
             body = crate::problem::Problem, content_type = "application/problem+json"),
     )
 )]
