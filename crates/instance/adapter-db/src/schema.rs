@@ -53,6 +53,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    repair_results (seq) {
+        seq -> BigInt,
+        outcome -> Text,
+        parts -> Text,
+        warranty -> Bool,
+    }
+}
+
+diesel::table! {
     place_roles (place_id) {
         place_id -> Text,
         role -> Text,
@@ -346,6 +355,7 @@ diesel::joinable!(item_barcodes -> items (item_id));
 diesel::joinable!(item_actions -> items (item_id));
 diesel::joinable!(rma_declared -> orders (order_id));
 diesel::joinable!(place_roles -> places (place_id));
+diesel::joinable!(repair_results -> item_actions (seq));
 diesel::joinable!(ledger_refs -> ledger (seq));
 diesel::joinable!(users -> roles (role));
 diesel::joinable!(sessions -> users (user_id));
@@ -385,4 +395,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     device_operators,
     rma_declared,
     place_roles,
+    repair_results,
 );

@@ -68,6 +68,10 @@ value_schema!(
         .examples([json!("1234567")])
 );
 value_schema!(
+    /// A line of parts used in a repair (`eckwms_domain::repair::RepairResult`).
+    PartLine => text(200)
+);
+value_schema!(
     /// What a customer says is wrong with a declared device.
     DescriptionText => text(1000)
 );

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use eckwms_domain::repair::{Outcome, RepairResult};
 use eckwms_domain::{
     ActionKind, Attributes, Barcodes, BoxId, Item, ItemAction, ItemId, OrderId, Place, PlaceId,
     Rack, RackCell, RackId, RackLayout, StorageBox, Warehouse, WarehouseId,
@@ -12,7 +13,7 @@ use super::{
     from_db, meta, number, opt_string, opt_text, parent_columns, parent_from, text, to_db, typed,
 };
 use crate::error::DbError;
-use crate::schema::{boxes, item_actions, items, places, racks, warehouses};
+use crate::schema::{boxes, item_actions, items, places, racks, repair_results, warehouses};
 
 // ---------------------------------------------------------------- warehouses, racks, places
 
@@ -284,6 +285,45 @@ impl ActionRow {
             message: text("message", self.message)?,
             at: from_db(self.at),
             actor: self.actor,
+            // Read apart, from `repair_results`.
+            result: None,
+        })
+    }
+}
+
+/// The outcome, parts and warranty of a `result` action.
+#[derive(Queryable, Selectable, Insertable, Debug)]
+#[diesel(table_name = repair_results, treat_none_as_default_value = false)]
+pub(crate) struct RepairResultRow {
+    pub seq: i64,
+    pub outcome: String,
+    pub parts: String,
+    pub warranty: bool,
+}
+
+impl RepairResultRow {
+    pub fn from_domain(seq: i64, r: &RepairResult) -> Self {
+        let parts: Vec<&str> = r.parts.iter().map(|p| p.as_str()).collect();
+        Self {
+            seq,
+            outcome: r.outcome.as_str().to_owned(),
+            parts: serde_json::to_string(&parts).unwrap_or_else(|_| "[]".into()),
+            warranty: r.warranty,
+        }
+    }
+
+    pub fn into_domain(self) -> Result<RepairResult, DbError> {
+        let outcome = Outcome::parse(&self.outcome)
+            .ok_or_else(|| DbError::corrupt(format!("repair outcome {:?}", self.outcome)))?;
+        let lines: Vec<String> = serde_json::from_str(&self.parts).map_err(DbError::corrupt)?;
+        let parts = lines
+            .into_iter()
+            .map(|line| text("parts", line))
+            .collect::<Result<_, _>>()?;
+        Ok(RepairResult {
+            outcome,
+            parts,
+            warranty: self.warranty,
         })
     }
 }

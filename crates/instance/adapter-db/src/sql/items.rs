@@ -305,6 +305,11 @@ pub(crate) fn add_item_action(
             actor: action.actor.clone(),
         })
         .execute(c)?;
+    if let Some(result) = &action.result {
+        diesel::insert_into(repair_results::table)
+            .values(RepairResultRow::from_domain(seq, result))
+            .execute(c)?;
+    }
     Ok(action.clone())
 }
 
@@ -314,7 +319,7 @@ pub(crate) fn list_item_actions(
     page: &PageQuery<i64>,
 ) -> Result<Vec<RecordedAction>, DbError> {
     load_item(c, id)?;
-    item_actions::table
+    let mut actions = item_actions::table
         .filter(item_actions::item_id.eq(id.to_string()))
         .filter(item_actions::seq.gt(page.after.unwrap_or(0)))
         .order(item_actions::seq)
@@ -327,7 +332,27 @@ pub(crate) fn list_item_actions(
             row.into_domain()
                 .map(|action| RecordedAction { seq, action })
         })
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    let results: Vec<i64> = actions
+        .iter()
+        .filter(|a| a.action.kind == eckwms_domain::ActionKind::Result)
+        .map(|a| a.seq)
+        .collect();
+    if !results.is_empty() {
+        let mut found: std::collections::HashMap<i64, RepairResultRow> = repair_results::table
+            .filter(repair_results::seq.eq_any(&results))
+            .select(RepairResultRow::as_select())
+            .load(c)?
+            .into_iter()
+            .map(|row| (row.seq, row))
+            .collect();
+        for recorded in &mut actions {
+            if let Some(row) = found.remove(&recorded.seq) {
+                recorded.action.result = Some(row.into_domain()?);
+            }
+        }
+    }
+    Ok(actions)
 }
 
 /// Items inside a unit of work.

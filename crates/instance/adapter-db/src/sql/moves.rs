@@ -394,10 +394,27 @@ pub(crate) fn snapshot_for_verify(
                     .order(item_actions::seq)
                     .select(ActionRow::as_select())
                     .load(c)?;
+                // The results' outcomes, parts and warranty, by the action's seq.
+                let seqs: Vec<i64> = found.iter().map(|row| row.seq).collect();
+                let mut results: std::collections::HashMap<i64, RepairResultRow> =
+                    std::collections::HashMap::new();
+                for seq_chunk in seqs.chunks(INSERT_CHUNK) {
+                    for row in repair_results::table
+                        .filter(repair_results::seq.eq_any(seq_chunk))
+                        .select(RepairResultRow::as_select())
+                        .load::<RepairResultRow>(c)?
+                    {
+                        results.insert(row.seq, row);
+                    }
+                }
                 for row in found {
                     let item = row.item_id.clone();
-                    let action =
-                        serde_json::to_value(row.into_domain()?).map_err(DbError::corrupt)?;
+                    let seq = row.seq;
+                    let mut action = row.into_domain()?;
+                    if let Some(result) = results.remove(&seq) {
+                        action.result = Some(result.into_domain()?);
+                    }
+                    let action = serde_json::to_value(action).map_err(DbError::corrupt)?;
                     actions.entry(item).or_default().push(action);
                 }
             }

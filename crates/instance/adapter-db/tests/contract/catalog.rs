@@ -194,11 +194,30 @@ pub(crate) fn items_store_fields_and_filter(t: &TestDatabase) {
         message: Note::new("message", "screen cracked").unwrap(),
         at: now(),
         actor: "apikey:1".into(),
+        result: None,
     };
     db.add_item_action(created.id, &action, &ctx()).unwrap();
+    // A result keeps its outcome, parts and warranty.
+    let result = ItemAction {
+        kind: ActionKind::Result,
+        message: Note::new("message", "display replaced").unwrap(),
+        at: now(),
+        actor: "user:u000000000000000004".into(),
+        result: Some(
+            eckwms_domain::repair::RepairResult::new(
+                "parts",
+                eckwms_domain::repair::Outcome::Repaired,
+                vec!["1x display 6.1\"".into(), "2x screw M1.6".into()],
+                true,
+            )
+            .unwrap(),
+        ),
+    };
+    db.add_item_action(created.id, &result, &ctx()).unwrap();
     let listed = db.list_item_actions(created.id, &page(10)).unwrap();
-    assert_eq!(listed.len(), 1);
+    assert_eq!(listed.len(), 2);
     assert_eq!(listed[0].action, action);
+    assert_eq!(listed[1].action, result);
     verify_clean(&db);
 }
 
@@ -211,6 +230,7 @@ pub(crate) fn item_actions_page_by_ledger_seq(t: &TestDatabase) {
         message: Note::new("message", text).unwrap(),
         at: now(),
         actor: "apikey:1".into(),
+        result: None,
     };
     for i in 0..5 {
         db.add_item_action(repaired.id, &note(&format!("step {i}")), &ctx())

@@ -761,7 +761,7 @@ fn every_use_case_requires_what_its_route_declares() {
             Box::new(|m| {
                 let note = Note::new("message", "checked").unwrap();
                 s.catalog
-                    .add_item_action(item, ActionKind::Note, note, m)
+                    .add_item_action(item, ActionKind::Note, note, None, m)
                     .map(drop)
             }),
         ),

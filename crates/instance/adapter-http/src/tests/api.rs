@@ -582,7 +582,7 @@ async fn item_actions_and_api_keys() {
     assert_eq!(
         reply.json(),
         json!({"type": "cause", "message": "broken hinge", "at": "2026-11-24T12:00:00Z",
-               "actor": WRITER})
+               "actor": WRITER, "outcome": null, "parts": [], "warranty": null})
     );
     let reply = call(
         &state,
@@ -655,6 +655,7 @@ async fn item_actions_are_paginated_like_every_list() {
             message: eckwms_domain::Note::new("message", format!("step {seq}")).unwrap(),
             at: now(),
             actor: WRITER.into(),
+            result: None,
         },
     };
     let mut m = Mocks::new();

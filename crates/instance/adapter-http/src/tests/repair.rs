@@ -366,3 +366,64 @@ async fn only_rma_requests_have_slips() {
     reply.assert_problem(403, "forbidden");
     assert_eq!(reply.json()["permission"], "orders.manage");
 }
+
+/// A result carries its outcome, parts and warranty; a result without an outcome, or another
+/// kind with one, is refused naming `outcome`, before anything is recorded.
+#[actix_rt::test]
+async fn results_carry_their_outcome_parts_and_warranty() {
+    let mut m = Mocks::new();
+    m.items
+        .expect_add_item_action()
+        .times(1)
+        .withf(|_, action, _| {
+            action.result.as_ref().is_some_and(|r| {
+                r.outcome == eckwms_domain::repair::Outcome::NoFaultFound
+                    && r.parts.len() == 2
+                    && r.warranty
+            })
+        })
+        .returning(|_, action, _| Ok(action.clone()));
+    let state = m.state();
+    let uri = "/api/v1/items/i000000000000000001/actions";
+    let reply = call(
+        &state,
+        post_json(
+            uri,
+            WRITE_KEY,
+            json!({"type": "result", "message": "tested 24 h, no fault", "outcome": "no_fault_found",
+                   "parts": ["1x thermal pad", "cleaning"], "warranty": true}),
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, 201, "{:?}", reply.body);
+    let out = reply.json();
+    assert_eq!(out["outcome"], "no_fault_found");
+    assert_eq!(out["parts"], json!(["1x thermal pad", "cleaning"]));
+    assert_eq!(out["warranty"], true);
+    for (body, fields) in [
+        (
+            json!({"type": "result", "message": "done"}),
+            vec!["outcome"],
+        ),
+        (
+            json!({"type": "check", "message": "looked", "outcome": "repaired"}),
+            vec!["outcome"],
+        ),
+        (
+            json!({"type": "result", "message": "x", "outcome": "fixed"}),
+            vec!["outcome"],
+        ),
+        (
+            json!({"type": "result", "message": "x", "outcome": "repaired", "parts": ["ok", ""]}),
+            vec!["parts[1]"],
+        ),
+        (
+            json!({"type": "note", "message": "x", "warranty": true}),
+            vec!["outcome"],
+        ),
+    ] {
+        let reply = call(&state, post_json(uri, WRITE_KEY, body.clone())).await;
+        reply.assert_problem(422, "validation_failed");
+        assert_eq!(reply.error_fields(), fields, "{body}");
+    }
+}

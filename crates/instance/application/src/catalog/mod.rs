@@ -14,7 +14,7 @@ use eckwms_domain::access::Permission;
 
 use crate::access::Actor;
 use crate::common::{Page, RequestMeta, paginate};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::ports::{
     BoxFilter, BoxRepository, Clock, Expected, ItemFilter, ItemRepository, PageQuery, PlaceFilter,
     PlaceRepository, RackWithPlaces, RecordedAction, WarehouseRepository, WriteContext,
@@ -318,20 +318,40 @@ impl CatalogService {
         self.ports.items.serial_conflicts()
     }
 
-    /// Records a repair action (check, cause, result, note) on an item.
+    /// Records a repair action (check, cause, result, note) on an item; the technician is the
+    /// actor. A `result` carries its outcome, parts and warranty (`result`, required: 422 on
+    /// `outcome` without); the other kinds none (422 on `outcome`).
     pub fn add_item_action(
         &self,
         id: ItemId,
         kind: ActionKind,
         message: Note,
+        result: Option<eckwms_domain::repair::RepairResult>,
         meta: &RequestMeta,
     ) -> AppResult<ItemAction> {
         let ctx = self.ctx(Permission::RepairWork, meta, None)?;
+        match (kind, &result) {
+            (ActionKind::Result, None) => {
+                return Err(AppError::invalid(
+                    "outcome",
+                    "is required for a result: repaired, replaced, no_fault_found, \
+                     beyond_repair or returned_unrepaired",
+                ));
+            }
+            (ActionKind::Check | ActionKind::Cause | ActionKind::Note, Some(_)) => {
+                return Err(AppError::invalid(
+                    "outcome",
+                    "only a result has an outcome, parts and warranty",
+                ));
+            }
+            _ => {}
+        }
         let action = ItemAction {
             kind,
             message,
             at: ctx.at,
             actor: ctx.actor.clone(),
+            result,
         };
         self.ports.items.add_item_action(id, &action, &ctx)
     }

@@ -211,6 +211,10 @@ pub struct ItemAction {
     pub message: Note,
     pub at: DateTime<Utc>,
     pub actor: String,
+    /// A `result`'s outcome, parts and warranty (results recorded before outcomes existed
+    /// have none; other kinds never do).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<crate::repair::RepairResult>,
 }
 
 #[cfg(test)]

@@ -139,6 +139,88 @@ impl Declared {
     }
 }
 
+/// What the repair of a device came to: the `outcome` of a `result` action.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Repaired,
+    Replaced,
+    NoFaultFound,
+    BeyondRepair,
+    ReturnedUnrepaired,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 5] = [
+        Outcome::Repaired,
+        Outcome::Replaced,
+        Outcome::NoFaultFound,
+        Outcome::BeyondRepair,
+        Outcome::ReturnedUnrepaired,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Repaired => "repaired",
+            Outcome::Replaced => "replaced",
+            Outcome::NoFaultFound => "no_fault_found",
+            Outcome::BeyondRepair => "beyond_repair",
+            Outcome::ReturnedUnrepaired => "returned_unrepaired",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.as_str() == text)
+    }
+}
+
+/// Most lines of parts used one result lists.
+pub const MAX_PARTS: usize = 50;
+
+/// A repair's result beyond its message: the outcome, the parts used (free text lines for
+/// now; stock parts later) and whether it was done under warranty.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RepairResult {
+    pub outcome: Outcome,
+    pub parts: Vec<Text<200>>,
+    pub warranty: bool,
+}
+
+impl RepairResult {
+    /// Checks the parts: at most [`MAX_PARTS`] lines of 1 to 200 characters, named
+    /// `field[i]`.
+    pub fn new(
+        field: &str,
+        outcome: Outcome,
+        parts: Vec<String>,
+        warranty: bool,
+    ) -> Result<Self, Vec<FieldError>> {
+        if parts.len() > MAX_PARTS {
+            return Err(vec![FieldError::new(
+                field,
+                format!("must have at most {MAX_PARTS} lines"),
+            )]);
+        }
+        let mut errors = Vec::new();
+        let mut lines = Vec::with_capacity(parts.len());
+        for (i, line) in parts.into_iter().enumerate() {
+            match Text::<200>::new(&format!("{field}[{i}]"), line) {
+                Ok(line) => lines.push(line),
+                Err(e) => errors.push(e),
+            }
+        }
+        if errors.is_empty() {
+            Ok(Self {
+                outcome,
+                parts: lines,
+                warranty,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,6 +287,33 @@ mod tests {
             OrderId::new(RMA_ORDER_BASE + 1_732_617_672).unwrap()
         ));
         assert!(!is_rma_order(OrderId::new(42).unwrap()));
+    }
+
+    #[test]
+    fn outcomes_read_as_they_are_written_and_parts_are_bounded() {
+        for outcome in Outcome::ALL {
+            assert_eq!(Outcome::parse(outcome.as_str()), Some(outcome));
+            assert_eq!(
+                serde_json::to_value(outcome).unwrap(),
+                serde_json::json!(outcome.as_str())
+            );
+        }
+        assert_eq!(Outcome::parse("fixed"), None);
+        let ok = RepairResult::new("parts", Outcome::Repaired, vec!["1x battery".into()], true);
+        assert_eq!(ok.unwrap().parts.len(), 1);
+        let errors = RepairResult::new(
+            "parts",
+            Outcome::Repaired,
+            vec!["ok".into(), "".into()],
+            false,
+        )
+        .unwrap_err();
+        assert_eq!(errors[0].field, "parts[1]");
+        let many = vec!["x".to_owned(); MAX_PARTS + 1];
+        assert_eq!(
+            RepairResult::new("parts", Outcome::Replaced, many, false).unwrap_err()[0].field,
+            "parts"
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use eckwms_application::ports::ItemFilter;
+use eckwms_domain::repair::{Outcome, RepairResult};
 use eckwms_domain::{
     ActionKind, Attributes, Barcodes, Code, Item, ItemAction, ItemId, ItemPatch, Name, NewItem,
     Note, Text,
@@ -208,16 +209,58 @@ pub struct ActionOut {
     pub kind: ActionType,
     pub message: String,
     pub at: DateTime<Utc>,
+    /// Who did it: the technician (`user:<id>`, with a scanner `user:<id>/device:<id>`) or key.
     pub actor: String,
+    /// A result's outcome; `null` for other kinds (and for results recorded before outcomes).
+    pub outcome: Option<OutcomeDto>,
+    /// A result's parts used, one line each; `[]` otherwise.
+    #[schema(value_type = Vec<schema::PartLine>)]
+    pub parts: Vec<String>,
+    /// Whether a result was done under warranty; `null` for other kinds.
+    pub warranty: Option<bool>,
+}
+
+/// What a repair came to.
+#[derive(Clone, Copy, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeDto {
+    Repaired,
+    Replaced,
+    NoFaultFound,
+    BeyondRepair,
+    ReturnedUnrepaired,
+}
+
+impl From<Outcome> for OutcomeDto {
+    fn from(o: Outcome) -> Self {
+        match o {
+            Outcome::Repaired => OutcomeDto::Repaired,
+            Outcome::Replaced => OutcomeDto::Replaced,
+            Outcome::NoFaultFound => OutcomeDto::NoFaultFound,
+            Outcome::BeyondRepair => OutcomeDto::BeyondRepair,
+            Outcome::ReturnedUnrepaired => OutcomeDto::ReturnedUnrepaired,
+        }
+    }
 }
 
 impl From<ItemAction> for ActionOut {
     fn from(a: ItemAction) -> Self {
+        let (outcome, parts, warranty) = match a.result {
+            Some(r) => (
+                Some(r.outcome.into()),
+                r.parts.into_iter().map(|p| p.into_string()).collect(),
+                Some(r.warranty),
+            ),
+            None => (None, Vec::new(), None),
+        };
         Self {
             kind: a.kind.into(),
             message: a.message.into_string(),
             at: a.at,
             actor: a.actor,
+            outcome,
+            parts,
+            warranty,
         }
     }
 }
@@ -230,19 +273,65 @@ pub struct CreateActionIn {
     pub kind: String,
     #[schema(value_type = schema::NoteText)]
     pub message: String,
+    /// A result's outcome (required for a result, refused for the other kinds).
+    #[schema(value_type = Option<OutcomeDto>)]
+    pub outcome: Option<String>,
+    /// A result's parts used, one line each (1–200 characters, at most 50 lines).
+    #[schema(value_type = Option<Vec<schema::PartLine>>, max_items = 50)]
+    pub parts: Option<Vec<String>>,
+    /// Whether a result was done under warranty (default false).
+    pub warranty: Option<bool>,
 }
 
+type ActionParts = (ActionKind, Note, Option<RepairResult>);
+
 impl CreateActionIn {
-    fn into_domain(self) -> Result<(ActionKind, Note), ApiError> {
+    fn into_domain(self) -> Result<ActionParts, ApiError> {
         let mut c = Check::new();
         let kind = ActionKind::parse(&self.kind);
         if kind.is_none() {
             c.push("type", "must be one of check, cause, result, note");
         }
         let message: Option<Note> = c.text("message", self.message);
+        let outcome = self.outcome.as_deref().and_then(|text| {
+            let outcome = Outcome::parse(text);
+            if outcome.is_none() {
+                c.push(
+                    "outcome",
+                    "must be one of repaired, replaced, no_fault_found, beyond_repair, \
+                     returned_unrepaired",
+                );
+            }
+            outcome
+        });
+        let has_extras = self.parts.is_some() || self.warranty.is_some();
+        let result = match outcome {
+            Some(outcome) => {
+                match RepairResult::new(
+                    "parts",
+                    outcome,
+                    self.parts.unwrap_or_default(),
+                    self.warranty.unwrap_or(false),
+                ) {
+                    Ok(result) => Some(result),
+                    Err(errors) => {
+                        for e in errors {
+                            c.push(e.field, e.message);
+                        }
+                        None
+                    }
+                }
+            }
+            None => {
+                if has_extras && self.outcome.is_none() {
+                    c.push("outcome", "parts and warranty come with an outcome");
+                }
+                None
+            }
+        };
         c.finish()?;
         match (kind, message) {
-            (Some(kind), Some(message)) => Ok((kind, message)),
+            (Some(kind), Some(message)) => Ok((kind, message, result)),
             _ => Err(c.error()),
         }
     }
@@ -382,10 +471,10 @@ pub async fn add_item_action(
     body: Json<CreateActionIn>,
 ) -> Result<HttpResponse, ApiError> {
     let id: ItemId = path_id("id", &id)?;
-    let (kind, message) = body.into_inner().into_domain()?;
+    let (kind, message, result) = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
     let action = services
-        .run(move |s| s.catalog.add_item_action(id, kind, message, &meta))
+        .run(move |s| s.catalog.add_item_action(id, kind, message, result, &meta))
         .await?;
     Ok(HttpResponse::Created().json(ActionOut::from(action)))
 }
