@@ -201,6 +201,23 @@ pub(crate) fn list_items(
                 .or(items::id.eq_any(by_barcode)),
         );
     }
+    if let Some(open) = filter.open_repair {
+        let worked_on = item_actions::table
+            .filter(item_actions::kind.eq_any(["check", "cause"]))
+            .select(item_actions::item_id);
+        let with_result = item_actions::table
+            .filter(item_actions::kind.eq("result"))
+            .select(item_actions::item_id);
+        query = if open {
+            query
+                .filter(items::id.eq_any(worked_on))
+                .filter(diesel::dsl::not(items::id.eq_any(with_result)))
+        } else {
+            query.filter(
+                diesel::dsl::not(items::id.eq_any(worked_on)).or(items::id.eq_any(with_result)),
+            )
+        };
+    }
     if let Some(after) = page.after {
         query = query.filter(items::id.gt(after.to_string()));
     }

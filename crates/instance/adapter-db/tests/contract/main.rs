@@ -209,4 +209,5 @@ contract!(
     declared_devices_are_replaced_by_a_patch,
     rma_numbers_are_unique_under_concurrency,
     places_take_roles_and_lists_filter_by_them,
+    items_with_open_repair_work_are_listed,
 );

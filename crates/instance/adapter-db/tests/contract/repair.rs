@@ -180,3 +180,55 @@ pub(crate) fn places_take_roles_and_lists_filter_by_them(t: &TestDatabase) {
     // The ledger explains every state (roles included).
     verify_clean(&db);
 }
+
+/// Items with open repair work: a check or cause, and no result yet.
+pub(crate) fn items_with_open_repair_work_are_listed(t: &TestDatabase) {
+    let db = t.open();
+    let act = |id: ItemId, kind: ActionKind| {
+        let result = (kind == ActionKind::Result).then(|| {
+            eckwms_domain::repair::RepairResult::new(
+                "parts",
+                eckwms_domain::repair::Outcome::Repaired,
+                Vec::new(),
+                false,
+            )
+            .unwrap()
+        });
+        db.add_item_action(
+            id,
+            &ItemAction {
+                kind,
+                message: Note::new("message", "step").unwrap(),
+                at: now(),
+                actor: "user:u000000000000000004".into(),
+                result,
+            },
+            &ctx(),
+        )
+        .unwrap();
+    };
+    let checked = item(&db, None).id;
+    let repaired = item(&db, None).id;
+    let untouched = item(&db, None).id;
+    let noted = item(&db, None).id;
+    act(checked, ActionKind::Check);
+    act(checked, ActionKind::Cause);
+    act(repaired, ActionKind::Check);
+    act(repaired, ActionKind::Result);
+    act(noted, ActionKind::Note);
+    let listed = |open: bool| {
+        db.list_items(
+            &ItemFilter {
+                open_repair: Some(open),
+                ..ItemFilter::default()
+            },
+            &page(50),
+        )
+        .unwrap()
+        .into_iter()
+        .map(|i| i.id)
+        .collect::<Vec<_>>()
+    };
+    assert_eq!(listed(true), [checked]);
+    assert_eq!(listed(false), [repaired, untouched, noted]);
+}

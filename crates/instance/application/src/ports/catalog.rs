@@ -18,6 +18,9 @@ pub struct ItemFilter {
     pub parent: Option<Parent>,
     /// Case-insensitive substring of serial, name or an extra barcode.
     pub text: Option<String>,
+    /// `Some(true)`: only items with open repair work (a `check` or `cause` action, no
+    /// `result`); `Some(false)`: only items without.
+    pub open_repair: Option<bool>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -174,6 +174,10 @@ pub struct ItemListQuery {
     /// Case-insensitive part of serial, name or an extra barcode.
     #[param(value_type = Option<schema::QueryText>)]
     pub q: Option<String>,
+    /// `true`: only items with open repair work (a `check` or `cause` action and no
+    /// `result`); `false`: only items without.
+    #[param(value_type = Option<bool>)]
+    pub open_repair: Option<String>,
     /// Page size, 1 to 500 (default 50).
     #[param(value_type = Option<schema::PageLimit>)]
     pub limit: Option<String>,
@@ -380,6 +384,7 @@ pub async fn list_items(
         class_code: check.text("class_code", q.class_code.as_deref()),
         parent: check.parent("parent", q.parent.as_deref()),
         text: check.text("q", q.q.as_deref()),
+        open_repair: check.bool("open_repair", q.open_repair.as_deref()),
     };
     let cursor = check.id::<ItemId>("cursor", q.cursor.as_deref());
     let page = check.page(cursor, q.limit.as_deref())?;
