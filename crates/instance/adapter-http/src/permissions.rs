@@ -126,6 +126,11 @@ pub const ROUTES: &[(&str, &str, Requirement)] = &[
     ("POST", "/api/v1/rmas", needs(OrdersManage)),
     ("PUT", "/api/v1/orders/{id}/declared", needs(OrdersManage)),
     ("GET", "/api/v1/orders/{id}/slip.pdf", needs(OrdersManage)),
+    (
+        "GET",
+        "/api/v1/orders/{id}/reconciliation",
+        needs(InventoryView),
+    ),
     ("POST", "/api/v1/orders/{id}/boxes", needs(OrdersManage)),
     (
         "DELETE",

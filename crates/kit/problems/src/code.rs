@@ -86,6 +86,8 @@ catalogue! {
     LastAdminKey = ("last_admin_key", 409, CONFLICT),
     LabelKeyMissing = ("label_key_missing", 409, CONFLICT),
     GlobalUrlMissing = ("global_url_missing", 409, CONFLICT),
+    /// The boxes linked to an RMA request hold more items than one reconciliation reads.
+    ReconciliationTooLarge = ("reconciliation_too_large", 409, CONFLICT),
     /// Wrong username or password (or PIN): one answer for both, in the same time.
     InvalidCredentials = ("invalid_credentials", 401, UNAUTHORIZED),
     /// A cookie-authenticated change without the session's CSRF token.

@@ -2,13 +2,17 @@
 
 use eckwms_application::AppResult;
 use eckwms_application::ports::{RepairRepository, WriteContext};
-use eckwms_domain::{NewOrder, Order};
+use eckwms_domain::repair::reconcile::FoundItem;
+use eckwms_domain::{NewOrder, Order, OrderId};
 
 use crate::pool::Database;
-use crate::tx::write_tx;
+use crate::tx::{read_tx, write_tx};
 
 impl RepairRepository for Database {
     fn create_rma(&self, new: &NewOrder, now: i64, ctx: &WriteContext) -> AppResult<Order> {
         write_tx!(self, ctx.idempotency.as_ref(), create_rma(new, now, ctx))
+    }
+    fn found_items(&self, order: OrderId, limit: usize) -> AppResult<Vec<FoundItem>> {
+        read_tx!(self, found_items(order, limit))
     }
 }

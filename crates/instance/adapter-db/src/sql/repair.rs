@@ -1,9 +1,11 @@
-//! The repair wing: RMA requests (their numbers and declared devices). Mounted twice, as a module
+//! The repair wing: RMA requests (their numbers and declared devices, and the items their
+//! linked boxes hold). Mounted twice, as a module
 //! of `sqlite` and of `pg` (see `sqlite.rs`).
 
 use std::collections::HashMap;
 
 use diesel::sql_types::BigInt;
+use eckwms_domain::repair::reconcile::FoundItem;
 use eckwms_domain::repair::{Declared, RMA_ORDER_BASE, is_rma_order};
 
 use super::*;
@@ -117,4 +119,82 @@ pub(crate) fn store_declared(
             .execute(c)?;
     }
     Ok(())
+}
+
+#[derive(QueryableByName)]
+struct FoundRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    id: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    serial: Option<String>,
+}
+
+#[derive(QueryableByName)]
+struct FoundBarcodeRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    item_id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    barcode: String,
+}
+
+/// The boxes linked to the order (`{p1}`) and those nested in them at any depth. UNION, not
+/// UNION ALL: a linked box inside another linked box is walked once.
+fn linked_tree(p1: &str) -> String {
+    format!(
+        "WITH RECURSIVE tree(id) AS ( \
+             SELECT id FROM boxes WHERE order_id = {p1} \
+             UNION SELECT b.id FROM boxes b JOIN tree t ON b.parent_box = t.id)"
+    )
+}
+
+/// The items in the order's linked boxes, nested ones included, in id order, at most `limit`,
+/// with their serials and barcodes: two queries (the items, then their barcodes), one each
+/// whatever the number of items.
+pub(crate) fn found_items(
+    c: &mut Conn,
+    order: OrderId,
+    limit: usize,
+) -> Result<Vec<FoundItem>, DbError> {
+    let key = order.to_string();
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let items_below = format!(
+        "SELECT id, serial FROM items WHERE parent_box IN (SELECT id FROM tree) \
+         ORDER BY id LIMIT {p2}",
+        p2 = bind_param(2),
+    );
+    let rows: Vec<FoundRow> = diesel::sql_query(format!(
+        "{tree} {items_below}",
+        tree = linked_tree(&bind_param(1))
+    ))
+    .bind::<diesel::sql_types::Text, _>(&key)
+    .bind::<BigInt, _>(limit)
+    .load(c)?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let barcodes: Vec<FoundBarcodeRow> = diesel::sql_query(format!(
+        "{tree}, found AS ({items_below}) \
+         SELECT item_id, barcode FROM item_barcodes WHERE item_id IN (SELECT id FROM found) \
+         ORDER BY item_id, position",
+        tree = linked_tree(&bind_param(1))
+    ))
+    .bind::<diesel::sql_types::Text, _>(&key)
+    .bind::<BigInt, _>(limit)
+    .load(c)?;
+    let mut by_item: HashMap<String, Vec<Code>> = HashMap::new();
+    for row in barcodes {
+        by_item
+            .entry(row.item_id)
+            .or_default()
+            .push(text("barcode", row.barcode)?);
+    }
+    rows.into_iter()
+        .map(|row| {
+            Ok(FoundItem {
+                id: typed::<ItemId>(&row.id)?,
+                serial: opt_text("serial", row.serial)?,
+                barcodes: by_item.remove(&row.id).unwrap_or_default(),
+            })
+        })
+        .collect()
 }

@@ -208,6 +208,7 @@ contract!(
     rma_requests_take_the_clocks_second_or_the_next_free_one,
     declared_devices_are_replaced_by_a_patch,
     rma_numbers_are_unique_under_concurrency,
+    an_rma_request_finds_the_items_in_its_boxes_at_any_depth,
     places_take_roles_and_lists_filter_by_them,
     items_with_open_repair_work_are_listed,
 );

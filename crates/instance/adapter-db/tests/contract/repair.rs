@@ -232,3 +232,92 @@ pub(crate) fn items_with_open_repair_work_are_listed(t: &TestDatabase) {
     assert_eq!(listed(true), [checked]);
     assert_eq!(listed(false), [repaired, untouched, noted]);
 }
+
+/// The items an RMA request's boxes hold: in its linked box and in a box nested in it, with
+/// their serials and barcodes, in id order; an unlinked box does not count.
+pub(crate) fn an_rma_request_finds_the_items_in_its_boxes_at_any_depth(t: &TestDatabase) {
+    use eckwms_domain::repair::reconcile::{DeclaredLookup, reconcile};
+
+    let db = t.open();
+    let order = rma(&db, SECOND, &["1234567", "sn-b", "SN-C"]);
+    let outer = boxed(&db, None);
+    db.link_box(order.id, outer.id, &ctx()).unwrap();
+    let inner = boxed(&db, Some(Parent::Box(outer.id)));
+    let deepest = boxed(&db, Some(Parent::Box(inner.id)));
+    // The device of the 7-digit serial, under the id the serial names.
+    let named = ItemId::parse("i700000000001234567").unwrap();
+    let unit: &dyn UnitOfWork = &db;
+    let new = NewItem {
+        parent: Some(Parent::Box(deepest.id)),
+        ..NewItem::default()
+    };
+    unit.write(None, move |tx| {
+        tx.items().create_with_id(named, &new, &ctx())
+    })
+    .unwrap();
+    // A device declared by a barcode it carries (another case).
+    let by_barcode = db
+        .create_item(
+            &NewItem {
+                serial: Some(Code::new("serial", "X-1").unwrap()),
+                barcodes: Barcodes::new("barcodes", vec!["EAN-5".into(), "SN-B".into()]).unwrap(),
+                parent: Some(Parent::Box(inner.id)),
+                ..NewItem::default()
+            },
+            &ctx(),
+        )
+        .unwrap();
+    let undeclared = item(&db, Some(Parent::Box(outer.id)));
+    // The third device sits in a box no one linked to the order: it has not arrived.
+    let elsewhere = boxed(&db, None);
+    db.create_item(
+        &NewItem {
+            serial: Some(Code::new("serial", "SN-C").unwrap()),
+            parent: Some(Parent::Box(elsewhere.id)),
+            ..NewItem::default()
+        },
+        &ctx(),
+    )
+    .unwrap();
+
+    let found = db.found_items(order.id, 100).unwrap();
+    let ids: Vec<ItemId> = found.iter().map(|f| f.id).collect();
+    assert_eq!(ids, [by_barcode.id, undeclared.id, named]);
+    assert_eq!(found[0].serial.as_ref().map(|s| s.as_str()), Some("X-1"));
+    let barcodes: Vec<&str> = found[0].barcodes.iter().map(|b| b.as_str()).collect();
+    assert_eq!(barcodes, ["EAN-5", "SN-B"]);
+    assert!(found[2].serial.is_none() && found[2].barcodes.is_empty());
+    // The limit cuts in id order.
+    let first: Vec<ItemId> = db
+        .found_items(order.id, 2)
+        .unwrap()
+        .iter()
+        .map(|f| f.id)
+        .collect();
+    assert_eq!(first, [by_barcode.id, undeclared.id]);
+    // An order without boxes (and an unknown one) holds nothing.
+    let empty = rma(&db, SECOND, &["1234567"]);
+    assert!(db.found_items(empty.id, 100).unwrap().is_empty());
+
+    // What the service makes of it.
+    let declared: Vec<DeclaredLookup> = order
+        .declared
+        .devices()
+        .iter()
+        .map(|d| DeclaredLookup {
+            device: d.clone(),
+            named_item: (d.serial.as_str() == "1234567").then_some(named),
+        })
+        .collect();
+    let matching = reconcile(&declared, &found);
+    let matched: Vec<(&str, ItemId)> = matching
+        .matched
+        .iter()
+        .map(|m| (m.device.serial.as_str(), m.item))
+        .collect();
+    assert_eq!(matched, [("1234567", named), ("sn-b", by_barcode.id)]);
+    let missing: Vec<&str> = matching.missing.iter().map(|d| d.serial.as_str()).collect();
+    assert_eq!(missing, ["SN-C"]);
+    let undeclared_ids: Vec<ItemId> = matching.undeclared.iter().map(|f| f.id).collect();
+    assert_eq!(undeclared_ids, [undeclared.id]);
+}

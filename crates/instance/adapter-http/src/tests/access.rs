@@ -812,6 +812,11 @@ fn every_use_case_requires_what_its_route_declares() {
         ),
         (
             "GET",
+            "/api/v1/orders/{id}/reconciliation",
+            Box::new(|m| s.repair.reconcile(&m.actor, rma).map(drop)),
+        ),
+        (
+            "GET",
             "/api/v1/orders",
             Box::new(|m| {
                 s.orders

@@ -134,7 +134,17 @@ fn the_document_describes_security_problems_and_idempotency() {
         .iter()
         .filter_map(|p| p["name"].as_str())
         .collect();
-    assert_eq!(names, ["class_code", "parent", "q", "open_repair", "limit", "cursor"]);
+    assert_eq!(
+        names,
+        [
+            "class_code",
+            "parent",
+            "q",
+            "open_repair",
+            "limit",
+            "cursor"
+        ]
+    );
     assert!(list["responses"]["400"].is_object());
     // Health checks need no key.
     assert_eq!(doc["paths"]["/health"]["get"]["security"], json!([{}]));

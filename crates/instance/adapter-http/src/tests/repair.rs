@@ -427,3 +427,127 @@ async fn results_carry_their_outcome_parts_and_warranty() {
         assert_eq!(reply.error_fields(), fields, "{body}");
     }
 }
+
+const RECONCILIATION: &str = "/api/v1/orders/o800000001765101600/reconciliation";
+
+#[actix_rt::test]
+async fn a_reconciliation_lists_matched_missing_and_undeclared() {
+    use eckwms_domain::repair::reconcile::FoundItem;
+    use eckwms_domain::{Code, ItemId};
+    let mut m = Mocks::new();
+    m.orders.expect_get_order().times(1).returning(|_| {
+        let mut order = rma_request();
+        order.status = OrderStatus::Received;
+        order.received_at = Some(super::now() - chrono::Duration::days(3));
+        Ok(order)
+    });
+    m.repair
+        .expect_found_items()
+        .times(1)
+        .withf(|id, _| id.to_string() == "o800000001765101600")
+        .returning(|_, _| {
+            Ok(vec![
+                FoundItem {
+                    id: ItemId::new(42).unwrap(),
+                    serial: Some(Code::new("serial", "X-9").unwrap()),
+                    barcodes: Vec::new(),
+                },
+                FoundItem {
+                    id: ItemId::new(43).unwrap(),
+                    serial: None,
+                    barcodes: vec![Code::new("barcode", "sn-88-a7").unwrap()],
+                },
+                FoundItem {
+                    id: ItemId::parse("i700000000001234567").unwrap(),
+                    serial: None,
+                    barcodes: Vec::new(),
+                },
+            ])
+        });
+    let state = m.state();
+    let reply = call(&state, get(RECONCILIATION, READ_KEY)).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(
+        reply.json(),
+        json!({
+            "order": "o800000001765101600",
+            "received_at": "2026-11-21T12:00:00Z",
+            "age_days": 3,
+            "overdue": false,
+            "matched": [
+                {"serial": "1234567", "description": "does not charge", "item": "i700000000001234567"},
+                {"serial": "SN-88-A7", "description": null, "item": "i000000000000000043"}
+            ],
+            "missing": [{"serial": "X9-00017", "description": "cracked display"}],
+            "undeclared": [{"item": "i000000000000000042", "serial": "X-9"}]
+        })
+    );
+}
+
+#[actix_rt::test]
+async fn only_rma_requests_reconcile() {
+    let mut m = Mocks::new();
+    // A plain order is not even read; an RMA request that does not exist is.
+    m.orders
+        .expect_get_order()
+        .times(1)
+        .returning(|id| Err(eckwms_application::AppError::not_found("order", id)));
+    m.repair.expect_found_items().never();
+    let state = m.state();
+    let reply = call(
+        &state,
+        get(
+            "/api/v1/orders/o000000000000000042/reconciliation",
+            READ_KEY,
+        ),
+    )
+    .await;
+    reply.assert_problem(404, "not_found");
+    assert_eq!(
+        reply.json()["detail"],
+        "RMA request o000000000000000042 does not exist"
+    );
+    call(&state, get(RECONCILIATION, READ_KEY))
+        .await
+        .assert_problem(404, "not_found");
+    call(&state, get("/api/v1/orders/x42/reconciliation", READ_KEY))
+        .await
+        .assert_problem(400, "invalid_id");
+    call(
+        &state,
+        get(
+            "/api/v1/orders/o800000001765101600/reconciliation",
+            "eck_nope",
+        ),
+    )
+    .await
+    .assert_problem(401, "unauthenticated");
+}
+
+#[actix_rt::test]
+async fn too_many_items_to_reconcile_are_refused() {
+    use eckwms_domain::ItemId;
+    use eckwms_domain::repair::reconcile::{FoundItem, MAX_FOUND_ITEMS};
+    let mut m = Mocks::new();
+    m.orders.expect_get_order().returning(|_| Ok(rma_request()));
+    m.repair.expect_found_items().returning(|_, limit| {
+        Ok((1..=limit as u64)
+            .map(|n| FoundItem {
+                id: ItemId::new(n).unwrap(),
+                serial: None,
+                barcodes: Vec::new(),
+            })
+            .collect())
+    });
+    let state = m.state();
+    let reply = call(&state, get(RECONCILIATION, READ_KEY)).await;
+    reply.assert_problem(409, "reconciliation_too_large");
+    assert!(
+        reply.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&MAX_FOUND_ITEMS.to_string()),
+        "{:?}",
+        reply.body
+    );
+}

@@ -1,7 +1,7 @@
 //! The repair wing: RMA requests (a customer announces the devices they send in for repair).
 //! An RMA request is an order of the RMA range (`eckwms_domain::repair`), so the orders wing
 //! reads, changes and links it like any order; this wing makes it, and prints the customer's
-//! slip (`slip.rs`).
+//! slip (`slip.rs`) and reconciles what arrived with what was declared (`reconcile.rs`).
 
 use std::sync::Arc;
 
@@ -17,8 +17,10 @@ use crate::error::{AppError, AppResult};
 use crate::labels::LabelService;
 use crate::ports::{Clock, Expected, OrderRepository, RepairRepository};
 
+mod reconcile;
 mod slip;
 
+pub use reconcile::Reconciliation;
 pub use slip::{RmaSlip, SLIP_TITLE, slip_of};
 
 #[cfg(test)]

@@ -297,3 +297,125 @@ fn only_rma_requests_declare_devices() {
         Err(AppError::Forbidden { .. })
     ));
 }
+
+mod reconciliation {
+    use chrono::Duration;
+    use eckwms_domain::ItemId;
+    use eckwms_domain::repair::reconcile::{FoundItem, MAX_FOUND_ITEMS};
+
+    use super::*;
+
+    fn service(orders: MockOrderRepository, repair: MockRepairRepository) -> RepairService {
+        RepairService::new(RepairPorts {
+            orders: Arc::new(orders),
+            ..ports(repair)
+        })
+    }
+
+    fn item(number: u64) -> FoundItem {
+        FoundItem {
+            id: ItemId::new(number).unwrap(),
+            serial: None,
+            barcodes: Vec::new(),
+        }
+    }
+
+    /// An RMA request received `days` ago (by the mocked clock), if at all, whose boxes hold
+    /// `found`.
+    fn reconciling(received_days_ago: Option<i64>, found: Vec<FoundItem>) -> RepairService {
+        let mut order = rma_order(OrderStatus::Received, 2);
+        order.received_at =
+            received_days_ago.map(|d| Utc.timestamp_opt(NOW, 0).unwrap() - Duration::days(d));
+        let id = order.id;
+        let mut orders = MockOrderRepository::new();
+        orders
+            .expect_get_order()
+            .times(1)
+            .withf(move |asked| *asked == id)
+            .returning(move |_| Ok(order.clone()));
+        let mut repair = MockRepairRepository::new();
+        repair
+            .expect_found_items()
+            .times(1)
+            .withf(move |asked, limit| *asked == id && *limit == MAX_FOUND_ITEMS + 1)
+            .returning(move |_, _| Ok(found.clone()));
+        service(orders, repair)
+    }
+
+    fn rma_id() -> OrderId {
+        OrderId::new(RMA_ORDER_BASE + 1_765_000_000).unwrap()
+    }
+
+    #[test]
+    fn the_declared_seven_digit_serial_finds_its_item_and_the_age_comes_from_the_clock() {
+        let named = ItemId::parse("i700000000001234567").unwrap();
+        let found = vec![item(42), item(named.number())];
+        let r = reconciling(Some(31), found)
+            .reconcile(&meta("read").actor, rma_id())
+            .unwrap();
+        assert_eq!(r.order, rma_id());
+        assert_eq!(r.age_days, Some(31));
+        assert!(r.overdue);
+        assert_eq!(r.matching.matched.len(), 1);
+        assert_eq!(r.matching.matched[0].item, named);
+        assert!(r.matching.missing.is_empty());
+        assert_eq!(r.matching.undeclared, [item(42)]);
+
+        let r = reconciling(Some(29), Vec::new())
+            .reconcile(&meta("read").actor, rma_id())
+            .unwrap();
+        assert_eq!((r.age_days, r.overdue), (Some(29), false));
+        assert_eq!(r.matching.missing.len(), 1);
+        // Not received: no age, never overdue.
+        let r = reconciling(None, Vec::new())
+            .reconcile(&meta("read").actor, rma_id())
+            .unwrap();
+        assert_eq!((r.received_at, r.age_days, r.overdue), (None, None, false));
+    }
+
+    #[test]
+    fn a_reconciliation_needs_inventory_view_before_anything_is_read() {
+        let mut orders = MockOrderRepository::new();
+        orders.expect_get_order().never();
+        let mut repair = MockRepairRepository::new();
+        repair.expect_found_items().never();
+        let service = service(orders, repair);
+        let actor = Actor::seeded_key(3, "nobody", "NOBODY");
+        match service.reconcile(&actor, rma_id()) {
+            Err(AppError::Forbidden { permission, .. }) => {
+                assert_eq!(permission, "inventory.view")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_plain_order_is_no_rma_request_and_is_not_read() {
+        let mut orders = MockOrderRepository::new();
+        orders.expect_get_order().never();
+        let mut repair = MockRepairRepository::new();
+        repair.expect_found_items().never();
+        let result =
+            service(orders, repair).reconcile(&meta("read").actor, OrderId::new(42).unwrap());
+        match result {
+            Err(e @ AppError::NotFound { .. }) => {
+                assert_eq!(
+                    e.to_string(),
+                    "RMA request o000000000000000042 does not exist"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn more_items_than_one_reconciliation_reads_are_refused() {
+        let found: Vec<FoundItem> = (1..=MAX_FOUND_ITEMS as u64 + 1).map(item).collect();
+        match reconciling(Some(1), found).reconcile(&meta("read").actor, rma_id()) {
+            Err(AppError::Refused { code, .. }) => {
+                assert_eq!(code.as_str(), "reconciliation_too_large")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

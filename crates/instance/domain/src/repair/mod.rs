@@ -7,6 +7,8 @@ use crate::error::FieldError;
 use crate::id::OrderId;
 use crate::text::Text;
 
+pub mod reconcile;
+
 /// Most devices one RMA request declares.
 pub const MAX_DECLARED: usize = 500;
 

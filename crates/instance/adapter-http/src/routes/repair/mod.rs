@@ -1,4 +1,5 @@
-//! The repair wing: RMA requests and the customer's slip of one (`slip.rs`). What they become
+//! The repair wing: RMA requests, the customer's slip of one (`slip.rs`) and its
+//! reconciliation (`reconcile.rs`). What they become
 //! (an order with its RMA code and declared devices) is read and changed through the orders
 //! wing's routes.
 
@@ -15,13 +16,15 @@ use crate::problem::ApiError;
 use crate::routes::orders::{CustomerDto, OrderOut};
 use crate::schema;
 
+mod reconcile;
 mod slip;
 
 /// Registers the repair wing's routes.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_rma)
         .service(set_declared)
-        .service(slip::rma_slip);
+        .service(slip::rma_slip)
+        .service(reconcile::reconciliation);
 }
 
 /// A device the customer sends in.
