@@ -212,6 +212,21 @@ impl QueryCheck {
     }
 
     /// A positive integer filter or cursor.
+    /// An RFC 3339 time, as UTC.
+    pub fn time(
+        &mut self,
+        field: &str,
+        raw: Option<&str>,
+    ) -> Option<chrono::DateTime<chrono::Utc>> {
+        match chrono::DateTime::parse_from_rfc3339(raw?) {
+            Ok(t) => Some(t.with_timezone(&chrono::Utc)),
+            Err(_) => {
+                self.reject(field, "must be an RFC 3339 time, e.g. 2026-11-25T08:00:00Z");
+                None
+            }
+        }
+    }
+
     pub fn int(&mut self, field: &str, raw: Option<&str>) -> Option<i64> {
         match parse_positive(raw?) {
             Ok(n) => Some(n),

@@ -83,6 +83,9 @@ pub(crate) fn list_orders(
                 .escape('\\'),
         );
     }
+    if let Some(before) = filter.received_before {
+        query = query.filter(orders::received_at.lt(to_db(before)));
+    }
     if let Some(after) = page.after {
         query = query.filter(orders::id.gt(after.to_string()));
     }

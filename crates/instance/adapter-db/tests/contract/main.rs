@@ -211,4 +211,5 @@ contract!(
     an_rma_request_finds_the_items_in_its_boxes_at_any_depth,
     places_take_roles_and_lists_filter_by_them,
     items_with_open_repair_work_are_listed,
+    orders_are_listed_by_when_they_were_received,
 );

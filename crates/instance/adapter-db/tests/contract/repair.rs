@@ -321,3 +321,46 @@ pub(crate) fn an_rma_request_finds_the_items_in_its_boxes_at_any_depth(t: &TestD
     let undeclared_ids: Vec<ItemId> = matching.undeclared.iter().map(|f| f.id).collect();
     assert_eq!(undeclared_ids, [undeclared.id]);
 }
+
+/// The repair desk's overdue list: orders received before a time, by status.
+pub(crate) fn orders_are_listed_by_when_they_were_received(t: &TestDatabase) {
+    let db = t.open();
+    let receive = |id: OrderId, at: DateTime<Utc>| {
+        let mut ctx = ctx();
+        ctx.at = at;
+        db.update_order(
+            id,
+            Expected::Any,
+            &OrderPatch {
+                status: Some(OrderStatus::Received),
+                ..OrderPatch::default()
+            },
+            &ctx,
+        )
+        .unwrap();
+    };
+    let day = chrono::Duration::days(1);
+    let now = Utc.with_ymd_and_hms(2026, 12, 7, 12, 0, 0).unwrap();
+    let old = rma(&db, SECOND, &["SN-1"]).id;
+    let fresh = rma(&db, SECOND, &["SN-2"]).id;
+    let waiting = rma(&db, SECOND, &[]).id;
+    receive(old, now - day * 40);
+    receive(fresh, now - day * 2);
+    let before = |at: DateTime<Utc>, status: Option<OrderStatus>| {
+        db.list_orders(
+            &OrderFilter {
+                received_before: Some(at),
+                status,
+                ..OrderFilter::default()
+            },
+            &page(50),
+        )
+        .unwrap()
+        .into_iter()
+        .map(|o| o.id)
+        .collect::<Vec<_>>()
+    };
+    assert_eq!(before(now - day * 30, Some(OrderStatus::Received)), [old]);
+    assert_eq!(before(now, None), [old, fresh]);
+    assert!(!before(now, None).contains(&waiting), "never received");
+}

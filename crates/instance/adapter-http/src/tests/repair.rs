@@ -551,3 +551,36 @@ async fn too_many_items_to_reconcile_are_refused() {
         reply.body
     );
 }
+
+/// `received_before` reaches the list as a time; anything but an RFC 3339 time is refused
+/// naming it.
+#[actix_rt::test]
+async fn orders_filter_by_when_they_were_received() {
+    let mut m = Mocks::new();
+    m.orders
+        .expect_list_orders()
+        .times(1)
+        .withf(|filter, _| {
+            filter.received_before.map(|t| t.to_rfc3339())
+                == Some("2026-11-07T00:00:00+00:00".into())
+                && filter.status == Some(OrderStatus::Received)
+        })
+        .returning(|_, _| Ok(Vec::new()));
+    let state = m.state();
+    let reply = call(
+        &state,
+        get(
+            "/api/v1/orders?status=received&received_before=2026-11-07T01:00:00%2B01:00",
+            READ_KEY,
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let reply = call(
+        &state,
+        get("/api/v1/orders?received_before=last-month", READ_KEY),
+    )
+    .await;
+    assert_eq!(reply.error_fields(), ["received_before"]);
+    assert!(reply.status.is_client_error());
+}

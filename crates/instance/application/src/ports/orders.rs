@@ -12,6 +12,9 @@ pub struct OrderFilter {
     pub status: Option<OrderStatus>,
     /// Case-insensitive substring of the reference.
     pub text: Option<String>,
+    /// Only orders received before this time (with `status` received: the ones waiting
+    /// longest for their repair).
+    pub received_before: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[cfg_attr(feature = "mock", automock)]

@@ -311,6 +311,10 @@ pub struct OrderListQuery {
     /// Case-insensitive part of the reference.
     #[param(value_type = Option<schema::QueryText>)]
     pub q: Option<String>,
+    /// Only orders received before this time (RFC 3339); with `status=received`, the repair
+    /// desk's overdue list (e.g. received 30 days ago or earlier).
+    #[param(value_type = Option<DateTime<Utc>>)]
+    pub received_before: Option<String>,
     /// Page size, 1 to 500 (default 50).
     #[param(value_type = Option<schema::PageLimit>)]
     pub limit: Option<String>,
@@ -367,6 +371,7 @@ pub async fn list_orders(
     let filter = OrderFilter {
         status,
         text: check.text("q", q.q.as_deref()),
+        received_before: check.time("received_before", q.received_before.as_deref()),
     };
     let cursor = check.id::<OrderId>("cursor", q.cursor.as_deref());
     let page = check.page(cursor, q.limit.as_deref())?;

@@ -349,16 +349,6 @@ pub struct ScanListQuery {
     pub cursor: Option<String>,
 }
 
-fn time(check: &mut QueryCheck, field: &str, raw: Option<&str>) -> Option<DateTime<Utc>> {
-    match DateTime::parse_from_rfc3339(raw?) {
-        Ok(t) => Some(t.with_timezone(&Utc)),
-        Err(_) => {
-            check.reject(field, "must be an RFC 3339 time, e.g. 2026-11-25T08:00:00Z");
-            None
-        }
-    }
-}
-
 /// The scan log, newest first.
 #[utoipa::path(
     tag = "scans",
@@ -384,8 +374,8 @@ pub async fn list_scans(
         },
     };
     let object = check.id::<ObjectId>("object", query.object.as_deref());
-    let since = time(&mut check, "since", query.since.as_deref());
-    let until = time(&mut check, "until", query.until.as_deref());
+    let since = check.time("since", query.since.as_deref());
+    let until = check.time("until", query.until.as_deref());
     let cursor = check.int("cursor", query.cursor.as_deref());
     let page = check.page(cursor, query.limit.as_deref())?;
     let filter = ScanFilter {
