@@ -355,21 +355,30 @@ pub(crate) fn list_item_actions(
         .filter(|a| a.action.kind == eckwms_domain::ActionKind::Result)
         .map(|a| a.seq)
         .collect();
-    if !results.is_empty() {
-        let mut found: std::collections::HashMap<i64, RepairResultRow> = repair_results::table
-            .filter(repair_results::seq.eq_any(&results))
-            .select(RepairResultRow::as_select())
-            .load(c)?
-            .into_iter()
-            .map(|row| (row.seq, row))
-            .collect();
-        for recorded in &mut actions {
-            if let Some(row) = found.remove(&recorded.seq) {
-                recorded.action.result = Some(row.into_domain()?);
-            }
-        }
+    let mut found = repair_results_of(c, &results)?;
+    for recorded in &mut actions {
+        recorded.action.result = found.remove(&recorded.seq);
     }
     Ok(actions)
+}
+
+/// The outcomes, parts and warranty of these `result` actions, by their seq (results recorded
+/// before `repair_results` existed have none).
+pub(crate) fn repair_results_of(
+    c: &mut Conn,
+    seqs: &[i64],
+) -> Result<std::collections::HashMap<i64, eckwms_domain::repair::RepairResult>, DbError> {
+    let mut found = std::collections::HashMap::new();
+    for chunk in seqs.chunks(INSERT_CHUNK) {
+        for row in repair_results::table
+            .filter(repair_results::seq.eq_any(chunk))
+            .select(RepairResultRow::as_select())
+            .load::<RepairResultRow>(c)?
+        {
+            found.insert(row.seq, row.into_domain()?);
+        }
+    }
+    Ok(found)
 }
 
 /// Items inside a unit of work.

@@ -394,26 +394,13 @@ pub(crate) fn snapshot_for_verify(
                     .order(item_actions::seq)
                     .select(ActionRow::as_select())
                     .load(c)?;
-                // The results' outcomes, parts and warranty, by the action's seq.
                 let seqs: Vec<i64> = found.iter().map(|row| row.seq).collect();
-                let mut results: std::collections::HashMap<i64, RepairResultRow> =
-                    std::collections::HashMap::new();
-                for seq_chunk in seqs.chunks(INSERT_CHUNK) {
-                    for row in repair_results::table
-                        .filter(repair_results::seq.eq_any(seq_chunk))
-                        .select(RepairResultRow::as_select())
-                        .load::<RepairResultRow>(c)?
-                    {
-                        results.insert(row.seq, row);
-                    }
-                }
+                let mut results = repair_results_of(c, &seqs)?;
                 for row in found {
                     let item = row.item_id.clone();
                     let seq = row.seq;
                     let mut action = row.into_domain()?;
-                    if let Some(result) = results.remove(&seq) {
-                        action.result = Some(result.into_domain()?);
-                    }
+                    action.result = results.remove(&seq);
                     let action = serde_json::to_value(action).map_err(DbError::corrupt)?;
                     actions.entry(item).or_default().push(action);
                 }
@@ -448,33 +435,26 @@ pub(crate) fn snapshot_for_verify(
         },
     )?;
     // Places: each row's state is its entity's, its role included.
-    macro_rules! states_of {
-        ($table:ident, $row:ty) => {
-            in_id_order(
-                c,
-                |c, after| {
-                    $table::table
-                        .filter($table::id.gt(after))
-                        .order($table::id)
-                        .limit(VERIFY_CHUNK)
-                        .select(<$row>::as_select())
-                        .load(c)
-                },
-                |row| row.id.clone(),
-                |c, rows| {
-                    let entities = rows
-                        .into_iter()
-                        .map(<$row>::into_domain)
-                        .collect::<Result<Vec<_>, _>>()?;
-                    for entity in with_roles(c, entities)? {
-                        stored.insert(entity.id.object_id(), state_of(&entity));
-                    }
-                    Ok(())
-                },
-            )?
-        };
-    }
-    states_of!(places, PlaceRow);
+    in_id_order(
+        c,
+        |c, after| {
+            places::table
+                .left_join(place_roles::table)
+                .filter(places::id.gt(after))
+                .order(places::id)
+                .limit(VERIFY_CHUNK)
+                .select((PlaceRow::as_select(), place_roles::role.nullable()))
+                .load(c)
+        },
+        |(row, _)| row.id.clone(),
+        |_, rows| {
+            for row in rows {
+                let place = place_of(row)?;
+                stored.insert(place.id.object_id(), state_of(&place));
+            }
+            Ok(())
+        },
+    )?;
     // Orders: each row's state is its entity's, declared devices included.
     in_id_order(
         c,

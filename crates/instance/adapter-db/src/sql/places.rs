@@ -253,14 +253,14 @@ pub(crate) fn delete_rack(
     let rack = load_rack(c, id)?;
     expected.check(rack.meta.version)?;
     let places: Vec<Place> = places::table
+        .left_join(place_roles::table)
         .filter(places::rack_id.eq(id.0))
-        .select(PlaceRow::as_select())
+        .select((PlaceRow::as_select(), place_roles::role.nullable()))
         .order(places::id)
         .load(c)?
         .into_iter()
-        .map(PlaceRow::into_domain)
+        .map(place_of)
         .collect::<Result<_, _>>()?;
-    let places = with_roles(c, places)?;
     let keys: Vec<String> = places.iter().map(|p| p.id.to_string()).collect();
     c.lock_rows(Locked::Places, &keys)?;
     for place in &places {
@@ -281,39 +281,24 @@ pub(crate) fn delete_rack(
 }
 
 pub(crate) fn load_place(c: &mut Conn, id: PlaceId) -> Result<Place, DbError> {
-    let place = places::table
-        .find(id.to_string())
-        .select(PlaceRow::as_select())
+    let found = places::table
+        .left_join(place_roles::table)
+        .filter(places::id.eq(id.to_string()))
+        .select((PlaceRow::as_select(), place_roles::role.nullable()))
         .first(c)
         .optional()?
-        .ok_or_else(|| AppError::not_found("place", id))?
-        .into_domain()?;
-    with_roles(c, vec![place])?
-        .pop()
-        .ok_or_else(|| DbError::corrupt("a place went missing"))
+        .ok_or_else(|| AppError::not_found("place", id))?;
+    place_of(found)
 }
 
-/// Attaches their roles (`place_roles`) to places read from `places`.
-pub(crate) fn with_roles(c: &mut Conn, mut places: Vec<Place>) -> Result<Vec<Place>, DbError> {
-    let ids: Vec<String> = places.iter().map(|p| p.id.to_string()).collect();
-    let mut roles = std::collections::HashMap::new();
-    for chunk in ids.chunks(INSERT_CHUNK) {
-        let rows: Vec<(String, String)> = place_roles::table
-            .filter(place_roles::place_id.eq_any(chunk))
-            .select((place_roles::place_id, place_roles::role))
-            .load(c)?;
-        for (id, role) in rows {
-            let role = PlaceRole::parse(&role)
-                .ok_or_else(|| DbError::corrupt(format!("place role {role:?}")))?;
-            roles.insert(id, role);
-        }
-    }
-    if !roles.is_empty() {
-        for place in &mut places {
-            place.role = roles.remove(&place.id.to_string());
-        }
-    }
-    Ok(places)
+/// A place read as every read of places reads it: its row left-joined with its role
+/// (`place_roles`), in one query.
+pub(crate) fn place_of((row, role): (PlaceRow, Option<String>)) -> Result<Place, DbError> {
+    let mut place = row.into_domain()?;
+    place.role = role
+        .map(|r| PlaceRole::parse(&r).ok_or_else(|| DbError::corrupt(format!("place role {r:?}"))))
+        .transpose()?;
+    Ok(place)
 }
 
 /// Stores the place's role (none: no row).
@@ -391,7 +376,8 @@ pub(crate) fn list_places(
     page: &PageQuery<PlaceId>,
 ) -> Result<Vec<Place>, DbError> {
     let mut query = places::table
-        .select(PlaceRow::as_select())
+        .left_join(place_roles::table)
+        .select((PlaceRow::as_select(), place_roles::role.nullable()))
         .order(places::id)
         .into_boxed();
     if let Some(w) = filter.warehouse {
@@ -401,24 +387,17 @@ pub(crate) fn list_places(
         query = query.filter(places::rack_id.eq(r.0));
     }
     if let Some(role) = filter.role {
-        query = query.filter(
-            places::id.eq_any(
-                place_roles::table
-                    .filter(place_roles::role.eq(role.as_str()))
-                    .select(place_roles::place_id),
-            ),
-        );
+        query = query.filter(place_roles::role.eq(role.as_str()));
     }
     if let Some(after) = page.after {
         query = query.filter(places::id.gt(after.to_string()));
     }
-    let places = query
+    query
         .limit(i64::from(page.limit))
         .load(c)?
         .into_iter()
-        .map(PlaceRow::into_domain)
-        .collect::<Result<Vec<_>, _>>()?;
-    with_roles(c, places)
+        .map(place_of)
+        .collect()
 }
 
 pub(crate) fn update_place(
