@@ -18,7 +18,7 @@ use eckwms_application::AppResult;
 use eckwms_application::movement::steps as moving;
 use eckwms_application::ports::{Located, MoveCommand, MoveOutcome, SingleMoves, WriteContext};
 use eckwms_db_kit::pool::{Backend, SqlitePragmas, Synchronous};
-use eckwms_domain::{Change, Movable, Parent};
+use eckwms_domain::{Change, Movable, Parent, PlaceRole};
 use parking_lot::Mutex;
 
 use crate::error::DbError;
@@ -79,8 +79,8 @@ impl MoveFloor {
 struct BareSingleMoves<'a>(Mutex<&'a mut PgConnection>);
 
 impl SingleMoves for BareSingleMoves<'_> {
-    fn locate(&self, object: Movable) -> AppResult<Located> {
-        Ok(crate::single_move::locate(&mut self.0.lock(), object)?)
+    fn locate(&self, object: Movable, to: Parent) -> AppResult<(Located, Option<PlaceRole>)> {
+        Ok(crate::single_move::locate(&mut self.0.lock(), object, to)?)
     }
 
     fn move_if_still(

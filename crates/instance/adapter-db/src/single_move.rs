@@ -23,7 +23,9 @@ use diesel::r2d2::{ConnectionManager, Pool};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use eckwms_application::ports::{Located, SingleMoves, WriteContext};
 use eckwms_application::{AppError, AppResult};
-use eckwms_domain::{Change, Movable, Parent};
+use eckwms_domain::{Change, Movable, Parent, PlaceRole};
+
+use crate::schema::{boxes, items, place_roles};
 
 use crate::error::DbError;
 use crate::rows::{parent_columns, to_db};
@@ -55,8 +57,8 @@ impl PgSingleMoves {
 }
 
 impl SingleMoves for PgSingleMoves {
-    fn locate(&self, object: Movable) -> AppResult<Located> {
-        self.retried(|c| locate(c, object))
+    fn locate(&self, object: Movable, to: Parent) -> AppResult<(Located, Option<PlaceRole>)> {
+        self.retried(|c| locate(c, object, to))
     }
 
     fn move_if_still(
@@ -70,12 +72,40 @@ impl SingleMoves for PgSingleMoves {
     }
 }
 
-/// Where the object is now, read without a lock.
-pub(crate) fn locate(c: &mut PgConnection, object: Movable) -> Result<Located, DbError> {
-    Ok(Located {
-        object,
-        parent: crate::pg::parent_of(c, object)?,
-    })
+/// Where the object is now, read without a lock, and the role of `to` when it is a place
+/// with one: one query (the role is a subquery of the object's row).
+pub(crate) fn locate(
+    c: &mut PgConnection,
+    object: Movable,
+    to: Parent,
+) -> Result<(Located, Option<PlaceRole>), DbError> {
+    let Parent::Place(place) = to else {
+        let parent = crate::pg::parent_of(c, object)?;
+        return Ok((Located { object, parent }, None));
+    };
+    let key = object.to_string();
+    let role = place_roles::table
+        .filter(place_roles::place_id.eq(place.to_string()))
+        .select(place_roles::role)
+        .single_value();
+    type Row = (Option<String>, Option<String>, Option<String>);
+    let row: Option<Row> = match object {
+        Movable::Box(_) => boxes::table
+            .find(&key)
+            .select((boxes::parent_box, boxes::parent_place, role))
+            .first(c)
+            .optional()?,
+        Movable::Item(_) => items::table
+            .find(&key)
+            .select((items::parent_box, items::parent_place, role))
+            .first(c)
+            .optional()?,
+    };
+    let (parent_box, parent_place, role) =
+        row.ok_or_else(|| AppError::not_found(object.object_id().kind().as_str(), object))?;
+    let parent = crate::rows::parent_from(parent_box.as_deref(), parent_place.as_deref())?;
+    let role = role.as_deref().map(crate::pg::parse_role).transpose()?;
+    Ok((Located { object, parent }, role))
 }
 
 /// Moves the object to `to` and appends `change` in one statement that commits on its own, if

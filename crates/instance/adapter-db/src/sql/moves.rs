@@ -81,6 +81,20 @@ impl eckwms_application::ports::MovesTx for Unit<'_> {
         self.run(|c| container_exists(c, container))
     }
 
+    fn place_role(&mut self, place: PlaceId) -> AppResult<Option<Option<PlaceRole>>> {
+        self.run(|c| {
+            let found: Option<Option<String>> = places::table
+                .left_join(place_roles::table)
+                .filter(places::id.eq(place.to_string()))
+                .select(place_roles::role.nullable())
+                .first(c)
+                .optional()?;
+            found
+                .map(|role| role.map(|r| parse_role(&r)).transpose())
+                .transpose()
+        })
+    }
+
     fn set_parents(
         &mut self,
         objects: &[Movable],
@@ -245,6 +259,11 @@ pub(crate) fn contents(
 
 /// The container an object is in (`None`: none), `not_found` when there is no such object. Also
 /// the read of the single moves on PostgreSQL (`single_move::locate`).
+/// A place's role as stored.
+pub(crate) fn parse_role(text: &str) -> Result<PlaceRole, DbError> {
+    PlaceRole::parse(text).ok_or_else(|| DbError::corrupt(format!("place role {text:?}")))
+}
+
 pub(crate) fn parent_of(c: &mut Conn, object: Movable) -> Result<Option<Parent>, DbError> {
     let key = object.to_string();
     let columns: Option<(Option<String>, Option<String>)> = match object {

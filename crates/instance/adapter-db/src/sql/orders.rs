@@ -247,4 +247,13 @@ impl eckwms_application::ports::OrdersTx for Unit<'_> {
     ) -> AppResult<StorageBox> {
         self.run(|c| link_box(c, order, box_id, ctx))
     }
+
+    fn update_order(
+        &mut self,
+        id: OrderId,
+        patch: &OrderPatch,
+        ctx: &WriteContext,
+    ) -> AppResult<Order> {
+        self.run(|c| update_order(c, id, Expected::Any, patch, ctx))
+    }
 }

@@ -295,9 +295,7 @@ pub(crate) fn load_place(c: &mut Conn, id: PlaceId) -> Result<Place, DbError> {
 /// (`place_roles`), in one query.
 pub(crate) fn place_of((row, role): (PlaceRow, Option<String>)) -> Result<Place, DbError> {
     let mut place = row.into_domain()?;
-    place.role = role
-        .map(|r| PlaceRole::parse(&r).ok_or_else(|| DbError::corrupt(format!("place role {r:?}"))))
-        .transpose()?;
+    place.role = role.as_deref().map(parse_role).transpose()?;
     Ok(place)
 }
 

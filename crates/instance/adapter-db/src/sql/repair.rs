@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+use eckwms_application::ports::MovedOrder;
+
 use diesel::sql_types::BigInt;
 use eckwms_domain::repair::reconcile::FoundItem;
 use eckwms_domain::repair::{Declared, RMA_ORDER_BASE, is_rma_order};
@@ -197,4 +199,117 @@ pub(crate) fn found_items(
             })
         })
         .collect()
+}
+
+/// The orders a move concerns (see `RepairTx::lock_orders_of_move`): the boxes below the moved
+/// boxes are walked level by level (a query per level of nesting), the boxes above the boxes
+/// the items left by their chains; then one query finds their orders, and the orders are
+/// locked and read. Such moves (onto a place with a role) are few: the cost is not the
+/// moves' hot path.
+pub(crate) fn lock_orders_of_move(
+    c: &mut Conn,
+    moved_boxes: &[BoxId],
+    left: &[(ItemId, BoxId)],
+) -> Result<Vec<MovedOrder>, DbError> {
+    // Every box whose order the move concerns, with the moved object that carried it (the
+    // first to reach it: moved boxes, then items, in the order given).
+    let mut via: HashMap<String, Movable> = HashMap::new();
+    for id in moved_boxes {
+        via.entry(id.to_string()).or_insert(Movable::Box(*id));
+    }
+    let mut frontier: Vec<String> = moved_boxes.iter().map(ToString::to_string).collect();
+    for _ in 0..MAX_DEPTH {
+        if frontier.is_empty() {
+            break;
+        }
+        let mut next = Vec::new();
+        for chunk in frontier.chunks(INSERT_CHUNK) {
+            let children: Vec<(String, Option<String>)> = boxes::table
+                .filter(boxes::parent_box.eq_any(chunk))
+                .select((boxes::id, boxes::parent_box))
+                .load(c)?;
+            for (child, parent) in children {
+                let carrier = parent.as_ref().and_then(|p| via.get(p)).copied();
+                if let Some(carrier) = carrier
+                    && !via.contains_key(&child)
+                {
+                    via.insert(child.clone(), carrier);
+                    next.push(child);
+                }
+            }
+        }
+        frontier = next;
+    }
+    for (item, from) in left {
+        for above in box_chain(c, *from)?.0 {
+            via.entry(above.to_string()).or_insert(Movable::Item(*item));
+        }
+    }
+    let keys: Vec<String> = via.keys().cloned().collect();
+    let mut orders: BTreeMap<String, Movable> = BTreeMap::new();
+    for chunk in keys.chunks(INSERT_CHUNK) {
+        let linked: Vec<(String, Option<String>)> = boxes::table
+            .filter(boxes::id.eq_any(chunk))
+            .filter(boxes::order_id.is_not_null())
+            .select((boxes::id, boxes::order_id))
+            .load(c)?;
+        for (box_key, order) in linked {
+            let (Some(order), Some(carrier)) = (order, via.get(&box_key)) else {
+                continue;
+            };
+            let entry = orders.entry(order).or_insert(*carrier);
+            // The same order reached through several objects: the first given wins.
+            if rank(carrier, moved_boxes, left) < rank(entry, moved_boxes, left) {
+                *entry = *carrier;
+            }
+        }
+    }
+    if orders.is_empty() {
+        return Ok(Vec::new());
+    }
+    let order_keys: Vec<String> = orders.keys().cloned().collect();
+    c.lock_rows(Locked::Orders, &order_keys)?;
+    let mut found = Vec::with_capacity(order_keys.len());
+    for chunk in order_keys.chunks(INSERT_CHUNK) {
+        let statuses: Vec<(String, String)> = orders::table
+            .filter(orders::id.eq_any(chunk))
+            .select((orders::id, orders::status))
+            .order(orders::id)
+            .load(c)?;
+        for (id, status) in statuses {
+            let carrier = orders
+                .get(&id)
+                .copied()
+                .ok_or_else(|| DbError::corrupt(format!("order {id} read but not asked for")))?;
+            found.push(MovedOrder {
+                order: typed::<OrderId>(&id)?,
+                status: OrderStatus::parse(&status)
+                    .ok_or_else(|| DbError::corrupt(format!("status {status:?}")))?,
+                via: carrier,
+            });
+        }
+    }
+    Ok(found)
+}
+
+/// Where a moved object stands among those given: moved boxes first, then items.
+fn rank(object: &Movable, moved_boxes: &[BoxId], left: &[(ItemId, BoxId)]) -> usize {
+    match object {
+        Movable::Box(id) => moved_boxes.iter().position(|b| b == id),
+        Movable::Item(id) => left
+            .iter()
+            .position(|(i, _)| i == id)
+            .map(|p| p + moved_boxes.len()),
+    }
+    .unwrap_or(usize::MAX)
+}
+
+impl eckwms_application::ports::RepairTx for Unit<'_> {
+    fn lock_orders_of_move(
+        &mut self,
+        boxes: &[BoxId],
+        left: &[(ItemId, BoxId)],
+    ) -> AppResult<Vec<MovedOrder>> {
+        self.run(|c| lock_orders_of_move(c, boxes, left))
+    }
 }

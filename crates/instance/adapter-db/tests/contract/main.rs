@@ -154,6 +154,8 @@ macro_rules! contract {
 }
 
 contract!(
+    parcels_on_role_places_move_their_orders_on,
+    an_order_is_received_once_under_concurrent_moves,
     migrations_go_up_down_up,
     the_ledger_keeps_its_rows_across_its_key_migration,
     the_floor_moves_as_the_service_does,

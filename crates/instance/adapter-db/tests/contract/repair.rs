@@ -364,3 +364,175 @@ pub(crate) fn orders_are_listed_by_when_they_were_received(t: &TestDatabase) {
     assert_eq!(before(now, None), [old, fresh]);
     assert!(!before(now, None).contains(&waiting), "never received");
 }
+
+/// A place with a role, made as an admin makes one.
+fn place_with_role(db: &Database, label: &str, role: PlaceRole) -> Place {
+    let made = place(db, label);
+    db.update_place(
+        made.id,
+        Expected::Any,
+        &PlacePatch {
+            role: Some(Some(role)),
+            ..PlacePatch::default()
+        },
+        &ctx(),
+    )
+    .unwrap()
+}
+
+/// A box linked to the order, inside `parent`.
+fn parcel(db: &Database, order: OrderId, parent: Option<Parent>) -> StorageBox {
+    let b = boxed(db, parent);
+    db.link_box(order, b.id, &ctx()).unwrap()
+}
+
+/// The ledger rows that changed the order's status after its creation, with their reasons.
+fn status_rows(db: &Database, order: OrderId) -> Vec<(String, Option<String>)> {
+    db.history(order.object_id(), &page(100))
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == ChangeKind::Updated)
+        .filter_map(|e| {
+            let status = e.data.get("status")?.as_str()?.to_owned();
+            Some((status, e.reason))
+        })
+        .collect()
+}
+
+/// Moves onto intake and shipped places move the orders of the parcels on: a linked box, a
+/// box holding a linked box, and a device taken out of a linked box; in the move's
+/// transaction, with a ledger row that says why; never backwards.
+pub(crate) fn parcels_on_role_places_move_their_orders_on(t: &TestDatabase) {
+    let db = t.open();
+    let intake = place_with_role(&db, "Intake table", PlaceRole::Intake);
+    let shipped = place_with_role(&db, "Outgoing", PlaceRole::Shipped);
+    let quarantine = place_with_role(&db, "Quarantine", PlaceRole::Quarantine);
+    let shelf = place(&db, "Shelf A");
+    let first = rma(&db, SECOND, &["1234567"]).id;
+    let second = rma(&db, SECOND, &["SN-B"]).id;
+    let third = rma(&db, SECOND, &["SN-C"]).id;
+    let parcel_1 = parcel(&db, first, None);
+    let pallet = boxed(&db, None);
+    parcel(&db, second, Some(Parent::Box(pallet.id)));
+    let parcel_3 = parcel(&db, third, None);
+    let device = item(&db, Some(Parent::Box(parcel_3.id)));
+    let status = |id| db.get_order(id).unwrap().status;
+
+    // A shelf and a quarantine place change no order.
+    move_to(
+        &db,
+        vec![Movable::Box(parcel_1.id)],
+        Parent::Place(shelf.id),
+    )
+    .unwrap();
+    move_to(
+        &db,
+        vec![Movable::Box(parcel_1.id)],
+        Parent::Place(quarantine.id),
+    )
+    .unwrap();
+    assert_eq!(status(first), OrderStatus::Created);
+
+    // The parcel on the intake table: received, at the move's time, and the ledger says why.
+    move_to(
+        &db,
+        vec![Movable::Box(parcel_1.id)],
+        Parent::Place(intake.id),
+    )
+    .unwrap();
+    let order = db.get_order(first).unwrap();
+    assert_eq!(order.status, OrderStatus::Received);
+    assert!(order.received_at.is_some());
+    assert_eq!(
+        status_rows(&db, first),
+        [(
+            "received".to_owned(),
+            Some(format!(
+                "{} was moved onto the intake place {}",
+                parcel_1.id, intake.id
+            ))
+        )]
+    );
+    // A pallet holding a parcel, and a device taken out of its parcel.
+    move_to(&db, vec![Movable::Box(pallet.id)], Parent::Place(intake.id)).unwrap();
+    assert_eq!(status(second), OrderStatus::Received);
+    // The reason names what moved: the pallet.
+    assert_eq!(
+        status_rows(&db, second)[0].1.as_deref(),
+        Some(
+            format!(
+                "{} was moved onto the intake place {}",
+                pallet.id, intake.id
+            )
+            .as_str()
+        )
+    );
+    move_to(
+        &db,
+        vec![Movable::Item(device.id)],
+        Parent::Place(intake.id),
+    )
+    .unwrap();
+    assert_eq!(status(third), OrderStatus::Received);
+    let reason = &status_rows(&db, third)[0].1;
+    assert_eq!(
+        reason.as_deref(),
+        Some(
+            format!(
+                "{} was moved onto the intake place {}",
+                device.id, intake.id
+            )
+            .as_str()
+        )
+    );
+
+    // Shipped, then back onto the intake table: the status stays shipped.
+    move_to(
+        &db,
+        vec![Movable::Box(parcel_1.id)],
+        Parent::Place(shipped.id),
+    )
+    .unwrap();
+    let order = db.get_order(first).unwrap();
+    assert_eq!(order.status, OrderStatus::Shipped);
+    assert!(order.shipped_at.is_some());
+    move_to(
+        &db,
+        vec![Movable::Box(parcel_1.id)],
+        Parent::Place(intake.id),
+    )
+    .unwrap();
+    assert_eq!(status(first), OrderStatus::Shipped);
+    assert_eq!(status_rows(&db, first).len(), 2);
+    // A box without an order moves onto either as any box does.
+    let plain = boxed(&db, None);
+    move_to(&db, vec![Movable::Box(plain.id)], Parent::Place(shipped.id)).unwrap();
+    verify_clean(&db);
+}
+
+/// Eight parcels of one order put on the intake table at once: every move succeeds, and the
+/// order is received once (one status row in its ledger).
+pub(crate) fn an_order_is_received_once_under_concurrent_moves(t: &TestDatabase) {
+    let db = Arc::new(t.open());
+    let intake = place_with_role(&db, "Intake table", PlaceRole::Intake);
+    let order = rma(&db, SECOND, &["1234567"]).id;
+    let parcels: Vec<BoxId> = (0..8).map(|_| parcel(&db, order, None).id).collect();
+    let barrier = Arc::new(std::sync::Barrier::new(parcels.len()));
+    let threads: Vec<_> = parcels
+        .into_iter()
+        .map(|b| {
+            let (db, barrier) = (Arc::clone(&db), Arc::clone(&barrier));
+            std::thread::spawn(move || {
+                barrier.wait();
+                move_to(&db, vec![Movable::Box(b)], Parent::Place(intake.id))
+            })
+        })
+        .collect();
+    for thread in threads {
+        let outcomes = thread.join().unwrap().unwrap();
+        assert!(outcomes[0].moved);
+    }
+    assert_eq!(db.get_order(order).unwrap().status, OrderStatus::Received);
+    assert_eq!(status_rows(&db, order).len(), 1);
+    verify_clean(&db);
+}

@@ -414,7 +414,7 @@ async fn moves_build_the_command() {
                     .map(|&object| Located { object, parent })
                     .collect())
             });
-        tx.moves.expect_container_exists().returning(|_| Ok(true));
+        tx.moves.expect_place_role().returning(|_| Ok(Some(None)));
         tx.moves
             .expect_set_parents()
             .times(1)

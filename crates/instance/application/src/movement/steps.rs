@@ -1,15 +1,21 @@
 //! A move, step by step: the same steps for a move request and for a scan that moves things.
 //!
 //! [`apply`] runs inside a unit of work ([`Tx`]): lock the objects and read where they are,
-//! read the target's chain of boxes, let the domain check the move
+//! read the target's chain of boxes (or the target place's role), let the domain check the move
 //! ([`eckwms_domain::movement::moves::check_moves`]), put the objects into the target, append
-//! the ledger rows. [`single`] is the way of one object without a transaction, where the
-//! backend offers it ([`SingleMoves`]): read, check, then move only if the object is still
-//! where it was read.
+//! the ledger rows, and, onto an intake or shipped place, move on the orders of the parcels
+//! moved (`crate::repair::arrival`). [`single`] is the way of one object without a transaction,
+//! where the backend offers it ([`SingleMoves`]): read, check, then move only if the object is
+//! still where it was read; never onto a place whose role changes orders.
+//!
+//! A role given to a place while a single move onto it is between its read and its write lets
+//! that one move pass without changing orders, as if it had come first; the window is one
+//! round trip, and a role is set once when a desk is set up.
 
 use std::collections::HashMap;
 
 use eckwms_domain::movement::moves::check_moves;
+use eckwms_domain::repair::arrival::moves_change_orders;
 use eckwms_domain::{Change, Movable, MoveSubject, Parent};
 
 use crate::error::{AppError, AppResult};
@@ -67,12 +73,20 @@ pub fn apply(
         .objects
         .iter()
         .any(|object| matches!(object, Movable::Box(_)));
+    let mut role = None;
     let chain = match command.to {
         Parent::Box(target) if boxes_move => tx.moves().box_chain(target)?,
-        target => {
-            if !tx.moves().container_exists(target)? {
-                return Err(AppError::not_found(container_kind(target), target));
+        Parent::Box(target) => {
+            if !tx.moves().container_exists(command.to)? {
+                return Err(AppError::not_found("box", target));
             }
+            Vec::new()
+        }
+        Parent::Place(target) => {
+            role = tx
+                .moves()
+                .place_role(target)?
+                .ok_or_else(|| AppError::not_found("place", target))?;
             Vec::new()
         }
     };
@@ -81,10 +95,12 @@ pub fn apply(
     let mut outcomes = Vec::with_capacity(subjects.len());
     let mut changes = Vec::new();
     let mut moved = Vec::new();
+    let mut moved_subjects = Vec::new();
     for subject in &subjects {
         let outcome = outcome(subject, command.to);
         if outcome.moved {
             moved.push(subject.object);
+            moved_subjects.push(*subject);
             changes.push(change(subject, command.to));
         }
         outcomes.push(outcome);
@@ -92,6 +108,9 @@ pub fn apply(
     if !moved.is_empty() {
         tx.moves().set_parents(&moved, command.to, ctx)?;
         tx.ledger().append(ctx, &changes)?;
+        if let (Parent::Place(place), Some(role)) = (command.to, role) {
+            crate::repair::arrival::after_move(tx, place, role, &moved_subjects, ctx)?;
+        }
     }
     Ok(outcomes)
 }
@@ -118,7 +137,12 @@ pub fn single(
         return Ok(None);
     }
     for _ in 0..SINGLE_MOVE_ATTEMPTS {
-        let from: Located = moves.locate(object)?;
+        let (from, role): (Located, _) = moves.locate(object, command.to)?;
+        // A move onto a place whose role moves orders on changes the orders in the move's
+        // transaction: only the transactional way has one.
+        if role.is_some_and(moves_change_orders) {
+            return Ok(None);
+        }
         let subject = MoveSubject::from(&from);
         check_moves(&[subject], command.to, &[], command.expected_from)?;
         let outcome = outcome(&subject, command.to);
@@ -147,11 +171,4 @@ fn change(subject: &MoveSubject, to: Parent) -> Change {
         subject.parent.map(Parent::object_id),
         to.object_id(),
     )
-}
-
-fn container_kind(container: Parent) -> &'static str {
-    match container {
-        Parent::Box(_) => "box",
-        Parent::Place(_) => "place",
-    }
 }

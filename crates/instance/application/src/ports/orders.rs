@@ -59,4 +59,12 @@ pub trait OrdersTx {
         box_id: BoxId,
         ctx: &WriteContext,
     ) -> AppResult<StorageBox>;
+    /// Changes the order as the patch says, whatever its version (the caller holds its lock:
+    /// see `RepairTx::lock_orders_of_move`), with its ledger row.
+    fn update_order(
+        &mut self,
+        id: OrderId,
+        patch: &OrderPatch,
+        ctx: &WriteContext,
+    ) -> AppResult<Order>;
 }

@@ -1,10 +1,11 @@
-//! The repair wing's port: RMA requests.
+//! The repair wing's ports: RMA requests, and the orders a move onto a place with a role
+//! concerns.
 
 #[cfg(feature = "mock")]
 use mockall::automock;
 
 use eckwms_domain::repair::reconcile::FoundItem;
-use eckwms_domain::{NewOrder, Order, OrderId};
+use eckwms_domain::{BoxId, ItemId, Movable, NewOrder, Order, OrderId, OrderStatus};
 
 use super::WriteContext;
 use crate::error::AppResult;
@@ -22,4 +23,27 @@ pub trait RepairRepository: Send + Sync {
     /// more than it takes learns whether there are more). One snapshot, a fixed number of
     /// queries whatever the number of items.
     fn found_items(&self, order: OrderId, limit: usize) -> AppResult<Vec<FoundItem>>;
+}
+
+/// An order a move onto a place with a role concerns, read under its lock.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MovedOrder {
+    pub order: OrderId,
+    pub status: OrderStatus,
+    /// The moved object that carried the order's parcel (the first one, in the order given).
+    pub via: Movable,
+}
+
+/// The repair wing inside a unit of work (see [`super::Tx`]).
+#[cfg_attr(feature = "mock", automock)]
+pub trait RepairTx {
+    /// The orders a move concerns, each once, in id order, locked until the transaction ends
+    /// and read under the lock: the orders linked to the moved `boxes` or to any box nested in
+    /// them, and to the boxes the moved items `left` (each item with the box it was in) or to
+    /// any box those sat in.
+    fn lock_orders_of_move(
+        &mut self,
+        boxes: &[BoxId],
+        left: &[(ItemId, BoxId)],
+    ) -> AppResult<Vec<MovedOrder>>;
 }

@@ -38,13 +38,15 @@ pub trait Tx {
     fn scans(&mut self) -> &mut dyn ScansTx;
     /// Objects of any kind by id, and the objects an extra barcode names.
     fn objects(&mut self) -> &mut dyn ObjectsTx;
+    /// The orders a move onto a place with a role concerns.
+    fn repair(&mut self) -> &mut dyn RepairTx;
 }
 
 /// Whatever implements every wing's part of a transaction is the transaction: each accessor
 /// hands out the value itself (the adapter's open transaction, a test's transaction in memory).
 impl<T> Tx for T
 where
-    T: ItemsTx + BoxesTx + OrdersTx + MovesTx + LedgerTx + ScansTx + ObjectsTx,
+    T: ItemsTx + BoxesTx + OrdersTx + MovesTx + LedgerTx + ScansTx + ObjectsTx + RepairTx,
 {
     fn items(&mut self) -> &mut dyn ItemsTx {
         self
@@ -65,6 +67,9 @@ where
         self
     }
     fn objects(&mut self) -> &mut dyn ObjectsTx {
+        self
+    }
+    fn repair(&mut self) -> &mut dyn RepairTx {
         self
     }
 }
@@ -128,6 +133,12 @@ pub trait MovesTx {
     fn box_chain(&mut self, start: eckwms_domain::BoxId) -> AppResult<Vec<eckwms_domain::BoxId>>;
     /// Whether the box or place exists.
     fn container_exists(&mut self, container: Parent) -> AppResult<bool>;
+    /// The role of the place (`Some(None)`: a place without one); `None` when there is no
+    /// such place.
+    fn place_role(
+        &mut self,
+        place: eckwms_domain::PlaceId,
+    ) -> AppResult<Option<Option<eckwms_domain::PlaceRole>>>;
     /// Puts the objects into `to` (they were locked by [`MovesTx::lock_for_move`]), adds one to
     /// their versions and sets their `updated_at` to `ctx.at`.
     fn set_parents(&mut self, objects: &[Movable], to: Parent, ctx: &WriteContext)
@@ -146,8 +157,13 @@ pub trait LedgerTx {
 /// then asks for it to happen only if the object is still there.
 #[cfg_attr(feature = "mock", automock)]
 pub trait SingleMoves: Send + Sync {
-    /// Where the object is now (no lock); not found when it does not exist.
-    fn locate(&self, object: Movable) -> AppResult<Located>;
+    /// Where the object is now (no lock), and the role of `to` when it is a place with one,
+    /// in one read; not found when the object does not exist.
+    fn locate(
+        &self,
+        object: Movable,
+        to: Parent,
+    ) -> AppResult<(Located, Option<eckwms_domain::PlaceRole>)>;
     /// Moves `change.object` from `from.parent` to `to` and appends `change` to the ledger,
     /// in one statement, if the object is still at `from.parent`; false (nothing changed) when
     /// it moved meanwhile. Not found when `to` does not exist.
@@ -182,6 +198,7 @@ pub struct TxMocks {
     pub ledger: MockLedgerTx,
     pub scans: MockScansTx,
     pub objects: MockObjectsTx,
+    pub repair: MockRepairTx,
 }
 
 #[cfg(feature = "mock")]
@@ -206,5 +223,8 @@ impl Tx for TxMocks {
     }
     fn objects(&mut self) -> &mut dyn ObjectsTx {
         &mut self.objects
+    }
+    fn repair(&mut self) -> &mut dyn RepairTx {
+        &mut self.repair
     }
 }

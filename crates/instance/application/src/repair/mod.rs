@@ -17,6 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::labels::LabelService;
 use crate::ports::{Clock, Expected, OrderRepository, RepairRepository};
 
+pub mod arrival;
 mod reconcile;
 mod slip;
 

@@ -9,7 +9,7 @@ use eckwms_codes::Decoder;
 use eckwms_domain::scanning::WorkingSet;
 use eckwms_domain::{
     BoxId, BoxPatch, Change, Item, ItemId, ItemPatch, Meta, Movable, NewBox, NewItem, NewOrder,
-    ObjectId, Order, OrderId, Parent, StorageBox,
+    ObjectId, Order, OrderId, OrderPatch, Parent, PlaceId, PlaceRole, StorageBox,
 };
 use serde_json::{Value, json};
 
@@ -18,8 +18,8 @@ use crate::access::Actor;
 use crate::error::{AppError, AppResult};
 use crate::ports::{
     BoxesTx, Expected, ItemsTx, LedgerTx, Located, MockClock, MockScanRepository, MockUnitOfWork,
-    MoveCommand, MovesTx, ObjectsTx, OrdersTx, ScanAction, ScanOutcome, ScanRecord, ScannedObject,
-    ScansTx, StoredSession, TxMocks, WriteContext,
+    MoveCommand, MovedOrder, MovesTx, ObjectsTx, OrdersTx, RepairTx, ScanAction, ScanOutcome,
+    ScanRecord, ScannedObject, ScansTx, StoredSession, TxMocks, WriteContext,
 };
 
 const DEVICE: &str = "PDA-7";
@@ -270,6 +270,27 @@ impl OrdersTx for FakeTx {
     ) -> AppResult<StorageBox> {
         Self::unused("link_box")
     }
+
+    fn update_order(
+        &mut self,
+        _id: OrderId,
+        _patch: &OrderPatch,
+        _ctx: &WriteContext,
+    ) -> AppResult<Order> {
+        Self::unused("update_order")
+    }
+}
+
+/// The places of these tests have no role: no move changes an order (the HTTP tests and the
+/// black-box walk scan onto an intake place).
+impl RepairTx for FakeTx {
+    fn lock_orders_of_move(
+        &mut self,
+        _boxes: &[BoxId],
+        _left: &[(ItemId, BoxId)],
+    ) -> AppResult<Vec<MovedOrder>> {
+        Self::unused("lock_orders_of_move")
+    }
 }
 
 impl MovesTx for FakeTx {
@@ -308,6 +329,10 @@ impl MovesTx for FakeTx {
     fn container_exists(&mut self, container: Parent) -> AppResult<bool> {
         Ok(self.objects.contains_key(&container.object_id())
             || matches!(container, Parent::Place(_)))
+    }
+
+    fn place_role(&mut self, _place: PlaceId) -> AppResult<Option<Option<PlaceRole>>> {
+        Ok(Some(None))
     }
 
     fn set_parents(

@@ -7,6 +7,7 @@ use crate::error::FieldError;
 use crate::id::OrderId;
 use crate::text::Text;
 
+pub mod arrival;
 pub mod reconcile;
 
 /// Most devices one RMA request declares.
