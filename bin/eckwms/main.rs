@@ -436,9 +436,18 @@ fn build_services(db: &Arc<Database>, settings: &Settings) -> anyhow::Result<Ser
         items: db.clone(),
         clock: clock.clone(),
     });
+    let repair =
+        eckwms_application::repair::RepairService::new(eckwms_application::repair::RepairPorts {
+            repair: db.clone(),
+            orders: db.clone(),
+            labels: labels.clone(),
+            clock: clock.clone(),
+        })
+        .processing_automatically(settings.repair.auto_processed);
     let orders = OrderService::new(OrderPorts {
         orders: db.clone(),
         clock: clock.clone(),
+        status_rules: vec![Arc::new(repair.clone())],
     });
     let movement = MovementService::new(MovementPorts {
         moves: db.clone(),
@@ -449,13 +458,6 @@ fn build_services(db: &Arc<Database>, settings: &Settings) -> anyhow::Result<Ser
         places: db.clone(),
         clock: clock.clone(),
     });
-    let repair =
-        eckwms_application::repair::RepairService::new(eckwms_application::repair::RepairPorts {
-            repair: db.clone(),
-            orders: db.clone(),
-            labels: labels.clone(),
-            clock: clock.clone(),
-        });
     Ok(Services {
         catalog,
         orders,

@@ -17,6 +17,7 @@ pub struct Settings {
     pub idempotency: IdempotencyConfig,
     pub codes: CodesConfig,
     pub scan: ScanConfig,
+    pub repair: RepairConfig,
     pub labels: LabelsConfig,
     pub pairing: PairingConfig,
     pub global: GlobalConfig,
@@ -39,6 +40,13 @@ pub struct CodesConfig {
 #[serde(deny_unknown_fields)]
 pub struct ScanConfig {
     pub session_idle_secs: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RepairConfig {
+    /// Whether the result that completes a received RMA request sets it `processed`.
+    pub auto_processed: bool,
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -88,6 +88,9 @@ catalogue! {
     GlobalUrlMissing = ("global_url_missing", 409, CONFLICT),
     /// The boxes linked to an RMA request hold more items than one reconciliation reads.
     ReconciliationTooLarge = ("reconciliation_too_large", 409, CONFLICT),
+    /// An RMA request set `processed` before it was received, or while a matched device has
+    /// no result.
+    RepairUnfinished = ("repair_unfinished", 409, CONFLICT),
     /// Wrong username or password (or PIN): one answer for both, in the same time.
     InvalidCredentials = ("invalid_credentials", 401, UNAUTHORIZED),
     /// A cookie-authenticated change without the session's CSRF token.

@@ -3,7 +3,7 @@
 use eckwms_application::AppResult;
 use eckwms_application::ports::{RepairRepository, WriteContext};
 use eckwms_domain::repair::reconcile::FoundItem;
-use eckwms_domain::{NewOrder, Order, OrderId};
+use eckwms_domain::{ItemId, NewOrder, Order, OrderId};
 
 use crate::pool::Database;
 use crate::tx::{read_tx, write_tx};
@@ -14,5 +14,13 @@ impl RepairRepository for Database {
     }
     fn found_items(&self, order: OrderId, limit: usize) -> AppResult<Vec<FoundItem>> {
         read_tx!(self, found_items(order, limit))
+    }
+
+    fn items_with_result(&self, items: &[ItemId]) -> AppResult<Vec<ItemId>> {
+        read_tx!(self, items_with_result(items))
+    }
+
+    fn orders_holding(&self, item: ItemId) -> AppResult<Vec<OrderId>> {
+        read_tx!(self, orders_holding(item))
     }
 }

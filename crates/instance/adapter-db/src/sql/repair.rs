@@ -292,6 +292,49 @@ pub(crate) fn lock_orders_of_move(
     Ok(found)
 }
 
+/// Those of `items` with a recorded `result` action.
+pub(crate) fn items_with_result(c: &mut Conn, items: &[ItemId]) -> Result<Vec<ItemId>, DbError> {
+    let keys: Vec<String> = items.iter().map(ToString::to_string).collect();
+    let mut found = Vec::new();
+    for chunk in keys.chunks(INSERT_CHUNK) {
+        let ids: Vec<String> = item_actions::table
+            .filter(item_actions::item_id.eq_any(chunk))
+            .filter(item_actions::kind.eq("result"))
+            .select(item_actions::item_id)
+            .distinct()
+            .load(c)?;
+        for id in ids {
+            found.push(typed::<ItemId>(&id)?);
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// The orders linked to the item's box or to any box above it, in id order.
+pub(crate) fn orders_holding(c: &mut Conn, item: ItemId) -> Result<Vec<OrderId>, DbError> {
+    let Some(Parent::Box(first)) = parent_of(c, Movable::Item(item))? else {
+        return Ok(Vec::new());
+    };
+    let chain: Vec<String> = box_chain(c, first)?
+        .0
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let mut orders: Vec<String> = Vec::new();
+    for chunk in chain.chunks(INSERT_CHUNK) {
+        let linked: Vec<Option<String>> = boxes::table
+            .filter(boxes::id.eq_any(chunk))
+            .filter(boxes::order_id.is_not_null())
+            .select(boxes::order_id)
+            .load(c)?;
+        orders.extend(linked.into_iter().flatten());
+    }
+    orders.sort();
+    orders.dedup();
+    orders.iter().map(|id| typed::<OrderId>(id)).collect()
+}
+
 /// Where a moved object stands among those given: moved boxes first, then items.
 fn rank(object: &Movable, moved_boxes: &[BoxId], left: &[(ItemId, BoxId)]) -> usize {
     match object {

@@ -154,6 +154,7 @@ macro_rules! contract {
 }
 
 contract!(
+    results_and_the_orders_holding_an_item_are_read,
     parcels_on_role_places_move_their_orders_on,
     an_order_is_received_once_under_concurrent_moves,
     migrations_go_up_down_up,

@@ -536,3 +536,58 @@ pub(crate) fn an_order_is_received_once_under_concurrent_moves(t: &TestDatabase)
     assert_eq!(status_rows(&db, order).len(), 1);
     verify_clean(&db);
 }
+
+fn action(kind: ActionKind) -> ItemAction {
+    ItemAction {
+        kind,
+        message: Note::new("message", "bench test").unwrap(),
+        at: now(),
+        actor: "user:u000000000000000004".into(),
+        result: (kind == ActionKind::Result).then(|| {
+            eckwms_domain::repair::RepairResult::new(
+                "parts",
+                eckwms_domain::repair::Outcome::Repaired,
+                vec![],
+                false,
+            )
+            .unwrap()
+        }),
+    }
+}
+
+/// What the `processed` step reads: which items have a result, and the orders whose boxes
+/// (at any depth above the item) hold an item.
+pub(crate) fn results_and_the_orders_holding_an_item_are_read(t: &TestDatabase) {
+    let db = t.open();
+    let order = rma(&db, SECOND, &["SN-1"]).id;
+    let other = rma(&db, SECOND, &["SN-2"]).id;
+    let outer = parcel(&db, order, None);
+    let inner = parcel(&db, other, Some(Parent::Box(outer.id)));
+    let bag = boxed(&db, Some(Parent::Box(inner.id)));
+    let deep = item(&db, Some(Parent::Box(bag.id)));
+    let loose = item(&db, None);
+    let shelf = place(&db, "Shelf");
+    let shelved = item(&db, Some(Parent::Place(shelf.id)));
+    let mut both = [order, other];
+    both.sort();
+    assert_eq!(db.orders_holding(deep.id).unwrap(), both);
+    assert!(db.orders_holding(loose.id).unwrap().is_empty());
+    assert!(db.orders_holding(shelved.id).unwrap().is_empty());
+    assert!(matches!(
+        db.orders_holding(ItemId::new(999_999).unwrap()),
+        Err(AppError::NotFound { .. })
+    ));
+
+    db.add_item_action(deep.id, &action(ActionKind::Check), &ctx())
+        .unwrap();
+    db.add_item_action(loose.id, &action(ActionKind::Result), &ctx())
+        .unwrap();
+    db.add_item_action(loose.id, &action(ActionKind::Result), &ctx())
+        .unwrap();
+    assert_eq!(
+        db.items_with_result(&[deep.id, loose.id, shelved.id])
+            .unwrap(),
+        [loose.id]
+    );
+    assert!(db.items_with_result(&[]).unwrap().is_empty());
+}

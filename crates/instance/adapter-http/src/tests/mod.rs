@@ -41,6 +41,7 @@ mod errors;
 mod idempotency;
 mod openapi;
 mod orders;
+mod processed;
 mod public;
 mod repair;
 mod scans;
@@ -95,6 +96,8 @@ pub struct Mocks {
     pub settings: HttpSettings,
     /// How long scanners whose signature verified are remembered (none unless a test says).
     pub signer_memory: chrono::Duration,
+    /// `repair.auto_processed` (off unless a test says).
+    pub auto_processed: bool,
 }
 
 /// The v2 label key of the HTTP tests (key id 1).
@@ -193,6 +196,7 @@ impl Mocks {
             global_url: Some("https://eckwms.example.com".into()),
             global_key: None,
             signer_memory: chrono::Duration::zero(),
+            auto_processed: false,
             settings: HttpSettings {
                 body_limit: 4096,
                 idempotency_wait: Duration::from_millis(80),
@@ -247,6 +251,15 @@ impl Mocks {
             DeviceSettings::default(),
         )
         .remembering_signers_for(self.signer_memory);
+        let repair = eckwms_application::repair::RepairService::new(
+            eckwms_application::repair::RepairPorts {
+                repair: Arc::new(self.repair),
+                orders: orders.clone(),
+                labels: labels.clone(),
+                clock: clock.clone(),
+            },
+        )
+        .processing_automatically(self.auto_processed);
         let services = Services {
             devices,
             public: PublicService::new(
@@ -266,15 +279,9 @@ impl Mocks {
             orders: OrderService::new(OrderPorts {
                 orders: orders.clone(),
                 clock: clock.clone(),
+                status_rules: vec![Arc::new(repair.clone())],
             }),
-            repair: eckwms_application::repair::RepairService::new(
-                eckwms_application::repair::RepairPorts {
-                    repair: Arc::new(self.repair),
-                    orders: orders.clone(),
-                    labels: labels.clone(),
-                    clock: clock.clone(),
-                },
-            ),
+            repair,
             movement: MovementService::new(MovementPorts {
                 moves: Arc::new(self.moves),
                 ledger: ledger.clone(),

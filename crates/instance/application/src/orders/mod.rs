@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use eckwms_domain::{BoxId, NewOrder, Note, Order, OrderId, OrderPatch, StorageBox};
+use eckwms_domain::{BoxId, NewOrder, Note, Order, OrderId, OrderPatch, OrderStatus, StorageBox};
 
 use eckwms_domain::access::Permission;
 
@@ -11,11 +11,18 @@ use crate::common::{Page, RequestMeta, paginate};
 use crate::error::AppResult;
 use crate::ports::{Clock, Expected, OrderFilter, OrderRepository, PageQuery, WriteContext};
 
-/// The repositories the orders need.
+/// A rule another wing sets on status changes: asked before an order is given status `to`
+/// (the repair wing's: an RMA request is processed only when its repair is done).
+pub trait StatusRule: Send + Sync {
+    fn check(&self, order: OrderId, to: OrderStatus) -> AppResult<()>;
+}
+
+/// The repositories the orders need, and the rules other wings set on status changes.
 #[derive(Clone)]
 pub struct OrderPorts {
     pub orders: Arc<dyn OrderRepository>,
     pub clock: Arc<dyn Clock>,
+    pub status_rules: Vec<Arc<dyn StatusRule>>,
 }
 
 #[derive(Clone)]
@@ -64,9 +71,13 @@ impl OrderService {
         patch: &OrderPatch,
         meta: &RequestMeta,
     ) -> AppResult<Order> {
-        self.ports
-            .orders
-            .update_order(id, expected, patch, &self.ctx(meta, None)?)
+        let ctx = self.ctx(meta, None)?;
+        if let Some(to) = patch.status {
+            for rule in &self.ports.status_rules {
+                rule.check(id, to)?;
+            }
+        }
+        self.ports.orders.update_order(id, expected, patch, &ctx)
     }
 
     pub fn delete_order(

@@ -23,6 +23,13 @@ pub trait RepairRepository: Send + Sync {
     /// more than it takes learns whether there are more). One snapshot, a fixed number of
     /// queries whatever the number of items.
     fn found_items(&self, order: OrderId, limit: usize) -> AppResult<Vec<FoundItem>>;
+
+    /// Those of `items` that have a recorded `result` action.
+    fn items_with_result(&self, items: &[ItemId]) -> AppResult<Vec<ItemId>>;
+
+    /// The orders linked to the box the item is in or to any box above it, in id order (none
+    /// for an item on a place or nowhere); not found for an unknown item.
+    fn orders_holding(&self, item: ItemId) -> AppResult<Vec<OrderId>>;
 }
 
 /// An order a move onto a place with a role concerns, read under its lock.

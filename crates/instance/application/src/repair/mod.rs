@@ -18,9 +18,11 @@ use crate::labels::LabelService;
 use crate::ports::{Clock, Expected, OrderRepository, RepairRepository};
 
 pub mod arrival;
+mod processed;
 mod reconcile;
 mod slip;
 
+pub use processed::AUTO_PROCESSED_REASON;
 pub use reconcile::Reconciliation;
 pub use slip::{RmaSlip, SLIP_TITLE, slip_of};
 
@@ -62,11 +64,24 @@ pub struct RepairPorts {
 #[derive(Clone)]
 pub struct RepairService {
     ports: RepairPorts,
+    /// Whether a result that completes an RMA request sets it `processed`
+    /// ([`RepairService::after_result`]).
+    auto_processed: bool,
 }
 
 impl RepairService {
     pub fn new(ports: RepairPorts) -> Self {
-        Self { ports }
+        Self {
+            ports,
+            auto_processed: false,
+        }
+    }
+
+    /// Sets received RMA requests `processed` by the result that completes them (off unless
+    /// the site configures `repair.auto_processed`).
+    pub fn processing_automatically(mut self, on: bool) -> Self {
+        self.auto_processed = on;
+        self
     }
 
     /// Makes an RMA request: an order with the customer, the declared devices and the

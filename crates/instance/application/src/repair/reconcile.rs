@@ -3,12 +3,12 @@
 
 use chrono::{DateTime, Utc};
 use eckwms_codes::ids::serial_item;
-use eckwms_domain::OrderId;
 use eckwms_domain::access::Permission;
 use eckwms_domain::repair::is_rma_order;
 use eckwms_domain::repair::reconcile::{
     DeclaredLookup, MAX_FOUND_ITEMS, Matching, age_days, reconcile,
 };
+use eckwms_domain::{Order, OrderId};
 
 use super::RepairService;
 use crate::access::Actor;
@@ -42,6 +42,24 @@ impl RepairService {
             return Err(AppError::not_found("RMA request", id));
         }
         let order = self.ports.orders.get_order(id)?;
+        let matching = self.matching_of(&order)?;
+        let age = order
+            .received_at
+            .map(|at| age_days(at, self.ports.clock.now()));
+        Ok(Reconciliation {
+            order: id,
+            received_at: order.received_at,
+            age_days: age.map(|(days, _)| days),
+            overdue: age.is_some_and(|(_, overdue)| overdue),
+            matching,
+        })
+    }
+
+    /// The declared devices of the RMA request `order` matched with the items in its linked
+    /// boxes. Refused (409 `reconciliation_too_large`) when the boxes hold more than
+    /// [`MAX_FOUND_ITEMS`] items.
+    pub(super) fn matching_of(&self, order: &Order) -> AppResult<Matching> {
+        let id = order.id;
         let found = self.ports.repair.found_items(id, MAX_FOUND_ITEMS + 1)?;
         if found.len() > MAX_FOUND_ITEMS {
             return Err(AppError::refused(
@@ -61,15 +79,6 @@ impl RepairService {
                 device: device.clone(),
             })
             .collect();
-        let age = order
-            .received_at
-            .map(|at| age_days(at, self.ports.clock.now()));
-        Ok(Reconciliation {
-            order: id,
-            received_at: order.received_at,
-            age_days: age.map(|(days, _)| days),
-            overdue: age.is_some_and(|(_, overdue)| overdue),
-            matching: reconcile(&declared, &found),
-        })
+        Ok(reconcile(&declared, &found))
     }
 }

@@ -479,7 +479,17 @@ pub async fn add_item_action(
     let (kind, message, result) = body.into_inner().into_domain()?;
     let Ctx { services, meta } = ctx;
     let action = services
-        .run(move |s| s.catalog.add_item_action(id, kind, message, result, &meta))
+        .run(move |s| {
+            let action = s.catalog.add_item_action(id, kind, message, result, &meta)?;
+            if action.kind == ActionKind::Result {
+                // The result is recorded whatever follows: an order that could not be set
+                // processed now is set so explicitly (which checks the same).
+                if let Err(e) = s.repair.after_result(id, &meta) {
+                    tracing::warn!(item = %id, error = %e, "an RMA request completed by this result was not set processed");
+                }
+            }
+            Ok(action)
+        })
         .await?;
     Ok(HttpResponse::Created().json(ActionOut::from(action)))
 }
