@@ -170,6 +170,21 @@ fn the_document_describes_security_problems_and_idempotency() {
             ["schema"]["$ref"],
         "#/components/schemas/Problem"
     );
+    // The bound of a page of the missing-devices list is the use case's.
+    let missing = doc["paths"]["/api/v1/orders"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "missing_devices")
+        .unwrap();
+    let bound = format!(
+        "at most {} orders",
+        eckwms_application::repair::EXAMINED_PER_PAGE
+    );
+    assert!(
+        missing["description"].as_str().unwrap().contains(&bound),
+        "{missing}"
+    );
     assert_eq!(
         names_of("/api/v1/boxes"),
         ["parent", "order", "order_status", "limit", "cursor"]
