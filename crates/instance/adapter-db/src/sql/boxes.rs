@@ -77,6 +77,13 @@ pub(crate) fn list_boxes(
     if let Some(order) = filter.order {
         query = query.filter(boxes::order_id.eq(order.to_string()));
     }
+    if !filter.order_status.is_empty() {
+        let statuses: Vec<&str> = filter.order_status.iter().map(|s| s.as_str()).collect();
+        let orders_in = orders::table
+            .filter(orders::status.eq_any(statuses))
+            .select(orders::id.nullable());
+        query = query.filter(boxes::order_id.eq_any(orders_in));
+    }
     if let Some(after) = page.after {
         query = query.filter(boxes::id.gt(after.to_string()));
     }

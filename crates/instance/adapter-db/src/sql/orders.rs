@@ -1,6 +1,8 @@
 //! Orders, and the boxes linked to them. Mounted twice, as a module of `sqlite` and of `pg` (see
 //! `sqlite.rs`).
 
+use eckwms_domain::repair::RMA_ORDER_BASE;
+
 use super::*;
 
 pub(crate) fn load_order(c: &mut Conn, id: OrderId) -> Result<Order, DbError> {
@@ -85,6 +87,17 @@ pub(crate) fn list_orders(
     }
     if let Some(before) = filter.received_before {
         query = query.filter(orders::received_at.lt(to_db(before)));
+    }
+    if filter.arrived_rma {
+        // Ids have one width, so the RMA range is a range of their text.
+        let first_rma = OrderId::new(RMA_ORDER_BASE)
+            .map_err(|e| DbError::corrupt(format!("the first RMA order id: {e}")))?;
+        query = query
+            .filter(orders::id.ge(first_rma.to_string()))
+            .filter(orders::received_at.is_not_null());
+    }
+    if filter.declares_devices {
+        query = query.filter(orders::id.eq_any(rma_declared::table.select(rma_declared::order_id)));
     }
     if let Some(after) = page.after {
         query = query.filter(orders::id.gt(after.to_string()));

@@ -215,4 +215,6 @@ contract!(
     places_take_roles_and_lists_filter_by_them,
     items_with_open_repair_work_are_listed,
     orders_are_listed_by_when_they_were_received,
+    received_orders_missing_devices_agree_with_their_reconciliation,
+    boxes_are_listed_by_the_status_of_their_order,
 );

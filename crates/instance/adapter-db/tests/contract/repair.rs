@@ -591,3 +591,260 @@ pub(crate) fn results_and_the_orders_holding_an_item_are_read(t: &TestDatabase) 
     );
     assert!(db.items_with_result(&[]).unwrap().is_empty());
 }
+
+fn set_status(db: &Database, id: OrderId, status: OrderStatus) {
+    db.update_order(
+        id,
+        Expected::Any,
+        &OrderPatch {
+            status: Some(status),
+            ..OrderPatch::default()
+        },
+        &ctx(),
+    )
+    .unwrap();
+}
+
+/// A box linked to `order` holding new items of these serials and barcodes.
+fn parcel_holding(db: &Database, order: OrderId, items: &[(Option<&str>, &[&str])]) -> StorageBox {
+    let parcel = boxed(db, None);
+    db.link_box(order, parcel.id, &ctx()).unwrap();
+    for (serial, barcodes) in items {
+        db.create_item(
+            &NewItem {
+                serial: serial.map(|s| Code::new("serial", s).unwrap()),
+                barcodes: Barcodes::new("barcodes", barcodes.iter().map(|b| (*b).into()).collect())
+                    .unwrap(),
+                parent: Some(Parent::Box(parcel.id)),
+                ..NewItem::default()
+            },
+            &ctx(),
+        )
+        .unwrap();
+    }
+    parcel
+}
+
+/// The repair wing's use cases over this database.
+fn repair_service(db: &Arc<Database>) -> eckwms_application::repair::RepairService {
+    use eckwms_application::repair::{RepairPorts, RepairService};
+    use eckwms_application::{LabelService, OsSecrets, SystemClock};
+    let clock = Arc::new(SystemClock);
+    RepairService::new(RepairPorts {
+        repair: db.clone(),
+        orders: db.clone(),
+        labels: LabelService::new(
+            db.clone(),
+            db.clone(),
+            Arc::new(eckwms_codes::Decoder::default()),
+            Arc::new(OsSecrets),
+            clock.clone(),
+            eckwms_labels::Layout::default(),
+            None,
+        ),
+        clock,
+    })
+}
+
+/// `GET /orders?missing_devices=`: the received RMA requests whose reconciliation misses a
+/// device (or misses none), over the real queries, and what the reconciliation says of each.
+pub(crate) fn received_orders_missing_devices_agree_with_their_reconciliation(t: &TestDatabase) {
+    use eckwms_application::access::Actor;
+    use eckwms_application::repair::RepairService;
+
+    let db = Arc::new(t.open());
+    let service = repair_service(&db);
+    let actor = Actor::console();
+    // Everything arrived: the 7-digit serial's own item (in a nested box) and a serial carried
+    // as a barcode, in another case.
+    let complete = rma(&db, SECOND, &["1234567", "sn-b"]).id;
+    let outer = parcel_holding(&db, complete, &[(Some("X-1"), &["EAN-5", "SN-B"])]);
+    let inner = boxed(&db, Some(Parent::Box(outer.id)));
+    let named = ItemId::parse("i700000000001234567").unwrap();
+    let new = NewItem {
+        parent: Some(Parent::Box(inner.id)),
+        ..NewItem::default()
+    };
+    let unit: &dyn UnitOfWork = &*db;
+    unit.write(None, move |tx| {
+        tx.items().create_with_id(named, &new, &ctx())
+    })
+    .unwrap();
+    // One item whose serial is one declared device and whose barcode the other: it stands for
+    // one of them, so the other is missing.
+    let one_for_two = rma(&db, SECOND, &["A-1", "B-2"]).id;
+    parcel_holding(&db, one_for_two, &[(Some("A-1"), &["b-2"])]);
+    // Its device sits in a box nobody linked to it: not arrived.
+    let unlinked = rma(&db, SECOND, &["C-3"]).id;
+    let stray = boxed(&db, None);
+    db.create_item(
+        &NewItem {
+            serial: Some(Code::new("serial", "C-3").unwrap()),
+            parent: Some(Parent::Box(stray.id)),
+            ..NewItem::default()
+        },
+        &ctx(),
+    )
+    .unwrap();
+    // Declares nothing: misses nothing.
+    let declares_nothing = rma(&db, SECOND, &[]).id;
+    // Not received: every device is missing, but the list is of received orders.
+    let waiting = rma(&db, SECOND, &["D-4"]).id;
+    // A plain order is no RMA request.
+    let plain = db.create_order(&NewOrder::default(), &ctx()).unwrap().id;
+    for id in [complete, one_for_two, unlinked, declares_nothing, plain] {
+        set_status(&db, id, OrderStatus::Received);
+    }
+
+    let list = |filter: &OrderFilter, missing: bool, after: Option<OrderId>, limit: u32| {
+        let page = service
+            .list_by_missing_devices(&actor, filter, missing, &PageQuery { after, limit })
+            .unwrap();
+        let ids: Vec<OrderId> = page.items.iter().map(|o| o.id).collect();
+        (ids, page.next_cursor)
+    };
+    let any = OrderFilter::default();
+    assert_eq!(
+        list(&any, true, None, 50),
+        (vec![one_for_two, unlinked], None)
+    );
+    assert_eq!(
+        list(&any, false, None, 50),
+        (vec![complete, declares_nothing], None)
+    );
+    // The reconciliation of each RMA request says the same; the one still waiting misses its
+    // device there too, and is left out only for not being received.
+    let misses = |id: OrderId| {
+        !RepairService::reconcile(&service, &actor, id)
+            .unwrap()
+            .matching
+            .missing
+            .is_empty()
+    };
+    for (id, missing) in [
+        (complete, false),
+        (one_for_two, true),
+        (unlinked, true),
+        (declares_nothing, false),
+        (waiting, true),
+    ] {
+        assert_eq!(misses(id), missing, "{id}");
+    }
+    // Pages of one follow the ids.
+    assert_eq!(
+        list(&any, true, None, 1),
+        (vec![one_for_two], Some(one_for_two.to_string()))
+    );
+    assert_eq!(
+        list(&any, true, Some(one_for_two), 1),
+        (vec![unlinked], None)
+    );
+    // With the other conditions: status, and received before a time.
+    let status = |status| OrderFilter {
+        status: Some(status),
+        ..OrderFilter::default()
+    };
+    assert_eq!(list(&status(OrderStatus::Created), true, None, 50).0, []);
+    set_status(&db, one_for_two, OrderStatus::Processed);
+    assert_eq!(
+        list(&status(OrderStatus::Processed), true, None, 50).0,
+        [one_for_two]
+    );
+    assert_eq!(
+        list(&status(OrderStatus::Received), true, None, 50).0,
+        [unlinked]
+    );
+    let before_all = OrderFilter {
+        received_before: Some(Utc.with_ymd_and_hms(2020, 1, 1, 0, 0, 0).unwrap()),
+        ..OrderFilter::default()
+    };
+    assert_eq!(list(&before_all, true, None, 50).0, []);
+    // The device turns up in a box linked to the order: no longer listed.
+    db.link_box(unlinked, stray.id, &ctx()).unwrap();
+    assert_eq!(list(&any, true, None, 50).0, [one_for_two]);
+    assert!(!misses(unlinked));
+
+    // The candidates the repository lists: received RMA requests, those declaring devices.
+    let candidates = |declares_devices: bool| {
+        db.list_orders(
+            &OrderFilter {
+                arrived_rma: true,
+                declares_devices,
+                ..OrderFilter::default()
+            },
+            &page(50),
+        )
+        .unwrap()
+        .into_iter()
+        .map(|o| o.id)
+        .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        candidates(false),
+        [complete, one_for_two, unlinked, declares_nothing]
+    );
+    assert_eq!(candidates(true), [complete, one_for_two, unlinked]);
+}
+
+/// `GET /boxes?order_status=received,processed`: the boxes received but not shipped.
+pub(crate) fn boxes_are_listed_by_the_status_of_their_order(t: &TestDatabase) {
+    let db = t.open();
+    let order_in = |status: OrderStatus| {
+        let order = rma(&db, SECOND, &[]).id;
+        for step in [
+            OrderStatus::Received,
+            OrderStatus::Processed,
+            OrderStatus::Shipped,
+        ] {
+            if step <= status {
+                set_status(&db, order, step);
+            }
+        }
+        order
+    };
+    let created = parcel_holding(&db, order_in(OrderStatus::Created), &[]).id;
+    let received = order_in(OrderStatus::Received);
+    let received_1 = parcel_holding(&db, received, &[]).id;
+    let processed = parcel_holding(&db, order_in(OrderStatus::Processed), &[]).id;
+    let shipped = parcel_holding(&db, order_in(OrderStatus::Shipped), &[]).id;
+    let received_2 = parcel_holding(&db, received, &[]).id;
+    let loose = boxed(&db, None).id;
+    // A box nested in a received box is not linked itself.
+    let nested = boxed(&db, Some(Parent::Box(received_1))).id;
+    let listed = |statuses: &[OrderStatus], after: Option<BoxId>, limit: u32| {
+        db.list_boxes(
+            &BoxFilter {
+                order_status: statuses.to_vec(),
+                ..BoxFilter::default()
+            },
+            &PageQuery { after, limit },
+        )
+        .unwrap()
+        .into_iter()
+        .map(|b| b.id)
+        .collect::<Vec<_>>()
+    };
+    let not_shipped = [OrderStatus::Received, OrderStatus::Processed];
+    assert_eq!(
+        listed(&not_shipped, None, 50),
+        [received_1, processed, received_2]
+    );
+    assert_eq!(listed(&not_shipped, Some(received_1), 1), [processed]);
+    assert_eq!(listed(&[OrderStatus::Shipped], None, 50), [shipped]);
+    assert_eq!(listed(&[OrderStatus::Created], None, 50), [created]);
+    // No statuses: no condition.
+    let every = listed(&[], None, 50);
+    assert!(every.contains(&loose) && every.contains(&nested) && every.len() == 7);
+    // With the other conditions: the boxes of one order.
+    let of_received = db
+        .list_boxes(
+            &BoxFilter {
+                order: Some(received),
+                order_status: vec![OrderStatus::Processed],
+                ..BoxFilter::default()
+            },
+            &page(50),
+        )
+        .unwrap();
+    assert!(of_received.is_empty());
+}

@@ -146,6 +146,58 @@ fn the_document_describes_security_problems_and_idempotency() {
         ]
     );
     assert!(list["responses"]["400"].is_object());
+    let names_of = |path: &str| -> Vec<String> {
+        doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p["name"].as_str().map(str::to_owned))
+            .collect()
+    };
+    assert_eq!(
+        names_of("/api/v1/orders"),
+        [
+            "status",
+            "q",
+            "received_before",
+            "missing_devices",
+            "limit",
+            "cursor"
+        ]
+    );
+    assert_eq!(
+        doc["paths"]["/api/v1/orders"]["get"]["responses"]["409"]["content"]["application/problem+json"]
+            ["schema"]["$ref"],
+        "#/components/schemas/Problem"
+    );
+    // The bound of a page of the missing-devices list is the use case's.
+    let missing = doc["paths"]["/api/v1/orders"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "missing_devices")
+        .unwrap();
+    let bound = format!(
+        "at most {} orders",
+        eckwms_application::repair::EXAMINED_PER_PAGE
+    );
+    assert!(
+        missing["description"].as_str().unwrap().contains(&bound),
+        "{missing}"
+    );
+    assert_eq!(
+        names_of("/api/v1/boxes"),
+        ["parent", "order", "order_status", "limit", "cursor"]
+    );
+    let order_status = doc["paths"]["/api/v1/boxes"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "order_status")
+        .unwrap();
+    assert_eq!(order_status["style"], "form");
+    assert_eq!(order_status["explode"], false);
+    assert_eq!(order_status["schema"]["minItems"], 1);
     // Health checks need no key.
     assert_eq!(doc["paths"]["/health"]["get"]["security"], json!([{}]));
     // Every referenced schema exists.

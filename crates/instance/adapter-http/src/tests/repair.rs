@@ -584,3 +584,146 @@ async fn orders_filter_by_when_they_were_received() {
     assert_eq!(reply.error_fields(), ["received_before"]);
     assert!(reply.status.is_client_error());
 }
+
+/// `missing_devices` lists the received RMA requests the repair wing reconciles: the
+/// candidates are asked of the orders with the caller's conditions, and an order is in the
+/// answer when its reconciliation misses a device.
+#[actix_rt::test]
+async fn orders_filter_by_missing_devices() {
+    use eckwms_domain::ItemId;
+    use eckwms_domain::repair::reconcile::FoundItem;
+    let received = || {
+        let mut order = rma_request();
+        order.status = OrderStatus::Received;
+        order.received_at = Some(now());
+        order
+    };
+    let mut m = Mocks::new();
+    m.orders
+        .expect_list_orders()
+        .times(2)
+        .withf(|filter, page| {
+            filter.arrived_rma
+                && filter.status == Some(OrderStatus::Received)
+                && page.after.is_none()
+                && page.limit == 11
+        })
+        .returning(move |filter, _| {
+            Ok(if filter.declares_devices {
+                vec![received()]
+            } else {
+                Vec::new()
+            })
+        });
+    // Two of its three declared devices arrived.
+    m.repair.expect_found_items().times(1).returning(|_, _| {
+        Ok(vec![
+            FoundItem {
+                id: ItemId::parse("i700000000001234567").unwrap(),
+                serial: None,
+                barcodes: Vec::new(),
+            },
+            FoundItem {
+                id: ItemId::new(42).unwrap(),
+                serial: Some(eckwms_domain::Code::new("serial", "sn-88-a7").unwrap()),
+                barcodes: Vec::new(),
+            },
+        ])
+    });
+    let state = m.state();
+    let reply = call(
+        &state,
+        get(
+            "/api/v1/orders?status=received&missing_devices=true&limit=10",
+            READ_KEY,
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    let out = reply.json();
+    assert_eq!(out["items"].as_array().unwrap().len(), 1);
+    assert_eq!(out["items"][0]["id"], "o800000001765101600");
+    assert_eq!(out["next_cursor"], serde_json::Value::Null);
+    // `false`: the received requests that miss nothing (none here).
+    let reply = call(
+        &state,
+        get(
+            "/api/v1/orders?status=received&missing_devices=false&limit=10",
+            READ_KEY,
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(reply.json()["items"], json!([]));
+    // Anything but a boolean is refused naming the parameter, before any service runs.
+    let reply = call(&state, get("/api/v1/orders?missing_devices=yes", READ_KEY)).await;
+    reply.assert_problem(400, "invalid_query");
+    assert_eq!(reply.error_fields(), ["missing_devices"]);
+}
+
+/// An order whose boxes hold too many items to reconcile stops the list, naming it.
+#[actix_rt::test]
+async fn the_missing_devices_list_refuses_an_order_too_large_to_reconcile() {
+    use eckwms_domain::ItemId;
+    use eckwms_domain::repair::reconcile::FoundItem;
+    let mut m = Mocks::new();
+    m.orders.expect_list_orders().returning(|_, _| {
+        let mut order = rma_request();
+        order.received_at = Some(now());
+        Ok(vec![order])
+    });
+    m.repair.expect_found_items().returning(|_, limit| {
+        Ok((1..=limit as u64)
+            .map(|n| FoundItem {
+                id: ItemId::new(n).unwrap(),
+                serial: None,
+                barcodes: Vec::new(),
+            })
+            .collect())
+    });
+    let state = m.state();
+    let reply = call(&state, get("/api/v1/orders?missing_devices=1", READ_KEY)).await;
+    reply.assert_problem(409, "reconciliation_too_large");
+    assert!(
+        reply.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("o800000001765101600"),
+        "{:?}",
+        reply.body
+    );
+}
+
+/// `order_status` takes a comma-separated list of statuses (each once, in any order); an
+/// unknown or empty one is refused naming the parameter.
+#[actix_rt::test]
+async fn boxes_filter_by_the_status_of_their_order() {
+    let mut m = Mocks::new();
+    m.boxes
+        .expect_list_boxes()
+        .times(2)
+        .withf(|filter, _| {
+            filter.order_status == [OrderStatus::Received, OrderStatus::Processed]
+                && filter.order.is_none()
+        })
+        .returning(|_, _| Ok(vec![storage_box(7, 1)]));
+    let state = m.state();
+    for query in ["received,processed", "processed,received,processed"] {
+        let reply = call(
+            &state,
+            get(&format!("/api/v1/boxes?order_status={query}"), READ_KEY),
+        )
+        .await;
+        assert_eq!(reply.status, 200, "{:?}", reply.body);
+        assert_eq!(reply.json()["items"][0]["id"], "b000000000000000007");
+    }
+    for bad in ["", "received,", "received,lost", "Received"] {
+        let reply = call(
+            &state,
+            get(&format!("/api/v1/boxes?order_status={bad}"), READ_KEY),
+        )
+        .await;
+        reply.assert_problem(400, "invalid_query");
+        assert_eq!(reply.error_fields(), ["order_status"], "{bad:?}");
+    }
+}

@@ -27,6 +27,9 @@ pub struct ItemFilter {
 pub struct BoxFilter {
     pub parent: Option<Parent>,
     pub order: Option<OrderId>,
+    /// Only boxes linked to an order in one of these statuses (`[Received, Processed]`: the
+    /// boxes received but not shipped); empty: no such condition.
+    pub order_status: Vec<eckwms_domain::OrderStatus>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -15,6 +15,11 @@ pub struct OrderFilter {
     /// Only orders received before this time (with `status` received: the ones waiting
     /// longest for their repair).
     pub received_before: Option<chrono::DateTime<chrono::Utc>>,
+    /// Only RMA requests whose parcel has arrived (`received_at` set): the orders the repair
+    /// wing reconciles for its list of received orders with missing devices.
+    pub arrived_rma: bool,
+    /// Only orders that declare at least one device (an order that declares none misses none).
+    pub declares_devices: bool,
 }
 
 #[cfg_attr(feature = "mock", automock)]

@@ -1,7 +1,8 @@
 //! The repair wing: RMA requests (a customer announces the devices they send in for repair).
 //! An RMA request is an order of the RMA range (`eckwms_domain::repair`), so the orders wing
 //! reads, changes and links it like any order; this wing makes it, and prints the customer's
-//! slip (`slip.rs`) and reconciles what arrived with what was declared (`reconcile.rs`).
+//! slip (`slip.rs`) and reconciles what arrived with what was declared (`reconcile.rs`, with the
+//! list of received orders that miss declared devices).
 
 use std::sync::Arc;
 
@@ -23,7 +24,7 @@ mod reconcile;
 mod slip;
 
 pub use processed::AUTO_PROCESSED_REASON;
-pub use reconcile::Reconciliation;
+pub use reconcile::{EXAMINED_PER_PAGE, Reconciliation};
 pub use slip::{RmaSlip, SLIP_TITLE, slip_of};
 
 #[cfg(test)]

@@ -419,3 +419,270 @@ mod reconciliation {
         }
     }
 }
+
+/// The list of received RMA requests with missing devices: each candidate the repository
+/// lists is reconciled, pages follow the ids, and one page examines a bounded number.
+mod missing_devices {
+    use std::collections::HashMap;
+
+    use eckwms_domain::ItemId;
+    use eckwms_domain::repair::reconcile::{FoundItem, MAX_FOUND_ITEMS};
+
+    use super::*;
+    use crate::common::Page;
+    use crate::ports::{OrderFilter, PageQuery};
+    use crate::repair::EXAMINED_PER_PAGE;
+
+    fn code(s: &str) -> eckwms_domain::Code {
+        eckwms_domain::Code::new("code", s).unwrap()
+    }
+
+    /// A received RMA request of number `n` declaring `serials`.
+    fn request(n: u64, serials: &[&str]) -> Order {
+        let mut order = rma_order(OrderStatus::Received, 2);
+        order.id = OrderId::new(RMA_ORDER_BASE + n).unwrap();
+        order.received_at = Some(Utc.timestamp_opt(NOW, 0).unwrap());
+        let input: Vec<DeclaredInput> = serials
+            .iter()
+            .map(|s| DeclaredInput {
+                serial: (*s).into(),
+                description: None,
+            })
+            .collect();
+        order.declared = Declared::new("declared", &input).unwrap();
+        order
+    }
+
+    fn found(n: u64, serial: Option<&str>, barcodes: &[&str]) -> FoundItem {
+        FoundItem {
+            id: ItemId::new(n).unwrap(),
+            serial: serial.map(code),
+            barcodes: barcodes.iter().map(|b| code(b)).collect(),
+        }
+    }
+
+    /// Candidates the orders repository lists (every one, after the cursor, up to the limit;
+    /// the filter it gets is kept in `filters`) and what each one's boxes hold.
+    struct Desk {
+        candidates: Vec<Order>,
+        found: HashMap<OrderId, Vec<FoundItem>>,
+        filters: Arc<Mutex<Vec<OrderFilter>>>,
+        reads: Arc<Mutex<usize>>,
+    }
+
+    impl Desk {
+        fn new() -> Self {
+            Self {
+                candidates: Vec::new(),
+                found: HashMap::new(),
+                filters: Arc::default(),
+                reads: Arc::default(),
+            }
+        }
+
+        fn add(&mut self, order: Order, found: Vec<FoundItem>) -> OrderId {
+            let id = order.id;
+            self.candidates.push(order);
+            self.found.insert(id, found);
+            id
+        }
+
+        fn service(&self) -> RepairService {
+            let mut orders = MockOrderRepository::new();
+            let candidates = self.candidates.clone();
+            let filters = self.filters.clone();
+            orders
+                .expect_list_orders()
+                .returning(move |filter, page: &PageQuery<OrderId>| {
+                    filters.lock().unwrap().push(filter.clone());
+                    Ok(candidates
+                        .iter()
+                        .filter(|o| page.after.is_none_or(|after| o.id > after))
+                        .take(page.limit as usize)
+                        .cloned()
+                        .collect())
+                });
+            let mut repair = MockRepairRepository::new();
+            let found = self.found.clone();
+            let reads = self.reads.clone();
+            repair.expect_found_items().returning(move |id, limit| {
+                assert_eq!(limit, MAX_FOUND_ITEMS + 1);
+                *reads.lock().unwrap() += 1;
+                Ok(found.get(&id).cloned().unwrap_or_default())
+            });
+            RepairService::new(RepairPorts {
+                orders: Arc::new(orders),
+                ..ports(repair)
+            })
+        }
+    }
+
+    fn ids(page: &Page<Order>) -> Vec<OrderId> {
+        page.items.iter().map(|o| o.id).collect()
+    }
+
+    fn list(
+        service: &RepairService,
+        missing: bool,
+        after: Option<OrderId>,
+        limit: u32,
+    ) -> Page<Order> {
+        service
+            .list_by_missing_devices(
+                &meta("read").actor,
+                &OrderFilter {
+                    status: Some(OrderStatus::Received),
+                    ..OrderFilter::default()
+                },
+                missing,
+                &PageQuery { after, limit },
+            )
+            .unwrap()
+    }
+
+    #[test]
+    fn an_order_is_listed_when_its_reconciliation_misses_a_device() {
+        let mut desk = Desk::new();
+        // Everything arrived: the 7-digit serial's own item, and a serial on a barcode.
+        let complete = desk.add(
+            request(1, &["1234567", "sn-b"]),
+            vec![
+                found(5, None, &["SN-B"]),
+                found(700_000_000_001_234_567, None, &[]),
+            ],
+        );
+        // One item carries both declared serials, as serial and as barcode: it stands for one
+        // device only, so the other is missing.
+        let one_for_two = desk.add(
+            request(2, &["A-1", "B-2"]),
+            vec![found(7, Some("A-1"), &["b-2"])],
+        );
+        // Nothing arrived yet in its boxes.
+        let empty = desk.add(request(3, &["X"]), Vec::new());
+        let service = desk.service();
+        let page = list(&service, true, None, 50);
+        assert_eq!(ids(&page), [one_for_two, empty]);
+        assert_eq!(page.next_cursor, None);
+        // The reconciliation says the same of each.
+        for (id, listed) in [(complete, false), (one_for_two, true), (empty, true)] {
+            let order = desk.candidates.iter().find(|o| o.id == id).unwrap().clone();
+            let mut orders = MockOrderRepository::new();
+            orders
+                .expect_get_order()
+                .returning(move |_| Ok(order.clone()));
+            let one = RepairService::new(RepairPorts {
+                orders: Arc::new(orders),
+                ..ports({
+                    let found = desk.found[&id].clone();
+                    let mut repair = MockRepairRepository::new();
+                    repair
+                        .expect_found_items()
+                        .returning(move |_, _| Ok(found.clone()));
+                    repair
+                })
+            });
+            let r = one.reconcile(&meta("read").actor, id).unwrap();
+            assert_eq!(!r.matching.missing.is_empty(), listed, "{id}");
+        }
+        // `false` lists the complete ones; the filter asks for received RMA requests (that
+        // declare devices, for `true`), with the caller's own conditions.
+        assert_eq!(ids(&list(&service, false, None, 50)), [complete]);
+        let filters = desk.filters.lock().unwrap();
+        assert!(
+            filters
+                .iter()
+                .all(|f| f.arrived_rma && f.status == Some(OrderStatus::Received))
+        );
+        assert!(filters[0].declares_devices);
+        assert!(!filters.last().unwrap().declares_devices);
+    }
+
+    #[test]
+    fn pages_follow_the_ids_and_name_the_next_only_when_more_follow() {
+        let mut desk = Desk::new();
+        let mut missing = Vec::new();
+        for n in 1..=7 {
+            // Every other order misses its device.
+            let items = if n % 2 == 0 {
+                vec![found(n, Some("S"), &[])]
+            } else {
+                Vec::new()
+            };
+            let id = desk.add(request(n, &["S"]), items);
+            if n % 2 == 1 {
+                missing.push(id);
+            }
+        }
+        let service = desk.service();
+        let first = list(&service, true, None, 2);
+        assert_eq!(ids(&first), missing[..2]);
+        assert_eq!(first.next_cursor, Some(missing[1].to_string()));
+        let second = list(&service, true, Some(missing[1]), 2);
+        assert_eq!(ids(&second), missing[2..]);
+        assert_eq!(second.next_cursor, None, "no fifth order misses a device");
+    }
+
+    #[test]
+    fn one_page_examines_a_bounded_number_of_orders_and_moves_on() {
+        let mut desk = Desk::new();
+        let total = EXAMINED_PER_PAGE + 30;
+        let mut all = Vec::new();
+        for n in 1..=total as u64 {
+            all.push(desk.add(request(n, &["S"]), vec![found(n, Some("S"), &[])]));
+        }
+        // The last order misses its device.
+        let last = *all.last().unwrap();
+        desk.found.insert(last, Vec::new());
+        let service = desk.service();
+        let first = list(&service, true, None, 500);
+        assert!(first.items.is_empty());
+        assert_eq!(*desk.reads.lock().unwrap(), EXAMINED_PER_PAGE);
+        let cursor = all[EXAMINED_PER_PAGE - 1];
+        assert_eq!(first.next_cursor, Some(cursor.to_string()));
+        let second = list(&service, true, Some(cursor), 500);
+        assert_eq!(ids(&second), [last]);
+        assert_eq!(second.next_cursor, None);
+        assert_eq!(*desk.reads.lock().unwrap(), total);
+    }
+
+    #[test]
+    fn listing_needs_inventory_view_and_refuses_an_order_too_large_to_tell() {
+        let mut desk = Desk::new();
+        let huge = (1..=MAX_FOUND_ITEMS as u64 + 1)
+            .map(|n| found(n, None, &[]))
+            .collect();
+        let id = desk.add(request(1, &["S"]), huge);
+        let service = desk.service();
+        match service.list_by_missing_devices(
+            &meta("read").actor,
+            &OrderFilter::default(),
+            true,
+            &PageQuery {
+                after: None,
+                limit: 50,
+            },
+        ) {
+            Err(e @ AppError::Refused { .. }) => {
+                assert!(e.to_string().contains(&id.to_string()), "{e}")
+            }
+            other => panic!("{other:?}"),
+        }
+        let actor = Actor::seeded_key(3, "nobody", "NOBODY");
+        assert!(matches!(
+            service.list_by_missing_devices(
+                &actor,
+                &OrderFilter::default(),
+                true,
+                &PageQuery {
+                    after: None,
+                    limit: 50,
+                },
+            ),
+            Err(AppError::Forbidden { .. })
+        ));
+        assert!(
+            desk.filters.lock().unwrap().len() == 1,
+            "nothing read for the refused"
+        );
+    }
+}

@@ -2,13 +2,14 @@
 
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use eckwms_application::ports::BoxFilter;
-use eckwms_domain::{Barcodes, BoxId, BoxPatch, Name, NewBox, OrderId};
+use eckwms_domain::{Barcodes, BoxId, BoxPatch, Name, NewBox, OrderId, OrderStatus};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::dto::{BoxOut, Check, Field, PageOut};
 use crate::extract::{Ctx, IfMatch, Json, QueryCheck, created, ok_with_etag, path_id};
 use crate::problem::ApiError;
+use crate::routes::orders::OrderStatusDto;
 use crate::schema;
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -77,6 +78,10 @@ pub struct BoxListQuery {
     /// Only boxes of this order.
     #[param(value_type = Option<schema::OrderId>)]
     pub order: Option<String>,
+    /// Only boxes linked to an order in one of these statuses, comma-separated:
+    /// `received,processed` lists the boxes received but not shipped yet.
+    #[param(value_type = Option<Vec<OrderStatusDto>>, style = Form, explode = false, min_items = 1)]
+    pub order_status: Option<String>,
     /// Page size, 1 to 500 (default 50).
     #[param(value_type = Option<schema::PageLimit>)]
     pub limit: Option<String>,
@@ -117,6 +122,7 @@ pub async fn list_boxes(
     let filter = BoxFilter {
         parent: check.parent("parent", q.parent.as_deref()),
         order: check.id::<OrderId>("order", q.order.as_deref()),
+        order_status: order_statuses(&mut check, q.order_status.as_deref()),
     };
     let cursor = check.id::<BoxId>("cursor", q.cursor.as_deref());
     let page = check.page(cursor, q.limit.as_deref())?;
@@ -125,6 +131,29 @@ pub async fn list_boxes(
         .run(move |s| s.catalog.list_boxes(&actor, &filter, &page))
         .await?;
     Ok(HttpResponse::Ok().json(PageOut::from_page(result, BoxOut::from)))
+}
+
+/// The statuses of `order_status`: a comma-separated list, each a status, in any order (one
+/// named twice counts once).
+fn order_statuses(check: &mut QueryCheck, raw: Option<&str>) -> Vec<OrderStatus> {
+    let Some(raw) = raw else {
+        return Vec::new();
+    };
+    let parsed: Option<Vec<OrderStatus>> = raw.split(',').map(OrderStatus::parse).collect();
+    match parsed {
+        Some(mut statuses) => {
+            statuses.sort();
+            statuses.dedup();
+            statuses
+        }
+        None => {
+            check.reject(
+                "order_status",
+                "must be one or more of created, received, processed, shipped, comma-separated",
+            );
+            Vec::new()
+        }
+    }
 }
 
 /// Read a box.

@@ -315,6 +315,13 @@ pub struct OrderListQuery {
     /// desk's overdue list (e.g. received 30 days ago or earlier).
     #[param(value_type = Option<DateTime<Utc>>)]
     pub received_before: Option<String>,
+    /// `true`: only RMA requests whose parcel has arrived (`received_at` set) that miss at
+    /// least one declared device, exactly as their reconciliation calls missing; `false`: only
+    /// those that miss none. Orders still `created` are never listed (until the parcel
+    /// arrives, every declared device is missing). A page examines at most 200 orders: it may
+    /// come back short, even empty, with a `next_cursor` to go on from.
+    #[param(value_type = Option<bool>)]
+    pub missing_devices: Option<String>,
     /// Page size, 1 to 500 (default 50).
     #[param(value_type = Option<schema::PageLimit>)]
     pub limit: Option<String>,
@@ -348,11 +355,17 @@ pub async fn create_order(ctx: Ctx, body: Json<CreateOrderIn>) -> Result<HttpRes
     Ok(created(format!("/api/v1/orders/{}", o.id), Some(o.meta.version)).json(OrderOut::from(o)))
 }
 
-/// List orders by id.
+/// List orders by id. With `missing_devices`, the received RMA requests that miss declared
+/// devices (or miss none), each reconciled as `GET /orders/{id}/reconciliation` does.
 #[utoipa::path(
     tag = "orders",
     params(OrderListQuery),
-    responses((status = 200, description = "One page of orders", body = PageOut<OrderOut>))
+    responses(
+        (status = 200, description = "One page of orders", body = PageOut<OrderOut>),
+        (status = 409, description = "With `missing_devices`: the boxes linked to an order examined hold more \
+            than 10,000 items (`reconciliation_too_large`, naming the order)",
+            body = crate::problem::Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/orders")]
 pub async fn list_orders(
@@ -372,12 +385,20 @@ pub async fn list_orders(
         status,
         text: check.text("q", q.q.as_deref()),
         received_before: check.time("received_before", q.received_before.as_deref()),
+        ..OrderFilter::default()
     };
+    let missing_devices = check.bool("missing_devices", q.missing_devices.as_deref());
     let cursor = check.id::<OrderId>("cursor", q.cursor.as_deref());
     let page = check.page(cursor, q.limit.as_deref())?;
     let (services, actor) = (ctx.services, ctx.meta.actor);
     let result = services
-        .run(move |s| s.orders.list_orders(&actor, &filter, &page))
+        .run(move |s| match missing_devices {
+            // The repair wing reconciles each received RMA request.
+            Some(missing) => s
+                .repair
+                .list_by_missing_devices(&actor, &filter, missing, &page),
+            None => s.orders.list_orders(&actor, &filter, &page),
+        })
         .await?;
     Ok(HttpResponse::Ok().json(PageOut::from_page(result, OrderOut::from)))
 }
