@@ -1,7 +1,9 @@
 //! The repair wing's port: RMA requests.
 
 use eckwms_application::AppResult;
-use eckwms_application::ports::{RepairRepository, WriteContext};
+use eckwms_application::ports::{
+    RepairRepository, ServiceReportFilter, ServiceReportPage, WriteContext,
+};
 use eckwms_domain::repair::reconcile::FoundItem;
 use eckwms_domain::{NewOrder, Order, OrderId};
 
@@ -14,5 +16,17 @@ impl RepairRepository for Database {
     }
     fn found_items(&self, order: OrderId, limit: usize) -> AppResult<Vec<FoundItem>> {
         read_tx!(self, found_items(order, limit))
+    }
+    fn service_report_page(
+        &self,
+        filter: &ServiceReportFilter,
+        after: Option<OrderId>,
+        max_orders: usize,
+        max_rows: usize,
+    ) -> AppResult<ServiceReportPage> {
+        read_tx!(
+            self,
+            service_report_page(filter, after, max_orders, max_rows)
+        )
     }
 }

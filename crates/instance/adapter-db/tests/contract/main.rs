@@ -212,4 +212,5 @@ contract!(
     places_take_roles_and_lists_filter_by_them,
     items_with_open_repair_work_are_listed,
     orders_are_listed_by_when_they_were_received,
+    the_service_report_reads_requests_page_by_page,
 );

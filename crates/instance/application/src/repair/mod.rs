@@ -1,7 +1,8 @@
 //! The repair wing: RMA requests (a customer announces the devices they send in for repair).
 //! An RMA request is an order of the RMA range (`eckwms_domain::repair`), so the orders wing
 //! reads, changes and links it like any order; this wing makes it, and prints the customer's
-//! slip (`slip.rs`) and reconciles what arrived with what was declared (`reconcile.rs`).
+//! slip (`slip.rs`), reconciles what arrived with what was declared (`reconcile.rs`) and makes
+//! the service report (`report.rs`).
 
 use std::sync::Arc;
 
@@ -18,9 +19,11 @@ use crate::labels::LabelService;
 use crate::ports::{Clock, Expected, OrderRepository, RepairRepository};
 
 mod reconcile;
+mod report;
 mod slip;
 
 pub use reconcile::Reconciliation;
+pub use report::{REPORT_PAGE_ORDERS, REPORT_PAGE_ROWS, ReportChunk, ReportCursor};
 pub use slip::{RmaSlip, SLIP_TITLE, slip_of};
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use crate::id::OrderId;
 use crate::text::Text;
 
 pub mod reconcile;
+pub mod report;
 
 /// Most devices one RMA request declares.
 pub const MAX_DECLARED: usize = 500;
