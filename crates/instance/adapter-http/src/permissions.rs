@@ -131,6 +131,7 @@ pub const ROUTES: &[(&str, &str, Requirement)] = &[
         "/api/v1/orders/{id}/reconciliation",
         needs(InventoryView),
     ),
+    ("GET", "/api/v1/reports/service.csv", needs(ReportsExport)),
     ("POST", "/api/v1/orders/{id}/boxes", needs(OrdersManage)),
     (
         "DELETE",

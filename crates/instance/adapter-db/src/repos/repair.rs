@@ -1,7 +1,9 @@
 //! The repair wing's port: RMA requests.
 
 use eckwms_application::AppResult;
-use eckwms_application::ports::{RepairRepository, WriteContext};
+use eckwms_application::ports::{
+    RepairRepository, ServiceReportFilter, ServiceReportPage, WriteContext,
+};
 use eckwms_domain::repair::reconcile::FoundItem;
 use eckwms_domain::{ItemId, NewOrder, Order, OrderId};
 
@@ -12,6 +14,7 @@ impl RepairRepository for Database {
     fn create_rma(&self, new: &NewOrder, now: i64, ctx: &WriteContext) -> AppResult<Order> {
         write_tx!(self, ctx.idempotency.as_ref(), create_rma(new, now, ctx))
     }
+
     fn found_items(&self, order: OrderId, limit: usize) -> AppResult<Vec<FoundItem>> {
         read_tx!(self, found_items(order, limit))
     }
@@ -22,5 +25,18 @@ impl RepairRepository for Database {
 
     fn orders_holding(&self, item: ItemId) -> AppResult<Vec<OrderId>> {
         read_tx!(self, orders_holding(item))
+    }
+
+    fn service_report_page(
+        &self,
+        filter: &ServiceReportFilter,
+        after: Option<OrderId>,
+        max_orders: usize,
+        max_rows: usize,
+    ) -> AppResult<ServiceReportPage> {
+        read_tx!(
+            self,
+            service_report_page(filter, after, max_orders, max_rows)
+        )
     }
 }

@@ -266,7 +266,8 @@ impl ItemRow {
     }
 }
 
-#[derive(Queryable, Selectable, Insertable, Debug)]
+// QueryableByName: the service report reads actions with raw SQL (`sql/repair.rs`).
+#[derive(Queryable, QueryableByName, Selectable, Insertable, Debug)]
 #[diesel(table_name = item_actions, treat_none_as_default_value = false)]
 pub(crate) struct ActionRow {
     pub seq: i64,
@@ -292,7 +293,7 @@ impl ActionRow {
 }
 
 /// The outcome, parts and warranty of a `result` action.
-#[derive(Queryable, Selectable, Insertable, Debug)]
+#[derive(Queryable, QueryableByName, Selectable, Insertable, Debug)]
 #[diesel(table_name = repair_results, treat_none_as_default_value = false)]
 pub(crate) struct RepairResultRow {
     pub seq: i64,

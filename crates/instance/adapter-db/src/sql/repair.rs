@@ -1,13 +1,14 @@
 //! The repair wing: RMA requests (their numbers and declared devices, and the items their
-//! linked boxes hold). Mounted twice, as a module
+//! linked boxes hold), and the pages of the service report. Mounted twice, as a module
 //! of `sqlite` and of `pg` (see `sqlite.rs`).
 
 use std::collections::HashMap;
 
-use eckwms_application::ports::MovedOrder;
-
+use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::sql_types::BigInt;
-use eckwms_domain::repair::reconcile::FoundItem;
+use eckwms_application::ports::{MovedOrder, ServiceReportFilter, ServiceReportPage};
+use eckwms_domain::repair::reconcile::{FoundItem, MAX_FOUND_ITEMS};
+use eckwms_domain::repair::report::{ReportedItem, ReportedOrder};
 use eckwms_domain::repair::{Declared, RMA_ORDER_BASE, is_rma_order};
 
 use super::*;
@@ -355,4 +356,232 @@ impl eckwms_application::ports::RepairTx for Unit<'_> {
     ) -> AppResult<Vec<MovedOrder>> {
         self.run(|c| lock_orders_of_move(c, boxes, left))
     }
+}
+
+type Backend = <Conn as diesel::Connection>::Backend;
+
+/// The boxes linked to any of `count` orders (placeholders `1..=count`) and those nested in
+/// them at any depth, each with the order it was reached from: the trees [`linked_tree`] walks,
+/// for several orders in one query. A box nested in another order's box is in both trees, as
+/// each order's reconciliation reads it.
+fn linked_trees(count: usize) -> String {
+    let params: Vec<String> = (1..=count).map(bind_param).collect();
+    format!(
+        "WITH RECURSIVE tree(id, order_id) AS ( \
+             SELECT id, order_id FROM boxes WHERE order_id IN ({params}) \
+             UNION SELECT b.id, t.order_id FROM boxes b JOIN tree t ON b.parent_box = t.id)",
+        params = params.join(", ")
+    )
+}
+
+/// The items of the trees of [`linked_trees`], as a subquery of their ids.
+const ITEMS_IN_TREES: &str = "SELECT i.id FROM items i JOIN tree t ON i.parent_box = t.id";
+
+/// `sql` with the orders' ids bound to its first placeholders, in order.
+fn for_orders(sql: String, orders: &[String]) -> BoxedSqlQuery<'static, Backend, SqlQuery> {
+    let mut query = diesel::sql_query(sql).into_boxed::<Backend>();
+    for id in orders {
+        query = query.bind::<diesel::sql_types::Text, _>(id.clone());
+    }
+    query
+}
+
+#[derive(QueryableByName)]
+struct PerOrder {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    order_id: String,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+#[derive(QueryableByName)]
+struct ReportItemRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    order_id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    id: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    serial: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    class_code: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    name: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    condition: Option<String>,
+}
+
+/// Per order of `orders`, how many rows `select` counts (`order_id`, `n`).
+fn per_order(
+    c: &mut Conn,
+    sql: String,
+    orders: &[String],
+) -> Result<HashMap<String, i64>, DbError> {
+    let rows: Vec<PerOrder> = for_orders(sql, orders).load(c)?;
+    Ok(rows.into_iter().map(|r| (r.order_id, r.n)).collect())
+}
+
+/// A page of the service report (see `RepairRepository::service_report_page`): eight
+/// queries whatever the page's size (the requests tried, their items and declared devices
+/// counted, the requests taken with their declared devices, their items, the items' barcodes,
+/// actions and results), one when no request follows.
+pub(crate) fn service_report_page(
+    c: &mut Conn,
+    filter: &ServiceReportFilter,
+    after: Option<OrderId>,
+    max_orders: usize,
+    max_rows: usize,
+) -> Result<ServiceReportPage, DbError> {
+    let max_orders = max_orders.max(1);
+    let first_rma = OrderId::new(RMA_ORDER_BASE).map_err(DbError::corrupt)?;
+    let mut query = orders::table
+        .select(OrderRow::as_select())
+        .filter(orders::id.ge(first_rma.to_string()))
+        .order(orders::id)
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(orders::id.gt(after.to_string()));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(orders::status.eq(status.as_str()));
+    }
+    if let Some(from) = filter.received_from {
+        query = query.filter(orders::received_at.ge(to_db(from)));
+    }
+    if let Some(to) = filter.received_to {
+        query = query.filter(orders::received_at.lt(to_db(to)));
+    }
+    let limit = i64::try_from(max_orders.saturating_add(1)).unwrap_or(i64::MAX);
+    let mut tried: Vec<OrderRow> = query.limit(limit).load(c)?;
+    let mut more = tried.len() > max_orders;
+    tried.truncate(max_orders);
+    if tried.is_empty() {
+        return Ok(ServiceReportPage::default());
+    }
+    // How many rows each would write at most: its items and its declared devices.
+    let ids: Vec<String> = tried.iter().map(|o| o.id.clone()).collect();
+    let items = per_order(
+        c,
+        format!(
+            "{tree} SELECT t.order_id AS order_id, COUNT(*) AS n \
+             FROM items i JOIN tree t ON i.parent_box = t.id GROUP BY t.order_id",
+            tree = linked_trees(ids.len())
+        ),
+        &ids,
+    )?;
+    let params: Vec<String> = (1..=ids.len()).map(bind_param).collect();
+    let declared = per_order(
+        c,
+        format!(
+            "SELECT order_id, COUNT(*) AS n FROM rma_declared WHERE order_id IN ({}) \
+             GROUP BY order_id",
+            params.join(", ")
+        ),
+        &ids,
+    )?;
+    let mut rows = 0usize;
+    let mut taken = 0;
+    for id in &ids {
+        let found = items.get(id).copied().unwrap_or(0);
+        if usize::try_from(found).unwrap_or(usize::MAX) > MAX_FOUND_ITEMS {
+            return Err(AppError::refused(
+                ProblemCode::ReconciliationTooLarge,
+                format!(
+                    "the boxes linked to {id} hold more than {MAX_FOUND_ITEMS} items: unlink \
+                     the boxes that are not the customer's parcel"
+                ),
+            )
+            .into());
+        }
+        let size = usize::try_from(found + declared.get(id).copied().unwrap_or(0)).unwrap_or(0);
+        if taken > 0 && rows.saturating_add(size) > max_rows {
+            more = true;
+            break;
+        }
+        rows = rows.saturating_add(size);
+        taken += 1;
+    }
+    tried.truncate(taken);
+    let ids = &ids[..taken];
+    let orders = tried
+        .into_iter()
+        .map(OrderRow::into_domain)
+        .collect::<Result<Vec<_>, _>>()?;
+    let orders = with_declared(c, orders)?;
+    let tree = linked_trees(ids.len());
+    let item_rows: Vec<ReportItemRow> = for_orders(
+        format!(
+            "{tree} SELECT t.order_id AS order_id, i.id AS id, i.serial AS serial, \
+             i.class_code AS class_code, i.name AS name, i.\"condition\" AS condition \
+             FROM items i JOIN tree t ON i.parent_box = t.id ORDER BY t.order_id, i.id"
+        ),
+        ids,
+    )
+    .load(c)?;
+    let barcodes: Vec<FoundBarcodeRow> = for_orders(
+        format!(
+            "{tree} SELECT item_id, barcode FROM item_barcodes \
+             WHERE item_id IN ({ITEMS_IN_TREES}) ORDER BY item_id, position"
+        ),
+        ids,
+    )
+    .load(c)?;
+    let actions: Vec<ActionRow> = for_orders(
+        format!(
+            "{tree} SELECT a.seq, a.item_id, a.kind, a.message, a.at, a.actor \
+             FROM item_actions a WHERE a.item_id IN ({ITEMS_IN_TREES}) ORDER BY a.item_id, a.seq"
+        ),
+        ids,
+    )
+    .load(c)?;
+    let results: Vec<RepairResultRow> = for_orders(
+        format!(
+            "{tree} SELECT r.seq, r.outcome, r.parts, r.warranty FROM repair_results r \
+             JOIN item_actions a ON a.seq = r.seq WHERE a.item_id IN ({ITEMS_IN_TREES})"
+        ),
+        ids,
+    )
+    .load(c)?;
+    let mut result_of = HashMap::with_capacity(results.len());
+    for row in results {
+        result_of.insert(row.seq, row.into_domain()?);
+    }
+    let mut barcodes_of: HashMap<String, Vec<Code>> = HashMap::new();
+    for row in barcodes {
+        barcodes_of
+            .entry(row.item_id)
+            .or_default()
+            .push(text("barcode", row.barcode)?);
+    }
+    let mut actions_of: HashMap<String, Vec<ItemAction>> = HashMap::new();
+    for row in actions {
+        let (seq, item) = (row.seq, row.item_id.clone());
+        let mut action = row.into_domain()?;
+        action.result = result_of.remove(&seq);
+        actions_of.entry(item).or_default().push(action);
+    }
+    let mut items_of: HashMap<String, Vec<ReportedItem>> = HashMap::new();
+    for row in item_rows {
+        // An item in two orders' trees (a linked box inside another order's box) is reported
+        // with each: its barcodes and actions are cloned, not taken.
+        let item = ReportedItem {
+            found: FoundItem {
+                id: typed::<ItemId>(&row.id)?,
+                serial: opt_text("serial", row.serial)?,
+                barcodes: barcodes_of.get(&row.id).cloned().unwrap_or_default(),
+            },
+            name: opt_text("name", row.name)?,
+            class_code: opt_text("class_code", row.class_code)?,
+            condition: opt_text("condition", row.condition)?,
+            actions: actions_of.get(&row.id).cloned().unwrap_or_default(),
+        };
+        items_of.entry(row.order_id).or_default().push(item);
+    }
+    let orders = orders
+        .into_iter()
+        .map(|order| ReportedOrder {
+            items: items_of.remove(&order.id.to_string()).unwrap_or_default(),
+            order,
+        })
+        .collect();
+    Ok(ServiceReportPage { orders, more })
 }

@@ -217,4 +217,5 @@ contract!(
     orders_are_listed_by_when_they_were_received,
     received_orders_missing_devices_agree_with_their_reconciliation,
     boxes_are_listed_by_the_status_of_their_order,
+    the_service_report_reads_requests_page_by_page,
 );

@@ -848,3 +848,161 @@ pub(crate) fn boxes_are_listed_by_the_status_of_their_order(t: &TestDatabase) {
         .unwrap();
     assert!(of_received.is_empty());
 }
+
+/// The service report's pages: RMA requests by when they were received and by status, in id
+/// order, each with its declared devices and the items of its boxes (nested ones too) with
+/// their actions and results; pages end at the orders or rows asked for.
+pub(crate) fn the_service_report_reads_requests_page_by_page(t: &TestDatabase) {
+    use eckwms_domain::repair::{Outcome, RepairResult};
+
+    let db = t.open();
+    let day = chrono::Duration::days(1);
+    let at = Utc.with_ymd_and_hms(2026, 12, 7, 12, 0, 0).unwrap();
+    let receive = |id: OrderId, when: DateTime<Utc>, status: OrderStatus| {
+        let mut ctx = ctx();
+        ctx.at = when;
+        db.update_order(
+            id,
+            Expected::Any,
+            &OrderPatch {
+                status: Some(status),
+                ..OrderPatch::default()
+            },
+            &ctx,
+        )
+        .unwrap();
+    };
+    let plain = db.create_order(&NewOrder::default(), &ctx()).unwrap();
+    let a = rma(&db, SECOND, &["SN-1", "SN-2"]);
+    let b = rma(&db, SECOND, &["SN-9"]);
+    let waiting = rma(&db, SECOND, &["SN-7"]);
+    receive(a.id, at, OrderStatus::Shipped);
+    receive(b.id, at + day * 3, OrderStatus::Received);
+    receive(plain.id, at, OrderStatus::Received);
+    // A's parcel: a linked box, a box inside it, and inside that B's own linked box.
+    let outer = boxed(&db, None);
+    db.link_box(a.id, outer.id, &ctx()).unwrap();
+    let inner = boxed(&db, Some(Parent::Box(outer.id)));
+    let of_b = boxed(&db, Some(Parent::Box(inner.id)));
+    db.link_box(b.id, of_b.id, &ctx()).unwrap();
+    let device = db
+        .create_item(
+            &NewItem {
+                name: Some(name("Scanner MC33")),
+                class_code: Some(Code::new("class_code", "MC33").unwrap()),
+                barcodes: Barcodes::new("barcodes", vec!["sn-1".into()]).unwrap(),
+                parent: Some(Parent::Box(inner.id)),
+                ..NewItem::default()
+            },
+            &ctx(),
+        )
+        .unwrap();
+    let in_b = item(&db, Some(Parent::Box(of_b.id)));
+    let loose = item(&db, None);
+    let act = |id: ItemId, kind: ActionKind, message: &str, result: Option<RepairResult>| {
+        db.add_item_action(
+            id,
+            &ItemAction {
+                kind,
+                message: Note::new("message", message).unwrap(),
+                at: now(),
+                actor: "user:u000000000000000004".into(),
+                result,
+            },
+            &ctx(),
+        )
+        .unwrap();
+    };
+    act(device.id, ActionKind::Check, "no backlight", None);
+    let repaired =
+        RepairResult::new("parts", Outcome::Repaired, vec!["1x display".into()], true).unwrap();
+    act(
+        device.id,
+        ActionKind::Result,
+        "display replaced",
+        Some(repaired.clone()),
+    );
+    act(loose.id, ActionKind::Note, "not in any parcel", None);
+
+    let read = |filter: &ServiceReportFilter, after: Option<OrderId>, orders, rows| {
+        db.service_report_page(filter, after, orders, rows).unwrap()
+    };
+    let ids = |page: &ServiceReportPage| page.orders.iter().map(|o| o.order.id).collect::<Vec<_>>();
+    // Everything: the RMA requests only, received or not, in id order.
+    let all = read(&ServiceReportFilter::default(), None, 10, 1000);
+    assert_eq!(ids(&all), [a.id, b.id, waiting.id]);
+    assert!(!all.more);
+    let first = &all.orders[0];
+    assert_eq!(first.order.declared, declared(&["SN-1", "SN-2"]));
+    assert_eq!(first.order.status, OrderStatus::Shipped);
+    // A's boxes hold the device and, through B's box nested in them, B's item; B's tree holds
+    // B's item alone.
+    let items = |i: usize| {
+        all.orders[i]
+            .items
+            .iter()
+            .map(|r| r.found.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(items(0), [device.id, in_b.id]);
+    assert_eq!(items(1), [in_b.id]);
+    assert!(items(2).is_empty());
+    let reported = &first.items[0];
+    assert_eq!(
+        reported.name.as_ref().map(|n| n.as_str()),
+        Some("Scanner MC33")
+    );
+    assert_eq!(
+        reported.class_code.as_ref().map(|n| n.as_str()),
+        Some("MC33")
+    );
+    assert_eq!(reported.found.barcodes[0].as_str(), "sn-1");
+    let kinds: Vec<ActionKind> = reported.actions.iter().map(|a| a.kind).collect();
+    assert_eq!(kinds, [ActionKind::Check, ActionKind::Result]);
+    assert_eq!(reported.actions[0].result, None);
+    assert_eq!(reported.actions[1].result, Some(repaired));
+    assert!(first.items[1].actions.is_empty());
+
+    // Received in [from, to): the bounds are half open; a request never received is left out.
+    let range = |from: DateTime<Utc>, to: DateTime<Utc>| ServiceReportFilter {
+        received_from: Some(from),
+        received_to: Some(to),
+        status: None,
+    };
+    assert_eq!(ids(&read(&range(at, at + day), None, 10, 1000)), [a.id]);
+    assert_eq!(
+        ids(&read(&range(at - day, at), None, 10, 1000)),
+        Vec::<OrderId>::new()
+    );
+    assert_eq!(
+        ids(&read(&range(at, at + day * 4), None, 10, 1000)),
+        [a.id, b.id]
+    );
+    let from_only = ServiceReportFilter {
+        received_from: Some(at + day),
+        ..ServiceReportFilter::default()
+    };
+    assert_eq!(ids(&read(&from_only, None, 10, 1000)), [b.id]);
+    let received = ServiceReportFilter {
+        status: Some(OrderStatus::Received),
+        ..ServiceReportFilter::default()
+    };
+    assert_eq!(ids(&read(&received, None, 10, 1000)), [b.id]);
+
+    // Pages: at most the orders asked for, and after the cursor.
+    let one = read(&ServiceReportFilter::default(), None, 1, 1000);
+    assert_eq!((ids(&one), one.more), (vec![a.id], true));
+    let rest = read(&ServiceReportFilter::default(), Some(a.id), 5, 1000);
+    assert_eq!((ids(&rest), rest.more), (vec![b.id, waiting.id], false));
+    // Rows: A alone counts 4 (2 items, 2 declared), B 2: a budget of 5 takes A alone, and a
+    // budget smaller than the first request still takes it.
+    let by_rows = read(&ServiceReportFilter::default(), None, 10, 5);
+    assert_eq!((ids(&by_rows), by_rows.more), (vec![a.id], true));
+    let tiny = read(&ServiceReportFilter::default(), None, 10, 1);
+    assert_eq!((ids(&tiny), tiny.more), (vec![a.id], true));
+    let six = read(&ServiceReportFilter::default(), None, 10, 6);
+    assert_eq!(ids(&six), [a.id, b.id]);
+    // Past the last: nothing.
+    let none = read(&ServiceReportFilter::default(), Some(waiting.id), 10, 1000);
+    assert_eq!(none, ServiceReportPage::default());
+}

@@ -817,6 +817,19 @@ fn every_use_case_requires_what_its_route_declares() {
         ),
         (
             "GET",
+            "/api/v1/reports/service.csv",
+            Box::new(|m| {
+                s.repair
+                    .service_report(
+                        &m.actor,
+                        &Default::default(),
+                        eckwms_application::repair::ReportCursor::start(),
+                    )
+                    .map(drop)
+            }),
+        ),
+        (
+            "GET",
             "/api/v1/orders",
             Box::new(|m| {
                 s.orders

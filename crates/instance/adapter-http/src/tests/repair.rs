@@ -727,3 +727,209 @@ async fn boxes_filter_by_the_status_of_their_order() {
         assert_eq!(reply.error_fields(), ["order_status"], "{bad:?}");
     }
 }
+
+const SERVICE_REPORT: &str = "/api/v1/reports/service.csv";
+
+/// The request of [`rma_request`], received, from a customer whose name would start a
+/// formula, with the second declared device found (by a barcode) in its boxes and an item no
+/// one declared.
+fn reported_request() -> eckwms_domain::repair::report::ReportedOrder {
+    use eckwms_domain::repair::reconcile::FoundItem;
+    use eckwms_domain::repair::report::{ReportedItem, ReportedOrder};
+    use eckwms_domain::{Code, ItemId, Name};
+    let mut order = rma_request();
+    order.status = OrderStatus::Received;
+    order.received_at = Some(super::now());
+    order.customer.company = Some(Name::new("company", "=cmd").unwrap());
+    let item = |n: u64, serial: Option<&str>, barcodes: &[&str]| ReportedItem {
+        found: FoundItem {
+            id: ItemId::new(n).unwrap(),
+            serial: serial.map(|s| Code::new("serial", s).unwrap()),
+            barcodes: barcodes
+                .iter()
+                .map(|b| Code::new("barcode", *b).unwrap())
+                .collect(),
+        },
+        name: Some(Name::new("name", "Scanner \"MC33\"").unwrap()),
+        class_code: None,
+        condition: None,
+        actions: Vec::new(),
+    };
+    ReportedOrder {
+        order,
+        items: vec![item(42, Some("X-9"), &[]), item(43, None, &["sn-88-a7"])],
+    }
+}
+
+#[actix_rt::test]
+async fn the_service_report_is_a_csv_download_of_a_row_per_device() {
+    use eckwms_application::ports::ServiceReportPage;
+    let mut m = Mocks::new();
+    let mut seq = mockall::Sequence::new();
+    // Two pages: the stream carries both, the header once.
+    m.repair
+        .expect_service_report_page()
+        .times(1)
+        .in_sequence(&mut seq)
+        .withf(|filter, after, _, _| {
+            after.is_none()
+                && filter.status == Some(OrderStatus::Received)
+                && filter.received_from.map(|t| t.to_rfc3339())
+                    == Some("2026-11-01T00:00:00+00:00".into())
+                && filter.received_to.map(|t| t.to_rfc3339())
+                    == Some("2026-12-01T00:00:00+00:00".into())
+        })
+        .returning(|_, _, _, _| {
+            Ok(ServiceReportPage {
+                orders: vec![reported_request()],
+                more: true,
+            })
+        });
+    m.repair
+        .expect_service_report_page()
+        .times(1)
+        .in_sequence(&mut seq)
+        .withf(|_, after, _, _| after.map(|a| a.to_string()) == Some("o800000001765101600".into()))
+        .returning(|_, _, _, _| {
+            let mut later = reported_request();
+            later.order.id = OrderId::new(RMA_ORDER_BASE + 1_765_101_601).unwrap();
+            later.items.clear();
+            Ok(ServiceReportPage {
+                orders: vec![later],
+                more: false,
+            })
+        });
+    let state = m.state();
+    let reply = call(
+        &state,
+        get(
+            &format!(
+                "{SERVICE_REPORT}?from=2026-11-01T00:00:00Z&to=2026-12-01T01:00:00%2B01:00&status=received"
+            ),
+            READ_KEY,
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(
+        reply.header("content-type"),
+        Some("text/csv; charset=utf-8")
+    );
+    assert_eq!(
+        reply.header("content-disposition"),
+        Some("attachment; filename=\"service-report.csv\"")
+    );
+    assert_eq!(reply.header("cache-control"), Some("no-store"));
+    assert!(reply.body.starts_with(b"\xEF\xBB\xBF"), "{:?}", reply.body);
+    let text = std::str::from_utf8(&reply.body[3..]).unwrap();
+    let lines: Vec<&str> = text.split_terminator("\r\n").collect();
+    assert_eq!(
+        lines[0],
+        "Serial/part number;Model;In date;Out date;Customer;SKU;Email;Address;Zip;City;\
+         Complaint;Verification;Cause;Result;Shipping;Invoice number;Note;Warranty;Condition;\
+         New parts;Refurbished parts"
+    );
+    // Page 1: the items (42 undeclared, 43 the second declared device), then the missing
+    // devices; page 2: the other request's three devices, all missing.
+    let serials: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l.split(';').next().unwrap())
+        .collect();
+    assert_eq!(
+        serials,
+        [
+            "X-9", "SN-88-A7", "1234567", "X9-00017", "1234567", "SN-88-A7", "X9-00017"
+        ]
+    );
+    // The customer's name is neutralised, the quoted model's quotes doubled; a missing device
+    // has its complaint and no model.
+    assert_eq!(
+        lines[2],
+        "SN-88-A7;\"Scanner \"\"MC33\"\"\";2026-11-24;;'=cmd;;;;10115;Berlin;;;;;;;;;;;"
+    );
+    assert_eq!(
+        lines[4],
+        "X9-00017;;2026-11-24;;'=cmd;;;;10115;Berlin;cracked display;;;;;;;;;;"
+    );
+    assert!(
+        lines.iter().all(|l| l.split(';').count() == 21),
+        "{lines:?}"
+    );
+}
+
+#[actix_rt::test]
+async fn the_service_report_refuses_bad_queries_and_callers_before_reading() {
+    let mut m = Mocks::new();
+    m.repair.expect_service_report_page().never();
+    let state = m.state();
+    for (query, field) in [
+        ("from=yesterday", "from"),
+        ("to=2026-13-01T00:00:00Z", "to"),
+        ("from=2026-12-01T00:00:00Z&to=2026-12-01T00:00:00Z", "to"),
+        ("status=done", "status"),
+    ] {
+        let reply = call(&state, get(&format!("{SERVICE_REPORT}?{query}"), READ_KEY)).await;
+        reply.assert_problem(400, "invalid_query");
+        assert_eq!(reply.error_fields(), [field], "{query}");
+    }
+    let reply = call(&state, get(&format!("{SERVICE_REPORT}?since=x"), READ_KEY)).await;
+    reply.assert_problem(400, "invalid_query");
+    // A technician may not export reports; without a key, nobody.
+    let reply = call(&state, get(SERVICE_REPORT, &role_key("TECHNICIAN"))).await;
+    reply.assert_problem(403, "forbidden");
+    assert_eq!(reply.json()["permission"], "reports.export");
+    call(&state, get(SERVICE_REPORT, "eck_nope"))
+        .await
+        .assert_problem(401, "unauthenticated");
+}
+
+/// A failure on the first page is an answer; on a later page it ends the download early.
+#[actix_rt::test]
+async fn a_failure_before_the_first_byte_is_a_problem_and_later_ends_the_stream() {
+    use eckwms_application::ports::ServiceReportPage;
+    let mut m = Mocks::new();
+    m.repair
+        .expect_service_report_page()
+        .times(1)
+        .returning(|_, _, _, _| {
+            Err(eckwms_application::AppError::refused(
+                eckwms_application::ProblemCode::ReconciliationTooLarge,
+                "too many",
+            ))
+        });
+    let state = m.state();
+    call(&state, get(SERVICE_REPORT, READ_KEY))
+        .await
+        .assert_problem(409, "reconciliation_too_large");
+
+    let mut m = Mocks::new();
+    let mut seq = mockall::Sequence::new();
+    m.repair
+        .expect_service_report_page()
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_, _, _, _| {
+            Ok(ServiceReportPage {
+                orders: vec![reported_request()],
+                more: true,
+            })
+        });
+    m.repair
+        .expect_service_report_page()
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_, _, _, _| {
+            Err(eckwms_application::AppError::Unavailable(anyhow::anyhow!(
+                "the database went away"
+            )))
+        });
+    let state = m.state();
+    let app = actix_web::test::init_service(crate::build_app(state)).await;
+    let res = actix_web::test::call_service(&app, get(SERVICE_REPORT, READ_KEY).to_request()).await;
+    assert_eq!(res.status(), 200);
+    let body = actix_web::body::to_bytes(res.into_body()).await;
+    assert!(
+        body.is_err(),
+        "the body must end with an error, not look complete"
+    );
+}

@@ -1,8 +1,10 @@
 //! The repair wing: RMA requests (a customer announces the devices they send in for repair).
 //! An RMA request is an order of the RMA range (`eckwms_domain::repair`), so the orders wing
 //! reads, changes and links it like any order; this wing makes it, and prints the customer's
-//! slip (`slip.rs`) and reconciles what arrived with what was declared (`reconcile.rs`, with the
-//! list of received orders that miss declared devices).
+//! slip (`slip.rs`), reconciles what arrived with what was declared (`reconcile.rs`, with the
+//! list of received orders that miss declared devices), moves orders on when their parcels reach
+//! a place with a role (`arrival.rs`), checks the `processed` step (`processed.rs`) and makes the
+//! service report (`report.rs`).
 
 use std::sync::Arc;
 
@@ -21,10 +23,12 @@ use crate::ports::{Clock, Expected, OrderRepository, RepairRepository};
 pub mod arrival;
 mod processed;
 mod reconcile;
+mod report;
 mod slip;
 
 pub use processed::AUTO_PROCESSED_REASON;
 pub use reconcile::{EXAMINED_PER_PAGE, Reconciliation};
+pub use report::{REPORT_PAGE_ORDERS, REPORT_PAGE_ROWS, ReportChunk, ReportCursor};
 pub use slip::{RmaSlip, SLIP_TITLE, slip_of};
 
 #[cfg(test)]

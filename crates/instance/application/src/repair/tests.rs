@@ -686,3 +686,168 @@ mod missing_devices {
         );
     }
 }
+
+/// The service report on a mocked repository: who may export it, the CSV of a page, and how
+/// pages follow each other.
+mod report {
+    use eckwms_domain::repair::reconcile::FoundItem;
+    use eckwms_domain::repair::report::{ReportedItem, ReportedOrder};
+    use eckwms_domain::{Code, ItemId, Name};
+
+    use super::*;
+    use crate::ports::{ServiceReportFilter, ServiceReportPage};
+
+    fn service(repair: MockRepairRepository) -> RepairService {
+        RepairService::new(ports(repair))
+    }
+
+    /// An RMA request numbered `n` in the range, declaring `1234567` ("no power") of a
+    /// customer whose name would start a formula.
+    fn reported(n: u64, items: Vec<ReportedItem>) -> ReportedOrder {
+        let mut order = rma_order(OrderStatus::Received, 1);
+        order.id = OrderId::new(RMA_ORDER_BASE + n).unwrap();
+        order.customer.company = Some(Name::new("company", "=cmd").unwrap());
+        ReportedOrder { order, items }
+    }
+
+    fn item(n: u64, serial: &str) -> ReportedItem {
+        ReportedItem {
+            found: FoundItem {
+                id: ItemId::new(n).unwrap(),
+                serial: Some(Code::new("serial", serial).unwrap()),
+                barcodes: Vec::new(),
+            },
+            name: Some(Name::new("name", "Scanner; MC33").unwrap()),
+            class_code: None,
+            condition: None,
+            actions: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_first_page_starts_with_the_bom_and_header_and_writes_a_row_per_device() {
+        let mut repair = MockRepairRepository::new();
+        let filter = ServiceReportFilter {
+            status: Some(OrderStatus::Received),
+            ..ServiceReportFilter::default()
+        };
+        let expected = filter.clone();
+        repair
+            .expect_service_report_page()
+            .times(1)
+            .withf(move |f, after, orders, rows| {
+                *f == expected && after.is_none() && *orders == 16 && *rows == REPORT_PAGE_ROWS
+            })
+            .returning(|_, _, _, _| {
+                Ok(ServiceReportPage {
+                    // The declared 7-digit serial names the item of its own: matched, though
+                    // the item carries no such serial; item 5 arrived undeclared.
+                    orders: vec![reported(
+                        1,
+                        vec![item(5, "X-1"), item(700_000_000_001_234_567, "other")],
+                    )],
+                    more: false,
+                })
+            });
+        let chunk = service(repair)
+            .service_report(&meta("read").actor, &filter, ReportCursor::start())
+            .unwrap();
+        assert_eq!(chunk.next, None);
+        assert!(chunk.csv.starts_with("\u{FEFF}Serial/part number;Model;"));
+        let lines: Vec<&str> = chunk.csv.split_terminator("\r\n").collect();
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert!(
+            lines[1].starts_with("X-1;\"Scanner; MC33\";;;'=cmd;;"),
+            "{}",
+            lines[1]
+        );
+        assert!(lines[2].starts_with("other;"), "{}", lines[2]);
+        assert!(lines[2].contains(";no power;"), "{}", lines[2]);
+    }
+
+    /// Expects one page asked after `after` trying `orders`, answering `answer`.
+    fn expect_page(
+        repair: &mut MockRepairRepository,
+        seq: &mut mockall::Sequence,
+        after: Option<OrderId>,
+        orders: usize,
+        answer: ServiceReportPage,
+    ) {
+        repair
+            .expect_service_report_page()
+            .times(1)
+            .in_sequence(seq)
+            .withf(move |_, a, o, _| *a == after && *o == orders)
+            .returning(move |_, _, _, _| Ok(answer.clone()));
+    }
+
+    #[test]
+    fn pages_follow_the_last_request_and_try_about_as_many_as_fitted() {
+        let id = |n| OrderId::new(RMA_ORDER_BASE + n).unwrap();
+        let mut repair = MockRepairRepository::new();
+        let mut seq = mockall::Sequence::new();
+        // The first page takes all 16 it tried: the next tries 32, after the last one; it
+        // takes one (its rows filled the page), so the third tries 2.
+        let all: Vec<ReportedOrder> = (1..=16).map(|n| reported(n, Vec::new())).collect();
+        let page = |orders, more| ServiceReportPage { orders, more };
+        expect_page(&mut repair, &mut seq, None, 16, page(all, true));
+        let one = vec![reported(17, Vec::new())];
+        expect_page(&mut repair, &mut seq, Some(id(16)), 32, page(one, true));
+        let last = vec![reported(18, Vec::new())];
+        expect_page(&mut repair, &mut seq, Some(id(17)), 2, page(last, false));
+        let service = service(repair);
+        let (actor, filter) = (meta("read").actor, ServiceReportFilter::default());
+        let first = service
+            .service_report(&actor, &filter, ReportCursor::start())
+            .unwrap();
+        // The header and one row per request (its declared device is missing).
+        assert_eq!(first.csv.split_terminator("\r\n").count(), 17);
+        let second = service
+            .service_report(&actor, &filter, first.next.unwrap())
+            .unwrap();
+        assert_eq!(second.next.unwrap().after(), Some(id(17)));
+        // No header after the first page; a missing device still writes its row.
+        assert!(second.csv.starts_with("1234567;"), "{}", second.csv);
+        assert_eq!(second.csv.split_terminator("\r\n").count(), 1);
+        let third = service
+            .service_report(&actor, &filter, second.next.unwrap())
+            .unwrap();
+        assert_eq!(third.next, None, "no more requests follow");
+    }
+
+    #[test]
+    fn the_report_needs_reports_export_before_anything_is_read() {
+        let mut repair = MockRepairRepository::new();
+        repair.expect_service_report_page().never();
+        let service = service(repair);
+        for role in ["PICKER", "TECHNICIAN", "INBOUND"] {
+            match service.service_report(
+                &meta(role).actor,
+                &ServiceReportFilter::default(),
+                ReportCursor::start(),
+            ) {
+                Err(AppError::Forbidden { permission, .. }) => {
+                    assert_eq!(permission, "reports.export", "{role}")
+                }
+                other => panic!("{role}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn an_empty_report_is_the_header_alone() {
+        let mut repair = MockRepairRepository::new();
+        repair
+            .expect_service_report_page()
+            .returning(|_, _, _, _| Ok(ServiceReportPage::default()));
+        let chunk = service(repair)
+            .service_report(
+                &meta("MANAGER").actor,
+                &ServiceReportFilter::default(),
+                ReportCursor::start(),
+            )
+            .unwrap();
+        assert_eq!(chunk.next, None);
+        assert_eq!(chunk.csv.split_terminator("\r\n").count(), 1);
+    }
+}

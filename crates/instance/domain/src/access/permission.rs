@@ -72,7 +72,7 @@ permissions! {
     ApiKeysManage = ("apikeys.manage",
         "Create, list and revoke API keys."),
     ReportsExport = ("reports.export",
-        "Export reports (no route of the instance offers one yet)."),
+        "Export reports: the service report of RMA requests (CSV)."),
 }
 
 impl Permission {

@@ -9,6 +9,7 @@ use crate::text::Text;
 
 pub mod arrival;
 pub mod reconcile;
+pub mod report;
 
 /// Most devices one RMA request declares.
 pub const MAX_DECLARED: usize = 500;

@@ -121,7 +121,7 @@ impl From<OrderStatus> for OrderStatusDto {
     }
 }
 
-const STATUS_MESSAGE: &str = "must be one of created, received, processed, shipped";
+pub(crate) const STATUS_MESSAGE: &str = "must be one of created, received, processed, shipped";
 
 /// The order fields that may be published (`public_fields`), in the order the page shows them.
 #[derive(Clone, Copy, Debug, Serialize, ToSchema)]

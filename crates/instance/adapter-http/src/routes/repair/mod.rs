@@ -1,5 +1,5 @@
-//! The repair wing: RMA requests, the customer's slip of one (`slip.rs`) and its
-//! reconciliation (`reconcile.rs`). What they become
+//! The repair wing: RMA requests, the customer's slip of one (`slip.rs`), its
+//! reconciliation (`reconcile.rs`) and the service report (`report.rs`). What they become
 //! (an order with its RMA code and declared devices) is read and changed through the orders
 //! wing's routes.
 
@@ -17,6 +17,7 @@ use crate::routes::orders::{CustomerDto, OrderOut};
 use crate::schema;
 
 mod reconcile;
+mod report;
 mod slip;
 
 /// Registers the repair wing's routes.
@@ -24,7 +25,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_rma)
         .service(set_declared)
         .service(slip::rma_slip)
-        .service(reconcile::reconciliation);
+        .service(reconcile::reconciliation)
+        .service(report::service_report);
 }
 
 /// A device the customer sends in.
