@@ -64,6 +64,7 @@ on_both_backends!(
     badges_log_operators_in,
     rma_requests_get_distinct_codes_that_scans_find,
     rma_slips_show_the_code_and_the_serials,
+    a_repair_from_request_to_report,
 );
 
 #[actix_rt::test]
