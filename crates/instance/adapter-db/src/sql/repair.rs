@@ -374,8 +374,8 @@ fn linked_trees(count: usize) -> String {
     )
 }
 
-/// The items of the trees of [`linked_trees`], as a subquery of their ids.
-const ITEMS_IN_TREES: &str = "SELECT i.id FROM items i JOIN tree t ON i.parent_box = t.id";
+/// The items of the trees of [`linked_trees`], each with the order whose tree holds it.
+const ITEMS_IN_TREES: &str = "tree t JOIN items i ON i.parent_box = t.id";
 
 /// `sql` with the orders' ids bound to its first placeholders, in order.
 fn for_orders(sql: String, orders: &[String]) -> BoxedSqlQuery<'static, Backend, SqlQuery> {
@@ -384,6 +384,26 @@ fn for_orders(sql: String, orders: &[String]) -> BoxedSqlQuery<'static, Backend,
         query = query.bind::<diesel::sql_types::Text, _>(id.clone());
     }
     query
+}
+
+/// A barcode of an item in an order's tree.
+#[derive(QueryableByName)]
+struct ReportBarcodeRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    order_id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    item_id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    barcode: String,
+}
+
+/// An action of an item in an order's tree.
+#[derive(QueryableByName)]
+struct ReportActionRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    order_id: String,
+    #[diesel(embed)]
+    action: ActionRow,
 }
 
 #[derive(QueryableByName)]
@@ -423,7 +443,9 @@ fn per_order(
 /// A page of the service report (see `RepairRepository::service_report_page`): eight
 /// queries whatever the page's size (the requests tried, their items and declared devices
 /// counted, the requests taken with their declared devices, their items, the items' barcodes,
-/// actions and results), one when no request follows.
+/// actions and results), one when no request follows. The barcodes and actions are read by
+/// joins that keep the order whose tree holds the item, so an item in two orders' trees (a
+/// linked box inside another order's box) is reported with each.
 pub(crate) fn service_report_page(
     c: &mut Conn,
     filter: &ServiceReportFilter,
@@ -517,64 +539,67 @@ pub(crate) fn service_report_page(
         ids,
     )
     .load(c)?;
-    let barcodes: Vec<FoundBarcodeRow> = for_orders(
+    let barcodes: Vec<ReportBarcodeRow> = for_orders(
         format!(
-            "{tree} SELECT item_id, barcode FROM item_barcodes \
-             WHERE item_id IN ({ITEMS_IN_TREES}) ORDER BY item_id, position"
+            "{tree} SELECT t.order_id AS order_id, b.item_id AS item_id, b.barcode AS barcode \
+             FROM {ITEMS_IN_TREES} JOIN item_barcodes b ON b.item_id = i.id \
+             ORDER BY t.order_id, b.item_id, b.position"
         ),
         ids,
     )
     .load(c)?;
-    let actions: Vec<ActionRow> = for_orders(
+    let actions: Vec<ReportActionRow> = for_orders(
         format!(
-            "{tree} SELECT a.seq, a.item_id, a.kind, a.message, a.at, a.actor \
-             FROM item_actions a WHERE a.item_id IN ({ITEMS_IN_TREES}) ORDER BY a.item_id, a.seq"
+            "{tree} SELECT t.order_id AS order_id, a.seq, a.item_id, a.kind, a.message, a.at, \
+             a.actor FROM {ITEMS_IN_TREES} JOIN item_actions a ON a.item_id = i.id \
+             ORDER BY t.order_id, a.item_id, a.seq"
         ),
         ids,
     )
     .load(c)?;
     let results: Vec<RepairResultRow> = for_orders(
         format!(
-            "{tree} SELECT r.seq, r.outcome, r.parts, r.warranty FROM repair_results r \
-             JOIN item_actions a ON a.seq = r.seq WHERE a.item_id IN ({ITEMS_IN_TREES})"
+            "{tree} SELECT r.seq, r.outcome, r.parts, r.warranty FROM {ITEMS_IN_TREES} \
+             JOIN item_actions a ON a.item_id = i.id JOIN repair_results r ON r.seq = a.seq"
         ),
         ids,
     )
     .load(c)?;
+    // An item in two trees reads its results twice: one is kept.
     let mut result_of = HashMap::with_capacity(results.len());
     for row in results {
         result_of.insert(row.seq, row.into_domain()?);
     }
-    let mut barcodes_of: HashMap<String, Vec<Code>> = HashMap::new();
+    let mut barcodes_of: HashMap<(String, String), Vec<Code>> = HashMap::new();
     for row in barcodes {
         barcodes_of
-            .entry(row.item_id)
+            .entry((row.order_id, row.item_id))
             .or_default()
             .push(text("barcode", row.barcode)?);
     }
-    let mut actions_of: HashMap<String, Vec<ItemAction>> = HashMap::new();
+    let mut actions_of: HashMap<(String, String), Vec<ItemAction>> = HashMap::new();
     for row in actions {
-        let (seq, item) = (row.seq, row.item_id.clone());
-        let mut action = row.into_domain()?;
-        action.result = result_of.remove(&seq);
-        actions_of.entry(item).or_default().push(action);
+        let key = (row.order_id, row.action.item_id.clone());
+        let seq = row.action.seq;
+        let mut action = row.action.into_domain()?;
+        action.result = result_of.get(&seq).cloned();
+        actions_of.entry(key).or_default().push(action);
     }
     let mut items_of: HashMap<String, Vec<ReportedItem>> = HashMap::new();
     for row in item_rows {
-        // An item in two orders' trees (a linked box inside another order's box) is reported
-        // with each: its barcodes and actions are cloned, not taken.
+        let key = (row.order_id, row.id);
         let item = ReportedItem {
             found: FoundItem {
-                id: typed::<ItemId>(&row.id)?,
+                id: typed::<ItemId>(&key.1)?,
                 serial: opt_text("serial", row.serial)?,
-                barcodes: barcodes_of.get(&row.id).cloned().unwrap_or_default(),
+                barcodes: barcodes_of.remove(&key).unwrap_or_default(),
             },
             name: opt_text("name", row.name)?,
             class_code: opt_text("class_code", row.class_code)?,
             condition: opt_text("condition", row.condition)?,
-            actions: actions_of.get(&row.id).cloned().unwrap_or_default(),
+            actions: actions_of.remove(&key).unwrap_or_default(),
         };
-        items_of.entry(row.order_id).or_default().push(item);
+        items_of.entry(key.0).or_default().push(item);
     }
     let orders = orders
         .into_iter()
