@@ -18,6 +18,7 @@ mod load;
 mod logins;
 mod pg;
 mod postgres;
+mod repair;
 mod report;
 mod rng;
 mod runner;
@@ -138,6 +139,11 @@ struct Cli {
     /// minutes). The report must go elsewhere than docs/BENCHMARKS.md (`--out`).
     #[arg(long, conflicts_with_all = ["moves_only", "global_only"])]
     logins_only: bool,
+    /// Run only the repair section (the reconciliation of a request of 500 devices, and the
+    /// service report CSV of 10,000 and 100,000 rows with the service's memory; on SQLite;
+    /// about two minutes). The report must go elsewhere than docs/BENCHMARKS.md (`--out`).
+    #[arg(long, conflicts_with_all = ["moves_only", "global_only", "logins_only"])]
+    repair_only: bool,
     /// Users made for the logins section, each logged in again and again.
     #[arg(long, default_value_t = 32)]
     login_users: usize,
@@ -200,8 +206,8 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         None => sibling("eckwms-global")?,
     };
     for (binary, flag) in [(&eckwms, "--eckwms"), (&eckwms_global, "--eckwms-global")] {
-        // The logins section runs eckwms alone.
-        if cli.logins_only && flag == "--eckwms-global" {
+        // The logins and repair sections run eckwms alone.
+        if (cli.logins_only || cli.repair_only) && flag == "--eckwms-global" {
             continue;
         }
         if !binary.is_file() {
@@ -212,12 +218,12 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             );
         }
     }
-    if (cli.moves_only || cli.global_only || cli.logins_only)
+    if (cli.moves_only || cli.global_only || cli.logins_only || cli.repair_only)
         && cli.out == Path::new("docs/BENCHMARKS.md")
     {
         bail!(
-            "--moves-only, --global-only and --logins-only write a partial report: pass --out \
-             somewhere else"
+            "--moves-only, --global-only, --logins-only and --repair-only write a partial \
+             report: pass --out somewhere else"
         );
     }
     if cli.login_users == 0 || cli.login_clients == 0 || cli.probe_clients == 0 {
@@ -314,6 +320,27 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             settings,
             seeds: section.seeds,
             memory: Vec::new(),
+            checks: section.checks,
+            phases: runner.phases,
+            floors: runner.floors,
+            notes: section.notes,
+            duration: format!("{:.0} s", log.0.elapsed().as_secs_f64()),
+        };
+        return write_report(cli, &report, &log);
+    }
+    if cli.repair_only {
+        let section = repair::section(&mut runner, &eckwms, &work.path);
+        let mut settings = common_settings(cli, &eckwms, seed_value);
+        settings.extend(section.settings);
+        let report = Report {
+            date,
+            machine,
+            command: format!(
+                "make bench-repair` (= `cargo build --release -p eckwms --bin eckwms` then `cargo run --release -p eckwms-bench -- --repair-only --out /tmp/BENCH_repair.md`); this run: `{command}"
+            ),
+            settings,
+            seeds: section.seeds,
+            memory: section.memory,
             checks: section.checks,
             phases: runner.phases,
             floors: runner.floors,
@@ -425,6 +452,14 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         ))
     };
 
+    // ------------------------------------------------------------ repair
+    // Reported as "not measured" with its cause when it fails, like the sections above.
+    let repair_section = if cli.moves_only {
+        None
+    } else {
+        Some(repair::section(&mut runner, &eckwms, &work.path))
+    };
+
     // ------------------------------------------------------------ codes and labels, in process
     log.line("decoding label codes and rendering label sheets on one thread");
     let figures = codes::measure(Duration::from_secs(3))?;
@@ -453,6 +488,14 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         notes.extend(section.notes);
         seeds.extend(section.seeds);
         login_settings = section.settings;
+    }
+    let mut repair_settings = Vec::new();
+    if let Some(section) = repair_section {
+        checks.extend(section.checks);
+        notes.extend(section.notes);
+        seeds.extend(section.seeds);
+        memory.extend(section.memory);
+        repair_settings = section.settings;
     }
 
     match global_run {
@@ -495,6 +538,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     let mut settings = settings_table(cli, &eckwms, seed_value, &data.big, &data.small);
     settings.extend(global_settings);
     settings.extend(login_settings);
+    settings.extend(repair_settings);
     let report = Report {
         date,
         machine,

@@ -83,6 +83,21 @@ pub fn rss_kib(pid: u32) -> anyhow::Result<u64> {
     field_kib(&status, "VmRSS").ok_or_else(|| anyhow!("no VmRSS in {path}"))
 }
 
+/// Peak resident memory of a process since it started (VmHWM), in kB.
+pub fn peak_rss_kib(pid: u32) -> anyhow::Result<u64> {
+    let path = format!("/proc/{pid}/status");
+    let status = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
+    field_kib(&status, "VmHWM").ok_or_else(|| anyhow!("no VmHWM in {path}"))
+}
+
+/// Anonymous resident memory of a process (RssAnon: its heap and stacks, without the pages of
+/// files it maps), in kB.
+pub fn anon_rss_kib(pid: u32) -> anyhow::Result<u64> {
+    let path = format!("/proc/{pid}/status");
+    let status = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
+    field_kib(&status, "RssAnon").ok_or_else(|| anyhow!("no RssAnon in {path}"))
+}
+
 /// Clock ticks per second of /proc times (`getconf CLK_TCK`, 100 on Linux).
 pub fn clock_ticks() -> u64 {
     command_line("getconf", &["CLK_TCK"])
