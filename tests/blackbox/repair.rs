@@ -63,6 +63,11 @@ pub async fn rma_requests_get_distinct_codes_that_scans_find(db: &TestDatabase, 
     assert_eq!(scan.body["action"], "found", "{}", scan.body);
     assert_eq!(scan.body["type"], "order", "{}", scan.body);
     assert_eq!(scan.body["data"]["id"], first["id"], "{}", scan.body);
+    assert_eq!(
+        scan.body["data"]["rma_code"], first["rma_code"],
+        "{}",
+        scan.body
+    );
     let listed = api.get("/api/v1/orders?limit=500").await;
     assert_eq!(listed.body["items"].as_array().unwrap().len(), 200);
     // Read back with its declared device and published progress.

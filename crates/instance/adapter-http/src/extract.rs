@@ -211,7 +211,6 @@ impl QueryCheck {
         }
     }
 
-    /// A positive integer filter or cursor.
     /// An RFC 3339 time, as UTC.
     pub fn time(
         &mut self,
@@ -227,6 +226,7 @@ impl QueryCheck {
         }
     }
 
+    /// A positive integer filter or cursor.
     pub fn int(&mut self, field: &str, raw: Option<&str>) -> Option<i64> {
         match parse_positive(raw?) {
             Ok(n) => Some(n),

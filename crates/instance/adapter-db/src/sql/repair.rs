@@ -247,23 +247,25 @@ pub(crate) fn lock_orders_of_move(
         }
     }
     let keys: Vec<String> = via.keys().cloned().collect();
-    let mut orders: BTreeMap<String, Movable> = BTreeMap::new();
+    // (the carrier's place among the moved objects, order, carrier)
+    let mut linked: Vec<(usize, String, Movable)> = Vec::new();
     for chunk in keys.chunks(INSERT_CHUNK) {
-        let linked: Vec<(String, Option<String>)> = boxes::table
+        let rows: Vec<(String, Option<String>)> = boxes::table
             .filter(boxes::id.eq_any(chunk))
             .filter(boxes::order_id.is_not_null())
             .select((boxes::id, boxes::order_id))
             .load(c)?;
-        for (box_key, order) in linked {
-            let (Some(order), Some(carrier)) = (order, via.get(&box_key)) else {
-                continue;
-            };
-            let entry = orders.entry(order).or_insert(*carrier);
-            // The same order reached through several objects: the first given wins.
-            if rank(carrier, moved_boxes, left) < rank(entry, moved_boxes, left) {
-                *entry = *carrier;
+        for (box_key, order) in rows {
+            if let (Some(order), Some(carrier)) = (order, via.get(&box_key)) {
+                linked.push((rank(carrier, moved_boxes, left), order, *carrier));
             }
         }
+    }
+    // An order reached through several moved objects is carried by the first one given.
+    linked.sort_by_key(|(rank, _, _)| *rank);
+    let mut orders: BTreeMap<String, Movable> = BTreeMap::new();
+    for (_, order, carrier) in linked {
+        orders.entry(order).or_insert(carrier);
     }
     if orders.is_empty() {
         return Ok(Vec::new());

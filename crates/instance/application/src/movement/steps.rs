@@ -94,22 +94,22 @@ pub fn apply(
 
     let mut outcomes = Vec::with_capacity(subjects.len());
     let mut changes = Vec::new();
-    let mut moved = Vec::new();
-    let mut moved_subjects = Vec::new();
+    // As they were before the move.
+    let mut moved: Vec<MoveSubject> = Vec::new();
     for subject in &subjects {
         let outcome = outcome(subject, command.to);
         if outcome.moved {
-            moved.push(subject.object);
-            moved_subjects.push(*subject);
+            moved.push(*subject);
             changes.push(change(subject, command.to));
         }
         outcomes.push(outcome);
     }
     if !moved.is_empty() {
-        tx.moves().set_parents(&moved, command.to, ctx)?;
+        let objects: Vec<Movable> = moved.iter().map(|s| s.object).collect();
+        tx.moves().set_parents(&objects, command.to, ctx)?;
         tx.ledger().append(ctx, &changes)?;
         if let (Parent::Place(place), Some(role)) = (command.to, role) {
-            crate::repair::arrival::after_move(tx, place, role, &moved_subjects, ctx)?;
+            crate::repair::arrival::after_move(tx, place, role, &moved, ctx)?;
         }
     }
     Ok(outcomes)

@@ -450,6 +450,12 @@ fn object_json(object: &ScannedObject) -> Value {
         Ok(Value::Object(mut map)) => {
             map.insert("version".into(), json!(version));
             map.insert("kind".into(), json!(object_kind(object)));
+            // An RMA request shows its code, as its OrderOut does.
+            if let ScannedObject::Order(o) = object
+                && let Some(code) = crate::repair::rma_code(o.id)
+            {
+                map.insert("rma_code".into(), json!(code.to_string()));
+            }
             Value::Object(map)
         }
         _ => Value::Null,
