@@ -257,13 +257,13 @@ pub(crate) fn contents(
         .collect()
 }
 
-/// The container an object is in (`None`: none), `not_found` when there is no such object. Also
-/// the read of the single moves on PostgreSQL (`single_move::locate`).
 /// A place's role as stored.
 pub(crate) fn parse_role(text: &str) -> Result<PlaceRole, DbError> {
     PlaceRole::parse(text).ok_or_else(|| DbError::corrupt(format!("place role {text:?}")))
 }
 
+/// The container an object is in (`None`: none), `not_found` when there is no such object. Also
+/// the read of the single moves on PostgreSQL (`single_move::locate`, moves onto boxes).
 pub(crate) fn parent_of(c: &mut Conn, object: Movable) -> Result<Option<Parent>, DbError> {
     let key = object.to_string();
     let columns: Option<(Option<String>, Option<String>)> = match object {

@@ -2,7 +2,7 @@
 //! linked boxes hold), and the pages of the service report. Mounted twice, as a module
 //! of `sqlite` and of `pg` (see `sqlite.rs`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::sql_types::BigInt;
@@ -241,7 +241,12 @@ pub(crate) fn lock_orders_of_move(
         }
         frontier = next;
     }
+    // Items that left one box share its chain: it is walked once (the first item carries it).
+    let mut walked: HashSet<BoxId> = HashSet::new();
     for (item, from) in left {
+        if !walked.insert(*from) {
+            continue;
+        }
         for above in box_chain(c, *from)?.0 {
             via.entry(above.to_string()).or_insert(Movable::Item(*item));
         }
