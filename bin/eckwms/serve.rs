@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use actix_web::{HttpServer, web};
 use anyhow::Context;
-use eckwms_adapter_http::{CookieSecure, HttpSettings, HttpState, build_app};
+use eckwms_adapter_http::{CookieSecure, HttpSettings, HttpState, build_app_with};
 use eckwms_application::devices::DevicePurge;
 use eckwms_application::{
     DeviceService, IdempotencyService, ScanService, Services, SessionService,
@@ -144,10 +144,11 @@ async fn serve(settings: Settings, state: HttpState, purge: Housekeeping) -> any
     });
 
     let http = &settings.http;
-    let mut server = HttpServer::new(move || build_app(state.clone()))
-        .keep_alive(Duration::from_secs(http.keep_alive_secs))
-        .client_request_timeout(Duration::from_secs(http.request_timeout_secs))
-        .shutdown_timeout(http.shutdown_timeout_secs);
+    let mut server =
+        HttpServer::new(move || build_app_with(state.clone(), eckwms_adapter_web::configure))
+            .keep_alive(Duration::from_secs(http.keep_alive_secs))
+            .client_request_timeout(Duration::from_secs(http.request_timeout_secs))
+            .shutdown_timeout(http.shutdown_timeout_secs);
     if http.workers > 0 {
         server = server.workers(http.workers);
     }

@@ -22,6 +22,10 @@ pub mod problem;
 pub mod request_id;
 pub mod routes;
 pub mod schema;
+// Test support: a failing unwrap there is a broken test set-up, and it panics as such.
+#[cfg(any(test, feature = "testing"))]
+#[allow(clippy::unwrap_used, clippy::new_without_default)]
+pub mod testing;
 
 #[cfg(test)]
 mod tests;
@@ -150,6 +154,24 @@ pub fn build_app(
         InitError = (),
     >,
 > {
+    build_app_with(state, |_| {})
+}
+
+/// [`build_app`] with more routes outside the API's scopes and document: the web UI's pages
+/// (`pages` registers them; they authenticate their viewers themselves). A path no route
+/// claims still gets the API's problem+json 404.
+pub fn build_app_with(
+    state: HttpState,
+    pages: impl FnOnce(&mut web::ServiceConfig),
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
     process_started();
     let (app, mut doc) = register(App::new().into_utoipa_app()).split_for_parts();
     openapi::complete(&mut doc);
@@ -166,6 +188,7 @@ pub fn build_app(
         .app_data(extract::json_config(body_limit))
         .app_data(extract::path_config())
         .app_data(extract::query_config())
+        .configure(pages)
         .default_service(web::to(openapi::fallback))
         .wrap(from_fn(request_id::middleware))
 }

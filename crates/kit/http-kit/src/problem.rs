@@ -126,6 +126,16 @@ impl ApiError {
         &self.errors
     }
 
+    /// What went wrong, in words.
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+
+    /// The seconds of `Retry-After`, when the answer has one.
+    pub fn retry_after(&self) -> Option<u64> {
+        self.retry_after
+    }
+
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> ProblemField {
         ProblemField {
             field: field.into(),

@@ -8,7 +8,7 @@ use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::header;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, post};
 use chrono::{DateTime, Utc};
-use eckwms_application::access::csrf_token;
+use eckwms_application::access::{LoggedIn, csrf_token};
 use eckwms_application::{Actor, Who};
 use eckwms_domain::access::Permission;
 use serde::{Deserialize, Serialize};
@@ -89,7 +89,34 @@ fn names(actor: &Actor) -> Vec<String> {
         .collect()
 }
 
-fn session_cookie(req: &HttpRequest, value: String, max_age_secs: i64) -> Cookie<'static> {
+/// The three steps of a login (a call turn, a hashing turn, a call turn): the new session, or
+/// the refusal. The JSON route and the web UI's login form both log in here.
+pub async fn log_in(
+    req: &HttpRequest,
+    username: String,
+    password: String,
+) -> Result<LoggedIn, ApiError> {
+    let state = app_state(req)?;
+    let calls = state.calls.clone();
+    let meta = anonymous_meta(req);
+    let begun = meta.clone();
+    let attempt = calls
+        .run(move |s| s.sessions.begin_login(&username, &begun))
+        .await?;
+    let (attempt, verified) = calls
+        .hash(move |passwords, _| {
+            let verified = attempt.verify(passwords, &password);
+            Ok((attempt, verified))
+        })
+        .await?;
+    calls
+        .run(move |s| s.sessions.finish_login(attempt, verified, &meta))
+        .await
+}
+
+/// The session cookie (`HttpOnly`, `SameSite=Strict`, `Secure` as configured) holding
+/// `value` for `max_age_secs`; an empty value and 0 clear it.
+pub fn session_cookie(req: &HttpRequest, value: String, max_age_secs: i64) -> Cookie<'static> {
     let secure = match app_state(req).map(|s| s.settings.cookie_secure) {
         Ok(CookieSecure::Always) => true,
         Ok(CookieSecure::Never) => false,
@@ -130,22 +157,7 @@ pub async fn login(req: HttpRequest, body: Json<LoginIn>) -> Result<HttpResponse
             format!("must be 1 to {MAX_LOGIN_TEXT} bytes, with a username of at most as many"),
         )]));
     }
-    let state = app_state(&req)?;
-    let calls = state.calls.clone();
-    let meta = anonymous_meta(&req);
-    let begun = meta.clone();
-    let attempt = calls
-        .run(move |s| s.sessions.begin_login(&username, &begun))
-        .await?;
-    let (attempt, verified) = calls
-        .hash(move |passwords, _| {
-            let verified = attempt.verify(passwords, &password);
-            Ok((attempt, verified))
-        })
-        .await?;
-    let logged_in = calls
-        .run(move |s| s.sessions.finish_login(attempt, verified, &meta))
-        .await?;
+    let logged_in = log_in(&req, username, password).await?;
     let max_age = (logged_in.expires_at - Utc::now()).num_seconds().max(0);
     let cookie = session_cookie(&req, logged_in.token.clone(), max_age);
     let body = LoginOut {

@@ -1,0 +1,113 @@
+# ECKWMS — English. Every message here exists in de.ftl and ru.ftl too (a test checks).
+
+## Shell
+nav-label = Main
+nav-dashboard = Dashboard
+nav-scan = Scan
+search-label = Find anything by its code
+search-placeholder = Scan or type a code
+search-button = Find
+signed-in-as = Signed in as
+logout = Log out
+
+## Errors
+error-csrf = This form has expired. Reload the page and try again.
+error-forbidden = Not allowed
+error-not-found = Not found
+error-conflict = Changed meanwhile
+error-invalid = Not accepted
+error-rate-limited = Too many attempts
+error-unavailable = The service is busy. Try again in a moment.
+error-internal = Something went wrong
+error-back-home = Back to the dashboard
+error-no-such-id = “{ $id }” is not an id of this kind.
+
+## Login
+login-title = Log in
+login-username = Username
+login-password = Password
+login-submit = Log in
+login-expired = Your session has ended. Please log in again.
+login-form-expired = The login form had expired. Please try again.
+login-invalid = Wrong username or password.
+login-throttled = Too many failed logins. Try again in { $seconds } seconds.
+
+## Notices
+notice-saved = Saved.
+notice-moved = Moved.
+notice-stale = Someone else changed this meanwhile; this is the current state.
+notice-invalid = Not accepted:
+
+## Objects
+section-location = Location
+location-nowhere = Not at any place.
+section-contents = Contents
+contents-direct = Only what is directly inside
+contents-all = All levels
+contents-empty = Empty.
+section-history = History
+history-empty = No history.
+history-when = When
+history-what = What
+history-from-to = From → to
+history-who = Who
+history-reason = Reason
+page-next = Next page
+page-older = Older entries
+section-move = Move
+move-to = To (place or box)
+move-to-placeholder = Scan or type p… or b…
+move-submit = Move
+move-target-invalid = “{ $id }” is not a place or box id.
+section-edit = Edit
+edit-submit = Save
+section-declared = Declared devices
+order-title = Order { $id }
+rack-cell = column { $column }, row { $row }
+count-items = { $count } items
+
+field-id = Id
+field-name = Name
+field-in = In
+field-serial = Serial
+field-class = Class code
+field-condition = Condition
+field-barcodes = Barcodes
+field-attributes = Attributes
+field-version = Version
+field-order = Order
+field-warehouse = Warehouse
+field-rack = Rack
+field-role = Role
+field-description = Description
+field-status = Status
+field-reference = Reference
+field-customer = Customer
+field-tracking = Tracking number
+field-received-at = Received
+field-processed-at = Processed
+field-shipped-at = Shipped
+
+change-created = Created
+change-updated = Changed
+change-moved = Moved
+change-action = Repair step
+change-linked = Linked
+change-unlinked = Unlinked
+change-deleted = Deleted
+
+status-created = Created
+status-received = Received
+status-processed = Processed
+status-shipped = Shipped
+
+## Scan
+scan-title = Scan
+scan-field = Code
+scan-submit = Scan
+scan-answer = Answer
+scan-working-set = Working set
+scan-working-set-empty = Nothing selected yet.
+scan-set-places = Places
+scan-set-boxes = Boxes
+scan-set-items = Items

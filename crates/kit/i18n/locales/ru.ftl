@@ -1,0 +1,113 @@
+# ECKWMS — русский.
+
+## Shell
+nav-label = Главное меню
+nav-dashboard = Обзор
+nav-scan = Сканирование
+search-label = Найти что угодно по коду
+search-placeholder = Отсканируйте или введите код
+search-button = Найти
+signed-in-as = Вы вошли как
+logout = Выйти
+
+## Errors
+error-csrf = Срок действия формы истёк. Обновите страницу и попробуйте снова.
+error-forbidden = Нет доступа
+error-not-found = Не найдено
+error-conflict = Уже изменено
+error-invalid = Не принято
+error-rate-limited = Слишком много попыток
+error-unavailable = Сервис занят. Попробуйте чуть позже.
+error-internal = Что-то пошло не так
+error-back-home = Вернуться к обзору
+error-no-such-id = «{ $id }» — не идентификатор такого вида.
+
+## Login
+login-title = Вход
+login-username = Имя пользователя
+login-password = Пароль
+login-submit = Войти
+login-expired = Сеанс завершён. Войдите снова.
+login-form-expired = Срок действия формы входа истёк. Попробуйте снова.
+login-invalid = Неверное имя пользователя или пароль.
+login-throttled = Слишком много неудачных попыток входа. Попробуйте через { $seconds } с.
+
+## Notices
+notice-saved = Сохранено.
+notice-moved = Перемещено.
+notice-stale = Кто-то уже изменил это; показано текущее состояние.
+notice-invalid = Не принято:
+
+## Objects
+section-location = Местоположение
+location-nowhere = Не находится ни на одном месте.
+section-contents = Содержимое
+contents-direct = Только непосредственное содержимое
+contents-all = Все уровни
+contents-empty = Пусто.
+section-history = История
+history-empty = Истории нет.
+history-when = Когда
+history-what = Что
+history-from-to = Откуда → куда
+history-who = Кто
+history-reason = Причина
+page-next = Следующая страница
+page-older = Более ранние записи
+section-move = Переместить
+move-to = Куда (место или коробка)
+move-to-placeholder = Отсканируйте или введите p… или b…
+move-submit = Переместить
+move-target-invalid = «{ $id }» — не идентификатор места или коробки.
+section-edit = Изменить
+edit-submit = Сохранить
+section-declared = Заявленные устройства
+order-title = Заказ { $id }
+rack-cell = столбец { $column }, ряд { $row }
+count-items = { $count } шт.
+
+field-id = Идентификатор
+field-name = Название
+field-in = В
+field-serial = Серийный номер
+field-class = Код товара
+field-condition = Состояние
+field-barcodes = Штрихкоды
+field-attributes = Свойства
+field-version = Версия
+field-order = Заказ
+field-warehouse = Склад
+field-rack = Стеллаж
+field-role = Роль
+field-description = Описание
+field-status = Статус
+field-reference = Номер клиента
+field-customer = Клиент
+field-tracking = Трек-номер
+field-received-at = Получен
+field-processed-at = Обработан
+field-shipped-at = Отправлен
+
+change-created = Создано
+change-updated = Изменено
+change-moved = Перемещено
+change-action = Шаг ремонта
+change-linked = Привязано
+change-unlinked = Отвязано
+change-deleted = Удалено
+
+status-created = Создан
+status-received = Получен
+status-processed = Обработан
+status-shipped = Отправлен
+
+## Scan
+scan-title = Сканирование
+scan-field = Код
+scan-submit = Сканировать
+scan-answer = Ответ
+scan-working-set = Рабочий набор
+scan-working-set-empty = Пока ничего не выбрано.
+scan-set-places = Места
+scan-set-boxes = Коробки
+scan-set-items = Товары

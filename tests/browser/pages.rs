@@ -1,0 +1,165 @@
+//! What an operator does in the browser: log in, open a box, see where it is, move it, scan
+//! with a keyboard-wedge scanner, switch the language, log out.
+
+use fantoccini::Locator;
+use serde_json::json;
+
+use crate::driver::Driver;
+use crate::harness::{Api, Backend, Server, database};
+
+/// A server with a manager `mara` and a box on shelf A (another shelf B waits).
+struct Site {
+    server: Server,
+    _db: eckwms_adapter_db::testing::TestDatabase,
+    shelf_a: String,
+    shelf_b: String,
+    parcel: String,
+}
+
+async fn site() -> Site {
+    let db = database(Backend::Sqlite).unwrap();
+    let server = Server::start(db.url());
+    let (code, out) = server.command_with_input(
+        &[
+            "user",
+            "create",
+            "--username",
+            "mara",
+            "--role",
+            "MANAGER",
+            "--display-name",
+            "Mara Manager",
+        ],
+        "manager passphrase\n",
+    );
+    assert_eq!(code, 0, "{out}");
+    let admin = Api::new(&server, &server.admin_key);
+    let shelf_a = admin
+        .create("/api/v1/places", json!({"name": "Shelf A"}))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let shelf_b = admin
+        .create("/api/v1/places", json!({"name": "Shelf B"}))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let parcel = admin
+        .create("/api/v1/boxes", json!({"name": "Parcel <7>"}))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let moved = admin
+        .post("/api/v1/moves", json!({"object": parcel, "to": shelf_a}))
+        .await;
+    assert!(moved.status.is_success(), "{}", moved.body);
+    Site {
+        server,
+        _db: db,
+        shelf_a,
+        shelf_b,
+        parcel,
+    }
+}
+
+#[actix_rt::test]
+async fn an_operator_logs_in_finds_a_box_moves_it_scans_and_switches_language() {
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let site = site().await;
+    let browser = driver.browser("en").await;
+    let base = site.server.base.clone();
+
+    // A page without a session leads to the login, and back after it.
+    browser.open(&format!("{base}/boxes/{}", site.parcel)).await;
+    assert!(browser.path().await.starts_with("/login?next=/boxes/"));
+    browser.screenshot("login").await;
+    browser.fill("#login", "username", "mara").await;
+    browser.fill("#login", "password", "wrong passphrase").await;
+    browser.submit("#login").await;
+    assert_eq!(
+        browser.text(".notice.error").await,
+        "Wrong username or password."
+    );
+    browser
+        .fill("#login", "password", "manager passphrase")
+        .await;
+    browser.submit("#login").await;
+    assert_eq!(browser.path().await, format!("/boxes/{}", site.parcel));
+
+    // The box: its name (escaped, shown as typed), where it is, its history by who did it.
+    assert_eq!(browser.text("h1").await, "Parcel <7>");
+    let location = browser.text("#location").await;
+    assert!(location.contains(&site.shelf_a), "{location}");
+    assert!(browser.text("#history").await.contains("Moved"));
+    browser.screenshot("box").await;
+
+    // Moved to shelf B by typing its id (as a scanner would type it).
+    browser.fill("#move form", "to", &site.shelf_b).await;
+    browser.submit("#move form").await;
+    assert_eq!(browser.text(".notice.ok").await, "Moved.");
+    let location = browser.text("#location").await;
+    assert!(location.contains(&site.shelf_b), "{location}");
+    assert!(!location.contains(&site.shelf_a), "{location}");
+    // The place's page lists the box.
+    browser
+        .click(&format!("#location a[href=\"/places/{}\"]", site.shelf_b))
+        .await;
+    assert!(browser.text("#contents").await.contains(&site.parcel));
+
+    // The scan page keeps the focus in its field; a scan answers with the working set.
+    browser.open(&format!("{base}/scan")).await;
+    let focused = browser
+        .client
+        .active_element()
+        .await
+        .unwrap()
+        .attr("name")
+        .await
+        .unwrap();
+    assert_eq!(focused.as_deref(), Some("code"));
+    browser.fill("#scan", "code", &site.parcel).await;
+    browser.submit("#scan").await;
+    assert!(browser.text("#working-set").await.contains(&site.parcel));
+    let focused = browser
+        .client
+        .active_element()
+        .await
+        .unwrap()
+        .attr("name")
+        .await
+        .unwrap();
+    assert_eq!(
+        focused.as_deref(),
+        Some("code"),
+        "focus stays in the scan field"
+    );
+    browser.screenshot("scan").await;
+
+    // German, kept across pages.
+    browser.click("#languages a[hreflang=\"de\"]").await;
+    assert_eq!(browser.text("#working-set h2").await, "Arbeitsauswahl");
+    browser.open(&format!("{base}/boxes/{}", site.parcel)).await;
+    assert_eq!(browser.text("#location h2").await, "Standort");
+    let lang = browser
+        .client
+        .find(Locator::Css("html"))
+        .await
+        .unwrap()
+        .attr("lang")
+        .await
+        .unwrap();
+    assert_eq!(lang.as_deref(), Some("de"));
+    browser.screenshot("box-de").await;
+
+    // Logged out: the pages lead to the login again.
+    browser.click("#logout button").await;
+    assert!(browser.path().await.starts_with("/login"));
+    browser.open(&format!("{base}/boxes/{}", site.parcel)).await;
+    assert!(browser.path().await.starts_with("/login?next="));
+    browser.close().await;
+}
