@@ -218,6 +218,11 @@ const NAV: &[NavEntry] = &[
         label: "nav-scan",
         needs: Permission::ScanExecute,
     },
+    NavEntry {
+        href: "/labels",
+        label: "nav-labels",
+        needs: Permission::LabelsPrint,
+    },
 ];
 
 /// A notice at the top of a page: what a form did, or why it did not.

@@ -6,10 +6,10 @@ use actix_web::test::{self, TestRequest};
 use eckwms_adapter_http::testing::{Mocks, fast_passwords, now, seeded_role};
 use eckwms_adapter_http::{HttpState, build_app_with};
 use eckwms_application::AppError;
-use eckwms_application::ports::{Location, LoginUser, PathStep, SessionRecord, User};
+use eckwms_application::ports::{LabelPrint, Location, LoginUser, PathStep, SessionRecord, User};
 use eckwms_domain::{
-    BoxId, ChangeKind, Code, Item, ItemId, LedgerEntry, Meta, Movable, Name, ObjectId, Parent,
-    PlaceId, UserId,
+    BoxId, ChangeKind, Code, IdKind, Item, ItemId, LedgerEntry, Meta, Movable, Name, ObjectId,
+    Parent, PlaceId, UserId,
 };
 
 use crate::layout::CONTENT_SECURITY_POLICY;
@@ -541,4 +541,105 @@ fn object_pages_are_addressed_by_the_kind_of_their_id() {
     );
     let user: ObjectId = "u000000000000000004".parse().unwrap();
     assert_eq!(crate::pages::objects::href(user), None);
+}
+
+// ---------------------------------------------------------------- labels
+
+#[actix_rt::test]
+async fn a_sheet_of_fresh_box_labels_is_a_pdf_of_the_print_recorded_for_the_user() {
+    let mut m = session("MANAGER");
+    m.labels
+        .expect_allocate_and_record()
+        .times(1)
+        .withf(|kind, n, format, actor, _| {
+            *kind == IdKind::Box
+                && *n == 3
+                && format == "pdf"
+                && actor == "user:u000000000000000004"
+        })
+        .returning(|kind, n, format, actor, at| {
+            Ok(LabelPrint {
+                id: 31,
+                at,
+                actor: actor.to_owned(),
+                kind,
+                reprint: false,
+                format: format.to_owned(),
+                objects: (1..=n as u64)
+                    .map(|i| ObjectId::new(kind, 100 + i).unwrap())
+                    .collect(),
+            })
+        });
+    m.labels.expect_label_subjects().returning(|_| Ok(vec![]));
+    let state = m.state();
+    let reply = call(
+        &state,
+        post(
+            "/labels",
+            &[
+                ("_csrf", &csrf()),
+                ("kind", "box"),
+                ("count", "3"),
+                ("ids", ""),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.header("content-type"), Some("application/pdf"));
+    assert!(reply.body.starts_with("%PDF"));
+    assert!(
+        reply
+            .header("content-disposition")
+            .unwrap()
+            .contains("labels-box-31.pdf")
+    );
+}
+
+#[actix_rt::test]
+async fn label_forms_are_checked_before_anything_is_allocated() {
+    let mut m = session("MANAGER");
+    m.labels.expect_allocate_and_record().never();
+    m.labels.expect_record_reprint().never();
+    let state = m.state();
+    for (form, says) in [
+        (vec![("kind", "box"), ("count", "0")], "Between 1 and 320"),
+        (
+            vec![
+                ("kind", "box"),
+                ("count", "2"),
+                ("ids", "b000000000000000001"),
+            ],
+            "not both",
+        ),
+        (
+            vec![("kind", "place"), ("ids", "p000000000000000001\nnonsense")],
+            "Line 2",
+        ),
+        (vec![("kind", "pallet"), ("count", "2")], "Choose a kind"),
+    ] {
+        let mut form = form;
+        let token = csrf();
+        form.push(("_csrf", &token));
+        let reply = call(&state, post("/labels", &form)).await;
+        assert_eq!(reply.status, 422, "{form:?}: {}", reply.body);
+        assert!(reply.body.contains(says), "{form:?}: {}", reply.body);
+    }
+    let reply = call(&state, post("/labels", &[("kind", "box"), ("count", "2")])).await;
+    assert_eq!(reply.status, 403);
+}
+
+#[actix_rt::test]
+async fn labels_are_offered_to_those_who_may_print_them() {
+    let state = item_mocks("MANAGER", "Phone").state();
+    let reply = call(&state, get("/items/i000000000000000042")).await;
+    assert!(reply.body.contains("id=\"reprint\""));
+    assert!(reply.body.contains("href=\"/labels\""));
+    let state = item_mocks("PICKER", "Phone").state();
+    let reply = call(&state, get("/items/i000000000000000042")).await;
+    assert!(!reply.body.contains("id=\"reprint\""));
+    assert!(!reply.body.contains("href=\"/labels\""));
+    let reply = call(&state, get("/labels")).await;
+    assert_eq!(reply.status, 403);
+    assert!(reply.body.contains("labels.print"));
 }

@@ -2,6 +2,7 @@
 
 use actix_web::web::ServiceConfig;
 
+pub mod labels;
 pub mod language;
 pub mod login;
 pub mod objects;
@@ -12,4 +13,5 @@ pub fn configure(cfg: &mut ServiceConfig) {
     language::configure(cfg);
     objects::configure(cfg);
     scan::configure(cfg);
+    labels::configure(cfg);
 }

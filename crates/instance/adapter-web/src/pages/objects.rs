@@ -21,6 +21,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::layout::{Failure, Notice, csrf_field, encode, html_response, page, see_other};
+use crate::pages::labels::reprint_form;
 use crate::viewer::Viewer;
 
 /// Rows per page of contents and of history.
@@ -180,7 +181,7 @@ fn contents_section(
     }
 }
 
-fn change_label(viewer: &Viewer, kind: ChangeKind) -> String {
+pub fn change_label(viewer: &Viewer, kind: ChangeKind) -> String {
     viewer.t(&format!("change-{}", kind.as_str()))
 }
 
@@ -315,6 +316,7 @@ async fn render_item(
     let content = html! {
         section.card #fields {
             (item_fields(viewer, &item))
+            (reprint_form(viewer, id.object_id()))
         }
         (location_section(viewer, &location))
         @if viewer.may(Permission::InventoryAdjust) {
@@ -604,7 +606,10 @@ async fn render_box(
         .as_ref()
         .map_or_else(|| id.to_string(), |n| n.as_str().to_owned());
     let content = html! {
-        section.card #fields { (box_fields(viewer, &boxed)) }
+        section.card #fields {
+            (box_fields(viewer, &boxed))
+            (reprint_form(viewer, id.object_id()))
+        }
         (location_section(viewer, &location))
         (contents_section(viewer, &base, &contents, all))
         @if viewer.may(Permission::InventoryAdjust) {
@@ -740,7 +745,10 @@ async fn place_page(
     .await?;
     let base = format!("/places/{id}");
     let content = html! {
-        section.card #fields { (place_fields(&viewer, &place)) }
+        section.card #fields {
+            (place_fields(&viewer, &place))
+            (reprint_form(&viewer, id.object_id()))
+        }
         (contents_section(&viewer, &base, &contents, all))
         (history_section(&viewer, &base, &history))
     };
@@ -797,7 +805,10 @@ async fn order_page(
     .await?;
     let base = format!("/orders/{id}");
     let content = html! {
-        section.card #fields { (order_fields(&viewer, &order)) }
+        section.card #fields {
+            (order_fields(&viewer, &order))
+            (reprint_form(&viewer, id.object_id()))
+        }
         @if !order.declared.devices().is_empty() {
             section.card #declared {
                 h2 { (viewer.t("section-declared")) }
