@@ -42,6 +42,7 @@ mod errors;
 mod idempotency;
 mod openapi;
 mod orders;
+mod overview;
 mod processed;
 mod public;
 mod repair;
