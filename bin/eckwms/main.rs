@@ -18,8 +18,9 @@ use eckwms_application::ports::{Expected, PageQuery};
 use eckwms_application::{
     Actor, ApiKeyService, AppError, AuditService, CatalogPorts, CatalogService, DevicePorts,
     DeviceService, IdempotencyService, LabelService, MovementPorts, MovementService, OrderPorts,
-    OrderService, OsSecrets, PublicService, RequestMeta, RoleService, ScanService, ScanSettings,
-    Services, SessionService, SystemClock, SystemService, UserService,
+    OrderService, OsSecrets, OverviewPorts, OverviewService, PublicService, RequestMeta,
+    RoleService, ScanService, ScanSettings, Services, SessionService, SystemClock, SystemService,
+    UserService,
 };
 use eckwms_db_kit::pool::{RELEASE_WAIT, close_when_released};
 
@@ -458,9 +459,14 @@ fn build_services(db: &Arc<Database>, settings: &Settings) -> anyhow::Result<Ser
         places: db.clone(),
         clock: clock.clone(),
     });
+    let overview = OverviewService::new(OverviewPorts {
+        overview: db.clone(),
+        clock: clock.clone(),
+    });
     Ok(Services {
         catalog,
         orders,
+        overview,
         repair,
         movement,
         api_keys: ApiKeyService::new(db.clone(), db.clone(), clock.clone(), Arc::new(OsSecrets))

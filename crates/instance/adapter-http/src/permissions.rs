@@ -138,6 +138,8 @@ pub const ROUTES: &[(&str, &str, Requirement)] = &[
         "/api/v1/orders/{id}/boxes/{box_id}",
         needs(OrdersManage),
     ),
+    // overview: the operator's dashboard
+    ("GET", "/api/v1/overview", needs(InventoryView)),
     // scanning
     ("POST", "/api/v1/scans", needs(ScanExecute)),
     ("POST", "/ECK/API/SCAN", needs(ScanExecute)),

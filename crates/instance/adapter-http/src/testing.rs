@@ -13,14 +13,15 @@ use eckwms_application::ports::{
     ApiKey, MockApiKeyRepository, MockAuditRepository, MockBoxRepository, MockClock,
     MockDeviceRepository, MockHealthRepository, MockIdempotencyRepository, MockIdentityRepository,
     MockItemRepository, MockLabelRepository, MockLedgerRepository, MockMoveRepository,
-    MockOrderRepository, MockPlaceRepository, MockRepairRepository, MockRoleRepository,
-    MockScanRepository, MockSecretSource, MockSessionRepository, MockThisInstance, MockUnitOfWork,
-    MockUserRepository, MockWarehouseRepository, Role,
+    MockOrderRepository, MockOverviewRepository, MockPlaceRepository, MockRepairRepository,
+    MockRoleRepository, MockScanRepository, MockSecretSource, MockSessionRepository,
+    MockThisInstance, MockUnitOfWork, MockUserRepository, MockWarehouseRepository, Role,
 };
 use eckwms_application::{
     ApiKeyService, AuditService, CatalogPorts, CatalogService, DevicePorts, DeviceService,
     IdempotencyService, LabelService, MovementPorts, MovementService, OrderPorts, OrderService,
-    RoleService, ScanService, ScanSettings, Services, SessionService, SystemService, UserService,
+    OverviewPorts, OverviewService, RoleService, ScanService, ScanSettings, Services,
+    SessionService, SystemService, UserService,
 };
 use eckwms_domain::access::SEEDED_ROLES;
 use eckwms_domain::access::role::seeded;
@@ -49,6 +50,8 @@ pub struct Mocks {
     pub boxes: MockBoxRepository,
     pub items: MockItemRepository,
     pub orders: MockOrderRepository,
+    /// The dashboard's reads.
+    pub overview: MockOverviewRepository,
     /// RMA requests.
     pub repair: MockRepairRepository,
     pub moves: MockMoveRepository,
@@ -158,6 +161,7 @@ impl Mocks {
             boxes: MockBoxRepository::new(),
             items: MockItemRepository::new(),
             orders: MockOrderRepository::new(),
+            overview: MockOverviewRepository::new(),
             repair: MockRepairRepository::new(),
             moves: MockMoveRepository::new(),
             unit: MockUnitOfWork::new(),
@@ -262,6 +266,10 @@ impl Mocks {
                 orders: orders.clone(),
                 clock: clock.clone(),
                 status_rules: vec![Arc::new(repair.clone())],
+            }),
+            overview: OverviewService::new(OverviewPorts {
+                overview: Arc::new(self.overview),
+                clock: clock.clone(),
             }),
             repair,
             movement: MovementService::new(MovementPorts {

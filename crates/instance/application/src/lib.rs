@@ -9,6 +9,7 @@ pub mod idempotency;
 pub mod labels;
 pub mod movement;
 pub mod orders;
+pub mod overview;
 pub mod ports;
 pub mod public;
 pub mod repair;
@@ -26,6 +27,7 @@ pub use idempotency::{Begin, IdempotencyService};
 pub use labels::{LabelService, Selection, Sheet, SheetFormat};
 pub use movement::{MovementPorts, MovementService, check_move};
 pub use orders::{OrderPorts, OrderService};
+pub use overview::{OverviewPorts, OverviewQuery, OverviewService};
 pub use public::{PublicService, SignedRequest};
 pub use scanning::{ScanCaller, ScanRequest, ScanService, ScanSettings};
 pub use system::{OsSecrets, Readiness, SystemClock, SystemService, VerifyReport};
@@ -35,6 +37,8 @@ pub use system::{OsSecrets, Readiness, SystemClock, SystemService, VerifyReport}
 pub struct Services {
     pub catalog: CatalogService,
     pub orders: OrderService,
+    /// The operator's dashboard.
+    pub overview: OverviewService,
     /// RMA requests.
     pub repair: repair::RepairService,
     pub movement: MovementService,

@@ -893,6 +893,15 @@ fn every_use_case_requires_what_its_route_declares() {
         ),
         (
             "GET",
+            "/api/v1/overview",
+            Box::new(|m| {
+                s.overview
+                    .overview(&m.actor, &eckwms_application::OverviewQuery::default())
+                    .map(drop)
+            }),
+        ),
+        (
+            "GET",
             "/api/v1/scans",
             Box::new(|m| {
                 s.scans

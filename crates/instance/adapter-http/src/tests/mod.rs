@@ -11,7 +11,7 @@ pub use crate::testing::*;
 // What the test modules take from here with `super::*`.
 pub(crate) use crate::testing::stored_key;
 use crate::{HttpState, build_app};
-pub use chrono::DateTime;
+pub use chrono::{DateTime, TimeZone, Utc};
 pub use eckwms_application::ports::ApiKey;
 pub use std::time::Duration;
 
@@ -23,6 +23,7 @@ mod errors;
 mod idempotency;
 mod openapi;
 mod orders;
+mod overview;
 mod processed;
 mod public;
 mod repair;
