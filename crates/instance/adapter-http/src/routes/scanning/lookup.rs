@@ -93,12 +93,13 @@ impl From<Lookup> for LookupOut {
     }
 }
 
-/// Look a text up as a scan would read it, and change nothing: no object is created (not even
-/// for a printed id a scan would create), no working set changes, no scan is logged.
+/// What a scanned or typed text names, changing nothing.
 ///
-/// Labels (v1, v2), typed ids, 7-digit serials and RMA codes are read as a scan reads them;
-/// any other text is looked up as an item's or box's barcode, an item's serial regardless of
-/// case, and an order's tracking number. 200 also when nothing is found: see `reason`.
+/// The text is read as a scan reads it, but no object is created (not even for a printed id a
+/// scan would create), no working set changes and no scan is logged. Labels (v1, v2), typed
+/// ids, 7-digit serials and RMA codes are read as a scan reads them; any other text is looked
+/// up as an item's or box's barcode, an item's serial regardless of case, and an order's
+/// tracking number. 200 also when nothing is found: see `reason`.
 #[utoipa::path(
     tag = "scans",
     params(LookupQuery),
