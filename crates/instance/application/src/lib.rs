@@ -29,6 +29,7 @@ pub use movement::{MovementPorts, MovementService, check_move};
 pub use orders::{OrderPorts, OrderService};
 pub use overview::{OverviewPorts, OverviewQuery, OverviewService};
 pub use public::{PublicService, SignedRequest};
+pub use scanning::lookup::{Found, Lookup, LookupService, Missing, Resolution};
 pub use scanning::{ScanCaller, ScanRequest, ScanService, ScanSettings};
 pub use system::{OsSecrets, Readiness, SystemClock, SystemService, VerifyReport};
 
@@ -55,6 +56,8 @@ pub struct Services {
     pub idempotency: IdempotencyService,
     pub system: SystemService,
     pub scans: ScanService,
+    /// What a scanned text names, looked up without acting on it.
+    pub lookup: LookupService,
     pub labels: LabelService,
     pub public: PublicService,
 }

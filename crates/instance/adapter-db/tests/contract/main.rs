@@ -213,6 +213,7 @@ contract!(
     serials_stay_one_item_per_class_under_concurrency,
     serial_duplicates_from_before_the_rule_survive_the_migration,
     a_serial_scan_names_the_item_that_carries_it,
+    lookups_find_without_writing,
     api_creates_and_scans_of_one_serial_make_one_item,
     rma_requests_take_the_clocks_second_or_the_next_free_one,
     declared_devices_are_replaced_by_a_patch,

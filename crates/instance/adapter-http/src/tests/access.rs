@@ -925,6 +925,11 @@ fn every_use_case_requires_what_its_route_declares() {
             Box::new(|m| s.scans.clear_session(&m.actor, "o").map(drop)),
         ),
         (
+            "GET",
+            "/api/v1/lookup",
+            Box::new(|m| s.lookup.lookup(&m.actor, "i000000000000000001").map(drop)),
+        ),
+        (
             "POST",
             "/api/v1/labels",
             Box::new(|m| {

@@ -21,6 +21,7 @@ mod calls;
 mod devices;
 mod errors;
 mod idempotency;
+mod lookup;
 mod openapi;
 mod orders;
 mod overview;
