@@ -2,11 +2,13 @@
 
 use actix_web::web::ServiceConfig;
 
+pub mod dashboard;
 pub mod labels;
 pub mod language;
 pub mod login;
 pub mod objects;
 pub mod scan;
+pub mod search;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     login::configure(cfg);
@@ -14,4 +16,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
     objects::configure(cfg);
     scan::configure(cfg);
     labels::configure(cfg);
+    dashboard::configure(cfg);
+    search::configure(cfg);
 }

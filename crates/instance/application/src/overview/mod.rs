@@ -190,6 +190,13 @@ impl OverviewService {
             .collect())
     }
 
+    /// Ledger rows (an object's history, say) with their actors' names, as the latest
+    /// activity has them; needs [`Permission::InventoryView`].
+    pub fn with_names(&self, actor: &Actor, rows: Vec<LedgerEntry>) -> AppResult<Vec<Activity>> {
+        actor.require(Permission::InventoryView)?;
+        self.named(rows)
+    }
+
     /// The rows with their actors' names, looked up once for all rows.
     fn named(&self, rows: Vec<LedgerEntry>) -> AppResult<Vec<Activity>> {
         let actors: Vec<ActorText> = rows.iter().map(|r| ActorText::read(&r.actor)).collect();
