@@ -7,9 +7,21 @@ pub mod login;
 pub mod objects;
 pub mod scan;
 
+pub mod admin;
+pub mod apikeys;
+pub mod audit;
+pub mod roles;
+pub mod scanners;
+pub mod users;
+
 pub fn configure(cfg: &mut ServiceConfig) {
     login::configure(cfg);
     language::configure(cfg);
     objects::configure(cfg);
     scan::configure(cfg);
+    scanners::configure(cfg);
+    users::configure(cfg);
+    roles::configure(cfg);
+    apikeys::configure(cfg);
+    audit::configure(cfg);
 }
