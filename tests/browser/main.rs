@@ -13,3 +13,9 @@ mod harness;
 
 mod driver;
 mod pages;
+
+#[allow(dead_code)]
+#[path = "../blackbox/devices.rs"]
+mod devices;
+
+mod admin;

@@ -223,6 +223,31 @@ const NAV: &[NavEntry] = &[
         label: "nav-labels",
         needs: Permission::LabelsPrint,
     },
+    NavEntry {
+        href: "/scanners",
+        label: "nav-scanners",
+        needs: Permission::DevicesManage,
+    },
+    NavEntry {
+        href: "/users",
+        label: "nav-users",
+        needs: Permission::UsersManage,
+    },
+    NavEntry {
+        href: "/roles",
+        label: "nav-roles",
+        needs: Permission::CoreAdmin,
+    },
+    NavEntry {
+        href: "/apikeys",
+        label: "nav-apikeys",
+        needs: Permission::ApiKeysManage,
+    },
+    NavEntry {
+        href: "/audit",
+        label: "nav-audit",
+        needs: Permission::CoreAdmin,
+    },
 ];
 
 /// A notice at the top of a page: what a form did, or why it did not.

@@ -760,3 +760,505 @@ async fn a_search_opens_the_one_object_lists_several_and_says_why_not_none() {
     let reply = call(&state, get("/search?q=")).await;
     assert_eq!(reply.status, 400);
 }
+
+// ---- scanners, users, roles, API keys, audit log -----------------------------------------
+
+mod admin {
+    use std::sync::{Arc, Mutex};
+
+    use eckwms_application::ports::{ApiKey, AuditEntry, AuditRecord, Expected};
+    use eckwms_domain::devices::{Device, DeviceId, DevicePublicKey, DeviceStatus};
+
+    use super::*;
+
+    const DEVICE_KEY: &str = "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
+
+    fn device(id: &str, status: DeviceStatus, role: Option<&str>) -> Device {
+        Device {
+            id: DeviceId::parse(id).unwrap(),
+            name: Name::new("name", "PDA seven").unwrap(),
+            public_key: DevicePublicKey::parse(DEVICE_KEY).unwrap(),
+            status,
+            role: role.map(str::to_owned),
+            version: 2,
+            registered_at: now(),
+            updated_at: now(),
+            last_seen_at: None,
+        }
+    }
+
+    fn api_key(revoked: bool) -> ApiKey {
+        ApiKey {
+            id: 3,
+            key_id: "0707070707070707".into(),
+            name: "Shop export".into(),
+            role: "read".into(),
+            permissions: seeded_role("read").unwrap().permissions,
+            created_at: now(),
+            expires_at: None,
+            revoked_at: revoked.then(now),
+            last_used_at: None,
+        }
+    }
+
+    /// A session of `role` where every admin page has something to list: a pending scanner
+    /// PDA-7 and an approved PDA-8, the user anna, an API key, an audit entry.
+    fn admin_mocks(role: &str) -> Mocks {
+        let mut m = session(role);
+        m.devices.checkpoint();
+        m.devices.expect_find_device().returning(|id| {
+            Ok((id.as_str() == "PDA-7").then(|| device("PDA-7", DeviceStatus::Pending, None)))
+        });
+        m.devices.expect_list_devices().returning(|filter, _| {
+            Ok(match filter.status {
+                Some(DeviceStatus::Pending) => vec![device("PDA-7", DeviceStatus::Pending, None)],
+                _ => vec![
+                    device("PDA-7", DeviceStatus::Pending, None),
+                    device("PDA-8", DeviceStatus::Active, Some("PICKER")),
+                ],
+            })
+        });
+        m.users
+            .expect_list_users()
+            .returning(|_| Ok(vec![user("PICKER")]));
+        m.users.expect_get_user().returning(|_| Ok(user("PICKER")));
+        m.api_keys
+            .expect_list_api_keys()
+            .returning(|| Ok(vec![api_key(false)]));
+        m.audit.expect_list_audit().returning(|_, _| {
+            Ok(vec![AuditRecord {
+                seq: 17,
+                entry: AuditEntry {
+                    at: now(),
+                    event: "user_created".into(),
+                    actor: Some("user:u000000000000000004".into()),
+                    address: Some("192.0.2.7".into()),
+                    request_id: None,
+                    subject: Some("user:u000000000000000005".into()),
+                    detail: Some("{\"role\":\"<b>PICKER</b>\"}".into()),
+                },
+            }])
+        });
+        m
+    }
+
+    #[actix_rt::test]
+    async fn each_admin_page_is_shown_to_whoever_holds_its_permission() {
+        let state = admin_mocks("SUPER_ADMIN").state();
+        for (path, expect) in [
+            ("/scanners", "PDA-8"),
+            ("/users", "Anna K"),
+            ("/users/u000000000000000004", "name=\"version\" value=\"3\""),
+            ("/roles", "TECHNICIAN"),
+            ("/roles/PICKER", "value=\"workflow.picking\" checked"),
+            ("/apikeys", "0707070707070707"),
+            ("/audit", "user_created"),
+        ] {
+            let reply = call(&state, get(path)).await;
+            assert_eq!(reply.status, 200, "{path}: {}", reply.body);
+            assert_secure(&reply);
+            assert!(reply.body.contains(expect), "{path}: {}", reply.body);
+            for nav in ["/scanners", "/users", "/roles", "/apikeys", "/audit"] {
+                assert!(
+                    reply.body.contains(&format!("href=\"{nav}\"")),
+                    "{path}: no {nav} in the navigation"
+                );
+            }
+        }
+        // What the audit log holds is escaped like every value.
+        let reply = call(&state, get("/audit")).await;
+        assert!(!reply.body.contains("<b>PICKER"));
+        assert!(reply.body.contains("&lt;b&gt;PICKER"));
+    }
+
+    #[actix_rt::test]
+    async fn the_scanners_page_lists_the_pending_first_with_their_decision_and_the_pairing_qr() {
+        let state = admin_mocks("MANAGER").state();
+        let reply = call(&state, get("/scanners")).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let body = &reply.body;
+        let pending = body.find("id=\"pending\"").unwrap();
+        let approve = body.find("action=\"/scanners/PDA-7\"").unwrap();
+        let others = body.find("id=\"scanners\"").unwrap();
+        assert!(pending < approve && approve < others, "{body}");
+        assert!(body.contains("name=\"status\" value=\"active\""));
+        assert!(body.contains("name=\"status\" value=\"blocked\""));
+        assert!(body.contains("<option value=\"PICKER\""));
+        // PDA-7 is listed once, among the pending.
+        assert_eq!(body.matches("<code>PDA-7</code>").count(), 1, "{body}");
+        assert!(body.contains("src=\"/api/v1/pairing-qr?format=svg\""));
+        // A manager holds no core.admin: no roles, no audit log in the navigation.
+        assert!(body.contains("href=\"/users\""));
+        assert!(!body.contains("href=\"/roles\""));
+        assert!(!body.contains("href=\"/audit\""));
+    }
+
+    #[actix_rt::test]
+    async fn a_role_without_the_permission_gets_a_403_page_and_no_navigation_to_it() {
+        let state = admin_mocks("PICKER").state();
+        for (path, permission) in [
+            ("/scanners", "devices.manage"),
+            ("/users", "users.manage"),
+            ("/users/u000000000000000004", "users.manage"),
+            ("/apikeys", "apikeys.manage"),
+            ("/audit", "core.admin"),
+        ] {
+            let reply = call(&state, get(path)).await;
+            assert_eq!(reply.status, 403, "{path}: {}", reply.body);
+            assert_eq!(
+                reply.header("content-type"),
+                Some("text/html; charset=utf-8"),
+                "{path}"
+            );
+            assert!(reply.body.contains("Not allowed"), "{path}: {}", reply.body);
+            assert!(reply.body.contains(permission), "{path}: {}", reply.body);
+        }
+        // A picker may read the roles (settings.view), but is offered no form and may not
+        // change one.
+        let reply = call(&state, get("/roles")).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        assert!(!reply.body.contains("action=\"/roles\""));
+        for nav in ["/scanners", "/users", "/roles", "/apikeys", "/audit"] {
+            assert!(!reply.body.contains(&format!("href=\"{nav}\"")), "{nav}");
+        }
+    }
+
+    #[actix_rt::test]
+    async fn forms_sent_by_a_role_without_the_permission_change_nothing() {
+        let mut m = admin_mocks("PICKER");
+        m.devices.expect_update_device().never();
+        m.users.expect_create_user().never();
+        m.users.expect_update_user().never();
+        m.roles.expect_create_role().never();
+        m.api_keys.expect_insert_api_key().never();
+        m.api_keys.expect_revoke_api_key().never();
+        let state = m.state();
+        let token = csrf();
+        for (path, form) in [
+            (
+                "/scanners/PDA-7",
+                vec![("version", "2"), ("status", "active"), ("role", "")],
+            ),
+            (
+                "/users",
+                vec![
+                    ("username", "bert"),
+                    ("display_name", "Bert"),
+                    ("role", "PICKER"),
+                    ("password", "long enough password"),
+                ],
+            ),
+            (
+                "/users/u000000000000000004/edit",
+                vec![("version", "3"), ("display_name", "A"), ("role", "PICKER")],
+            ),
+            (
+                "/roles",
+                vec![("name", "CLERK"), ("permission", "inventory.view")],
+            ),
+            ("/apikeys", vec![("name", "k"), ("role", "read")]),
+            ("/apikeys/3/revoke", vec![]),
+        ] {
+            let mut form = form;
+            form.push(("_csrf", &token));
+            let reply = call(&state, post(path, &form)).await;
+            assert_eq!(reply.status, 403, "{path}: {}", reply.body);
+            assert!(reply.body.contains("Not allowed"), "{path}");
+        }
+    }
+
+    #[actix_rt::test]
+    async fn admin_forms_without_the_sessions_csrf_token_change_nothing() {
+        let mut m = admin_mocks("SUPER_ADMIN");
+        m.devices.expect_update_device().never();
+        m.users.expect_create_user().never();
+        m.users.expect_update_user().never();
+        m.users.expect_set_credentials().never();
+        m.roles.expect_create_role().never();
+        m.roles.expect_update_role().never();
+        m.roles.expect_delete_role().never();
+        m.api_keys.expect_insert_api_key().never();
+        m.api_keys.expect_revoke_api_key().never();
+        let state = m.state();
+        for (path, form) in [
+            (
+                "/scanners/PDA-7",
+                vec![("version", "2"), ("status", "active"), ("role", "PICKER")],
+            ),
+            (
+                "/users",
+                vec![
+                    ("username", "bert"),
+                    ("display_name", "Bert"),
+                    ("role", "PICKER"),
+                    ("password", "long enough password"),
+                ],
+            ),
+            (
+                "/users/u000000000000000004/edit",
+                vec![("version", "3"), ("display_name", "A"), ("role", "PICKER")],
+            ),
+            (
+                "/users/u000000000000000004/password",
+                vec![("version", "3"), ("password", "long enough password")],
+            ),
+            (
+                "/roles",
+                vec![("name", "CLERK"), ("permission", "inventory.view")],
+            ),
+            (
+                "/roles/CLERK/edit",
+                vec![("version", "1"), ("permission", "inventory.view")],
+            ),
+            ("/roles/CLERK/delete", vec![("version", "1")]),
+            ("/apikeys", vec![("name", "k"), ("role", "read")]),
+            ("/apikeys/3/revoke", vec![]),
+        ] {
+            for token in [None, Some("wrong")] {
+                let mut form = form.clone();
+                if let Some(token) = token {
+                    form.push(("_csrf", token));
+                }
+                let reply = call(&state, post(path, &form)).await;
+                assert_eq!(reply.status, 403, "{path} {token:?}: {}", reply.body);
+                assert!(reply.body.contains("This form has expired"), "{path}");
+            }
+        }
+    }
+
+    #[actix_rt::test]
+    async fn a_manager_approves_a_pending_scanner_with_a_role_from_the_version_drawn() {
+        let mut m = admin_mocks("MANAGER");
+        let patches = Arc::new(Mutex::new(Vec::new()));
+        let seen = patches.clone();
+        m.devices
+            .expect_update_device()
+            .times(1)
+            .returning(move |id, expected, patch, _, _, _| {
+                seen.lock()
+                    .unwrap()
+                    .push((id.as_str().to_owned(), expected, patch.clone()));
+                Ok(device("PDA-7", DeviceStatus::Active, Some("PICKER")))
+            });
+        let state = m.state();
+        let reply = call(
+            &state,
+            post(
+                "/scanners/PDA-7",
+                &[
+                    ("_csrf", &csrf()),
+                    ("version", "2"),
+                    ("role", "PICKER"),
+                    ("status", "active"),
+                ],
+            ),
+        )
+        .await;
+        assert_eq!(reply.status, 303, "{}", reply.body);
+        assert_eq!(reply.header("location"), Some("/scanners?done=approved"));
+        let patches = patches.lock().unwrap();
+        let (id, expected, patch) = &patches[0];
+        assert_eq!(id, "PDA-7");
+        assert_eq!(*expected, Expected::Version(2));
+        assert_eq!(patch.status, Some(DeviceStatus::Active));
+        assert_eq!(patch.role, Some(Some("PICKER".to_owned())));
+    }
+
+    #[actix_rt::test]
+    async fn a_stale_user_form_says_someone_else_changed_the_user() {
+        let mut m = admin_mocks("MANAGER");
+        m.users
+            .expect_update_user()
+            .withf(|_, expected, patch, _, _, _| {
+                *expected == Expected::Version(2)
+                    && patch.active == Some(false)
+                    && patch.display_name.as_deref() == Some("Anna B")
+            })
+            .times(1)
+            .returning(|_, _, _, _, _, _| Err(AppError::PreconditionFailed { current: 3 }));
+        let state = m.state();
+        let reply = call(
+            &state,
+            post(
+                "/users/u000000000000000004/edit",
+                &[
+                    ("_csrf", &csrf()),
+                    ("version", "2"),
+                    ("display_name", "Anna B"),
+                    ("role", "PICKER"),
+                ],
+            ),
+        )
+        .await;
+        assert_eq!(reply.status, 409, "{}", reply.body);
+        assert!(reply.body.contains("Someone else changed this meanwhile"));
+        // The current state again, with its current version.
+        assert!(reply.body.contains("name=\"version\" value=\"3\""));
+    }
+
+    #[actix_rt::test]
+    async fn a_new_user_with_bad_input_comes_back_with_422_and_the_fields_messages() {
+        let mut m = admin_mocks("MANAGER");
+        m.users.expect_create_user().never();
+        let state = m.state();
+        let reply = call(
+            &state,
+            post(
+                "/users",
+                &[
+                    ("_csrf", &csrf()),
+                    ("username", "bert <b>"),
+                    ("display_name", "Bert"),
+                    ("role", "PICKER"),
+                    ("password", "short"),
+                ],
+            ),
+        )
+        .await;
+        assert_eq!(reply.status, 422, "{}", reply.body);
+        assert!(
+            reply.body.contains("class=\"field-error\""),
+            "{}",
+            reply.body
+        );
+        // What was typed stays (escaped), the password does not.
+        assert!(
+            reply.body.contains("value=\"bert &lt;b&gt;\""),
+            "{}",
+            reply.body
+        );
+        assert!(!reply.body.contains("value=\"short\""));
+    }
+
+    #[actix_rt::test]
+    async fn a_manager_creates_a_user_and_is_led_to_its_page() {
+        let mut m = admin_mocks("MANAGER");
+        m.users
+            .expect_create_user()
+            .withf(|new, _, _| {
+                new.username == "bert"
+                    && new.role == "PICKER"
+                    && new.display_name == "Bert B"
+                    && new.password_hash.starts_with("$argon2")
+            })
+            .times(1)
+            .returning(|_, _, _| Ok(user("PICKER")));
+        let state = m.state();
+        let reply = call(
+            &state,
+            post(
+                "/users",
+                &[
+                    ("_csrf", &csrf()),
+                    ("username", "bert"),
+                    ("display_name", "Bert B"),
+                    ("role", "PICKER"),
+                    ("password", "long enough password"),
+                ],
+            ),
+        )
+        .await;
+        assert_eq!(reply.status, 303, "{}", reply.body);
+        assert_eq!(
+            reply.header("location"),
+            Some("/users/u000000000000000004?done=created")
+        );
+    }
+
+    #[actix_rt::test]
+    async fn a_new_api_key_is_shown_once_in_the_answer_to_its_form_and_never_again() {
+        let mut m = admin_mocks("MANAGER");
+        m.secrets.expect_fill().returning(|buf| {
+            buf.fill(7);
+            Ok(())
+        });
+        m.api_keys
+            .expect_insert_api_key()
+            .withf(|new, _, _| new.name == "Shop export" && new.role == "read")
+            .times(1)
+            .returning(|_, _, _| Ok(api_key(false)));
+        let state = m.state();
+        let reply = call(
+            &state,
+            post(
+                "/apikeys",
+                &[
+                    ("_csrf", &csrf()),
+                    ("name", "Shop export"),
+                    ("role", "read"),
+                    ("expires", ""),
+                ],
+            ),
+        )
+        .await;
+        assert_eq!(reply.status, 201, "{}", reply.body);
+        assert_eq!(reply.header("location"), None);
+        assert_eq!(reply.header("cache-control"), Some("no-store"));
+        let start = reply.body.find("value=\"eck_").expect("the key is shown") + 7;
+        let end = start + reply.body[start..].find('"').unwrap();
+        let key = &reply.body[start..end];
+        assert!(key.starts_with("eck_0707070707070707_"), "{key}");
+        assert!(reply.body.contains("id=\"new-key\""));
+        // The list afterwards holds the key's record, not its text.
+        let reply = call(&state, get("/apikeys")).await;
+        assert_eq!(reply.status, 200);
+        assert!(reply.body.contains("0707070707070707"));
+        assert!(!reply.body.contains(key), "the key is shown again");
+        assert!(!reply.body.contains("id=\"new-key\""));
+        let secret = key.rsplit('_').next().unwrap();
+        assert!(!reply.body.contains(secret));
+    }
+
+    #[actix_rt::test]
+    async fn revoking_a_key_asks_first_and_a_bad_expiry_is_refused_before_any_write() {
+        let mut m = admin_mocks("MANAGER");
+        m.api_keys.expect_insert_api_key().never();
+        m.api_keys
+            .expect_revoke_api_key()
+            .withf(|id, _, _, _| *id == 3)
+            .times(1)
+            .returning(|_, _, _, _| Ok(api_key(true)));
+        let state = m.state();
+        let reply = call(&state, get("/apikeys")).await;
+        assert!(
+            reply
+                .body
+                .contains("action=\"/apikeys/3/revoke\" data-confirm=\""),
+            "{}",
+            reply.body
+        );
+        let reply = call(
+            &state,
+            post(
+                "/apikeys",
+                &[
+                    ("_csrf", &csrf()),
+                    ("name", "k"),
+                    ("role", "read"),
+                    ("expires", "next week"),
+                ],
+            ),
+        )
+        .await;
+        assert_eq!(reply.status, 422, "{}", reply.body);
+        assert!(reply.body.contains("must be a date"));
+        let reply = call(&state, post("/apikeys/3/revoke", &[("_csrf", &csrf())])).await;
+        assert_eq!(reply.status, 303, "{}", reply.body);
+        assert_eq!(reply.header("location"), Some("/apikeys?done=revoked"));
+    }
+
+    #[actix_rt::test]
+    async fn the_admin_pages_speak_german_and_russian_too() {
+        let state = admin_mocks("SUPER_ADMIN").state();
+        for (lang, words) in [("de", "Warten auf Freigabe"), ("ru", "Ожидают одобрения")]
+        {
+            let reply = call(
+                &state,
+                get("/scanners").cookie(actix_web::cookie::Cookie::new("eckwms_lang", lang)),
+            )
+            .await;
+            assert_eq!(reply.status, 200);
+            assert!(reply.body.contains(words), "{lang}");
+        }
+    }
+}

@@ -2,13 +2,19 @@
 
 use actix_web::web::ServiceConfig;
 
+pub mod admin;
+pub mod apikeys;
+pub mod audit;
 pub mod dashboard;
 pub mod labels;
 pub mod language;
 pub mod login;
 pub mod objects;
+pub mod roles;
 pub mod scan;
+pub mod scanners;
 pub mod search;
+pub mod users;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     login::configure(cfg);
@@ -18,4 +24,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
     labels::configure(cfg);
     dashboard::configure(cfg);
     search::configure(cfg);
+    scanners::configure(cfg);
+    users::configure(cfg);
+    roles::configure(cfg);
+    apikeys::configure(cfg);
+    audit::configure(cfg);
 }
