@@ -91,6 +91,22 @@ async fn an_operator_logs_in_finds_a_box_moves_it_scans_and_switches_language() 
     browser.submit("#login").await;
     assert_eq!(browser.path().await, format!("/boxes/{}", site.parcel));
 
+    // The dashboard: the counts, and the latest activity (made with the admin key, by name).
+    browser.open(&format!("{base}/")).await;
+    let counts = browser.text("#counts").await;
+    assert!(counts.contains("Boxes"), "{counts}");
+    assert!(browser.text("#activity").await.contains("admin"));
+    assert!(
+        browser
+            .text("#scans-today")
+            .await
+            .contains("0 scans today.")
+    );
+    // The search field takes a code and opens what it names.
+    browser.fill("#search", "q", &site.parcel).await;
+    browser.submit("#search").await;
+    assert_eq!(browser.path().await, format!("/boxes/{}", site.parcel));
+
     // The box: its name (escaped, shown as typed), where it is, its history by who did it.
     assert_eq!(browser.text("h1").await, "Parcel <7>");
     let location = browser.text("#location").await;
@@ -139,10 +155,20 @@ async fn an_operator_logs_in_finds_a_box_moves_it_scans_and_switches_language() 
         "focus stays in the scan field"
     );
     browser.screenshot("scan").await;
+    // The day's scans are on the dashboard now.
+    browser.open(&format!("{base}/")).await;
+    assert!(
+        browser
+            .text("#scans-today")
+            .await
+            .contains("One scan today.")
+    );
+    browser.screenshot("dashboard").await;
 
     // German, kept across pages.
     browser.click("#languages a[hreflang=\"de\"]").await;
-    assert_eq!(browser.text("#working-set h2").await, "Arbeitsauswahl");
+    assert_eq!(browser.text("h1").await, "Übersicht");
+    browser.screenshot("dashboard-de").await;
     browser.open(&format!("{base}/boxes/{}", site.parcel)).await;
     assert_eq!(browser.text("#location h2").await, "Standort");
     let lang = browser
