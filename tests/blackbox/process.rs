@@ -109,18 +109,34 @@ fn sigterm_drains_a_request_in_flight() {
     stream
         .set_read_timeout(Some(std::time::Duration::from_secs(20)))
         .unwrap();
-    // Headers and half of the body: the request is in flight when the signal comes.
+    // Headers and half of the body: the request is in flight when the signal comes. The
+    // server's `100 Continue` says it has accepted the connection and read the headers (a
+    // fixed pause was not enough on a loaded machine: a connection still in the listen
+    // backlog at the signal is reset, not drained).
     write!(
         stream,
         "POST /api/v1/items HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+         Content-Type: application/json\r\nContent-Length: {}\r\nExpect: 100-continue\r\n\
+         Connection: close\r\n\r\n",
         server.admin_key,
         body.len()
     )
     .unwrap();
+    stream.flush().unwrap();
+    let mut interim = Vec::new();
+    let mut byte = [0u8; 1];
+    while !interim.ends_with(b"\r\n\r\n") {
+        stream.read_exact(&mut byte).unwrap();
+        interim.push(byte[0]);
+    }
+    assert!(
+        interim.starts_with(b"HTTP/1.1 100"),
+        "{}",
+        String::from_utf8_lossy(&interim)
+    );
     stream.write_all(&body[..5]).unwrap();
     stream.flush().unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    std::thread::sleep(std::time::Duration::from_millis(100));
     let pid = server.pid().to_string();
     assert!(
         Command::new("kill")
