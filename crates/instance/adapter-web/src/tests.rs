@@ -332,6 +332,24 @@ async fn a_page_without_a_session_leads_to_the_login_and_back() {
 }
 
 #[actix_rt::test]
+async fn a_form_sent_after_the_session_ended_leads_to_the_login_and_then_home() {
+    let mut m = Mocks::new();
+    m.sessions.expect_find_session().returning(|_| Ok(None));
+    m.items.expect_update_item().never();
+    let state = m.state();
+    let reply = call(
+        &state,
+        post(
+            "/items/i000000000000000042/edit",
+            &[("_csrf", &csrf()), ("version", "5"), ("name", "x")],
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, 303);
+    assert_eq!(reply.header("location"), Some("/login?next=/&expired=1"));
+}
+
+#[actix_rt::test]
 async fn an_ended_session_says_so_on_the_login() {
     let mut m = Mocks::new();
     m.sessions.expect_find_session().returning(|_| Ok(None));

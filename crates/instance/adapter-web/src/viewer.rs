@@ -150,12 +150,19 @@ async fn viewer_of(req: &HttpRequest) -> Result<Viewer, Failure> {
         .uri()
         .path_and_query()
         .map_or_else(|| req.path().to_owned(), |pq| pq.as_str().to_owned());
-    let state = app_state(req).map_err(|e| Failure::from_api(reading, &here, e))?;
+    // After the login the browser asks again for the page it was on; a form's address is no
+    // page to come back to.
+    let back = if req.method() == actix_web::http::Method::GET {
+        here.clone()
+    } else {
+        "/".to_owned()
+    };
+    let state = app_state(req).map_err(|e| Failure::from_api(reading, &back, e))?;
     let token = req
         .cookie(SESSION_COOKIE)
         .map(|c| c.value().trim().to_owned())
         .filter(|t| SessionService::is_session_token(t))
-        .ok_or_else(|| Failure::to_login(&here, false))?;
+        .ok_or_else(|| Failure::to_login(&back, false))?;
     let presented = token.clone();
     let actor = state
         .calls
@@ -164,9 +171,9 @@ async fn viewer_of(req: &HttpRequest) -> Result<Viewer, Failure> {
         .map_err(|e| {
             if e.status() == StatusCode::UNAUTHORIZED {
                 // Ended: idle too long, past its end, logged out elsewhere.
-                Failure::to_login(&here, true)
+                Failure::to_login(&back, true)
             } else {
-                Failure::from_api(reading, &here, e)
+                Failure::from_api(reading, &back, e)
             }
         })?;
     let meta = RequestMeta {

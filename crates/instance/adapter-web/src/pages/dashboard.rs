@@ -7,9 +7,10 @@ use actix_web::http::StatusCode;
 use actix_web::web::{self, ServiceConfig};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use eckwms_application::overview::{Activity, HourOfScans, OverviewQuery};
+use eckwms_domain::access::Permission;
 use maud::{Markup, html};
 
-use crate::layout::{Failure, html_response, page};
+use crate::layout::{Failure, html_response, page, see_other};
 use crate::pages::objects::{change_label, id_link};
 use crate::viewer::Viewer;
 
@@ -31,6 +32,11 @@ fn local_midnight(viewer: &Viewer, now: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 async fn dashboard(viewer: Viewer) -> Result<HttpResponse, Failure> {
+    // A role that scans but may not read the inventory (a scan-only role) starts at the scan
+    // page rather than at a refusal.
+    if !viewer.may(Permission::InventoryView) && viewer.may(Permission::ScanExecute) {
+        return Ok(see_other("/scan"));
+    }
     let query = OverviewQuery::new(
         Some(ACTIVITY_ROWS),
         Some(local_midnight(&viewer, Utc::now())),

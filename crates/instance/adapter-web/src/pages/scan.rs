@@ -7,6 +7,7 @@ use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::web::{self, ServiceConfig};
 use eckwms_application::{ScanCaller, ScanRequest, ScanService};
+use eckwms_domain::access::Permission;
 use eckwms_domain::scanning::WorkingSet;
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -29,14 +30,25 @@ fn caller(viewer: &Viewer) -> ScanCaller {
 }
 
 async fn scan_page(viewer: Viewer) -> Result<HttpResponse, Failure> {
-    let owner = ScanService::owner(None, &caller(&viewer));
+    viewer.require(Permission::ScanExecute)?;
+    let set = working_set(&viewer).await?;
+    Ok(render(&viewer, None, &set, StatusCode::OK))
+}
+
+/// The viewer's working set; shown to those who may read the inventory (a scan-only role
+/// sees each scan's answer, with the set it leaves).
+async fn working_set(viewer: &Viewer) -> Result<WorkingSet, Failure> {
+    if !viewer.may(Permission::InventoryView) {
+        return Ok(WorkingSet::default());
+    }
+    let owner = ScanService::owner(None, &caller(viewer));
     let actor = viewer.actor.clone();
     let session = viewer
         .calls
         .run(move |s| s.scans.session(&actor, &owner))
         .await
         .map_err(|e| viewer.fail(e))?;
-    Ok(render(&viewer, None, &session.set, StatusCode::OK))
+    Ok(session.set)
 }
 
 #[derive(Deserialize)]
@@ -97,15 +109,9 @@ async fn scan(viewer: Viewer, form: web::Form<ScanForm>) -> Result<HttpResponse,
             ) =>
         {
             let notice = Notice::Error(format!("{} {}", viewer.t("notice-invalid"), e.detail()));
-            let owner = ScanService::owner(None, &self::caller(&viewer));
-            let actor = viewer.actor.clone();
-            let session = viewer
-                .calls
-                .run(move |s| s.scans.session(&actor, &owner))
-                .await
-                .map_err(|e| viewer.fail(e))?;
+            let set = working_set(&viewer).await?;
             let title = viewer.t("scan-title");
-            let content = content(&viewer, None, &session.set);
+            let content = content(&viewer, None, &set);
             Ok(html_response(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 page(&viewer, &title, Some(&notice), content),
