@@ -218,7 +218,24 @@ const NAV: &[NavEntry] = &[
         label: "nav-scan",
         needs: Permission::ScanExecute,
     },
+    NavEntry {
+        href: "/repair",
+        label: "nav-repair",
+        needs: Permission::RepairWork,
+    },
 ];
+
+/// Entries a second permission opens as well: the repair desk serves the technicians
+/// (`repair.work`) and those who manage RMA requests (`orders.manage`).
+const NAV_ALSO: &[(&str, Permission)] = &[("/repair", Permission::OrdersManage)];
+
+/// Whether the navigation offers `entry` to the viewer.
+fn offered(viewer: &Viewer, entry: &NavEntry) -> bool {
+    viewer.may(entry.needs)
+        || NAV_ALSO
+            .iter()
+            .any(|(href, also)| *href == entry.href && viewer.may(*also))
+}
 
 /// A notice at the top of a page: what a form did, or why it did not.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -249,7 +266,7 @@ pub fn page(viewer: &Viewer, title: &str, notice: Option<&Notice>, content: Mark
                 header.top {
                     a.brand href="/" { "ECKWMS" }
                     nav aria-label=(viewer.t("nav-label")) {
-                        @for entry in NAV.iter().filter(|e| viewer.may(e.needs)) {
+                        @for entry in NAV.iter().filter(|e| offered(viewer, e)) {
                             @if entry.href == path {
                                 a href=(entry.href) aria-current="page" { (viewer.t(entry.label)) }
                             } @else {

@@ -5,6 +5,7 @@ use actix_web::web::ServiceConfig;
 pub mod language;
 pub mod login;
 pub mod objects;
+pub mod repair;
 pub mod scan;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -12,4 +13,5 @@ pub fn configure(cfg: &mut ServiceConfig) {
     language::configure(cfg);
     objects::configure(cfg);
     scan::configure(cfg);
+    repair::configure(cfg);
 }
