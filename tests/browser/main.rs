@@ -13,3 +13,4 @@ mod harness;
 
 mod driver;
 mod pages;
+mod repair;
