@@ -17,9 +17,10 @@ use eckwms_application::access::{NewUserInput, UserPatchInput};
 use eckwms_application::ports::{Expected, PageQuery};
 use eckwms_application::{
     Actor, ApiKeyService, AppError, AuditService, CatalogPorts, CatalogService, DevicePorts,
-    DeviceService, IdempotencyService, LabelService, MovementPorts, MovementService, OrderPorts,
-    OrderService, OsSecrets, PublicService, RequestMeta, RoleService, ScanService, ScanSettings,
-    Services, SessionService, SystemClock, SystemService, UserService,
+    DeviceService, IdempotencyService, LabelService, LookupService, MovementPorts, MovementService,
+    OrderPorts, OrderService, OsSecrets, OverviewPorts, OverviewService, PublicService,
+    RequestMeta, RoleService, ScanService, ScanSettings, Services, SessionService, SystemClock,
+    SystemService, UserService,
 };
 use eckwms_db_kit::pool::{RELEASE_WAIT, close_when_released};
 
@@ -391,6 +392,8 @@ fn build_services(db: &Arc<Database>, settings: &Settings) -> anyhow::Result<Ser
             ),
         },
     );
+    // The lookup reads texts with the scans' keys.
+    let lookup = LookupService::new(db.clone(), decoder.clone());
     let global_url = Some(settings.pairing.global_url.trim().to_owned()).filter(|u| !u.is_empty());
     let labels = LabelService::new(
         db.clone(),
@@ -458,9 +461,14 @@ fn build_services(db: &Arc<Database>, settings: &Settings) -> anyhow::Result<Ser
         places: db.clone(),
         clock: clock.clone(),
     });
+    let overview = OverviewService::new(OverviewPorts {
+        overview: db.clone(),
+        clock: clock.clone(),
+    });
     Ok(Services {
         catalog,
         orders,
+        overview,
         repair,
         movement,
         api_keys: ApiKeyService::new(db.clone(), db.clone(), clock.clone(), Arc::new(OsSecrets))
@@ -472,6 +480,7 @@ fn build_services(db: &Arc<Database>, settings: &Settings) -> anyhow::Result<Ser
         ),
         system: SystemService::new(db.clone(), db.clone()),
         scans,
+        lookup,
         labels,
         public,
         roles,

@@ -57,6 +57,7 @@ on_both_backends!(
     scan_bad_input_changes_nothing,
     concurrent_duplicate_scans_apply_once,
     a_serial_names_one_item,
+    lookups_change_nothing,
     serial_conflicts_from_before_the_rule_are_reported,
     label_sheets_replay_byte_for_byte,
     people_log_in_and_roles_are_enforced,

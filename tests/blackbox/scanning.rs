@@ -885,3 +885,167 @@ pub async fn label_sheets_replay_byte_for_byte(db: &TestDatabase, _backend: Back
     assert_eq!(next.body["print_id"], 3, "{}", next.body);
     assert_eq!(next.body["labels"][0]["id"], "i000000000000000007");
 }
+
+/// `GET /api/v1/lookup?code=` with the text percent-encoded.
+fn lookup_path(text: &str) -> String {
+    let mut path = "/api/v1/lookup?code=".to_owned();
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                path.push(char::from(byte))
+            }
+            other => path.push_str(&format!("%{other:02X}")),
+        }
+    }
+    path
+}
+
+async fn count_of(api: &Api, list: &str) -> usize {
+    let reply = api.get(&format!("{list}?limit=500")).await;
+    assert_eq!(reply.status, 200, "{list}: {}", reply.body);
+    reply.body["items"].as_array().unwrap().len()
+}
+
+/// The lookup of the search field on the real binary: an unknown printed item id, a v2 label
+/// (https://) of an item nobody scanned, a serial in another case, a 7-digit serial, a
+/// tracking number, a barcode; afterwards no object exists that did not before, the scan log
+/// and the caller's session are empty, and the history of what was found has not grown.
+pub async fn lookups_change_nothing(db: &TestDatabase, _backend: Backend) {
+    let server = Server::start_with(db.url(), crate::harness::fresh_dir("lookup"), &with_keys());
+    let api = Api::new(&server, &server.admin_key);
+    let device = api
+        .create(
+            "/api/v1/items",
+            json!({"serial": "Zx-4410", "name": "Scanner", "barcodes": ["4006381333931"]}),
+        )
+        .await;
+    let device_id = device["id"].as_str().unwrap().to_owned();
+    let parcel = api
+        .create(
+            "/api/v1/orders",
+            json!({"reference": "Parcel 1", "tracking_number": "1Z999AA10123456784"}),
+        )
+        .await;
+    let parcel_id = parcel["id"].as_str().unwrap().to_owned();
+    // Labels of a fresh item id: printed, never scanned, so nothing has the id.
+    let printed = api
+        .post(
+            "/api/v1/labels?format=json",
+            json!({"kind": "item", "count": 1}),
+        )
+        .await;
+    assert_eq!(printed.status, 200, "{}", printed.body);
+    let fresh_id = printed.body["labels"][0]["id"].as_str().unwrap().to_owned();
+    let fresh_label = printed.body["labels"][0]["codes"][1]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let lists = ["/api/v1/items", "/api/v1/boxes", "/api/v1/orders"];
+    let mut before = Vec::new();
+    for list in lists {
+        before.push(count_of(&api, list).await);
+    }
+    let history_before = api
+        .get(&format!("/api/v1/items/{device_id}/history"))
+        .await
+        .body;
+
+    let (code, read_key) =
+        server.command(&["apikey", "create", "--name", "search", "--scope", "read"]);
+    assert_eq!(code, 0);
+    let reader = Api::new(&server, read_key.trim());
+    let unknown_item = "i000000000000004711";
+    let cases: Vec<(String, &str, Value, Value, Value)> = vec![
+        (
+            unknown_item.to_owned(),
+            "id",
+            json!([]),
+            json!("not_created"),
+            json!({"kind": "item", "id": unknown_item}),
+        ),
+        (
+            format!("https://{fresh_label}"),
+            "label_v2",
+            json!([]),
+            json!("not_created"),
+            json!({"kind": "item", "id": fresh_id}),
+        ),
+        (
+            "zX-4410".to_owned(),
+            "serial",
+            json!([{"kind": "item", "id": device_id}]),
+            Value::Null,
+            Value::Null,
+        ),
+        (
+            "7000001".to_owned(),
+            "serial",
+            json!([]),
+            json!("not_created"),
+            json!({"kind": "item", "id": "i700000000007000001"}),
+        ),
+        (
+            "1Z999AA10123456784".to_owned(),
+            "tracking",
+            json!([{"kind": "order", "id": parcel_id}]),
+            Value::Null,
+            Value::Null,
+        ),
+        (
+            "4006381333931".to_owned(),
+            "barcode",
+            json!([{"kind": "item", "id": device_id}]),
+            Value::Null,
+            Value::Null,
+        ),
+        (
+            "p000000000000000077".to_owned(),
+            "id",
+            json!([]),
+            json!("place_not_set_up"),
+            json!({"kind": "place", "id": "p000000000000000077"}),
+        ),
+    ];
+    for (text, resolution, objects, reason, named) in cases {
+        let reply = reader.get(&lookup_path(&text)).await;
+        assert_eq!(reply.status, 200, "{text}: {}", reply.body);
+        assert_eq!(
+            reply.body,
+            json!({"resolution": resolution, "objects": objects, "reason": reason, "named": named}),
+            "{text}"
+        );
+        assert_eq!(reply.header("cache-control").as_deref(), Some("no-store"));
+    }
+    reader
+        .get("/api/v1/lookup?code=")
+        .await
+        .assert_problem(400, "invalid_query");
+
+    // Nothing was made, logged or remembered.
+    for (list, count) in lists.iter().zip(before) {
+        assert_eq!(count_of(&api, list).await, count, "{list}");
+    }
+    for id in [unknown_item, fresh_id.as_str(), "i700000000007000001"] {
+        api.get(&format!("/api/v1/items/{id}"))
+            .await
+            .assert_problem(404, "not_found");
+    }
+    api.get("/api/v1/places/p000000000000000077")
+        .await
+        .assert_problem(404, "not_found");
+    let log = api.get("/api/v1/scans").await;
+    assert_eq!(log.status, 200, "{}", log.body);
+    assert_eq!(log.body["items"], json!([]), "the scan log: {}", log.body);
+    let session = reader.get("/api/v1/scans/session").await;
+    assert_eq!(session.status, 200, "{}", session.body);
+    assert_eq!(
+        (&session.body["items"], &session.body["boxes"]),
+        (&json!([]), &json!([]))
+    );
+    assert_eq!(
+        api.get(&format!("/api/v1/items/{device_id}/history"))
+            .await
+            .body,
+        history_before
+    );
+}

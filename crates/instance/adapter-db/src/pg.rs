@@ -35,6 +35,9 @@ mod move_queries;
 #[path = "sql/orders.rs"]
 mod order_queries;
 #[allow(clippy::duplicate_mod)]
+#[path = "sql/overview.rs"]
+mod overview_queries;
+#[allow(clippy::duplicate_mod)]
 #[path = "sql/places.rs"]
 mod place_queries;
 #[allow(clippy::duplicate_mod)]
@@ -58,6 +61,7 @@ pub(crate) use device_queries::*;
 pub(crate) use item_queries::*;
 pub(crate) use move_queries::*;
 pub(crate) use order_queries::*;
+pub(crate) use overview_queries::*;
 pub(crate) use place_queries::*;
 pub(crate) use repair_queries::*;
 pub(crate) use scan_queries::*;

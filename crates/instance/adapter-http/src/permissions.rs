@@ -138,6 +138,8 @@ pub const ROUTES: &[(&str, &str, Requirement)] = &[
         "/api/v1/orders/{id}/boxes/{box_id}",
         needs(OrdersManage),
     ),
+    // overview: the operator's dashboard
+    ("GET", "/api/v1/overview", needs(InventoryView)),
     // scanning
     ("POST", "/api/v1/scans", needs(ScanExecute)),
     ("POST", "/ECK/API/SCAN", needs(ScanExecute)),
@@ -145,6 +147,7 @@ pub const ROUTES: &[(&str, &str, Requirement)] = &[
     ("GET", "/api/v1/scans/{id}", needs(InventoryView)),
     ("GET", "/api/v1/scans/session", needs(InventoryView)),
     ("DELETE", "/api/v1/scans/session", needs(ScanExecute)),
+    ("GET", "/api/v1/lookup", needs(InventoryView)),
     // labels
     ("POST", "/api/v1/labels", needs(LabelsPrint)),
     ("GET", "/api/v1/pairing-qr", needs(DevicesManage)),

@@ -297,6 +297,31 @@ value_schema!(
     )
 );
 value_schema!(
+    /// How a looked-up text was read (`eckwms_application::Resolution`).
+    LookupResolutionName => one_of(
+        &eckwms_application::Resolution::ALL.map(eckwms_application::Resolution::as_str),
+        "How the text was read: an ECK label (`label_v1`, `label_v2`), a typed `id`, a \
+         `serial`, an `rma` code, an object's `barcode`, a `tracking` number, a `gs1` product \
+         code, `unknown`, or a `bad_label`"
+    )
+);
+value_schema!(
+    /// Why a looked-up text names no object (`eckwms_application::Missing`).
+    LookupReasonName => one_of(
+        &eckwms_application::Missing::ALL.map(eckwms_application::Missing::as_str),
+        "Why nothing was found: `unknown_code` (no object carries it), `label_not_bound` (a \
+         pre-printed label not given to an item or box yet), `bad_label` (an ECK label that \
+         does not decode: damaged, of another instance, forged), `place_not_set_up`, \
+         `not_created` (an item, box or order id nothing has yet: a scan would create it), \
+         `user_badge` (a user's badge, not an object), `serial_moved_on` (a 7-digit serial no \
+         item carries, whose item exists with another serial since)"
+    )
+);
+value_schema!(
+    /// The kinds of object a lookup finds.
+    ObjectKindName => one_of(&["item", "box", "place", "order"], "The object's kind")
+);
+value_schema!(
     /// The kinds of id labels are printed for.
     LabelKind => one_of(
         &["item", "box", "place", "order", "label", "user"],

@@ -12,15 +12,17 @@ use eckwms_application::devices::DeviceSettings;
 use eckwms_application::ports::{
     ApiKey, MockApiKeyRepository, MockAuditRepository, MockBoxRepository, MockClock,
     MockDeviceRepository, MockHealthRepository, MockIdempotencyRepository, MockIdentityRepository,
-    MockItemRepository, MockLabelRepository, MockLedgerRepository, MockMoveRepository,
-    MockOrderRepository, MockPlaceRepository, MockRepairRepository, MockRoleRepository,
-    MockScanRepository, MockSecretSource, MockSessionRepository, MockThisInstance, MockUnitOfWork,
-    MockUserRepository, MockWarehouseRepository, Role,
+    MockItemRepository, MockLabelRepository, MockLedgerRepository, MockLookupRepository,
+    MockMoveRepository, MockOrderRepository, MockOverviewRepository, MockPlaceRepository,
+    MockRepairRepository, MockRoleRepository, MockScanRepository, MockSecretSource,
+    MockSessionRepository, MockThisInstance, MockUnitOfWork, MockUserRepository,
+    MockWarehouseRepository, Role,
 };
 use eckwms_application::{
     ApiKeyService, AuditService, CatalogPorts, CatalogService, DevicePorts, DeviceService,
-    IdempotencyService, LabelService, MovementPorts, MovementService, OrderPorts, OrderService,
-    RoleService, ScanService, ScanSettings, Services, SessionService, SystemService, UserService,
+    IdempotencyService, LabelService, LookupService, MovementPorts, MovementService, OrderPorts,
+    OrderService, OverviewPorts, OverviewService, RoleService, ScanService, ScanSettings, Services,
+    SessionService, SystemService, UserService,
 };
 use eckwms_domain::access::SEEDED_ROLES;
 use eckwms_domain::access::role::seeded;
@@ -49,6 +51,8 @@ pub struct Mocks {
     pub boxes: MockBoxRepository,
     pub items: MockItemRepository,
     pub orders: MockOrderRepository,
+    /// The dashboard's reads.
+    pub overview: MockOverviewRepository,
     /// RMA requests.
     pub repair: MockRepairRepository,
     pub moves: MockMoveRepository,
@@ -66,6 +70,8 @@ pub struct Mocks {
     pub idempotency: MockIdempotencyRepository,
     pub health: MockHealthRepository,
     pub scans: MockScanRepository,
+    /// The lookup's reads: none expected unless a test says.
+    pub lookup: MockLookupRepository,
     pub labels: MockLabelRepository,
     pub identity: MockIdentityRepository,
     /// No device and any challenge stored, unless a test says otherwise.
@@ -158,6 +164,7 @@ impl Mocks {
             boxes: MockBoxRepository::new(),
             items: MockItemRepository::new(),
             orders: MockOrderRepository::new(),
+            overview: MockOverviewRepository::new(),
             repair: MockRepairRepository::new(),
             moves: MockMoveRepository::new(),
             unit: MockUnitOfWork::new(),
@@ -171,6 +178,7 @@ impl Mocks {
             idempotency: MockIdempotencyRepository::new(),
             health: MockHealthRepository::new(),
             scans: MockScanRepository::new(),
+            lookup: MockLookupRepository::new(),
             labels: MockLabelRepository::new(),
             identity: MockIdentityRepository::new(),
             devices,
@@ -263,6 +271,10 @@ impl Mocks {
                 clock: clock.clone(),
                 status_rules: vec![Arc::new(repair.clone())],
             }),
+            overview: OverviewService::new(OverviewPorts {
+                overview: Arc::new(self.overview),
+                clock: clock.clone(),
+            }),
             repair,
             movement: MovementService::new(MovementPorts {
                 moves: Arc::new(self.moves),
@@ -303,6 +315,7 @@ impl Mocks {
                     session_idle: chrono::Duration::minutes(30),
                 },
             ),
+            lookup: LookupService::new(Arc::new(self.lookup), Arc::new(self.decoder.clone())),
             labels,
         };
         HttpState::new(services, self.settings, "9.9.9-test")

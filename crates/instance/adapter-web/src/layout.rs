@@ -219,6 +219,11 @@ const NAV: &[NavEntry] = &[
         needs: Permission::ScanExecute,
     },
     NavEntry {
+        href: "/labels",
+        label: "nav-labels",
+        needs: Permission::LabelsPrint,
+    },
+    NavEntry {
         href: "/repair",
         label: "nav-repair",
         needs: Permission::RepairWork,

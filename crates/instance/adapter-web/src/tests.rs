@@ -6,10 +6,12 @@ use actix_web::test::{self, TestRequest};
 use eckwms_adapter_http::testing::{Mocks, fast_passwords, now, seeded_role};
 use eckwms_adapter_http::{HttpState, build_app_with};
 use eckwms_application::AppError;
-use eckwms_application::ports::{Location, LoginUser, PathStep, SessionRecord, User};
+use eckwms_application::ports::{
+    ActorNames, LabelPrint, Location, LoginUser, PathStep, SessionRecord, StoredCounts, User,
+};
 use eckwms_domain::{
-    BoxId, ChangeKind, Code, Item, ItemId, LedgerEntry, Meta, Movable, Name, ObjectId, Parent,
-    PlaceId, UserId,
+    BoxId, ChangeKind, Code, IdKind, Item, ItemId, LedgerEntry, Meta, Movable, Name, ObjectId,
+    Parent, PlaceId, UserId,
 };
 
 use crate::layout::CONTENT_SECURITY_POLICY;
@@ -170,6 +172,16 @@ fn item_mocks(role: &str, name: &'static str) -> Mocks {
             scan_id: None,
             data: serde_json::Value::Null,
         }])
+    });
+    m.overview.expect_actor_names().returning(|ids| {
+        Ok(ActorNames {
+            users: ids
+                .users
+                .iter()
+                .map(|id| (*id, "Anna K".to_owned()))
+                .collect(),
+            ..ActorNames::default()
+        })
     });
     m
 }
@@ -349,7 +361,11 @@ async fn an_item_page_shows_fields_location_and_history_with_every_value_escaped
     let boxed = body.find("href=\"/boxes/b000000000000000009\"").unwrap();
     assert!(place < boxed);
     assert!(body.contains("SN-1"));
-    assert!(body.contains("user:u000000000000000004"));
+    // Who did it, by name (the ledger's actor text as its title).
+    assert!(
+        body.contains("<span title=\"user:u000000000000000004\">Anna K</span>"),
+        "{body}"
+    );
     // A manager may move and edit; the forms carry the session's CSRF token.
     assert!(body.contains("action=\"/items/i000000000000000042/move\""));
     assert!(body.contains("action=\"/items/i000000000000000042/edit\""));
@@ -447,7 +463,11 @@ async fn a_move_to_something_that_is_no_place_or_box_is_refused_before_any_write
     )
     .await;
     assert_eq!(reply.status, 422, "{}", reply.body);
-    assert!(reply.body.contains("is not a place or box id"));
+    assert!(
+        reply.body.contains("names no place or box"),
+        "{}",
+        reply.body
+    );
 }
 
 #[actix_rt::test]
@@ -544,6 +564,204 @@ fn object_pages_are_addressed_by_the_kind_of_their_id() {
     );
     let user: ObjectId = "u000000000000000004".parse().unwrap();
     assert_eq!(crate::pages::objects::href(user), None);
+}
+
+// ---------------------------------------------------------------- labels
+
+#[actix_rt::test]
+async fn a_sheet_of_fresh_box_labels_is_a_pdf_of_the_print_recorded_for_the_user() {
+    let mut m = session("MANAGER");
+    m.labels
+        .expect_allocate_and_record()
+        .times(1)
+        .withf(|kind, n, format, actor, _| {
+            *kind == IdKind::Box
+                && *n == 3
+                && format == "pdf"
+                && actor == "user:u000000000000000004"
+        })
+        .returning(|kind, n, format, actor, at| {
+            Ok(LabelPrint {
+                id: 31,
+                at,
+                actor: actor.to_owned(),
+                kind,
+                reprint: false,
+                format: format.to_owned(),
+                objects: (1..=n as u64)
+                    .map(|i| ObjectId::new(kind, 100 + i).unwrap())
+                    .collect(),
+            })
+        });
+    m.labels.expect_label_subjects().returning(|_| Ok(vec![]));
+    let state = m.state();
+    let reply = call(
+        &state,
+        post(
+            "/labels",
+            &[
+                ("_csrf", &csrf()),
+                ("kind", "box"),
+                ("count", "3"),
+                ("ids", ""),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.header("content-type"), Some("application/pdf"));
+    assert!(reply.body.starts_with("%PDF"));
+    assert!(
+        reply
+            .header("content-disposition")
+            .unwrap()
+            .contains("labels-box-31.pdf")
+    );
+}
+
+#[actix_rt::test]
+async fn label_forms_are_checked_before_anything_is_allocated() {
+    let mut m = session("MANAGER");
+    m.labels.expect_allocate_and_record().never();
+    m.labels.expect_record_reprint().never();
+    let state = m.state();
+    for (form, says) in [
+        (vec![("kind", "box"), ("count", "0")], "Between 1 and 320"),
+        (
+            vec![
+                ("kind", "box"),
+                ("count", "2"),
+                ("ids", "b000000000000000001"),
+            ],
+            "not both",
+        ),
+        (
+            vec![("kind", "place"), ("ids", "p000000000000000001\nnonsense")],
+            "Line 2",
+        ),
+        (vec![("kind", "pallet"), ("count", "2")], "Choose a kind"),
+    ] {
+        let mut form = form;
+        let token = csrf();
+        form.push(("_csrf", &token));
+        let reply = call(&state, post("/labels", &form)).await;
+        assert_eq!(reply.status, 422, "{form:?}: {}", reply.body);
+        assert!(reply.body.contains(says), "{form:?}: {}", reply.body);
+    }
+    let reply = call(&state, post("/labels", &[("kind", "box"), ("count", "2")])).await;
+    assert_eq!(reply.status, 403);
+}
+
+#[actix_rt::test]
+async fn labels_are_offered_to_those_who_may_print_them() {
+    let state = item_mocks("MANAGER", "Phone").state();
+    let reply = call(&state, get("/items/i000000000000000042")).await;
+    assert!(reply.body.contains("id=\"reprint\""));
+    assert!(reply.body.contains("href=\"/labels\""));
+    let state = item_mocks("PICKER", "Phone").state();
+    let reply = call(&state, get("/items/i000000000000000042")).await;
+    assert!(!reply.body.contains("id=\"reprint\""));
+    assert!(!reply.body.contains("href=\"/labels\""));
+    let reply = call(&state, get("/labels")).await;
+    assert_eq!(reply.status, 403);
+    assert!(reply.body.contains("labels.print"));
+}
+
+// ---------------------------------------------------------------- dashboard and search
+
+#[actix_rt::test]
+async fn the_dashboard_counts_lists_the_latest_activity_by_name_and_charts_the_day() {
+    let mut m = session("PICKER");
+    m.overview.expect_counts().returning(|| {
+        Ok(StoredCounts {
+            items: 12_345,
+            boxes: 20,
+            places: 3,
+            orders: vec![(eckwms_domain::OrderStatus::Received, 4)],
+        })
+    });
+    m.overview.expect_latest_ledger().returning(|limit| {
+        assert_eq!(limit, 20);
+        Ok(vec![LedgerEntry {
+            seq: 11,
+            at: now(),
+            object: item_id().object_id(),
+            kind: ChangeKind::Moved,
+            from: None,
+            to: Some(box_id().object_id()),
+            actor: "user:u000000000000000004".into(),
+            reason: None,
+            request_id: None,
+            scan_id: None,
+            data: serde_json::Value::Null,
+        }])
+    });
+    m.overview
+        .expect_scans_per_hour()
+        .returning(|_, hours| Ok((0..i64::from(hours)).map(|h| h % 5).collect()));
+    m.overview.expect_actor_names().returning(|ids| {
+        Ok(ActorNames {
+            users: ids
+                .users
+                .iter()
+                .map(|id| (*id, "Anna <K>".to_owned()))
+                .collect(),
+            ..ActorNames::default()
+        })
+    });
+    let state = m.state();
+    let reply = call(&state, get("/").insert_header(("accept-language", "de"))).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_secure(&reply);
+    let body = &reply.body;
+    assert!(body.contains("12.345"), "German digit grouping: {body}");
+    assert!(body.contains("Anna &lt;K&gt;"));
+    assert!(body.contains("href=\"/items/i000000000000000042\""));
+    assert_eq!(body.matches("<rect class=\"bar\"").count(), 24);
+    // 4 received orders are open; created, processed and shipped are listed with 0.
+    assert!(body.contains("Offene Aufträge"));
+    assert!(body.len() < 100 * 1024, "a page stays under 100 KB");
+}
+
+#[actix_rt::test]
+async fn a_search_opens_the_one_object_lists_several_and_says_why_not_none() {
+    let mut m = session("PICKER");
+    m.unit.expect_run().never();
+    m.lookup.expect_exists().returning(|_| Ok(true));
+    m.lookup.expect_find_by_code().returning(|code| {
+        Ok(if code == "4006381333931" {
+            vec![box_id().object_id(), item_id().object_id()]
+        } else {
+            vec![]
+        })
+    });
+    m.lookup
+        .expect_items_with_serial()
+        .returning(|_| Ok(vec![]));
+    m.lookup
+        .expect_orders_with_tracking()
+        .returning(|_| Ok(vec![]));
+    let state = m.state();
+    // A typed id of an existing box opens its page.
+    let reply = call(&state, get("/search?q=b000000000000000009")).await;
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    assert_eq!(reply.header("location"), Some("/boxes/b000000000000000009"));
+    // A barcode on two objects lists both.
+    let reply = call(&state, get("/search?q=4006381333931")).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(reply.body.contains("href=\"/boxes/b000000000000000009\""));
+    assert!(reply.body.contains("href=\"/items/i000000000000000042\""));
+    // Nothing: said, and why.
+    let reply = call(&state, get("/search?q=no-such-thing-%3Cb%3E")).await;
+    assert_eq!(reply.status, 404, "{}", reply.body);
+    assert!(
+        reply.body.contains("No object carries this code."),
+        "{}",
+        reply.body
+    );
+    assert!(reply.body.contains("no-such-thing-&lt;b&gt;"));
+    let reply = call(&state, get("/search?q=")).await;
+    assert_eq!(reply.status, 400);
 }
 
 // ---- repair desk -------------------------------------------------------------------------

@@ -92,6 +92,14 @@ impl Viewer {
         self.actor.may(permission)
     }
 
+    /// A page only for holders of `permission`: its 403 page for the others (for pages
+    /// that call no use case before they show a form).
+    pub fn require(&self, permission: Permission) -> Result<(), Failure> {
+        self.actor
+            .require(permission)
+            .map_err(|e| self.fail(eckwms_adapter_http::problem::from_app(e)))
+    }
+
     /// The viewer's username.
     pub fn username(&self) -> &str {
         match self.actor.who() {

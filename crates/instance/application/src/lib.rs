@@ -9,6 +9,7 @@ pub mod idempotency;
 pub mod labels;
 pub mod movement;
 pub mod orders;
+pub mod overview;
 pub mod ports;
 pub mod public;
 pub mod repair;
@@ -26,7 +27,9 @@ pub use idempotency::{Begin, IdempotencyService};
 pub use labels::{LabelService, Selection, Sheet, SheetFormat};
 pub use movement::{MovementPorts, MovementService, check_move};
 pub use orders::{OrderPorts, OrderService};
+pub use overview::{OverviewPorts, OverviewQuery, OverviewService};
 pub use public::{PublicService, SignedRequest};
+pub use scanning::lookup::{Found, Lookup, LookupService, Missing, Resolution};
 pub use scanning::{ScanCaller, ScanRequest, ScanService, ScanSettings};
 pub use system::{OsSecrets, Readiness, SystemClock, SystemService, VerifyReport};
 
@@ -35,6 +38,8 @@ pub use system::{OsSecrets, Readiness, SystemClock, SystemService, VerifyReport}
 pub struct Services {
     pub catalog: CatalogService,
     pub orders: OrderService,
+    /// The operator's dashboard.
+    pub overview: OverviewService,
     /// RMA requests.
     pub repair: repair::RepairService,
     pub movement: MovementService,
@@ -51,6 +56,8 @@ pub struct Services {
     pub idempotency: IdempotencyService,
     pub system: SystemService,
     pub scans: ScanService,
+    /// What a scanned text names, looked up without acting on it.
+    pub lookup: LookupService,
     pub labels: LabelService,
     pub public: PublicService,
 }

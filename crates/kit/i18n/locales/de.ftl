@@ -58,7 +58,7 @@ section-move = Umlagern
 move-to = Nach (Lagerplatz oder Kiste)
 move-to-placeholder = p… oder b… scannen oder eingeben
 move-submit = Umlagern
-move-target-invalid = „{ $id }“ ist keine Kennung eines Lagerplatzes oder einer Kiste.
+move-target-invalid = „{ $id }“ bezeichnet keinen Lagerplatz und keine Kiste.
 section-edit = Bearbeiten
 edit-submit = Speichern
 section-declared = Angemeldete Geräte
@@ -111,6 +111,68 @@ scan-working-set-empty = Noch nichts ausgewählt.
 scan-set-places = Lagerplätze
 scan-set-boxes = Kisten
 scan-set-items = Artikel
+
+## Dashboard
+dashboard-counts = Bestand
+dashboard-items = Artikel
+dashboard-boxes = Kisten
+dashboard-places = Lagerplätze
+dashboard-open-orders = Offene Aufträge
+dashboard-orders = Aufträge nach Status
+dashboard-scans-today = Scans heute, je Stunde
+dashboard-scans-total = { $count ->
+    [one] Ein Scan heute.
+   *[other] { $count } Scans heute.
+}
+dashboard-scans-hour = { $count ->
+    [one] ein Scan
+   *[other] { $count } Scans
+}
+dashboard-activity = Letzte Aktivität
+
+## Search
+search-title = Suche
+search-empty = Einen Code eingeben oder scannen, um zu suchen.
+search-several = „{ $code }“ bezeichnet { $count } Objekte:
+search-nothing = Nichts trägt „{ $code }“.
+search-named = Der Code bezeichnet
+resolution-label_v1 = ein ECK-Etikett (v1)
+resolution-label_v2 = ein ECK-Etikett (v2)
+resolution-id = eine eingegebene Kennung
+resolution-serial = eine Seriennummer
+resolution-rma = ein RMA-Code
+resolution-barcode = ein Barcode
+resolution-tracking = eine Sendungsnummer
+resolution-gs1 = ein GS1-Produktcode
+resolution-unknown = ein Code unbekannter Art
+resolution-bad_label = ein unlesbares Etikett
+missing-unknown_code = Kein Objekt trägt diesen Code.
+missing-label_not_bound = Dieses vorgedruckte Etikett klebt noch an keinem Artikel und keiner Kiste: nach dem zugehörigen Artikel oder der Kiste scannen.
+missing-bad_label = Dieses ECK-Etikett ist nicht lesbar: beschädigt, von einem anderen Standort oder nicht echt.
+missing-place_not_set_up = Kein Lagerplatz hat diese Kennung: Lagerplätze werden im Lagerlayout angelegt.
+missing-not_created = Noch nichts hat diese Kennung: ein Scan würde es anlegen.
+missing-user_badge = Dies ist ein Benutzerausweis: er meldet eine Person an einem Scanner an.
+missing-serial_moved_on = Der aus dieser Seriennummer angelegte Artikel trägt inzwischen eine andere Seriennummer.
+
+## Labels
+nav-labels = Etiketten
+labels-title = Etiketten drucken
+labels-kind = Art
+labels-kind-box = Kisten
+labels-kind-item = Artikel
+labels-kind-label = Vorgedruckte Etiketten (später durch Scannen zugeordnet)
+labels-kind-order = Aufträge
+labels-kind-place = Lagerplätze (nur vorhandene Kennungen)
+labels-kind-user = Ausweise (nur vorhandene Benutzer)
+labels-count = Wie viele neue Kennungen
+labels-ids = Oder vorhandene Kennungen, eine je Zeile
+labels-hint = Eine Anzahl für neue Kennungen angeben oder Kennungen zum erneuten Drucken. Der Bogen ist ein A4-PDF.
+labels-submit = Drucken
+labels-reprint = Etikett erneut drucken
+labels-kind-invalid = Bitte eine Etikettenart wählen.
+labels-count-invalid = Zwischen 1 und { $count } Etiketten je Bogen.
+labels-count-or-ids = Entweder eine Anzahl neuer Kennungen oder eine Liste von Kennungen angeben, nicht beides.
+labels-id-invalid = Zeile { $line }: „{ $id }“ ist keine Kennung ({ $why }).
 
 ## Repair desk
 nav-repair = Reparaturannahme

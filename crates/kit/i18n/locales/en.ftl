@@ -58,7 +58,7 @@ section-move = Move
 move-to = To (place or box)
 move-to-placeholder = Scan or type p… or b…
 move-submit = Move
-move-target-invalid = “{ $id }” is not a place or box id.
+move-target-invalid = “{ $id }” names no place or box.
 section-edit = Edit
 edit-submit = Save
 section-declared = Declared devices
@@ -111,6 +111,68 @@ scan-working-set-empty = Nothing selected yet.
 scan-set-places = Places
 scan-set-boxes = Boxes
 scan-set-items = Items
+
+## Dashboard
+dashboard-counts = Counts
+dashboard-items = Items
+dashboard-boxes = Boxes
+dashboard-places = Places
+dashboard-open-orders = Open orders
+dashboard-orders = Orders by status
+dashboard-scans-today = Scans today, per hour
+dashboard-scans-total = { $count ->
+    [one] One scan today.
+   *[other] { $count } scans today.
+}
+dashboard-scans-hour = { $count ->
+    [one] one scan
+   *[other] { $count } scans
+}
+dashboard-activity = Latest activity
+
+## Search
+search-title = Search
+search-empty = Type or scan a code to search for.
+search-several = “{ $code }” names { $count } objects:
+search-nothing = Nothing carries “{ $code }”.
+search-named = The code names
+resolution-label_v1 = an ECK label (v1)
+resolution-label_v2 = an ECK label (v2)
+resolution-id = a typed id
+resolution-serial = a serial number
+resolution-rma = an RMA code
+resolution-barcode = a barcode
+resolution-tracking = a tracking number
+resolution-gs1 = a GS1 product code
+resolution-unknown = a code of no known kind
+resolution-bad_label = an unreadable label
+missing-unknown_code = No object carries this code.
+missing-label_not_bound = This pre-printed label is not on any item or box yet: scan it after the item or box it belongs to.
+missing-bad_label = This ECK label cannot be read: damaged, of another site, or not genuine.
+missing-place_not_set_up = No place has this id: places are set up in the layout.
+missing-not_created = Nothing has this id yet: scanning it would create it.
+missing-user_badge = This is a user's badge: it logs an operator in on a scanner.
+missing-serial_moved_on = The item made from this serial carries another serial now.
+
+## Labels
+nav-labels = Labels
+labels-title = Print labels
+labels-kind = Kind
+labels-kind-box = Boxes
+labels-kind-item = Items
+labels-kind-label = Pre-printed labels (bound later by scanning)
+labels-kind-order = Orders
+labels-kind-place = Places (existing ids only)
+labels-kind-user = Badges (existing users only)
+labels-count = How many new ids
+labels-ids = Or existing ids, one per line
+labels-hint = Give a number for fresh ids, or ids to print again. The sheet is an A4 PDF.
+labels-submit = Print
+labels-reprint = Print its label again
+labels-kind-invalid = Choose a kind of label.
+labels-count-invalid = Between 1 and { $count } labels per sheet.
+labels-count-or-ids = Give a number of new ids or a list of ids, not both.
+labels-id-invalid = Line { $line }: “{ $id }” is not an id ({ $why }).
 
 ## Repair desk
 nav-repair = Repair desk

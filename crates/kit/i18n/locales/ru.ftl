@@ -58,7 +58,7 @@ section-move = Переместить
 move-to = Куда (место или коробка)
 move-to-placeholder = Отсканируйте или введите p… или b…
 move-submit = Переместить
-move-target-invalid = «{ $id }» — не идентификатор места или коробки.
+move-target-invalid = «{ $id }» не обозначает ни место, ни коробку.
 section-edit = Изменить
 edit-submit = Сохранить
 section-declared = Заявленные устройства
@@ -111,6 +111,70 @@ scan-working-set-empty = Пока ничего не выбрано.
 scan-set-places = Места
 scan-set-boxes = Коробки
 scan-set-items = Товары
+
+## Dashboard
+dashboard-counts = Количество
+dashboard-items = Товары
+dashboard-boxes = Коробки
+dashboard-places = Места
+dashboard-open-orders = Открытые заказы
+dashboard-orders = Заказы по статусам
+dashboard-scans-today = Сканирования сегодня по часам
+dashboard-scans-total = { $count ->
+    [one] Сегодня { $count } сканирование.
+    [few] Сегодня { $count } сканирования.
+   *[other] Сегодня { $count } сканирований.
+}
+dashboard-scans-hour = { $count ->
+    [one] { $count } сканирование
+    [few] { $count } сканирования
+   *[other] { $count } сканирований
+}
+dashboard-activity = Последние действия
+
+## Search
+search-title = Поиск
+search-empty = Введите или отсканируйте код для поиска.
+search-several = «{ $code }» обозначает несколько объектов ({ $count }):
+search-nothing = Код «{ $code }» ни на чём не найден.
+search-named = Код обозначает
+resolution-label_v1 = этикетка ECK (v1)
+resolution-label_v2 = этикетка ECK (v2)
+resolution-id = введённый идентификатор
+resolution-serial = серийный номер
+resolution-rma = код RMA
+resolution-barcode = штрихкод
+resolution-tracking = трек-номер
+resolution-gs1 = код товара GS1
+resolution-unknown = код неизвестного вида
+resolution-bad_label = нечитаемая этикетка
+missing-unknown_code = Ни один объект не несёт этот код.
+missing-label_not_bound = Эта заранее напечатанная этикетка ещё не наклеена ни на товар, ни на коробку: отсканируйте её после нужного товара или коробки.
+missing-bad_label = Эту этикетку ECK нельзя прочитать: повреждена, с другой площадки или поддельная.
+missing-place_not_set_up = Места с таким идентификатором нет: места создаются в схеме склада.
+missing-not_created = Пока ничего не имеет этого идентификатора: сканирование создаст объект.
+missing-user_badge = Это пропуск пользователя: он выполняет вход оператора на сканере.
+missing-serial_moved_on = Товар, созданный по этому серийному номеру, теперь имеет другой серийный номер.
+
+## Labels
+nav-labels = Этикетки
+labels-title = Печать этикеток
+labels-kind = Вид
+labels-kind-box = Коробки
+labels-kind-item = Товары
+labels-kind-label = Заранее напечатанные этикетки (привязываются сканированием)
+labels-kind-order = Заказы
+labels-kind-place = Места (только существующие идентификаторы)
+labels-kind-user = Пропуска (только существующие пользователи)
+labels-count = Сколько новых идентификаторов
+labels-ids = Или существующие идентификаторы, по одному в строке
+labels-hint = Укажите количество для новых идентификаторов или идентификаторы для повторной печати. Лист — PDF формата A4.
+labels-submit = Напечатать
+labels-reprint = Напечатать этикетку ещё раз
+labels-kind-invalid = Выберите вид этикетки.
+labels-count-invalid = От 1 до { $count } этикеток на лист.
+labels-count-or-ids = Укажите либо количество новых идентификаторов, либо список идентификаторов, но не то и другое.
+labels-id-invalid = Строка { $line }: «{ $id }» — не идентификатор ({ $why }).
 
 ## Repair desk
 nav-repair = Приём в ремонт

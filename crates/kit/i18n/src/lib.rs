@@ -290,7 +290,9 @@ mod tests {
                 let pattern = message.value().unwrap();
                 let mut errors = Vec::new();
                 let mut args = FluentArgs::new();
-                for name in ["count", "name", "id", "seconds", "column", "row"] {
+                for name in [
+                    "count", "name", "id", "seconds", "column", "row", "line", "why", "code",
+                ] {
                     args.set(name, FluentValue::from(2));
                 }
                 bundle.format_pattern(pattern, Some(&args), &mut errors);

@@ -9,6 +9,7 @@ mod idempotency;
 mod labels;
 mod movement;
 mod orders;
+mod overview;
 mod repair;
 mod scanning;
 mod system;

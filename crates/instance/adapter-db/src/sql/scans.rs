@@ -79,6 +79,66 @@ pub(crate) fn find_by_code(c: &mut Conn, code: &str) -> Result<Vec<ObjectId>, Db
     Ok(found)
 }
 
+/// Whether the item, box, place or order `id` exists: one primary key lookup, no row loaded.
+pub(crate) fn object_exists(c: &mut Conn, id: ObjectId) -> Result<bool, DbError> {
+    use eckwms_domain::IdKind;
+    let key = id.to_string();
+    let found = match id.kind() {
+        IdKind::Item => items::table
+            .find(&key)
+            .select(items::id)
+            .first::<String>(c)
+            .optional()?,
+        IdKind::Box => boxes::table
+            .find(&key)
+            .select(boxes::id)
+            .first::<String>(c)
+            .optional()?,
+        IdKind::Place => places::table
+            .find(&key)
+            .select(places::id)
+            .first::<String>(c)
+            .optional()?,
+        IdKind::Order => orders::table
+            .find(&key)
+            .select(orders::id)
+            .first::<String>(c)
+            .optional()?,
+        IdKind::User | IdKind::Label => None,
+    };
+    Ok(found.is_some())
+}
+
+/// The items whose serial is `serial` regardless of case (`lower()` on both sides: ASCII
+/// letters on SQLite, all letters on PostgreSQL), through the index `items_by_serial_lower`.
+pub(crate) fn items_with_serial_any_case(
+    c: &mut Conn,
+    serial: &str,
+) -> Result<Vec<ItemId>, DbError> {
+    items::table
+        .filter(lower(items::serial.assume_not_null()).eq(lower(serial)))
+        .order(items::id)
+        .select(items::id)
+        .limit(CODE_MATCHES)
+        .load::<String>(c)?
+        .iter()
+        .map(|id| typed(id))
+        .collect()
+}
+
+/// The orders whose tracking number is `number`, through the index `orders_by_tracking`.
+pub(crate) fn orders_with_tracking(c: &mut Conn, number: &str) -> Result<Vec<OrderId>, DbError> {
+    orders::table
+        .filter(orders::tracking_number.eq(number))
+        .order(orders::id)
+        .select(orders::id)
+        .limit(CODE_MATCHES)
+        .load::<String>(c)?
+        .iter()
+        .map(|id| typed(id))
+        .collect()
+}
+
 /// The scan log and the sessions inside a unit of work.
 impl eckwms_application::ports::ScansTx for Unit<'_> {
     fn lock_owner(&mut self, owner: &str) -> AppResult<()> {

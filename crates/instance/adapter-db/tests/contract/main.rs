@@ -114,6 +114,7 @@ mod devices;
 mod idempotency;
 mod movement;
 mod orders;
+mod overview;
 mod repair;
 mod scanning;
 mod serials;
@@ -124,6 +125,7 @@ pub(crate) use devices::*;
 pub(crate) use idempotency::*;
 pub(crate) use movement::*;
 pub(crate) use orders::*;
+pub(crate) use overview::*;
 pub(crate) use repair::*;
 pub(crate) use scanning::*;
 pub(crate) use serials::*;
@@ -170,6 +172,10 @@ contract!(
     deletes_keep_history,
     orders_link_boxes,
     orders_keep_their_public_fields,
+    the_overview_counts_objects_and_orders_per_status,
+    the_latest_activity_is_the_newest_ledger_rows_first,
+    scans_are_counted_in_the_hours_of_the_day_asked_for,
+    actors_are_named_by_their_users_keys_and_scanners,
     verify_detects_tampering,
     roles_are_seeded_once,
     roles_are_created_changed_and_deleted,
@@ -207,6 +213,7 @@ contract!(
     serials_stay_one_item_per_class_under_concurrency,
     serial_duplicates_from_before_the_rule_survive_the_migration,
     a_serial_scan_names_the_item_that_carries_it,
+    lookups_find_without_writing,
     api_creates_and_scans_of_one_serial_make_one_item,
     rma_requests_take_the_clocks_second_or_the_next_free_one,
     declared_devices_are_replaced_by_a_patch,

@@ -443,3 +443,136 @@ pub(crate) fn api_creates_and_scans_of_one_serial_make_one_item(t: &TestDatabase
     }
     verify_clean(&db);
 }
+
+/// The lookup of a scanned text on the real queries: a serial in another case, a tracking
+/// number, a barcode on an item and a box, a printed id nothing has; and none of it writes
+/// (no item made, no scan logged, no session, no ledger row, no counter moved).
+pub(crate) fn lookups_find_without_writing(t: &TestDatabase) {
+    use eckwms_application::{Found, LookupService, Missing, Resolution};
+    let db = Arc::new(t.open());
+    let lookups = LookupService::new(db.clone(), decoder());
+    let reader = eckwms_application::Actor::api_key(
+        1,
+        "reader",
+        "read",
+        eckwms_domain::access::role::seeded("read")
+            .unwrap()
+            .permissions(),
+    );
+    let look = |text: &str| lookups.lookup(&reader, text).unwrap();
+
+    let sn = db
+        .create_item(&new_serial_item("Sn-Ab12", None), &ctx())
+        .unwrap();
+    let derived_serial = db
+        .create_item(&new_serial_item("7654321", None), &ctx())
+        .unwrap();
+    let tagged = db
+        .create_item(
+            &NewItem {
+                barcodes: Barcodes::new("barcodes", vec!["SHARED-7".into()]).unwrap(),
+                ..NewItem::default()
+            },
+            &ctx(),
+        )
+        .unwrap();
+    let tagged_box = db
+        .create_box(
+            &NewBox {
+                barcodes: Barcodes::new("barcodes", vec!["SHARED-7".into()]).unwrap(),
+                ..NewBox::default()
+            },
+            &ctx(),
+        )
+        .unwrap();
+    let parcel = db
+        .create_order(
+            &NewOrder {
+                tracking_number: Some(code("1Z999AA10123456784")),
+                ..NewOrder::default()
+            },
+            &ctx(),
+        )
+        .unwrap();
+    let shelf = place(&db, "Shelf L");
+    let writes = |db: &Database| {
+        [
+            "SELECT count(*) AS n FROM items",
+            "SELECT count(*) AS n FROM boxes",
+            "SELECT count(*) AS n FROM orders",
+            "SELECT count(*) AS n FROM scans",
+            "SELECT count(*) AS n FROM scan_sessions",
+            "SELECT count(*) AS n FROM ledger",
+        ]
+        .map(|sql| db.count_raw(sql).unwrap())
+    };
+    let before = writes(&db);
+
+    for text in ["sn-ab12", "SN-AB12", " Sn-Ab12 "] {
+        let found = look(text);
+        assert_eq!(found.resolution, Resolution::Serial, "{text}");
+        assert_eq!(found.found, Found::One(sn.id.object_id()), "{text}");
+    }
+    // A 7-digit serial: the item carrying it, not the `i7…` its digits name.
+    assert_eq!(
+        look("7654321").found,
+        Found::One(derived_serial.id.object_id())
+    );
+    let tracked = look("1Z999AA10123456784");
+    assert_eq!(tracked.resolution, Resolution::Tracking);
+    assert_eq!(tracked.found, Found::One(parcel.id.object_id()));
+    let shared = look("SHARED-7");
+    assert_eq!(shared.resolution, Resolution::Barcode);
+    assert_eq!(
+        shared.found,
+        Found::Several(vec![tagged_box.id.object_id(), tagged.id.object_id()])
+    );
+    assert_eq!(
+        look(&label(&shelf.id.to_string())).found,
+        Found::One(shelf.id.object_id())
+    );
+    let printed = ObjectId::parse("i000000000000004242").unwrap();
+    for text in [
+        printed.to_string(),
+        format!("https://{}", label(&printed.to_string())),
+    ] {
+        assert_eq!(
+            look(&text).found,
+            Found::Nothing {
+                reason: Missing::NotCreated,
+                named: Some(printed)
+            },
+            "{text}"
+        );
+    }
+    assert_eq!(
+        look("1234567").found,
+        Found::Nothing {
+            reason: Missing::NotCreated,
+            named: Some(ObjectId::parse("i700000000001234567").unwrap())
+        }
+    );
+    assert_eq!(
+        look("p000000000000009999").found,
+        Found::Nothing {
+            reason: Missing::PlaceNotSetUp,
+            named: Some(ObjectId::parse("p000000000000009999").unwrap())
+        }
+    );
+    assert_eq!(
+        look("NOBODY-HAS-THIS").found,
+        Found::Nothing {
+            reason: Missing::UnknownCode,
+            named: None
+        }
+    );
+
+    assert_eq!(writes(&db), before, "a lookup wrote something");
+    assert!(matches!(
+        db.get_item(ItemId::new(4242).unwrap()),
+        Err(AppError::NotFound { .. })
+    ));
+    // The id counter did not move either: the next item is the next number.
+    assert!(item(&db, None).id.number() < 4242);
+    verify_clean(&db);
+}

@@ -13,6 +13,7 @@ pub mod devices;
 pub mod labels;
 pub mod movement;
 pub mod orders;
+pub mod overview;
 pub mod public;
 pub mod repair;
 pub mod scanning;
@@ -23,6 +24,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.configure(system::configure)
         .configure(catalog::configure)
         .configure(orders::configure)
+        .configure(overview::configure)
         .configure(repair::configure)
         .configure(movement::configure)
         .configure(scanning::configure)

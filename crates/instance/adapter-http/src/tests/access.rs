@@ -893,6 +893,15 @@ fn every_use_case_requires_what_its_route_declares() {
         ),
         (
             "GET",
+            "/api/v1/overview",
+            Box::new(|m| {
+                s.overview
+                    .overview(&m.actor, &eckwms_application::OverviewQuery::default())
+                    .map(drop)
+            }),
+        ),
+        (
+            "GET",
             "/api/v1/scans",
             Box::new(|m| {
                 s.scans
@@ -914,6 +923,11 @@ fn every_use_case_requires_what_its_route_declares() {
             "DELETE",
             "/api/v1/scans/session",
             Box::new(|m| s.scans.clear_session(&m.actor, "o").map(drop)),
+        ),
+        (
+            "GET",
+            "/api/v1/lookup",
+            Box::new(|m| s.lookup.lookup(&m.actor, "i000000000000000001").map(drop)),
         ),
         (
             "POST",

@@ -11,7 +11,7 @@ pub use crate::testing::*;
 // What the test modules take from here with `super::*`.
 pub(crate) use crate::testing::stored_key;
 use crate::{HttpState, build_app};
-pub use chrono::DateTime;
+pub use chrono::{DateTime, TimeZone, Utc};
 pub use eckwms_application::ports::ApiKey;
 pub use std::time::Duration;
 
@@ -21,8 +21,10 @@ mod calls;
 mod devices;
 mod errors;
 mod idempotency;
+mod lookup;
 mod openapi;
 mod orders;
+mod overview;
 mod processed;
 mod public;
 mod repair;

@@ -8,19 +8,21 @@ use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::web::{self, ServiceConfig};
 use eckwms_adapter_http::ApiError;
+use eckwms_application::overview::Activity;
 use eckwms_application::ports::{ContentEntry, Expected, Location, MoveCommand, PageQuery};
-use eckwms_application::{AppError, Page};
+use eckwms_application::{AppError, Found, Page};
+use eckwms_domain::ChangeKind;
 use eckwms_domain::access::Permission;
 use eckwms_domain::{
     BoxId, BoxPatch, Code, IdKind, Item, ItemId, ItemPatch, Movable, Name, ObjectId, Order,
     OrderId, Parent, Place, PlaceId, StorageBox,
 };
-use eckwms_domain::{ChangeKind, LedgerEntry};
 use eckwms_i18n::Arg;
 use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::layout::{Failure, Notice, csrf_field, encode, html_response, page, see_other};
+use crate::pages::labels::reprint_form;
 use crate::viewer::Viewer;
 
 /// Rows per page of contents and of history.
@@ -180,15 +182,35 @@ fn contents_section(
     }
 }
 
-fn change_label(viewer: &Viewer, kind: ChangeKind) -> String {
+pub fn change_label(viewer: &Viewer, kind: ChangeKind) -> String {
     viewer.t(&format!("change-{}", kind.as_str()))
 }
 
-fn history_section(viewer: &Viewer, base: &str, history: &Page<LedgerEntry>) -> Markup {
+/// A page of an object's history, with who made each change by name.
+pub struct History {
+    rows: Vec<Activity>,
+    next_cursor: Option<String>,
+}
+
+/// An object's history page with its actors' names.
+fn named_history(
+    s: &eckwms_application::Services,
+    actor: &eckwms_application::Actor,
+    object: ObjectId,
+    page: &PageQuery<i64>,
+) -> eckwms_application::AppResult<History> {
+    let Page { items, next_cursor } = s.movement.history(actor, object, page)?;
+    Ok(History {
+        rows: s.overview.with_names(actor, items)?,
+        next_cursor,
+    })
+}
+
+fn history_section(viewer: &Viewer, base: &str, history: &History) -> Markup {
     html! {
         section.card #history {
             h2 { (viewer.t("section-history")) }
-            @if history.items.is_empty() {
+            @if history.rows.is_empty() {
                 p.muted { (viewer.t("history-empty")) }
             } @else {
                 table {
@@ -200,7 +222,7 @@ fn history_section(viewer: &Viewer, base: &str, history: &Page<LedgerEntry>) -> 
                         th.hide-narrow { (viewer.t("history-reason")) }
                     } }
                     tbody {
-                        @for entry in &history.items {
+                        @for entry in &history.rows {
                             tr {
                                 td { time datetime=(entry.at.to_rfc3339()) { (viewer.reading.time(entry.at)) } }
                                 td { (change_label(viewer, entry.kind)) }
@@ -209,7 +231,10 @@ fn history_section(viewer: &Viewer, base: &str, history: &Page<LedgerEntry>) -> 
                                     @if entry.from.is_some() || entry.to.is_some() { " → " }
                                     @if let Some(to) = entry.to { (id_link(to)) }
                                 }
-                                td.actor { (entry.actor) }
+                                td.actor {
+                                    span title=(entry.actor) { (entry.who) }
+                                    @if let Some(device) = &entry.device { " · " (device) }
+                                }
                                 td.hide-narrow { (text_or_dash(entry.reason.as_deref())) }
                             }
                         }
@@ -303,7 +328,7 @@ async fn render_item(
     let (item, location, history) = read(viewer, move |s, actor| {
         let item = s.catalog.get_item(actor, id)?;
         let location = s.movement.location(actor, Movable::Item(id))?;
-        let history = s.movement.history(actor, id.object_id(), &history)?;
+        let history = named_history(s, actor, id.object_id(), &history)?;
         Ok((item, location, history))
     })
     .await?;
@@ -316,6 +341,7 @@ async fn render_item(
     let content = html! {
         section.card #fields {
             (item_fields(viewer, &item))
+            (reprint_form(viewer, id.object_id()))
         }
         (location_section(viewer, &location))
         @if viewer.may(Permission::InventoryAdjust) {
@@ -511,31 +537,49 @@ struct MoveForm {
     from: String,
 }
 
-/// The target of a move: a place or a box, by its id.
-fn target_of(viewer: &Viewer, text: &str) -> Result<Parent, ApiError> {
-    let refused = || {
+/// The target of a move: a place or a box, by its id or anything a scanner reads of it (its
+/// label, a barcode), read by the lookup without acting on it.
+async fn target_of(viewer: &Viewer, text: &str) -> Result<Parent, ApiError> {
+    let text = text.trim().to_owned();
+    let refused = |text: &str| {
         ApiError::validation(vec![ApiError::field(
             "to",
             viewer
                 .lang()
-                .text_with("move-target-invalid", &[("id", Arg::Text(text.trim()))]),
+                .text_with("move-target-invalid", &[("id", Arg::Text(text))]),
         )])
     };
-    let id: ObjectId = text.trim().parse().map_err(|_| refused())?;
+    let id = match text.parse::<ObjectId>() {
+        Ok(id) => id,
+        Err(_) => {
+            let actor = viewer.actor.clone();
+            let asked = text.clone();
+            let lookup = viewer
+                .calls
+                .run(move |s| s.lookup.lookup(&actor, &asked))
+                .await?;
+            match lookup.found {
+                Found::One(id) => id,
+                _ => return Err(refused(&text)),
+            }
+        }
+    };
     match id.kind() {
         IdKind::Place => PlaceId::try_from(id)
             .map(Parent::Place)
-            .map_err(|_| refused()),
-        IdKind::Box => BoxId::try_from(id).map(Parent::Box).map_err(|_| refused()),
-        _ => Err(refused()),
+            .map_err(|_| refused(&text)),
+        IdKind::Box => BoxId::try_from(id)
+            .map(Parent::Box)
+            .map_err(|_| refused(&text)),
+        _ => Err(refused(&text)),
     }
 }
 
 async fn run_move(viewer: &Viewer, object: Movable, form: &MoveForm) -> Result<(), ApiError> {
-    let to = target_of(viewer, &form.to)?;
+    let to = target_of(viewer, &form.to).await?;
     let from = match form.from.trim() {
         "" => None,
-        seen => Some(target_of(viewer, seen)?),
+        seen => Some(target_of(viewer, seen).await?),
     };
     let command = MoveCommand {
         objects: vec![object],
@@ -596,7 +640,7 @@ async fn render_box(
         let contents = s
             .movement
             .contents(actor, Parent::Box(id), all, &contents)?;
-        let history = s.movement.history(actor, id.object_id(), &history)?;
+        let history = named_history(s, actor, id.object_id(), &history)?;
         Ok((boxed, location, contents, history))
     })
     .await?;
@@ -606,7 +650,10 @@ async fn render_box(
         .as_ref()
         .map_or_else(|| id.to_string(), |n| n.as_str().to_owned());
     let content = html! {
-        section.card #fields { (box_fields(viewer, &boxed)) }
+        section.card #fields {
+            (box_fields(viewer, &boxed))
+            (reprint_form(viewer, id.object_id()))
+        }
         (location_section(viewer, &location))
         (contents_section(viewer, &base, &contents, all))
         @if viewer.may(Permission::InventoryAdjust) {
@@ -736,13 +783,16 @@ async fn place_page(
         let contents = s
             .movement
             .contents(actor, Parent::Place(id), all, &contents)?;
-        let history = s.movement.history(actor, id.object_id(), &history)?;
+        let history = named_history(s, actor, id.object_id(), &history)?;
         Ok((place, contents, history))
     })
     .await?;
     let base = format!("/places/{id}");
     let content = html! {
-        section.card #fields { (place_fields(&viewer, &place)) }
+        section.card #fields {
+            (place_fields(&viewer, &place))
+            (reprint_form(&viewer, id.object_id()))
+        }
         (contents_section(&viewer, &base, &contents, all))
         (history_section(&viewer, &base, &history))
     };
@@ -815,14 +865,17 @@ async fn render_order_with(
     let history = history_query(query);
     let (order, history) = read(&viewer, move |s, actor| {
         let order = s.orders.get_order(actor, id)?;
-        let history = s.movement.history(actor, id.object_id(), &history)?;
+        let history = named_history(s, actor, id.object_id(), &history)?;
         Ok((order, history))
     })
     .await?;
     let base = format!("/orders/{id}");
     let repair = crate::pages::repair::order_part(&viewer, &order).await?;
     let content = html! {
-        section.card #fields { (order_fields(&viewer, &order)) }
+        section.card #fields {
+            (order_fields(&viewer, &order))
+            (reprint_form(&viewer, id.object_id()))
+        }
         @if !order.declared.devices().is_empty() {
             section.card #declared {
                 h2 { (viewer.t("section-declared")) }

@@ -1,7 +1,7 @@
 //! Ports: what the use cases need from the outside world, one file per capability (a wing):
 //! `catalog`, `orders`, `movement` (and the ledger), `access`, `devices`, `idempotency`,
-//! `scanning`, `labels`, `system`; the types every wing shares (`WriteContext`, `Expected`, `PageQuery`,
-//! `Clock`, `SecretSource`) are here.
+//! `scanning`, `labels`, `overview`, `system`; the types every wing shares (`WriteContext`,
+//! `Expected`, `PageQuery`, `Clock`, `SecretSource`) are here.
 //!
 //! Every port is synchronous and object safe; every method is one transaction owned by the
 //! adapter. A use case that changes several things runs them in one transaction through the
@@ -21,6 +21,7 @@ mod idempotency;
 mod labels;
 mod movement;
 mod orders;
+mod overview;
 mod repair;
 mod scanning;
 mod system;
@@ -34,6 +35,7 @@ pub use idempotency::*;
 pub use labels::*;
 pub use movement::*;
 pub use orders::*;
+pub use overview::*;
 pub use repair::*;
 pub use scanning::*;
 pub use system::*;

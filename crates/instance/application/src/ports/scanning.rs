@@ -2,7 +2,9 @@
 //! unit of work ([`ScansTx`], [`ObjectsTx`]).
 
 use chrono::{DateTime, Utc};
-use eckwms_domain::{Item, ObjectId, Order, Place, StorageBox, scanning::WorkingSet};
+use eckwms_domain::{
+    Item, ItemId, ObjectId, Order, OrderId, Place, StorageBox, scanning::WorkingSet,
+};
 #[cfg(feature = "mock")]
 use mockall::automock;
 
@@ -176,4 +178,19 @@ pub trait ScanRepository: Send + Sync {
     fn get_scan(&self, id: i64) -> AppResult<ScanRecord>;
     /// Deletes sessions idle since before `cutoff`.
     fn purge_sessions(&self, cutoff: DateTime<Utc>) -> AppResult<u64>;
+}
+
+/// What a lookup of a scanned text reads (`crate::scanning::lookup`): each method one read,
+/// outside any write transaction, taking no lock and writing nothing.
+#[cfg_attr(feature = "mock", automock)]
+pub trait LookupRepository: Send + Sync {
+    /// Whether the item, box, place or order with this id exists; false for other kinds.
+    fn exists(&self, id: ObjectId) -> AppResult<bool>;
+    /// Items and boxes carrying this text as an extra barcode, and items with exactly this
+    /// serial, in id order (as [`ObjectsTx::find_by_code`]; at most 20 of each).
+    fn find_by_code(&self, code: &str) -> AppResult<Vec<ObjectId>>;
+    /// Items whose serial is this text regardless of case, in id order; at most 20.
+    fn items_with_serial(&self, serial: &str) -> AppResult<Vec<ItemId>>;
+    /// Orders whose tracking number is exactly this text, in id order; at most 20.
+    fn orders_with_tracking(&self, number: &str) -> AppResult<Vec<OrderId>>;
 }

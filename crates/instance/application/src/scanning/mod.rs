@@ -8,8 +8,10 @@
 //! log entry and gets its answer; two scans of one device never interleave.
 //!
 //! What a scanned text names is found in `resolve`; every sentence an answer shows comes from
-//! `texts`, so this flow holds none.
+//! `texts`, so this flow holds none. `lookup` reads a text the same way and finds what it
+//! names without any of this: no unit of work, nothing made, no working set, no log entry.
 
+pub mod lookup;
 mod resolve;
 mod texts;
 
@@ -198,17 +200,8 @@ fn scanning_device(request: &ScanRequest, actor: &Actor) -> AppResult<Option<Str
 
 fn validate(request: &ScanRequest) -> AppResult<()> {
     let mut errors = Vec::new();
-    let barcode = &request.barcode;
-    if barcode.trim().is_empty() {
-        errors.push(("barcode", texts::empty()));
-    } else if barcode.len() > MAX_BARCODE_LEN {
-        errors.push(("barcode", texts::too_many_bytes(MAX_BARCODE_LEN)));
-    } else if barcode
-        .chars()
-        // GS (0x1D) separates the fields of a GS1 element string; nothing else is allowed.
-        .any(|c| c.is_control() && c != '\u{1d}')
-    {
-        errors.push(("barcode", texts::control_characters()));
+    if let Some(problem) = barcode_problem(&request.barcode) {
+        errors.push(("barcode", problem));
     }
     for (field, value) in [
         ("msg_id", Some(&request.msg_id)),
@@ -227,6 +220,21 @@ fn validate(request: &ScanRequest) -> AppResult<()> {
                 .map(|(f, m)| eckwms_domain::FieldError::new(f, m))
                 .collect(),
         ))
+    }
+}
+
+/// What is wrong with a scanned text, if anything: empty or only white space, longer than
+/// [`MAX_BARCODE_LEN`] bytes, or with a control character other than GS (0x1D), which
+/// separates the fields of a GS1 element string.
+pub fn barcode_problem(text: &str) -> Option<String> {
+    if text.trim().is_empty() {
+        Some(texts::empty())
+    } else if text.len() > MAX_BARCODE_LEN {
+        Some(texts::too_many_bytes(MAX_BARCODE_LEN))
+    } else if text.chars().any(|c| c.is_control() && c != '\u{1d}') {
+        Some(texts::control_characters())
+    } else {
+        None
     }
 }
 

@@ -217,7 +217,7 @@ fn ambiguous_code(tx: &mut dyn Tx, ids: &[ObjectId]) -> AppResult<Resolved> {
 /// The text under which a scanned code is looked up and kept as a barcode. A GS1 element
 /// string with GS separators, or one too long to keep, becomes its bracketed form
 /// `(01)…(17)…(10)…(21)…`: the same symbol always gives the same text.
-fn storable_text(other: &eckwms_codes::Other) -> String {
+pub(super) fn storable_text(other: &eckwms_codes::Other) -> String {
     let storable = other.text.chars().count() <= MAX_KEPT_CODE_LEN
         && !other.text.chars().any(char::is_control);
     match &other.gs1 {

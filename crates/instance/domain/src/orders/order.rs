@@ -20,6 +20,14 @@ pub enum OrderStatus {
 }
 
 impl OrderStatus {
+    /// Every status, in the order an order goes through them.
+    pub const ALL: [OrderStatus; 4] = [
+        OrderStatus::Created,
+        OrderStatus::Received,
+        OrderStatus::Processed,
+        OrderStatus::Shipped,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             OrderStatus::Created => "created",
@@ -156,6 +164,21 @@ impl Order {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn all_lists_every_status_once_in_order() {
+        // A status added to the enum must be added to `ALL`: this match stops compiling.
+        let place = |s: OrderStatus| match s {
+            OrderStatus::Created => 0,
+            OrderStatus::Received => 1,
+            OrderStatus::Processed => 2,
+            OrderStatus::Shipped => 3,
+        };
+        for (i, status) in OrderStatus::ALL.into_iter().enumerate() {
+            assert_eq!(place(status), i);
+            assert_eq!(OrderStatus::parse(status.as_str()), Some(status));
+        }
+    }
 
     /// A new order, created at `t0`, with nothing set.
     fn new_order(t0: DateTime<Utc>) -> Order {

@@ -1,4 +1,7 @@
-//! The scanning wing: a scanner's code resolved and acted on, the device's session, the scan log.
+//! The scanning wing: a scanner's code resolved and acted on, the device's session, the scan log;
+//! and a code looked up without acting on it (`lookup`).
+
+mod lookup;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, delete, get, post, web};
@@ -26,7 +29,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(get_session)
         .service(clear_session)
         .service(list_scans)
-        .service(get_scan);
+        .service(get_scan)
+        .service(lookup::lookup);
 }
 
 /// A scan. Scanners of the first generation send `msgId` and `deviceId`; both spellings work.

@@ -1,0 +1,2 @@
+DROP INDEX items_by_serial_lower;
+DROP INDEX orders_by_tracking;
