@@ -13,6 +13,7 @@ mod harness;
 
 mod driver;
 mod pages;
+mod repair;
 
 #[allow(dead_code)]
 #[path = "../blackbox/devices.rs"]

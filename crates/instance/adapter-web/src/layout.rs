@@ -200,53 +200,59 @@ fn head(title: &str) -> Markup {
 }
 
 /// One entry of the navigation: the address, the message id of its name, and the
-/// permission it needs (what the viewer may not use is not offered).
+/// permissions that open it, any one of them (what the viewer may not use is not offered).
 struct NavEntry {
     href: &'static str,
     label: &'static str,
-    needs: Permission,
+    any_of: &'static [Permission],
 }
 
 const NAV: &[NavEntry] = &[
     NavEntry {
         href: "/",
         label: "nav-dashboard",
-        needs: Permission::InventoryView,
+        any_of: &[Permission::InventoryView],
     },
     NavEntry {
         href: "/scan",
         label: "nav-scan",
-        needs: Permission::ScanExecute,
+        any_of: &[Permission::ScanExecute],
     },
     NavEntry {
         href: "/labels",
         label: "nav-labels",
-        needs: Permission::LabelsPrint,
+        any_of: &[Permission::LabelsPrint],
+    },
+    NavEntry {
+        href: "/repair",
+        label: "nav-repair",
+        // The desk serves the technicians and those who manage RMA requests.
+        any_of: &[Permission::RepairWork, Permission::OrdersManage],
     },
     NavEntry {
         href: "/scanners",
         label: "nav-scanners",
-        needs: Permission::DevicesManage,
+        any_of: &[Permission::DevicesManage],
     },
     NavEntry {
         href: "/users",
         label: "nav-users",
-        needs: Permission::UsersManage,
+        any_of: &[Permission::UsersManage],
     },
     NavEntry {
         href: "/roles",
         label: "nav-roles",
-        needs: Permission::CoreAdmin,
+        any_of: &[Permission::CoreAdmin],
     },
     NavEntry {
         href: "/apikeys",
         label: "nav-apikeys",
-        needs: Permission::ApiKeysManage,
+        any_of: &[Permission::ApiKeysManage],
     },
     NavEntry {
         href: "/audit",
         label: "nav-audit",
-        needs: Permission::CoreAdmin,
+        any_of: &[Permission::CoreAdmin],
     },
 ];
 
@@ -279,7 +285,7 @@ pub fn page(viewer: &Viewer, title: &str, notice: Option<&Notice>, content: Mark
                 header.top {
                     a.brand href="/" { "ECKWMS" }
                     nav aria-label=(viewer.t("nav-label")) {
-                        @for entry in NAV.iter().filter(|e| viewer.may(e.needs)) {
+                        @for entry in NAV.iter().filter(|e| e.any_of.iter().any(|p| viewer.may(*p))) {
                             @if entry.href == path {
                                 a href=(entry.href) aria-current="page" { (viewer.t(entry.label)) }
                             } @else {

@@ -138,6 +138,9 @@ fn item(name: &str) -> Item {
 fn item_mocks(role: &str, name: &'static str) -> Mocks {
     let mut m = session(role);
     m.items.expect_get_item().returning(move |_| Ok(item(name)));
+    m.items
+        .expect_list_item_actions()
+        .returning(|_, _| Ok(vec![]));
     m.moves.expect_location().returning(|_| {
         Ok(Location {
             object: Movable::Item(item_id()),
@@ -1278,5 +1281,638 @@ mod admin {
             assert_eq!(reply.status, 200);
             assert!(reply.body.contains(words), "{lang}");
         }
+    }
+}
+// ---- repair desk -------------------------------------------------------------------------
+
+mod repair {
+    use chrono::{Duration, Utc};
+    use eckwms_application::ports::{Expected, OrderFilter, RecordedAction};
+    use eckwms_domain::repair::reconcile::FoundItem;
+    use eckwms_domain::repair::{Declared, DeclaredInput, Outcome, RMA_ORDER_BASE};
+    use eckwms_domain::{
+        ActionKind, Code, Customer, ItemAction, Name, Note, Order, OrderId, OrderStatus,
+    };
+
+    use super::*;
+
+    const RMA: &str = "o800000001765101600";
+    const RMA_CODE: &str = "RMA17651016002K";
+
+    fn rma_id(n: u64) -> OrderId {
+        OrderId::new(RMA_ORDER_BASE + 1_765_101_600 + n).unwrap()
+    }
+
+    /// An RMA request of Acme declaring 1234567, SN-88-A7 and X9-00017.
+    fn request(n: u64, status: OrderStatus) -> Order {
+        let declared: Vec<DeclaredInput> = [
+            ("1234567", Some("does not charge")),
+            ("SN-88-A7", None),
+            ("X9-00017", Some("cracked display")),
+        ]
+        .into_iter()
+        .map(|(serial, description)| DeclaredInput {
+            serial: serial.into(),
+            description: description.map(Into::into),
+        })
+        .collect();
+        Order {
+            id: rma_id(n),
+            reference: Some(Code::new("reference", "PO-118").unwrap()),
+            customer: Customer {
+                company: Some(Name::new("company", "Acme GmbH").unwrap()),
+                ..Customer::default()
+            },
+            status,
+            tracking_number: None,
+            received_at: (status >= OrderStatus::Received).then(|| now() - Duration::days(3)),
+            processed_at: None,
+            shipped_at: None,
+            public_fields: Default::default(),
+            declared: Declared::new("declared", &declared).unwrap(),
+            meta: Meta {
+                version: 4,
+                created_at: now(),
+                updated_at: now(),
+            },
+        }
+    }
+
+    /// The request's parcel holds 1234567 (its own item), SN-88-A7 (item 5) and a charger.
+    fn parcel(m: &mut Mocks) {
+        m.repair.expect_found_items().returning(|_, _| {
+            Ok(vec![
+                FoundItem {
+                    id: ItemId::new(700_000_000_001_234_567).unwrap(),
+                    serial: None,
+                    barcodes: vec![],
+                },
+                FoundItem {
+                    id: ItemId::new(5).unwrap(),
+                    serial: Some(Code::new("serial", "SN-88-A7").unwrap()),
+                    barcodes: vec![],
+                },
+                FoundItem {
+                    id: ItemId::new(6).unwrap(),
+                    serial: Some(Code::new("serial", "ZZ-404").unwrap()),
+                    barcodes: vec![],
+                },
+            ])
+        });
+    }
+
+    /// The order page of the received request `RMA`.
+    fn order_mocks(role: &str) -> Mocks {
+        let mut m = session(role);
+        m.orders
+            .expect_get_order()
+            .returning(|_| Ok(request(0, OrderStatus::Received)));
+        m.ledger.expect_history().returning(|_, _| Ok(vec![]));
+        m.ledger.expect_object_known().returning(|_| Ok(true));
+        parcel(&mut m);
+        m
+    }
+
+    fn rma_form<'a>(csrf: &'a str, declared: &'a str) -> Vec<(&'a str, &'a str)> {
+        vec![
+            ("_csrf", csrf),
+            ("company", "Acme GmbH"),
+            ("person", "Jane Doe"),
+            ("email", "service@acme.example"),
+            ("city", "Berlin"),
+            ("reference", "PO-118"),
+            ("declared", declared),
+        ]
+    }
+
+    #[actix_rt::test]
+    async fn the_desk_lists_rma_requests_by_status_with_the_overdue_ones_marked() {
+        let mut m = session("MANAGER");
+        m.orders
+            .expect_list_orders()
+            .withf(|filter, page| {
+                // Only RMA requests: the lists start after the last id before their range.
+                page.after == Some(OrderId::new(RMA_ORDER_BASE - 1).unwrap())
+                    && filter.received_before.is_none()
+            })
+            .returning(|filter: &OrderFilter, _| {
+                Ok(match filter.status {
+                    Some(OrderStatus::Received) => {
+                        let mut recent = request(1, OrderStatus::Received);
+                        recent.received_at = Some(Utc::now() - Duration::days(2));
+                        let mut old = request(2, OrderStatus::Received);
+                        old.received_at = Some(Utc::now() - Duration::days(31));
+                        old.customer.company = Some(Name::new("company", "Old <Co>").unwrap());
+                        vec![recent, old]
+                    }
+                    Some(OrderStatus::Created) => vec![request(3, OrderStatus::Created)],
+                    _ => vec![],
+                })
+            });
+        let state = m.state();
+        let reply = call(&state, get("/repair")).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        assert_secure(&reply);
+        let body = &reply.body;
+        assert!(
+            body.contains("href=\"/repair\" aria-current=\"page\""),
+            "in the navigation"
+        );
+        assert!(body.contains("Old &lt;Co&gt;"), "escaped");
+        // The oldest arrival first, with its age, marked overdue (30 days or more).
+        let old = body.find(&rma_id(2).to_string()).unwrap();
+        let recent = body.find(&rma_id(1).to_string()).unwrap();
+        assert!(old < recent, "oldest first");
+        assert!(body.contains("31 days"), "{body}");
+        assert!(body.contains("2 days"), "{body}");
+        assert_eq!(body.matches("<tr class=\"overdue\"").count(), 1, "{body}");
+        assert!(body.contains(&rma_id(3).to_string()));
+        assert!(body.contains("href=\"/repair/new\""));
+        assert!(body.contains("href=\"/repair?missing=1\""));
+        assert!(body.contains("action=\"/repair/report\""));
+    }
+
+    #[actix_rt::test]
+    async fn the_desk_filters_the_received_requests_missing_devices() {
+        let mut m = session("TECHNICIAN");
+        m.orders
+            .expect_list_orders()
+            .withf(|filter, _| filter.arrived_rma && filter.status == Some(OrderStatus::Received))
+            .returning(|_, _| {
+                Ok(vec![
+                    request(1, OrderStatus::Received),
+                    request(2, OrderStatus::Received),
+                ])
+            });
+        // The first request's parcel holds everything, the second's nothing.
+        m.repair.expect_found_items().returning(|order, _| {
+            Ok(if order == rma_id(1) {
+                vec![
+                    FoundItem {
+                        id: ItemId::new(700_000_000_001_234_567).unwrap(),
+                        serial: None,
+                        barcodes: vec![],
+                    },
+                    FoundItem {
+                        id: ItemId::new(5).unwrap(),
+                        serial: Some(Code::new("serial", "SN-88-A7").unwrap()),
+                        barcodes: vec![],
+                    },
+                    FoundItem {
+                        id: ItemId::new(6).unwrap(),
+                        serial: Some(Code::new("serial", "X9-00017").unwrap()),
+                        barcodes: vec![],
+                    },
+                ]
+            } else {
+                vec![]
+            })
+        });
+        let state = m.state();
+        let reply = call(&state, get("/repair?missing=1")).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        assert!(reply.body.contains("id=\"list-missing\""));
+        assert!(
+            !reply.body.contains(&rma_id(1).to_string()),
+            "{}",
+            reply.body
+        );
+        assert!(
+            reply.body.contains(&rma_id(2).to_string()),
+            "{}",
+            reply.body
+        );
+        // A technician does not make RMA requests nor export reports.
+        assert!(!reply.body.contains("href=\"/repair/new\""));
+        assert!(!reply.body.contains("action=\"/repair/report\""));
+    }
+
+    #[actix_rt::test]
+    async fn a_role_without_orders_manage_or_repair_work_is_refused_every_repair_page() {
+        let mut m = order_mocks("PICKER");
+        m.items.expect_get_item().returning(|_| Ok(item("Phone")));
+        m.items
+            .expect_list_item_actions()
+            .returning(|_, _| Ok(vec![]));
+        m.moves.expect_location().returning(|_| {
+            Ok(Location {
+                object: Movable::Item(item_id()),
+                path: vec![],
+                place: None,
+                warehouse: None,
+            })
+        });
+        m.orders.expect_list_orders().never();
+        m.repair.expect_create_rma().never();
+        m.orders.expect_update_order().never();
+        m.items.expect_add_item_action().never();
+        let state = m.state();
+        for path in ["/repair", "/repair/new", "/repair/report?from=2026-12-01"] {
+            let reply = call(&state, get(path)).await;
+            assert_eq!(reply.status, 403, "{path}: {}", reply.body);
+            assert!(reply.body.contains("<html"), "{path}: an HTML page");
+        }
+        let reply = call(&state, get("/repair")).await;
+        assert!(reply.body.contains("orders.manage"), "{}", reply.body);
+        for (path, form) in [
+            ("/repair/new", rma_form(&csrf(), "1234567")),
+            (
+                &format!("/orders/{RMA}/status") as &str,
+                vec![
+                    ("_csrf", &csrf() as &str),
+                    ("version", "4"),
+                    ("status", "processed"),
+                ],
+            ),
+            (
+                "/items/i000000000000000042/actions",
+                vec![
+                    ("_csrf", &csrf() as &str),
+                    ("type", "check"),
+                    ("message", "looked"),
+                ],
+            ),
+        ] {
+            let reply = call(&state, post(path, &form)).await;
+            assert_eq!(reply.status, 403, "{path}: {}", reply.body);
+            assert!(reply.body.contains("<html"), "{path}: an HTML page");
+        }
+        // Not offered either: no link in the navigation, no forms on the pages.
+        let reply = call(&state, get("/items/i000000000000000042")).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        assert!(!reply.body.contains("href=\"/repair\""));
+        assert!(!reply.body.contains("/actions\""));
+        let reply = call(&state, get(&format!("/orders/{RMA}"))).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        assert!(!reply.body.contains("/status\""));
+        assert!(!reply.body.contains("slip.pdf"));
+    }
+
+    #[actix_rt::test]
+    async fn repair_forms_without_the_sessions_csrf_token_change_nothing() {
+        let mut m = order_mocks("MANAGER");
+        m.repair.expect_create_rma().never();
+        m.orders.expect_update_order().never();
+        m.items.expect_add_item_action().never();
+        m.unit.expect_run().never();
+        let state = m.state();
+        for (path, form) in [
+            ("/repair/new", rma_form("wrong", "1234567")),
+            (
+                &format!("/orders/{RMA}/status") as &str,
+                vec![("version", "4"), ("status", "processed")],
+            ),
+            (
+                "/items/i000000000000000042/actions",
+                vec![("_csrf", ""), ("type", "check"), ("message", "looked")],
+            ),
+        ] {
+            let reply = call(&state, post(path, &form)).await;
+            assert_eq!(reply.status, 403, "{path}: {}", reply.body);
+        }
+    }
+
+    #[actix_rt::test]
+    async fn a_new_rma_request_goes_to_its_order_page() {
+        let mut m = session("MANAGER");
+        m.repair
+            .expect_create_rma()
+            .times(1)
+            .withf(|new, _, _| {
+                let serials: Vec<&str> = new
+                    .declared
+                    .devices()
+                    .iter()
+                    .map(|d| d.serial.as_str())
+                    .collect();
+                serials == ["1234567", "SN-88-A7", "X9-00017"]
+                    && new.declared.devices()[0]
+                        .description
+                        .as_ref()
+                        .map(|d| d.as_str())
+                        == Some("does not charge; badly")
+                    && new.declared.devices()[1].description.is_none()
+                    && new.customer.company.as_ref().map(|c| c.as_str()) == Some("Acme GmbH")
+                    && new.customer.street.is_none()
+                    && new.reference.as_ref().map(|r| r.as_str()) == Some("PO-118")
+            })
+            .returning(|_, _, _| Ok(request(0, OrderStatus::Created)));
+        let state = m.state();
+        let reply = call(
+            &state,
+            post(
+                "/repair/new",
+                &rma_form(
+                    &csrf(),
+                    "1234567;does not charge; badly\r\n\r\nSN-88-A7\r\n X9-00017 ; \r\n",
+                ),
+            ),
+        )
+        .await;
+        assert_eq!(reply.status, 303, "{}", reply.body);
+        assert_eq!(
+            reply.header("location"),
+            Some(&format!("/orders/{RMA}") as &str)
+        );
+        // The form itself.
+        let reply = call(&state, get("/repair/new")).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        assert!(reply.body.contains("name=\"declared\""));
+        assert!(reply.body.contains(&format!("value=\"{}\"", csrf())));
+    }
+
+    #[actix_rt::test]
+    async fn a_bad_declared_line_is_a_422_naming_the_line_and_keeps_the_form() {
+        let mut m = session("MANAGER");
+        m.repair.expect_create_rma().never();
+        let state = m.state();
+        for (declared, expected) in [
+            (
+                "1234567;ok\nSN 88;bad",
+                "Line 2: must not contain whitespace",
+            ),
+            ("1234567\n\n;no serial", "Line 3: the serial is missing"),
+            (
+                "1234567\nsn-1\nSN-1;again",
+                "Line 3: the device of line 2 again",
+            ),
+        ] {
+            let reply = call(&state, post("/repair/new", &rma_form(&csrf(), declared))).await;
+            assert_eq!(reply.status, 422, "{declared}: {}", reply.body);
+            assert!(
+                reply.body.contains(expected),
+                "{expected} not in {}",
+                reply.body
+            );
+            assert!(
+                reply.body.contains("value=\"Acme GmbH\""),
+                "the form keeps its values"
+            );
+        }
+        // German, too.
+        let reply = call(
+            &state,
+            post("/repair/new", &rma_form(&csrf(), "a\nb c"))
+                .cookie(actix_web::cookie::Cookie::new("eckwms_lang", "de")),
+        )
+        .await;
+        assert_eq!(reply.status, 422);
+        assert!(reply.body.contains("Zeile 2:"), "{}", reply.body);
+    }
+
+    #[actix_rt::test]
+    async fn an_rma_requests_order_page_reconciles_and_offers_the_slip_and_status() {
+        let state = order_mocks("MANAGER").state();
+        let reply = call(&state, get(&format!("/orders/{RMA}"))).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let body = &reply.body;
+        assert!(body.contains(RMA_CODE), "{body}");
+        assert!(body.contains(&format!("href=\"/orders/{RMA}/slip.pdf\"")));
+        assert!(body.contains("2 matched"), "{body}");
+        assert!(body.contains("1 missing"), "{body}");
+        assert!(body.contains("1 undeclared"), "{body}");
+        assert!(body.contains("href=\"/items/i700000000001234567\""));
+        assert!(body.contains("href=\"/items/i000000000000000006\""));
+        assert!(body.contains("3 days"), "the age: {body}");
+        assert!(body.contains(&format!("action=\"/orders/{RMA}/status\"")));
+        assert!(body.contains("value=\"processed\""));
+        assert!(body.contains("value=\"shipped\""));
+    }
+
+    #[actix_rt::test]
+    async fn an_unfinished_repair_is_refused_with_the_devices_named() {
+        let mut m = order_mocks("MANAGER");
+        m.repair.expect_items_with_result().returning(|items| {
+            // Item 5 has its result; the other device has none.
+            Ok(items.iter().copied().filter(|i| i.number() == 5).collect())
+        });
+        m.orders.expect_update_order().never();
+        let state = m.state();
+        let reply = call(
+            &state,
+            post(
+                &format!("/orders/{RMA}/status"),
+                &[
+                    ("_csrf", &csrf()),
+                    ("version", "4"),
+                    ("status", "processed"),
+                ],
+            ),
+        )
+        .await;
+        assert_eq!(reply.status, 409, "{}", reply.body);
+        assert!(
+            reply.body.contains("The repair is not finished"),
+            "{}",
+            reply.body
+        );
+        assert!(reply.body.contains("i700000000001234567"), "{}", reply.body);
+        assert!(
+            reply.body.contains("id=\"reconciliation\""),
+            "the order page again"
+        );
+    }
+
+    #[actix_rt::test]
+    async fn a_stale_status_form_says_someone_else_changed_the_order() {
+        let mut m = order_mocks("MANAGER");
+        m.orders
+            .expect_update_order()
+            .times(1)
+            .withf(|_, expected, patch, _| {
+                *expected == Expected::Version(3) && patch.status == Some(OrderStatus::Shipped)
+            })
+            .returning(|_, _, _, _| Err(AppError::PreconditionFailed { current: 4 }));
+        let state = m.state();
+        let reply = call(
+            &state,
+            post(
+                &format!("/orders/{RMA}/status"),
+                &[("_csrf", &csrf()), ("version", "3"), ("status", "shipped")],
+            ),
+        )
+        .await;
+        assert_eq!(reply.status, 409, "{}", reply.body);
+        assert!(reply.body.contains("Someone else changed this meanwhile"));
+        assert!(reply.body.contains("name=\"version\" value=\"4\""));
+    }
+
+    #[actix_rt::test]
+    async fn the_slip_is_a_pdf_for_a_manager_and_a_403_page_for_a_technician() {
+        let state = order_mocks("MANAGER").state();
+        let reply = call(&state, get(&format!("/orders/{RMA}/slip.pdf"))).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        assert_eq!(reply.header("content-type"), Some("application/pdf"));
+        assert_eq!(
+            reply.header("content-disposition"),
+            Some(&format!("inline; filename=\"{RMA_CODE}.pdf\"") as &str)
+        );
+        assert_eq!(reply.header("cache-control"), Some("no-store"));
+        let state = order_mocks("TECHNICIAN").state();
+        let reply = call(&state, get(&format!("/orders/{RMA}/slip.pdf"))).await;
+        assert_eq!(reply.status, 403);
+        assert!(reply.body.contains("<html"));
+    }
+
+    fn recorded(kind: ActionKind, outcome: Option<Outcome>) -> RecordedAction {
+        RecordedAction {
+            seq: 1,
+            action: ItemAction {
+                kind,
+                message: Note::new("message", "battery swollen").unwrap(),
+                at: now(),
+                actor: "user:u000000000000000004".into(),
+                result: outcome.map(|o| {
+                    eckwms_domain::repair::RepairResult::new(
+                        "parts",
+                        o,
+                        vec!["1x battery".into()],
+                        true,
+                    )
+                    .unwrap()
+                }),
+            },
+        }
+    }
+
+    /// Item 42 for a technician, with a cause and a result recorded.
+    fn technician_item() -> Mocks {
+        let mut m = item_mocks("TECHNICIAN", "Phone");
+        m.items.checkpoint();
+        m.items.expect_get_item().returning(|_| Ok(item("Phone")));
+        m.items.expect_list_item_actions().returning(|_, _| {
+            Ok(vec![
+                recorded(ActionKind::Cause, None),
+                recorded(ActionKind::Result, Some(Outcome::Repaired)),
+            ])
+        });
+        m
+    }
+
+    #[actix_rt::test]
+    async fn an_items_page_lists_its_repair_steps_with_the_form_to_record_one() {
+        let state = technician_item().state();
+        let reply = call(&state, get("/items/i000000000000000042")).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        let body = &reply.body;
+        assert!(body.contains("battery swollen"));
+        assert!(body.contains("Repaired"));
+        assert!(body.contains("1x battery"));
+        assert!(body.contains("action=\"/items/i000000000000000042/actions\""));
+        assert!(body.contains("name=\"outcome\""));
+        assert!(body.contains("name=\"warranty\""));
+    }
+
+    #[actix_rt::test]
+    async fn a_result_is_recorded_with_its_outcome_parts_and_warranty() {
+        let mut m = technician_item();
+        m.items
+            .expect_add_item_action()
+            .times(1)
+            .withf(|id, action, _| {
+                let result = action.result.as_ref().unwrap();
+                *id == item_id()
+                    && action.kind == ActionKind::Result
+                    && action.message.as_str() == "new battery"
+                    && result.outcome == Outcome::Replaced
+                    && result.parts.iter().map(|p| p.as_str()).collect::<Vec<_>>()
+                        == ["1x battery", "2x screw"]
+                    && result.warranty
+            })
+            .returning(|_, action, _| Ok(action.clone()));
+        let state = m.state();
+        let reply = call(
+            &state,
+            post(
+                "/items/i000000000000000042/actions",
+                &[
+                    ("_csrf", &csrf()),
+                    ("type", "result"),
+                    ("message", " new battery "),
+                    ("outcome", "replaced"),
+                    ("parts", "1x battery\r\n\r\n2x screw\r\n"),
+                    ("warranty", "1"),
+                ],
+            ),
+        )
+        .await;
+        assert_eq!(reply.status, 303, "{}", reply.body);
+        assert_eq!(
+            reply.header("location"),
+            Some("/items/i000000000000000042?done=saved#repair")
+        );
+    }
+
+    #[actix_rt::test]
+    async fn a_bad_repair_step_is_a_422_with_its_field_messages() {
+        let mut m = technician_item();
+        m.items.expect_add_item_action().never();
+        let state = m.state();
+        for (form, expected) in [
+            (
+                vec![("type", "result"), ("message", "done")],
+                "a result needs its outcome",
+            ),
+            (
+                vec![
+                    ("type", "check"),
+                    ("message", "done"),
+                    ("outcome", "repaired"),
+                ],
+                "only a result has an outcome",
+            ),
+            (
+                vec![("type", "check"), ("message", "")],
+                "must not be empty",
+            ),
+        ] {
+            let mut form = form;
+            let token = csrf();
+            form.push(("_csrf", &token));
+            let reply = call(&state, post("/items/i000000000000000042/actions", &form)).await;
+            assert_eq!(reply.status, 422, "{form:?}: {}", reply.body);
+            assert!(reply.body.contains(expected), "{expected}: {}", reply.body);
+            assert!(reply.body.contains("class=\"field-error\""));
+        }
+    }
+
+    #[actix_rt::test]
+    async fn the_service_report_form_leads_to_the_apis_csv_for_the_readers_days() {
+        let state = session("MANAGER").state();
+        let reply = call(
+            &state,
+            get("/repair/report?from=2026-12-01&to=2026-12-31&status=shipped")
+                .cookie(actix_web::cookie::Cookie::new("eckwms_tz", "60")),
+        )
+        .await;
+        assert_eq!(reply.status, 303, "{}", reply.body);
+        assert_eq!(
+            reply.header("location"),
+            Some(
+                "/api/v1/reports/service.csv?from=2026-11-30T23%3A00%3A00Z\
+                 &to=2026-12-31T23%3A00%3A00Z&status=shipped"
+            )
+        );
+        let reply = call(&state, get("/repair/report?from=&to=&status=")).await;
+        assert_eq!(
+            reply.header("location"),
+            Some("/api/v1/reports/service.csv")
+        );
+    }
+
+    #[actix_rt::test]
+    async fn a_bad_report_period_shows_the_desk_again_with_422() {
+        let mut m = session("MANAGER");
+        m.orders.expect_list_orders().returning(|_, _| Ok(vec![]));
+        let state = m.state();
+        let reply = call(
+            &state,
+            get("/repair/report?from=2026-12-31&to=2026-12-01&status=lost"),
+        )
+        .await;
+        assert_eq!(reply.status, 422, "{}", reply.body);
+        assert!(reply.body.contains("must not be before the start"));
+        assert!(reply.body.contains("must be a status of an order"));
+        assert!(reply.body.contains("value=\"2026-12-31\""));
     }
 }

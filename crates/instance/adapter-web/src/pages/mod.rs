@@ -10,6 +10,7 @@ pub mod labels;
 pub mod language;
 pub mod login;
 pub mod objects;
+pub mod repair;
 pub mod roles;
 pub mod scan;
 pub mod scanners;
@@ -24,6 +25,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     labels::configure(cfg);
     dashboard::configure(cfg);
     search::configure(cfg);
+    repair::configure(cfg);
     scanners::configure(cfg);
     users::configure(cfg);
     roles::configure(cfg);

@@ -332,6 +332,7 @@ async fn render_item(
         Ok((item, location, history))
     })
     .await?;
+    let repair = crate::pages::repair::item_part(viewer, id).await?;
     let base = format!("/items/{id}");
     let title = item
         .name
@@ -347,6 +348,7 @@ async fn render_item(
             (move_form(viewer, &format!("{base}/move"), item.parent))
             (item_edit_form(viewer, &item))
         }
+        (repair)
         (history_section(viewer, &base, &history))
     };
     Ok(html_response(
@@ -838,7 +840,29 @@ async fn order_page(
     query: web::Query<ObjectQuery>,
 ) -> Result<HttpResponse, Failure> {
     let id: OrderId = path_id(&viewer, &id)?;
-    let history = history_query(&query);
+    let notice = query.notice(&viewer);
+    render_order_with(&viewer, id, &query, notice, StatusCode::OK).await
+}
+
+/// An order's page with a form's `notice` (the repair desk's status form).
+pub(crate) async fn render_order(
+    viewer: &Viewer,
+    id: OrderId,
+    notice: Option<Notice>,
+    status: StatusCode,
+) -> Result<HttpResponse, Failure> {
+    render_order_with(viewer, id, &ObjectQuery::default(), notice, status).await
+}
+
+async fn render_order_with(
+    viewer: &Viewer,
+    id: OrderId,
+    query: &ObjectQuery,
+    notice: Option<Notice>,
+    status: StatusCode,
+) -> Result<HttpResponse, Failure> {
+    let viewer = viewer.clone();
+    let history = history_query(query);
     let (order, history) = read(&viewer, move |s, actor| {
         let order = s.orders.get_order(actor, id)?;
         let history = named_history(s, actor, id.object_id(), &history)?;
@@ -846,6 +870,7 @@ async fn order_page(
     })
     .await?;
     let base = format!("/orders/{id}");
+    let repair = crate::pages::repair::order_part(&viewer, &order).await?;
     let content = html! {
         section.card #fields {
             (order_fields(&viewer, &order))
@@ -867,14 +892,14 @@ async fn order_page(
                 }
             }
         }
+        (repair)
         (history_section(&viewer, &base, &history))
     };
     let title = viewer
         .lang()
         .text_with("order-title", &[("id", Arg::Text(&id.to_string()))]);
-    let notice = query.notice(&viewer);
     Ok(html_response(
-        StatusCode::OK,
+        status,
         page(&viewer, &title, notice.as_ref(), content),
     ))
 }
