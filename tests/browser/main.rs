@@ -19,3 +19,4 @@ mod pages;
 mod devices;
 
 mod admin;
+mod layout;

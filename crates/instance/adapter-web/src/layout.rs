@@ -219,6 +219,11 @@ const NAV: &[NavEntry] = &[
         needs: Permission::ScanExecute,
     },
     NavEntry {
+        href: "/layout",
+        label: "nav-layout",
+        needs: Permission::InventoryView,
+    },
+    NavEntry {
         href: "/labels",
         label: "nav-labels",
         needs: Permission::LabelsPrint,
