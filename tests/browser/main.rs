@@ -20,3 +20,4 @@ mod repair;
 mod devices;
 
 mod admin;
+mod layout;

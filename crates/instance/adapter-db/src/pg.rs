@@ -26,6 +26,9 @@ mod common_queries;
 #[path = "sql/devices.rs"]
 mod device_queries;
 #[allow(clippy::duplicate_mod)]
+#[path = "sql/floor.rs"]
+mod floor_queries;
+#[allow(clippy::duplicate_mod)]
 #[path = "sql/items.rs"]
 mod item_queries;
 #[allow(clippy::duplicate_mod)]
@@ -58,6 +61,7 @@ pub(crate) use barcode_statements::*;
 pub(crate) use box_queries::*;
 pub(crate) use common_queries::*;
 pub(crate) use device_queries::*;
+pub(crate) use floor_queries::*;
 pub(crate) use item_queries::*;
 pub(crate) use move_queries::*;
 pub(crate) use order_queries::*;

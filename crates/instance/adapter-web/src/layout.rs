@@ -219,6 +219,11 @@ const NAV: &[NavEntry] = &[
         any_of: &[Permission::ScanExecute],
     },
     NavEntry {
+        href: "/layout",
+        label: "nav-layout",
+        any_of: &[Permission::InventoryView],
+    },
+    NavEntry {
         href: "/labels",
         label: "nav-labels",
         any_of: &[Permission::LabelsPrint],

@@ -1916,3 +1916,352 @@ mod repair {
         assert!(reply.body.contains("value=\"2026-12-31\""));
     }
 }
+
+mod layout_pages {
+    use eckwms_application::ports::{PlaceOccupancy, RackOccupancy};
+    use eckwms_domain::{Place, Rack, RackCell, RackId, RackLayout, Warehouse, WarehouseId};
+
+    use super::*;
+
+    fn meta(version: i64) -> Meta {
+        Meta {
+            version,
+            created_at: now(),
+            updated_at: now(),
+        }
+    }
+
+    fn rack(id: i64, name: &str, columns: i64, rows: i64, rotation: i32) -> Rack {
+        Rack {
+            id: RackId(id),
+            warehouse_id: WarehouseId(1),
+            name: Name::new("name", name).unwrap(),
+            prefix: None,
+            layout: RackLayout::new(columns, rows, 0).unwrap(),
+            sort_order: 0,
+            pos_x: 2 * id as i32,
+            pos_y: 3,
+            rotation,
+            meta: meta(5),
+        }
+    }
+
+    /// Warehouse 1 "Main" with rack 1 (3 x 2, turned 90°, 3 of 6 places occupied) and rack 2
+    /// "<b>" (2 x 2, empty).
+    fn floor_mocks(role: &str) -> Mocks {
+        let mut m = session(role);
+        let main = || Warehouse {
+            id: WarehouseId(1),
+            name: Name::new("name", "Main").unwrap(),
+            id_offset: 0,
+            meta: meta(1),
+        };
+        m.warehouses
+            .expect_list_warehouses()
+            .returning(move |_| Ok(vec![main()]));
+        m.warehouses
+            .expect_get_warehouse()
+            .returning(move |_| Ok(main()));
+        m.warehouses.expect_floor_racks().returning(|_| {
+            Ok(vec![
+                RackOccupancy {
+                    rack: rack(1, "Rack A", 3, 2, 90),
+                    places: 6,
+                    occupied: 3,
+                },
+                RackOccupancy {
+                    rack: rack(2, "<b>", 2, 2, 0),
+                    places: 4,
+                    occupied: 0,
+                },
+            ])
+        });
+        m.warehouses
+            .expect_get_rack()
+            .returning(|id| Ok(rack(id.0, "Rack A", 3, 2, 90)));
+        m.warehouses.expect_rack_places().returning(|id| {
+            Ok((0..6u32)
+                .map(|index| PlaceOccupancy {
+                    place: Place {
+                        id: PlaceId::new(100 + u64::from(index)).unwrap(),
+                        warehouse_id: WarehouseId(1),
+                        name: Name::new("name", format!("A-{index}")).unwrap(),
+                        rack: Some(RackCell {
+                            rack_id: id,
+                            index,
+                            column: index % 3,
+                            row: index / 3,
+                        }),
+                        role: None,
+                        meta: meta(1),
+                    },
+                    occupied: index == 4,
+                })
+                .collect())
+        });
+        m
+    }
+
+    /// The inline SVG of the floor plan.
+    fn plan(body: &str) -> &str {
+        let start = body.find("id=\"plan\"").expect("a floor plan");
+        let end = start + body[start..].find("</svg>").expect("its end");
+        &body[start..end]
+    }
+
+    #[actix_rt::test]
+    async fn the_floor_plan_draws_each_rack_filled_by_its_occupancy() {
+        let state = floor_mocks("MANAGER").state();
+        let reply = call(&state, get("/layout")).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        assert_secure(&reply);
+        let svg = plan(&reply.body);
+        assert_eq!(svg.matches("<rect ").count(), 2, "{svg}");
+        assert!(
+            svg.contains("<rect class=\"rack occ-3\" data-rack=\"1\""),
+            "{svg}"
+        );
+        assert!(
+            svg.contains("<rect class=\"rack occ-0\" data-rack=\"2\""),
+            "{svg}"
+        );
+        assert!(svg.contains("href=\"/layout/racks/1\""));
+        assert!(svg.contains("href=\"/layout/racks/2\""));
+        // 3 x 2 cells of 24 px, moved to (2, 3) cells and turned about it.
+        assert!(
+            svg.contains("width=\"72\" height=\"48\" transform=\"translate(48 72) rotate(90)\""),
+            "{svg}"
+        );
+        assert!(svg.contains("&lt;b&gt;") && !svg.contains("<b>"));
+        assert!(!reply.body.contains("style="), "no inline style");
+        // The racks as a table, the warehouse chosen, the new rack form with the token.
+        assert!(reply.body.contains("3 (50%)"));
+        assert!(
+            reply
+                .body
+                .contains("href=\"/layout?warehouse=1\" aria-current=\"page\"")
+        );
+        assert!(reply.body.contains("action=\"/layout/racks\""));
+        // The new rack's cells are offered after the last rack's (rack 2: 4 cells from 0).
+        assert!(
+            reply
+                .body
+                .contains("name=\"start_index\" required min=\"0\" value=\"6\""),
+            "{}",
+            reply.body
+        );
+        assert!(
+            reply
+                .body
+                .contains("href=\"/layout\" aria-current=\"page\""),
+            "in the navigation"
+        );
+        // The rack: its places as a grid, each linking to its place, occupied or empty.
+        let reply = call(&state, get("/layout/racks/1")).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        assert_eq!(
+            reply.body.matches("<td class=\"cell occupied\">").count(),
+            1
+        );
+        assert_eq!(reply.body.matches("<td class=\"cell empty\">").count(), 5);
+        assert!(reply.body.contains("href=\"/places/p000000000000000104\""));
+        assert!(reply.body.contains("1 of 6 places occupied"));
+        assert!(reply.body.contains("name=\"version\" value=\"5\""));
+        // An id that is none is a 404 page.
+        let reply = call(&state, get("/layout/racks/x1")).await;
+        assert_eq!(reply.status, 404);
+    }
+
+    #[actix_rt::test]
+    async fn rack_forms_are_not_offered_without_settings_edit_and_refused_anyway() {
+        let mut m = floor_mocks("PICKER");
+        m.warehouses.expect_create_rack().never();
+        m.warehouses.expect_update_rack().never();
+        let state = m.state();
+        let reply = call(&state, get("/layout")).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        assert!(reply.body.contains("id=\"plan\""));
+        assert!(!reply.body.contains("action=\"/layout/racks\""));
+        let reply = call(&state, get("/layout/racks/1")).await;
+        assert_eq!(reply.status, 200);
+        assert!(!reply.body.contains("/edit\""));
+        for (path, form) in [
+            (
+                "/layout/racks",
+                vec![
+                    ("warehouse", "1"),
+                    ("name", "B"),
+                    ("columns", "2"),
+                    ("rows", "2"),
+                    ("start_index", "10"),
+                    ("pos_x", "0"),
+                    ("pos_y", "0"),
+                    ("rotation", "0"),
+                ],
+            ),
+            (
+                "/layout/racks/1/edit",
+                vec![
+                    ("version", "5"),
+                    ("name", "B"),
+                    ("pos_x", "0"),
+                    ("pos_y", "0"),
+                    ("rotation", "0"),
+                ],
+            ),
+        ] {
+            let token = csrf();
+            let mut form = form;
+            form.push(("_csrf", &token));
+            let reply = call(&state, post(path, &form)).await;
+            assert_eq!(reply.status, 403, "{path}: {}", reply.body);
+            assert!(reply.body.contains("settings.edit"), "{}", reply.body);
+        }
+    }
+
+    #[actix_rt::test]
+    async fn a_rack_form_without_the_sessions_csrf_token_changes_nothing() {
+        let mut m = floor_mocks("MANAGER");
+        m.warehouses.expect_create_rack().never();
+        m.warehouses.expect_update_rack().never();
+        let state = m.state();
+        for (path, form) in [
+            (
+                "/layout/racks",
+                vec![
+                    ("_csrf", "wrong"),
+                    ("warehouse", "1"),
+                    ("name", "B"),
+                    ("columns", "2"),
+                    ("rows", "2"),
+                    ("start_index", "10"),
+                    ("pos_x", "0"),
+                    ("pos_y", "0"),
+                    ("rotation", "0"),
+                ],
+            ),
+            (
+                "/layout/racks/1/edit",
+                vec![
+                    ("version", "5"),
+                    ("name", "B"),
+                    ("pos_x", "0"),
+                    ("pos_y", "0"),
+                    ("rotation", "0"),
+                ],
+            ),
+        ] {
+            let reply = call(&state, post(path, &form)).await;
+            assert_eq!(reply.status, 403, "{path}: {}", reply.body);
+        }
+    }
+
+    #[actix_rt::test]
+    async fn a_new_rack_goes_to_its_page_and_a_bad_one_is_refused_before_any_write() {
+        let mut m = floor_mocks("MANAGER");
+        m.warehouses
+            .expect_create_rack()
+            .withf(|new, _| {
+                new.warehouse_id == WarehouseId(1)
+                    && new.name.as_str() == "Rack C"
+                    && (new.layout.columns(), new.layout.rows()) == (4, 2)
+                    && new.layout.start_index() == 40
+                    && (new.pos_x, new.pos_y, new.rotation) == (-3, 8, 270)
+            })
+            .times(1)
+            .returning(|new, _| {
+                Ok(eckwms_application::ports::RackWithPlaces {
+                    rack: Rack {
+                        id: RackId(7),
+                        ..rack(7, new.name.as_str(), 4, 2, new.rotation)
+                    },
+                    places: Vec::new(),
+                })
+            });
+        let state = m.state();
+        let form = |columns: &'static str, rotation: &'static str| {
+            vec![
+                ("warehouse", "1"),
+                ("name", "Rack C"),
+                ("columns", columns),
+                ("rows", "2"),
+                ("start_index", "40"),
+                ("pos_x", "-3"),
+                ("pos_y", "8"),
+                ("rotation", rotation),
+            ]
+        };
+        let token = csrf();
+        let mut bad = form("many", "360");
+        bad.push(("_csrf", &token));
+        let reply = call(&state, post("/layout/racks", &bad)).await;
+        assert_eq!(reply.status, 422, "{}", reply.body);
+        assert!(
+            reply.body.contains("must be a whole number"),
+            "{}",
+            reply.body
+        );
+        assert!(reply.body.contains("between 0 and 359"), "{}", reply.body);
+        assert!(
+            reply.body.contains("value=\"Rack C\""),
+            "the form keeps what was typed"
+        );
+        let mut good = form("4", "270");
+        good.push(("_csrf", &token));
+        let reply = call(&state, post("/layout/racks", &good)).await;
+        assert_eq!(reply.status, 303, "{}", reply.body);
+        assert_eq!(
+            reply.header("location"),
+            Some("/layout/racks/7?done=created")
+        );
+    }
+
+    #[actix_rt::test]
+    async fn a_stale_rack_edit_says_someone_else_changed_it() {
+        let mut m = floor_mocks("MANAGER");
+        m.warehouses
+            .expect_update_rack()
+            .withf(|id, expected, patch, _| {
+                *id == RackId(1)
+                    && *expected == eckwms_application::ports::Expected::Version(4)
+                    && patch.name == Some(Name::new("name", "Rack Z").unwrap())
+                    && (patch.pos_x, patch.pos_y, patch.rotation) == (Some(1), Some(2), Some(180))
+            })
+            .times(1)
+            .returning(|_, _, _, _| Err(AppError::PreconditionFailed { current: 5 }));
+        let state = m.state();
+        let reply = call(
+            &state,
+            post(
+                "/layout/racks/1/edit",
+                &[
+                    ("_csrf", &csrf()),
+                    ("version", "4"),
+                    ("name", "Rack Z"),
+                    ("pos_x", "1"),
+                    ("pos_y", "2"),
+                    ("rotation", "180"),
+                ],
+            ),
+        )
+        .await;
+        assert_eq!(reply.status, 409, "{}", reply.body);
+        assert!(reply.body.contains("Someone else changed this meanwhile"));
+        // The current state again, with its current version in the form.
+        assert!(reply.body.contains("name=\"version\" value=\"5\""));
+    }
+
+    #[actix_rt::test]
+    async fn the_layout_speaks_german_and_russian_too() {
+        let state = floor_mocks("MANAGER").state();
+        for (lang, words) in [("de", "Neues Regal"), ("ru", "Новый стеллаж")] {
+            let reply = call(
+                &state,
+                get("/layout").cookie(actix_web::cookie::Cookie::new("eckwms_lang", lang)),
+            )
+            .await;
+            assert_eq!(reply.status, 200);
+            assert!(reply.body.contains(words), "{lang}");
+        }
+    }
+}

@@ -289,16 +289,33 @@ mod tests {
                 let message = bundle.get_message(&id).unwrap();
                 let pattern = message.value().unwrap();
                 let mut errors = Vec::new();
+                // Every variable any message names, given a number (numbers fit every
+                // message: selectors and plain references alike).
                 let mut args = FluentArgs::new();
-                for name in [
-                    "count", "name", "id", "seconds", "column", "row", "line", "why", "code",
-                ] {
+                for name in variables(SOURCES[lang.index()].1) {
                     args.set(name, FluentValue::from(2));
                 }
                 bundle.format_pattern(pattern, Some(&args), &mut errors);
                 assert!(errors.is_empty(), "{} {id}: {errors:?}", lang.code());
             }
         }
+    }
+
+    /// The names of the `$variables` of a catalogue file.
+    fn variables(source: &str) -> Vec<String> {
+        let mut names: Vec<String> = source
+            .split('$')
+            .skip(1)
+            .map(|rest| {
+                rest.chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+                    .collect()
+            })
+            .filter(|name: &String| !name.is_empty())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
     }
 
     #[test]

@@ -3,7 +3,8 @@
 use eckwms_application::AppResult;
 use eckwms_application::ports::{
     BoxFilter, BoxRepository, Expected, ItemFilter, ItemRepository, PageQuery, PlaceFilter,
-    PlaceRepository, RackWithPlaces, RecordedAction, WarehouseRepository, WriteContext,
+    PlaceOccupancy, PlaceRepository, RackOccupancy, RackWithPlaces, RecordedAction,
+    WarehouseRepository, WriteContext,
 };
 use eckwms_domain::{
     BoxId, BoxPatch, Item, ItemAction, ItemId, ItemPatch, NewBox, NewItem, NewPlace, NewRack,
@@ -82,6 +83,12 @@ impl WarehouseRepository for Database {
             ctx.idempotency.as_ref(),
             delete_rack(id, expected, ctx)
         )
+    }
+    fn floor_racks(&self, warehouse: WarehouseId) -> AppResult<Vec<RackOccupancy>> {
+        on_conn!(self, floor_racks(warehouse))
+    }
+    fn rack_places(&self, rack: RackId) -> AppResult<Vec<PlaceOccupancy>> {
+        on_conn!(self, rack_places(rack))
     }
 }
 

@@ -111,6 +111,7 @@ fn verify_clean(db: &Database) {
 mod access;
 mod catalog;
 mod devices;
+mod floor;
 mod idempotency;
 mod movement;
 mod orders;
@@ -122,6 +123,7 @@ mod system;
 pub(crate) use access::*;
 pub(crate) use catalog::*;
 pub(crate) use devices::*;
+pub(crate) use floor::*;
 pub(crate) use idempotency::*;
 pub(crate) use movement::*;
 pub(crate) use orders::*;
@@ -225,4 +227,5 @@ contract!(
     received_orders_missing_devices_agree_with_their_reconciliation,
     boxes_are_listed_by_the_status_of_their_order,
     the_service_report_reads_requests_page_by_page,
+    racks_count_their_places_that_hold_something,
 );

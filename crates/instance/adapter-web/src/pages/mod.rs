@@ -6,6 +6,7 @@ pub mod admin;
 pub mod apikeys;
 pub mod audit;
 pub mod dashboard;
+pub mod floor;
 pub mod labels;
 pub mod language;
 pub mod login;
@@ -31,4 +32,5 @@ pub fn configure(cfg: &mut ServiceConfig) {
     roles::configure(cfg);
     apikeys::configure(cfg);
     audit::configure(cfg);
+    floor::configure(cfg);
 }

@@ -12,6 +12,8 @@ use eckwms_domain::{
 
 use eckwms_domain::access::Permission;
 
+pub mod floor;
+
 use crate::access::Actor;
 use crate::common::{Page, RequestMeta, paginate};
 use crate::error::{AppError, AppResult};

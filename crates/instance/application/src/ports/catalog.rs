@@ -40,6 +40,22 @@ pub struct PlaceFilter {
     pub role: Option<eckwms_domain::PlaceRole>,
 }
 
+/// A rack of a floor plan with how many places it has and how many of them hold something
+/// (a box, or an item directly on the place).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RackOccupancy {
+    pub rack: Rack,
+    pub places: i64,
+    pub occupied: i64,
+}
+
+/// A place of a rack and whether it holds something (a box, or an item directly on it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlaceOccupancy {
+    pub place: Place,
+    pub occupied: bool,
+}
+
 /// A rack together with the places its creation made.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RackWithPlaces {
@@ -84,6 +100,12 @@ pub trait WarehouseRepository: Send + Sync {
     ) -> AppResult<Rack>;
     /// Deletes the rack and its places; refused while any of them holds something.
     fn delete_rack(&self, id: RackId, expected: Expected, ctx: &WriteContext) -> AppResult<()>;
+
+    /// Every rack of the warehouse (by `sort_order`, then id) with its places and how many of
+    /// them hold something; no query per rack.
+    fn floor_racks(&self, warehouse: WarehouseId) -> AppResult<Vec<RackOccupancy>>;
+    /// The places of the rack in cell order, each with whether it holds something.
+    fn rack_places(&self, rack: RackId) -> AppResult<Vec<PlaceOccupancy>>;
 }
 
 #[cfg_attr(feature = "mock", automock)]
