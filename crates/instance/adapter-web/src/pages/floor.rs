@@ -491,10 +491,10 @@ fn new_rack(
     let pos_x = n.whole::<i32>("pos_x", &form.pos_x);
     let pos_y = n.whole::<i32>("pos_y", &form.pos_y);
     let rotation = n.whole::<i32>("rotation", &form.rotation);
-    if let Some(r) = rotation {
-        if let Err(e) = check_rotation("rotation", r) {
-            n.field(e);
-        }
+    if let Some(r) = rotation
+        && let Err(e) = check_rotation("rotation", r)
+    {
+        n.field(e);
     }
     n.finish()?;
     match (name, layout, pos_x, pos_y, rotation) {
@@ -689,10 +689,10 @@ fn rack_patch(viewer: &Viewer, form: &RackForm) -> Result<RackPatch, ApiError> {
     let pos_x = n.whole::<i32>("pos_x", &form.pos_x);
     let pos_y = n.whole::<i32>("pos_y", &form.pos_y);
     let rotation = n.whole::<i32>("rotation", &form.rotation);
-    if let Some(r) = rotation {
-        if let Err(e) = check_rotation("rotation", r) {
-            n.field(e);
-        }
+    if let Some(r) = rotation
+        && let Err(e) = check_rotation("rotation", r)
+    {
+        n.field(e);
     }
     n.finish()?;
     Ok(RackPatch {
