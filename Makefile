@@ -4,7 +4,7 @@ CARGO ?= cargo
 # A PostgreSQL server on which the tests create (and drop) their own databases.
 PG_ADMIN_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: help run build release test contract lint fmt fmt-check clippy deps-check ci bench bench-global bench-logins bench-repair bench-crates fuzz clean
+.PHONY: help run build release test contract lint fmt fmt-check clippy deps-check ci bench bench-global bench-logins bench-repair bench-ui bench-crates fuzz clean
 
 # Exports ECKWMS_TEST_PG_URL when it is unset and a local PostgreSQL answers; says whether the
 # PostgreSQL tests run.
@@ -74,6 +74,10 @@ bench-logins: ## the logins section alone (logins/s, health and moves during a f
 bench-repair: ## the repair section alone (reconciliation of 500 devices, the service report CSV of 100k rows and its memory; a few minutes); report in /tmp/BENCH_repair.md
 	$(CARGO) build --release -p eckwms --bin eckwms
 	$(CARGO) run --release -p eckwms-bench -- --repair-only --out /tmp/BENCH_repair.md
+
+bench-ui: ## the web UI section alone (the dashboard and a box's page at 1M ledger rows: p99, HTML size; a few minutes, most of it seeding); report in /tmp/BENCH_ui.md
+	$(CARGO) build --release -p eckwms --bin eckwms
+	$(CARGO) run --release -p eckwms-bench -- --ui-only --out /tmp/BENCH_ui.md
 
 bench-crates: ## criterion benches of the pure crates: label code decoding, label sheets
 	$(CARGO) bench -p eckwms-codes --bench decode -- --warm-up-time 1 --measurement-time 3

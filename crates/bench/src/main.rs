@@ -4,7 +4,8 @@
 //! small one (~10k ledger rows) through the repository API, starts the release `eckwms serve`
 //! on each as a child process, loads it over loopback HTTP with its own load generator, does
 //! the same for the moves on a fresh PostgreSQL database when a server answers, compares
-//! `GET /health` with a bare actix-web handler, benchmarks the global service (`eckwms-global`:
+//! `GET /health` with a bare actix-web handler, reads the web UI's dashboard and a box's page
+//! with a session cookie on the large database, benchmarks the global service (`eckwms-global`:
 //! discovery lookups, and its routing proxy against direct access to an `eckwms`), and writes
 //! every figure to a Markdown report.
 
@@ -27,6 +28,7 @@ mod seed;
 mod server;
 mod sqlite;
 mod sys;
+mod ui;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -144,6 +146,11 @@ struct Cli {
     /// about two minutes). The report must go elsewhere than docs/BENCHMARKS.md (`--out`).
     #[arg(long, conflicts_with_all = ["moves_only", "global_only", "logins_only"])]
     repair_only: bool,
+    /// Run only the web UI section (the dashboard and a box's page, read with a session
+    /// cookie, on the large SQLite database seeded for it; a few minutes). The report must go
+    /// elsewhere than docs/BENCHMARKS.md (`--out`).
+    #[arg(long, conflicts_with_all = ["moves_only", "global_only", "logins_only", "repair_only"])]
+    ui_only: bool,
     /// Users made for the logins section, each logged in again and again.
     #[arg(long, default_value_t = 32)]
     login_users: usize,
@@ -206,8 +213,8 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         None => sibling("eckwms-global")?,
     };
     for (binary, flag) in [(&eckwms, "--eckwms"), (&eckwms_global, "--eckwms-global")] {
-        // The logins and repair sections run eckwms alone.
-        if (cli.logins_only || cli.repair_only) && flag == "--eckwms-global" {
+        // The logins, repair and web UI sections run eckwms alone.
+        if (cli.logins_only || cli.repair_only || cli.ui_only) && flag == "--eckwms-global" {
             continue;
         }
         if !binary.is_file() {
@@ -218,12 +225,12 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             );
         }
     }
-    if (cli.moves_only || cli.global_only || cli.logins_only || cli.repair_only)
+    if (cli.moves_only || cli.global_only || cli.logins_only || cli.repair_only || cli.ui_only)
         && cli.out == Path::new("docs/BENCHMARKS.md")
     {
         bail!(
-            "--moves-only, --global-only, --logins-only and --repair-only write a partial \
-             report: pass --out somewhere else"
+            "--moves-only, --global-only, --logins-only, --repair-only and --ui-only write a \
+             partial report: pass --out somewhere else"
         );
     }
     if cli.login_users == 0 || cli.login_clients == 0 || cli.probe_clients == 0 {
@@ -349,6 +356,27 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         };
         return write_report(cli, &report, &log);
     }
+    if cli.ui_only {
+        let section = ui::section(&mut runner, &eckwms, &work.path);
+        let mut settings = common_settings(cli, &eckwms, seed_value);
+        settings.extend(section.settings);
+        let report = Report {
+            date,
+            machine,
+            command: format!(
+                "make bench-ui` (= `cargo build --release -p eckwms --bin eckwms` then `cargo run --release -p eckwms-bench -- --ui-only --out /tmp/BENCH_ui.md`); this run: `{command}"
+            ),
+            settings,
+            seeds: section.seeds,
+            memory: Vec::new(),
+            checks: section.checks,
+            phases: runner.phases,
+            floors: runner.floors,
+            notes: section.notes,
+            duration: format!("{:.0} s", log.0.elapsed().as_secs_f64()),
+        };
+        return write_report(cli, &report, &log);
+    }
     let mut seeds = Vec::new();
     let mut memory = Vec::new();
     let mut notes = Vec::new();
@@ -382,6 +410,19 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             &data,
             &mut memory,
         )?)
+    };
+    // The web UI's pages on the same server and data, before the writes change them.
+    let ui_section = if cli.moves_only {
+        None
+    } else {
+        Some(ui::on_server(
+            &mut runner,
+            &eckwms,
+            &server,
+            &data.big_url,
+            &work.path.join("ui-operator"),
+            &data.big_label,
+        ))
     };
     let writes = sqlite::writes(&mut runner, &server, &key, &data)?;
     std::thread::sleep(Duration::from_secs(2));
@@ -489,6 +530,12 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         seeds.extend(section.seeds);
         login_settings = section.settings;
     }
+    let mut ui_settings = Vec::new();
+    if let Some(section) = ui_section {
+        checks.extend(section.checks);
+        notes.extend(section.notes);
+        ui_settings = section.settings;
+    }
     let mut repair_settings = Vec::new();
     if let Some(section) = repair_section {
         checks.extend(section.checks);
@@ -538,6 +585,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     let mut settings = settings_table(cli, &eckwms, seed_value, &data.big, &data.small);
     settings.extend(global_settings);
     settings.extend(login_settings);
+    settings.extend(ui_settings);
     settings.extend(repair_settings);
     let report = Report {
         date,

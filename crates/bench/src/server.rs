@@ -2,6 +2,7 @@
 //! executable, hidden subcommand), each on its own free loopback port.
 
 use std::fs::File;
+use std::io::Write as _;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -62,6 +63,49 @@ fn global_env(command: &mut Command, dir: &Path) {
             command.env_remove(name);
         }
     }
+}
+
+/// `eckwms <args>` on the database at `db_url`, run in `dir` as an operator runs it beside the
+/// service (the same settings as [`Server::eckwms`] gives the service), with `input` on its
+/// standard input: what it printed on standard output.
+pub fn eckwms_command(
+    binary: &Path,
+    db_url: &str,
+    dir: &Path,
+    args: &[&str],
+    input: &str,
+) -> anyhow::Result<String> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut child = Command::new(binary)
+        .args(args)
+        .current_dir(dir)
+        .env("ECKWMS__DATABASE__URL", db_url)
+        .env("ECKWMS__LOG__LEVEL", "warn")
+        .env_remove("RUST_LOG")
+        .env_remove("ECKWMS_ENV")
+        .env_remove("ECKWMS_CONFIG_DIR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("running {} {}", binary.display(), args.join(" ")))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(input.as_bytes())
+            .with_context(|| format!("writing to eckwms {}", args.join(" ")))?;
+    }
+    let output = child
+        .wait_with_output()
+        .with_context(|| format!("waiting for eckwms {}", args.join(" ")))?;
+    if !output.status.success() {
+        bail!(
+            "eckwms {} failed ({}): {}",
+            args.join(" "),
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 /// A loopback port that was free a moment ago.

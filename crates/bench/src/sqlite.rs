@@ -195,12 +195,10 @@ pub struct SqliteData {
     pub seeds: Vec<SeedLine>,
 }
 
-/// Seeds the large database (the one every SQLite target is measured on) and the small one
-/// (the other side of the "no slower at 1M ledger rows" comparisons) under `work`.
-pub fn seed_both(runner: &mut Runner<'_>, work: &Path) -> anyhow::Result<SqliteData> {
-    let (cli, log) = (runner.cli, runner.log);
-    let mut seeds = Vec::new();
-    let big_plan = Plan {
+/// The plan of the large database: `--items` items among 1,000 boxes and 100 places, moved
+/// until the ledger holds `--ledger-rows`, and the contents place.
+pub fn large_plan(cli: &crate::Cli) -> Plan {
+    Plan {
         items: cli.items,
         places: 100,
         boxes: 1_000,
@@ -209,7 +207,15 @@ pub fn seed_both(runner: &mut Runner<'_>, work: &Path) -> anyhow::Result<SqliteD
         orders: 0,
         threads: 1,
         budget: None,
-    };
+    }
+}
+
+/// Seeds the large database (the one every SQLite target is measured on) and the small one
+/// (the other side of the "no slower at 1M ledger rows" comparisons) under `work`.
+pub fn seed_both(runner: &mut Runner<'_>, work: &Path) -> anyhow::Result<SqliteData> {
+    let (cli, log) = (runner.cli, runner.log);
+    let mut seeds = Vec::new();
+    let big_plan = large_plan(cli);
     let big_url = sqlite_url(&work.join("large").join("eckwms.db"));
     log.line(&format!(
         "seeding the large SQLite database: {} items, >= {} ledger rows",
