@@ -10,7 +10,7 @@ use eckwms_adapter_http::extract::app_state;
 use eckwms_adapter_http::request_id::RequestId;
 use eckwms_adapter_http::{ApiError, Calls};
 use eckwms_application::access::csrf_token;
-use eckwms_application::{Actor, RequestMeta, SessionService, Who};
+use eckwms_application::{Actor, AppResult, RequestMeta, Services, SessionService, Who};
 use eckwms_domain::access::Permission;
 use eckwms_i18n::Lang;
 use futures_util::future::LocalBoxFuture;
@@ -191,4 +191,18 @@ async fn viewer_of(req: &HttpRequest) -> Result<Viewer, Failure> {
         here,
         token,
     })
+}
+
+/// Runs a read of the services as the viewer; a problem is its error page.
+pub async fn read<T, F>(viewer: &Viewer, f: F) -> Result<T, Failure>
+where
+    F: FnOnce(&Services, &Actor) -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let actor = viewer.actor.clone();
+    viewer
+        .calls
+        .run(move |s| f(s, &actor))
+        .await
+        .map_err(|e| viewer.fail(e))
 }

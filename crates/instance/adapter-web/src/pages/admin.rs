@@ -8,28 +8,14 @@ use actix_web::http::StatusCode;
 use chrono::{DateTime, Utc};
 use eckwms_adapter_http::ApiError;
 use eckwms_application::access::RoleOut;
-use eckwms_application::{Actor, AppResult, Services};
 use maud::{Markup, html};
 
 use crate::layout::{Failure, Notice};
 use crate::viewer::Viewer;
+pub use crate::viewer::read;
 
 /// Rows per page of the paged lists.
 pub const PAGE_ROWS: u32 = 50;
-
-/// Runs a read of the services as the viewer; a problem is its error page.
-pub async fn read<T, F>(viewer: &Viewer, f: F) -> Result<T, Failure>
-where
-    F: FnOnce(&Services, &Actor) -> AppResult<T> + Send + 'static,
-    T: Send + 'static,
-{
-    let actor = viewer.actor.clone();
-    viewer
-        .calls
-        .run(move |s| f(s, &actor))
-        .await
-        .map_err(|e| viewer.fail(e))
-}
 
 /// The roles a form may offer (reading them needs `settings.view`: without it, none).
 pub async fn roles_to_offer(viewer: &Viewer) -> Result<Vec<RoleOut>, Failure> {

@@ -23,7 +23,7 @@ use serde::Deserialize;
 
 use crate::layout::{Failure, Notice, csrf_field, encode, html_response, page, see_other};
 use crate::pages::labels::reprint_form;
-use crate::viewer::Viewer;
+use crate::viewer::{Viewer, read};
 
 /// Rows per page of contents and of history.
 const PAGE_ROWS: u32 = 50;
@@ -272,25 +272,6 @@ fn move_form(viewer: &Viewer, action: &str, from: Option<Parent>) -> Markup {
     }
 }
 
-/// Runs a read of the services for the viewer.
-async fn read<T, F>(viewer: &Viewer, f: F) -> Result<T, Failure>
-where
-    F: FnOnce(
-            &eckwms_application::Services,
-            &eckwms_application::Actor,
-        ) -> eckwms_application::AppResult<T>
-        + Send
-        + 'static,
-    T: Send + 'static,
-{
-    let actor = viewer.actor.clone();
-    viewer
-        .calls
-        .run(move |s| f(s, &actor))
-        .await
-        .map_err(|e| viewer.fail(e))
-}
-
 fn contents_query(query: &ObjectQuery) -> PageQuery<ObjectId> {
     PageQuery {
         after: query.after.as_deref().and_then(|a| a.parse().ok()),
@@ -500,7 +481,7 @@ async fn edit_item(
 /// A refused form: the notice and the status its page is shown with again. A stale form
 /// says someone else changed the object; what the viewer may not do, and anything else, is
 /// its error page.
-fn form_refusal(viewer: &Viewer, e: ApiError) -> Result<(Notice, StatusCode), Failure> {
+pub(crate) fn form_refusal(viewer: &Viewer, e: ApiError) -> Result<(Notice, StatusCode), Failure> {
     match e.status() {
         StatusCode::CONFLICT | StatusCode::PRECONDITION_FAILED => Ok((
             Notice::Error(format!("{} {}", viewer.t("notice-stale"), e.detail())),

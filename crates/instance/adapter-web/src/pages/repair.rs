@@ -926,35 +926,13 @@ async fn set_status(
     match outcome {
         Ok(()) => Ok(see_other(&format!("/orders/{id}?done=saved#status"))),
         Err(e) => {
-            let notice = match (e.status(), e.code()) {
-                (StatusCode::CONFLICT, "repair_unfinished") => {
-                    Notice::Error(format!("{} {}", viewer.t("repair-unfinished"), e.detail()))
-                }
-                (StatusCode::CONFLICT | StatusCode::PRECONDITION_FAILED, _) => {
-                    Notice::Error(format!("{} {}", viewer.t("notice-stale"), e.detail()))
-                }
-                (StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY, _) => {
-                    let fields: Vec<String> = e
-                        .errors()
-                        .iter()
-                        .map(|f| format!("{}: {}", f.field, f.message))
-                        .collect();
-                    let notice = Notice::Error(format!(
-                        "{} {}",
-                        viewer.t("notice-invalid"),
-                        fields.join("; ")
-                    ));
-                    return objects::render_order(
-                        &viewer,
-                        id,
-                        Some(notice),
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                    )
-                    .await;
-                }
-                _ => return Err(viewer.fail(e)),
+            let (notice, status) = if e.code() == "repair_unfinished" {
+                let text = format!("{} {}", viewer.t("repair-unfinished"), e.detail());
+                (Notice::Error(text), StatusCode::CONFLICT)
+            } else {
+                objects::form_refusal(&viewer, e)?
             };
-            objects::render_order(&viewer, id, Some(notice), StatusCode::CONFLICT).await
+            objects::render_order(&viewer, id, Some(notice), status).await
         }
     }
 }
