@@ -134,12 +134,9 @@ impl Browser {
             .find(Locator::Css(&format!("{form} [type=\"submit\"]")))
             .await
             .unwrap_or_else(|e| panic!("{form} submit: {e}"));
+        let before = self.page().await;
         button.click().await.unwrap();
-        self.client
-            .wait()
-            .for_element(Locator::Css("footer, main"))
-            .await
-            .unwrap();
+        self.next_page(before).await;
     }
 
     /// The text of the first element matching `css`.
@@ -155,6 +152,7 @@ impl Browser {
 
     /// Clicks the first element matching `css` and waits for the page it leads to.
     pub async fn click(&self, css: &str) {
+        let before = self.page().await;
         self.client
             .find(Locator::Css(css))
             .await
@@ -162,6 +160,30 @@ impl Browser {
             .click()
             .await
             .unwrap();
+        self.next_page(before).await;
+    }
+
+    /// The document element of the page shown now.
+    async fn page(&self) -> fantoccini::elements::ElementRef {
+        self.client
+            .find(Locator::Css("html"))
+            .await
+            .unwrap()
+            .element_id()
+    }
+
+    /// Waits until the browser shows another page than `before` (the old page's own
+    /// elements would otherwise satisfy a wait for the next one's), then for its content.
+    async fn next_page(&self, before: fantoccini::elements::ElementRef) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let now = self.client.find(Locator::Css("html")).await;
+            if now.is_ok_and(|html| html.element_id() != before) {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "no new page came");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
         self.client
             .wait()
             .for_element(Locator::Css("footer, main"))
