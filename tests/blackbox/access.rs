@@ -187,3 +187,81 @@ pub async fn people_log_in_and_roles_are_enforced(db: &TestDatabase, _backend: B
     assert!(!audit.raw.windows(6).any(|w| w == b"argon2"));
     server.terminate();
 }
+
+/// A user's language is theirs: set once, it is kept with them and speaks in the answers of
+/// the scans they make (over any `Accept-Language`); without one, a scan answers in the
+/// request's `Accept-Language`, else in English.
+pub async fn a_users_language_follows_them_to_their_scans(db: &TestDatabase, _backend: Backend) {
+    let server = Server::start(db.url());
+    let admin = Api::new(&server, &server.admin_key);
+    admin
+        .create(
+            "/api/v1/users",
+            json!({"username": "olga", "display_name": "Olga", "role": "MANAGER",
+                   "password": "olga passphrase"}),
+        )
+        .await;
+    let (olga, body) = session(&server, "olga", "olga passphrase").await;
+    assert_eq!(body["user"]["language"], Value::Null);
+    let set = |language: Value| {
+        olga.send(
+            "PATCH",
+            "/api/v1/auth/me",
+            &[],
+            Some(json!({ "language": language }).to_string().into_bytes()),
+        )
+    };
+    set(json!("xx"))
+        .await
+        .assert_problem(422, "validation_failed");
+    let reply = set(json!("ru")).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.body["language"], "ru");
+    let me = olga.get("/api/v1/auth/me").await;
+    assert_eq!(me.body["user"]["language"], "ru");
+    // The admin key has no settings.
+    admin
+        .send(
+            "PATCH",
+            "/api/v1/auth/me",
+            &[],
+            Some(json!({"language": "de"}).to_string().into_bytes()),
+        )
+        .await
+        .assert_problem(409, "not_a_session");
+
+    let scan =
+        |api: &Api, msg_id: &'static str, headers: &'static [(&'static str, &'static str)]| {
+            let body = json!({"barcode": "p000000000000000009", "msg_id": msg_id});
+            let api = api.clone();
+            async move {
+                let reply = api
+                    .send(
+                        "POST",
+                        "/api/v1/scans",
+                        headers,
+                        Some(body.to_string().into_bytes()),
+                    )
+                    .await;
+                assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+                reply.body["message"].as_str().unwrap().to_owned()
+            }
+        };
+    let german = &[("Accept-Language", "de-DE,de;q=0.9,en;q=0.5")];
+    assert_eq!(
+        scan(&olga, "m-1", german).await,
+        "Место 9 не заведено: сначала создайте его (или его стеллаж)."
+    );
+    assert_eq!(
+        scan(&admin, "m-2", german).await,
+        "Lagerplatz 9 ist nicht angelegt: Legen Sie ihn (oder sein Regal) zuerst an."
+    );
+    assert_eq!(
+        scan(&admin, "m-3", &[]).await,
+        "Place 9 is not set up: create it (or its rack) first."
+    );
+    // Cleared: the request's language again.
+    assert_eq!(set(Value::Null).await.body["language"], Value::Null);
+    assert!(scan(&olga, "m-4", german).await.starts_with("Lagerplatz 9"));
+    server.terminate();
+}

@@ -61,6 +61,7 @@ on_both_backends!(
     serial_conflicts_from_before_the_rule_are_reported,
     label_sheets_replay_byte_for_byte,
     people_log_in_and_roles_are_enforced,
+    a_users_language_follows_them_to_their_scans,
     scanners_pair_wait_for_approval_and_scan,
     badges_log_operators_in,
     rma_requests_get_distinct_codes_that_scans_find,

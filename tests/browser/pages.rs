@@ -166,7 +166,7 @@ async fn an_operator_logs_in_finds_a_box_moves_it_scans_and_switches_language() 
     browser.screenshot("dashboard").await;
 
     // German, kept across pages.
-    browser.click("#languages a[hreflang=\"de\"]").await;
+    browser.click("#languages [lang=\"de\"]").await;
     assert_eq!(browser.text("h1").await, "Übersicht");
     browser.screenshot("dashboard-de").await;
     browser.open(&format!("{base}/boxes/{}", site.parcel)).await;
@@ -181,11 +181,29 @@ async fn an_operator_logs_in_finds_a_box_moves_it_scans_and_switches_language() 
         .unwrap();
     assert_eq!(lang.as_deref(), Some("de"));
     browser.screenshot("box-de").await;
+    // The scan flow answers in the same language: the box (still in the working set) goes to
+    // shelf A.
+    browser.open(&format!("{base}/scan")).await;
+    browser.fill("#scan", "code", &site.shelf_a).await;
+    browser.submit("#scan").await;
+    let answer = browser.text("#answer").await;
+    assert!(answer.contains("1 Box auf Lagerplatz"), "{answer}");
 
     // Logged out: the pages lead to the login again.
     browser.click("#logout button").await;
     assert!(browser.path().await.starts_with("/login"));
     browser.open(&format!("{base}/boxes/{}", site.parcel)).await;
     assert!(browser.path().await.starts_with("/login?next="));
+    // The language is the user's setting, not only this browser's cookie: without the cookie,
+    // the login page follows the browser (English), and after the login the user's German.
+    browser.client.delete_cookie("eckwms_lang").await.unwrap();
+    browser.open(&format!("{base}/login")).await;
+    assert_eq!(browser.text("h2").await, "Log in");
+    browser.fill("#login", "username", "mara").await;
+    browser
+        .fill("#login", "password", "manager passphrase")
+        .await;
+    browser.submit("#login").await;
+    assert_eq!(browser.text("h1").await, "Übersicht");
     browser.close().await;
 }

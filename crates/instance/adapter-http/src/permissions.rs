@@ -63,6 +63,7 @@ pub const ROUTES: &[(&str, &str, Requirement)] = &[
     ("POST", "/api/v1/auth/login", Public),
     ("POST", "/api/v1/auth/logout", Authenticated),
     ("GET", "/api/v1/auth/me", Authenticated),
+    ("PATCH", "/api/v1/auth/me", Authenticated),
     ("GET", "/api/v1/permissions", needs(SettingsView)),
     ("GET", "/api/v1/roles", needs(SettingsView)),
     ("POST", "/api/v1/roles", needs(CoreAdmin)),

@@ -316,7 +316,7 @@ pub fn page(viewer: &Viewer, title: &str, notice: Option<&Notice>, content: Mark
                         input type="hidden" name="_csrf" value=(viewer.csrf);
                         button.link type="submit" { (viewer.t("logout")) }
                     }
-                    (languages(lang, &viewer.here))
+                    (language_form(viewer))
                 }
             }
         }
@@ -330,6 +330,25 @@ pub fn languages(current: Lang, here: &str) -> Markup {
             @for lang in Lang::ALL {
                 a href={ "/language?lang=" (lang.code()) "&next=" (encode(here)) }
                     hreflang=(lang.code()) lang=(lang.code())
+                    aria-current=(if lang == current { "true" } else { "false" }) {
+                    (lang.native_name())
+                }
+            }
+        }
+    }
+}
+
+/// The language switch of a logged-in viewer: one button per language; the choice becomes
+/// the user's setting (so it follows them to other browsers and to their scanner's messages)
+/// and the page comes back.
+pub fn language_form(viewer: &Viewer) -> Markup {
+    let current = viewer.lang();
+    html! {
+        form.languages #languages method="post" action="/language" aria-label="Language" {
+            (csrf_field(viewer))
+            input type="hidden" name="next" value=(viewer.here);
+            @for lang in Lang::ALL {
+                button.link type="submit" name="lang" value=(lang.code()) lang=(lang.code())
                     aria-current=(if lang == current { "true" } else { "false" }) {
                     (lang.native_name())
                 }

@@ -59,6 +59,7 @@ fn user(role: &str) -> User {
         role: role.into(),
         active: true,
         has_pin: false,
+        language: None,
         last_login_at: None,
         version: 3,
         created_at: now(),
@@ -2264,4 +2265,76 @@ mod layout_pages {
             assert!(reply.body.contains(words), "{lang}");
         }
     }
+}
+
+/// Logged in, the switch is a form: the choice becomes the user's setting (with the CSRF
+/// token only), and the user's setting wins over the cookie and the browser's language.
+#[actix_rt::test]
+async fn a_users_language_is_their_setting_and_the_switch_stores_it() {
+    let mut m = Mocks::new();
+    m.sessions.expect_find_session().returning(|_| {
+        Ok(Some(SessionRecord {
+            user: User {
+                language: Some(eckwms_i18n::Lang::Ru),
+                ..user("MANAGER")
+            },
+            permissions: seeded_role("MANAGER").unwrap().permissions,
+            created_at: now(),
+            last_seen_at: now(),
+            expires_at: now() + chrono::Duration::hours(1),
+        }))
+    });
+    m.sessions.expect_touch_session().returning(|_, _| Ok(()));
+    m.users
+        .expect_update_user()
+        .times(1)
+        .withf(|id, _, patch, _, entry, _| {
+            *id == UserId::new(4).unwrap()
+                && patch.language == Some(Some(eckwms_i18n::Lang::De))
+                && entry.event == "user_changed"
+        })
+        .returning(|_, _, _, _, _, _| {
+            Ok(User {
+                language: Some(eckwms_i18n::Lang::De),
+                ..user("MANAGER")
+            })
+        });
+    let state = m.state();
+
+    let reply = call(
+        &state,
+        get("/labels")
+            .cookie(actix_web::cookie::Cookie::new("eckwms_lang", "de"))
+            .insert_header(("accept-language", "de")),
+    )
+    .await;
+    assert_eq!(reply.status, 200);
+    assert!(reply.body.contains("<html lang=\"ru\">"), "{}", reply.body);
+    assert!(reply.body.contains("action=\"/language\""));
+
+    // Without the token: refused, nothing stored (update_user is expected once, below).
+    let reply = call(
+        &state,
+        post("/language", &[("lang", "de"), ("next", "/labels")]),
+    )
+    .await;
+    assert_eq!(reply.status, 403);
+
+    let token = csrf();
+    let reply = call(
+        &state,
+        post(
+            "/language",
+            &[("_csrf", &token), ("lang", "de"), ("next", "/labels")],
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, 303, "{}", reply.body);
+    assert_eq!(reply.header("location"), Some("/labels"));
+    assert!(
+        reply
+            .cookies()
+            .iter()
+            .any(|c| c.starts_with("eckwms_lang=de"))
+    );
 }

@@ -33,7 +33,8 @@ pub struct Reading {
 
 impl Reading {
     /// The language the switch chose (cookie), else the browser's (`Accept-Language`); the
-    /// browser's offset (cookie), else UTC.
+    /// browser's offset (cookie), else UTC. For a logged-in user, the language they chose
+    /// (their setting) wins over both.
     pub fn of(req: &HttpRequest) -> Reading {
         let chosen = req.cookie(LANG_COOKIE).and_then(|c| Lang::parse(c.value()));
         let lang = chosen.unwrap_or_else(|| {
@@ -176,6 +177,11 @@ async fn viewer_of(req: &HttpRequest) -> Result<Viewer, Failure> {
                 Failure::from_api(reading, &back, e)
             }
         })?;
+    // The language the user chose wins over the browser's and the switch's cookie.
+    let reading = Reading {
+        lang: actor.language().unwrap_or(reading.lang),
+        ..reading
+    };
     let meta = RequestMeta {
         actor: actor.clone(),
         request_id: req.extensions().get::<RequestId>().map(|id| id.0.clone()),

@@ -388,3 +388,79 @@ layout-cell-occupied = belegt
 layout-cell-empty = leer
 layout-back = Zurück zum Grundriss
 layout-start-index = Nummer des ersten Fachs
+
+## Scanner messages: the answers of the scan flow (POST /api/v1/scans, /ECK/API/SCAN, the scan page)
+scan-object = { $kind ->
+    [item] Artikel
+    [box] Box
+    [place] Lagerplatz
+    [order] Auftrag
+    [user] Benutzer
+    [label] Etikett
+   *[other] Objekt
+} { $number }
+scan-object-start = { $kind ->
+    [item] Artikel
+    [box] Box
+    [place] Lagerplatz
+    [order] Auftrag
+    [user] Benutzer
+    [label] Etikett
+   *[other] Objekt
+} { $number }
+scan-items = { $count ->
+    [one] 1 Artikel
+   *[other] { $count } Artikel
+}
+scan-boxes = { $count ->
+    [one] 1 Box
+   *[other] { $count } Boxen
+}
+scan-items-and-boxes = { $items } und { $boxes }
+scan-unreadable-label = Dieses Etikett kann hier nicht gelesen werden ({ $error }): Es ist beschädigt oder gehört zu einer anderen Instanz.
+scan-place-not-set-up = { $object } ist nicht angelegt: Legen Sie ihn (oder sein Regal) zuerst an.
+scan-label-not-bound = { $object } ist noch nicht zugeordnet: Scannen Sie einen Artikel oder eine Box, dann dieses Etikett.
+scan-badge = Ausweis von { $object }: Geben Sie die PIN ein, um sich an diesem Scanner anzumelden.
+scan-now-serial = die Seriennummer { $serial }
+scan-now-no-serial = keine Seriennummer
+scan-now-other-kind = eine andere Art
+scan-serial-moved-on = Kein Artikel hat die Seriennummer { $serial }; { $object }, daraus entstanden, hat jetzt { $now }: Prüfen Sie das Gerät, korrigieren Sie dann eine Seriennummer oder scannen Sie das Etikett des Artikels.
+scan-serial-on-several-items = Die Seriennummer { $serial } gehört zu { $count } Artikeln verschiedener Klassen ({ $classes }): Scannen Sie stattdessen das Etikett des Artikels.
+scan-code-on-several-objects = Dieser Code gehört zu { $count } Objekten: Scannen Sie stattdessen deren Etiketten.
+scan-item-added = { $created ->
+    [yes] Neuer Artikel
+   *[no] Artikel
+} { $number } hinzugefügt.
+scan-box-selected = { $created ->
+    [yes] Neue Box
+   *[no] Box
+} { $number } ausgewählt.
+scan-place-selected = Lagerplatz { $place } ausgewählt.
+scan-order-shown = { $created ->
+    [yes] Neuer Auftrag
+   *[no] Auftrag
+} { $number }.
+scan-put-into = { $what } in Box { $box } gelegt.
+scan-moved-to-place = { $what } auf Lagerplatz { $place } gebracht.
+scan-boxes-linked = { $what } mit Auftrag { $order } verknüpft.
+scan-class-set = Klasse { $class } für Artikel { $item } gesetzt.
+scan-code-attached = { $code ->
+    [tracking] Sendungsnummer
+    [gs1] GS1-Code
+    [label] Etikett
+   *[other] Code
+} { $text } gehört jetzt zu { $object }.
+scan-code-not-known = { $code ->
+    [tracking] Diese Sendungsnummer ist
+    [gs1] Dieser GS1-Code ist
+    [label] Dieses Etikett ist
+   *[other] Dieser Code ist
+} unbekannt: Scannen Sie zuerst einen Artikel oder eine Box, um { $code ->
+    [tracking] sie
+    [label] es
+   *[other] ihn
+} zuzuordnen.
+scan-set-full = Die Auswahl ist voll: Legen Sie ihren Inhalt zuerst irgendwo ab.
+scan-no-longer-exists = { $object } existiert nicht mehr.
+scan-refused = Abgelehnt: { $reasons }.
+scan-reason-move_cycle = Eine Box kann nicht in sich selbst oder in eine Box in ihr gelegt werden

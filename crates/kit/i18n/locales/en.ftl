@@ -388,3 +388,75 @@ layout-cell-occupied = occupied
 layout-cell-empty = empty
 layout-back = Back to the floor plan
 layout-start-index = First cell number
+
+## Scanner messages: the answers of the scan flow (POST /api/v1/scans, /ECK/API/SCAN, the scan page)
+scan-object = { $kind ->
+    [item] item
+    [box] box
+    [place] place
+    [order] order
+    [user] user
+    [label] label
+   *[other] object
+} { $number }
+scan-object-start = { $kind ->
+    [item] Item
+    [box] Box
+    [place] Place
+    [order] Order
+    [user] User
+    [label] Label
+   *[other] Object
+} { $number }
+scan-items = { $count ->
+    [one] 1 item
+   *[other] { $count } items
+}
+scan-boxes = { $count ->
+    [one] 1 box
+   *[other] { $count } boxes
+}
+scan-items-and-boxes = { $items } and { $boxes }
+scan-unreadable-label = This label cannot be read here ({ $error }): it is damaged or belongs to another instance.
+scan-place-not-set-up = { $object } is not set up: create it (or its rack) first.
+scan-label-not-bound = { $object } is not bound yet: scan an item or box, then this label.
+scan-badge = Badge of { $object }: enter the PIN to log in on this scanner.
+scan-now-serial = serial { $serial }
+scan-now-no-serial = no serial
+scan-now-other-kind = another kind
+scan-serial-moved-on = No item has serial { $serial }; { $object }, made from it, now has { $now }: check the device, then correct a serial or scan the item's label.
+scan-serial-on-several-items = Serial { $serial } belongs to { $count } items of different classes ({ $classes }): scan the item's label instead.
+scan-code-on-several-objects = This code belongs to { $count } objects: scan their labels instead.
+scan-item-added = { $created ->
+    [yes] New item
+   *[no] Item
+} { $number } added.
+scan-box-selected = { $created ->
+    [yes] New box
+   *[no] Box
+} { $number } selected.
+scan-place-selected = place { $place } selected.
+scan-order-shown = { $created ->
+    [yes] New order
+   *[no] Order
+} { $number }.
+scan-put-into = { $what } put into box { $box }.
+scan-moved-to-place = { $what } moved to place { $place }.
+scan-boxes-linked = { $what } linked to order { $order }.
+scan-class-set = Class { $class } set on item { $item }.
+scan-code-attached = { $code ->
+    [tracking] Tracking number
+    [gs1] GS1 code
+    [label] Label
+   *[other] Code
+} { $text } attached to { $object }.
+scan-code-not-known = This { $code ->
+    [tracking] tracking number
+    [gs1] GS1 code
+    [label] label
+   *[other] code
+} is not known: scan an item or box first to attach it.
+scan-set-full = The set is full: put its contents somewhere first.
+scan-no-longer-exists = { $object } no longer exists.
+scan-refused = Refused: { $reasons }.
+scan-reason-move_cycle = a box cannot go into itself or into a box inside it

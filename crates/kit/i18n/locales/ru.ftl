@@ -391,3 +391,80 @@ layout-cell-occupied = занято
 layout-cell-empty = свободно
 layout-back = Назад к плану
 layout-start-index = Номер первой ячейки
+
+## Scanner messages: the answers of the scan flow (POST /api/v1/scans, /ECK/API/SCAN, the scan page)
+scan-object = { $kind ->
+    [item] товар
+    [box] коробка
+    [place] место
+    [order] заказ
+    [user] пользователь
+    [label] этикетка
+   *[other] объект
+} { $number }
+scan-object-start = { $kind ->
+    [item] Товар
+    [box] Коробка
+    [place] Место
+    [order] Заказ
+    [user] Пользователь
+    [label] Этикетка
+   *[other] Объект
+} { $number }
+scan-items = { $count ->
+    [one] { $count } товар
+    [few] { $count } товара
+   *[other] { $count } товаров
+}
+scan-boxes = { $count ->
+    [one] { $count } коробка
+    [few] { $count } коробки
+   *[other] { $count } коробок
+}
+scan-items-and-boxes = { $items } и { $boxes }
+scan-unreadable-label = Эту этикетку здесь нельзя прочитать ({ $error }): она повреждена или принадлежит другому экземпляру системы.
+scan-place-not-set-up = { $object } не заведено: сначала создайте его (или его стеллаж).
+scan-label-not-bound = { $object }: этикетка ещё не привязана. Отсканируйте товар или коробку, затем эту этикетку.
+scan-badge = Пропуск: { $object }. Введите PIN-код, чтобы войти на этом сканере.
+scan-now-serial = серийный номер { $serial }
+scan-now-no-serial = нет серийного номера
+scan-now-other-kind = другой тип
+scan-serial-moved-on = Ни у одного товара нет серийного номера { $serial }; у созданного по нему объекта ({ $object }) теперь { $now }: проверьте устройство, затем исправьте серийный номер или отсканируйте этикетку товара.
+scan-serial-on-several-items = Серийный номер { $serial } есть у { $count } товаров разных классов ({ $classes }): отсканируйте вместо него этикетку товара.
+scan-code-on-several-objects = Этот код есть у { $count } объектов: отсканируйте вместо него их этикетки.
+scan-item-added = { $created ->
+    [yes] Новый товар
+   *[no] Товар
+} { $number } добавлен.
+scan-box-selected = { $created ->
+    [yes] Новая коробка
+   *[no] Коробка
+} { $number } выбрана.
+scan-place-selected = Выбрано место { $place }.
+scan-order-shown = { $created ->
+    [yes] Новый заказ
+   *[no] Заказ
+} { $number }.
+scan-put-into = В коробку { $box } положено: { $what }.
+scan-moved-to-place = На место { $place } перемещено: { $what }.
+scan-boxes-linked = К заказу { $order } привязано: { $what }.
+scan-class-set = Товару { $item } назначен класс { $class }.
+scan-code-attached = Привязано к объекту ({ $object }): { $code ->
+    [tracking] трек-номер
+    [gs1] код GS1
+    [label] этикетка
+   *[other] код
+} { $text }.
+scan-code-not-known = { $code ->
+    [tracking] Этот трек-номер неизвестен
+    [gs1] Этот код GS1 неизвестен
+    [label] Эта этикетка неизвестна
+   *[other] Этот код неизвестен
+}: сначала отсканируйте товар или коробку, чтобы привязать { $code ->
+    [label] её
+   *[other] его
+}.
+scan-set-full = Набор заполнен: сначала разместите его содержимое.
+scan-no-longer-exists = { $object }: больше не существует.
+scan-refused = Отклонено: { $reasons }.
+scan-reason-move_cycle = коробку нельзя положить в саму себя или в коробку внутри неё

@@ -1,15 +1,18 @@
-//! The one catalogue of ECKWMS's texts for people: the web UI's pages (and, in time, the
-//! scanners' messages), in English, German and Russian, as Project Fluent files under
-//! `locales/` compiled into the binary.
+//! The one catalogue of ECKWMS's texts for people: the web UI's pages and the scanners'
+//! messages (the answers of the scan flow, `scan-*`), in English, German and Russian, as
+//! Project Fluent files under `locales/` compiled into the binary.
 //!
 //! - [`Lang`] is a language the catalogue has; [`Lang::negotiate`] picks one from an
 //!   `Accept-Language` header.
 //! - [`Lang::text`] (and [`Lang::text_with`] for messages with variables) formats a message;
 //!   a message missing in a language falls back to English, and one missing there too shows
 //!   its id, so a page never fails over a text. A test keeps the three files in step.
+//! - [`Message`] is a message with its values, owned, for a use case that does not know the
+//!   reader's language: [`Lang::render`] writes it (values may be messages themselves).
 //! - [`Lang::number`] and [`Lang::date_time`] write numbers and times as readers of the
 //!   language expect them.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Datelike, FixedOffset, Timelike};
@@ -53,6 +56,58 @@ impl From<i64> for Arg<'_> {
 impl From<usize> for Arg<'_> {
     fn from(n: usize) -> Self {
         Arg::Number(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+}
+
+/// A message with its variables, owned: what a use case hands to the adapter that knows the
+/// reader's language (the scan flow's answers are such messages).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    id: Cow<'static, str>,
+    args: Vec<(&'static str, Value)>,
+}
+
+/// An owned value of a [`Message`]'s variable.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    Text(String),
+    Number(i64),
+    /// Another message, written in the same language first (an object's name, a count with
+    /// its noun).
+    Message(Box<Message>),
+}
+
+impl Message {
+    /// The message `id` without variables.
+    pub fn new(id: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            id: id.into(),
+            args: Vec::new(),
+        }
+    }
+
+    /// The message with the variable `name` set to a text.
+    pub fn text(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.args.push((name, Value::Text(value.into())));
+        self
+    }
+
+    /// The message with the variable `name` set to a number.
+    pub fn number(mut self, name: &'static str, value: impl TryInto<i64>) -> Self {
+        let value = value.try_into().unwrap_or(i64::MAX);
+        self.args.push((name, Value::Number(value)));
+        self
+    }
+
+    /// The message with the variable `name` set to another message.
+    pub fn message(mut self, name: &'static str, value: Message) -> Self {
+        self.args.push((name, Value::Message(Box::new(value))));
+        self
+    }
+
+    /// The message's id.
+    pub fn id(&self) -> &str {
+        &self.id
     }
 }
 
@@ -171,6 +226,37 @@ impl Lang {
             }
         }
         id.to_owned()
+    }
+
+    /// A [`Message`] in this language.
+    pub fn render(self, message: &Message) -> String {
+        let nested: Vec<String> = message
+            .args
+            .iter()
+            .map(|(_, value)| match value {
+                Value::Message(inner) => self.render(inner),
+                _ => String::new(),
+            })
+            .collect();
+        let args: Vec<(&str, Arg<'_>)> = message
+            .args
+            .iter()
+            .zip(&nested)
+            .map(|((name, value), rendered)| {
+                let arg = match value {
+                    Value::Text(text) => Arg::Text(text),
+                    Value::Number(n) => Arg::Number(*n),
+                    Value::Message(_) => Arg::Text(rendered),
+                };
+                (*name, arg)
+            })
+            .collect();
+        self.text_with(&message.id, &args)
+    }
+
+    /// Whether the catalogue has the message `id` (in English, so in every language).
+    pub fn has(id: &str) -> bool {
+        bundles()[Lang::En.index()].has_message(id)
     }
 
     /// A whole number with the language's digit grouping (`12,345`, `12.345`, `12 345`).

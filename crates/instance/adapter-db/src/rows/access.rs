@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use eckwms_application::ports::{ApiKey, AuditEntry, AuditRecord, LoginUser, Role, User};
 use eckwms_domain::UserId;
 use eckwms_domain::access::Permissions;
+use eckwms_i18n::Lang;
 
 use super::{from_db, to_db, typed};
 use crate::error::DbError;
@@ -61,6 +62,8 @@ pub(crate) struct UserRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The language code the user chose (`en`, `de`, `ru`), if any.
+    pub language: Option<String>,
 }
 
 impl UserRow {
@@ -78,6 +81,7 @@ impl UserRow {
             role: self.role,
             active: self.active,
             has_pin: self.pin_hash.is_some(),
+            language: self.language.as_deref().and_then(Lang::parse),
             last_login_at: self.last_login_at.map(from_db),
             version: self.version,
             created_at: from_db(self.created_at),

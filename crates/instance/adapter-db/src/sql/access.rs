@@ -189,6 +189,7 @@ pub(crate) fn create_user(
         version: 1,
         created_at: to_db(user.created_at),
         updated_at: to_db(user.created_at),
+        language: None,
     };
     // ON CONFLICT on the lower-case name: of concurrent creations of one name, in any case,
     // one inserts; the others wait for it and insert nothing.
@@ -286,6 +287,13 @@ pub(crate) fn update_user(
         row.active = active;
         changed = true;
     }
+    if let Some(language) = patch.language {
+        let code = language.map(|l| l.code().to_owned());
+        if code != row.language {
+            row.language = code;
+            changed = true;
+        }
+    }
     if changed {
         row.version += 1;
         row.updated_at = to_db(at);
@@ -294,6 +302,7 @@ pub(crate) fn update_user(
                 users::display_name.eq(&row.display_name),
                 users::role.eq(&row.role),
                 users::active.eq(row.active),
+                users::language.eq(&row.language),
                 users::version.eq(row.version),
                 users::updated_at.eq(row.updated_at),
             ))

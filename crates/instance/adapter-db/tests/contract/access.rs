@@ -548,6 +548,7 @@ pub(crate) fn users_change_under_expected_versions(t: &TestDatabase) {
         display_name: Some("Anna Lind".into()),
         role: Some("MANAGER".into()),
         active: None,
+        language: None,
     };
     assert_stale(update(Expected::Version(2), &patch), 1);
     let updated = update(Expected::Version(1), &patch).unwrap();
@@ -650,6 +651,29 @@ pub(crate) fn users_change_under_expected_versions(t: &TestDatabase) {
             "user_updated",
             "user_created"
         ]
+    );
+    // The language: set, kept with the user (and so with their sessions), cleared.
+    let language = |language| UserPatch {
+        language: Some(language),
+        ..UserPatch::default()
+    };
+    let german = update(Expected::Any, &language(Some(eckwms_i18n::Lang::De))).unwrap();
+    assert_eq!(german.language, Some(eckwms_i18n::Lang::De));
+    assert_eq!(german.version, no_pin.version + 1);
+    assert_eq!(
+        db.get_user(anna.id).unwrap().language,
+        Some(eckwms_i18n::Lang::De)
+    );
+    assert_eq!(
+        db.find_login("anna").unwrap().unwrap().user.language,
+        Some(eckwms_i18n::Lang::De)
+    );
+    let cleared = update(Expected::Any, &language(None)).unwrap();
+    assert_eq!(cleared.language, None);
+    assert_eq!(
+        audit_events(&db).len(),
+        7,
+        "each change of the language is audited"
     );
 }
 

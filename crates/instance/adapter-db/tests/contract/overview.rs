@@ -136,6 +136,7 @@ pub(crate) fn scans_are_counted_in_the_hours_of_the_day_asked_for(t: &TestDataba
                 &eckwms_application::ScanCaller {
                     actor: actor.clone(),
                     request_id: None,
+                    lang: Default::default(),
                 },
             )
             .unwrap();

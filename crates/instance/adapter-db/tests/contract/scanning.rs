@@ -71,6 +71,7 @@ pub(crate) fn scan(
                         .permissions(),
                 ),
                 request_id: Some(format!("req-{msg_id}")),
+                lang: Default::default(),
             },
         )
         .unwrap();

@@ -146,6 +146,7 @@ fn user(role: &str, active: bool) -> User {
         role: role.into(),
         active,
         has_pin: false,
+        language: None,
         last_login_at: None,
         version: 3,
         created_at: now(),
@@ -887,6 +888,7 @@ fn every_use_case_requires_what_its_route_declares() {
                 let caller = ScanCaller {
                     actor: m.actor.clone(),
                     request_id: None,
+                    lang: Default::default(),
                 };
                 s.scans.scan(&request, &caller).map(drop)
             }),
@@ -1011,4 +1013,71 @@ fn every_use_case_requires_what_its_route_declares() {
             other => panic!("{method} {path}: {other:?}"),
         }
     }
+}
+
+/// A user sets their own language; a bad code changes nothing; a key has no settings.
+#[actix_rt::test]
+async fn a_user_sets_their_own_language_and_nothing_else_may() {
+    let mut m = session_mocks("PICKER");
+    m.users
+        .expect_update_user()
+        .times(2)
+        .withf(|id, expected, patch, _, entry, _| {
+            *id == UserId::new(4).unwrap()
+                && *expected == eckwms_application::ports::Expected::Any
+                && patch.display_name.is_none()
+                && patch.role.is_none()
+                && patch.active.is_none()
+                && entry.event == "user_changed"
+                && entry.actor.as_deref() == Some("user:u000000000000000004")
+        })
+        .returning(|_, _, patch, _, _, _| {
+            Ok(User {
+                language: patch.language.flatten(),
+                ..user("PICKER", true)
+            })
+        });
+    m.users
+        .expect_get_user()
+        .times(1)
+        .returning(|_| Ok(user("PICKER", true)));
+    let state = m.state();
+
+    let reply = call(
+        &state,
+        patch_json("/api/v1/auth/me", TOKEN, json!({"language": "de"})),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(reply.json()["language"], "de");
+    assert_eq!(reply.json()["username"], "anna");
+    let reply = call(
+        &state,
+        patch_json("/api/v1/auth/me", TOKEN, json!({"language": null})),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    assert_eq!(reply.json()["language"], Value::Null);
+    // Absent: the user as they are, nothing written.
+    let reply = call(&state, patch_json("/api/v1/auth/me", TOKEN, json!({}))).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.body);
+    for bad in [
+        json!({"language": "fr"}),
+        json!({"language": "de-AT"}),
+        json!({"language": 7}),
+    ] {
+        let reply = call(&state, patch_json("/api/v1/auth/me", TOKEN, bad.clone())).await;
+        assert!(
+            matches!(reply.status.as_u16(), 400 | 422),
+            "{bad}: {} {:?}",
+            reply.status,
+            reply.body
+        );
+    }
+    let reply = call(
+        &state,
+        patch_json("/api/v1/auth/me", WRITE_KEY, json!({"language": "de"})),
+    )
+    .await;
+    reply.assert_problem(409, "not_a_session");
 }

@@ -786,6 +786,7 @@ fn anna(role: &str) -> User {
         role: role.into(),
         active: true,
         has_pin: true,
+        language: None,
         last_login_at: None,
         version: 3,
         created_at: now(),

@@ -26,6 +26,7 @@ fn caller(viewer: &Viewer) -> ScanCaller {
     ScanCaller {
         actor: viewer.actor.clone(),
         request_id: viewer.meta.request_id.clone(),
+        lang: viewer.lang(),
     }
 }
 

@@ -10,6 +10,7 @@ use std::fmt;
 use eckwms_domain::UserId;
 use eckwms_domain::access::{Permission, Permissions};
 use eckwms_domain::devices::DeviceId;
+use eckwms_i18n::Lang;
 
 use crate::error::{AppError, AppResult};
 
@@ -39,6 +40,9 @@ pub struct Actor {
     /// The name of the role the permissions come from, for refusals.
     role: String,
     permissions: Permissions,
+    /// The language the person acting chose (their user setting); `None` for keys, scanners
+    /// without an operator and people who chose none.
+    language: Option<Lang>,
 }
 
 impl Actor {
@@ -55,6 +59,7 @@ impl Actor {
             },
             role: role.into(),
             permissions,
+            language: None,
         }
     }
 
@@ -71,6 +76,7 @@ impl Actor {
             },
             role: role.into(),
             permissions,
+            language: None,
         }
     }
 
@@ -86,6 +92,7 @@ impl Actor {
             who: Who::Device { id, operator },
             role: role.into(),
             permissions,
+            language: None,
         }
     }
 
@@ -113,6 +120,7 @@ impl Actor {
             who: Who::Console,
             role: "console".into(),
             permissions: Permissions::all(),
+            language: None,
         }
     }
 
@@ -122,11 +130,23 @@ impl Actor {
             who: Who::Anonymous,
             role: "none".into(),
             permissions: Permissions::NONE,
+            language: None,
         }
     }
 
     pub fn is_anonymous(&self) -> bool {
         self.who == Who::Anonymous
+    }
+
+    /// The actor speaking `language` (the user's setting, for a user or a scanner's operator).
+    pub fn with_language(mut self, language: Option<Lang>) -> Self {
+        self.language = language;
+        self
+    }
+
+    /// The language the person acting chose, if any.
+    pub fn language(&self) -> Option<Lang> {
+        self.language
     }
 
     pub fn who(&self) -> &Who {

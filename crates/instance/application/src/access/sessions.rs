@@ -240,7 +240,8 @@ impl SessionService {
             user.username.clone(),
             user.role.clone(),
             effective(&user.role, found.permissions),
-        );
+        )
+        .with_language(user.language);
         let session = NewSession {
             token_hash: token_hash(&token),
             user_id: user.id,
@@ -297,7 +298,8 @@ impl SessionService {
             user.username,
             user.role.clone(),
             effective(&user.role, record.permissions),
-        ))
+        )
+        .with_language(user.language))
     }
 
     /// Ends the session of `token`.

@@ -82,6 +82,7 @@ fn user(n: u64, role: &str) -> User {
         role: role.into(),
         active: true,
         has_pin: false,
+        language: None,
         last_login_at: None,
         version: 1,
         created_at: now(),

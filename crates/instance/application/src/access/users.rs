@@ -12,9 +12,12 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use eckwms_domain::access::{Permission, Permissions, Username, check_password, check_pin};
 use eckwms_domain::{FieldError, Text, UserId};
 
-use super::Actor;
+use eckwms_i18n::Lang;
+use eckwms_problems::ProblemCode;
+
 use super::passwords::Passwords;
 use super::roles::RoleService;
+use super::{Actor, Who};
 use crate::common::{Page, RequestMeta, paginate};
 use crate::error::{AppError, AppResult};
 use crate::ports::{
@@ -174,6 +177,31 @@ impl UserService {
         self.repo.get_user(id)
     }
 
+    /// Sets (or, with `None`, clears) the language of the user acting: the web UI's and their
+    /// scanners' messages. No permission needed: everyone chooses their own; an actor that is
+    /// not a user logged in with a session (an API key, a scanner) has no such setting (409
+    /// `not_a_session`).
+    pub fn set_own_language(&self, meta: &RequestMeta, language: Option<Lang>) -> AppResult<User> {
+        let Who::User { id, .. } = meta.actor.who() else {
+            return Err(AppError::refused(
+                ProblemCode::NotASession,
+                "only a user logged in with a session has a language setting",
+            ));
+        };
+        let patch = UserPatch {
+            language: Some(language),
+            ..UserPatch::default()
+        };
+        let audit = meta.audit(
+            "user_changed",
+            &*self.clock,
+            Some(format!("user:{id}")),
+            Some(serde_json::json!({ "language": language.map(Lang::code) })),
+        );
+        self.repo
+            .update_user(*id, Expected::Any, &patch, audit.at, &audit, None)
+    }
+
     /// Needs [`Permission::UsersManage`].
     pub fn list(&self, actor: &Actor, page: &PageQuery<UserId>) -> AppResult<Page<User>> {
         actor.require(Permission::UsersManage)?;
@@ -198,6 +226,7 @@ impl UserService {
                 .transpose()?,
             role: input.role.clone(),
             active: input.active,
+            language: None,
         };
         let current = self.repo.get_user(id)?;
         self.require_over(&meta.actor, &current)?;

@@ -710,6 +710,7 @@ impl DeviceService {
             role,
             permissions(granted, operator_granted),
         )
+        .with_language(operator.and_then(|(user, _)| user.language))
     }
 
     /// What a scanner learns of itself (its status poll while it waits for an admin): only

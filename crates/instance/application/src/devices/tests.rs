@@ -1075,6 +1075,7 @@ fn person(role: &str, active: bool) -> User {
         role: role.into(),
         active,
         has_pin: true,
+        language: None,
         last_login_at: None,
         version: 6,
         created_at: now(),

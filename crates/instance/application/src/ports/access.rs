@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 use eckwms_domain::UserId;
 use eckwms_domain::access::Permissions;
+use eckwms_i18n::Lang;
 #[cfg(feature = "mock")]
 use mockall::automock;
 
@@ -83,6 +84,9 @@ pub struct User {
     pub active: bool,
     /// Whether a PIN is set (for operator login on a scanner).
     pub has_pin: bool,
+    /// The language the user chose for the web UI and the scanner's messages; `None`: the
+    /// browser's (`Accept-Language`).
+    pub language: Option<Lang>,
     pub last_login_at: Option<DateTime<Utc>>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -108,6 +112,8 @@ pub struct UserPatch {
     pub display_name: Option<String>,
     pub role: Option<String>,
     pub active: Option<bool>,
+    /// `Some(None)` clears the choice.
+    pub language: Option<Option<Lang>>,
 }
 
 /// New secrets of a user; `None` keeps the secret. `pin: Some(None)` removes the PIN.

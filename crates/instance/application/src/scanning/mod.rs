@@ -22,6 +22,7 @@ use chrono::{DateTime, Duration, Utc};
 use eckwms_codes::{Decoder, Scanned};
 use eckwms_domain::scanning::{Plan, Target, WorkingSet, plan};
 use eckwms_domain::{BoxPatch, Code, ItemPatch, Movable, ObjectId, Parent};
+use eckwms_i18n::{Lang, Message};
 use serde_json::{Value, json};
 
 use self::resolve::{Resolved, resolve};
@@ -60,6 +61,8 @@ pub struct ScanRequest {
 pub struct ScanCaller {
     pub actor: Actor,
     pub request_id: Option<String>,
+    /// The language the answer's `message` is written in (the catalogue's `scan-*` messages).
+    pub lang: Lang,
 }
 
 #[derive(Clone)]
@@ -82,6 +85,7 @@ struct Input {
     scanned: Scanned,
     at: DateTime<Utc>,
     idle: Duration,
+    lang: Lang,
 }
 
 impl ScanService {
@@ -128,6 +132,7 @@ impl ScanService {
             scanned: self.decoder.classify(&request.barcode),
             at: self.clock.now(),
             idle: self.settings.session_idle,
+            lang: caller.lang,
         };
         // One transaction that starts after every earlier scan of the same owner has committed:
         // scans of one device never interleave, also across processes.
@@ -257,18 +262,18 @@ fn expired(session: &StoredSession, now: DateTime<Utc>, idle: Duration) -> bool 
 struct Answer {
     action: ScanAction,
     kind: &'static str,
-    message: String,
+    message: Message,
     data: Value,
     /// Only for `ambiguous`: the objects the code belongs to.
     candidates: Option<Vec<ObjectId>>,
 }
 
 impl Answer {
-    fn new(action: ScanAction, kind: &'static str, message: impl Into<String>) -> Self {
+    fn new(action: ScanAction, kind: &'static str, message: Message) -> Self {
         Self {
             action,
             kind,
-            message: message.into(),
+            message,
             data: Value::Null,
             candidates: None,
         }
@@ -382,7 +387,7 @@ fn execute(tx: &mut dyn Tx, input: &Input) -> AppResult<ScanOutcome> {
         "msg_id": input.msg_id,
         "action": answer.action.as_str(),
         "type": answer.kind,
-        "message": answer.message,
+        "message": input.lang.render(&answer.message),
         "data": answer.data,
     });
     if let (Some(ids), Value::Object(map)) = (answer.candidates, &mut body) {
@@ -609,13 +614,14 @@ fn carry_out(
 
 /// The scanner-screen sentence for an error the state caused; None for failures of the
 /// service itself, which fail the whole scan (and roll it back).
-fn refusal(e: &AppError) -> Option<String> {
+fn refusal(e: &AppError) -> Option<Message> {
     match e {
         AppError::NotFound { what, id } => Some(texts::no_longer_exists(what, id)),
         AppError::Refused { code, message } if code.status() == 409 => {
-            Some(texts::refused(&[message.as_str()]))
+            Some(texts::refused(Some(*code), &[message.as_str()]))
         }
         AppError::Invalid(fields) => Some(texts::refused(
+            None,
             &fields
                 .iter()
                 .map(|f| f.message.as_str())

@@ -4,6 +4,7 @@
 use eckwms_codes::{LabelVersion, Scanned};
 use eckwms_domain::scanning::{Target, WorkingSet};
 use eckwms_domain::{BoxId, Code, IdKind, ItemId, NewBox, NewItem, NewOrder, ObjectId, OrderId};
+use eckwms_i18n::Message;
 use serde_json::Value;
 
 use super::{Input, named, object_json, texts};
@@ -23,7 +24,7 @@ pub(super) enum Resolved {
     /// Several objects: the answer's `type`, the sentence, and the objects (by id).
     Ambiguous {
         kind: &'static str,
-        message: String,
+        message: Message,
         objects: Vec<ScannedObject>,
     },
     /// A user's badge: the scanner asks for the PIN (and logs its operator in); the scan
@@ -33,7 +34,7 @@ pub(super) enum Resolved {
     /// [`named`](super::named), or an object).
     Refused {
         kind: &'static str,
-        message: String,
+        message: Message,
         data: Value,
     },
 }

@@ -398,6 +398,7 @@ fn caller() -> ScanCaller {
     ScanCaller {
         actor: writer(),
         request_id: Some("req-1".to_owned()),
+        lang: Default::default(),
     }
 }
 
@@ -1138,6 +1139,7 @@ fn a_read_key_cannot_scan() {
     let reader = ScanCaller {
         actor: Actor::seeded_key(1, "reader", "read"),
         request_id: None,
+        lang: Default::default(),
     };
     assert!(matches!(
         service.scan(&request("i000000000000000001", "m-1"), &reader),
@@ -1182,6 +1184,7 @@ fn a_scanners_scan_is_its_own_and_named_once() {
     let signed = ScanCaller {
         actor: scanner(),
         request_id: None,
+        lang: Default::default(),
     };
     let mut unnamed = request("i000000000000000001", "m-1");
     unnamed.device_id = None;
@@ -1205,6 +1208,7 @@ fn a_scanner_scanning_as_another_device_is_refused_and_nothing_is_written() {
     let signed = ScanCaller {
         actor: scanner(),
         request_id: None,
+        lang: Default::default(),
     };
     let mut other = request("i000000000000000001", "m-1");
     other.device_id = Some("PDA-8".into());

@@ -6,7 +6,7 @@
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::header;
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, post};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, patch, post};
 use chrono::{DateTime, Utc};
 use eckwms_application::access::{LoggedIn, csrf_token};
 use eckwms_application::{Actor, Who};
@@ -15,15 +15,20 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::users::UserOut;
+use super::users::{LanguageDto, UserOut};
 use crate::auth::{SESSION_COOKIE, SessionToken};
+use crate::dto::{Check, Field};
 use crate::extract::{Ctx, Json, anonymous_meta, app_state};
 use crate::problem::ApiError;
 use crate::{CookieSecure, schema};
+use eckwms_i18n::Lang;
 
 /// Registers the login routes.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(login).service(logout).service(me);
+    cfg.service(login)
+        .service(logout)
+        .service(me)
+        .service(set_my_language);
 }
 
 /// Longest username or password text a login reads; longer ones are refused before any work.
@@ -261,4 +266,63 @@ pub async fn me(req: HttpRequest, ctx: Ctx) -> Result<HttpResponse, ApiError> {
         Who::Console | Who::Anonymous => return Err(crate::problem::unauthenticated()),
     };
     Ok(HttpResponse::Ok().json(body))
+}
+
+/// What a user changes of themselves.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MePatchIn {
+    /// `en`, `de` or `ru`: the language of the web UI and of the scanner messages while the
+    /// user is logged in on a scanner; `null` clears it (the browser's `Accept-Language` is
+    /// used). Absent: no change.
+    #[serde(default)]
+    #[schema(value_type = Option<LanguageDto>)]
+    pub language: Field<String>,
+}
+
+const LANGUAGE_MESSAGE: &str = "must be en, de or ru";
+
+/// The language a `PATCH /auth/me` sets: `None` leaves it, `Some(None)` clears it.
+fn language_of(field: Field<String>) -> Result<Option<Option<Lang>>, ApiError> {
+    let mut c = Check::new();
+    let language = match field {
+        Field::Absent => None,
+        Field::Null => Some(None),
+        // The codes exactly as listed: `Lang::parse` would also take tags such as `de-AT`.
+        Field::Value(code) => match Lang::ALL.into_iter().find(|l| l.code() == code) {
+            Some(lang) => Some(Some(lang)),
+            None => {
+                c.push("language", LANGUAGE_MESSAGE);
+                None
+            }
+        },
+    };
+    c.finish()?;
+    Ok(language)
+}
+
+/// Sets the caller's own settings: the language. Any user logged in with a session may; an
+/// API key or a scanner has no such setting (409 `not_a_session`).
+#[utoipa::path(
+    tag = "auth",
+    request_body = MePatchIn,
+    responses(
+        (status = 200, description = "The user, changed", body = UserOut),
+        (status = 409, description = "The caller is not a user with a session (`not_a_session`)", body = crate::problem::Problem),
+        (status = 422, description = "Invalid fields (`validation_failed`)", body = crate::problem::Problem)
+    )
+)]
+#[patch("/auth/me")]
+pub async fn set_my_language(ctx: Ctx, body: Json<MePatchIn>) -> Result<HttpResponse, ApiError> {
+    let language = language_of(body.into_inner().language)?;
+    let (services, meta) = (ctx.services, ctx.meta);
+    let user = services
+        .run(move |s| match (language, meta.actor.who()) {
+            (Some(language), _) => s.users.set_own_language(&meta, language),
+            (None, Who::User { id, .. }) => s.users.me(*id),
+            // Nothing to set, by a caller without settings: refused as a change would be.
+            (None, _) => s.users.set_own_language(&meta, None),
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(UserOut::from(user)))
 }

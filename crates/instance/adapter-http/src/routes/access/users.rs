@@ -7,6 +7,7 @@ use eckwms_application::UserService;
 use eckwms_application::access::{NewUserInput, UserPatchInput};
 use eckwms_application::ports::User;
 use eckwms_domain::UserId;
+use eckwms_i18n::Lang;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -40,10 +41,32 @@ pub struct UserOut {
     pub active: bool,
     /// Whether a PIN is set (operator login on a scanner).
     pub has_pin: bool,
+    /// The language the user chose for the web UI and their scanner's messages; `null`: the
+    /// browser's (`Accept-Language`). Each user sets their own (`PATCH /api/v1/auth/me`).
+    pub language: Option<LanguageDto>,
     pub last_login_at: Option<DateTime<Utc>>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A language of the catalogue: English, German, Russian.
+#[derive(Clone, Copy, Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LanguageDto {
+    En,
+    De,
+    Ru,
+}
+
+impl From<Lang> for LanguageDto {
+    fn from(lang: Lang) -> Self {
+        match lang {
+            Lang::En => LanguageDto::En,
+            Lang::De => LanguageDto::De,
+            Lang::Ru => LanguageDto::Ru,
+        }
+    }
 }
 
 impl From<User> for UserOut {
@@ -55,6 +78,7 @@ impl From<User> for UserOut {
             role: u.role,
             active: u.active,
             has_pin: u.has_pin,
+            language: u.language.map(LanguageDto::from),
             last_login_at: u.last_login_at,
             version: u.version,
             created_at: u.created_at,

@@ -4,11 +4,12 @@
 mod lookup;
 
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpResponse, delete, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
 use eckwms_application::ports::{ScanAction, ScanFilter, ScanOutcome, ScanRecord, StoredSession};
-use eckwms_application::{ScanCaller, ScanRequest, ScanService};
+use eckwms_application::{Actor, ScanCaller, ScanRequest, ScanService};
 use eckwms_domain::ObjectId;
+use eckwms_i18n::Lang;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::openapi::schema::{
@@ -152,13 +153,30 @@ fn answer(outcome: ScanOutcome, legacy: bool) -> Result<HttpResponse, ApiError> 
     Ok(response.body(body))
 }
 
-async fn run_scan(ctx: Ctx, body: ScanIn, legacy: bool) -> Result<HttpResponse, ApiError> {
+/// The language of a scan's answer: the one the user (or the operator logged in on the
+/// scanner) chose, else the request's `Accept-Language`, else English.
+fn answer_language(actor: &Actor, req: &HttpRequest) -> Lang {
+    actor.language().unwrap_or_else(|| {
+        req.headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .map_or(Lang::En, Lang::negotiate)
+    })
+}
+
+async fn run_scan(
+    req: HttpRequest,
+    ctx: Ctx,
+    body: ScanIn,
+    legacy: bool,
+) -> Result<HttpResponse, ApiError> {
     let request = ScanRequest {
         barcode: body.barcode,
         msg_id: body.msg_id,
         device_id: body.device_id,
     };
     let caller = ScanCaller {
+        lang: answer_language(&ctx.meta.actor, &req),
         actor: ctx.meta.actor,
         request_id: ctx.meta.request_id,
     };
@@ -178,8 +196,12 @@ async fn run_scan(ctx: Ctx, body: ScanIn, legacy: bool) -> Result<HttpResponse, 
     responses((status = 200, description = "The scan's answer; see `action`", body = ScanAnswerOut))
 )]
 #[post("/scans")]
-pub async fn scan(ctx: Ctx, body: Json<ScanIn>) -> Result<HttpResponse, ApiError> {
-    run_scan(ctx, body.into_inner(), false).await
+pub async fn scan(
+    req: HttpRequest,
+    ctx: Ctx,
+    body: Json<ScanIn>,
+) -> Result<HttpResponse, ApiError> {
+    run_scan(req, ctx, body.into_inner(), false).await
 }
 
 /// The scan route of the first generation's scanners: as `POST /api/v1/scans`, and the answer
@@ -189,8 +211,12 @@ pub async fn scan(ctx: Ctx, body: Json<ScanIn>) -> Result<HttpResponse, ApiError
     responses((status = 200, description = "The scan's answer, plus `msgId`", body = ScanAnswerOut))
 )]
 #[post("/SCAN")]
-pub async fn legacy_scan(ctx: Ctx, body: Json<ScanIn>) -> Result<HttpResponse, ApiError> {
-    run_scan(ctx, body.into_inner(), true).await
+pub async fn legacy_scan(
+    req: HttpRequest,
+    ctx: Ctx,
+    body: Json<ScanIn>,
+) -> Result<HttpResponse, ApiError> {
+    run_scan(req, ctx, body.into_inner(), true).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -239,6 +265,7 @@ fn session_owner(ctx: &Ctx, query: &SessionQuery) -> Result<String, ApiError> {
     let caller = ScanCaller {
         actor: ctx.meta.actor.clone(),
         request_id: None,
+        lang: Lang::En,
     };
     Ok(ScanService::owner(device.as_deref(), &caller))
 }
