@@ -5,6 +5,7 @@
 mod access;
 mod catalog;
 mod devices;
+mod events;
 mod idempotency;
 mod labels;
 mod movement;
