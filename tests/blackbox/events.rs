@@ -1,7 +1,7 @@
 //! The change events stream with two processes writing to one PostgreSQL database.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use eckwms_adapter_db::testing::TestDatabase;
@@ -11,15 +11,14 @@ use serde_json::Value;
 use crate::harness::{Api, Server};
 use crate::stress::{random_moves, seconds};
 
-/// Follows `/api/v1/events` with `query`, alternating between the servers, until `done` is
-/// set and the stream is drained; asserts ascending seqs, each once, and a cursor that never
-/// goes back. Returns the seqs seen.
-async fn follow(apis: &[Api], query: &str, done: &AtomicBool) -> Vec<i64> {
+/// Follows `/api/v1/events` with `query`, alternating between the servers, until the writes
+/// are done (`end` set to the last committed seq) and the cursor has reached `end`; asserts
+/// ascending seqs, each once, and a cursor that never goes back. Returns the seqs seen.
+async fn follow(apis: &[Api], query: &str, end: &AtomicI64) -> Vec<i64> {
     let mut after = 0i64;
     let mut seen: Vec<i64> = Vec::new();
-    let mut drained = 0;
     for turn in 0.. {
-        let writing = !done.load(Ordering::Acquire);
+        let last = end.load(Ordering::Acquire);
         let api = &apis[turn % apis.len()];
         let reply = api
             .get(&format!(
@@ -41,14 +40,8 @@ async fn follow(apis: &[Api], query: &str, done: &AtomicBool) -> Vec<i64> {
         let next = reply.body["next"].as_i64().unwrap();
         assert!(next >= after, "the cursor went back from {after} to {next}");
         after = next;
-        // Once the writers are done, two empty pages in a row (one from each process).
-        if !writing && events.is_empty() {
-            drained += 1;
-            if drained == 2 {
-                break;
-            }
-        } else {
-            drained = 0;
+        if events.is_empty() && after >= last {
+            break;
         }
     }
     seen
@@ -64,18 +57,20 @@ pub async fn two_processes_stream_every_seq_once(db: &TestDatabase) {
         Api::new(&first, &first.admin_key),
         Api::new(&second, &first.admin_key),
     ];
-    let done = Arc::new(AtomicBool::new(false));
+    let store = db.open();
+    // The last committed seq once the moves are done; until then, no end.
+    let end = Arc::new(AtomicI64::new(i64::MAX));
     let moves = async {
         random_moves(&[&first, &second], Duration::from_secs(seconds().min(4))).await;
-        done.store(true, Ordering::Release);
+        let head = store.count_raw("SELECT max(seq) AS n FROM ledger").unwrap();
+        end.store(head, Ordering::Release);
     };
     let ((), everything, item_moves) = join3(
         moves,
-        follow(&apis, "", &done),
-        follow(&apis, "&kind=item&change=moved", &done),
+        follow(&apis, "", &end),
+        follow(&apis, "&kind=item&change=moved", &end),
     )
     .await;
-    let store = db.open();
     let rows = store.count_raw("SELECT count(*) AS n FROM ledger").unwrap();
     assert!(rows > 100, "too few changes to tell: {rows}");
     assert_eq!(everything.len() as i64, rows, "every row once");

@@ -1,7 +1,7 @@
 //! Connection pools for both backends, chosen from the database URL, and the embedded migrations.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use std::time::Duration;
 
@@ -63,8 +63,8 @@ pub(crate) const PG_SESSION: &str = "SET lock_timeout = '10s'; SET statement_tim
 pub struct Database {
     pub(crate) pool: DbPool,
     /// The events stream's horizon: every ledger number at or below it is settled (see
-    /// `sql/events.rs`). Only grows.
-    pub(crate) ledger_horizon: AtomicI64,
+    /// `sql/events.rs`).
+    pub(crate) ledger_horizon: crate::repos::LedgerHorizon,
     /// SQLite: the background checkpoint thread, held for its `Drop`, which stops it.
     _checkpointer: Option<Checkpointer>,
 }
@@ -176,7 +176,7 @@ impl Database {
                 )?;
                 return Ok(Self {
                     pool: DbPool::Pg(pool),
-                    ledger_horizon: AtomicI64::new(0),
+                    ledger_horizon: Default::default(),
                     _checkpointer: None,
                 });
             }
@@ -210,7 +210,7 @@ impl Database {
         let checkpointer = Some(spawn_checkpointer(pool.clone(), restart)?);
         Ok(Self {
             pool: DbPool::Sqlite { pool, writer },
-            ledger_horizon: AtomicI64::new(0),
+            ledger_horizon: Default::default(),
             _checkpointer: checkpointer,
         })
     }

@@ -14,3 +14,5 @@ mod overview;
 mod repair;
 mod scanning;
 mod system;
+
+pub(crate) use events::LedgerHorizon;

@@ -3,30 +3,28 @@
 //! (see `sqlite.rs`). How each backend finds its horizon is `BackendOps::ledger_horizon`
 //! (docs/DATABASE.md, "The events stream").
 
-use std::sync::atomic::{AtomicI64, Ordering};
-
 use eckwms_application::ports::{EventPage, EventQuery};
 use eckwms_domain::{EventFilter, IdKind};
 
 use super::*;
+use crate::repos::LedgerHorizon;
 
-/// The next page of the stream after `query.after`. `known` is the highest horizon this
+/// The next page of the stream after `query.after`. `known` holds the highest horizon this
 /// process has established: every ledger number at or below it is settled for good, so rows
 /// up to it are read without asking for a new one. A new horizon is asked for only when that
-/// read leaves the page short and committed rows lie beyond `known`.
+/// read leaves the page short and committed rows lie beyond it.
 pub(crate) fn events_after(
     c: &mut Conn,
-    known: &AtomicI64,
+    known: &LedgerHorizon,
     query: &EventQuery,
 ) -> Result<EventPage, DbError> {
-    let mut horizon = known.load(Ordering::Acquire);
+    let mut horizon = known.known();
     let mut events = rows_between(c, query.after, horizon, query.limit, &query.filter)?;
     if events.len() < query.limit as usize {
         let head = ledger_head(c)?;
         if head > horizon.max(query.after)
-            && let Some(settled) = c.ledger_horizon()?
+            && let Some(settled) = known.covering(head, || Ok(c.ledger_horizon()?))?
         {
-            known.fetch_max(settled, Ordering::AcqRel);
             // The short read above holds every wanted row up to the old horizon.
             let from = horizon.max(query.after);
             let rest = query.limit - events.len() as u32;

@@ -126,6 +126,8 @@ pub(crate) fn the_event_stream_has_no_gaps_under_concurrent_writers(t: &TestData
     let places: Vec<PlaceId> = (0..3).map(|i| place(&db, &format!("P{i}")).id).collect();
     let items: Vec<ItemId> = (0..8).map(|_| item(&db, None).id).collect();
     let done = Arc::new(AtomicBool::new(false));
+    // The last committed number, once the writers are done: where a drained stream ends.
+    let end = Arc::new(AtomicI64::new(i64::MAX));
     let rolled_back = Arc::new(Mutex::new(0usize));
     let writers: Vec<_> = (0..6u64)
         .map(|seed| {
@@ -189,11 +191,10 @@ pub(crate) fn the_event_stream_has_no_gaps_under_concurrent_writers(t: &TestData
     ]
     .into_iter()
     .map(|(filter, limit)| {
-        let (db, done) = (Arc::clone(&db), Arc::clone(&done));
+        let (db, done, end) = (Arc::clone(&db), Arc::clone(&done), Arc::clone(&end));
         std::thread::spawn(move || {
             let mut after = 0;
             let mut seen: Vec<LedgerEntry> = Vec::new();
-            let mut last_pass = false;
             loop {
                 let writing = !done.load(Ordering::Acquire);
                 let page = read(&db, after, limit, filter.clone());
@@ -216,11 +217,8 @@ pub(crate) fn the_event_stream_has_no_gaps_under_concurrent_writers(t: &TestData
                     std::thread::sleep(std::time::Duration::from_millis(1));
                 }
                 // Once the writers are done, read on until the stream is drained.
-                if !writing && empty {
-                    if last_pass {
-                        return (filter, seen);
-                    }
-                    last_pass = true;
+                if !writing && empty && after >= end.load(Ordering::Acquire) {
+                    return (filter, seen);
                 }
             }
         })
@@ -229,8 +227,9 @@ pub(crate) fn the_event_stream_has_no_gaps_under_concurrent_writers(t: &TestData
     for writer in writers {
         writer.join().unwrap();
     }
-    done.store(true, Ordering::Release);
     let ledger = db.latest_ledger(1_000_000).unwrap();
+    end.store(ledger.first().map_or(0, |e| e.seq), Ordering::Release);
+    done.store(true, Ordering::Release);
     assert!(
         *rolled_back.lock().unwrap() > 0,
         "the test rolled nothing back"
