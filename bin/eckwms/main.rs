@@ -17,10 +17,10 @@ use eckwms_application::access::{NewUserInput, UserPatchInput};
 use eckwms_application::ports::{Expected, PageQuery};
 use eckwms_application::{
     Actor, ApiKeyService, AppError, AuditService, CatalogPorts, CatalogService, DevicePorts,
-    DeviceService, IdempotencyService, LabelService, LookupService, MovementPorts, MovementService,
-    OrderPorts, OrderService, OsSecrets, OverviewPorts, OverviewService, PublicService,
-    RequestMeta, RoleService, ScanService, ScanSettings, Services, SessionService, SystemClock,
-    SystemService, UserService,
+    DeviceService, EventPorts, EventService, IdempotencyService, LabelService, LookupService,
+    MovementPorts, MovementService, OrderPorts, OrderService, OsSecrets, OverviewPorts,
+    OverviewService, PublicService, RequestMeta, RoleService, ScanService, ScanSettings, Services,
+    SessionService, SystemClock, SystemService, UserService,
 };
 use eckwms_db_kit::pool::{RELEASE_WAIT, close_when_released};
 
@@ -465,10 +465,12 @@ fn build_services(db: &Arc<Database>, settings: &Settings) -> anyhow::Result<Ser
         overview: db.clone(),
         clock: clock.clone(),
     });
+    let events = EventService::new(EventPorts { events: db.clone() });
     Ok(Services {
         catalog,
         orders,
         overview,
+        events,
         repair,
         movement,
         api_keys: ApiKeyService::new(db.clone(), db.clone(), clock.clone(), Arc::new(OsSecrets))

@@ -5,6 +5,7 @@
 
 mod access;
 mod devices;
+mod events;
 mod harness;
 mod process;
 mod repair;
@@ -81,6 +82,14 @@ async fn two_processes_share_one_postgres() {
 async fn two_processes_share_scan_sessions() {
     match crate::harness::database(crate::harness::Backend::Postgres) {
         Some(db) => scanning::two_processes_share_scan_sessions(&db).await,
+        None => eprintln!("PostgreSQL black-box test skipped: ECKWMS_TEST_PG_URL is unset"),
+    }
+}
+
+#[actix_rt::test]
+async fn two_processes_stream_every_seq_once() {
+    match crate::harness::database(crate::harness::Backend::Postgres) {
+        Some(db) => events::two_processes_stream_every_seq_once(&db).await,
         None => eprintln!("PostgreSQL black-box test skipped: ECKWMS_TEST_PG_URL is unset"),
     }
 }

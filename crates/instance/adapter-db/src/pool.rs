@@ -62,6 +62,9 @@ pub(crate) const PG_SESSION: &str = "SET lock_timeout = '10s'; SET statement_tim
 /// The database: a pool of one backend. Implements every repository port.
 pub struct Database {
     pub(crate) pool: DbPool,
+    /// The events stream's horizon: every ledger number at or below it is settled (see
+    /// `sql/events.rs`).
+    pub(crate) ledger_horizon: crate::repos::LedgerHorizon,
     /// SQLite: the background checkpoint thread, held for its `Drop`, which stops it.
     _checkpointer: Option<Checkpointer>,
 }
@@ -173,6 +176,7 @@ impl Database {
                 )?;
                 return Ok(Self {
                     pool: DbPool::Pg(pool),
+                    ledger_horizon: Default::default(),
                     _checkpointer: None,
                 });
             }
@@ -206,6 +210,7 @@ impl Database {
         let checkpointer = Some(spawn_checkpointer(pool.clone(), restart)?);
         Ok(Self {
             pool: DbPool::Sqlite { pool, writer },
+            ledger_horizon: Default::default(),
             _checkpointer: checkpointer,
         })
     }

@@ -27,6 +27,9 @@ mod common_queries;
 #[path = "sql/devices.rs"]
 mod device_queries;
 #[allow(clippy::duplicate_mod)]
+#[path = "sql/events.rs"]
+mod event_queries;
+#[allow(clippy::duplicate_mod)]
 #[path = "sql/floor.rs"]
 mod floor_queries;
 #[allow(clippy::duplicate_mod)]
@@ -62,6 +65,7 @@ pub(crate) use barcode_statements::*;
 pub(crate) use box_queries::*;
 pub(crate) use common_queries::*;
 pub(crate) use device_queries::*;
+pub(crate) use event_queries::*;
 pub(crate) use floor_queries::*;
 pub(crate) use item_queries::*;
 pub(crate) use move_queries::*;

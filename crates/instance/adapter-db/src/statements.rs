@@ -109,8 +109,23 @@ impl<T: ParentTable> QueryFragment<Pg> for SetParentAny<'_, T> {
 impl<T, Conn> RunQueryDsl<Conn> for SetParent<'_, T> {}
 impl<T, Conn> RunQueryDsl<Conn> for SetParentAny<'_, T> {}
 
+/// The key of the ledger's fence, the PostgreSQL advisory lock every statement that draws
+/// ledger numbers takes shared before it draws them, and a reader of the events stream takes
+/// exclusively to find numbers no transaction holds any more (`BackendOps::ledger_horizon`).
+/// The instance's other advisory locks are 7201 to 7205, the global service's 7301.
+macro_rules! ledger_fence_key {
+    () => {
+        "7206"
+    };
+}
+
+pub(crate) const LEDGER_FENCE: &str = ledger_fence_key!();
+
 /// New ledger rows and their per-object index entries in one PostgreSQL statement, which draws
 /// the sequence numbers itself and returns them in the order of the changes.
+///
+/// The fence is taken (shared) before the numbers are drawn: `drawn` joins the one row of
+/// `fence`, so no `nextval` runs before the lock is held.
 ///
 /// The numbers are drawn first (`nextval` once per change) and handed out in ascending order
 /// by position, whatever order PostgreSQL evaluates `nextval` in; `ref_positions[k]` (1-based)
@@ -141,10 +156,13 @@ impl Query for AppendLedgerPg<'_> {
 
 impl QueryFragment<Pg> for AppendLedgerPg<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        out.push_sql(
-            "WITH drawn AS MATERIALIZED (\
-                 SELECT nextval('ledger_seq') AS seq FROM generate_series(1, cardinality(",
-        );
+        out.push_sql(concat!(
+            "WITH fence AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(",
+            ledger_fence_key!(),
+            ")), \
+             drawn AS MATERIALIZED (\
+                 SELECT nextval('ledger_seq') AS seq FROM fence, generate_series(1, cardinality(",
+        ));
         out.push_bind_param::<Array<Text>, _>(self.object_ids)?;
         out.push_sql(
             "::text[]))), \
@@ -250,14 +268,17 @@ impl<T: ParentTable> QueryFragment<Pg> for MoveOnePg<'_, T> {
         out.push_bind_param::<Nullable<Text>, _>(&row.from.0)?;
         out.push_sql(" AND parent_place IS NOT DISTINCT FROM ");
         out.push_bind_param::<Nullable<Text>, _>(&row.from.1)?;
-        out.push_sql(
+        out.push_sql(concat!(
             " RETURNING id), \
-             drawn AS MATERIALIZED (SELECT nextval('ledger_seq') AS seq FROM moved), \
+             fence AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(",
+            ledger_fence_key!(),
+            ")), \
+             drawn AS MATERIALIZED (SELECT nextval('ledger_seq') AS seq FROM moved, fence), \
              rows AS (\
                  INSERT INTO ledger \
                  (seq, at, object_id, change, from_id, to_id, actor, reason, request_id, data) \
                  SELECT seq, ",
-        );
+        ));
         out.push_bind_param::<Timestamp, _>(&row.at)?;
         out.push_sql(", ");
         out.push_bind_param::<Text, _>(row.id)?;

@@ -115,6 +115,7 @@ impl Modify for SecuritySchemes {
         (name = "items", description = "Items and repair actions"),
         (name = "orders", description = "Orders and their boxes"),
         (name = "overview", description = "The operator's dashboard"),
+        (name = "events", description = "The ledger as a stream of changes"),
         (name = "moves", description = "Moving items and boxes"),
         (name = "auth", description = "Login, logout and the caller"),
         (name = "users", description = "Users (users.manage)"),

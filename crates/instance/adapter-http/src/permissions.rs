@@ -141,6 +141,8 @@ pub const ROUTES: &[(&str, &str, Requirement)] = &[
     ),
     // overview: the operator's dashboard
     ("GET", "/api/v1/overview", needs(InventoryView)),
+    // events: the ledger as a stream
+    ("GET", "/api/v1/events", needs(InventoryView)),
     // scanning
     ("POST", "/api/v1/scans", needs(ScanExecute)),
     ("POST", "/ECK/API/SCAN", needs(ScanExecute)),

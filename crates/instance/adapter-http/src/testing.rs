@@ -11,18 +11,18 @@ use eckwms_application::access::passwords::{HashParams, Passwords};
 use eckwms_application::devices::DeviceSettings;
 use eckwms_application::ports::{
     ApiKey, MockApiKeyRepository, MockAuditRepository, MockBoxRepository, MockClock,
-    MockDeviceRepository, MockHealthRepository, MockIdempotencyRepository, MockIdentityRepository,
-    MockItemRepository, MockLabelRepository, MockLedgerRepository, MockLookupRepository,
-    MockMoveRepository, MockOrderRepository, MockOverviewRepository, MockPlaceRepository,
-    MockRepairRepository, MockRoleRepository, MockScanRepository, MockSecretSource,
-    MockSessionRepository, MockThisInstance, MockUnitOfWork, MockUserRepository,
+    MockDeviceRepository, MockEventRepository, MockHealthRepository, MockIdempotencyRepository,
+    MockIdentityRepository, MockItemRepository, MockLabelRepository, MockLedgerRepository,
+    MockLookupRepository, MockMoveRepository, MockOrderRepository, MockOverviewRepository,
+    MockPlaceRepository, MockRepairRepository, MockRoleRepository, MockScanRepository,
+    MockSecretSource, MockSessionRepository, MockThisInstance, MockUnitOfWork, MockUserRepository,
     MockWarehouseRepository, Role,
 };
 use eckwms_application::{
     ApiKeyService, AuditService, CatalogPorts, CatalogService, DevicePorts, DeviceService,
-    IdempotencyService, LabelService, LookupService, MovementPorts, MovementService, OrderPorts,
-    OrderService, OverviewPorts, OverviewService, RoleService, ScanService, ScanSettings, Services,
-    SessionService, SystemService, UserService,
+    EventPorts, EventService, IdempotencyService, LabelService, LookupService, MovementPorts,
+    MovementService, OrderPorts, OrderService, OverviewPorts, OverviewService, RoleService,
+    ScanService, ScanSettings, Services, SessionService, SystemService, UserService,
 };
 use eckwms_domain::access::SEEDED_ROLES;
 use eckwms_domain::access::role::seeded;
@@ -53,6 +53,8 @@ pub struct Mocks {
     pub orders: MockOrderRepository,
     /// The dashboard's reads.
     pub overview: MockOverviewRepository,
+    /// The events stream's reads.
+    pub events: MockEventRepository,
     /// RMA requests.
     pub repair: MockRepairRepository,
     pub moves: MockMoveRepository,
@@ -165,6 +167,7 @@ impl Mocks {
             items: MockItemRepository::new(),
             orders: MockOrderRepository::new(),
             overview: MockOverviewRepository::new(),
+            events: MockEventRepository::new(),
             repair: MockRepairRepository::new(),
             moves: MockMoveRepository::new(),
             unit: MockUnitOfWork::new(),
@@ -274,6 +277,9 @@ impl Mocks {
             overview: OverviewService::new(OverviewPorts {
                 overview: Arc::new(self.overview),
                 clock: clock.clone(),
+            }),
+            events: EventService::new(EventPorts {
+                events: Arc::new(self.events),
             }),
             repair,
             movement: MovementService::new(MovementPorts {

@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod common;
 pub mod devices;
 pub mod error;
+pub mod events;
 pub mod idempotency;
 pub mod labels;
 pub mod movement;
@@ -23,6 +24,7 @@ pub use catalog::{CatalogPorts, CatalogService};
 pub use common::{Page, RequestMeta, page_query};
 pub use devices::{DevicePorts, DeviceService};
 pub use error::{AppError, AppResult, ProblemCode};
+pub use events::{EventPorts, EventService, EventsRequest};
 pub use idempotency::{Begin, IdempotencyService};
 pub use labels::{LabelService, Selection, Sheet, SheetFormat};
 pub use movement::{MovementPorts, MovementService, check_move};
@@ -40,6 +42,8 @@ pub struct Services {
     pub orders: OrderService,
     /// The operator's dashboard.
     pub overview: OverviewService,
+    /// The ledger as a stream of changes.
+    pub events: EventService,
     /// RMA requests.
     pub repair: repair::RepairService,
     pub movement: MovementService,

@@ -4,6 +4,7 @@ pub mod access;
 pub mod catalog;
 pub mod devices;
 pub mod error;
+pub mod events;
 pub mod id;
 pub mod meta;
 pub mod movement;
@@ -21,6 +22,7 @@ pub use catalog::{
 };
 pub use devices::{Device, DeviceId, DevicePublicKey, DeviceStatus};
 pub use error::{DomainError, FieldError, Validation};
+pub use events::EventFilter;
 pub use id::{
     BoxId, IdError, IdKind, ItemId, ObjectId, OrderId, PlaceId, RackId, UserId, WarehouseId,
 };

@@ -114,6 +114,17 @@ pub(crate) trait BackendOps {
         at: NaiveDateTime,
     ) -> QueryResult<usize>;
     /// Appends the rows to the ledger and their entries to its per-object index, numbered in
-    /// order from the ledger's counter; returns the numbers.
+    /// order from the ledger's counter; returns the numbers. On PostgreSQL the numbers are
+    /// drawn under the ledger's shared fence (see [`BackendOps::ledger_horizon`]).
     fn append_ledger(&mut self, rows: &NewLedgerRows) -> QueryResult<Vec<i64>>;
+    /// A ledger number at or below which every number is settled: its row is committed, or
+    /// it will never exist (its transaction rolled back). Called outside any transaction.
+    /// `None` when the backend could not establish one at once (PostgreSQL: a writer held
+    /// its fence longer than [`HORIZON_WAIT`]); the caller keeps the horizon it had.
+    fn ledger_horizon(&mut self) -> QueryResult<Option<i64>>;
 }
+
+/// The longest a reader of the events stream waits for writers that hold ledger numbers
+/// (PostgreSQL). New writers queue behind the waiting reader, so this also bounds how long a
+/// reader can hold up a write.
+pub(crate) const HORIZON_WAIT: &str = "100ms";

@@ -10,9 +10,13 @@ use diesel::sql_types::BigInt;
 
 use eckwms_application::ports::ADMIN_KEY_ROLE;
 
-use super::{BackendOps, Locked, MovableTable, NewLedgerRows, ParentColumns, RoleLock};
+use eckwms_db_kit::failure::{Failure, classify};
+
+use super::{
+    BackendOps, HORIZON_WAIT, Locked, MovableTable, NewLedgerRows, ParentColumns, RoleLock,
+};
 use crate::rows::RoleRow;
-use crate::statements::{AppendLedgerPg, BoxesTable, ItemsTable, SetParentAny};
+use crate::statements::{AppendLedgerPg, BoxesTable, ItemsTable, LEDGER_FENCE, SetParentAny};
 
 /// The PostgreSQL sequence behind a counter name.
 fn sequence_of(counter: &str) -> Option<&'static str> {
@@ -235,6 +239,32 @@ impl BackendOps for PgConnection {
             .bind::<diesel::sql_types::Text, _>(serial)
             .execute(self)?;
         Ok(())
+    }
+
+    fn ledger_horizon(&mut self) -> QueryResult<Option<i64>> {
+        // Every statement that draws ledger numbers first takes the fence shared, in its own
+        // transaction (`AppendLedgerPg`, `MoveOnePg`). Taking it exclusively waits until each
+        // transaction that drew numbers has committed or rolled back, and keeps new ones from
+        // drawing; the sequence's value read then is above every number drawn so far, and
+        // every later number is above it. (The sequence hands out numbers one at a time,
+        // CACHE 1: a session holding cached numbers could draw below it later.)
+        let settled = self.transaction(|c| {
+            diesel::sql_query(format!(
+                "SELECT set_config('lock_timeout', '{HORIZON_WAIT}', true)"
+            ))
+            .execute(c)?;
+            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({LEDGER_FENCE})"))
+                .execute(c)?;
+            diesel::sql_query(
+                "SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS value FROM ledger_seq",
+            )
+            .get_result::<Number>(c)
+        });
+        match settled {
+            Ok(number) => Ok(Some(number.value)),
+            Err(e) if classify(&e) == Failure::TimedOut => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     fn raise_counter(&mut self, counter: &str, value: i64) -> QueryResult<()> {

@@ -184,6 +184,17 @@ impl BackendOps for SqliteConnection {
         Ok(())
     }
 
+    fn ledger_horizon(&mut self) -> QueryResult<Option<i64>> {
+        use crate::schema::ledger;
+        // Numbers are drawn inside the write transaction, under the database's one write lock
+        // (BEGIN IMMEDIATE, also across processes), from the largest committed one: commits
+        // come in number order, so every number up to the largest committed one is settled.
+        let head: Option<i64> = ledger::table
+            .select(diesel::dsl::max(ledger::seq))
+            .first(self)?;
+        Ok(Some(head.unwrap_or(0)))
+    }
+
     fn raise_counter(&mut self, counter: &str, value: i64) -> QueryResult<()> {
         diesel::update(
             id_counters::table

@@ -5,6 +5,7 @@
 mod access;
 mod catalog;
 mod devices;
+mod events;
 mod idempotency;
 mod labels;
 mod movement;
@@ -13,3 +14,5 @@ mod overview;
 mod repair;
 mod scanning;
 mod system;
+
+pub(crate) use events::LedgerHorizon;

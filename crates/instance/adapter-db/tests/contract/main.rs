@@ -111,6 +111,7 @@ fn verify_clean(db: &Database) {
 mod access;
 mod catalog;
 mod devices;
+mod events;
 mod floor;
 mod idempotency;
 mod movement;
@@ -123,6 +124,7 @@ mod system;
 pub(crate) use access::*;
 pub(crate) use catalog::*;
 pub(crate) use devices::*;
+pub(crate) use events::*;
 pub(crate) use floor::*;
 pub(crate) use idempotency::*;
 pub(crate) use movement::*;
@@ -175,6 +177,8 @@ contract!(
     orders_link_boxes,
     orders_keep_their_public_fields,
     the_overview_counts_objects_and_orders_per_status,
+    the_event_stream_reads_the_ledger_in_order_with_filters,
+    the_event_stream_has_no_gaps_under_concurrent_writers,
     the_latest_activity_is_the_newest_ledger_rows_first,
     scans_are_counted_in_the_hours_of_the_day_asked_for,
     actors_are_named_by_their_users_keys_and_scanners,

@@ -10,6 +10,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub mod access;
 pub mod catalog;
 pub mod devices;
+pub mod events;
 pub mod labels;
 pub mod movement;
 pub mod orders;
@@ -25,6 +26,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .configure(catalog::configure)
         .configure(orders::configure)
         .configure(overview::configure)
+        .configure(events::configure)
         .configure(repair::configure)
         .configure(movement::configure)
         .configure(scanning::configure)

@@ -895,6 +895,20 @@ fn every_use_case_requires_what_its_route_declares() {
         ),
         (
             "GET",
+            "/api/v1/events",
+            Box::new(|m| {
+                let request = eckwms_application::EventsRequest::new(
+                    None,
+                    None,
+                    None,
+                    eckwms_domain::EventFilter::all(),
+                )
+                .unwrap();
+                s.events.events(&m.actor, &request).map(drop)
+            }),
+        ),
+        (
+            "GET",
             "/api/v1/overview",
             Box::new(|m| {
                 s.overview

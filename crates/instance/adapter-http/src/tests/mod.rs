@@ -20,6 +20,7 @@ mod api;
 mod calls;
 mod devices;
 mod errors;
+mod events;
 mod idempotency;
 mod lookup;
 mod openapi;

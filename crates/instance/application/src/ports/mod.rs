@@ -1,6 +1,6 @@
 //! Ports: what the use cases need from the outside world, one file per capability (a wing):
 //! `catalog`, `orders`, `movement` (and the ledger), `access`, `devices`, `idempotency`,
-//! `scanning`, `labels`, `overview`, `system`; the types every wing shares (`WriteContext`,
+//! `scanning`, `labels`, `overview`, `events`, `system`; the types every wing shares (`WriteContext`,
 //! `Expected`, `PageQuery`, `Clock`, `SecretSource`) are here.
 //!
 //! Every port is synchronous and object safe; every method is one transaction owned by the
@@ -17,6 +17,7 @@ use crate::error::AppResult;
 mod access;
 mod catalog;
 mod devices;
+mod events;
 mod idempotency;
 mod labels;
 mod movement;
@@ -31,6 +32,7 @@ mod unit;
 pub use access::*;
 pub use catalog::*;
 pub use devices::*;
+pub use events::*;
 pub use idempotency::*;
 pub use labels::*;
 pub use movement::*;
