@@ -159,7 +159,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 database = %redact_url(settings.database.url.expose()),
                 "database ready"
             );
-            serve::run(settings, services, db.concurrent_calls())?;
+            serve::run(settings, services, &db)?;
             if !close_when_released(db) {
                 tracing::warn!(
                     "the database was still in use {RELEASE_WAIT:?} after the server stopped; \

@@ -7,6 +7,7 @@ pub mod devices;
 pub mod error;
 pub mod idempotency;
 pub mod labels;
+pub mod metrics;
 pub mod movement;
 pub mod orders;
 pub mod overview;
