@@ -103,7 +103,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if settings.auth.admin_key.is_blank() {
                 tracing::warn!("auth.admin_key is empty: the operator routes refuse every request");
             }
-            serve::run(settings, services, db.concurrent_calls())?;
+            serve::run(settings, services, &db)?;
             if !close_when_released(db) {
                 tracing::warn!(
                     "the database was still in use {RELEASE_WAIT:?} after the server stopped; \

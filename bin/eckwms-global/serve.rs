@@ -1,18 +1,27 @@
 //! The HTTP server: scheduled retention, graceful shutdown.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::{HttpServer, web};
 use anyhow::Context;
+use eckwms_global_adapter_db::Database;
 use eckwms_global_adapter_http::routes::proxy::ProxyEngine;
 use eckwms_global_adapter_http::{HttpSettings, HttpState, build_app};
 use eckwms_global_application::Services;
+use eckwms_http_kit::metrics::Scrape;
 use eckwms_http_kit::turns::Turns;
 
 use crate::settings::Settings;
 
-/// `concurrent_calls`: how many service calls may use the database at once (from the pool).
-pub fn run(settings: Settings, services: Services, concurrent_calls: usize) -> anyhow::Result<()> {
+/// Serves the API (and the metrics, when `metrics.bind` is set) until a signal stops it.
+pub fn run(settings: Settings, services: Services, db: &Arc<Database>) -> anyhow::Result<()> {
+    let concurrent_calls = db.concurrent_calls();
+    let scrape = settings
+        .metrics
+        .bind()
+        .map(|_| metrics_scrape(db.clone()))
+        .transpose()?;
     let http = HttpSettings {
         body_limit: settings.http.body_limit,
         trusted_proxies: settings.http.trusted_proxies()?,
@@ -34,7 +43,20 @@ pub fn run(settings: Settings, services: Services, concurrent_calls: usize) -> a
         settings: http,
         proxy: Some(engine),
     };
-    actix_web::rt::System::new().block_on(serve(settings, state))
+    actix_web::rt::System::new().block_on(serve(settings, state, scrape))
+}
+
+/// Installs the metrics recorder and the readers of the values read at each scrape (the
+/// pool). Instance status (online, last heartbeat) is registered here when the instances'
+/// heartbeats exist (issue 17, "Instance <-> global").
+fn metrics_scrape(db: Arc<Database>) -> anyhow::Result<Scrape> {
+    let scrape = Scrape::install().map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
+    eckwms_db_kit::pool::describe_pool_metrics();
+    metrics::describe_counter!(
+        eckwms_global_proxy::UPSTREAM_ERRORS,
+        "proxied requests the instance failed, by kind (refused, unavailable, timeout)"
+    );
+    Ok(scrape.reading(move || db.record_pool_metrics()))
 }
 
 /// Retention of the relay (free tier), the purge of expired tokens and challenges and of old
@@ -68,7 +90,7 @@ fn spawn_housekeeping(services: Services, every: Duration) {
     });
 }
 
-async fn serve(settings: Settings, state: HttpState) -> anyhow::Result<()> {
+async fn serve(settings: Settings, state: HttpState, scrape: Option<Scrape>) -> anyhow::Result<()> {
     spawn_housekeeping(
         state.services.clone(),
         Duration::from_secs(settings.relay.retention_interval_secs),
@@ -84,9 +106,24 @@ async fn serve(settings: Settings, state: HttpState) -> anyhow::Result<()> {
     let server = server
         .bind(&http.bind)
         .with_context(|| format!("binding {}", http.bind))?;
+    let metrics = match (settings.metrics.bind(), scrape) {
+        (Some(bind), Some(scrape)) => {
+            let (server, addrs) = eckwms_http_kit::metrics::listen(bind, scrape)
+                .with_context(|| format!("binding metrics.bind {bind}"))?;
+            for addr in &addrs {
+                tracing::info!(address = %addr, "metrics listening");
+            }
+            Some(server)
+        }
+        _ => None,
+    };
     // Our own signal handling (eckwms_http_kit::serve), as the instance service's.
     let addrs = server.addrs();
     let server = server.disable_signals().run();
-    eckwms_http_kit::serve::until_signalled(server, &addrs, "http").await?;
+    eckwms_http_kit::metrics::alongside(
+        metrics,
+        eckwms_http_kit::serve::until_signalled(server, &addrs, "http"),
+    )
+    .await?;
     Ok(())
 }

@@ -12,6 +12,7 @@ use eckwms_global_application::PublicPageSettings;
 use eckwms_global_domain::labels::{LabelKeyConfig, LabelRing};
 use eckwms_global_proxy::FetchLimits;
 use eckwms_http_kit::logging::LogSettings;
+use eckwms_http_kit::metrics::MetricsSettings;
 use eckwms_settings_kit::{Layers, Secret, Vars, check_time};
 use serde::Deserialize;
 
@@ -29,6 +30,7 @@ pub struct Settings {
     pub proxy: eckwms_global_proxy::ProxySettings,
     pub labels: LabelsConfig,
     pub public_page: PublicPageConfig,
+    pub metrics: MetricsSettings,
     pub log: LogSettings,
 }
 

@@ -51,6 +51,13 @@ enum Command {
     },
     /// Replay the ledger and compare it with the stored state; exit 0 only if they match.
     Verify,
+    /// Copy the SQLite database, consistent as of one moment, while the service serves it
+    /// (PostgreSQL: use pg_dump, see docs/deploy/README.md).
+    Backup {
+        /// The file to write; an existing file is never overwritten.
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
 }
 
 /// The longest life `apikey create` gives a key: 100 years. A key meant to live longer is one
@@ -125,6 +132,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let settings = Settings::load()?;
     init_tracing(&settings)?;
     let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Backup { out } = &command {
+        // Before the migrations and the seeding below: a backup writes nothing to the
+        // database it copies.
+        return backup(&settings, out);
+    }
     let mut db_settings = settings.database.db_settings();
     db_settings.open_all_at_start = matches!(command, Command::Serve);
     let db = Arc::new(
@@ -147,7 +159,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 database = %redact_url(settings.database.url.expose()),
                 "database ready"
             );
-            serve::run(settings, services, db.concurrent_calls())?;
+            serve::run(settings, services, &db)?;
             if !close_when_released(db) {
                 tracing::warn!(
                     "the database was still in use {RELEASE_WAIT:?} after the server stopped; \
@@ -155,6 +167,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
             }
         }
+        // Answered before the database was opened.
+        Command::Backup { .. } => {}
         Command::Migrate => {
             println!("{} migration(s) applied", applied.len());
         }
@@ -177,6 +191,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::FAILURE
             });
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn backup(settings: &Settings, out: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let done = eckwms_adapter_db::backup(&settings.database.db_settings(), out)
+        .with_context(|| format!("backing up to {}", out.display()))?;
+    println!("{}: {} bytes", out.display(), done.bytes);
+    if done.pending_migrations > 0 {
+        println!(
+            "the copy lacks {} migration(s) of this eckwms; a service of this version applies them when it starts on it",
+            done.pending_migrations
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -8,11 +8,13 @@ use std::time::Duration;
 
 use actix_web::{HttpServer, web};
 use anyhow::Context;
+use eckwms_adapter_db::Database;
 use eckwms_adapter_http::{CookieSecure, HttpSettings, HttpState, build_app_with};
 use eckwms_application::devices::DevicePurge;
 use eckwms_application::{
-    DeviceService, IdempotencyService, ScanService, Services, SessionService,
+    DeviceService, IdempotencyService, ScanService, Services, SessionService, SystemService,
 };
+use eckwms_http_kit::metrics::Scrape;
 
 use crate::settings::{CookieSecureConfig, Settings};
 
@@ -21,9 +23,15 @@ use crate::settings::{CookieSecureConfig, Settings};
 /// longer be accepted and the operators idle on scanners are deleted.
 const PURGE_INTERVAL: Duration = Duration::from_secs(3600);
 
-/// `concurrent_calls`: how many service calls may use the database at once (from the pool).
-pub fn run(settings: Settings, services: Services, concurrent_calls: usize) -> anyhow::Result<()> {
+/// Serves the API (and the metrics, when `metrics.bind` is set) until a signal stops it.
+pub fn run(settings: Settings, services: Services, db: &Arc<Database>) -> anyhow::Result<()> {
+    let concurrent_calls = db.concurrent_calls();
     write_bootstrap_key(&services, &settings.auth.bootstrap_key_file)?;
+    let scrape = settings
+        .metrics
+        .bind()
+        .map(|_| metrics_scrape(db.clone(), services.system.clone()))
+        .transpose()?;
     // Made now rather than at the first pairing request: a fault shows at start.
     let identity = services.labels.identity()?;
     tracing::info!(instance_id = %identity.instance_id, "instance identity");
@@ -51,6 +59,7 @@ pub fn run(settings: Settings, services: Services, concurrent_calls: usize) -> a
     actix_web::rt::System::new().block_on(serve(
         settings,
         state,
+        scrape,
         Housekeeping {
             idempotency,
             scans,
@@ -58,6 +67,24 @@ pub fn run(settings: Settings, services: Services, concurrent_calls: usize) -> a
             devices,
         },
     ))
+}
+
+/// Installs the metrics recorder and the readers of the values read at each scrape.
+///
+/// The registration point of the metrics that wings read rather than count: the pool and the
+/// ledger's head now. Webhook lag per subscription and the relay's backlog are registered here
+/// by the webhook and relay wings when they exist (issue 17, "Change events and webhooks" and
+/// "Instance <-> global"); until then they are absent, not zero.
+fn metrics_scrape(db: Arc<Database>, system: SystemService) -> anyhow::Result<Scrape> {
+    let scrape = Scrape::install().map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
+    eckwms_db_kit::pool::describe_pool_metrics();
+    eckwms_application::metrics::describe();
+    Ok(scrape
+        .reading(move || db.record_pool_metrics())
+        .reading(move || match system.ledger_head() {
+            Ok(seq) => eckwms_application::metrics::record_ledger_head(seq),
+            Err(e) => tracing::warn!(error = %e, "metrics: the ledger's head could not be read"),
+        }))
 }
 
 /// Most serial conflicts named one by one in the start-up log; `eckwms verify` lists all.
@@ -92,7 +119,12 @@ struct Housekeeping {
     devices: DeviceService,
 }
 
-async fn serve(settings: Settings, state: HttpState, purge: Housekeeping) -> anyhow::Result<()> {
+async fn serve(
+    settings: Settings,
+    state: HttpState,
+    scrape: Option<Scrape>,
+    purge: Housekeeping,
+) -> anyhow::Result<()> {
     let Housekeeping {
         idempotency,
         scans,
@@ -167,11 +199,26 @@ async fn serve(settings: Settings, state: HttpState, purge: Housekeeping) -> any
     } else {
         "https"
     };
+    let metrics = match (settings.metrics.bind(), scrape) {
+        (Some(bind), Some(scrape)) => {
+            let (server, addrs) = eckwms_http_kit::metrics::listen(bind, scrape)
+                .with_context(|| format!("binding metrics.bind {bind}"))?;
+            for addr in &addrs {
+                tracing::info!(address = %addr, "metrics listening");
+            }
+            Some(server)
+        }
+        _ => None,
+    };
     // Our own signal handling (eckwms_http_kit::serve): a SIGTERM drains in-flight requests
     // for shutdown_timeout_secs, then exits.
     let addrs = server.addrs();
     let server = server.disable_signals().run();
-    eckwms_http_kit::serve::until_signalled(server, &addrs, scheme).await?;
+    eckwms_http_kit::metrics::alongside(
+        metrics,
+        eckwms_http_kit::serve::until_signalled(server, &addrs, scheme),
+    )
+    .await?;
     Ok(())
 }
 

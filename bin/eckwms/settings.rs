@@ -2,6 +2,7 @@
 
 use eckwms_db_kit::config::DatabaseConfig;
 use eckwms_http_kit::logging::LogSettings;
+use eckwms_http_kit::metrics::MetricsSettings;
 use eckwms_settings_kit::{Layers, Secret, Vars, check_time};
 use serde::Deserialize;
 
@@ -21,6 +22,7 @@ pub struct Settings {
     pub labels: LabelsConfig,
     pub pairing: PairingConfig,
     pub global: GlobalConfig,
+    pub metrics: MetricsSettings,
     pub log: LogSettings,
 }
 

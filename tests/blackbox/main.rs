@@ -4,10 +4,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod access;
+mod backup;
 mod devices;
 mod events;
 mod harness;
+mod metrics;
 mod process;
+mod prometheus;
 mod repair;
 mod scanning;
 mod scenarios;

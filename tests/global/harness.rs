@@ -35,6 +35,8 @@ pub struct Server {
     pub base: String,
     pub dir: PathBuf,
     pub db_url: String,
+    /// Log lines before "listening".
+    pub startup_log: Vec<String>,
 }
 
 impl Server {
@@ -88,6 +90,7 @@ impl Server {
             base: format!("http://{address}"),
             dir,
             db_url: db_url.to_owned(),
+            startup_log: seen,
         }
     }
 
@@ -118,6 +121,10 @@ impl Server {
         let token = out.trim().to_owned();
         assert_eq!(out, format!("{token}\n"), "the token alone on stdout");
         token
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// SIGTERM, then the exit status.

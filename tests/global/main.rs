@@ -5,6 +5,7 @@
 
 mod flows;
 mod harness;
+mod metrics;
 mod process;
 mod proxy;
 mod public_page;
@@ -15,3 +16,7 @@ mod timing;
 #[path = "../blackbox/harness.rs"]
 #[allow(dead_code)]
 mod instance;
+
+/// The Prometheus text parser and the listening-socket reader of the instance's black-box tests.
+#[path = "../blackbox/prometheus.rs"]
+mod prometheus;

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::harness::{ADMIN_KEY, Server, databases, get, post_json, send};
 
-const INSTANCE: &str = "2b0e6f3a-1234-4abc-8def-0123456789ab";
+pub(crate) const INSTANCE: &str = "2b0e6f3a-1234-4abc-8def-0123456789ab";
 const SERVER_KEY: &str = "3B6A27BCCEB6A42D62A3A8D02A6F0D73653215771DE243A63AC048A18B59DA29";
 
 /// A loopback HTTP server answering every request with its request line; counts requests.
@@ -58,7 +58,7 @@ fn upstream() -> (u16, Arc<AtomicUsize>) {
     (port, hits)
 }
 
-async fn register(server: &Server, port: u16) {
+pub(crate) async fn register(server: &Server, port: u16) {
     let token = server.enroll("Proxied");
     let r = post_json(
         &server.url("/ECK/API/INTERNAL/REGISTER-INSTANCE"),

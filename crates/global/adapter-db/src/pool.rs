@@ -75,6 +75,15 @@ impl Database {
         }
     }
 
+    /// Sets the pool's gauges (connections in use and idle) from its state now; read when
+    /// metrics are scraped.
+    pub fn record_pool_metrics(&self) {
+        match &self.pools {
+            Pools::Sqlite(pool) => eckwms_db_kit::pool::record_pool_state(pool),
+            Pools::Pg(pool) => eckwms_db_kit::pool::record_pool_state(pool),
+        }
+    }
+
     pub fn backend_name(&self) -> &'static str {
         match self.pools {
             Pools::Sqlite(_) => "sqlite",

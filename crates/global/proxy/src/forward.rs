@@ -22,6 +22,10 @@ use crate::headers::{client_ip, has_passed_here, request_headers, response_heade
 use crate::path::check_path;
 use crate::policy::{AddressPolicy, Refusal};
 use crate::problem::ProxyError;
+
+/// Proxied requests the upstream failed, by `kind`: `refused` (the registered address is not
+/// one the proxy connects to), `unavailable` (no connection, a broken response), `timeout`.
+pub const UPSTREAM_ERRORS: &str = "eckwms_global_proxy_upstream_errors_total";
 use crate::settings::{ProxySettings, SettingsError};
 use crate::upstream::{Scheme, Upstream};
 
@@ -120,7 +124,12 @@ impl Forwarder {
     ) -> HttpResponse {
         match self.try_forward(req, payload, upstream, rest).await {
             Ok(res) => res,
-            Err(e) => e.error_response(),
+            Err(e) => {
+                if let Some(kind) = e.upstream_failure() {
+                    metrics::counter!(UPSTREAM_ERRORS, "kind" => kind).increment(1);
+                }
+                e.error_response()
+            }
         }
     }
 

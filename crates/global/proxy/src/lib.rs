@@ -49,7 +49,7 @@ mod settings;
 mod upstream;
 
 pub use fetch::{FetchError, FetchLimits};
-pub use forward::Forwarder;
+pub use forward::{Forwarder, UPSTREAM_ERRORS};
 pub use headers::{LEGACY_TARGET_HEADER, VIA_PSEUDONYM, client_ip};
 pub use path::{PathError, check_path, remainder_after_segments};
 pub use policy::{AddressPolicy, Cidr, Refusal};

@@ -48,6 +48,17 @@ pub enum ProxyError {
 }
 
 impl ProxyError {
+    /// The upstream's failure this is, as a metrics label; `None` for the client's own
+    /// failures and the proxy's refusals before any upstream was asked.
+    pub fn upstream_failure(&self) -> Option<&'static str> {
+        match self {
+            ProxyError::TargetRefused(_) => Some("refused"),
+            ProxyError::Unavailable => Some("unavailable"),
+            ProxyError::Timeout => Some("timeout"),
+            _ => None,
+        }
+    }
+
     /// The status of [`Self::code`], from the catalogue.
     pub fn status(&self) -> StatusCode {
         status_of(self.code())

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod backend;
+mod backup;
 mod error;
 #[cfg(feature = "floor")]
 pub mod floor;
@@ -16,6 +17,7 @@ mod tx;
 mod unit_of_work;
 mod writer;
 
+pub use backup::{Backup, backup};
 pub use pool::{Database, DbSettings, redact_url};
 
 diesel::define_sql_function! {

@@ -226,6 +226,16 @@ impl Database {
         }
     }
 
+    /// Sets the pool's gauges (connections in use and idle) from its state now; read when
+    /// metrics are scraped. SQLite: the reading connections (writes go through the writer's
+    /// one connection, outside the pool).
+    pub fn record_pool_metrics(&self) {
+        match &self.pool {
+            DbPool::Sqlite { pool, .. } => eckwms_db_kit::pool::record_pool_state(pool),
+            DbPool::Pg(pool) => eckwms_db_kit::pool::record_pool_state(pool),
+        }
+    }
+
     pub fn backend_name(&self) -> &'static str {
         match self.pool {
             DbPool::Sqlite { .. } => "sqlite",

@@ -8,6 +8,7 @@ pub mod error;
 pub mod events;
 pub mod idempotency;
 pub mod labels;
+pub mod metrics;
 pub mod movement;
 pub mod orders;
 pub mod overview;

@@ -67,6 +67,12 @@ impl SystemService {
         }
     }
 
+    /// The ledger's highest sequence number (0 when empty): a gauge of the metrics, read at
+    /// each scrape.
+    pub fn ledger_head(&self) -> AppResult<i64> {
+        self.ledger.head()
+    }
+
     /// Replays the whole ledger and compares it with the stored state, in one snapshot; also
     /// lists the items that share a serial they cannot be told apart by.
     pub fn verify(&self) -> AppResult<VerifyReport> {

@@ -11,8 +11,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use diesel::connection::SimpleConnection;
+use diesel::r2d2::event::{CheckoutEvent, TimeoutEvent};
 use diesel::r2d2::{
-    ConnectionManager, CustomizeConnection, Pool, PooledConnection, R2D2Connection,
+    ConnectionManager, CustomizeConnection, HandleEvent, Pool, PooledConnection, R2D2Connection,
 };
 use diesel::{PgConnection, SqliteConnection};
 
@@ -247,6 +248,7 @@ pub fn sqlite_pool(
         .min_idle(Some(0))
         .connection_timeout(connect_timeout)
         .connection_customizer(Box::new(pragmas))
+        .event_handler(Box::new(CheckoutWaits))
         .build(ConnectionManager::<SqliteConnection>::new(path))
         .with_context(|| format!("opening SQLite database {path}"))
 }
@@ -290,8 +292,64 @@ pub fn postgres_pool(
         .connection_timeout(connect_timeout)
         .test_on_check_out(false)
         .connection_customizer(Box::new(PgSession(session)))
+        .event_handler(Box::new(CheckoutWaits))
         .build(ConnectionManager::<PgConnection>::new(url))
         .with_context(|| format!("connecting to {}", redact_url(url)))
+}
+
+/// Seconds a caller waited for a pooled connection (a histogram; 0 for most checkouts).
+pub const CHECKOUT_WAIT: &str = "eckwms_db_pool_checkout_wait_seconds";
+/// Checkouts that gave up after `connect_timeout` (answered 503).
+pub const CHECKOUT_TIMEOUTS: &str = "eckwms_db_pool_checkout_timeouts_total";
+/// Connections of the pool, by `state`: `in_use` or `idle`.
+pub const POOL_CONNECTIONS: &str = "eckwms_db_pool_connections";
+/// The most connections the pool opens.
+pub const POOL_MAX: &str = "eckwms_db_pool_max_connections";
+
+/// Records every checkout's wait and every timeout (through the `metrics` facade: nothing is
+/// kept when the service records no metrics).
+#[derive(Debug)]
+struct CheckoutWaits;
+
+impl HandleEvent for CheckoutWaits {
+    fn handle_checkout(&self, event: CheckoutEvent) {
+        metrics::histogram!(CHECKOUT_WAIT).record(event.duration().as_secs_f64());
+    }
+
+    fn handle_timeout(&self, _event: TimeoutEvent) {
+        metrics::counter!(CHECKOUT_TIMEOUTS).increment(1);
+    }
+}
+
+/// Sets the pool gauges from `pool`'s state now (read when metrics are scraped).
+pub fn record_pool_state<C>(pool: &Pool<ConnectionManager<C>>)
+where
+    C: R2D2Connection + 'static,
+{
+    let state = pool.state();
+    let idle = state.idle_connections;
+    let in_use = state.connections.saturating_sub(idle);
+    metrics::gauge!(POOL_CONNECTIONS, "state" => "in_use").set(f64::from(in_use));
+    metrics::gauge!(POOL_CONNECTIONS, "state" => "idle").set(f64::from(idle));
+    metrics::gauge!(POOL_MAX).set(f64::from(pool.max_size()));
+}
+
+/// Describes the pool's metrics for the scrape output (once, when metrics are on).
+pub fn describe_pool_metrics() {
+    metrics::describe_histogram!(
+        CHECKOUT_WAIT,
+        metrics::Unit::Seconds,
+        "time a caller waited for a pooled database connection"
+    );
+    metrics::describe_counter!(
+        CHECKOUT_TIMEOUTS,
+        "waits for a pooled database connection that timed out"
+    );
+    metrics::describe_gauge!(
+        POOL_CONNECTIONS,
+        "connections of the database pool, by state (in_use, idle)"
+    );
+    metrics::describe_gauge!(POOL_MAX, "the most connections the database pool opens");
 }
 
 /// How long [`close_when_released`] waits for the server's worker threads to drop their copies

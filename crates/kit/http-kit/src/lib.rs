@@ -2,6 +2,7 @@
 
 pub mod logging;
 pub mod media;
+pub mod metrics;
 pub mod numbers;
 pub mod openapi;
 pub mod problem;

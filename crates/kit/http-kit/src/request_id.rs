@@ -87,8 +87,8 @@ pub fn scope<F: Future>(id: String, fut: F) -> impl Future<Output = F::Output> {
 }
 
 /// Outermost middleware: assigns the id, opens the request span, sets `X-Request-Id` on the
-/// response and writes the access line (status, method, path, latency, request id) outside the
-/// span. Never logs headers, bodies or query strings.
+/// response, records the request's metrics when they are on (`crate::metrics`) and writes the
+/// access line (status, method, path, latency, request id) outside the span. Never logs headers, bodies or query strings.
 pub async fn middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -124,6 +124,16 @@ pub async fn middleware(
         };
         if let Some(value) = header_value {
             res.headers_mut().insert(REQUEST_ID_HEADER, value);
+        }
+        if crate::metrics::enabled() {
+            // The route template the router matched (`/api/v1/items/{id}`), never the path.
+            let request = res.request();
+            crate::metrics::record_request(
+                request.method(),
+                request.match_pattern().as_deref(),
+                res.status(),
+                started.elapsed(),
+            );
         }
         Ok(res)
     };

@@ -36,4 +36,7 @@ impl LedgerRepository for Database {
     fn snapshot_for_verify(&self, replay: &mut Replay) -> AppResult<BTreeMap<ObjectId, State>> {
         read_tx!(self, snapshot_for_verify(replay))
     }
+    fn head(&self) -> AppResult<i64> {
+        on_conn!(self, ledger_head())
+    }
 }

@@ -342,6 +342,13 @@ pub(crate) fn history(
         .collect()
 }
 
+pub(crate) fn ledger_head(c: &mut Conn) -> Result<i64, DbError> {
+    Ok(ledger::table
+        .select(diesel::dsl::max(ledger::seq))
+        .first::<Option<i64>>(c)?
+        .unwrap_or(0))
+}
+
 pub(crate) fn object_known(c: &mut Conn, object: ObjectId) -> Result<bool, DbError> {
     Ok(ledger_refs::table
         .filter(ledger_refs::object_id.eq(object.to_string()))

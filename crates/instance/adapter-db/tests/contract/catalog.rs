@@ -283,6 +283,7 @@ pub(crate) fn item_actions_page_by_ledger_seq(t: &TestDatabase) {
 
 pub(crate) fn deletes_keep_history(t: &TestDatabase) {
     let db = t.open();
+    assert_eq!(db.head().unwrap(), 0, "an empty ledger's head");
     let shelf = place(&db, "Shelf");
     let b = boxed(&db, Some(Parent::Place(shelf.id)));
     let i = item(&db, Some(Parent::Box(b.id)));
@@ -316,6 +317,8 @@ pub(crate) fn deletes_keep_history(t: &TestDatabase) {
     assert!(matches!(db.get_box(b.id), Err(AppError::NotFound { .. })));
     let history = db.history(b.id.object_id(), &page(50)).unwrap();
     assert_eq!(history.last().map(|e| e.kind), Some(ChangeKind::Deleted));
+    // The box's deletion was the last write: its row is the ledger's head.
+    assert_eq!(Some(db.head().unwrap()), history.last().map(|e| e.seq));
     assert!(db.object_known(b.id.object_id()).unwrap());
     assert!(
         !db.object_known(BoxId::new(777).unwrap().object_id())

@@ -190,6 +190,7 @@ impl SessionService {
                     Some(serde_json::json!({"counted": subject, "failures": count})),
                 );
                 self.audit.record_audit(&entry)?;
+                crate::metrics::login_failed("throttled");
                 return Err(AppError::Throttled {
                     retry_after,
                     message: format!("too many failed logins; try again in {retry_after} seconds"),
@@ -227,6 +228,7 @@ impl SessionService {
             );
             self.sessions
                 .record_failed_login(&subjects, entry.at, &entry)?;
+            crate::metrics::login_failed("invalid_credentials");
             return Err(invalid_credentials());
         };
         let mut bytes = [0u8; TOKEN_BYTES];

@@ -78,12 +78,14 @@ impl MovementService {
         // from a validation answer.
         let ctx = self.ctx(meta, reason)?;
         check_move(command)?;
-        steps::run(
+        let outcomes = steps::run(
             &*self.ports.unit,
             self.ports.single_moves.as_deref(),
             command,
             &ctx,
-        )
+        )?;
+        crate::metrics::moved(outcomes.iter().filter(|o| o.moved).count());
+        Ok(outcomes)
     }
 
     pub fn contents(

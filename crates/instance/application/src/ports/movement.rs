@@ -74,4 +74,6 @@ pub trait LedgerRepository: Send + Sync {
     /// In one consistent snapshot: feeds the whole ledger to `replay` and returns the stored
     /// state of every object.
     fn snapshot_for_verify(&self, replay: &mut Replay) -> AppResult<BTreeMap<ObjectId, State>>;
+    /// The highest committed sequence number, 0 for an empty ledger (one index lookup).
+    fn head(&self) -> AppResult<i64>;
 }

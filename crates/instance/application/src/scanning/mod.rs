@@ -136,10 +136,14 @@ impl ScanService {
         };
         // One transaction that starts after every earlier scan of the same owner has committed:
         // scans of one device never interleave, also across processes.
-        self.unit.write(None, move |tx| {
+        let outcome = self.unit.write(None, move |tx| {
             tx.scans().lock_owner(&input.owner)?;
             execute(tx, &input)
-        })
+        })?;
+        if !outcome.replayed {
+            crate::metrics::scan(outcome.record.action);
+        }
+        Ok(outcome)
     }
 
     /// The current working set of a device (or API key); empty when idle too long.
