@@ -186,6 +186,7 @@ async fn the_stream_needs_inventory_view() {
                 role: "NIGHT".into(),
                 active: true,
                 has_pin: false,
+                language: None,
                 last_login_at: None,
                 version: 1,
                 created_at: now(),
