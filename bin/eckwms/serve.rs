@@ -11,7 +11,7 @@ use anyhow::Context;
 use eckwms_adapter_http::{CookieSecure, HttpSettings, HttpState, build_app_with};
 use eckwms_application::devices::DevicePurge;
 use eckwms_application::{
-    DeviceService, IdempotencyService, ScanService, Services, SessionService,
+    DeviceService, GlobalLinkService, IdempotencyService, ScanService, Services, SessionService,
 };
 
 use crate::settings::{CookieSecureConfig, Settings};
@@ -22,7 +22,13 @@ use crate::settings::{CookieSecureConfig, Settings};
 const PURGE_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// `concurrent_calls`: how many service calls may use the database at once (from the pool).
-pub fn run(settings: Settings, services: Services, concurrent_calls: usize) -> anyhow::Result<()> {
+/// `link`: the link to the global service, whose heartbeat runs while the server does.
+pub fn run(
+    settings: Settings,
+    services: Services,
+    link: GlobalLinkService,
+    concurrent_calls: usize,
+) -> anyhow::Result<()> {
     write_bootstrap_key(&services, &settings.auth.bootstrap_key_file)?;
     // Made now rather than at the first pairing request: a fault shows at start.
     let identity = services.labels.identity()?;
@@ -57,6 +63,7 @@ pub fn run(settings: Settings, services: Services, concurrent_calls: usize) -> a
             sessions,
             devices,
         },
+        link,
     ))
 }
 
@@ -92,7 +99,12 @@ struct Housekeeping {
     devices: DeviceService,
 }
 
-async fn serve(settings: Settings, state: HttpState, purge: Housekeeping) -> anyhow::Result<()> {
+async fn serve(
+    settings: Settings,
+    state: HttpState,
+    purge: Housekeeping,
+    link: GlobalLinkService,
+) -> anyhow::Result<()> {
     let Housekeeping {
         idempotency,
         scans,
@@ -170,6 +182,17 @@ async fn serve(settings: Settings, state: HttpState, purge: Housekeeping) -> any
     // Our own signal handling (eckwms_http_kit::serve): a SIGTERM drains in-flight requests
     // for shutdown_timeout_secs, then exits.
     let addrs = server.addrs();
+    // The port reported to the global service: configured, else the one listened on.
+    let port = settings
+        .global
+        .reported_port(&http.bind)
+        .or_else(|| addrs.first().map(|a| a.port()))
+        .unwrap_or(0);
+    // Stops when dropped, after the server.
+    let _heartbeat = crate::global::start_heartbeat(
+        link.with_port(port),
+        Duration::from_secs(settings.global.heartbeat_secs),
+    )?;
     let server = server.disable_signals().run();
     eckwms_http_kit::serve::until_signalled(server, &addrs, scheme).await?;
     Ok(())

@@ -5,6 +5,7 @@
 
 mod flows;
 mod harness;
+mod link;
 mod process;
 mod proxy;
 mod public_page;

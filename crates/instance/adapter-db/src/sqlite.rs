@@ -30,6 +30,9 @@ mod device_queries;
 #[path = "sql/floor.rs"]
 mod floor_queries;
 #[allow(clippy::duplicate_mod)]
+#[path = "sql/global.rs"]
+mod global_queries;
+#[allow(clippy::duplicate_mod)]
 #[path = "sql/items.rs"]
 mod item_queries;
 #[allow(clippy::duplicate_mod)]
@@ -63,6 +66,7 @@ pub(crate) use box_queries::*;
 pub(crate) use common_queries::*;
 pub(crate) use device_queries::*;
 pub(crate) use floor_queries::*;
+pub(crate) use global_queries::*;
 pub(crate) use item_queries::*;
 pub(crate) use move_queries::*;
 pub(crate) use order_queries::*;

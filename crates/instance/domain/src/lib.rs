@@ -4,6 +4,7 @@ pub mod access;
 pub mod catalog;
 pub mod devices;
 pub mod error;
+pub mod global;
 pub mod id;
 pub mod meta;
 pub mod movement;

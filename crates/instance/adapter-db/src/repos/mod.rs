@@ -5,6 +5,7 @@
 mod access;
 mod catalog;
 mod devices;
+mod global;
 mod idempotency;
 mod labels;
 mod movement;
