@@ -2,6 +2,7 @@
 //!
 //! Composition root: configuration -> tracing -> database (migrations) -> services -> HTTP.
 
+mod global;
 mod serve;
 mod settings;
 
@@ -57,6 +58,28 @@ enum Command {
         /// The file to write; an existing file is never overwritten.
         #[arg(long)]
         out: std::path::PathBuf,
+    },
+    /// The link to the global service.
+    Global {
+        #[command(subcommand)]
+        command: GlobalCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum GlobalCommand {
+    /// Register this instance with the global service (once) and store the instance key it
+    /// issues; `serve` then sends heartbeats.
+    Enroll {
+        /// The global service's URL, e.g. https://eckwms.example.com.
+        #[arg(long)]
+        url: String,
+        /// The enrollment token of `eckwms-global instance enroll`.
+        #[arg(long)]
+        token: String,
+        /// Enroll again although the instance is enrolled (with a new token).
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -159,7 +182,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 database = %redact_url(settings.database.url.expose()),
                 "database ready"
             );
-            serve::run(settings, services, &db)?;
+            let port = settings
+                .global
+                .reported_port(&settings.http.bind)
+                .unwrap_or(0);
+            let link = global::service(&db, &settings, &services, port)?;
+            serve::run(settings, services, link, &db)?;
             if !close_when_released(db) {
                 tracing::warn!(
                     "the database was still in use {RELEASE_WAIT:?} after the server stopped; \
@@ -174,6 +202,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Apikey { command } => return apikey(&services.api_keys, command),
         Command::User { command } => return user(&services, command),
+        Command::Global {
+            command: GlobalCommand::Enroll { url, token, force },
+        } => return global::enroll(&db, &settings, &services, &url, &token, force),
         Command::Verify => {
             let report = services.system.verify()?;
             println!(

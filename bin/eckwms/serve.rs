@@ -12,7 +12,8 @@ use eckwms_adapter_db::Database;
 use eckwms_adapter_http::{CookieSecure, HttpSettings, HttpState, build_app_with};
 use eckwms_application::devices::DevicePurge;
 use eckwms_application::{
-    DeviceService, IdempotencyService, ScanService, Services, SessionService, SystemService,
+    DeviceService, GlobalLinkService, IdempotencyService, ScanService, Services, SessionService,
+    SystemService,
 };
 use eckwms_http_kit::metrics::Scrape;
 
@@ -24,7 +25,13 @@ use crate::settings::{CookieSecureConfig, Settings};
 const PURGE_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// Serves the API (and the metrics, when `metrics.bind` is set) until a signal stops it.
-pub fn run(settings: Settings, services: Services, db: &Arc<Database>) -> anyhow::Result<()> {
+/// `link`: the link to the global service, whose heartbeat runs while the server does.
+pub fn run(
+    settings: Settings,
+    services: Services,
+    link: GlobalLinkService,
+    db: &Arc<Database>,
+) -> anyhow::Result<()> {
     let concurrent_calls = db.concurrent_calls();
     write_bootstrap_key(&services, &settings.auth.bootstrap_key_file)?;
     let scrape = settings
@@ -66,6 +73,7 @@ pub fn run(settings: Settings, services: Services, db: &Arc<Database>) -> anyhow
             sessions,
             devices,
         },
+        link,
     ))
 }
 
@@ -124,6 +132,7 @@ async fn serve(
     state: HttpState,
     scrape: Option<Scrape>,
     purge: Housekeeping,
+    link: GlobalLinkService,
 ) -> anyhow::Result<()> {
     let Housekeeping {
         idempotency,
@@ -213,6 +222,17 @@ async fn serve(
     // Our own signal handling (eckwms_http_kit::serve): a SIGTERM drains in-flight requests
     // for shutdown_timeout_secs, then exits.
     let addrs = server.addrs();
+    // The port reported to the global service: configured, else the one listened on.
+    let port = settings
+        .global
+        .reported_port(&http.bind)
+        .or_else(|| addrs.first().map(|a| a.port()))
+        .unwrap_or(0);
+    // Stops when dropped, after the server.
+    let _heartbeat = crate::global::start_heartbeat(
+        link.with_port(port),
+        Duration::from_secs(settings.global.heartbeat_secs),
+    )?;
     let server = server.disable_signals().run();
     eckwms_http_kit::metrics::alongside(
         metrics,

@@ -88,6 +88,55 @@ pub struct GlobalConfig {
     /// Its Ed25519 public key (`eckwms-global identity`), 64 hex digits; signed requests for
     /// `GET /ECK/API/PUBLIC/{id}` verify with it. Empty: that route refuses everything (404).
     pub public_key: String,
+    /// Seconds between heartbeats once the instance is enrolled (`eckwms global enroll`).
+    pub heartbeat_secs: u64,
+    /// The LAN addresses reported, comma-separated; empty: the host's interfaces' addresses.
+    pub local_ips: String,
+    /// The port reported with them; 0: the port `http.bind` listens on.
+    pub port: u16,
+    /// Time limit of connecting to the global service, and again of each exchange.
+    pub timeout_secs: u64,
+}
+
+/// The most LAN addresses the global service takes.
+const MAX_LOCAL_IPS: usize = 16;
+
+impl GlobalConfig {
+    /// `local_ips`, parsed (empty: detect them).
+    pub fn local_ips(&self) -> anyhow::Result<Vec<std::net::IpAddr>> {
+        let ips = self
+            .local_ips
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse::<std::net::IpAddr>()
+                    .ok()
+                    .filter(eckwms_adapter_http::global_client::is_lan_candidate)
+                    .ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "global.local_ips: {s:?} is not an address a scanner could reach \
+                             (IPv4 or IPv6, not loopback, link-local or multicast)"
+                        )
+                    })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        if ips.len() > MAX_LOCAL_IPS {
+            anyhow::bail!("global.local_ips: at most {MAX_LOCAL_IPS} addresses");
+        }
+        Ok(ips)
+    }
+
+    /// The port reported: `port`, else the one of `bind` (`None` when that is 0 or unknown:
+    /// the server knows it once it listens).
+    pub fn reported_port(&self, bind: &str) -> Option<u16> {
+        if self.port != 0 {
+            return Some(self.port);
+        }
+        bind.rsplit_once(':')
+            .and_then(|(_, port)| port.parse::<u16>().ok())
+            .filter(|p| *p != 0)
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -235,6 +284,7 @@ impl Settings {
     fn validate(&self) -> anyhow::Result<()> {
         eckwms_application::public::parse_global_key(&self.global.public_key)
             .map_err(|e| anyhow::anyhow!(e))?;
+        self.global.local_ips()?;
         if self.http.body_limit == 0 {
             anyhow::bail!("http.body_limit must be positive");
         }
@@ -261,6 +311,8 @@ impl Settings {
             ),
             ("idempotency.wait_secs", self.idempotency.wait_secs, 0),
             ("scan.session_idle_secs", self.scan.session_idle_secs, 1),
+            ("global.heartbeat_secs", self.global.heartbeat_secs, 1),
+            ("global.timeout_secs", self.global.timeout_secs, 1),
         ] {
             check_time(name, secs, 1, min)?;
         }
@@ -366,6 +418,26 @@ mod tests {
         let shown = format!("{e:#}");
         assert!(shown.starts_with("codes: "), "{shown}");
         assert!(!shown.contains("abc123"), "{shown}");
+    }
+
+    #[test]
+    fn the_global_link_settings_are_checked() {
+        let settings = load(&[]).unwrap();
+        assert_eq!(settings.global.heartbeat_secs, 60);
+        assert!(settings.global.local_ips().unwrap().is_empty());
+        assert_eq!(settings.global.reported_port("127.0.0.1:3100"), Some(3100));
+        assert_eq!(settings.global.reported_port("127.0.0.1:0"), None);
+        let settings = load(&[
+            ("ECKWMS__GLOBAL__LOCAL_IPS", "192.168.1.5, fd00::5"),
+            ("ECKWMS__GLOBAL__PORT", "8443"),
+        ])
+        .unwrap();
+        assert_eq!(settings.global.local_ips().unwrap().len(), 2);
+        assert_eq!(settings.global.reported_port("127.0.0.1:0"), Some(8443));
+        let e = load(&[("ECKWMS__GLOBAL__LOCAL_IPS", "127.0.0.1")]).unwrap_err();
+        assert!(e.to_string().starts_with("global.local_ips: "), "{e}");
+        let e = load(&[("ECKWMS__GLOBAL__HEARTBEAT_SECS", "0")]).unwrap_err();
+        assert!(e.to_string().starts_with("global.heartbeat_secs"), "{e}");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 mod flows;
 mod harness;
+mod link;
 mod metrics;
 mod process;
 mod proxy;

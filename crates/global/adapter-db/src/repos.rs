@@ -10,7 +10,8 @@ use eckwms_global_application::ProblemCode;
 use eckwms_global_application::ports::{CachedView, IdentityRepository, PublicViewRepository};
 use eckwms_global_application::ports::{
     DeviceRegistration, DeviceRepository, HealthRepository, Heartbeat, InstanceRepository,
-    NewEnrollment, NewPairingToken, NewRegistration, NewRelayScan, RelayRepository, StoredInstance,
+    NewEnrollment, NewPairingToken, NewRegistration, NewRelayScan, Published, RelayRepository,
+    StoredInstance,
 };
 use eckwms_global_application::{AppError, AppResult};
 use eckwms_global_domain::device::Device;
@@ -118,6 +119,24 @@ impl DeviceRepository for Database {
 
     fn delete_device(&self, id: &DeviceId) -> AppResult<()> {
         on_conn!(self, delete_device(id))
+    }
+
+    fn publish_devices(
+        &self,
+        instance: &InstanceId,
+        devices: &[Device],
+        at: DateTime<Utc>,
+    ) -> AppResult<Published> {
+        let attempt = || write_tx!(self, publish_devices(instance, devices, at));
+        // Two publications at once on PostgreSQL (several processes of one instance) creating
+        // one device: the loser hits the primary key and, run again, finds the winner's row.
+        match attempt() {
+            Err(AppError::Refused {
+                code: ProblemCode::AlreadyExists,
+                ..
+            }) => attempt(),
+            other => other,
+        }
     }
 
     fn purge_challenges(&self, now: DateTime<Utc>) -> AppResult<u64> {

@@ -661,3 +661,101 @@ fn public_views_are_stored_replaced_and_purged() {
         );
     }
 }
+
+#[test]
+fn devices_follow_their_instances_publication() {
+    for tdb in backends() {
+        let db = tdb.open();
+        registered(&db, 1, Tier::Free);
+        registered(&db, 2, Tier::Free);
+        // Registered here directly: "old" of instance 1 (active, by an operator), "theirs" of
+        // instance 2.
+        for (name, of, nonce) in [("old", 1, "n1"), ("theirs", 2, "n2")] {
+            challenge(&db, nonce);
+            db.register_device(&DeviceRegistration {
+                nonce_hash: SecretHash::of(nonce),
+                expected_key: None,
+                device: device(name, of, 1, t0()),
+            })
+            .unwrap();
+        }
+        let old = DeviceId::parse("old").unwrap();
+        db.set_device_status(&old, DeviceStatus::Active, t0())
+            .unwrap();
+        let at = t0() + Duration::seconds(60);
+        let mut fresh = device("fresh", 1, 2, at);
+        fresh.status = DeviceStatus::Active;
+        let mut stolen = device("theirs", 1, 3, at);
+        stolen.status = DeviceStatus::Active;
+        let outcome = db
+            .publish_devices(&id(1), &[fresh.clone(), stolen], at)
+            .unwrap();
+        assert_eq!(outcome.devices, 2);
+        assert_eq!(outcome.changed, 1);
+        assert_eq!(outcome.withdrawn, 1);
+        assert_eq!(outcome.skipped, [DeviceId::parse("theirs").unwrap()]);
+        let stored = db.find_device(&fresh.id).unwrap().unwrap();
+        assert_eq!(stored.status, DeviceStatus::Active);
+        assert_eq!(stored.instance_id, id(1));
+        assert_eq!(stored.public_key, device_key(2));
+        // The instance does not know "old": it waits again.
+        let withdrawn = db.find_device(&old).unwrap().unwrap();
+        assert_eq!(withdrawn.status, DeviceStatus::Pending);
+        assert_eq!(withdrawn.updated_at, at);
+        // Another instance's device is left as it was.
+        let theirs = db
+            .find_device(&DeviceId::parse("theirs").unwrap())
+            .unwrap()
+            .unwrap();
+        assert_eq!(theirs.instance_id, id(2));
+        assert_eq!(theirs.public_key, device_key(1));
+        // Blocked at the instance: blocked here; the same publication again changes nothing.
+        let later = at + Duration::seconds(60);
+        fresh.status = DeviceStatus::Blocked;
+        let outcome = db.publish_devices(&id(1), &[fresh.clone()], later).unwrap();
+        assert_eq!((outcome.changed, outcome.withdrawn), (1, 0));
+        let blocked = db.find_device(&fresh.id).unwrap().unwrap();
+        assert_eq!(blocked.status, DeviceStatus::Blocked);
+        assert_eq!(blocked.updated_at, later);
+        let outcome = db
+            .publish_devices(&id(1), &[fresh], later + Duration::seconds(60))
+            .unwrap();
+        assert_eq!((outcome.changed, outcome.withdrawn), (0, 0));
+        // An empty publication withdraws everything of the instance.
+        let outcome = db.publish_devices(&id(1), &[], later).unwrap();
+        assert_eq!(outcome.withdrawn, 1);
+        assert_eq!(db.list_devices(Some(id(2))).unwrap().len(), 1);
+    }
+}
+
+#[test]
+fn concurrent_publications_of_one_instance_both_succeed() {
+    for tdb in backends() {
+        let db = Arc::new(tdb.open());
+        registered(&db, 1, Tier::Free);
+        let barrier = Arc::new(Barrier::new(4));
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                let db = db.clone();
+                let barrier = barrier.clone();
+                std::thread::spawn(move || {
+                    let devices: Vec<Device> = (0..20)
+                        .map(|i| {
+                            let mut d = device(&format!("pda-{i}"), 1, 2, t0());
+                            d.status = DeviceStatus::Active;
+                            d
+                        })
+                        .collect();
+                    barrier.wait();
+                    db.publish_devices(&id(1), &devices, t0()).unwrap()
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+        let stored = db.list_devices(Some(id(1))).unwrap();
+        assert_eq!(stored.len(), 20);
+        assert!(stored.iter().all(|d| d.status == DeviceStatus::Active));
+    }
+}

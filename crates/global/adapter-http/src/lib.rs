@@ -82,6 +82,7 @@ where
         .service(discovery::post_instance_info)
         .service(devices::challenge)
         .service(devices::register)
+        .service(devices::publish)
         .service(relay::post_scan)
         .service(relay::pull)
         .service(relay::confirm)

@@ -573,6 +573,7 @@ fn the_document_lists_every_route() {
         "/ECK/API/INTERNAL/GET-INSTANCE-INFO/{id}",
         "/ECK/API/INTERNAL/GET-INSTANCE-INFO",
         "/ECK/API/DEVICE/REGISTER",
+        "/ECK/API/INTERNAL/DEVICES",
         "/ECK/API/RELAY/SCANS",
         "/ECK/API/INTERNAL/RELAY/PULL",
         "/ECK/API/ADMIN/INSTANCES/{id}/ROTATE-KEY",
@@ -1193,4 +1194,150 @@ async fn the_device_protocol_vectors_hold_over_http() {
         assert_eq!(status, 401, "{}: {out}", case.name);
         assert_eq!(out["code"], case.code.as_str(), "{}", case.name);
     }
+}
+
+// ---------------------------------------------------------------- devices published by instances
+
+const DEVICE_KEY: &str = "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
+
+fn publish_request(key: Option<&str>, body: Value) -> TestRequest {
+    let req = TestRequest::put()
+        .uri("/ECK/API/INTERNAL/DEVICES")
+        .set_json(body);
+    match key {
+        Some(key) => req.insert_header(("Authorization", format!("Bearer {key}"))),
+        None => req,
+    }
+}
+
+fn one_device(status: &str) -> Value {
+    json!({"devices": [{"deviceId": "PDA-7", "deviceName": "PDA 7",
+                        "devicePublicKey": DEVICE_KEY, "status": status}]})
+}
+
+#[actix_rt::test]
+async fn an_instance_publishes_its_devices_with_its_own_key() {
+    let (key, instances) = known_instance_key();
+    let mut devices = MockDeviceRepository::new();
+    devices
+        .expect_publish_devices()
+        .withf(|instance, devices, at| {
+            instance.to_string() == ID
+                && devices.len() == 1
+                && devices[0].status == DeviceStatus::Blocked
+                && devices[0].instance_id.to_string() == ID
+                && *at == now()
+        })
+        .times(1)
+        .returning(|_, devices, _| {
+            Ok(eckwms_global_application::ports::Published {
+                devices: devices.len(),
+                changed: 1,
+                withdrawn: 2,
+                skipped: vec![],
+            })
+        });
+    let state = state_with_devices(
+        instances,
+        devices,
+        true,
+        MockPublicViewRepository::new(),
+        MockPublicFetcher::new(),
+    );
+    let (status, body, _) = call(state, publish_request(Some(&key), one_device("blocked"))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body,
+        json!({"devices": 1, "changed": 1, "withdrawn": 2, "skipped": []})
+    );
+}
+
+#[actix_rt::test]
+async fn a_publication_is_refused_without_a_valid_key_or_with_a_bad_body_and_stores_nothing() {
+    // The device store expects nothing: a publication that got through would panic (500).
+    let device_store = MockDeviceRepository::new;
+    let (key, _) = known_instance_key();
+    let forged = format!("ecki_{}_{}", ID.replace('-', ""), "B".repeat(43));
+    let other = format!(
+        "ecki_{}_{}",
+        "0b0e6f3a12344abc8def0123456789ac",
+        "A".repeat(43)
+    );
+    let cases: Vec<(TestRequest, MockInstanceRepository, u16, &str)> = vec![
+        (
+            publish_request(None, one_device("active")),
+            MockInstanceRepository::new(),
+            401,
+            "unauthenticated",
+        ),
+        // This instance's id with another secret.
+        (
+            publish_request(Some(&forged), one_device("active")),
+            known_instance_key().1,
+            401,
+            "invalid_instance_key",
+        ),
+        // A key of an instance the registry does not know.
+        (
+            publish_request(Some(&other), one_device("active")),
+            {
+                let mut repo = MockInstanceRepository::new();
+                repo.expect_find().returning(|_| Ok(None));
+                repo
+            },
+            401,
+            "invalid_instance_key",
+        ),
+        (
+            publish_request(Some(&key), one_device("approved")),
+            known_instance_key().1,
+            422,
+            "validation_failed",
+        ),
+        (
+            publish_request(
+                Some(&key),
+                json!({"devices": [
+                    {"deviceId": "PDA-7", "deviceName": "a", "devicePublicKey": DEVICE_KEY, "status": "active"},
+                    {"deviceId": "PDA-7", "deviceName": "b", "devicePublicKey": DEVICE_KEY, "status": "active"}]}),
+            ),
+            known_instance_key().1,
+            422,
+            "validation_failed",
+        ),
+        (
+            publish_request(Some(&key), json!({"devices": [{"deviceId": "PDA-7"}]})),
+            MockInstanceRepository::new(),
+            400,
+            "malformed_body",
+        ),
+        (
+            publish_request(Some(&key), json!({"devices": [], "extra": 1})),
+            MockInstanceRepository::new(),
+            400,
+            "malformed_body",
+        ),
+    ];
+    for (req, instances, expected, code) in cases {
+        let state = state_with_devices(
+            instances,
+            device_store(),
+            true,
+            MockPublicViewRepository::new(),
+            MockPublicFetcher::new(),
+        );
+        let (status, body, _) = call(state, req).await;
+        assert_eq!(status.as_u16(), expected, "{body}");
+        assert_eq!(body["code"], code, "{body}");
+    }
+    // The invalid status names its field.
+    let state = state_with_devices(
+        known_instance_key().1,
+        device_store(),
+        true,
+        MockPublicViewRepository::new(),
+        MockPublicFetcher::new(),
+    );
+    let (_, body, _) = call(state, publish_request(Some(&key), one_device("approved"))).await;
+    assert_eq!(body["errors"][0]["field"], "devices[0].status", "{body}");
 }

@@ -11,10 +11,12 @@ use eckwms_device_protocol::{
 };
 use eckwms_global_domain::device::{Device, status_after_registration};
 use eckwms_global_domain::secret::SecretHash;
-use eckwms_global_domain::{InstanceId, InstanceStatus, Validation};
+use eckwms_global_domain::{Instance, InstanceId, InstanceStatus, Validation};
 
 use crate::error::{AppError, AppResult};
-use crate::ports::{Clock, DeviceRegistration, DeviceRepository, InstanceRepository, SecretSource};
+use crate::ports::{
+    Clock, DeviceRegistration, DeviceRepository, InstanceRepository, Published, SecretSource,
+};
 
 /// How long a challenge nonce can be used.
 pub const CHALLENGE_TTL_SECS: i64 = 300;
@@ -31,6 +33,28 @@ pub struct RegisterDevice {
     /// Required when the device exists with another key: the old key's signature of the same
     /// message.
     pub old_key_signature: Option<String>,
+}
+
+/// The most devices one publication may name.
+pub const MAX_PUBLISHED: usize = 10_000;
+
+/// One device as its instance publishes it, as received.
+#[derive(Clone, Debug, Default)]
+pub struct PublishDevice {
+    pub device_id: String,
+    pub device_name: String,
+    pub device_public_key: String,
+    /// `pending`, `active` or `blocked`, as the instance decided.
+    pub status: String,
+}
+
+/// A device name: 1 to 200 characters, not only white space, no control characters.
+fn check_name(name: &str) -> Result<String, String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+        return Err("must be 1 to 200 characters, no control characters".into());
+    }
+    Ok(name.to_owned())
 }
 
 /// The signature headers of a device's request, and what they sign.
@@ -81,13 +105,9 @@ impl DeviceService {
         let mut v = Validation::new();
         let instance_id = v.check("instanceId", InstanceId::parse(&input.instance_id));
         let device_id = v.check("deviceId", DeviceId::parse(&input.device_id));
-        let name = input.device_name.trim();
-        if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
-            v.push(
-                "deviceName",
-                "must be 1 to 200 characters, no control characters",
-            );
-        }
+        let name = v
+            .check("deviceName", check_name(&input.device_name))
+            .unwrap_or_default();
         let key = v.check(
             "devicePublicKey",
             DevicePublicKey::parse(&input.device_public_key),
@@ -127,7 +147,7 @@ impl DeviceService {
         let device = Device {
             id: device_id,
             instance_id: instance.instance.id,
-            name: name.to_owned(),
+            name,
             public_key: key,
             status: status_after_registration(existing.as_ref(), instance.instance.id),
             registered_at: existing.as_ref().map_or(now, |d| d.registered_at),
@@ -172,6 +192,62 @@ impl DeviceService {
                 ),
             ))
         }
+    }
+
+    /// The instance's publication of its devices (the instance is their source of truth):
+    /// the records follow it, and the instance's records it does not name become `pending`.
+    /// Devices registered for another instance are left alone (reported as skipped).
+    pub fn publish(&self, instance: &Instance, input: &[PublishDevice]) -> AppResult<Published> {
+        if input.len() > MAX_PUBLISHED {
+            return Err(AppError::invalid(
+                "devices",
+                format!("at most {MAX_PUBLISHED} devices"),
+            ));
+        }
+        let now = self.clock.now();
+        let mut v = Validation::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut devices = Vec::with_capacity(input.len());
+        for (i, d) in input.iter().enumerate() {
+            let field = |name: &str| format!("devices[{i}].{name}");
+            let id = v.check(&field("deviceId"), DeviceId::parse(&d.device_id));
+            let name = v.check(&field("deviceName"), check_name(&d.device_name));
+            let key = v.check(
+                &field("devicePublicKey"),
+                DevicePublicKey::parse(&d.device_public_key),
+            );
+            let status = v.check(&field("status"), DeviceStatus::parse(&d.status));
+            if let Some(id) = &id
+                && !seen.insert(id.clone())
+            {
+                v.push(field("deviceId"), "is listed twice");
+            }
+            if let (Some(id), Some(name), Some(public_key), Some(status)) = (id, name, key, status)
+            {
+                devices.push(Device {
+                    id,
+                    instance_id: instance.id,
+                    name,
+                    public_key,
+                    status,
+                    registered_at: now,
+                    updated_at: now,
+                });
+            }
+        }
+        v.finish().map_err(AppError::Invalid)?;
+        let published = self.devices.publish_devices(&instance.id, &devices, now)?;
+        if published.changed > 0 || published.withdrawn > 0 || !published.skipped.is_empty() {
+            tracing::info!(
+                instance_id = %instance.id,
+                devices = published.devices,
+                changed = published.changed,
+                withdrawn = published.withdrawn,
+                skipped = published.skipped.len(),
+                "devices published"
+            );
+        }
+        Ok(published)
     }
 
     pub fn list(&self, instance: Option<InstanceId>) -> AppResult<Vec<Device>> {

@@ -15,7 +15,7 @@ mod public_page_tests;
 #[cfg(test)]
 mod tests;
 
-pub use devices::{DeviceService, RegisterDevice, SignedRequest};
+pub use devices::{DeviceService, PublishDevice, RegisterDevice, SignedRequest};
 pub use discovery::{Caller, DiscoveryService, InstanceInfo};
 pub use error::{AppError, AppResult, ProblemCode};
 pub use instances::{AdminKey, InstanceService, InstanceSettings, InstanceView, Issued};

@@ -119,6 +119,19 @@ pub struct DeviceRegistration {
     pub device: Device,
 }
 
+/// What an instance's publication of its devices changed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Published {
+    /// The devices the publication named.
+    pub devices: usize,
+    /// Of those, the records created or changed (key, name or status).
+    pub changed: usize,
+    /// The instance's other records, set `pending` (the instance no longer knows them).
+    pub withdrawn: usize,
+    /// Devices left alone because they are registered for another instance.
+    pub skipped: Vec<DeviceId>,
+}
+
 #[cfg_attr(feature = "mock", mockall::automock)]
 pub trait DeviceRepository: Send + Sync {
     fn create_challenge(&self, nonce_hash: &SecretHash, expires_at: DateTime<Utc>)
@@ -141,6 +154,18 @@ pub trait DeviceRepository: Send + Sync {
 
     /// Removes a device (an operator's way to let it register a new key); `NotFound` if absent.
     fn delete_device(&self, id: &DeviceId) -> AppResult<()>;
+
+    /// Makes the records of `instance`'s devices follow its publication, in one transaction:
+    /// each of `devices` (all of that instance, distinct ids) is created or takes the
+    /// published key, name and status (`updated_at` = `at` when something changed), unless it
+    /// is registered for another instance (then it is left alone and reported as skipped);
+    /// the instance's records the publication does not name become `pending`.
+    fn publish_devices(
+        &self,
+        instance: &InstanceId,
+        devices: &[Device],
+        at: DateTime<Utc>,
+    ) -> AppResult<Published>;
 
     /// Deletes challenges that expired before `now`; how many.
     fn purge_challenges(&self, now: DateTime<Utc>) -> AppResult<u64>;

@@ -715,3 +715,90 @@ fn disabled_instances_are_never_remembered() {
         assert!(service.proxy_target_from_memory(&id(1), None).is_none());
     }
 }
+
+fn published(id: &str, seed: u8, status: &str) -> PublishDevice {
+    PublishDevice {
+        device_id: id.into(),
+        device_name: format!("Scanner {id}"),
+        device_public_key: device_key(seed).1.as_str().into(),
+        status: status.into(),
+    }
+}
+
+#[test]
+fn an_instance_publishes_its_devices_for_itself_only() {
+    let mut devices = MockDeviceRepository::new();
+    devices
+        .expect_publish_devices()
+        .withf(|instance, devices, at| {
+            *instance == id(1)
+                && *at == now()
+                && devices.len() == 2
+                && devices.iter().all(|d| d.instance_id == id(1))
+                && devices[0].status == DeviceStatus::Active
+                && devices[1].status == DeviceStatus::Blocked
+                && devices[1].public_key == device_key(2).1
+        })
+        .times(1)
+        .returning(|_, devices, _| {
+            Ok(crate::ports::Published {
+                devices: devices.len(),
+                ..Default::default()
+            })
+        });
+    let service = device_service(devices, MockInstanceRepository::new());
+    let outcome = service
+        .publish(
+            &instance(1),
+            &[
+                published("pda-1", 1, "active"),
+                published("pda-2", 2, "blocked"),
+            ],
+        )
+        .unwrap();
+    assert_eq!(outcome.devices, 2);
+}
+
+#[test]
+fn an_invalid_publication_stores_nothing_and_names_every_field() {
+    // The repository expects nothing.
+    let service = device_service(MockDeviceRepository::new(), MockInstanceRepository::new());
+    let mut bad_key = published("pda-2", 2, "active");
+    bad_key.device_public_key = "not a key".into();
+    let e = service
+        .publish(
+            &instance(1),
+            &[
+                published("pda-1", 1, "approved"),
+                bad_key,
+                published("pda-1", 3, "active"),
+                published("a b", 4, "active"),
+            ],
+        )
+        .unwrap_err();
+    let AppError::Invalid(fields) = e else {
+        panic!("{e:?}")
+    };
+    let names: Vec<&str> = fields.iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "devices[0].status",
+            "devices[1].devicePublicKey",
+            "devices[2].deviceId",
+            "devices[3].deviceId"
+        ]
+    );
+    // One key for all (deriving it is slow without optimisations): refused on the count.
+    let one = published("pda-0", 1, "active");
+    let too_many: Vec<PublishDevice> = (0..=crate::devices::MAX_PUBLISHED)
+        .map(|i| PublishDevice {
+            device_id: format!("pda-{i}"),
+            ..one.clone()
+        })
+        .collect();
+    assert!(matches!(
+        service.publish(&instance(1), &too_many),
+        Err(AppError::Invalid(_))
+    ));
+}

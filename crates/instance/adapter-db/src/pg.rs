@@ -32,6 +32,9 @@ mod event_queries;
 #[path = "sql/floor.rs"]
 mod floor_queries;
 #[allow(clippy::duplicate_mod)]
+#[path = "sql/global.rs"]
+mod global_queries;
+#[allow(clippy::duplicate_mod)]
 #[path = "sql/items.rs"]
 mod item_queries;
 #[allow(clippy::duplicate_mod)]
@@ -66,6 +69,7 @@ pub(crate) use common_queries::*;
 pub(crate) use device_queries::*;
 pub(crate) use event_queries::*;
 pub(crate) use floor_queries::*;
+pub(crate) use global_queries::*;
 pub(crate) use item_queries::*;
 pub(crate) use move_queries::*;
 pub(crate) use order_queries::*;

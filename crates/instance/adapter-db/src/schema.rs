@@ -252,6 +252,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    global_link (id) {
+        id -> Integer,
+        url -> Text,
+        instance_key -> Text,
+        enrolled_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     roles (name) {
         name -> Text,
         description -> Text,
@@ -385,6 +394,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     scans,
     label_prints,
     instance_identity,
+    global_link,
     roles,
     users,
     sessions,

@@ -15,6 +15,7 @@ pub mod auth;
 pub mod calls;
 pub mod dto;
 pub mod extract;
+pub mod global_client;
 pub mod idempotency;
 pub mod openapi;
 pub mod permissions;

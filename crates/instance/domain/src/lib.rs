@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod devices;
 pub mod error;
 pub mod events;
+pub mod global;
 pub mod id;
 pub mod meta;
 pub mod movement;

@@ -177,3 +177,86 @@ pub(crate) fn purge_challenges(c: &mut Conn, now: DateTime<Utc>) -> Result<u64, 
     )
     .execute(c)? as u64)
 }
+
+/// The instance's publication of its devices (run in a write transaction): the records it
+/// names follow it, unless registered for another instance; its other records become
+/// `pending`.
+pub(crate) fn publish_devices(
+    c: &mut Conn,
+    instance: &InstanceId,
+    published: &[Device],
+    at: DateTime<Utc>,
+) -> Result<eckwms_global_application::ports::Published, DbError> {
+    let me = instance.to_string();
+    let at = micros(at);
+    let ids: Vec<&str> = published.iter().map(|d| d.id.as_str()).collect();
+    let mut known: std::collections::HashMap<String, DeviceRow> = std::collections::HashMap::new();
+    // In slices, so that no statement carries more parameters than a backend takes.
+    for chunk in ids.chunks(1000) {
+        for row in devices::table
+            .filter(devices::id.eq_any(chunk))
+            .select(DeviceRow::as_select())
+            .load(c)?
+        {
+            known.insert(row.id.clone(), row);
+        }
+    }
+    let mut outcome = eckwms_global_application::ports::Published {
+        devices: published.len(),
+        ..Default::default()
+    };
+    for d in published {
+        match known.get(d.id.as_str()) {
+            Some(row) if row.instance_id != me => outcome.skipped.push(d.id.clone()),
+            Some(row) => {
+                let same = row.name == d.name
+                    && row.public_key == d.public_key.as_str()
+                    && row.status == d.status.as_str();
+                if !same {
+                    diesel::update(devices::table.find(d.id.as_str()))
+                        .set((
+                            devices::name.eq(&d.name),
+                            devices::public_key.eq(d.public_key.as_str()),
+                            devices::status.eq(d.status.as_str()),
+                            devices::updated_at.eq(at),
+                        ))
+                        .execute(c)?;
+                    outcome.changed += 1;
+                }
+            }
+            None => {
+                diesel::insert_into(devices::table)
+                    .values((
+                        devices::id.eq(d.id.as_str()),
+                        devices::instance_id.eq(&me),
+                        devices::name.eq(&d.name),
+                        devices::public_key.eq(d.public_key.as_str()),
+                        devices::status.eq(d.status.as_str()),
+                        devices::registered_at.eq(at),
+                        devices::updated_at.eq(at),
+                    ))
+                    .execute(c)?;
+                outcome.changed += 1;
+            }
+        }
+    }
+    // The instance's records the publication does not name wait for it again.
+    let named: std::collections::HashSet<&str> = ids.iter().copied().collect();
+    let others: Vec<String> = devices::table
+        .filter(devices::instance_id.eq(&me))
+        .filter(devices::status.ne(DeviceStatus::Pending.as_str()))
+        .select(devices::id)
+        .load::<String>(c)?
+        .into_iter()
+        .filter(|id| !named.contains(id.as_str()))
+        .collect();
+    for chunk in others.chunks(1000) {
+        outcome.withdrawn += diesel::update(devices::table.filter(devices::id.eq_any(chunk)))
+            .set((
+                devices::status.eq(DeviceStatus::Pending.as_str()),
+                devices::updated_at.eq(at),
+            ))
+            .execute(c)?;
+    }
+    Ok(outcome)
+}

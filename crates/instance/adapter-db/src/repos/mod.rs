@@ -6,6 +6,7 @@ mod access;
 mod catalog;
 mod devices;
 mod events;
+mod global;
 mod idempotency;
 mod labels;
 mod movement;

@@ -113,6 +113,7 @@ mod catalog;
 mod devices;
 mod events;
 mod floor;
+mod global;
 mod idempotency;
 mod movement;
 mod orders;
@@ -126,6 +127,7 @@ pub(crate) use catalog::*;
 pub(crate) use devices::*;
 pub(crate) use events::*;
 pub(crate) use floor::*;
+pub(crate) use global::*;
 pub(crate) use idempotency::*;
 pub(crate) use movement::*;
 pub(crate) use orders::*;
@@ -232,4 +234,5 @@ contract!(
     boxes_are_listed_by_the_status_of_their_order,
     the_service_report_reads_requests_page_by_page,
     racks_count_their_places_that_hold_something,
+    the_global_link_is_stored_once_and_replaced,
 );
