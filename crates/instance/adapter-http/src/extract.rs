@@ -466,6 +466,15 @@ pub fn query_config() -> QueryConfig {
     })
 }
 
+/// The language a request's `Accept-Language` prefers among the catalogue's; English without
+/// one (the web UI's pages and the scans' answers read it alike).
+pub fn accepted_language(req: &HttpRequest) -> eckwms_i18n::Lang {
+    req.headers()
+        .get(actix_web::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map_or(eckwms_i18n::Lang::En, eckwms_i18n::Lang::negotiate)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use chrono::{DateTime, FixedOffset, Offset, Utc};
 use eckwms_adapter_http::auth::SESSION_COOKIE;
+use eckwms_adapter_http::extract::accepted_language;
 use eckwms_adapter_http::extract::app_state;
 use eckwms_adapter_http::request_id::RequestId;
 use eckwms_adapter_http::{ApiError, Calls};
@@ -37,12 +38,7 @@ impl Reading {
     /// (their setting) wins over both.
     pub fn of(req: &HttpRequest) -> Reading {
         let chosen = req.cookie(LANG_COOKIE).and_then(|c| Lang::parse(c.value()));
-        let lang = chosen.unwrap_or_else(|| {
-            req.headers()
-                .get(actix_web::http::header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok())
-                .map_or(Lang::En, Lang::negotiate)
-        });
+        let lang = chosen.unwrap_or_else(|| accepted_language(req));
         let offset = req
             .cookie(TZ_COOKIE)
             .and_then(|c| c.value().parse::<i32>().ok())

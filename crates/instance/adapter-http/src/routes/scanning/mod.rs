@@ -19,7 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::dto::PageOut;
-use crate::extract::{Ctx, Json, QueryCheck, path_int};
+use crate::extract::{Ctx, Json, QueryCheck, accepted_language, path_int};
 use crate::idempotency::REPLAYED_HEADER;
 use crate::problem::ApiError;
 use crate::schema;
@@ -156,12 +156,7 @@ fn answer(outcome: ScanOutcome, legacy: bool) -> Result<HttpResponse, ApiError> 
 /// The language of a scan's answer: the one the user (or the operator logged in on the
 /// scanner) chose, else the request's `Accept-Language`, else English.
 fn answer_language(actor: &Actor, req: &HttpRequest) -> Lang {
-    actor.language().unwrap_or_else(|| {
-        req.headers()
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .map_or(Lang::En, Lang::negotiate)
-    })
+    actor.language().unwrap_or_else(|| accepted_language(req))
 }
 
 async fn run_scan(
