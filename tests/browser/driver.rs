@@ -1,6 +1,7 @@
 //! `chromedriver` and a headless Chromium session on it.
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -37,7 +38,14 @@ pub struct Driver {
 }
 
 impl Drop for Driver {
+    /// Kills the driver's whole process group: the Chromium it started too, also when a test
+    /// panics before it closed its session.
     fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -59,7 +67,9 @@ impl Driver {
             return None;
         };
         let port = free_port();
+        // A process group of its own (its id is the driver's), which the drop kills.
         let child = Command::new(&binary)
+            .process_group(0)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
