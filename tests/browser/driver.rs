@@ -11,6 +11,8 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
+use crate::harness::Server;
+
 /// The `chromedriver` to run: `ECKWMS_CHROMEDRIVER`, else the first on the PATH.
 fn chromedriver() -> Option<PathBuf> {
     if let Ok(path) = std::env::var("ECKWMS_CHROMEDRIVER") {
@@ -116,6 +118,28 @@ impl Driver {
     }
 }
 
+/// The manager every browser test logs in as, and her passphrase.
+pub const MANAGER: &str = "mara";
+pub const MANAGER_PASSPHRASE: &str = "manager passphrase";
+
+/// Creates the manager [`MANAGER`] on `server`, at the command line as an operator would.
+pub fn create_manager(server: &Server) {
+    let (code, out) = server.command_with_input(
+        &[
+            "user",
+            "create",
+            "--username",
+            MANAGER,
+            "--role",
+            "MANAGER",
+            "--display-name",
+            "Mara Manager",
+        ],
+        &format!("{MANAGER_PASSPHRASE}\n"),
+    );
+    assert_eq!(code, 0, "{out}");
+}
+
 /// One browser session.
 pub struct Browser {
     pub client: Client,
@@ -215,6 +239,18 @@ impl Browser {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+
+    /// Fills in the login form shown and sends it.
+    pub async fn log_in(&self, username: &str, password: &str) {
+        self.fill("#login", "username", username).await;
+        self.fill("#login", "password", password).await;
+        self.submit("#login").await;
+    }
+
+    /// Logs in as [`MANAGER`] on the login form shown.
+    pub async fn log_in_as_manager(&self) {
+        self.log_in(MANAGER, MANAGER_PASSPHRASE).await;
     }
 
     pub async fn close(self) {
