@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use crate::fmt::{fmt_ms, fmt_rate, group};
 use crate::load::Work;
-use crate::report::{Check, Phase, SeedLine};
+use crate::report::{Phase, Section, SeedLine};
 use crate::runner::{Load, Log, Runner, bearer, secs};
 use crate::seed::{self, Plan};
 use crate::server::Server;
@@ -284,14 +284,6 @@ pub fn run(
     })
 }
 
-/// What the whole section gives the report.
-pub struct Section {
-    pub checks: Vec<Check>,
-    pub settings: Vec<(String, String)>,
-    pub notes: Vec<String>,
-    pub seeds: Vec<SeedLine>,
-}
-
 /// The section on SQLite, then on PostgreSQL when `pg_admin` names a server (`pg_missing`
 /// says why not otherwise), and one login's hashing measured in the harness between them. A
 /// failure on one database is reported ("not measured", with its cause) rather than losing
@@ -405,6 +397,7 @@ pub fn section(
         settings,
         notes,
         seeds,
+        memory: Vec::new(),
     }
 }
 

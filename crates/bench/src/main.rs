@@ -40,7 +40,7 @@ use clap::{Parser, Subcommand};
 use crate::checks::combined_rate;
 use crate::fmt::{fmt_ms, fmt_rate, group};
 use crate::postgres::PgRun;
-use crate::report::{Check, Report};
+use crate::report::{Check, Report, Section};
 use crate::rng::Rng;
 use crate::runner::{Log, Runner, WorkDir, bearer, mib, sibling};
 use crate::seed::Seeded;
@@ -282,28 +282,21 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             pg::admin_url(cli.pg_url.as_deref())
         },
     };
-    if cli.global_only {
+    // A `--*-only` run: one section, reported alone. `make` is the target that runs it.
+    let only = if cli.global_only {
         let g = global::run(&global_options, &mut runner, &log)?;
-        let mut settings = common_settings(cli, &eckwms, seed_value);
-        settings.extend(g.settings);
-        let report = Report {
-            date,
-            machine,
-            command: format!(
-                "make bench-global` (= `cargo run --release -p eckwms-bench -- --global-only --out /tmp/BENCH_global.md`); this run: `{command}"
-            ),
-            settings,
-            seeds: vec![g.seed],
-            memory: g.memory,
-            checks: g.checks,
-            phases: runner.phases,
-            floors: runner.floors,
-            notes: g.notes,
-            duration: format!("{:.0} s", log.0.elapsed().as_secs_f64()),
-        };
-        return write_report(cli, &report, &log);
-    }
-    if cli.logins_only {
+        Some((
+            "global",
+            false,
+            Section {
+                checks: g.checks,
+                settings: g.settings,
+                notes: g.notes,
+                seeds: vec![g.seed],
+                memory: g.memory,
+            },
+        ))
+    } else if cli.logins_only {
         let pg_admin = if cli.no_pg {
             None
         } else {
@@ -316,59 +309,36 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             pg_admin.as_deref(),
             &pg_missing_reason(cli),
         );
-        let mut settings = common_settings(cli, &eckwms, seed_value);
-        settings.extend(section.settings);
-        let report = Report {
-            date,
-            machine,
-            command: format!(
-                "make bench-logins` (= `cargo build --release -p eckwms --bin eckwms` then `cargo run --release -p eckwms-bench -- --logins-only --out /tmp/BENCH_logins.md`); this run: `{command}"
-            ),
-            settings,
-            seeds: section.seeds,
-            memory: Vec::new(),
-            checks: section.checks,
-            phases: runner.phases,
-            floors: runner.floors,
-            notes: section.notes,
-            duration: format!("{:.0} s", log.0.elapsed().as_secs_f64()),
+        Some(("logins", true, section))
+    } else if cli.repair_only {
+        Some((
+            "repair",
+            true,
+            repair::section(&mut runner, &eckwms, &work.path),
+        ))
+    } else if cli.ui_only {
+        Some(("ui", true, ui::section(&mut runner, &eckwms, &work.path)))
+    } else {
+        None
+    };
+    if let Some((name, builds_eckwms, section)) = only {
+        let build = if builds_eckwms {
+            "cargo build --release -p eckwms --bin eckwms` then `"
+        } else {
+            ""
         };
-        return write_report(cli, &report, &log);
-    }
-    if cli.repair_only {
-        let section = repair::section(&mut runner, &eckwms, &work.path);
         let mut settings = common_settings(cli, &eckwms, seed_value);
         settings.extend(section.settings);
         let report = Report {
             date,
             machine,
             command: format!(
-                "make bench-repair` (= `cargo build --release -p eckwms --bin eckwms` then `cargo run --release -p eckwms-bench -- --repair-only --out /tmp/BENCH_repair.md`); this run: `{command}"
+                "make bench-{name}` (= `{build}cargo run --release -p eckwms-bench -- \
+                 --{name}-only --out /tmp/BENCH_{name}.md`); this run: `{command}"
             ),
             settings,
             seeds: section.seeds,
             memory: section.memory,
-            checks: section.checks,
-            phases: runner.phases,
-            floors: runner.floors,
-            notes: section.notes,
-            duration: format!("{:.0} s", log.0.elapsed().as_secs_f64()),
-        };
-        return write_report(cli, &report, &log);
-    }
-    if cli.ui_only {
-        let section = ui::section(&mut runner, &eckwms, &work.path);
-        let mut settings = common_settings(cli, &eckwms, seed_value);
-        settings.extend(section.settings);
-        let report = Report {
-            date,
-            machine,
-            command: format!(
-                "make bench-ui` (= `cargo build --release -p eckwms --bin eckwms` then `cargo run --release -p eckwms-bench -- --ui-only --out /tmp/BENCH_ui.md`); this run: `{command}"
-            ),
-            settings,
-            seeds: section.seeds,
-            memory: Vec::new(),
             checks: section.checks,
             phases: runner.phases,
             floors: runner.floors,

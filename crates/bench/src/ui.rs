@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use crate::fmt::{cpu_text, fmt_ms, group, summary};
 use crate::load::Work;
 use crate::logins::LOGIN_PATH;
-use crate::report::{Check, Phase, SeedLine};
+use crate::report::{Check, Phase, Section};
 use crate::runner::{Runner, secs};
 use crate::seed;
 use crate::server::{Server, eckwms_command};
@@ -47,14 +47,6 @@ pub const TARGETS: [&str; 4] = [
     "W1: the dashboard's HTML < 100 KB",
     "W2: a box page's HTML < 100 KB",
 ];
-
-/// What the whole section gives the report.
-pub struct Section {
-    pub checks: Vec<Check>,
-    pub settings: Vec<(String, String)>,
-    pub notes: Vec<String>,
-    pub seeds: Vec<SeedLine>,
-}
 
 /// The box whose page is read: the busiest of the seeded boxes holding at least a page of items.
 #[derive(Clone, Debug, QueryableByName)]
@@ -143,7 +135,7 @@ pub fn on_server(
             checks: checks(&run),
             settings: settings(runner.cli.read_clients),
             notes: vec![note(&run)],
-            seeds: Vec::new(),
+            ..Section::default()
         },
         Err(e) => failed(runner, &e),
     }
@@ -152,20 +144,7 @@ pub fn on_server(
 fn failed(runner: &Runner<'_>, e: &anyhow::Error) -> Section {
     let failed = format!("the web UI section failed: {e:#}");
     runner.log.line(&failed);
-    Section {
-        checks: TARGETS
-            .iter()
-            .map(|t| Check {
-                target: (*t).into(),
-                measured: "–".into(),
-                pass: None,
-                note: failed.clone(),
-            })
-            .collect(),
-        settings: Vec::new(),
-        notes: vec![failed],
-        seeds: Vec::new(),
-    }
+    Section::not_measured(&TARGETS, &failed)
 }
 
 /// Makes the user, logs in, picks the box, fetches both pages once (status, size, rows), then
