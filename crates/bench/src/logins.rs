@@ -573,6 +573,15 @@ fn make_users(
 
 /// One login, checked: 200 with a session token.
 fn check_login(server: &Server, username: &str, password: &str) -> anyhow::Result<()> {
+    let token = log_in(server, username, password)?;
+    if !token.starts_with("ecks_") {
+        bail!("POST {LOGIN_PATH}: the answer's token is no session token");
+    }
+    Ok(())
+}
+
+/// `POST /api/v1/auth/login` once: the session token of the answer.
+pub fn log_in(server: &Server, username: &str, password: &str) -> anyhow::Result<String> {
     let url = server.url(LOGIN_PATH);
     let body = json!({"username": username, "password": password});
     actix_rt::System::new().block_on(async move {
@@ -594,10 +603,10 @@ fn check_login(server: &Server, username: &str, password: &str) -> anyhow::Resul
         }
         let json: Value =
             serde_json::from_slice(&answer).with_context(|| format!("POST {url}: not JSON"))?;
-        match json.get("token").and_then(Value::as_str) {
-            Some(token) if token.starts_with("ecks_") => Ok(()),
-            _ => bail!("POST {url}: no session token in the answer"),
-        }
+        json.get("token")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow!("POST {url}: no session token in the answer"))
     })
 }
 

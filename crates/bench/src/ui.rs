@@ -14,11 +14,10 @@ use std::time::Duration;
 use anyhow::{Context, anyhow, bail};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
-use serde_json::{Value, json};
 
 use crate::fmt::{cpu_text, fmt_ms, group, summary};
 use crate::load::Work;
-use crate::logins::LOGIN_PATH;
+use crate::logins::{LOGIN_PATH, log_in};
 use crate::report::{Check, Phase, Section};
 use crate::runner::{Runner, secs};
 use crate::seed;
@@ -263,36 +262,6 @@ pub fn measure(
         busy,
         contents_rows,
         history_rows,
-    })
-}
-
-/// `POST /api/v1/auth/login`: the session token.
-fn log_in(server: &Server, username: &str, password: &str) -> anyhow::Result<String> {
-    let url = server.url(LOGIN_PATH);
-    let body = json!({"username": username, "password": password});
-    actix_rt::System::new().block_on(async move {
-        let client = awc::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .finish();
-        let mut response = client
-            .post(url.as_str())
-            .send_json(&body)
-            .await
-            .map_err(|e| anyhow!("POST {url}: {e}"))?;
-        let status = response.status();
-        let answer = response
-            .body()
-            .await
-            .map_err(|e| anyhow!("POST {url}: {e}"))?;
-        if !status.is_success() {
-            bail!("POST {url}: {status}: {}", String::from_utf8_lossy(&answer));
-        }
-        let json: Value =
-            serde_json::from_slice(&answer).with_context(|| format!("POST {url}: not JSON"))?;
-        json.get("token")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .ok_or_else(|| anyhow!("POST {url}: no session token in the answer"))
     })
 }
 
