@@ -29,6 +29,7 @@ mod server;
 mod sqlite;
 mod sys;
 mod ui;
+mod webhooks;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -151,6 +152,11 @@ struct Cli {
     /// elsewhere than docs/BENCHMARKS.md (`--out`).
     #[arg(long, conflicts_with_all = ["moves_only", "global_only", "logins_only", "repair_only"])]
     ui_only: bool,
+    /// Run only the webhooks section (the delivery of a backlog of 100,000 ledger rows to a
+    /// receiver on loopback, and the lag while the service takes 1,000 moves/s; on SQLite;
+    /// about a minute). The report must go elsewhere than docs/BENCHMARKS.md (`--out`).
+    #[arg(long, conflicts_with_all = ["moves_only", "global_only", "logins_only", "repair_only", "ui_only"])]
+    webhooks_only: bool,
     /// Users made for the logins section, each logged in again and again.
     #[arg(long, default_value_t = 32)]
     login_users: usize,
@@ -214,7 +220,9 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     };
     for (binary, flag) in [(&eckwms, "--eckwms"), (&eckwms_global, "--eckwms-global")] {
         // The logins, repair and web UI sections run eckwms alone.
-        if (cli.logins_only || cli.repair_only || cli.ui_only) && flag == "--eckwms-global" {
+        if (cli.logins_only || cli.repair_only || cli.ui_only || cli.webhooks_only)
+            && flag == "--eckwms-global"
+        {
             continue;
         }
         if !binary.is_file() {
@@ -225,12 +233,17 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             );
         }
     }
-    if (cli.moves_only || cli.global_only || cli.logins_only || cli.repair_only || cli.ui_only)
+    if (cli.moves_only
+        || cli.global_only
+        || cli.logins_only
+        || cli.repair_only
+        || cli.ui_only
+        || cli.webhooks_only)
         && cli.out == Path::new("docs/BENCHMARKS.md")
     {
         bail!(
-            "--moves-only, --global-only, --logins-only, --repair-only and --ui-only write a \
-             partial report: pass --out somewhere else"
+            "--moves-only, --global-only, --logins-only, --repair-only, --ui-only and \
+             --webhooks-only write a partial report: pass --out somewhere else"
         );
     }
     if cli.login_users == 0 || cli.login_clients == 0 || cli.probe_clients == 0 {
@@ -318,6 +331,12 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         ))
     } else if cli.ui_only {
         Some(("ui", true, ui::section(&mut runner, &eckwms, &work.path)))
+    } else if cli.webhooks_only {
+        Some((
+            "webhooks",
+            true,
+            webhooks::section(&mut runner, &eckwms, &work.path),
+        ))
     } else {
         None
     };
@@ -470,6 +489,11 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     } else {
         Some(repair::section(&mut runner, &eckwms, &work.path))
     };
+    let webhook_section = if cli.moves_only {
+        None
+    } else {
+        Some(webhooks::section(&mut runner, &eckwms, &work.path))
+    };
 
     // ------------------------------------------------------------ codes and labels, in process
     log.line("decoding label codes and rendering label sheets on one thread");
@@ -493,26 +517,16 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         checks.extend(checks::reads(r, sizes));
     }
     checks.push(checks::idle_memory(idle_rss, cli.idle_secs));
-    let mut login_settings = Vec::new();
-    if let Some(section) = login_section {
-        checks.extend(section.checks);
-        notes.extend(section.notes);
-        seeds.extend(section.seeds);
-        login_settings = section.settings;
-    }
-    let mut ui_settings = Vec::new();
-    if let Some(section) = ui_section {
-        checks.extend(section.checks);
-        notes.extend(section.notes);
-        ui_settings = section.settings;
-    }
-    let mut repair_settings = Vec::new();
-    if let Some(section) = repair_section {
+    let mut section_settings = Vec::new();
+    for section in [login_section, ui_section, repair_section, webhook_section]
+        .into_iter()
+        .flatten()
+    {
         checks.extend(section.checks);
         notes.extend(section.notes);
         seeds.extend(section.seeds);
         memory.extend(section.memory);
-        repair_settings = section.settings;
+        section_settings.extend(section.settings);
     }
 
     match global_run {
@@ -554,9 +568,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     );
     let mut settings = settings_table(cli, &eckwms, seed_value, &data.big, &data.small);
     settings.extend(global_settings);
-    settings.extend(login_settings);
-    settings.extend(ui_settings);
-    settings.extend(repair_settings);
+    settings.extend(section_settings);
     let report = Report {
         date,
         machine,
