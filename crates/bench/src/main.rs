@@ -19,6 +19,7 @@ mod load;
 mod logins;
 mod pg;
 mod postgres;
+mod relay;
 mod repair;
 mod report;
 mod rng;
@@ -157,6 +158,11 @@ struct Cli {
     /// about a minute). The report must go elsewhere than docs/BENCHMARKS.md (`--out`).
     #[arg(long, conflicts_with_all = ["moves_only", "global_only", "logins_only", "repair_only", "ui_only"])]
     webhooks_only: bool,
+    /// Run only the relay section (scans buffered at the global service's relay, applied by an
+    /// instance that starts with a backlog of 20,000; both services on SQLite; about a minute
+    /// plus seeding). The report must go elsewhere than docs/BENCHMARKS.md (`--out`).
+    #[arg(long, conflicts_with_all = ["moves_only", "global_only", "logins_only", "repair_only", "ui_only", "webhooks_only"])]
+    relay_only: bool,
     /// Users made for the logins section, each logged in again and again.
     #[arg(long, default_value_t = 32)]
     login_users: usize,
@@ -238,12 +244,13 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         || cli.logins_only
         || cli.repair_only
         || cli.ui_only
-        || cli.webhooks_only)
+        || cli.webhooks_only
+        || cli.relay_only)
         && cli.out == Path::new("docs/BENCHMARKS.md")
     {
         bail!(
-            "--moves-only, --global-only, --logins-only, --repair-only, --ui-only and \
-             --webhooks-only write a partial report: pass --out somewhere else"
+            "--moves-only, --global-only, --logins-only, --repair-only, --ui-only, \
+             --webhooks-only and --relay-only write a partial report: pass --out somewhere else"
         );
     }
     if cli.login_users == 0 || cli.login_clients == 0 || cli.probe_clients == 0 {
@@ -336,6 +343,12 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             "webhooks",
             true,
             webhooks::section(&mut runner, &eckwms, &work.path),
+        ))
+    } else if cli.relay_only {
+        Some((
+            "relay",
+            true,
+            relay::section(&mut runner, &eckwms, &eckwms_global, &work.path),
         ))
     } else {
         None
@@ -494,6 +507,16 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     } else {
         Some(webhooks::section(&mut runner, &eckwms, &work.path))
     };
+    let relay_section = if cli.moves_only {
+        None
+    } else {
+        Some(relay::section(
+            &mut runner,
+            &eckwms,
+            &eckwms_global,
+            &work.path,
+        ))
+    };
 
     // ------------------------------------------------------------ codes and labels, in process
     log.line("decoding label codes and rendering label sheets on one thread");
@@ -518,9 +541,15 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     }
     checks.push(checks::idle_memory(idle_rss, cli.idle_secs));
     let mut section_settings = Vec::new();
-    for section in [login_section, ui_section, repair_section, webhook_section]
-        .into_iter()
-        .flatten()
+    for section in [
+        login_section,
+        ui_section,
+        repair_section,
+        webhook_section,
+        relay_section,
+    ]
+    .into_iter()
+    .flatten()
     {
         checks.extend(section.checks);
         notes.extend(section.notes);
