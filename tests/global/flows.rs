@@ -387,8 +387,11 @@ async fn devices_pair_and_relay_scans_to_their_instance() {
         assert_eq!(pulled.body["scans"].as_array().unwrap().len(), 1);
         assert_eq!(pulled.body["scans"][0]["state"], "delivered");
         assert_eq!(pulled.body["scans"][0]["barcode"], "i000000000000000001");
+        assert_eq!(pulled.body["backlog"], 0);
         let empty = post_json(&pull_url, &[("Authorization", &bearer)], &json!({})).await;
         assert_eq!(empty.body["scans"], json!([]));
+        // The leased scan is still open until it is confirmed.
+        assert_eq!(empty.body["backlog"], 1);
         let id = pulled.body["scans"][0]["id"].clone();
         let confirmed = post_json(
             &server.url("/ECK/API/INTERNAL/RELAY/CONFIRM"),

@@ -168,6 +168,10 @@ impl RelayRepository for Database {
         write_tx!(self, pull_scans(instance, now, lease_until, limit))
     }
 
+    fn open_scans(&self, instance: &InstanceId) -> AppResult<i64> {
+        on_conn!(self, count_open_scans(instance))
+    }
+
     fn confirm(
         &self,
         instance: &InstanceId,

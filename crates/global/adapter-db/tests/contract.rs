@@ -428,6 +428,7 @@ fn pulls_lease_scans_and_expired_leases_return_them() {
         assert!(first.iter().all(|s| s.state == ScanState::Delivered
             && s.lease_until == Some(lease)
             && s.deliveries == 1));
+        assert_eq!(db.open_scans(&id(1)).unwrap(), 5);
         let rest = db.pull(&id(1), t0(), lease, 10).unwrap();
         assert_eq!(rest.len(), 2, "leased scans are not handed out twice");
         assert!(db.pull(&id(1), t0(), lease, 10).unwrap().is_empty());
@@ -437,6 +438,9 @@ fn pulls_lease_scans_and_expired_leases_return_them() {
         assert!(db.confirm(&id(2), &ids, t0()).unwrap().is_empty());
         let confirmed = db.confirm(&id(1), &ids[..2], t0()).unwrap();
         assert_eq!(confirmed, ids[..2].to_vec());
+        // Confirmed scans are no longer open; the other instance's are its own.
+        assert_eq!(db.open_scans(&id(1)).unwrap(), 3);
+        assert_eq!(db.open_scans(&id(2)).unwrap(), 1);
         // Confirming again reports them again and changes nothing.
         assert_eq!(
             db.confirm(&id(1), &ids[..2], t0()).unwrap(),

@@ -538,8 +538,14 @@ fn pulls_lease_for_the_configured_time_and_bound_the_batch() {
         })
         .times(1)
         .returning(|_, _, _, _| Ok(vec![]));
+    repo.expect_open_scans()
+        .withf(|i| *i == id(1))
+        .times(1)
+        .returning(|_| Ok(7));
     let service = relay(repo, now());
-    assert!(service.pull(&instance(1), 10).unwrap().is_empty());
+    let pulled = service.pull(&instance(1), 10).unwrap();
+    assert!(pulled.scans.is_empty());
+    assert_eq!(pulled.backlog, 7);
     assert_eq!(code(&service.pull(&instance(1), 0).unwrap_err()), "invalid");
     assert_eq!(
         code(&service.pull(&instance(1), 501).unwrap_err()),

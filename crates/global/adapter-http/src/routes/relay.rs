@@ -76,8 +76,13 @@ pub struct PullIn {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ScansOut {
+pub struct PulledOut {
+    /// The leased scans, oldest first.
     pub scans: Vec<ScanOut>,
+    /// The calling instance's scans still open after this pull, not counting those of this
+    /// answer: waiting, or leased earlier and not confirmed.
+    #[schema(minimum = 0)]
+    pub backlog: i64,
 }
 
 fn require_key(req: &HttpRequest) -> Result<String, ApiError> {
@@ -87,13 +92,14 @@ fn require_key(req: &HttpRequest) -> Result<String, ApiError> {
 }
 
 /// Leases up to `limit` waiting scans to the calling instance, oldest first. A scan not
-/// confirmed before its `leaseUntil` is handed out again.
+/// confirmed before its `leaseUntil` is handed out again. `backlog`: the instance's scans
+/// still open after this pull, not counting those of this answer.
 #[utoipa::path(
     tag = "relay",
     request_body(content = Option<PullIn>, description = "May be empty: the defaults"),
     security(("instance_key" = [])),
     responses(
-        (status = 200, description = "The leased scans (maybe none)", body = ScansOut),
+        (status = 200, description = "The leased scans (maybe none) and the backlog after them", body = PulledOut),
         (status = 401, description = "`invalid_instance_key`", body = crate::problem::Problem)
     )
 )]
@@ -106,13 +112,14 @@ pub async fn pull(
     let key = require_key(&req)?;
     let body = read_body(payload, state.settings.body_limit).await?;
     let input: PullIn = parse_json_or_default(&req, &body)?;
-    let scans = run(&state, move |s| {
+    let pulled = run(&state, move |s| {
         let me = s.instances.authenticate(&key)?;
         s.relay.pull(&me, input.limit.unwrap_or(100))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(ScansOut {
-        scans: scans.into_iter().map(ScanOut::from).collect(),
+    Ok(HttpResponse::Ok().json(PulledOut {
+        scans: pulled.scans.into_iter().map(ScanOut::from).collect(),
+        backlog: pulled.backlog,
     }))
 }
 
