@@ -483,6 +483,35 @@ mod tests {
     }
 
     #[test]
+    fn the_relay_settings_are_checked() {
+        let settings = load(&[]).unwrap();
+        assert!(settings.relay.enabled);
+        assert_eq!(
+            (
+                settings.relay.poll_ms,
+                settings.relay.batch,
+                settings.relay.lease_secs
+            ),
+            (1000, 100, 30)
+        );
+        for (key, value, named) in [
+            ("ECKWMS__RELAY__BATCH", "0", "relay.batch"),
+            ("ECKWMS__RELAY__BATCH", "501", "relay.batch"),
+            ("ECKWMS__RELAY__POLL_MS", "0", "relay.poll_ms"),
+            ("ECKWMS__RELAY__LEASE_SECS", "0", "relay.lease_secs"),
+        ] {
+            let e = load(&[(key, value)]).unwrap_err();
+            assert!(e.to_string().starts_with(named), "{key}={value}: {e}");
+        }
+        assert!(
+            !load(&[("ECKWMS__RELAY__ENABLED", "false")])
+                .unwrap()
+                .relay
+                .enabled
+        );
+    }
+
+    #[test]
     fn a_time_beyond_100_years_and_an_unknown_variable_are_refused() {
         let e = load(&[("ECKWMS__HTTP__KEEP_ALIVE_SECS", "3153600001")]).unwrap_err();
         assert_eq!(
