@@ -84,9 +84,16 @@ impl RelayService {
     }
 
     /// Leases up to `limit` (1 to 500) scans to the instance, with the backlog after them.
-    pub fn pull(&self, instance: &Instance, limit: i64) -> AppResult<Pulled> {
+    /// `reclaim`: the instance holds none of the scans it pulled before and did not confirm
+    /// (it lost them: it restarted, or an answer did not arrive); they are handed out again
+    /// now, oldest first with the others, rather than when their leases end, so that no later
+    /// scan of a device overtakes them.
+    pub fn pull(&self, instance: &Instance, limit: i64, reclaim: bool) -> AppResult<Pulled> {
         let limit = parse_batch(limit).map_err(|m| AppError::invalid("limit", m))?;
         let now = self.clock.now();
+        if reclaim {
+            self.relay.end_leases(&instance.id, now)?;
+        }
         let scans = self
             .relay
             .pull(&instance.id, now, now + self.lease, limit)?;

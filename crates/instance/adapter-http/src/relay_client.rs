@@ -65,12 +65,13 @@ impl RelayClient for HttpGlobalClient {
         url: &GlobalUrl,
         key: &InstanceKey,
         limit: usize,
+        reclaim: bool,
     ) -> Result<PulledBatch, GlobalCallError> {
         let answer = self.exchange_limited(
             Method::POST,
             format!("{url}/ECK/API/INTERNAL/RELAY/PULL"),
             bearer(key),
-            serde_json::json!({ "limit": limit }),
+            serde_json::json!({ "limit": limit, "reclaim": reclaim }),
             MAX_PULL_ANSWER,
         )?;
         pulled(&Self::expect(answer, 200)?)

@@ -73,6 +73,10 @@ pub struct PullIn {
     /// 1 to 500 (default 100).
     #[schema(value_type = Option<schema::BatchSize>)]
     pub limit: Option<i64>,
+    /// True when the caller holds none of the scans it pulled before and did not confirm (it
+    /// lost them: it restarted, or an answer did not arrive): they are handed out again now,
+    /// oldest first with the others, rather than when their leases end. Default false.
+    pub reclaim: Option<bool>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -114,7 +118,11 @@ pub async fn pull(
     let input: PullIn = parse_json_or_default(&req, &body)?;
     let pulled = run(&state, move |s| {
         let me = s.instances.authenticate(&key)?;
-        s.relay.pull(&me, input.limit.unwrap_or(100))
+        s.relay.pull(
+            &me,
+            input.limit.unwrap_or(100),
+            input.reclaim.unwrap_or(false),
+        )
     })
     .await?;
     Ok(HttpResponse::Ok().json(PulledOut {

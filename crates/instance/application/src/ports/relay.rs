@@ -35,12 +35,15 @@ pub struct PulledBatch {
 /// Each call is one HTTP exchange with a time limit.
 #[cfg_attr(feature = "mock", automock)]
 pub trait RelayClient: Send + Sync {
-    /// Leases up to `limit` (1 to 500) waiting scans, oldest first.
+    /// Leases up to `limit` (1 to 500) waiting scans, oldest first. `reclaim`: this instance
+    /// holds none of the scans it pulled before and did not confirm (it lost them), so they
+    /// are handed out again now, before any later one.
     fn pull(
         &self,
         url: &GlobalUrl,
         key: &InstanceKey,
         limit: usize,
+        reclaim: bool,
     ) -> Result<PulledBatch, GlobalCallError>;
     /// Confirms pulled scans: they are never handed out again. Returns the ids confirmed (now
     /// or before).

@@ -9,6 +9,8 @@
 //! 1. takes (or renews) the lease; without it, nothing more;
 //! 2. when the inbox is empty, pulls a batch and keeps it in the inbox (`relay_inbox`, keyed by
 //!    the global service's id of the scan), so that what was pulled survives a crash in order;
+//!    the pull reclaims what earlier pulls handed out and nobody confirmed (an empty inbox
+//!    means they were lost), so that a lost batch comes back before any later scan;
 //! 3. applies the inbox's scans not applied yet, in the global service's order (which is each
 //!    device's order), one after another: each through `ScanService::scan` as its device, so
 //!    that a scan the device also sent directly (same `msg_id`) is answered from the scan log
@@ -20,8 +22,7 @@
 //!
 //! Killed anywhere in a round, the next holder finds the inbox as it was committed: scans
 //! applied but not marked so are applied again (a replay of their `msg_id`, no second
-//! effect), scans pulled but never stored come back from the global service when their lease
-//! there ends.
+//! effect), scans pulled but never stored come back with its first pull (reclaimed).
 
 pub mod flow;
 pub mod metrics;
@@ -177,9 +178,13 @@ impl RelayPuller {
         let leftovers = !inbox.is_empty();
         let mut pulled = 0;
         if inbox.is_empty() {
+            // Every scan pulled before was confirmed, or lost (a process killed between a
+            // pull's answer and its inbox, an answer that never arrived): the global service
+            // hands the lost ones out again at once, oldest first, so that no later scan of a
+            // device overtakes them.
             let batch = self
                 .client
-                .pull(&link.url, &link.key, self.settings.batch)?;
+                .pull(&link.url, &link.key, self.settings.batch, true)?;
             pulled = batch.scans.len();
             if let Some(backlog) = batch.backlog {
                 metrics::backlog_reported(backlog);

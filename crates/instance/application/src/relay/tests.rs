@@ -199,12 +199,16 @@ impl RelayClient for FakeGlobal {
         _url: &GlobalUrl,
         _key: &InstanceKey,
         limit: usize,
+        reclaim: bool,
     ) -> Result<PulledBatch, GlobalCallError> {
         let mut g = self.0.lock().unwrap();
         if g.down {
             return Err(GlobalCallError::Unreachable("down".into()));
         }
         g.pulls += 1;
+        if reclaim {
+            g.leased.clear();
+        }
         let scans: Vec<RelayedScan> = g
             .waiting
             .values()
@@ -521,6 +525,7 @@ fn the_global_service_down_at_the_confirmation_keeps_the_scans_for_the_next_roun
                 &GlobalUrl::parse("https://global.example").unwrap(),
                 &InstanceKey::parse("ecki_0b0e6f3a12344abc8def0123456789ab_secret").unwrap(),
                 100,
+                false,
             )
             .unwrap();
         r.relay.add_to_inbox(&batch.scans, now(), None).unwrap();
@@ -581,6 +586,7 @@ fn after_a_crash_in_the_middle_the_inbox_is_worked_off_once_and_in_order() {
         &GlobalUrl::parse("https://global.example").unwrap(),
         &InstanceKey::parse("ecki_0b0e6f3a12344abc8def0123456789ab_secret").unwrap(),
         6,
+        false,
     )
     .unwrap();
     relay
@@ -600,6 +606,32 @@ fn after_a_crash_in_the_middle_the_inbox_is_worked_off_once_and_in_order() {
     assert_eq!(order, ["m1", "m2", "m3", "m4", "m5", "m6"]);
     assert_eq!(global.confirmed(), [1, 2, 3, 4, 5, 6]);
     assert_eq!(relay.relay_state().unwrap().applied, 6);
+}
+
+#[test]
+fn a_batch_lost_between_the_pull_and_the_inbox_comes_back_before_later_scans() {
+    let scans: Vec<RelayedScan> = (1..=4)
+        .map(|i| scan(i, "PDA-1", &format!("m{i}")))
+        .collect();
+    let r = rig(
+        FakeGlobal::holding(scans),
+        FakeFlow::with_active(&["PDA-1"]),
+        2,
+    );
+    // A process pulled m1 and m2, then died before they reached the inbox: leased, lost.
+    RelayClient::pull(
+        &*r.global,
+        &GlobalUrl::parse("https://global.example").unwrap(),
+        &InstanceKey::parse("ecki_0b0e6f3a12344abc8def0123456789ab_secret").unwrap(),
+        2,
+        false,
+    )
+    .unwrap();
+    assert_eq!(r.puller.round().unwrap(), done(2, 0, 2, true));
+    assert_eq!(r.puller.round().unwrap(), done(2, 0, 2, true));
+    let order: Vec<String> = r.flow.moves().into_iter().map(|(_, m)| m).collect();
+    assert_eq!(order, ["m1", "m2", "m3", "m4"]);
+    assert_eq!(r.global.confirmed(), [1, 2, 3, 4]);
 }
 
 #[test]
