@@ -12,8 +12,8 @@ use eckwms_adapter_db::Database;
 use eckwms_adapter_http::{CookieSecure, HttpSettings, HttpState, build_app_with};
 use eckwms_application::devices::DevicePurge;
 use eckwms_application::{
-    DeviceService, GlobalLinkService, IdempotencyService, ScanService, Services, SessionService,
-    SystemService,
+    DeviceService, GlobalLinkService, IdempotencyService, RelayPuller, RelayService, ScanService,
+    Services, SessionService, SystemService,
 };
 use eckwms_http_kit::metrics::Scrape;
 
@@ -37,7 +37,7 @@ pub fn run(
     let scrape = settings
         .metrics
         .bind()
-        .map(|_| metrics_scrape(db.clone(), services.system.clone()))
+        .map(|_| metrics_scrape(db.clone(), services.system.clone(), services.relay.clone()))
         .transpose()?;
     // Made now rather than at the first pairing request: a fault shows at start.
     let identity = services.labels.identity()?;
@@ -58,6 +58,11 @@ pub fn run(
             CookieSecureConfig::Never => CookieSecure::Never,
         },
     };
+    let puller = if settings.relay.enabled {
+        Some(crate::relay::puller(db, &settings, &services)?)
+    } else {
+        None
+    };
     let idempotency = services.idempotency.clone();
     let scans = services.scans.clone();
     let sessions = services.sessions.clone();
@@ -74,24 +79,34 @@ pub fn run(
             devices,
         },
         link,
+        puller,
     ))
 }
 
 /// Installs the metrics recorder and the readers of the values read at each scrape.
 ///
 /// The registration point of the metrics that wings read rather than count: the pool and the
-/// ledger's head now. Webhook lag per subscription and the relay's backlog are registered here
-/// by the webhook and relay wings when they exist (issue 17, "Change events and webhooks" and
-/// "Instance <-> global"); until then they are absent, not zero.
-fn metrics_scrape(db: Arc<Database>, system: SystemService) -> anyhow::Result<Scrape> {
+/// ledger's head now, the relay's backlog. Webhook lag per subscription is registered here by
+/// the webhook wing when it exists (issue 17, "Change events and webhooks"); until then it is
+/// absent, not zero.
+fn metrics_scrape(
+    db: Arc<Database>,
+    system: SystemService,
+    relay: RelayService,
+) -> anyhow::Result<Scrape> {
     let scrape = Scrape::install().map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
     eckwms_db_kit::pool::describe_pool_metrics();
     eckwms_application::metrics::describe();
+    eckwms_application::relay::metrics::describe();
     Ok(scrape
         .reading(move || db.record_pool_metrics())
         .reading(move || match system.ledger_head() {
             Ok(seq) => eckwms_application::metrics::record_ledger_head(seq),
             Err(e) => tracing::warn!(error = %e, "metrics: the ledger's head could not be read"),
+        })
+        .reading(move || match relay.backlog() {
+            Ok(backlog) => eckwms_application::relay::metrics::record_backlog(backlog),
+            Err(e) => tracing::warn!(error = %e, "metrics: the relay's backlog could not be read"),
         }))
 }
 
@@ -133,6 +148,7 @@ async fn serve(
     scrape: Option<Scrape>,
     purge: Housekeeping,
     link: GlobalLinkService,
+    puller: Option<RelayPuller>,
 ) -> anyhow::Result<()> {
     let Housekeeping {
         idempotency,
@@ -233,6 +249,16 @@ async fn serve(
         link.with_port(port),
         Duration::from_secs(settings.global.heartbeat_secs),
     )?;
+    // Stops when dropped, after the server: the relay's puller, once the instance is enrolled.
+    let _puller = puller
+        .map(|puller| {
+            crate::relay::start(
+                puller,
+                settings.relay.poll(),
+                Duration::from_secs(settings.relay.lease_secs),
+            )
+        })
+        .transpose()?;
     let server = server.disable_signals().run();
     eckwms_http_kit::metrics::alongside(
         metrics,

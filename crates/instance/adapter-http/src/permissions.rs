@@ -164,6 +164,8 @@ pub const ROUTES: &[(&str, &str, Requirement)] = &[
     ("GET", "/api/v1/devices/{id}", needs(DevicesManage)),
     ("PATCH", "/api/v1/devices/{id}", needs(DevicesManage)),
     ("DELETE", "/api/v1/devices/{id}", needs(DevicesManage)),
+    // relay: the puller of the global service's scan relay
+    ("GET", "/api/v1/relay/status", needs(DevicesManage)),
 ];
 
 /// [`ROUTES`], ready to match request paths.

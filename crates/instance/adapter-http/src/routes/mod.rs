@@ -16,6 +16,7 @@ pub mod movement;
 pub mod orders;
 pub mod overview;
 pub mod public;
+pub mod relay;
 pub mod repair;
 pub mod scanning;
 pub mod system;
@@ -32,7 +33,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .configure(scanning::configure)
         .configure(labels::configure)
         .configure(access::configure)
-        .configure(devices::configure);
+        .configure(devices::configure)
+        .configure(relay::configure);
 }
 
 /// Registers every route of the `/ECK/API` scope.

@@ -972,6 +972,11 @@ fn every_use_case_requires_what_its_route_declares() {
             "/api/v1/devices/{id}",
             Box::new(|m| s.devices.delete(&device, any, m)),
         ),
+        (
+            "GET",
+            "/api/v1/relay/status",
+            Box::new(|m| s.relay.status(&m.actor).map(drop)),
+        ),
     ];
     // Every route that requires a permission has its use case here (the legacy scan route
     // calls the same use case as POST /api/v1/scans).
