@@ -256,7 +256,9 @@ fn wait_until_active(url: &str, scanners: &[Scanner]) -> anyhow::Result<()> {
             let (status, body) = post(&client, url, first, "relay.ready", "not-a-code").await?;
             match status {
                 202 => return Ok(()),
-                403 if started.elapsed() < Duration::from_secs(60) => {
+                // Unknown there (401) until the first publication, pending (403) until the
+                // approval is published.
+                401 | 403 if started.elapsed() < Duration::from_secs(60) => {
                     actix_rt::time::sleep(Duration::from_millis(200)).await;
                 }
                 _ => bail!("POST {url}: {status}: {body}"),
