@@ -307,7 +307,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         let g = global::run(&global_options, &mut runner, &log)?;
         Some((
             "global",
-            false,
+            Builds::Nothing,
             Section {
                 checks: g.checks,
                 settings: g.settings,
@@ -329,35 +329,41 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             pg_admin.as_deref(),
             &pg_missing_reason(cli),
         );
-        Some(("logins", true, section))
+        Some(("logins", Builds::Eckwms, section))
     } else if cli.repair_only {
         Some((
             "repair",
-            true,
+            Builds::Eckwms,
             repair::section(&mut runner, &eckwms, &work.path),
         ))
     } else if cli.ui_only {
-        Some(("ui", true, ui::section(&mut runner, &eckwms, &work.path)))
+        Some((
+            "ui",
+            Builds::Eckwms,
+            ui::section(&mut runner, &eckwms, &work.path),
+        ))
     } else if cli.webhooks_only {
         Some((
             "webhooks",
-            true,
+            Builds::Eckwms,
             webhooks::section(&mut runner, &eckwms, &work.path),
         ))
     } else if cli.relay_only {
         Some((
             "relay",
-            true,
+            Builds::Both,
             relay::section(&mut runner, &eckwms, &eckwms_global, &work.path),
         ))
     } else {
         None
     };
-    if let Some((name, builds_eckwms, section)) = only {
-        let build = if builds_eckwms {
-            "cargo build --release -p eckwms --bin eckwms` then `"
-        } else {
-            ""
+    if let Some((name, builds, section)) = only {
+        let build = match builds {
+            Builds::Nothing => "",
+            Builds::Eckwms => "cargo build --release -p eckwms --bin eckwms` then `",
+            Builds::Both => {
+                "cargo build --release -p eckwms --bin eckwms --bin eckwms-global` then `"
+            }
         };
         let mut settings = common_settings(cli, &eckwms, seed_value);
         settings.extend(section.settings);
@@ -614,6 +620,13 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         duration: format!("{:.0} s", log.0.elapsed().as_secs_f64()),
     };
     write_report(cli, &report, &log)
+}
+
+/// What `make bench-<section>` builds before it runs the bench.
+enum Builds {
+    Nothing,
+    Eckwms,
+    Both,
 }
 
 /// Why PostgreSQL is not measured when no admin URL was found.
