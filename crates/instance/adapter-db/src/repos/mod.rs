@@ -15,5 +15,6 @@ mod overview;
 mod repair;
 mod scanning;
 mod system;
+mod webhooks;
 
 pub(crate) use events::LedgerHorizon;

@@ -19,6 +19,7 @@ pub mod public;
 pub mod repair;
 pub mod scanning;
 pub mod system;
+pub mod webhooks;
 
 /// Registers every route under `/api/v1`.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -32,7 +33,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .configure(scanning::configure)
         .configure(labels::configure)
         .configure(access::configure)
-        .configure(devices::configure);
+        .configure(devices::configure)
+        .configure(webhooks::configure);
 }
 
 /// Registers every route of the `/ECK/API` scope.

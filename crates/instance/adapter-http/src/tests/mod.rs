@@ -30,6 +30,7 @@ mod processed;
 mod public;
 mod repair;
 mod scans;
+mod webhooks;
 
 /// What a test sees of a response.
 #[derive(Debug)]
