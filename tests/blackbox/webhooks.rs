@@ -58,7 +58,22 @@ const ENV: &[(&str, &str)] = &[
     ("ECKWMS__WEBHOOKS__LEASE_SECS", "3"),
     ("ECKWMS__WEBHOOKS__BACKOFF_SECS", "1"),
     ("ECKWMS__WEBHOOKS__BACKOFF_MAX_SECS", "1"),
+    ("ECKWMS__METRICS__BIND", "127.0.0.1:0"),
 ];
+
+/// The address of the metrics listener from the start-up log.
+fn metrics_address(server: &Server) -> String {
+    server
+        .startup_log
+        .iter()
+        .find_map(|line| {
+            let json: Value = serde_json::from_str(line).ok()?;
+            (json["fields"]["message"] == "metrics listening")
+                .then(|| json["fields"]["address"].as_str().map(str::to_owned))
+                .flatten()
+        })
+        .expect("a `metrics listening` line")
+}
 
 /// Every ledger seq, read through the events stream.
 async fn every_seq(api: &Api) -> BTreeSet<i64> {
@@ -227,7 +242,21 @@ pub async fn a_receiver_gets_every_change_once_across_a_crash(db: &TestDatabase)
         calls.load(Ordering::SeqCst) >= 5,
         "the refused deliveries came again"
     );
-    let (status, log) = server.take().unwrap().terminate_with_log();
+    // The metrics read at scrape time: no lag, nothing disabled.
+    let server = server.take().unwrap();
+    let (status, _, text) =
+        crate::prometheus::get(&format!("http://{}/metrics", metrics_address(&server)));
+    assert_eq!(status, 200, "{text}");
+    let samples = crate::prometheus::parse(&text);
+    let of =
+        |name: &str| crate::prometheus::value(&samples, name, &[("subscription", id.as_str())]);
+    assert_eq!(of("eckwms_webhook_lag_events"), Some(0.0), "{text}");
+    assert_eq!(of("eckwms_webhook_disabled"), Some(0.0), "{text}");
+    assert_eq!(
+        crate::prometheus::value(&samples, "eckwms_webhooks_disabled", &[]),
+        Some(0.0)
+    );
+    let (status, log) = server.terminate_with_log();
     assert!(status.success(), "{status:?}; log:\n{log}");
     receiver_handle.stop(false).await;
 }

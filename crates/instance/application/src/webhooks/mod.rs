@@ -483,6 +483,8 @@ fn truncated(error: &str) -> String {
 pub const LAG_METRIC: &str = "eckwms_webhook_lag_events";
 /// Subscriptions disabled (after `webhooks.max_failures` failed deliveries, or by hand).
 pub const DISABLED_METRIC: &str = "eckwms_webhooks_disabled";
+/// 1 when a subscription is disabled, else 0, by `subscription` (what an alert names).
+pub const SUBSCRIPTION_DISABLED_METRIC: &str = "eckwms_webhook_disabled";
 
 /// Describes the webhooks' metrics for the scrape output.
 pub fn describe_metrics() {
@@ -491,16 +493,22 @@ pub fn describe_metrics() {
         "ledger rows after a webhook subscription's cursor (head minus cursor), by subscription"
     );
     metrics::describe_gauge!(DISABLED_METRIC, "webhook subscriptions disabled");
+    metrics::describe_gauge!(
+        SUBSCRIPTION_DISABLED_METRIC,
+        "1 when a webhook subscription is disabled, else 0, by subscription"
+    );
 }
 
-/// Sets [`LAG_METRIC`] of each subscription against the ledger's `head`, and
-/// [`DISABLED_METRIC`].
+/// Sets [`LAG_METRIC`] and [`SUBSCRIPTION_DISABLED_METRIC`] of each subscription (the lag
+/// against the ledger's `head`), and [`DISABLED_METRIC`].
 pub fn record_metrics(head: i64, subscriptions: &[Subscription]) {
     let mut disabled = 0u32;
     for s in subscriptions {
         if !s.enabled {
             disabled += 1;
         }
+        metrics::gauge!(SUBSCRIPTION_DISABLED_METRIC, "subscription" => s.id.as_str().to_owned())
+            .set(if s.enabled { 0.0 } else { 1.0 });
         // Exact up to 2^53 rows.
         #[allow(clippy::cast_precision_loss)]
         metrics::gauge!(LAG_METRIC, "subscription" => s.id.as_str().to_owned())
