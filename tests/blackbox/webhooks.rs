@@ -58,6 +58,7 @@ const ENV: &[(&str, &str)] = &[
     ("ECKWMS__WEBHOOKS__LEASE_SECS", "3"),
     ("ECKWMS__WEBHOOKS__BACKOFF_SECS", "1"),
     ("ECKWMS__WEBHOOKS__BACKOFF_MAX_SECS", "1"),
+    ("ECKWMS__WEBHOOKS__MAX_FAILURES", "3"),
     ("ECKWMS__METRICS__BIND", "127.0.0.1:0"),
 ];
 
@@ -167,6 +168,19 @@ pub async fn a_receiver_gets_every_change_once_across_a_crash(db: &TestDatabase)
     *secret.lock().unwrap() = created["secret"].as_str().unwrap().to_owned();
     let read = api.get(&format!("/api/v1/webhooks/{id}")).await;
     assert!(read.body.get("secret").is_none(), "{}", read.body);
+    // A subscription nobody answers: disabled after webhooks.max_failures (3) failures.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let dead = api
+        .create(
+            "/api/v1/webhooks",
+            json!({"url": format!("http://127.0.0.1:{closed_port}/gone")}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     let places: Vec<String> = {
         let mut places = Vec::new();
@@ -242,7 +256,16 @@ pub async fn a_receiver_gets_every_change_once_across_a_crash(db: &TestDatabase)
         calls.load(Ordering::SeqCst) >= 5,
         "the refused deliveries came again"
     );
-    // The metrics read at scrape time: no lag, nothing disabled.
+    // The subscription nobody answers gets disabled (a bounded wait, timed by nothing else).
+    let started = Instant::now();
+    while api.get(&format!("/api/v1/webhooks/{dead}")).await.body["enabled"] != false {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "never disabled"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+    }
+    // The metrics read at scrape time: no lag, one subscription disabled.
     let server = server.take().unwrap();
     let (status, _, text) =
         crate::prometheus::get(&format!("http://{}/metrics", metrics_address(&server)));
@@ -252,9 +275,48 @@ pub async fn a_receiver_gets_every_change_once_across_a_crash(db: &TestDatabase)
         |name: &str| crate::prometheus::value(&samples, name, &[("subscription", id.as_str())]);
     assert_eq!(of("eckwms_webhook_lag_events"), Some(0.0), "{text}");
     assert_eq!(of("eckwms_webhook_disabled"), Some(0.0), "{text}");
+    // The subscription nobody answered is disabled, its last error shown, and the scrape says
+    // so (what the alert reads).
+    let dead_state = api.get(&format!("/api/v1/webhooks/{dead}")).await;
+    assert_eq!(dead_state.body["enabled"], false, "{}", dead_state.body);
+    assert_eq!(dead_state.body["failures"], 3, "{}", dead_state.body);
+    assert!(
+        dead_state.body["last_error"]
+            .as_str()
+            .is_some_and(|e| !e.is_empty()),
+        "{}",
+        dead_state.body
+    );
+    assert_eq!(
+        crate::prometheus::value(
+            &samples,
+            "eckwms_webhook_disabled",
+            &[("subscription", dead.as_str())]
+        ),
+        Some(1.0),
+        "{text}"
+    );
     assert_eq!(
         crate::prometheus::value(&samples, "eckwms_webhooks_disabled", &[]),
-        Some(0.0)
+        Some(1.0)
+    );
+    // Enabled again: the failures are forgotten.
+    let etag = dead_state.header("etag").unwrap();
+    let enabled = api
+        .send(
+            "PATCH",
+            &format!("/api/v1/webhooks/{dead}"),
+            &[("If-Match", etag.as_str())],
+            Some(br#"{"enabled": true}"#.to_vec()),
+        )
+        .await;
+    assert_eq!(enabled.status.as_u16(), 200, "{}", enabled.body);
+    assert_eq!(
+        (
+            enabled.body["enabled"].clone(),
+            enabled.body["failures"].clone()
+        ),
+        (json!(true), json!(0))
     );
     let (status, log) = server.terminate_with_log();
     assert!(status.success(), "{status:?}; log:\n{log}");
