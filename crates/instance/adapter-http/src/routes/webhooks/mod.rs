@@ -121,8 +121,8 @@ impl From<Subscription> for WebhookOut {
 }
 
 /// A subscription just created, with the secret that signs its deliveries: shown here once,
-/// never again.
-#[derive(Debug, Serialize, ToSchema)]
+/// never again. (No `Debug`: it holds the secret in clear.)
+#[derive(Serialize, ToSchema)]
 pub struct CreatedWebhookOut {
     #[serde(flatten)]
     pub webhook: WebhookOut,
