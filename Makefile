@@ -4,7 +4,7 @@ CARGO ?= cargo
 # A PostgreSQL server on which the tests create (and drop) their own databases.
 PG_ADMIN_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: help run build release test contract lint fmt fmt-check clippy deps-check ci bench bench-global bench-logins bench-repair bench-ui bench-crates fuzz clean
+.PHONY: help run build release test contract lint fmt fmt-check clippy deps-check ci bench bench-global bench-logins bench-repair bench-ui bench-webhooks bench-relay bench-crates fuzz clean
 
 # Exports ECKWMS_TEST_PG_URL when it is unset and a local PostgreSQL answers; says whether the
 # PostgreSQL tests run.
@@ -78,6 +78,14 @@ bench-repair: ## the repair section alone (reconciliation of 500 devices, the se
 bench-ui: ## the web UI section alone (the dashboard and a box's page at 1M ledger rows: p99, HTML size; a few minutes, most of it seeding); report in /tmp/BENCH_ui.md
 	$(CARGO) build --release -p eckwms --bin eckwms
 	$(CARGO) run --release -p eckwms-bench -- --ui-only --out /tmp/BENCH_ui.md
+
+bench-webhooks: ## the webhooks section alone (a backlog of 100,000 ledger rows delivered to a loopback receiver, then the lag at 1,000 moves/s; about a minute plus seeding); report in /tmp/BENCH_webhooks.md
+	$(CARGO) build --release -p eckwms --bin eckwms
+	$(CARGO) run --release -p eckwms-bench -- --webhooks-only --out /tmp/BENCH_webhooks.md
+
+bench-relay: ## the relay section alone (20,000 scans buffered at the global service's relay, applied by an instance; about a minute plus seeding); report in /tmp/BENCH_relay.md
+	$(CARGO) build --release -p eckwms --bin eckwms --bin eckwms-global
+	$(CARGO) run --release -p eckwms-bench -- --relay-only --out /tmp/BENCH_relay.md
 
 bench-crates: ## criterion benches of the pure crates: label code decoding, label sheets
 	$(CARGO) bench -p eckwms-codes --bench decode -- --warm-up-time 1 --measurement-time 3

@@ -8,7 +8,7 @@ use anyhow::Context;
 use eckwms_global_adapter_db::Database;
 use eckwms_global_adapter_http::routes::proxy::ProxyEngine;
 use eckwms_global_adapter_http::{HttpSettings, HttpState, build_app};
-use eckwms_global_application::Services;
+use eckwms_global_application::{InstanceService, Services};
 use eckwms_http_kit::metrics::Scrape;
 use eckwms_http_kit::turns::Turns;
 
@@ -20,7 +20,7 @@ pub fn run(settings: Settings, services: Services, db: &Arc<Database>) -> anyhow
     let scrape = settings
         .metrics
         .bind()
-        .map(|_| metrics_scrape(db.clone()))
+        .map(|_| metrics_scrape(db.clone(), services.instances.clone()))
         .transpose()?;
     let http = HttpSettings {
         body_limit: settings.http.body_limit,
@@ -46,17 +46,22 @@ pub fn run(settings: Settings, services: Services, db: &Arc<Database>) -> anyhow
     actix_web::rt::System::new().block_on(serve(settings, state, scrape))
 }
 
-/// Installs the metrics recorder and the readers of the values read at each scrape (the
-/// pool). Instance status (online, last heartbeat) is registered here when the instances'
-/// heartbeats exist (issue 17, "Instance <-> global").
-fn metrics_scrape(db: Arc<Database>) -> anyhow::Result<Scrape> {
+/// Installs the metrics recorder and the readers of the values read at each scrape: the pool,
+/// and the instances by state (online, offline, disabled) with the oldest heartbeat's age.
+fn metrics_scrape(db: Arc<Database>, instances: InstanceService) -> anyhow::Result<Scrape> {
     let scrape = Scrape::install().map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
     eckwms_db_kit::pool::describe_pool_metrics();
+    eckwms_global_application::metrics::describe();
     metrics::describe_counter!(
         eckwms_global_proxy::UPSTREAM_ERRORS,
         "proxied requests the instance failed, by kind (refused, unavailable, timeout)"
     );
-    Ok(scrape.reading(move || db.record_pool_metrics()))
+    Ok(scrape
+        .reading(move || db.record_pool_metrics())
+        .reading(move || match instances.counts() {
+            Ok(counts) => counts.record(),
+            Err(e) => tracing::warn!(error = %e, "metrics: the instances could not be read"),
+        }))
 }
 
 /// Retention of the relay (free tier), the purge of expired tokens and challenges and of old

@@ -5,7 +5,7 @@
 use fantoccini::Locator;
 
 use crate::devices::Scanner;
-use crate::driver::{Browser, Driver};
+use crate::driver::{Browser, Driver, create_manager};
 use crate::harness::{Api, Backend, Server, database, fresh_dir};
 
 /// Picks the option `value` of the select `select` (a CSS selector).
@@ -31,20 +31,7 @@ async fn a_manager_approves_a_scanner_creates_a_user_and_an_api_key_shown_once()
         fresh_dir("browser-admin"),
         &[("ECKWMS__PAIRING__GLOBAL_URL", "https://eckwms.example.com")],
     );
-    let (code, out) = server.command_with_input(
-        &[
-            "user",
-            "create",
-            "--username",
-            "mara",
-            "--role",
-            "MANAGER",
-            "--display-name",
-            "Mara Manager",
-        ],
-        "manager passphrase\n",
-    );
-    assert_eq!(code, 0, "{out}");
+    create_manager(&server);
     // A scanner pairs: it registers and waits, pending.
     let pda = Scanner::new(&server, "PDA-7", 7);
     let (_, registered) = pda.register("PDA seven").await;
@@ -54,11 +41,7 @@ async fn a_manager_approves_a_scanner_creates_a_user_and_an_api_key_shown_once()
     let base = server.base.clone();
     browser.open(&format!("{base}/scanners")).await;
     assert!(browser.path().await.starts_with("/login?next=/scanners"));
-    browser.fill("#login", "username", "mara").await;
-    browser
-        .fill("#login", "password", "manager passphrase")
-        .await;
-    browser.submit("#login").await;
+    browser.log_in_as_manager().await;
     assert_eq!(browser.path().await, "/scanners");
 
     // The pending scanner first, with its decision; the pairing QR is an image of this site.

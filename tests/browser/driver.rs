@@ -1,6 +1,7 @@
 //! `chromedriver` and a headless Chromium session on it.
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -9,6 +10,8 @@ use fantoccini::wd::Capabilities;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
+
+use crate::harness::Server;
 
 /// The `chromedriver` to run: `ECKWMS_CHROMEDRIVER`, else the first on the PATH.
 fn chromedriver() -> Option<PathBuf> {
@@ -37,7 +40,14 @@ pub struct Driver {
 }
 
 impl Drop for Driver {
+    /// Kills the driver's whole process group: the Chromium it started too, also when a test
+    /// panics before it closed its session.
     fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -59,7 +69,9 @@ impl Driver {
             return None;
         };
         let port = free_port();
+        // A process group of its own (its id is the driver's), which the drop kills.
         let child = Command::new(&binary)
+            .process_group(0)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -104,6 +116,28 @@ impl Driver {
             .expect("a Chromium session");
         Browser { client }
     }
+}
+
+/// The manager every browser test logs in as, and her passphrase.
+pub const MANAGER: &str = "mara";
+pub const MANAGER_PASSPHRASE: &str = "manager passphrase";
+
+/// Creates the manager [`MANAGER`] on `server`, at the command line as an operator would.
+pub fn create_manager(server: &Server) {
+    let (code, out) = server.command_with_input(
+        &[
+            "user",
+            "create",
+            "--username",
+            MANAGER,
+            "--role",
+            "MANAGER",
+            "--display-name",
+            "Mara Manager",
+        ],
+        &format!("{MANAGER_PASSPHRASE}\n"),
+    );
+    assert_eq!(code, 0, "{out}");
 }
 
 /// One browser session.
@@ -205,6 +239,18 @@ impl Browser {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+    }
+
+    /// Fills in the login form shown and sends it.
+    pub async fn log_in(&self, username: &str, password: &str) {
+        self.fill("#login", "username", username).await;
+        self.fill("#login", "password", password).await;
+        self.submit("#login").await;
+    }
+
+    /// Logs in as [`MANAGER`] on the login form shown.
+    pub async fn log_in_as_manager(&self) {
+        self.log_in(MANAGER, MANAGER_PASSPHRASE).await;
     }
 
     pub async fn close(self) {

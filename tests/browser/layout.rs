@@ -4,7 +4,7 @@
 use fantoccini::Locator;
 use serde_json::json;
 
-use crate::driver::{Browser, Driver};
+use crate::driver::{Browser, Driver, create_manager};
 use crate::harness::{Api, Backend, Server, database};
 
 /// The class of the rack's rectangle on the floor plan.
@@ -27,29 +27,12 @@ async fn a_manager_creates_a_rack_sees_it_on_the_floor_plan_and_it_fills() {
     };
     let db = database(Backend::Sqlite).unwrap();
     let server = Server::start(db.url());
-    let (code, out) = server.command_with_input(
-        &[
-            "user",
-            "create",
-            "--username",
-            "mara",
-            "--role",
-            "MANAGER",
-            "--display-name",
-            "Mara Manager",
-        ],
-        "manager passphrase\n",
-    );
-    assert_eq!(code, 0, "{out}");
+    create_manager(&server);
     let browser = driver.browser("en").await;
     let base = server.base.clone();
     browser.open(&format!("{base}/layout")).await;
     assert!(browser.path().await.starts_with("/login?next=/layout"));
-    browser.fill("#login", "username", "mara").await;
-    browser
-        .fill("#login", "password", "manager passphrase")
-        .await;
-    browser.submit("#login").await;
+    browser.log_in_as_manager().await;
     assert_eq!(browser.path().await, "/layout");
     assert!(browser.text("header nav").await.contains("Layout"));
     assert!(browser.text("#floor").await.contains("No rack"));

@@ -4,7 +4,7 @@
 use fantoccini::Locator;
 use serde_json::json;
 
-use crate::driver::Driver;
+use crate::driver::{Driver, MANAGER, create_manager};
 use crate::harness::{Api, Backend, Server, database};
 
 /// A server with a manager `mara` and a box on shelf A (another shelf B waits).
@@ -19,20 +19,7 @@ struct Site {
 async fn site() -> Site {
     let db = database(Backend::Sqlite).unwrap();
     let server = Server::start(db.url());
-    let (code, out) = server.command_with_input(
-        &[
-            "user",
-            "create",
-            "--username",
-            "mara",
-            "--role",
-            "MANAGER",
-            "--display-name",
-            "Mara Manager",
-        ],
-        "manager passphrase\n",
-    );
-    assert_eq!(code, 0, "{out}");
+    create_manager(&server);
     let admin = Api::new(&server, &server.admin_key);
     let shelf_a = admin
         .create("/api/v1/places", json!({"name": "Shelf A"}))
@@ -78,17 +65,12 @@ async fn an_operator_logs_in_finds_a_box_moves_it_scans_and_switches_language() 
     browser.open(&format!("{base}/boxes/{}", site.parcel)).await;
     assert!(browser.path().await.starts_with("/login?next=/boxes/"));
     browser.screenshot("login").await;
-    browser.fill("#login", "username", "mara").await;
-    browser.fill("#login", "password", "wrong passphrase").await;
-    browser.submit("#login").await;
+    browser.log_in(MANAGER, "wrong passphrase").await;
     assert_eq!(
         browser.text(".notice.error").await,
         "Wrong username or password."
     );
-    browser
-        .fill("#login", "password", "manager passphrase")
-        .await;
-    browser.submit("#login").await;
+    browser.log_in_as_manager().await;
     assert_eq!(browser.path().await, format!("/boxes/{}", site.parcel));
 
     // The dashboard: the counts, and the latest activity (made with the admin key, by name).
@@ -199,11 +181,7 @@ async fn an_operator_logs_in_finds_a_box_moves_it_scans_and_switches_language() 
     browser.client.delete_cookie("eckwms_lang").await.unwrap();
     browser.open(&format!("{base}/login")).await;
     assert_eq!(browser.text("h2").await, "Log in");
-    browser.fill("#login", "username", "mara").await;
-    browser
-        .fill("#login", "password", "manager passphrase")
-        .await;
-    browser.submit("#login").await;
+    browser.log_in_as_manager().await;
     assert_eq!(browser.text("h1").await, "Übersicht");
     browser.close().await;
 }

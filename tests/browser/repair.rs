@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::driver::Driver;
+use crate::driver::{Driver, create_manager};
 use crate::harness::{Api, Backend, Server, database};
 
 /// A place of the desk with its role, made through the API.
@@ -31,20 +31,7 @@ async fn a_manager_makes_an_rma_request_and_sees_what_arrived() {
     };
     let db = database(Backend::Sqlite).unwrap();
     let server = Server::start(db.url());
-    let (code, out) = server.command_with_input(
-        &[
-            "user",
-            "create",
-            "--username",
-            "mara",
-            "--role",
-            "MANAGER",
-            "--display-name",
-            "Mara Manager",
-        ],
-        "manager passphrase\n",
-    );
-    assert_eq!(code, 0, "{out}");
+    create_manager(&server);
     let admin = Api::new(&server, &server.admin_key);
     let intake = desk_place(&admin, "Intake table", "intake").await;
     let base = server.base.clone();
@@ -52,11 +39,7 @@ async fn a_manager_makes_an_rma_request_and_sees_what_arrived() {
 
     // The desk, after the login; the navigation leads there.
     browser.open(&format!("{base}/repair")).await;
-    browser.fill("#login", "username", "mara").await;
-    browser
-        .fill("#login", "password", "manager passphrase")
-        .await;
-    browser.submit("#login").await;
+    browser.log_in_as_manager().await;
     assert_eq!(browser.path().await, "/repair");
     assert_eq!(
         browser.text("header nav a[aria-current=\"page\"]").await,

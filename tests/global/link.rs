@@ -1,7 +1,7 @@
 //! The instance and the global service connected, both real binaries: `eckwms global enroll`,
 //! heartbeats (the global service shows the instance online at its real port), scanners
-//! approved or blocked at the instance followed by the global service's records and relay,
-//! and an instance that serves on while the global service is down.
+//! approved or blocked at the instance followed by the global service's records, relay and
+//! signed discovery, and an instance that serves on while the global service is down.
 
 use std::time::{Duration, Instant};
 
@@ -120,6 +120,28 @@ impl Scanner {
         assert_eq!(registered.body["status"], "pending");
     }
 
+    /// Discovery of `instance` signed by this scanner: the candidates' types, in order.
+    async fn discover(&self, global: &Server, instance: &str) -> Vec<String> {
+        let path = format!("/ECK/API/INTERNAL/GET-INSTANCE-INFO/{instance}");
+        let signed = request_headers(
+            &self.key,
+            &self.id,
+            "GET",
+            &path,
+            chrono::Utc::now().timestamp(),
+            b"",
+        );
+        let headers: Vec<(&str, &str)> = signed.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let answer = harness::get(&global.url(&path), &headers).await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        answer.body["candidates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["type"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
     /// A scan posted to the global relay, signed now: its status and problem code.
     async fn relay(&self, global: &Server, msg_id: &str) -> (u16, Value) {
         let path = "/ECK/API/RELAY/SCANS";
@@ -210,6 +232,8 @@ async fn an_enrolled_instance_beats_and_the_global_service_follows_its_scanners(
         })
         .await;
         assert_eq!(pda.relay(&global, "m-1").await.0, 403);
+        // Pending: its signature is valid, but discovery gives it the proxy only.
+        assert_eq!(pda.discover(&global, id).await, ["GLOBAL_PROXY"]);
         set_status(&site, "PDA-7", "active").await;
         eventually("the approved scanner is active at the global service", move || async move {
             status_at_global(g, id, "PDA-7").await.as_deref() == Some("active")
@@ -217,6 +241,11 @@ async fn an_enrolled_instance_beats_and_the_global_service_follows_its_scanners(
         .await;
         let (status, body) = pda.relay(&global, "m-2").await;
         assert_eq!(status, 202, "{body}");
+        // Published active: its own signature now brings the instance's LAN address first.
+        assert_eq!(
+            pda.discover(&global, id).await,
+            ["LOCAL_LAN", "GLOBAL_PROXY"]
+        );
 
         // Blocked at the instance: the relay refuses it after the next heartbeat.
         set_status(&site, "PDA-7", "blocked").await;
@@ -235,6 +264,8 @@ async fn an_enrolled_instance_beats_and_the_global_service_follows_its_scanners(
             status_at_global(g, id, "PDA-7").await.as_deref(),
             Some("blocked")
         );
+        // Blocked: discovery withholds the LAN address again.
+        assert_eq!(pda.discover(&global, id).await, ["GLOBAL_PROXY"]);
 
         // The key was never logged.
         let (_, log) = site.terminate_with_log();

@@ -57,6 +57,23 @@ async fn metrics_count_requests_and_proxy_upstream_errors_on_their_own_listener(
         Some(1.0),
         "{body}"
     );
+    // The instance registered just now is online; counted, not named.
+    for (state, count) in [("online", 1.0), ("offline", 0.0), ("disabled", 0.0)] {
+        assert_eq!(
+            value(&samples, "eckwms_global_instances", &[("state", state)]),
+            Some(count),
+            "{state}: {body}"
+        );
+    }
+    assert!(
+        value(
+            &samples,
+            "eckwms_global_instance_oldest_heartbeat_age_seconds",
+            &[]
+        )
+        .is_some_and(|age| (0.0..60.0).contains(&age)),
+        "{body}"
+    );
     assert!(
         !body.contains(INSTANCE),
         "the instance id is no label:\n{body}"

@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 
 use crate::fmt::{fmt_ms, fmt_rate, group};
 use crate::load::Work;
-use crate::report::{Check, Phase, SeedLine};
+use crate::report::{Phase, Section, SeedLine};
 use crate::runner::{Load, Log, Runner, bearer, secs};
 use crate::seed::{self, Plan};
 use crate::server::Server;
@@ -284,14 +284,6 @@ pub fn run(
     })
 }
 
-/// What the whole section gives the report.
-pub struct Section {
-    pub checks: Vec<Check>,
-    pub settings: Vec<(String, String)>,
-    pub notes: Vec<String>,
-    pub seeds: Vec<SeedLine>,
-}
-
 /// The section on SQLite, then on PostgreSQL when `pg_admin` names a server (`pg_missing`
 /// says why not otherwise), and one login's hashing measured in the harness between them. A
 /// failure on one database is reported ("not measured", with its cause) rather than losing
@@ -405,6 +397,7 @@ pub fn section(
         settings,
         notes,
         seeds,
+        memory: Vec::new(),
     }
 }
 
@@ -580,6 +573,15 @@ fn make_users(
 
 /// One login, checked: 200 with a session token.
 fn check_login(server: &Server, username: &str, password: &str) -> anyhow::Result<()> {
+    let token = log_in(server, username, password)?;
+    if !token.starts_with("ecks_") {
+        bail!("POST {LOGIN_PATH}: the answer's token is no session token");
+    }
+    Ok(())
+}
+
+/// `POST /api/v1/auth/login` once: the session token of the answer.
+pub fn log_in(server: &Server, username: &str, password: &str) -> anyhow::Result<String> {
     let url = server.url(LOGIN_PATH);
     let body = json!({"username": username, "password": password});
     actix_rt::System::new().block_on(async move {
@@ -601,10 +603,10 @@ fn check_login(server: &Server, username: &str, password: &str) -> anyhow::Resul
         }
         let json: Value =
             serde_json::from_slice(&answer).with_context(|| format!("POST {url}: not JSON"))?;
-        match json.get("token").and_then(Value::as_str) {
-            Some(token) if token.starts_with("ecks_") => Ok(()),
-            _ => bail!("POST {url}: no session token in the answer"),
-        }
+        json.get("token")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow!("POST {url}: no session token in the answer"))
     })
 }
 

@@ -19,6 +19,7 @@ mod load;
 mod logins;
 mod pg;
 mod postgres;
+mod relay;
 mod repair;
 mod report;
 mod rng;
@@ -29,6 +30,7 @@ mod server;
 mod sqlite;
 mod sys;
 mod ui;
+mod webhooks;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -40,7 +42,7 @@ use clap::{Parser, Subcommand};
 use crate::checks::combined_rate;
 use crate::fmt::{fmt_ms, fmt_rate, group};
 use crate::postgres::PgRun;
-use crate::report::{Check, Report};
+use crate::report::{Check, Report, Section};
 use crate::rng::Rng;
 use crate::runner::{Log, Runner, WorkDir, bearer, mib, sibling};
 use crate::seed::Seeded;
@@ -151,6 +153,16 @@ struct Cli {
     /// elsewhere than docs/BENCHMARKS.md (`--out`).
     #[arg(long, conflicts_with_all = ["moves_only", "global_only", "logins_only", "repair_only"])]
     ui_only: bool,
+    /// Run only the webhooks section (the delivery of a backlog of 100,000 ledger rows to a
+    /// receiver on loopback, and the lag while the service takes 1,000 moves/s; on SQLite;
+    /// about a minute). The report must go elsewhere than docs/BENCHMARKS.md (`--out`).
+    #[arg(long, conflicts_with_all = ["moves_only", "global_only", "logins_only", "repair_only", "ui_only"])]
+    webhooks_only: bool,
+    /// Run only the relay section (scans buffered at the global service's relay, applied by an
+    /// instance that starts with a backlog of 20,000; both services on SQLite; about a minute
+    /// plus seeding). The report must go elsewhere than docs/BENCHMARKS.md (`--out`).
+    #[arg(long, conflicts_with_all = ["moves_only", "global_only", "logins_only", "repair_only", "ui_only", "webhooks_only"])]
+    relay_only: bool,
     /// Users made for the logins section, each logged in again and again.
     #[arg(long, default_value_t = 32)]
     login_users: usize,
@@ -214,7 +226,9 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     };
     for (binary, flag) in [(&eckwms, "--eckwms"), (&eckwms_global, "--eckwms-global")] {
         // The logins, repair and web UI sections run eckwms alone.
-        if (cli.logins_only || cli.repair_only || cli.ui_only) && flag == "--eckwms-global" {
+        if (cli.logins_only || cli.repair_only || cli.ui_only || cli.webhooks_only)
+            && flag == "--eckwms-global"
+        {
             continue;
         }
         if !binary.is_file() {
@@ -225,12 +239,18 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             );
         }
     }
-    if (cli.moves_only || cli.global_only || cli.logins_only || cli.repair_only || cli.ui_only)
+    if (cli.moves_only
+        || cli.global_only
+        || cli.logins_only
+        || cli.repair_only
+        || cli.ui_only
+        || cli.webhooks_only
+        || cli.relay_only)
         && cli.out == Path::new("docs/BENCHMARKS.md")
     {
         bail!(
-            "--moves-only, --global-only, --logins-only, --repair-only and --ui-only write a \
-             partial report: pass --out somewhere else"
+            "--moves-only, --global-only, --logins-only, --repair-only, --ui-only, \
+             --webhooks-only and --relay-only write a partial report: pass --out somewhere else"
         );
     }
     if cli.login_users == 0 || cli.login_clients == 0 || cli.probe_clients == 0 {
@@ -282,28 +302,21 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             pg::admin_url(cli.pg_url.as_deref())
         },
     };
-    if cli.global_only {
+    // A `--*-only` run: one section, reported alone. `make` is the target that runs it.
+    let only = if cli.global_only {
         let g = global::run(&global_options, &mut runner, &log)?;
-        let mut settings = common_settings(cli, &eckwms, seed_value);
-        settings.extend(g.settings);
-        let report = Report {
-            date,
-            machine,
-            command: format!(
-                "make bench-global` (= `cargo run --release -p eckwms-bench -- --global-only --out /tmp/BENCH_global.md`); this run: `{command}"
-            ),
-            settings,
-            seeds: vec![g.seed],
-            memory: g.memory,
-            checks: g.checks,
-            phases: runner.phases,
-            floors: runner.floors,
-            notes: g.notes,
-            duration: format!("{:.0} s", log.0.elapsed().as_secs_f64()),
-        };
-        return write_report(cli, &report, &log);
-    }
-    if cli.logins_only {
+        Some((
+            "global",
+            false,
+            Section {
+                checks: g.checks,
+                settings: g.settings,
+                notes: g.notes,
+                seeds: vec![g.seed],
+                memory: g.memory,
+            },
+        ))
+    } else if cli.logins_only {
         let pg_admin = if cli.no_pg {
             None
         } else {
@@ -316,59 +329,48 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
             pg_admin.as_deref(),
             &pg_missing_reason(cli),
         );
-        let mut settings = common_settings(cli, &eckwms, seed_value);
-        settings.extend(section.settings);
-        let report = Report {
-            date,
-            machine,
-            command: format!(
-                "make bench-logins` (= `cargo build --release -p eckwms --bin eckwms` then `cargo run --release -p eckwms-bench -- --logins-only --out /tmp/BENCH_logins.md`); this run: `{command}"
-            ),
-            settings,
-            seeds: section.seeds,
-            memory: Vec::new(),
-            checks: section.checks,
-            phases: runner.phases,
-            floors: runner.floors,
-            notes: section.notes,
-            duration: format!("{:.0} s", log.0.elapsed().as_secs_f64()),
+        Some(("logins", true, section))
+    } else if cli.repair_only {
+        Some((
+            "repair",
+            true,
+            repair::section(&mut runner, &eckwms, &work.path),
+        ))
+    } else if cli.ui_only {
+        Some(("ui", true, ui::section(&mut runner, &eckwms, &work.path)))
+    } else if cli.webhooks_only {
+        Some((
+            "webhooks",
+            true,
+            webhooks::section(&mut runner, &eckwms, &work.path),
+        ))
+    } else if cli.relay_only {
+        Some((
+            "relay",
+            true,
+            relay::section(&mut runner, &eckwms, &eckwms_global, &work.path),
+        ))
+    } else {
+        None
+    };
+    if let Some((name, builds_eckwms, section)) = only {
+        let build = if builds_eckwms {
+            "cargo build --release -p eckwms --bin eckwms` then `"
+        } else {
+            ""
         };
-        return write_report(cli, &report, &log);
-    }
-    if cli.repair_only {
-        let section = repair::section(&mut runner, &eckwms, &work.path);
         let mut settings = common_settings(cli, &eckwms, seed_value);
         settings.extend(section.settings);
         let report = Report {
             date,
             machine,
             command: format!(
-                "make bench-repair` (= `cargo build --release -p eckwms --bin eckwms` then `cargo run --release -p eckwms-bench -- --repair-only --out /tmp/BENCH_repair.md`); this run: `{command}"
+                "make bench-{name}` (= `{build}cargo run --release -p eckwms-bench -- \
+                 --{name}-only --out /tmp/BENCH_{name}.md`); this run: `{command}"
             ),
             settings,
             seeds: section.seeds,
             memory: section.memory,
-            checks: section.checks,
-            phases: runner.phases,
-            floors: runner.floors,
-            notes: section.notes,
-            duration: format!("{:.0} s", log.0.elapsed().as_secs_f64()),
-        };
-        return write_report(cli, &report, &log);
-    }
-    if cli.ui_only {
-        let section = ui::section(&mut runner, &eckwms, &work.path);
-        let mut settings = common_settings(cli, &eckwms, seed_value);
-        settings.extend(section.settings);
-        let report = Report {
-            date,
-            machine,
-            command: format!(
-                "make bench-ui` (= `cargo build --release -p eckwms --bin eckwms` then `cargo run --release -p eckwms-bench -- --ui-only --out /tmp/BENCH_ui.md`); this run: `{command}"
-            ),
-            settings,
-            seeds: section.seeds,
-            memory: Vec::new(),
             checks: section.checks,
             phases: runner.phases,
             floors: runner.floors,
@@ -500,6 +502,21 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     } else {
         Some(repair::section(&mut runner, &eckwms, &work.path))
     };
+    let webhook_section = if cli.moves_only {
+        None
+    } else {
+        Some(webhooks::section(&mut runner, &eckwms, &work.path))
+    };
+    let relay_section = if cli.moves_only {
+        None
+    } else {
+        Some(relay::section(
+            &mut runner,
+            &eckwms,
+            &eckwms_global,
+            &work.path,
+        ))
+    };
 
     // ------------------------------------------------------------ codes and labels, in process
     log.line("decoding label codes and rendering label sheets on one thread");
@@ -523,26 +540,22 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
         checks.extend(checks::reads(r, sizes));
     }
     checks.push(checks::idle_memory(idle_rss, cli.idle_secs));
-    let mut login_settings = Vec::new();
-    if let Some(section) = login_section {
-        checks.extend(section.checks);
-        notes.extend(section.notes);
-        seeds.extend(section.seeds);
-        login_settings = section.settings;
-    }
-    let mut ui_settings = Vec::new();
-    if let Some(section) = ui_section {
-        checks.extend(section.checks);
-        notes.extend(section.notes);
-        ui_settings = section.settings;
-    }
-    let mut repair_settings = Vec::new();
-    if let Some(section) = repair_section {
+    let mut section_settings = Vec::new();
+    for section in [
+        login_section,
+        ui_section,
+        repair_section,
+        webhook_section,
+        relay_section,
+    ]
+    .into_iter()
+    .flatten()
+    {
         checks.extend(section.checks);
         notes.extend(section.notes);
         seeds.extend(section.seeds);
         memory.extend(section.memory);
-        repair_settings = section.settings;
+        section_settings.extend(section.settings);
     }
 
     match global_run {
@@ -584,9 +597,7 @@ fn run(cli: &Cli) -> anyhow::Result<()> {
     );
     let mut settings = settings_table(cli, &eckwms, seed_value, &data.big, &data.small);
     settings.extend(global_settings);
-    settings.extend(login_settings);
-    settings.extend(ui_settings);
-    settings.extend(repair_settings);
+    settings.extend(section_settings);
     let report = Report {
         date,
         machine,

@@ -26,7 +26,7 @@ use serde_json::Value;
 
 use crate::fmt::{fmt_ms, fmt_rate, group};
 use crate::load::Work;
-use crate::report::{Check, SeedLine};
+use crate::report::{Check, Section, SeedLine};
 use crate::runner::{Runner, bearer, mib, secs};
 use crate::server::Server;
 use crate::sys;
@@ -70,15 +70,6 @@ const FLAT_MEMORY_MIB: f64 = 32.0;
 /// rows): memory that grew with the rows would add at least the 14 MB more of CSV.
 const GROWTH_MIB: f64 = 8.0;
 
-/// What the section hands to the report.
-pub struct Section {
-    pub checks: Vec<Check>,
-    pub settings: Vec<(String, String)>,
-    pub notes: Vec<String>,
-    pub seeds: Vec<SeedLine>,
-    pub memory: Vec<(String, String)>,
-}
-
 /// The targets of this section, for "not measured" when it fails.
 pub const TARGETS: [&str; 3] = [
     "R1: `GET /api/v1/orders/{id}/reconciliation` of an RMA request of 500 declared devices, p99 < 20 ms (one client)",
@@ -94,21 +85,7 @@ pub fn section(runner: &mut Runner<'_>, eckwms: &Path, work: &Path) -> Section {
         Err(e) => {
             let failed = format!("the repair section failed: {e:#}");
             runner.log.line(&failed);
-            Section {
-                checks: TARGETS
-                    .iter()
-                    .map(|t| Check {
-                        target: (*t).into(),
-                        measured: "–".into(),
-                        pass: None,
-                        note: failed.clone(),
-                    })
-                    .collect(),
-                settings: Vec::new(),
-                notes: vec![failed],
-                seeds: Vec::new(),
-                memory: Vec::new(),
-            }
+            Section::not_measured(&TARGETS, &failed)
         }
     }
 }

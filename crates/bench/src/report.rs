@@ -28,6 +28,35 @@ pub struct Check {
     pub note: String,
 }
 
+/// What one section of the bench gives the report (a `--*-only` run reports one alone).
+#[derive(Debug, Default)]
+pub struct Section {
+    pub checks: Vec<Check>,
+    pub settings: Vec<(String, String)>,
+    pub notes: Vec<String>,
+    pub seeds: Vec<SeedLine>,
+    pub memory: Vec<(String, String)>,
+}
+
+impl Section {
+    /// A section that failed: each of its `targets` not measured, with the cause.
+    pub fn not_measured(targets: &[&str], cause: &str) -> Section {
+        Section {
+            checks: targets
+                .iter()
+                .map(|t| Check {
+                    target: (*t).into(),
+                    measured: "–".into(),
+                    pass: None,
+                    note: cause.to_owned(),
+                })
+                .collect(),
+            notes: vec![cause.to_owned()],
+            ..Section::default()
+        }
+    }
+}
+
 /// A seeded database, described.
 #[derive(Clone, Debug)]
 pub struct SeedLine {

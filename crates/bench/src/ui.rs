@@ -14,12 +14,11 @@ use std::time::Duration;
 use anyhow::{Context, anyhow, bail};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
-use serde_json::{Value, json};
 
 use crate::fmt::{cpu_text, fmt_ms, group, summary};
 use crate::load::Work;
-use crate::logins::LOGIN_PATH;
-use crate::report::{Check, Phase, SeedLine};
+use crate::logins::{LOGIN_PATH, log_in};
+use crate::report::{Check, Phase, Section};
 use crate::runner::{Runner, secs};
 use crate::seed;
 use crate::server::{Server, eckwms_command};
@@ -47,14 +46,6 @@ pub const TARGETS: [&str; 4] = [
     "W1: the dashboard's HTML < 100 KB",
     "W2: a box page's HTML < 100 KB",
 ];
-
-/// What the whole section gives the report.
-pub struct Section {
-    pub checks: Vec<Check>,
-    pub settings: Vec<(String, String)>,
-    pub notes: Vec<String>,
-    pub seeds: Vec<SeedLine>,
-}
 
 /// The box whose page is read: the busiest of the seeded boxes holding at least a page of items.
 #[derive(Clone, Debug, QueryableByName)]
@@ -143,7 +134,7 @@ pub fn on_server(
             checks: checks(&run),
             settings: settings(runner.cli.read_clients),
             notes: vec![note(&run)],
-            seeds: Vec::new(),
+            ..Section::default()
         },
         Err(e) => failed(runner, &e),
     }
@@ -152,20 +143,7 @@ pub fn on_server(
 fn failed(runner: &Runner<'_>, e: &anyhow::Error) -> Section {
     let failed = format!("the web UI section failed: {e:#}");
     runner.log.line(&failed);
-    Section {
-        checks: TARGETS
-            .iter()
-            .map(|t| Check {
-                target: (*t).into(),
-                measured: "–".into(),
-                pass: None,
-                note: failed.clone(),
-            })
-            .collect(),
-        settings: Vec::new(),
-        notes: vec![failed],
-        seeds: Vec::new(),
-    }
+    Section::not_measured(&TARGETS, &failed)
 }
 
 /// Makes the user, logs in, picks the box, fetches both pages once (status, size, rows), then
@@ -284,36 +262,6 @@ pub fn measure(
         busy,
         contents_rows,
         history_rows,
-    })
-}
-
-/// `POST /api/v1/auth/login`: the session token.
-fn log_in(server: &Server, username: &str, password: &str) -> anyhow::Result<String> {
-    let url = server.url(LOGIN_PATH);
-    let body = json!({"username": username, "password": password});
-    actix_rt::System::new().block_on(async move {
-        let client = awc::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .finish();
-        let mut response = client
-            .post(url.as_str())
-            .send_json(&body)
-            .await
-            .map_err(|e| anyhow!("POST {url}: {e}"))?;
-        let status = response.status();
-        let answer = response
-            .body()
-            .await
-            .map_err(|e| anyhow!("POST {url}: {e}"))?;
-        if !status.is_success() {
-            bail!("POST {url}: {status}: {}", String::from_utf8_lossy(&answer));
-        }
-        let json: Value =
-            serde_json::from_slice(&answer).with_context(|| format!("POST {url}: not JSON"))?;
-        json.get("token")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .ok_or_else(|| anyhow!("POST {url}: no session token in the answer"))
     })
 }
 

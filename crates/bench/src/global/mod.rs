@@ -22,7 +22,7 @@ use crate::seed::{self, Plan};
 use crate::server::{self, Server};
 
 mod checks;
-mod setup;
+pub(crate) mod setup;
 
 use self::checks::*;
 use self::setup::*;

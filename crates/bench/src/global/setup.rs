@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::*;
 
-pub(super) fn global_config(port: u16, db_url: &str, admin_key: &str) -> String {
+pub(crate) fn global_config(port: u16, db_url: &str, admin_key: &str) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "# Written by eckwms-bench for one run.");
     let _ = writeln!(

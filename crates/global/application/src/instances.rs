@@ -238,6 +238,12 @@ impl InstanceService {
             .collect())
     }
 
+    /// The instances counted by state, for the metrics read at each scrape.
+    pub fn counts(&self) -> AppResult<crate::metrics::InstanceCounts> {
+        let now = self.clock.now();
+        Ok(crate::metrics::InstanceCounts::of(&self.list()?, now))
+    }
+
     pub fn get(&self, id: &InstanceId) -> AppResult<InstanceView> {
         let stored = self
             .repo

@@ -4,6 +4,7 @@ pub mod devices;
 pub mod discovery;
 pub mod error;
 pub mod instances;
+pub mod metrics;
 pub mod ports;
 pub mod public_page;
 pub mod relay;

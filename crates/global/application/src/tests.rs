@@ -217,6 +217,30 @@ fn instances_not_seen_for_a_while_are_offline() {
 }
 
 #[test]
+fn instances_are_counted_by_state_with_the_oldest_heartbeat() {
+    let mut repo = MockInstanceRepository::new();
+    repo.expect_list().returning(|| {
+        let mut away = instance(2);
+        away.last_seen = now() - Duration::minutes(6);
+        let mut gone = instance(3);
+        gone.last_seen = now() - Duration::days(30);
+        gone.status = InstanceStatus::Disabled;
+        Ok(vec![instance(1), away, gone])
+    });
+    let counts = instance_service(repo).counts().unwrap();
+    assert_eq!(
+        counts,
+        metrics::InstanceCounts {
+            online: 1,
+            offline: 1,
+            disabled: 1,
+            // The disabled instance's month-old heartbeat does not count.
+            oldest_heartbeat_age_secs: 360,
+        }
+    );
+}
+
+#[test]
 fn rotation_stores_the_new_keys_hash() {
     let key = new_instance_key(&id(1), &[9; 32]);
     let hash = SecretHash::of(&key);

@@ -16,7 +16,7 @@ use eckwms_application::ports::{
     MockLookupRepository, MockMoveRepository, MockOrderRepository, MockOverviewRepository,
     MockPlaceRepository, MockRepairRepository, MockRoleRepository, MockScanRepository,
     MockSecretSource, MockSessionRepository, MockThisInstance, MockUnitOfWork, MockUserRepository,
-    MockWarehouseRepository, MockWebhookRepository, MockWebhookSender, Role,
+    MockWarehouseRepository, MockWebhookRepository, MockWebhookSender, Role, SessionRecord, User,
 };
 use eckwms_application::{
     ApiKeyService, AuditService, CatalogPorts, CatalogService, DevicePorts, DeviceService,
@@ -25,8 +25,9 @@ use eckwms_application::{
     ScanService, ScanSettings, Services, SessionService, SystemService, UserService, WebhookPorts,
     WebhookService, WebhookSettings,
 };
-use eckwms_domain::access::SEEDED_ROLES;
+use eckwms_domain::UserId;
 use eckwms_domain::access::role::seeded;
+use eckwms_domain::access::{Permissions, SEEDED_ROLES};
 use sha2::{Digest, Sha256};
 
 use crate::{HttpSettings, HttpState};
@@ -43,6 +44,27 @@ pub fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0)
         .single()
         .unwrap()
+}
+
+/// The session token whose session [`Mocks::with_session`] answers for (any token is looked up
+/// through the mocked `find_session`; this one has the session token's form).
+pub const SESSION_TOKEN: &str = "ecks_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+
+/// Anna (user 4, active, version 3) with the role `role`.
+pub fn test_user(role: &str) -> User {
+    User {
+        id: UserId::new(4).unwrap(),
+        username: "anna".into(),
+        display_name: "Anna K".into(),
+        role: role.into(),
+        active: true,
+        has_pin: false,
+        language: None,
+        last_login_at: None,
+        version: 3,
+        created_at: now(),
+        updated_at: now(),
+    }
 }
 
 /// One mock per port; tests set expectations, then turn them into services.
@@ -207,6 +229,30 @@ impl Mocks {
                 ..HttpSettings::default()
             },
         }
+    }
+
+    /// Every session token finds a session of `user` holding `permissions`, an hour left.
+    #[must_use]
+    pub fn with_session(mut self, user: User, permissions: Permissions) -> Self {
+        self.sessions.expect_find_session().returning(move |_| {
+            Ok(Some(SessionRecord {
+                user: user.clone(),
+                permissions,
+                created_at: now(),
+                last_seen_at: now(),
+                expires_at: now() + chrono::Duration::hours(1),
+            }))
+        });
+        self
+    }
+
+    /// [`Mocks::with_session`] for a user with the seeded role `role` and its permissions.
+    #[must_use]
+    pub fn with_session_of(self, role: &str) -> Self {
+        let permissions = seeded_role(role)
+            .map(|r| r.permissions)
+            .unwrap_or_else(|| panic!("{role} is no seeded role"));
+        self.with_session(test_user(role), permissions)
     }
 
     pub fn state(self) -> HttpState {

@@ -3,11 +3,13 @@
 
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
-use eckwms_adapter_http::testing::{Mocks, fast_passwords, now, seeded_role};
+use eckwms_adapter_http::testing::{
+    Mocks, SESSION_TOKEN, fast_passwords, now, seeded_role, test_user,
+};
 use eckwms_adapter_http::{HttpState, build_app_with};
 use eckwms_application::AppError;
 use eckwms_application::ports::{
-    ActorNames, LabelPrint, Location, LoginUser, PathStep, SessionRecord, StoredCounts, User,
+    ActorNames, LabelPrint, Location, LoginUser, PathStep, StoredCounts, User,
 };
 use eckwms_domain::{
     BoxId, ChangeKind, Code, IdKind, Item, ItemId, LedgerEntry, Meta, Movable, Name, ObjectId,
@@ -16,7 +18,7 @@ use eckwms_domain::{
 
 use crate::layout::CONTENT_SECURITY_POLICY;
 
-const TOKEN: &str = "ecks_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+const TOKEN: &str = SESSION_TOKEN;
 const LOGIN_TOKEN: &str = "0123456789abcdef0123456789abcdef";
 
 struct Reply {
@@ -51,35 +53,9 @@ async fn call(state: &HttpState, req: TestRequest) -> Reply {
     }
 }
 
-fn user(role: &str) -> User {
-    User {
-        id: UserId::new(4).unwrap(),
-        username: "anna".into(),
-        display_name: "Anna K".into(),
-        role: role.into(),
-        active: true,
-        has_pin: false,
-        language: None,
-        last_login_at: None,
-        version: 3,
-        created_at: now(),
-        updated_at: now(),
-    }
-}
-
 /// Mocks where [`TOKEN`] is a session of a user with the seeded role `role`.
 fn session(role: &str) -> Mocks {
-    let mut m = Mocks::new();
-    let role = role.to_owned();
-    m.sessions.expect_find_session().returning(move |_| {
-        Ok(Some(SessionRecord {
-            user: user(&role),
-            permissions: seeded_role(&role).unwrap().permissions,
-            created_at: now(),
-            last_seen_at: now(),
-            expires_at: now() + chrono::Duration::hours(1),
-        }))
-    });
+    let mut m = Mocks::new().with_session_of(role);
     m.sessions.expect_touch_session().returning(|_, _| Ok(()));
     m
 }
@@ -258,7 +234,7 @@ fn login_mocks() -> Mocks {
         .returning(|_, _| Ok((0, None)));
     m.users.expect_find_login().returning(move |key| {
         Ok((key == "anna").then(|| LoginUser {
-            user: user("PICKER"),
+            user: test_user("PICKER"),
             password_hash: hash.clone(),
             pin_hash: None,
             permissions: seeded_role("PICKER").unwrap().permissions,
@@ -842,8 +818,10 @@ mod admin {
         });
         m.users
             .expect_list_users()
-            .returning(|_| Ok(vec![user("PICKER")]));
-        m.users.expect_get_user().returning(|_| Ok(user("PICKER")));
+            .returning(|_| Ok(vec![test_user("PICKER")]));
+        m.users
+            .expect_get_user()
+            .returning(|_| Ok(test_user("PICKER")));
         m.api_keys
             .expect_list_api_keys()
             .returning(|| Ok(vec![api_key(false)]));
@@ -1164,7 +1142,7 @@ mod admin {
                     && new.password_hash.starts_with("$argon2")
             })
             .times(1)
-            .returning(|_, _, _| Ok(user("PICKER")));
+            .returning(|_, _, _| Ok(test_user("PICKER")));
         let state = m.state();
         let reply = call(
             &state,
@@ -2271,19 +2249,13 @@ mod layout_pages {
 /// token only), and the user's setting wins over the cookie and the browser's language.
 #[actix_rt::test]
 async fn a_users_language_is_their_setting_and_the_switch_stores_it() {
-    let mut m = Mocks::new();
-    m.sessions.expect_find_session().returning(|_| {
-        Ok(Some(SessionRecord {
-            user: User {
-                language: Some(eckwms_i18n::Lang::Ru),
-                ..user("MANAGER")
-            },
-            permissions: seeded_role("MANAGER").unwrap().permissions,
-            created_at: now(),
-            last_seen_at: now(),
-            expires_at: now() + chrono::Duration::hours(1),
-        }))
-    });
+    let mut m = Mocks::new().with_session(
+        User {
+            language: Some(eckwms_i18n::Lang::Ru),
+            ..test_user("MANAGER")
+        },
+        seeded_role("MANAGER").unwrap().permissions,
+    );
     m.sessions.expect_touch_session().returning(|_, _| Ok(()));
     m.users
         .expect_update_user()
@@ -2296,7 +2268,7 @@ async fn a_users_language_is_their_setting_and_the_switch_stores_it() {
         .returning(|_, _, _, _, _, _| {
             Ok(User {
                 language: Some(eckwms_i18n::Lang::De),
-                ..user("MANAGER")
+                ..test_user("MANAGER")
             })
         });
     let state = m.state();

@@ -3,7 +3,7 @@
 
 use actix_web::test::{self, TestRequest};
 use eckwms_application::AppError;
-use eckwms_application::ports::{LoginUser, SessionRecord, User};
+use eckwms_application::ports::{LoginUser, User};
 use eckwms_domain::UserId;
 use eckwms_domain::access::{Permission, SEEDED_ROLES};
 use serde_json::json;
@@ -140,17 +140,8 @@ async fn scope_keys_keep_their_effect() {
 
 fn user(role: &str, active: bool) -> User {
     User {
-        id: UserId::new(4).unwrap(),
-        username: "anna".into(),
-        display_name: "Anna K".into(),
-        role: role.into(),
         active,
-        has_pin: false,
-        language: None,
-        last_login_at: None,
-        version: 3,
-        created_at: now(),
-        updated_at: now(),
+        ..test_user(role)
     }
 }
 
@@ -269,21 +260,10 @@ async fn a_throttled_login_is_429_with_retry_after() {
 }
 
 fn session_mocks(role: &str) -> Mocks {
-    let mut m = Mocks::new();
-    let role = role.to_owned();
-    m.sessions.expect_find_session().returning(move |_| {
-        Ok(Some(SessionRecord {
-            user: user(&role, true),
-            permissions: seeded_role(&role).unwrap().permissions,
-            created_at: now(),
-            last_seen_at: now(),
-            expires_at: now() + chrono::Duration::hours(1),
-        }))
-    });
-    m
+    Mocks::new().with_session_of(role)
 }
 
-const TOKEN: &str = "ecks_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+const TOKEN: &str = SESSION_TOKEN;
 
 /// The session cookie authenticates; a change made with it needs the session's CSRF token, and a
 /// refusal of a change is written to the audit log.

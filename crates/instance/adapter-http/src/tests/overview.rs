@@ -1,7 +1,7 @@
 //! The operator's dashboard over HTTP.
 
 use actix_web::test::TestRequest;
-use eckwms_application::ports::{ActorNames, SessionRecord, StoredCounts, User};
+use eckwms_application::ports::{ActorNames, StoredCounts};
 use eckwms_domain::access::{Permission, Permissions};
 use eckwms_domain::devices::DeviceId;
 use eckwms_domain::{ChangeKind, LedgerEntry, OrderStatus, UserId};
@@ -151,31 +151,14 @@ async fn the_overview_defaults_to_20_rows_and_the_utc_day() {
 /// no call).
 #[actix_rt::test]
 async fn the_overview_needs_inventory_view() {
-    const TOKEN: &str = "ecks_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-    let mut m = Mocks::new();
-    m.sessions.expect_find_session().returning(|_| {
-        Ok(Some(SessionRecord {
-            user: User {
-                id: UserId::new(4).unwrap(),
-                username: "nick".into(),
-                display_name: "Nick".into(),
-                role: "NIGHT".into(),
-                active: true,
-                has_pin: false,
-                language: None,
-                last_login_at: None,
-                version: 1,
-                created_at: now(),
-                updated_at: now(),
-            },
-            permissions: Permissions::of(&[Permission::ScanExecute]),
-            created_at: now(),
-            last_seen_at: now(),
-            expires_at: now() + chrono::Duration::hours(1),
-        }))
-    });
-    let state = m.state();
-    let reply = call(&state, get("/api/v1/overview", TOKEN)).await;
+    // A role of its own that may scan and nothing else.
+    let state = Mocks::new()
+        .with_session(
+            test_user("NIGHT"),
+            Permissions::of(&[Permission::ScanExecute]),
+        )
+        .state();
+    let reply = call(&state, get("/api/v1/overview", SESSION_TOKEN)).await;
     reply.assert_problem(403, "forbidden");
     assert_eq!(reply.json()["permission"], "inventory.view");
     let reply = call(&state, TestRequest::get().uri("/api/v1/overview")).await;
