@@ -3,6 +3,7 @@
 //! Composition root: configuration -> tracing -> database (migrations) -> services -> HTTP.
 
 mod global;
+mod relay;
 mod serve;
 mod settings;
 mod webhooks;
@@ -566,6 +567,7 @@ fn build_services(db: &Arc<Database>, settings: &Settings) -> anyhow::Result<Ser
         devices,
         passwords,
         secrets,
+        relay: eckwms_application::RelayService::new(relay::ports(db)),
     })
 }
 

@@ -12,8 +12,8 @@ use eckwms_adapter_db::Database;
 use eckwms_adapter_http::{CookieSecure, HttpSettings, HttpState, build_app_with};
 use eckwms_application::devices::DevicePurge;
 use eckwms_application::{
-    DeviceService, GlobalLinkService, IdempotencyService, ScanService, Services, SessionService,
-    SystemService, WebhookService,
+    DeviceService, GlobalLinkService, IdempotencyService, RelayPuller, RelayService, ScanService,
+    Services, SessionService, SystemService, WebhookService,
 };
 use eckwms_http_kit::metrics::Scrape;
 
@@ -41,6 +41,7 @@ pub fn run(
             metrics_scrape(
                 db.clone(),
                 services.system.clone(),
+                services.relay.clone(),
                 services.webhooks.clone(),
             )
         })
@@ -64,6 +65,11 @@ pub fn run(
             CookieSecureConfig::Never => CookieSecure::Never,
         },
     };
+    let puller = if settings.relay.enabled {
+        Some(crate::relay::puller(db, &settings, &services)?)
+    } else {
+        None
+    };
     let idempotency = services.idempotency.clone();
     let scans = services.scans.clone();
     let sessions = services.sessions.clone();
@@ -81,6 +87,7 @@ pub fn run(
             devices,
         },
         link,
+        puller,
         webhooks,
     ))
 }
@@ -88,17 +95,18 @@ pub fn run(
 /// Installs the metrics recorder and the readers of the values read at each scrape.
 ///
 /// The registration point of the metrics that wings read rather than count: the pool, the
-/// ledger's head, and the webhooks' lag per subscription and disabled subscriptions. The
-/// relay's backlog is registered here by the relay wing when it exists (issue 17, "Instance
-/// <-> global"); until then it is absent, not zero.
+/// ledger's head, the relay's backlog, and the webhooks' lag per subscription and disabled
+/// subscriptions.
 fn metrics_scrape(
     db: Arc<Database>,
     system: SystemService,
+    relay: RelayService,
     webhooks: WebhookService,
 ) -> anyhow::Result<Scrape> {
     let scrape = Scrape::install().map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
     eckwms_db_kit::pool::describe_pool_metrics();
     eckwms_application::metrics::describe();
+    eckwms_application::relay::metrics::describe();
     eckwms_application::webhooks::describe_metrics();
     let webhook_head = system.clone();
     Ok(scrape
@@ -116,6 +124,10 @@ fn metrics_scrape(
         .reading(move || match system.ledger_head() {
             Ok(seq) => eckwms_application::metrics::record_ledger_head(seq),
             Err(e) => tracing::warn!(error = %e, "metrics: the ledger's head could not be read"),
+        })
+        .reading(move || match relay.backlog() {
+            Ok(backlog) => eckwms_application::relay::metrics::record_backlog(backlog),
+            Err(e) => tracing::warn!(error = %e, "metrics: the relay's backlog could not be read"),
         }))
 }
 
@@ -157,6 +169,7 @@ async fn serve(
     scrape: Option<Scrape>,
     purge: Housekeeping,
     link: GlobalLinkService,
+    puller: Option<RelayPuller>,
     webhooks: WebhookService,
 ) -> anyhow::Result<()> {
     let Housekeeping {
@@ -258,6 +271,16 @@ async fn serve(
         link.with_port(port),
         Duration::from_secs(settings.global.heartbeat_secs),
     )?;
+    // Stops when dropped, after the server: the relay's puller, once the instance is enrolled.
+    let _puller = puller
+        .map(|puller| {
+            crate::relay::start(
+                puller,
+                settings.relay.poll(),
+                Duration::from_secs(settings.relay.lease_secs),
+            )
+        })
+        .transpose()?;
     // Stops when dropped, after the server: its leases are given up for another process.
     let _webhooks =
         crate::webhooks::start(webhooks, Duration::from_millis(settings.webhooks.poll_ms))?;

@@ -23,6 +23,7 @@ pub struct Settings {
     pub pairing: PairingConfig,
     pub global: GlobalConfig,
     pub webhooks: WebhooksConfig,
+    pub relay: RelayConfig,
     pub metrics: MetricsSettings,
     pub log: LogSettings,
 }
@@ -169,6 +170,46 @@ impl WebhooksConfig {
             anyhow::bail!("webhooks.backoff_max_secs must be at least webhooks.backoff_secs");
         }
         Ok(())
+    }
+}
+
+/// The puller of the global service's scan relay (runs in `serve` while the instance is
+/// enrolled).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelayConfig {
+    /// Whether `serve` pulls relayed scans once the instance is enrolled.
+    pub enabled: bool,
+    /// Milliseconds between pulls while nothing waits (1 to 3,600,000).
+    pub poll_ms: u64,
+    /// Scans per pull, 1 to 500.
+    pub batch: usize,
+    /// Seconds the puller's lease lasts without a renewal (one process pulls at a time; each
+    /// round renews it): another process takes over this long after a holder died.
+    pub lease_secs: u64,
+}
+
+impl RelayConfig {
+    fn check(&self) -> anyhow::Result<()> {
+        if !(1..=3_600_000).contains(&self.poll_ms) {
+            anyhow::bail!("relay.poll_ms must be from 1 to 3600000");
+        }
+        if !(1..=eckwms_application::relay::MAX_BATCH).contains(&self.batch) {
+            anyhow::bail!(
+                "relay.batch must be from 1 to {}",
+                eckwms_application::relay::MAX_BATCH
+            );
+        }
+        check_time("relay.lease_secs", self.lease_secs, 1, 1)?;
+        Ok(())
+    }
+
+    pub fn poll(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.poll_ms)
+    }
+
+    pub fn lease(&self) -> chrono::Duration {
+        chrono::Duration::seconds(i64::try_from(self.lease_secs).unwrap_or(i64::MAX / 1000))
     }
 }
 
@@ -360,6 +401,7 @@ impl Settings {
             .map_err(|e| anyhow::anyhow!(e))?;
         self.global.local_ips()?;
         self.webhooks.validate()?;
+        self.relay.check()?;
         if self.http.body_limit == 0 {
             anyhow::bail!("http.body_limit must be positive");
         }
@@ -521,6 +563,35 @@ mod tests {
         assert!(e.to_string().starts_with("global.local_ips: "), "{e}");
         let e = load(&[("ECKWMS__GLOBAL__HEARTBEAT_SECS", "0")]).unwrap_err();
         assert!(e.to_string().starts_with("global.heartbeat_secs"), "{e}");
+    }
+
+    #[test]
+    fn the_relay_settings_are_checked() {
+        let settings = load(&[]).unwrap();
+        assert!(settings.relay.enabled);
+        assert_eq!(
+            (
+                settings.relay.poll_ms,
+                settings.relay.batch,
+                settings.relay.lease_secs
+            ),
+            (1000, 100, 30)
+        );
+        for (key, value, named) in [
+            ("ECKWMS__RELAY__BATCH", "0", "relay.batch"),
+            ("ECKWMS__RELAY__BATCH", "501", "relay.batch"),
+            ("ECKWMS__RELAY__POLL_MS", "0", "relay.poll_ms"),
+            ("ECKWMS__RELAY__LEASE_SECS", "0", "relay.lease_secs"),
+        ] {
+            let e = load(&[(key, value)]).unwrap_err();
+            assert!(e.to_string().starts_with(named), "{key}={value}: {e}");
+        }
+        assert!(
+            !load(&[("ECKWMS__RELAY__ENABLED", "false")])
+                .unwrap()
+                .relay
+                .enabled
+        );
     }
 
     #[test]

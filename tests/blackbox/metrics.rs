@@ -102,6 +102,12 @@ async fn metrics_count_requests_by_route_template_on_their_own_listener() {
         value(&samples, "eckwms_db_pool_max_connections", &[]).unwrap_or(0.0) >= 2.0,
         "{body}"
     );
+    // Not enrolled, nothing relayed: the relay's backlog is read and zero.
+    assert_eq!(
+        value(&samples, "eckwms_relay_backlog", &[]),
+        Some(0.0),
+        "{body}"
+    );
     for state in ["in_use", "idle"] {
         assert!(
             value(&samples, "eckwms_db_pool_connections", &[("state", state)]).is_some(),

@@ -387,8 +387,24 @@ async fn devices_pair_and_relay_scans_to_their_instance() {
         assert_eq!(pulled.body["scans"].as_array().unwrap().len(), 1);
         assert_eq!(pulled.body["scans"][0]["state"], "delivered");
         assert_eq!(pulled.body["scans"][0]["barcode"], "i000000000000000001");
+        assert_eq!(pulled.body["backlog"], 0);
         let empty = post_json(&pull_url, &[("Authorization", &bearer)], &json!({})).await;
         assert_eq!(empty.body["scans"], json!([]));
+        // The leased scan is still open until it is confirmed.
+        assert_eq!(empty.body["backlog"], 1);
+        // Reclaimed (the instance lost it): handed out again at once.
+        let reclaimed = post_json(
+            &pull_url,
+            &[("Authorization", &bearer)],
+            &json!({"reclaim": true}),
+        )
+        .await;
+        assert_eq!(reclaimed.status, 200, "{}", reclaimed.body);
+        assert_eq!(
+            reclaimed.body["scans"][0]["id"],
+            pulled.body["scans"][0]["id"]
+        );
+        assert_eq!(reclaimed.body["backlog"], 0);
         let id = pulled.body["scans"][0]["id"].clone();
         let confirmed = post_json(
             &server.url("/ECK/API/INTERNAL/RELAY/CONFIRM"),
@@ -406,7 +422,7 @@ async fn devices_pair_and_relay_scans_to_their_instance() {
         .await;
         assert_eq!(listed.status, 200);
         assert_eq!(listed.body["scans"][0]["state"], "confirmed");
-        assert_eq!(listed.body["scans"][0]["deliveries"], 1);
+        assert_eq!(listed.body["scans"][0]["deliveries"], 2);
     }
 }
 

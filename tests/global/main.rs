@@ -10,6 +10,7 @@ mod metrics;
 mod process;
 mod proxy;
 mod public_page;
+mod relay;
 mod timing;
 
 /// The instance service's black-box harness, reused to run the real `eckwms` next to

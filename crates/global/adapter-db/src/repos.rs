@@ -168,6 +168,14 @@ impl RelayRepository for Database {
         write_tx!(self, pull_scans(instance, now, lease_until, limit))
     }
 
+    fn end_leases(&self, instance: &InstanceId, now: DateTime<Utc>) -> AppResult<u64> {
+        write_tx!(self, end_leases(instance, now))
+    }
+
+    fn open_scans(&self, instance: &InstanceId) -> AppResult<i64> {
+        on_conn!(self, count_open_scans(instance))
+    }
+
     fn confirm(
         &self,
         instance: &InstanceId,

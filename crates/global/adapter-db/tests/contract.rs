@@ -428,6 +428,7 @@ fn pulls_lease_scans_and_expired_leases_return_them() {
         assert!(first.iter().all(|s| s.state == ScanState::Delivered
             && s.lease_until == Some(lease)
             && s.deliveries == 1));
+        assert_eq!(db.open_scans(&id(1)).unwrap(), 5);
         let rest = db.pull(&id(1), t0(), lease, 10).unwrap();
         assert_eq!(rest.len(), 2, "leased scans are not handed out twice");
         assert!(db.pull(&id(1), t0(), lease, 10).unwrap().is_empty());
@@ -437,6 +438,18 @@ fn pulls_lease_scans_and_expired_leases_return_them() {
         assert!(db.confirm(&id(2), &ids, t0()).unwrap().is_empty());
         let confirmed = db.confirm(&id(1), &ids[..2], t0()).unwrap();
         assert_eq!(confirmed, ids[..2].to_vec());
+        // Confirmed scans are no longer open; the other instance's are its own.
+        assert_eq!(db.open_scans(&id(1)).unwrap(), 3);
+        assert_eq!(db.open_scans(&id(2)).unwrap(), 1);
+        // Ending the leases hands the delivered, unconfirmed ones out again at once, oldest
+        // first, and leaves the other instance's alone.
+        db.pull(&id(2), t0(), lease, 10).unwrap();
+        assert_eq!(db.end_leases(&id(1), t0()).unwrap(), 3);
+        let reclaimed = db.pull(&id(1), t0(), lease, 10).unwrap();
+        let mut open: Vec<i64> = vec![ids[2]];
+        open.extend(rest.iter().map(|s| s.id));
+        assert_eq!(reclaimed.iter().map(|s| s.id).collect::<Vec<_>>(), open);
+        assert!(db.pull(&id(2), t0(), lease, 10).unwrap().is_empty());
         // Confirming again reports them again and changes nothing.
         assert_eq!(
             db.confirm(&id(1), &ids[..2], t0()).unwrap(),
@@ -451,7 +464,7 @@ fn pulls_lease_scans_and_expired_leases_return_them() {
         let mut expected: Vec<i64> = vec![ids[2]];
         expected.extend(rest.iter().map(|s| s.id));
         assert_eq!(again.iter().map(|s| s.id).collect::<Vec<_>>(), expected);
-        assert!(again.iter().all(|s| s.deliveries == 2));
+        assert!(again.iter().all(|s| s.deliveries == 3));
         // Scans never pulled cannot be confirmed.
         let (fresh, _) = db.add_scan(&scan(1, "d", "m9", t0())).unwrap();
         assert!(db.confirm(&id(1), &[fresh.id], t0()).unwrap().is_empty());

@@ -203,6 +203,14 @@ pub trait RelayRepository: Send + Sync {
     fn confirm(&self, instance: &InstanceId, ids: &[i64], at: DateTime<Utc>)
     -> AppResult<Vec<i64>>;
 
+    /// Ends the leases of the instance's delivered, unconfirmed scans at `now`, so that its
+    /// next pull hands them out again; how many.
+    fn end_leases(&self, instance: &InstanceId, now: DateTime<Utc>) -> AppResult<u64>;
+
+    /// How many of the instance's scans are not confirmed (counted on the partial index
+    /// `relay_scans_open`).
+    fn open_scans(&self, instance: &InstanceId) -> AppResult<i64>;
+
     /// Deletes what `cut` says from the relayed scans of free-tier instances; how many.
     fn purge_free_tier(&self, cut: &RetentionCut) -> AppResult<u64>;
 

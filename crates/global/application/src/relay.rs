@@ -14,6 +14,16 @@ use crate::devices::DeviceService;
 use crate::error::{AppError, AppResult};
 use crate::ports::{Clock, InstanceRepository, NewRelayScan, RelayRepository};
 
+/// What a pull hands out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pulled {
+    /// The leased scans, oldest first.
+    pub scans: Vec<RelayedScan>,
+    /// The instance's scans still open after this pull, not counting those it handed out:
+    /// waiting, or leased earlier and not confirmed.
+    pub backlog: i64,
+}
+
 #[derive(Clone)]
 pub struct RelayService {
     relay: Arc<dyn RelayRepository>,
@@ -73,11 +83,26 @@ impl RelayService {
         })
     }
 
-    /// Leases up to `limit` (1 to 500) scans to the instance.
-    pub fn pull(&self, instance: &Instance, limit: i64) -> AppResult<Vec<RelayedScan>> {
+    /// Leases up to `limit` (1 to 500) scans to the instance, with the backlog after them.
+    /// `reclaim`: the instance holds none of the scans it pulled before and did not confirm
+    /// (it lost them: it restarted, or an answer did not arrive); they are handed out again
+    /// now, oldest first with the others, rather than when their leases end, so that no later
+    /// scan of a device overtakes them.
+    pub fn pull(&self, instance: &Instance, limit: i64, reclaim: bool) -> AppResult<Pulled> {
         let limit = parse_batch(limit).map_err(|m| AppError::invalid("limit", m))?;
         let now = self.clock.now();
-        self.relay.pull(&instance.id, now, now + self.lease, limit)
+        if reclaim {
+            self.relay.end_leases(&instance.id, now)?;
+        }
+        let scans = self
+            .relay
+            .pull(&instance.id, now, now + self.lease, limit)?;
+        let open = self.relay.open_scans(&instance.id)?;
+        let pulled = i64::try_from(scans.len()).unwrap_or(i64::MAX);
+        Ok(Pulled {
+            scans,
+            backlog: open.saturating_sub(pulled).max(0),
+        })
     }
 
     /// Confirms pulled scans; returns the ids that are (now or already) confirmed.

@@ -554,6 +554,30 @@ fn retention_cuts_seven_days_before_the_clock() {
 }
 
 #[test]
+fn a_reclaiming_pull_ends_the_instances_leases_first() {
+    let mut repo = MockRelayRepository::new();
+    let mut seq = mockall::Sequence::new();
+    repo.expect_end_leases()
+        .withf(|i, n| *i == id(1) && *n == now())
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_, _| Ok(3));
+    repo.expect_pull()
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_, _, _, _| Ok(vec![]));
+    repo.expect_open_scans().returning(|_| Ok(0));
+    let service = relay(repo, now());
+    assert!(
+        service
+            .pull(&instance(1), 10, true)
+            .unwrap()
+            .scans
+            .is_empty()
+    );
+}
+
+#[test]
 fn pulls_lease_for_the_configured_time_and_bound_the_batch() {
     let mut repo = MockRelayRepository::new();
     repo.expect_pull()
@@ -562,11 +586,20 @@ fn pulls_lease_for_the_configured_time_and_bound_the_batch() {
         })
         .times(1)
         .returning(|_, _, _, _| Ok(vec![]));
+    repo.expect_open_scans()
+        .withf(|i| *i == id(1))
+        .times(1)
+        .returning(|_| Ok(7));
     let service = relay(repo, now());
-    assert!(service.pull(&instance(1), 10).unwrap().is_empty());
-    assert_eq!(code(&service.pull(&instance(1), 0).unwrap_err()), "invalid");
+    let pulled = service.pull(&instance(1), 10, false).unwrap();
+    assert!(pulled.scans.is_empty());
+    assert_eq!(pulled.backlog, 7);
     assert_eq!(
-        code(&service.pull(&instance(1), 501).unwrap_err()),
+        code(&service.pull(&instance(1), 0, false).unwrap_err()),
+        "invalid"
+    );
+    assert_eq!(
+        code(&service.pull(&instance(1), 501, true).unwrap_err()),
         "invalid"
     );
     assert_eq!(

@@ -260,6 +260,47 @@ diesel::table! {
     }
 }
 
+// The relay wing's tables (the puller of the global service's scan relay); never joined with
+// another table.
+diesel::table! {
+    relay_state (id) {
+        id -> Integer,
+        holder -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        last_pull_at -> Nullable<Timestamp>,
+        last_confirm_at -> Nullable<Timestamp>,
+        backlog -> Nullable<BigInt>,
+        applied -> BigInt,
+        errors -> BigInt,
+        last_error -> Nullable<Text>,
+        last_error_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    relay_inbox (id) {
+        id -> BigInt,
+        device_id -> Text,
+        msg_id -> Text,
+        barcode -> Text,
+        received_at -> Timestamp,
+        pulled_at -> Timestamp,
+        outcome -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    relay_errors (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        device_id -> Text,
+        msg_id -> Text,
+        barcode -> Text,
+        code -> Text,
+        message -> Text,
+    }
+}
+
 diesel::table! {
     webhooks (id) {
         id -> Text,

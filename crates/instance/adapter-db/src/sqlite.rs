@@ -51,6 +51,9 @@ mod overview_queries;
 #[path = "sql/places.rs"]
 mod place_queries;
 #[allow(clippy::duplicate_mod)]
+#[path = "sql/relay.rs"]
+mod relay_queries;
+#[allow(clippy::duplicate_mod)]
 #[path = "sql/repair.rs"]
 mod repair_queries;
 #[allow(clippy::duplicate_mod)]
@@ -79,6 +82,7 @@ pub(crate) use move_queries::*;
 pub(crate) use order_queries::*;
 pub(crate) use overview_queries::*;
 pub(crate) use place_queries::*;
+pub(crate) use relay_queries::*;
 pub(crate) use repair_queries::*;
 pub(crate) use scan_queries::*;
 pub(crate) use system_queries::*;

@@ -52,6 +52,18 @@ impl HttpGlobalClient {
         credential: (&'static str, String),
         body: serde_json::Value,
     ) -> Result<(u16, Vec<u8>), GlobalCallError> {
+        self.exchange_limited(method, url, credential, body, MAX_ANSWER)
+    }
+
+    /// [`Self::exchange`] reading an answer of up to `max_answer` bytes.
+    pub(crate) fn exchange_limited(
+        &self,
+        method: Method,
+        url: String,
+        credential: (&'static str, String),
+        body: serde_json::Value,
+        max_answer: usize,
+    ) -> Result<(u16, Vec<u8>), GlobalCallError> {
         let tls = self.tls.clone();
         let timeout = self.timeout;
         let run = move || {
@@ -71,7 +83,7 @@ impl HttpGlobalClient {
                 let status = answer.status().as_u16();
                 let bytes = answer
                     .body()
-                    .limit(MAX_ANSWER)
+                    .limit(max_answer)
                     .await
                     .map_err(|e| GlobalCallError::Unreachable(format!("{url}: {e}")))?;
                 Ok((status, bytes.to_vec()))
@@ -87,7 +99,10 @@ impl HttpGlobalClient {
     }
 
     /// The answer if its status is `expected`, else the problem it carries.
-    fn expect(answer: (u16, Vec<u8>), expected: u16) -> Result<Vec<u8>, GlobalCallError> {
+    pub(crate) fn expect(
+        answer: (u16, Vec<u8>),
+        expected: u16,
+    ) -> Result<Vec<u8>, GlobalCallError> {
         let (status, body) = answer;
         if status == expected {
             return Ok(body);
@@ -126,7 +141,7 @@ fn report_body(report: &InstanceReport) -> serde_json::Value {
     })
 }
 
-fn bearer(key: &InstanceKey) -> (&'static str, String) {
+pub(crate) fn bearer(key: &InstanceKey) -> (&'static str, String) {
     ("Authorization", format!("Bearer {}", key.expose()))
 }
 

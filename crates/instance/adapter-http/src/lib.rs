@@ -20,6 +20,7 @@ pub mod idempotency;
 pub mod openapi;
 pub mod permissions;
 pub mod problem;
+pub mod relay_client;
 pub mod request_id;
 pub mod routes;
 pub mod schema;

@@ -171,6 +171,8 @@ pub const ROUTES: &[(&str, &str, Requirement)] = &[
     ("PATCH", "/api/v1/webhooks/{id}", needs(CoreAdmin)),
     ("DELETE", "/api/v1/webhooks/{id}", needs(CoreAdmin)),
     ("POST", "/api/v1/webhooks/{id}/replay", needs(CoreAdmin)),
+    // relay: the puller of the global service's scan relay
+    ("GET", "/api/v1/relay/status", needs(DevicesManage)),
 ];
 
 /// [`ROUTES`], ready to match request paths.

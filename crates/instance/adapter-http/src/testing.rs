@@ -11,19 +11,20 @@ use eckwms_application::access::passwords::{HashParams, Passwords};
 use eckwms_application::devices::DeviceSettings;
 use eckwms_application::ports::{
     ApiKey, MockApiKeyRepository, MockAuditRepository, MockBoxRepository, MockClock,
-    MockDeviceRepository, MockEventRepository, MockHealthRepository, MockIdempotencyRepository,
-    MockIdentityRepository, MockItemRepository, MockLabelRepository, MockLedgerRepository,
-    MockLookupRepository, MockMoveRepository, MockOrderRepository, MockOverviewRepository,
-    MockPlaceRepository, MockRepairRepository, MockRoleRepository, MockScanRepository,
-    MockSecretSource, MockSessionRepository, MockThisInstance, MockUnitOfWork, MockUserRepository,
-    MockWarehouseRepository, MockWebhookRepository, MockWebhookSender, Role, SessionRecord, User,
+    MockDeviceRepository, MockEventRepository, MockGlobalLinkRepository, MockHealthRepository,
+    MockIdempotencyRepository, MockIdentityRepository, MockItemRepository, MockLabelRepository,
+    MockLedgerRepository, MockLookupRepository, MockMoveRepository, MockOrderRepository,
+    MockOverviewRepository, MockPlaceRepository, MockRelayRepository, MockRepairRepository,
+    MockRoleRepository, MockScanRepository, MockSecretSource, MockSessionRepository,
+    MockThisInstance, MockUnitOfWork, MockUserRepository, MockWarehouseRepository,
+    MockWebhookRepository, MockWebhookSender, Role, SessionRecord, User,
 };
 use eckwms_application::{
     ApiKeyService, AuditService, CatalogPorts, CatalogService, DevicePorts, DeviceService,
     EventPorts, EventService, IdempotencyService, LabelService, LookupService, MovementPorts,
-    MovementService, OrderPorts, OrderService, OverviewPorts, OverviewService, RoleService,
-    ScanService, ScanSettings, Services, SessionService, SystemService, UserService, WebhookPorts,
-    WebhookService, WebhookSettings,
+    MovementService, OrderPorts, OrderService, OverviewPorts, OverviewService, RelayPorts,
+    RelayService, RoleService, ScanService, ScanSettings, Services, SessionService, SystemService,
+    UserService, WebhookPorts, WebhookService, WebhookSettings,
 };
 use eckwms_domain::UserId;
 use eckwms_domain::access::role::seeded;
@@ -103,6 +104,9 @@ pub struct Mocks {
     pub lookup: MockLookupRepository,
     pub labels: MockLabelRepository,
     pub identity: MockIdentityRepository,
+    /// The relay's tables, and the enrollment its status reads.
+    pub relay: MockRelayRepository,
+    pub global_links: MockGlobalLinkRepository,
     /// No device and any challenge stored, unless a test says otherwise.
     pub devices: MockDeviceRepository,
     /// The label codes: a test v2 key unless a test clears it.
@@ -189,6 +193,15 @@ impl Mocks {
         webhooks.expect_list_webhooks().returning(|| Ok(Vec::new()));
         let mut devices = MockDeviceRepository::new();
         devices.expect_find_device().returning(|_| Ok(None));
+        // The relay of an instance not enrolled that never pulled.
+        let mut relay = MockRelayRepository::new();
+        relay
+            .expect_relay_state()
+            .returning(|| Ok(eckwms_application::ports::RelayState::default()));
+        relay.expect_inbox_len().returning(|| Ok(0));
+        relay.expect_recent_errors().returning(|_| Ok(Vec::new()));
+        let mut global_links = MockGlobalLinkRepository::new();
+        global_links.expect_global_link().returning(|| Ok(None));
         devices.expect_create_challenge().returning(|_, _| Ok(()));
         Self {
             warehouses: MockWarehouseRepository::new(),
@@ -217,6 +230,8 @@ impl Mocks {
             lookup: MockLookupRepository::new(),
             labels: MockLabelRepository::new(),
             identity: MockIdentityRepository::new(),
+            relay,
+            global_links,
             devices,
             decoder: test_decoder(),
             global_url: Some("https://eckwms.example.com".into()),
@@ -391,6 +406,11 @@ impl Mocks {
             ),
             lookup: LookupService::new(Arc::new(self.lookup), Arc::new(self.decoder.clone())),
             labels,
+            relay: RelayService::new(RelayPorts {
+                relay: Arc::new(self.relay),
+                links: Arc::new(self.global_links),
+                clock: clock.clone(),
+            }),
         };
         HttpState::new(services, self.settings, "9.9.9-test")
     }

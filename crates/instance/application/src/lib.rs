@@ -15,6 +15,7 @@ pub mod orders;
 pub mod overview;
 pub mod ports;
 pub mod public;
+pub mod relay;
 pub mod repair;
 pub mod scanning;
 pub mod system;
@@ -35,6 +36,7 @@ pub use movement::{MovementPorts, MovementService, check_move};
 pub use orders::{OrderPorts, OrderService};
 pub use overview::{OverviewPorts, OverviewQuery, OverviewService};
 pub use public::{PublicService, SignedRequest};
+pub use relay::{RelayPorts, RelayPuller, RelayService};
 pub use scanning::lookup::{Found, Lookup, LookupService, Missing, Resolution};
 pub use scanning::{ScanCaller, ScanRequest, ScanService, ScanSettings};
 pub use system::{OsSecrets, Readiness, SystemClock, SystemService, VerifyReport};
@@ -71,4 +73,6 @@ pub struct Services {
     pub lookup: LookupService,
     pub labels: LabelService,
     pub public: PublicService,
+    /// The relay's status (its puller is the binary's).
+    pub relay: RelayService,
 }

@@ -72,6 +72,31 @@ pub(crate) fn pull_scans(
         .collect::<Result<Vec<_>, DbError>>()
 }
 
+/// Ends the leases of the instance's delivered scans at `now`: its next pull takes them.
+pub(crate) fn end_leases(
+    c: &mut Conn,
+    instance: &InstanceId,
+    now: DateTime<Utc>,
+) -> Result<u64, DbError> {
+    let ended = diesel::update(
+        relay_scans::table
+            .filter(relay_scans::instance_id.eq(instance.to_string()))
+            .filter(relay_scans::state.eq("delivered")),
+    )
+    .set(relay_scans::lease_until.eq(micros(now)))
+    .execute(c)?;
+    Ok(ended as u64)
+}
+
+/// The instance's scans not confirmed: a range of the partial index `relay_scans_open`.
+pub(crate) fn count_open_scans(c: &mut Conn, instance: &InstanceId) -> Result<i64, DbError> {
+    Ok(relay_scans::table
+        .filter(relay_scans::instance_id.eq(instance.to_string()))
+        .filter(relay_scans::state.ne("confirmed"))
+        .count()
+        .get_result(c)?)
+}
+
 /// Confirms the instance's delivered scans among `ids`; returns the ids confirmed now or
 /// before.
 pub(crate) fn confirm_scans(

@@ -73,11 +73,20 @@ pub struct PullIn {
     /// 1 to 500 (default 100).
     #[schema(value_type = Option<schema::BatchSize>)]
     pub limit: Option<i64>,
+    /// True when the caller holds none of the scans it pulled before and did not confirm (it
+    /// lost them: it restarted, or an answer did not arrive): they are handed out again now,
+    /// oldest first with the others, rather than when their leases end. Default false.
+    pub reclaim: Option<bool>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ScansOut {
+pub struct PulledOut {
+    /// The leased scans, oldest first.
     pub scans: Vec<ScanOut>,
+    /// The calling instance's scans still open after this pull, not counting those of this
+    /// answer: waiting, or leased earlier and not confirmed.
+    #[schema(minimum = 0)]
+    pub backlog: i64,
 }
 
 fn require_key(req: &HttpRequest) -> Result<String, ApiError> {
@@ -87,13 +96,14 @@ fn require_key(req: &HttpRequest) -> Result<String, ApiError> {
 }
 
 /// Leases up to `limit` waiting scans to the calling instance, oldest first. A scan not
-/// confirmed before its `leaseUntil` is handed out again.
+/// confirmed before its `leaseUntil` is handed out again. `backlog`: the instance's scans
+/// still open after this pull, not counting those of this answer.
 #[utoipa::path(
     tag = "relay",
     request_body(content = Option<PullIn>, description = "May be empty: the defaults"),
     security(("instance_key" = [])),
     responses(
-        (status = 200, description = "The leased scans (maybe none)", body = ScansOut),
+        (status = 200, description = "The leased scans (maybe none) and the backlog after them", body = PulledOut),
         (status = 401, description = "`invalid_instance_key`", body = crate::problem::Problem)
     )
 )]
@@ -106,13 +116,18 @@ pub async fn pull(
     let key = require_key(&req)?;
     let body = read_body(payload, state.settings.body_limit).await?;
     let input: PullIn = parse_json_or_default(&req, &body)?;
-    let scans = run(&state, move |s| {
+    let pulled = run(&state, move |s| {
         let me = s.instances.authenticate(&key)?;
-        s.relay.pull(&me, input.limit.unwrap_or(100))
+        s.relay.pull(
+            &me,
+            input.limit.unwrap_or(100),
+            input.reclaim.unwrap_or(false),
+        )
     })
     .await?;
-    Ok(HttpResponse::Ok().json(ScansOut {
-        scans: scans.into_iter().map(ScanOut::from).collect(),
+    Ok(HttpResponse::Ok().json(PulledOut {
+        scans: pulled.scans.into_iter().map(ScanOut::from).collect(),
+        backlog: pulled.backlog,
     }))
 }
 

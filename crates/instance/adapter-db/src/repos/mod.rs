@@ -12,6 +12,7 @@ mod labels;
 mod movement;
 mod orders;
 mod overview;
+mod relay;
 mod repair;
 mod scanning;
 mod system;

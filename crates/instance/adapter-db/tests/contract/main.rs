@@ -118,6 +118,7 @@ mod idempotency;
 mod movement;
 mod orders;
 mod overview;
+mod relay;
 mod repair;
 mod scanning;
 mod serials;
@@ -133,6 +134,7 @@ pub(crate) use idempotency::*;
 pub(crate) use movement::*;
 pub(crate) use orders::*;
 pub(crate) use overview::*;
+pub(crate) use relay::*;
 pub(crate) use repair::*;
 pub(crate) use scanning::*;
 pub(crate) use serials::*;
@@ -240,4 +242,6 @@ contract!(
     the_service_report_reads_requests_page_by_page,
     racks_count_their_places_that_hold_something,
     the_global_link_is_stored_once_and_replaced,
+    the_relay_lease_has_one_holder_under_concurrent_takers,
+    the_relay_inbox_keeps_scans_once_in_order,
 );

@@ -16,6 +16,7 @@ pub mod movement;
 pub mod orders;
 pub mod overview;
 pub mod public;
+pub mod relay;
 pub mod repair;
 pub mod scanning;
 pub mod system;
@@ -34,7 +35,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .configure(labels::configure)
         .configure(access::configure)
         .configure(devices::configure)
-        .configure(webhooks::configure);
+        .configure(webhooks::configure)
+        .configure(relay::configure);
 }
 
 /// Registers every route of the `/ECK/API` scope.

@@ -1018,6 +1018,11 @@ fn every_use_case_requires_what_its_route_declares() {
             "/api/v1/webhooks/{id}/replay",
             Box::new(|m| s.webhooks.replay(&webhook, 1, m).map(drop)),
         ),
+        (
+            "GET",
+            "/api/v1/relay/status",
+            Box::new(|m| s.relay.status(&m.actor).map(drop)),
+        ),
     ];
     // Every route that requires a permission has its use case here (the legacy scan route
     // calls the same use case as POST /api/v1/scans).

@@ -28,6 +28,7 @@ mod orders;
 mod overview;
 mod processed;
 mod public;
+mod relay;
 mod repair;
 mod scans;
 mod webhooks;

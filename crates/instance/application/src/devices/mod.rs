@@ -713,6 +713,31 @@ impl DeviceService {
         .with_language(operator.and_then(|(user, _)| user.language))
     }
 
+    /// The actor of a scan the device sent through the global service's relay (which checked
+    /// its signature with the key this instance published): the device as a signed request
+    /// of it would act now, with its operator if one is logged in (active, not idle). A device
+    /// unknown here, or not `active`, is refused with 403 `device_not_active`. Nothing is
+    /// written (not `last_seen_at`: the scan may be old).
+    pub fn relayed_actor(&self, id: &str) -> AppResult<Actor> {
+        let unknown = || {
+            AppError::refused(
+                ProblemCode::DeviceNotActive,
+                format!("device {id} is not known here"),
+            )
+        };
+        let id = DeviceId::parse(id).map_err(|_| unknown())?;
+        let signer = self.ports.devices.find_signer(&id)?.ok_or_else(unknown)?;
+        if !signer.device.is_active() {
+            return Err(not_active(&signer.device));
+        }
+        let (_, operator) = self.seen(&signer, self.now());
+        Ok(self.actor_with(
+            &signer.device,
+            signer.role_permissions,
+            operator.map(|(o, _)| (&o.user, o.permissions)),
+        ))
+    }
+
     /// What a scanner learns of itself (its status poll while it waits for an admin): only
     /// the device that signed may ask (401 `invalid_device_signature` for another).
     pub fn status(&self, actor: &Actor, id: &DeviceId) -> AppResult<Device> {
