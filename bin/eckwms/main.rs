@@ -6,6 +6,7 @@ mod global;
 mod relay;
 mod serve;
 mod settings;
+mod webhooks;
 
 use eckwms_application::ProblemCode;
 use std::process::ExitCode;
@@ -525,11 +526,26 @@ fn build_services(db: &Arc<Database>, settings: &Settings) -> anyhow::Result<Ser
         clock: clock.clone(),
     });
     let events = EventService::new(EventPorts { events: db.clone() });
+    let webhooks = eckwms_application::WebhookService::new(
+        eckwms_application::WebhookPorts {
+            webhooks: db.clone(),
+            events: db.clone(),
+            users: db.clone(),
+            sender: Arc::new(eckwms_adapter_http::webhook_client::HttpWebhookSender::new(
+                settings.webhooks.policy(),
+                std::time::Duration::from_secs(settings.webhooks.timeout_secs),
+            )?),
+            clock: clock.clone(),
+            secrets: secrets.clone(),
+        },
+        settings.webhooks.service_settings(),
+    );
     Ok(Services {
         catalog,
         orders,
         overview,
         events,
+        webhooks,
         repair,
         movement,
         api_keys: ApiKeyService::new(db.clone(), db.clone(), clock.clone(), Arc::new(OsSecrets))

@@ -13,7 +13,7 @@ use eckwms_adapter_http::{CookieSecure, HttpSettings, HttpState, build_app_with}
 use eckwms_application::devices::DevicePurge;
 use eckwms_application::{
     DeviceService, GlobalLinkService, IdempotencyService, RelayPuller, RelayService, ScanService,
-    Services, SessionService, SystemService,
+    Services, SessionService, SystemService, WebhookService,
 };
 use eckwms_http_kit::metrics::Scrape;
 
@@ -37,7 +37,14 @@ pub fn run(
     let scrape = settings
         .metrics
         .bind()
-        .map(|_| metrics_scrape(db.clone(), services.system.clone(), services.relay.clone()))
+        .map(|_| {
+            metrics_scrape(
+                db.clone(),
+                services.system.clone(),
+                services.relay.clone(),
+                services.webhooks.clone(),
+            )
+        })
         .transpose()?;
     // Made now rather than at the first pairing request: a fault shows at start.
     let identity = services.labels.identity()?;
@@ -67,6 +74,7 @@ pub fn run(
     let scans = services.scans.clone();
     let sessions = services.sessions.clone();
     let devices = services.devices.clone();
+    let webhooks = services.webhooks.clone();
     let state = HttpState::new(services, http, env!("CARGO_PKG_VERSION"));
     actix_web::rt::System::new().block_on(serve(
         settings,
@@ -80,26 +88,39 @@ pub fn run(
         },
         link,
         puller,
+        webhooks,
     ))
 }
 
 /// Installs the metrics recorder and the readers of the values read at each scrape.
 ///
-/// The registration point of the metrics that wings read rather than count: the pool and the
-/// ledger's head now, the relay's backlog. Webhook lag per subscription is registered here by
-/// the webhook wing when it exists (issue 17, "Change events and webhooks"); until then it is
-/// absent, not zero.
+/// The registration point of the metrics that wings read rather than count: the pool, the
+/// ledger's head, the relay's backlog, and the webhooks' lag per subscription and disabled
+/// subscriptions.
 fn metrics_scrape(
     db: Arc<Database>,
     system: SystemService,
     relay: RelayService,
+    webhooks: WebhookService,
 ) -> anyhow::Result<Scrape> {
     let scrape = Scrape::install().map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
     eckwms_db_kit::pool::describe_pool_metrics();
     eckwms_application::metrics::describe();
     eckwms_application::relay::metrics::describe();
+    eckwms_application::webhooks::describe_metrics();
+    let webhook_head = system.clone();
     Ok(scrape
         .reading(move || db.record_pool_metrics())
+        .reading(
+            move || match (webhook_head.ledger_head(), webhooks.states()) {
+                (Ok(head), Ok(subscriptions)) => {
+                    eckwms_application::webhooks::record_metrics(head, &subscriptions)
+                }
+                (Err(e), _) | (_, Err(e)) => {
+                    tracing::warn!(error = %e, "metrics: the webhooks' state could not be read")
+                }
+            },
+        )
         .reading(move || match system.ledger_head() {
             Ok(seq) => eckwms_application::metrics::record_ledger_head(seq),
             Err(e) => tracing::warn!(error = %e, "metrics: the ledger's head could not be read"),
@@ -149,6 +170,7 @@ async fn serve(
     purge: Housekeeping,
     link: GlobalLinkService,
     puller: Option<RelayPuller>,
+    webhooks: WebhookService,
 ) -> anyhow::Result<()> {
     let Housekeeping {
         idempotency,
@@ -259,6 +281,9 @@ async fn serve(
             )
         })
         .transpose()?;
+    // Stops when dropped, after the server: its leases are given up for another process.
+    let _webhooks =
+        crate::webhooks::start(webhooks, Duration::from_millis(settings.webhooks.poll_ms))?;
     let server = server.disable_signals().run();
     eckwms_http_kit::metrics::alongside(
         metrics,

@@ -22,6 +22,7 @@ pub struct Settings {
     pub labels: LabelsConfig,
     pub pairing: PairingConfig,
     pub global: GlobalConfig,
+    pub webhooks: WebhooksConfig,
     pub relay: RelayConfig,
     pub metrics: MetricsSettings,
     pub log: LogSettings,
@@ -97,6 +98,79 @@ pub struct GlobalConfig {
     pub port: u16,
     /// Time limit of connecting to the global service, and again of each exchange.
     pub timeout_secs: u64,
+}
+
+/// Webhook subscriptions and their delivery (`[webhooks]`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhooksConfig {
+    /// Let subscriptions point to loopback addresses (tests, a receiver on the same host).
+    pub allow_loopback: bool,
+    /// Let subscriptions point to private networks (10/8, 172.16/12, 192.168/16, fc00::/7).
+    pub allow_private: bool,
+    /// Failed deliveries in a row after which a subscription is disabled.
+    pub max_failures: u32,
+    /// Events per delivery when a subscription names no number, and the most it may name.
+    pub batch: u32,
+    pub max_batch: u32,
+    /// How often the worker looks for subscriptions with something to deliver (milliseconds).
+    pub poll_ms: u64,
+    /// Time limit of connecting to a receiver, and again of each delivery.
+    pub timeout_secs: u64,
+    /// How long a worker's lease on a subscription lasts without being renewed.
+    pub lease_secs: u64,
+    /// The wait after a first failure, doubled after each further one, at most `backoff_max_secs`.
+    pub backoff_secs: u64,
+    pub backoff_max_secs: u64,
+}
+
+impl WebhooksConfig {
+    /// What the webhooks' use cases are told.
+    pub fn service_settings(&self) -> eckwms_application::WebhookSettings {
+        eckwms_application::WebhookSettings {
+            policy: self.policy(),
+            max_failures: self.max_failures,
+            default_batch: self.batch,
+            max_batch: self.max_batch,
+            lease: std::time::Duration::from_secs(self.lease_secs),
+            backoff_base: std::time::Duration::from_secs(self.backoff_secs),
+            backoff_cap: std::time::Duration::from_secs(self.backoff_max_secs),
+        }
+    }
+
+    pub fn policy(&self) -> eckwms_address_policy::AddressPolicy {
+        eckwms_address_policy::AddressPolicy {
+            allow_loopback: self.allow_loopback,
+            allow_private: self.allow_private,
+        }
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        if self.max_failures == 0 {
+            anyhow::bail!("webhooks.max_failures must be at least 1");
+        }
+        if !(1..=eckwms_application::events::MAX_LIMIT).contains(&self.max_batch) {
+            anyhow::bail!(
+                "webhooks.max_batch must be between 1 and {}",
+                eckwms_application::events::MAX_LIMIT
+            );
+        }
+        if !(1..=self.max_batch).contains(&self.batch) {
+            anyhow::bail!("webhooks.batch must be between 1 and webhooks.max_batch");
+        }
+        if !(10..=60_000).contains(&self.poll_ms) {
+            anyhow::bail!("webhooks.poll_ms must be between 10 and 60000");
+        }
+        if self.lease_secs <= self.timeout_secs {
+            anyhow::bail!(
+                "webhooks.lease_secs must be longer than webhooks.timeout_secs (a lease outlives a delivery)"
+            );
+        }
+        if self.backoff_max_secs < self.backoff_secs {
+            anyhow::bail!("webhooks.backoff_max_secs must be at least webhooks.backoff_secs");
+        }
+        Ok(())
+    }
 }
 
 /// The puller of the global service's scan relay (runs in `serve` while the instance is
@@ -326,6 +400,7 @@ impl Settings {
         eckwms_application::public::parse_global_key(&self.global.public_key)
             .map_err(|e| anyhow::anyhow!(e))?;
         self.global.local_ips()?;
+        self.webhooks.validate()?;
         self.relay.check()?;
         if self.http.body_limit == 0 {
             anyhow::bail!("http.body_limit must be positive");
@@ -355,6 +430,14 @@ impl Settings {
             ("scan.session_idle_secs", self.scan.session_idle_secs, 1),
             ("global.heartbeat_secs", self.global.heartbeat_secs, 1),
             ("global.timeout_secs", self.global.timeout_secs, 1),
+            ("webhooks.timeout_secs", self.webhooks.timeout_secs, 1),
+            ("webhooks.lease_secs", self.webhooks.lease_secs, 1),
+            ("webhooks.backoff_secs", self.webhooks.backoff_secs, 1),
+            (
+                "webhooks.backoff_max_secs",
+                self.webhooks.backoff_max_secs,
+                1,
+            ),
         ] {
             check_time(name, secs, 1, min)?;
         }

@@ -15,6 +15,7 @@ mod repair;
 mod scanning;
 mod scenarios;
 mod stress;
+mod webhooks;
 
 /// The scenarios of every file, for `on_both_backends!`.
 mod all_scenarios {
@@ -94,5 +95,23 @@ async fn two_processes_stream_every_seq_once() {
     match crate::harness::database(crate::harness::Backend::Postgres) {
         Some(db) => events::two_processes_stream_every_seq_once(&db).await,
         None => eprintln!("PostgreSQL black-box test skipped: ECKWMS_TEST_PG_URL is unset"),
+    }
+}
+
+mod webhook_deliveries {
+    #[actix_rt::test]
+    async fn sqlite() {
+        let db = crate::harness::database(crate::harness::Backend::Sqlite).unwrap();
+        crate::webhooks::a_receiver_gets_every_change_once_across_a_crash(&db).await;
+    }
+
+    #[actix_rt::test]
+    async fn postgres() {
+        match crate::harness::database(crate::harness::Backend::Postgres) {
+            Some(db) => {
+                crate::webhooks::a_receiver_gets_every_change_once_across_a_crash(&db).await
+            }
+            None => eprintln!("PostgreSQL black-box test skipped: ECKWMS_TEST_PG_URL is unset"),
+        }
     }
 }

@@ -64,6 +64,9 @@ mod system_queries;
 #[allow(clippy::duplicate_mod)]
 #[path = "sql/unit.rs"]
 mod unit_of_work;
+#[allow(clippy::duplicate_mod)]
+#[path = "sql/webhooks.rs"]
+mod webhook_queries;
 
 pub(crate) use access_queries::*;
 pub(crate) use barcode_statements::*;
@@ -83,3 +86,4 @@ pub(crate) use repair_queries::*;
 pub(crate) use scan_queries::*;
 pub(crate) use system_queries::*;
 pub(crate) use unit_of_work::*;
+pub(crate) use webhook_queries::*;

@@ -302,6 +302,27 @@ diesel::table! {
 }
 
 diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        url -> Text,
+        secret -> Text,
+        filter -> Text,
+        batch_size -> Integer,
+        enabled -> Bool,
+        failures -> Integer,
+        last_error -> Nullable<Text>,
+        last_error_at -> Nullable<Timestamp>,
+        cursor_seq -> BigInt,
+        next_attempt_at -> Nullable<Timestamp>,
+        lease_holder -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     roles (name) {
         name -> Text,
         description -> Text,
@@ -436,6 +457,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     label_prints,
     instance_identity,
     global_link,
+    webhooks,
     roles,
     users,
     sessions,

@@ -24,6 +24,7 @@ pub mod relay_client;
 pub mod request_id;
 pub mod routes;
 pub mod schema;
+pub mod webhook_client;
 // Test support: a failing unwrap there is a broken test set-up, and it panics as such.
 #[cfg(any(test, feature = "testing"))]
 #[allow(clippy::unwrap_used, clippy::new_without_default)]

@@ -123,6 +123,7 @@ impl Modify for SecuritySchemes {
         (name = "api keys", description = "API key management (apikeys.manage)"),
         (name = "audit", description = "The audit log of security events (core.admin)"),
         (name = "devices", description = "Scanners: pairing, and the registry (devices.manage)"),
+        (name = "webhooks", description = "Webhook subscriptions: the changes POSTed to a URL (core.admin)"),
         (name = "relay", description = "The puller of the global service's scan relay (devices.manage)"),
     )
 )]

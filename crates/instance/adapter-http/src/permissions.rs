@@ -164,6 +164,13 @@ pub const ROUTES: &[(&str, &str, Requirement)] = &[
     ("GET", "/api/v1/devices/{id}", needs(DevicesManage)),
     ("PATCH", "/api/v1/devices/{id}", needs(DevicesManage)),
     ("DELETE", "/api/v1/devices/{id}", needs(DevicesManage)),
+    // webhooks: subscriptions to the changes
+    ("GET", "/api/v1/webhooks", needs(CoreAdmin)),
+    ("POST", "/api/v1/webhooks", needs(CoreAdmin)),
+    ("GET", "/api/v1/webhooks/{id}", needs(CoreAdmin)),
+    ("PATCH", "/api/v1/webhooks/{id}", needs(CoreAdmin)),
+    ("DELETE", "/api/v1/webhooks/{id}", needs(CoreAdmin)),
+    ("POST", "/api/v1/webhooks/{id}/replay", needs(CoreAdmin)),
     // relay: the puller of the global service's scan relay
     ("GET", "/api/v1/relay/status", needs(DevicesManage)),
 ];

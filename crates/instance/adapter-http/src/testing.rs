@@ -16,15 +16,15 @@ use eckwms_application::ports::{
     MockLedgerRepository, MockLookupRepository, MockMoveRepository, MockOrderRepository,
     MockOverviewRepository, MockPlaceRepository, MockRelayRepository, MockRepairRepository,
     MockRoleRepository, MockScanRepository, MockSecretSource, MockSessionRepository,
-    MockThisInstance, MockUnitOfWork, MockUserRepository, MockWarehouseRepository, Role,
-    SessionRecord, User,
+    MockThisInstance, MockUnitOfWork, MockUserRepository, MockWarehouseRepository,
+    MockWebhookRepository, MockWebhookSender, Role, SessionRecord, User,
 };
 use eckwms_application::{
     ApiKeyService, AuditService, CatalogPorts, CatalogService, DevicePorts, DeviceService,
     EventPorts, EventService, IdempotencyService, LabelService, LookupService, MovementPorts,
     MovementService, OrderPorts, OrderService, OverviewPorts, OverviewService, RelayPorts,
     RelayService, RoleService, ScanService, ScanSettings, Services, SessionService, SystemService,
-    UserService,
+    UserService, WebhookPorts, WebhookService, WebhookSettings,
 };
 use eckwms_domain::UserId;
 use eckwms_domain::access::role::seeded;
@@ -79,6 +79,10 @@ pub struct Mocks {
     pub overview: MockOverviewRepository,
     /// The events stream's reads.
     pub events: MockEventRepository,
+    /// Webhook subscriptions, their sender and settings (`allow_loopback` and the like).
+    pub webhooks: MockWebhookRepository,
+    pub webhook_sender: MockWebhookSender,
+    pub webhook_settings: WebhookSettings,
     /// RMA requests.
     pub repair: MockRepairRepository,
     pub moves: MockMoveRepository,
@@ -184,6 +188,9 @@ impl Mocks {
         });
         let mut audit = MockAuditRepository::new();
         audit.expect_record_audit().returning(|_| Ok(()));
+        // No subscription: the list is empty.
+        let mut webhooks = MockWebhookRepository::new();
+        webhooks.expect_list_webhooks().returning(|| Ok(Vec::new()));
         let mut devices = MockDeviceRepository::new();
         devices.expect_find_device().returning(|_| Ok(None));
         // The relay of an instance not enrolled that never pulled.
@@ -204,6 +211,9 @@ impl Mocks {
             orders: MockOrderRepository::new(),
             overview: MockOverviewRepository::new(),
             events: MockEventRepository::new(),
+            webhooks,
+            webhook_sender: MockWebhookSender::new(),
+            webhook_settings: WebhookSettings::default(),
             repair: MockRepairRepository::new(),
             moves: MockMoveRepository::new(),
             unit: MockUnitOfWork::new(),
@@ -343,6 +353,17 @@ impl Mocks {
             events: EventService::new(EventPorts {
                 events: Arc::new(self.events),
             }),
+            webhooks: WebhookService::new(
+                WebhookPorts {
+                    webhooks: Arc::new(self.webhooks),
+                    events: Arc::new(MockEventRepository::new()),
+                    users: users_repo.clone(),
+                    sender: Arc::new(self.webhook_sender),
+                    clock: clock.clone(),
+                    secrets: Arc::new(counting_secrets()),
+                },
+                self.webhook_settings,
+            ),
             repair,
             movement: MovementService::new(MovementPorts {
                 moves: Arc::new(self.moves),

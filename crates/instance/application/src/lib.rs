@@ -19,6 +19,7 @@ pub mod relay;
 pub mod repair;
 pub mod scanning;
 pub mod system;
+pub mod webhooks;
 
 pub use access::{
     Actor, ApiKeyService, AuditService, CreatedKey, RoleService, SessionService, UserService, Who,
@@ -39,6 +40,7 @@ pub use relay::{RelayPorts, RelayPuller, RelayService};
 pub use scanning::lookup::{Found, Lookup, LookupService, Missing, Resolution};
 pub use scanning::{ScanCaller, ScanRequest, ScanService, ScanSettings};
 pub use system::{OsSecrets, Readiness, SystemClock, SystemService, VerifyReport};
+pub use webhooks::{WebhookPorts, WebhookService, WebhookSettings};
 
 /// Every service of the instance, as the HTTP adapter and the binary use them.
 #[derive(Clone)]
@@ -49,6 +51,8 @@ pub struct Services {
     pub overview: OverviewService,
     /// The ledger as a stream of changes.
     pub events: EventService,
+    /// Subscriptions that receive the changes by HTTP POST, and their delivery.
+    pub webhooks: WebhookService,
     /// RMA requests.
     pub repair: repair::RepairService,
     pub movement: MovementService,

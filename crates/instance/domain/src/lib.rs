@@ -14,6 +14,7 @@ mod refusals;
 pub mod repair;
 pub mod scanning;
 pub mod text;
+pub mod webhooks;
 
 pub use catalog::{
     ActionKind, Attributes, Barcodes, BoxPatch, Item, ItemAction, ItemPatch, MAX_ATTRIBUTES_BYTES,
@@ -34,3 +35,4 @@ pub use movement::moves::{MoveError, MoveSubject};
 pub use orders::public::{OrderPublicFields, PublicOrderField};
 pub use orders::{Customer, NewOrder, Order, OrderPatch, OrderStatus};
 pub use text::{Code, Name, Note, Text};
+pub use webhooks::{Subscription, SubscriptionPatch, WebhookId, WebhookSecret, WebhookUrl};

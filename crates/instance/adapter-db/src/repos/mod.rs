@@ -16,5 +16,6 @@ mod relay;
 mod repair;
 mod scanning;
 mod system;
+mod webhooks;
 
 pub(crate) use events::LedgerHorizon;

@@ -18,6 +18,7 @@ mod labels;
 mod movement;
 mod orders;
 mod scanning;
+mod webhooks;
 
 pub(crate) use access::*;
 pub(crate) use catalog::*;
@@ -26,6 +27,7 @@ pub(crate) use labels::*;
 pub(crate) use movement::*;
 pub(crate) use orders::*;
 pub(crate) use scanning::*;
+pub(crate) use webhooks::*;
 
 pub(crate) fn to_db(t: DateTime<Utc>) -> NaiveDateTime {
     t.naive_utc()

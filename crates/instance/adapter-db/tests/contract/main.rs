@@ -123,6 +123,7 @@ mod repair;
 mod scanning;
 mod serials;
 mod system;
+mod webhooks;
 pub(crate) use access::*;
 pub(crate) use catalog::*;
 pub(crate) use devices::*;
@@ -138,6 +139,7 @@ pub(crate) use repair::*;
 pub(crate) use scanning::*;
 pub(crate) use serials::*;
 pub(crate) use system::*;
+pub(crate) use webhooks::*;
 
 macro_rules! contract {
     ($($test:ident),* $(,)?) => {
@@ -164,6 +166,9 @@ macro_rules! contract {
 }
 
 contract!(
+    webhooks_are_created_changed_and_deleted,
+    the_cursor_moves_only_under_the_lease_and_from_where_it_was,
+    two_takers_never_both_hold_a_webhooks_lease,
     results_and_the_orders_holding_an_item_are_read,
     parcels_on_role_places_move_their_orders_on,
     an_order_is_received_once_under_concurrent_moves,

@@ -20,6 +20,7 @@ pub mod relay;
 pub mod repair;
 pub mod scanning;
 pub mod system;
+pub mod webhooks;
 
 /// Registers every route under `/api/v1`.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -34,6 +35,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .configure(labels::configure)
         .configure(access::configure)
         .configure(devices::configure)
+        .configure(webhooks::configure)
         .configure(relay::configure);
 }
 

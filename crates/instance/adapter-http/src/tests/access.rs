@@ -398,6 +398,7 @@ fn every_use_case_requires_what_its_route_declares() {
     let rma = OrderId::new(eckwms_domain::repair::RMA_ORDER_BASE + 1_765_101_600).unwrap();
     let user = UserId::new(5).unwrap();
     let device = eckwms_domain::devices::DeviceId::parse("PDA-7").unwrap();
+    let webhook = eckwms_domain::WebhookId::parse("wh_0123456789abcdef").unwrap();
     let any = Expected::Any;
     type Call<'a> = Box<dyn Fn(&RequestMeta) -> Result<(), AppError> + 'a>;
     let calls: Vec<(&str, &str, Call)> = vec![
@@ -971,6 +972,51 @@ fn every_use_case_requires_what_its_route_declares() {
             "DELETE",
             "/api/v1/devices/{id}",
             Box::new(|m| s.devices.delete(&device, any, m)),
+        ),
+        (
+            "GET",
+            "/api/v1/webhooks",
+            Box::new(|m| s.webhooks.list(m).map(drop)),
+        ),
+        (
+            "POST",
+            "/api/v1/webhooks",
+            Box::new(|m| {
+                s.webhooks
+                    .create(
+                        &eckwms_application::webhooks::NewWebhookInput {
+                            url: "https://hooks.example/in".into(),
+                            filter: eckwms_domain::EventFilter::all(),
+                            batch_size: None,
+                        },
+                        m,
+                    )
+                    .map(drop)
+            }),
+        ),
+        (
+            "GET",
+            "/api/v1/webhooks/{id}",
+            Box::new(|m| s.webhooks.get(&webhook, m).map(drop)),
+        ),
+        (
+            "PATCH",
+            "/api/v1/webhooks/{id}",
+            Box::new(|m| {
+                s.webhooks
+                    .update(&webhook, any, &Default::default(), m)
+                    .map(drop)
+            }),
+        ),
+        (
+            "DELETE",
+            "/api/v1/webhooks/{id}",
+            Box::new(|m| s.webhooks.delete(&webhook, any, m)),
+        ),
+        (
+            "POST",
+            "/api/v1/webhooks/{id}/replay",
+            Box::new(|m| s.webhooks.replay(&webhook, 1, m).map(drop)),
         ),
         (
             "GET",

@@ -31,6 +31,7 @@ mod public;
 mod relay;
 mod repair;
 mod scans;
+mod webhooks;
 
 /// What a test sees of a response.
 #[derive(Debug)]

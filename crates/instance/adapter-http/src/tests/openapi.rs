@@ -336,6 +336,7 @@ fn sample_uri(path: &str) -> String {
             ("{id}", "PUBLIC") => "i000000000000000001",
             ("{id}", "users") => "u000000000000000001",
             ("{name}", "roles") => "NIGHT",
+            ("{id}", "webhooks") => "wh_0123456789abcdef",
             ("{id}", _) => "1",
             _ => segment,
         };
@@ -371,6 +372,12 @@ fn mocks_that_find_nothing() -> Mocks {
         .expect_update_order()
         .returning(move |_, _, _, _| Err(gone()));
     m.users.expect_get_user().returning(move |_| Err(gone()));
+    m.webhooks
+        .expect_update_webhook()
+        .returning(move |_, _, _, _, _| Err(gone()));
+    m.webhooks
+        .expect_get_webhook()
+        .returning(move |_| Err(gone()));
     m
 }
 
@@ -411,8 +418,9 @@ async fn patch_fields_admit_null_exactly_where_the_server_does() {
             checked += 1;
         }
     }
-    // warehouse 1, rack 5, place 2, box 2, item 6, order 5, user 3, role 2, device 3, me 1.
-    assert_eq!(checked, 30);
+    // warehouse 1, rack 5, place 2, box 2, item 6, order 5, user 3, role 2, device 3, me 1,
+    // webhook 5.
+    assert_eq!(checked, 35);
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Ports: what the use cases need from the outside world, one file per capability (a wing):
 //! `catalog`, `orders`, `movement` (and the ledger), `access`, `devices`, `idempotency`,
-//! `scanning`, `labels`, `overview`, `events`, `system`; the types every wing shares (`WriteContext`,
+//! `scanning`, `labels`, `overview`, `events`, `webhooks`, `system`; the types every wing shares (`WriteContext`,
 //! `Expected`, `PageQuery`, `Clock`, `SecretSource`) are here.
 //!
 //! Every port is synchronous and object safe; every method is one transaction owned by the
@@ -29,6 +29,7 @@ mod repair;
 mod scanning;
 mod system;
 mod unit;
+mod webhooks;
 
 // One file per capability; every port is still reached as `ports::X`.
 pub use access::*;
@@ -46,6 +47,7 @@ pub use repair::*;
 pub use scanning::*;
 pub use system::*;
 pub use unit::*;
+pub use webhooks::*;
 
 /// Who changes something, when, and under which request; recorded with every ledger row.
 #[derive(Clone, Debug, PartialEq, Eq)]
