@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use eckwms_adapter_db::Database;
@@ -55,20 +56,36 @@ pub fn puller(
 const FIRST_RETRY: Duration = Duration::from_secs(1);
 const LONGEST_RETRY: Duration = Duration::from_secs(30);
 
-/// The puller's thread; it ends when this is dropped (after its current round, whose calls to
-/// the global service have a time limit), giving its lease up.
+/// The puller's thread; dropping this stops it after its current round (whose calls to the
+/// global service have a time limit), gives its lease up and waits for the thread to end, so
+/// that another process need not wait for the lease to run out.
 pub struct Puller {
-    _stop: Sender<()>,
+    stop: Option<Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Drop for Puller {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+        {
+            tracing::warn!("the relay's puller ended with a panic");
+        }
+    }
 }
 
 /// Starts the puller (when `[relay] enabled`). It reads the enrollment at every round, so an
 /// instance enrolled while it serves starts pulling within one `poll`.
 pub fn start(puller: RelayPuller, poll: Duration, lease: Duration) -> anyhow::Result<Puller> {
     let (stop, stopped) = channel();
-    std::thread::Builder::new()
+    let thread = std::thread::Builder::new()
         .name("relay-puller".into())
         .spawn(move || pull_until_stopped(&puller, poll, lease, &stopped))?;
-    Ok(Puller { _stop: stop })
+    Ok(Puller {
+        stop: Some(stop),
+        thread: Some(thread),
+    })
 }
 
 /// What the loop remembers between rounds: whether rounds fail (so that an outage is logged

@@ -307,6 +307,9 @@ async fn relayed_scans_move_once_and_survive_a_kill_in_the_middle() {
         let (status, log) = site.terminate_with_log();
         assert!(status.success(), "{log}");
         let site = start_site(site_db.url(), false);
+        // Stopped gracefully, the puller gave its lease up: no one holds it now.
+        let idle = instance::Api::new(&site, &admin_key);
+        assert_eq!(relay_status(&idle).await["holder_alive"], false);
         for (n, item) in items.iter().enumerate() {
             let (code, body) = pda.relay(&global, &format!("k-{n}-a"), item).await;
             assert_eq!(code, 202, "{body}");
