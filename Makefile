@@ -46,12 +46,12 @@ clippy:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 deps-check: ## the inner crates must not depend on diesel or actix-web
-	@for crate in eckwms-problems eckwms-domain eckwms-application eckwms-global-domain eckwms-global-application eckwms-settings-kit eckwms-device-protocol eckwms-i18n; do \
+	@for crate in eckwms-problems eckwms-domain eckwms-application eckwms-global-domain eckwms-global-application eckwms-settings-kit eckwms-device-protocol eckwms-i18n eckwms-address-policy; do \
 		for dep in diesel actix-web; do \
 			if $(CARGO) tree -p $$crate -e normal -i $$dep >/dev/null 2>&1; then \
 				echo "dependency rule broken: $$crate depends on $$dep"; exit 1; fi; \
 		done; \
-	done; echo "dependency rule holds: the problem catalogue, the domain and application crates (and the settings kit, the device protocol and the translations) use neither diesel nor actix-web"
+	done; echo "dependency rule holds: the problem catalogue, the domain and application crates (and the settings kit, the device protocol, the translations and the address policy) use neither diesel nor actix-web"
 
 lint: fmt-check clippy deps-check ## formatting, clippy -D warnings, dependency rule
 
