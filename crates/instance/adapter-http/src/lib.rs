@@ -146,7 +146,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 /// What the API's document says, made once per process and shared by every worker's app (each
-/// of them would otherwise complete, serialize and index a document of its own: about 6 MiB
+/// of them would otherwise complete, serialize and index a document of its own: about 1 MiB
 /// more memory per worker): the document served, the table of its routes for the 404/405
 /// fallback, and the table of what each route requires.
 struct Described {
