@@ -15,11 +15,15 @@ use crate::instance;
 /// How long a test waits for something the heartbeat (every second here) brings about.
 const DEADLINE: Duration = Duration::from_secs(30);
 
+/// The code the relayed scans of these tests carry (whether it names anything does not matter:
+/// the instance does not pull here).
+const SOME_ITEM: &str = "i000000000000000001";
+
 fn port_of(base: &str) -> u16 {
     base.rsplit(':').next().unwrap().parse().unwrap()
 }
 
-fn instance_id(server: &instance::Server) -> String {
+pub(crate) fn instance_id(server: &instance::Server) -> String {
     server
         .startup_log
         .iter()
@@ -41,7 +45,7 @@ fn start_site(db_url: &str) -> instance::Server {
     )
 }
 
-async fn admin_get(global: &Server, path: &str) -> Value {
+pub(crate) async fn admin_get(global: &Server, path: &str) -> Value {
     let auth = format!("Bearer {ADMIN_KEY}");
     let answer = harness::get(&global.url(path), &[("Authorization", &auth)]).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
@@ -49,7 +53,11 @@ async fn admin_get(global: &Server, path: &str) -> Value {
 }
 
 /// The status of a scanner in the global service's records of the instance.
-async fn status_at_global(global: &Server, instance: &str, device: &str) -> Option<String> {
+pub(crate) async fn status_at_global(
+    global: &Server,
+    instance: &str,
+    device: &str,
+) -> Option<String> {
     admin_get(
         global,
         &format!("/ECK/API/ADMIN/DEVICES?instanceId={instance}"),
@@ -62,8 +70,17 @@ async fn status_at_global(global: &Server, instance: &str, device: &str) -> Opti
         .map(|d| d["status"].as_str().unwrap().to_owned())
 }
 
-/// Polls `check` until it holds or the deadline passes.
-async fn eventually<F, Fut>(what: &str, mut check: F)
+/// Polls `check` until it holds or [`DEADLINE`] passes.
+async fn eventually<F, Fut>(what: &str, check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    eventually_within(DEADLINE, what, check).await;
+}
+
+/// Polls `check` every 50 ms until it holds or `deadline` passes.
+pub(crate) async fn eventually_within<F, Fut>(deadline: Duration, what: &str, mut check: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
@@ -71,10 +88,10 @@ where
     let started = Instant::now();
     while !check().await {
         assert!(
-            started.elapsed() < DEADLINE,
-            "{what}: not within {DEADLINE:?}"
+            started.elapsed() < deadline,
+            "{what}: not within {deadline:?}"
         );
-        actix_rt::time::sleep(Duration::from_millis(100)).await;
+        actix_rt::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
@@ -88,13 +105,13 @@ fn enroll(site: &instance::Server, global: &Server, token: &str, force: bool) ->
 }
 
 /// A scanner's key and id, and its requests.
-struct Scanner {
+pub(crate) struct Scanner {
     key: SigningKey,
     id: DeviceId,
 }
 
 impl Scanner {
-    fn new(id: &str, seed: u8) -> Scanner {
+    pub(crate) fn new(id: &str, seed: u8) -> Scanner {
         Scanner {
             key: SigningKey::from_bytes(&[seed; 32]),
             id: DeviceId::parse(id).unwrap(),
@@ -102,7 +119,7 @@ impl Scanner {
     }
 
     /// Pairs with the instance (challenge, signed registration): pending there.
-    async fn pair(&self, site: &instance::Server) {
+    pub(crate) async fn pair(&self, site: &instance::Server) {
         let challenge =
             harness::post_json(&site.url("/ECK/API/DEVICE/CHALLENGE"), &[], &json!({})).await;
         assert_eq!(challenge.status, 201, "{}", challenge.body);
@@ -120,17 +137,27 @@ impl Scanner {
         assert_eq!(registered.body["status"], "pending");
     }
 
+    /// The headers of this scanner's signature of `method path` with `body`, signed now.
+    pub(crate) fn signed(
+        &self,
+        method: &str,
+        path: &str,
+        body: &[u8],
+    ) -> [(&'static str, String); 3] {
+        request_headers(
+            &self.key,
+            &self.id,
+            method,
+            path,
+            chrono::Utc::now().timestamp(),
+            body,
+        )
+    }
+
     /// Discovery of `instance` signed by this scanner: the candidates' types, in order.
     async fn discover(&self, global: &Server, instance: &str) -> Vec<String> {
         let path = format!("/ECK/API/INTERNAL/GET-INSTANCE-INFO/{instance}");
-        let signed = request_headers(
-            &self.key,
-            &self.id,
-            "GET",
-            &path,
-            chrono::Utc::now().timestamp(),
-            b"",
-        );
+        let signed = self.signed("GET", &path, b"");
         let headers: Vec<(&str, &str)> = signed.iter().map(|(n, v)| (*n, v.as_str())).collect();
         let answer = harness::get(&global.url(&path), &headers).await;
         assert_eq!(answer.status, 200, "{}", answer.body);
@@ -142,18 +169,11 @@ impl Scanner {
             .collect()
     }
 
-    /// A scan posted to the global relay, signed now: its status and problem code.
-    async fn relay(&self, global: &Server, msg_id: &str) -> (u16, Value) {
+    /// A scan of `barcode` posted to the global relay, signed now: its status and answer.
+    pub(crate) async fn relay(&self, global: &Server, msg_id: &str, barcode: &str) -> (u16, Value) {
         let path = "/ECK/API/RELAY/SCANS";
-        let body = json!({"msgId": msg_id, "barcode": "i000000000000000001"}).to_string();
-        let signed = request_headers(
-            &self.key,
-            &self.id,
-            "POST",
-            path,
-            chrono::Utc::now().timestamp(),
-            body.as_bytes(),
-        );
+        let body = json!({"msgId": msg_id, "barcode": barcode}).to_string();
+        let signed = self.signed("POST", path, body.as_bytes());
         let mut headers: Vec<(&str, &str)> = signed.iter().map(|(n, v)| (*n, v.as_str())).collect();
         headers.push(("Content-Type", "application/json"));
         let answer =
@@ -162,9 +182,15 @@ impl Scanner {
     }
 }
 
-/// Sets a scanner's status at the instance, as its admin.
-async fn set_status(site: &instance::Server, device: &str, status: &str) {
-    let api = instance::Api::new(site, &site.admin_key);
+/// Sets a scanner's status at the instance, with the admin's key (a restarted process of the
+/// instance has none of its own).
+pub(crate) async fn set_status(
+    site: &instance::Server,
+    admin_key: &str,
+    device: &str,
+    status: &str,
+) {
+    let api = instance::Api::new(site, admin_key);
     let reply = api
         .send(
             "PATCH",
@@ -231,15 +257,15 @@ async fn an_enrolled_instance_beats_and_the_global_service_follows_its_scanners(
             status_at_global(g, id, "PDA-7").await.as_deref() == Some("pending")
         })
         .await;
-        assert_eq!(pda.relay(&global, "m-1").await.0, 403);
+        assert_eq!(pda.relay(&global, "m-1", SOME_ITEM).await.0, 403);
         // Pending: its signature is valid, but discovery gives it the proxy only.
         assert_eq!(pda.discover(&global, id).await, ["GLOBAL_PROXY"]);
-        set_status(&site, "PDA-7", "active").await;
+        set_status(&site, &site.admin_key, "PDA-7", "active").await;
         eventually("the approved scanner is active at the global service", move || async move {
             status_at_global(g, id, "PDA-7").await.as_deref() == Some("active")
         })
         .await;
-        let (status, body) = pda.relay(&global, "m-2").await;
+        let (status, body) = pda.relay(&global, "m-2", SOME_ITEM).await;
         assert_eq!(status, 202, "{body}");
         // Published active: its own signature now brings the instance's LAN address first.
         assert_eq!(
@@ -248,14 +274,14 @@ async fn an_enrolled_instance_beats_and_the_global_service_follows_its_scanners(
         );
 
         // Blocked at the instance: the relay refuses it after the next heartbeat.
-        set_status(&site, "PDA-7", "blocked").await;
+        set_status(&site, &site.admin_key, "PDA-7", "blocked").await;
         let scanner = &pda;
         let mut n = 3;
         eventually("the relay refuses the blocked scanner", move || {
             n += 1;
             let msg = format!("m-{n}");
             async move {
-                let (status, body) = scanner.relay(g, &msg).await;
+                let (status, body) = scanner.relay(g, &msg, SOME_ITEM).await;
                 status == 403 && body["code"] == "device_not_active"
             }
         })

@@ -4,14 +4,15 @@
 //! nothing more), and confirms them; a blocked scanner is refused; an instance killed with
 //! SIGKILL in the middle applies every scan exactly once after its restart.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use eckwms_device_protocol::DeviceId;
-use eckwms_device_protocol::signing::{SigningKey, public_key, request_headers, sign_registration};
 use serde_json::{Value, json};
 
-use crate::harness::{self, ADMIN_KEY, Server};
+use crate::harness::{self, Server};
 use crate::instance;
+use crate::link::{
+    Scanner, admin_get, eventually_within, instance_id, set_status, status_at_global,
+};
 
 /// How long a test waits for something the puller or the heartbeat brings about.
 const DEADLINE: Duration = Duration::from_secs(90);
@@ -45,74 +46,7 @@ fn start_global(db_url: &str) -> Server {
     Server::start_with(db_url, &[("ECKWMS_GLOBAL__RELAY__LEASE_SECS", "2")])
 }
 
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let started = Instant::now();
-    while !check().await {
-        assert!(
-            started.elapsed() < DEADLINE,
-            "{what}: not within {DEADLINE:?}"
-        );
-        actix_rt::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-async fn admin_get(global: &Server, path: &str) -> Value {
-    let auth = format!("Bearer {ADMIN_KEY}");
-    let answer = harness::get(&global.url(path), &[("Authorization", &auth)]).await;
-    assert_eq!(answer.status, 200, "{}", answer.body);
-    answer.body
-}
-
-fn instance_id(server: &instance::Server) -> String {
-    server
-        .startup_log
-        .iter()
-        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-        .find(|json| json["fields"]["message"] == "instance identity")
-        .and_then(|json| json["fields"]["instance_id"].as_str().map(str::to_owned))
-        .expect("the instance logs its id at start")
-}
-
-struct Scanner {
-    key: SigningKey,
-    id: DeviceId,
-}
-
 impl Scanner {
-    fn new(id: &str, seed: u8) -> Scanner {
-        Scanner {
-            key: SigningKey::from_bytes(&[seed; 32]),
-            id: DeviceId::parse(id).unwrap(),
-        }
-    }
-
-    async fn pair(&self, site: &instance::Server) {
-        let challenge =
-            harness::post_json(&site.url("/ECK/API/DEVICE/CHALLENGE"), &[], &json!({})).await;
-        let nonce = challenge.body["nonce"].as_str().unwrap();
-        let body = json!({
-            "deviceId": self.id.as_str(),
-            "deviceName": "Scanner",
-            "devicePublicKey": public_key(&self.key).as_str(),
-            "nonce": nonce,
-            "signature": sign_registration(&self.key, &self.id, nonce),
-        });
-        let registered =
-            harness::post_json(&site.url("/ECK/API/DEVICE/REGISTER"), &[], &body).await;
-        assert_eq!(registered.status, 200, "{}", registered.body);
-    }
-
-    /// A scan posted to the global relay, signed now.
-    async fn relay(&self, global: &Server, msg_id: &str, barcode: &str) -> (u16, Value) {
-        let path = "/ECK/API/RELAY/SCANS";
-        let body = json!({"msgId": msg_id, "barcode": barcode}).to_string();
-        self.send(&global.url(path), path, body).await
-    }
-
     /// The same scan sent directly to the instance, signed now.
     async fn scan_directly(
         &self,
@@ -122,14 +56,7 @@ impl Scanner {
     ) -> (u16, Value, bool) {
         let path = "/api/v1/scans";
         let body = json!({"msg_id": msg_id, "barcode": barcode}).to_string();
-        let signed = request_headers(
-            &self.key,
-            &self.id,
-            "POST",
-            path,
-            chrono::Utc::now().timestamp(),
-            body.as_bytes(),
-        );
+        let signed = self.signed("POST", path, body.as_bytes());
         let mut headers: Vec<(&str, &str)> = signed.iter().map(|(n, v)| (*n, v.as_str())).collect();
         headers.push(("Content-Type", "application/json"));
         let api = instance::Api::new(site, "");
@@ -139,52 +66,6 @@ impl Scanner {
         let replayed = reply.header("idempotent-replayed").as_deref() == Some("true");
         (reply.status.as_u16(), reply.body, replayed)
     }
-
-    async fn send(&self, url: &str, path: &str, body: String) -> (u16, Value) {
-        let signed = request_headers(
-            &self.key,
-            &self.id,
-            "POST",
-            path,
-            chrono::Utc::now().timestamp(),
-            body.as_bytes(),
-        );
-        let mut headers: Vec<(&str, &str)> = signed.iter().map(|(n, v)| (*n, v.as_str())).collect();
-        headers.push(("Content-Type", "application/json"));
-        let answer = harness::send("POST", url, &headers, Some(body.as_bytes())).await;
-        (answer.status, answer.body)
-    }
-}
-
-async fn set_status(site: &instance::Server, admin_key: &str, device: &str, status: &str) {
-    let api = instance::Api::new(site, admin_key);
-    let reply = api
-        .send(
-            "PATCH",
-            &format!("/api/v1/devices/{device}"),
-            &[("If-Match", "*")],
-            Some(
-                json!({"status": status, "role": "PICKER"})
-                    .to_string()
-                    .into_bytes(),
-            ),
-        )
-        .await;
-    assert_eq!(reply.status.as_u16(), 200, "{}", reply.body);
-}
-
-/// The global service's records of the instance's scanner.
-async fn status_at_global(global: &Server, instance: &str, device: &str) -> Option<String> {
-    admin_get(
-        global,
-        &format!("/ECK/API/ADMIN/DEVICES?instanceId={instance}"),
-    )
-    .await["devices"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["deviceId"] == device)
-        .map(|d| d["status"].as_str().unwrap().to_owned())
 }
 
 /// The ledger rows of `moved` with this place as their new parent.
@@ -241,7 +122,8 @@ async fn relayed_scans_move_once_and_survive_a_kill_in_the_middle() {
         pda.pair(&site).await;
         set_status(&site, &admin_key, "PDA-7", "active").await;
         let (g, id) = (&global, site_id.as_str());
-        eventually(
+        eventually_within(
+            DEADLINE,
             "the approved scanner is active at the global service",
             || async move { status_at_global(g, id, "PDA-7").await.as_deref() == Some("active") },
         )
@@ -260,11 +142,11 @@ async fn relayed_scans_move_once_and_survive_a_kill_in_the_middle() {
         assert_eq!(pda.relay(&global, "r-2", &place_id).await.0, 202);
         let (a, item_path) = (&admin, format!("/api/v1/items/{item_id}"));
         let (p, path) = (place_id.as_str(), item_path.as_str());
-        eventually("the relayed scans move the item", || async move {
+        eventually_within(DEADLINE, "the relayed scans move the item", || async move {
             a.get(path).await.body["parent"] == p
         })
         .await;
-        eventually("the relayed scans are confirmed", || async move {
+        eventually_within(DEADLINE, "the relayed scans are confirmed", || async move {
             let s = relay_status(a).await;
             s["applied"] == 2 && s["inbox"] == 0 && s["last_confirm_at"].is_string()
         })
@@ -320,7 +202,7 @@ async fn relayed_scans_move_once_and_survive_a_kill_in_the_middle() {
         let site = start_site(site_db.url(), true);
         let admin = instance::Api::new(&site, &admin_key);
         let a = &admin;
-        eventually("the puller is in the middle", || async move {
+        eventually_within(DEADLINE, "the puller is in the middle", || async move {
             relay_status(a).await["applied"].as_i64().unwrap() >= 2 + 40
         })
         .await;
@@ -337,7 +219,8 @@ async fn relayed_scans_move_once_and_survive_a_kill_in_the_middle() {
         let admin = instance::Api::new(&site, &admin_key);
         let a = &admin;
         let total = 2 + 2 * PAIRS as i64;
-        eventually(
+        eventually_within(
+            DEADLINE,
             "every relayed scan is applied and confirmed",
             || async move {
                 let s = relay_status(a).await;
@@ -370,15 +253,19 @@ async fn relayed_scans_move_once_and_survive_a_kill_in_the_middle() {
         set_status(&site, &admin_key, "PDA-7", "blocked").await;
         let scanner = &pda;
         let mut n = 0;
-        eventually("the relay refuses the blocked scanner", move || {
-            n += 1;
-            let msg = format!("b-{n}");
-            let place = place_id.clone();
-            async move {
-                let (status, body) = scanner.relay(g, &msg, &place).await;
-                status == 403 && body["code"] == "device_not_active"
-            }
-        })
+        eventually_within(
+            DEADLINE,
+            "the relay refuses the blocked scanner",
+            move || {
+                n += 1;
+                let msg = format!("b-{n}");
+                let place = place_id.clone();
+                async move {
+                    let (status, body) = scanner.relay(g, &msg, &place).await;
+                    status == 403 && body["code"] == "device_not_active"
+                }
+            },
+        )
         .await;
         let (_, log) = site.terminate_with_log();
         assert!(
