@@ -203,20 +203,24 @@ pub struct Outcome {
     pub latencies_us: Vec<u64>,
 }
 
+/// The p-th percentile of `sorted` (ascending) by nearest rank; `None` when it is empty.
+pub fn nearest_rank<T: Copy>(sorted: &[T], p: f64) -> Option<T> {
+    let n = sorted.len();
+    if n == 0 {
+        return None;
+    }
+    let rank = ((p / 100.0) * n as f64).ceil() as usize;
+    sorted.get(rank.clamp(1, n) - 1).copied()
+}
+
 impl Outcome {
     pub fn per_second(&self) -> f64 {
         self.units as f64 / self.window.as_secs_f64().max(1e-9)
     }
 
-    /// The p-th percentile (nearest rank), in milliseconds.
+    /// The p-th percentile (nearest rank), in milliseconds; NaN without latencies.
     pub fn percentile_ms(&self, p: f64) -> f64 {
-        if self.latencies_us.is_empty() {
-            return f64::NAN;
-        }
-        let n = self.latencies_us.len();
-        let rank = ((p / 100.0) * n as f64).ceil() as usize;
-        let index = rank.clamp(1, n) - 1;
-        self.latencies_us.get(index).copied().unwrap_or(0) as f64 / 1000.0
+        nearest_rank(&self.latencies_us, p).map_or(f64::NAN, |us| us as f64 / 1000.0)
     }
 
     pub fn max_ms(&self) -> f64 {

@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, anyhow};
+use anyhow::{Context, anyhow, bail};
+use serde_json::Value;
 
 use crate::Cli;
 use crate::floor::Floor;
@@ -212,4 +213,19 @@ pub fn secs(d: Duration) -> String {
 
 pub fn bearer(key: &str) -> Option<String> {
     Some(format!("Bearer {key}"))
+}
+
+/// The answer's JSON when its status is `expected`.
+pub async fn answer(
+    sent: Result<awc::ClientResponse, awc::error::SendRequestError>,
+    url: &str,
+    expected: u16,
+) -> anyhow::Result<Value> {
+    let mut response = sent.map_err(|e| anyhow!("{url}: {e}"))?;
+    let status = response.status();
+    let body = response.body().await.map_err(|e| anyhow!("{url}: {e}"))?;
+    if status.as_u16() != expected {
+        bail!("{url}: {status}: {}", String::from_utf8_lossy(&body));
+    }
+    serde_json::from_slice(&body).with_context(|| format!("{url}: not JSON"))
 }

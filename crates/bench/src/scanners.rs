@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 use crate::load::Scanner;
 use crate::rng::Rng;
+use crate::runner::answer;
 use crate::server::Server;
 
 /// `count` scanners `BENCH-PDA-00`, `-01`, ... registered and set active with `role`, one after
@@ -109,19 +110,4 @@ pub fn register(
         Ok(())
     })?;
     Ok(scanners)
-}
-
-/// The answer's JSON when its status is `expected`.
-async fn answer(
-    sent: Result<awc::ClientResponse, awc::error::SendRequestError>,
-    url: &str,
-    expected: u16,
-) -> anyhow::Result<Value> {
-    let mut response = sent.map_err(|e| anyhow!("{url}: {e}"))?;
-    let status = response.status();
-    let body = response.body().await.map_err(|e| anyhow!("{url}: {e}"))?;
-    if status.as_u16() != expected {
-        bail!("{url}: {status}: {}", String::from_utf8_lossy(&body));
-    }
-    serde_json::from_slice(&body).with_context(|| format!("{url}: not JSON"))
 }

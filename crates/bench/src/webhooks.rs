@@ -22,8 +22,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::fmt::{fmt_ms, fmt_rate, group};
+use crate::load::nearest_rank;
 use crate::report::{Check, Section};
-use crate::runner::{Load, Runner, bearer, secs};
+use crate::runner::{Load, Runner, answer, bearer, secs};
 use crate::seed::{self, Plan};
 use crate::server::Server;
 use crate::sqlite::{random_moves, seed_line, short_count, sqlite_url};
@@ -368,8 +369,8 @@ fn measure(
     let h2 = Following {
         events: lags.len() as u64,
         moves_per_second: moves.outcome.per_second(),
-        p50: percentile(&lags, 50.0),
-        p99: percentile(&lags, 99.0),
+        p50: nearest_rank(&lags, 50.0).unwrap_or(0.0),
+        p99: nearest_rank(&lags, 99.0).unwrap_or(0.0),
         max: lags.last().copied().unwrap_or(0.0),
         duplicates: received.duplicates - duplicates,
     };
@@ -383,43 +384,17 @@ fn measure(
     Ok((h1, h2))
 }
 
-/// The value at percentile `p` of `sorted` (nearest rank), 0 when empty.
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    #[allow(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        clippy::cast_precision_loss
-    )]
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
 /// `POST url` with a JSON body and the admin's `Authorization`: the JSON of a 201.
 fn post_json(url: &str, authorization: &str, body: &Value) -> anyhow::Result<Value> {
-    let url = url.to_owned();
-    let authorization = authorization.to_owned();
-    let body = body.clone();
-    actix_rt::System::new().block_on(async move {
+    actix_rt::System::new().block_on(async {
         let client = awc::Client::builder()
             .timeout(Duration::from_secs(30))
             .finish();
-        let mut response = client
-            .post(url.as_str())
-            .insert_header(("Authorization", authorization.as_str()))
-            .send_json(&body)
-            .await
-            .map_err(|e| anyhow!("POST {url}: {e}"))?;
-        let status = response.status();
-        let answer = response
-            .body()
-            .await
-            .map_err(|e| anyhow!("POST {url}: {e}"))?;
-        if status.as_u16() != 201 {
-            bail!("POST {url}: {status}: {}", String::from_utf8_lossy(&answer));
-        }
-        serde_json::from_slice(&answer).with_context(|| format!("POST {url}: not JSON"))
+        let sent = client
+            .post(url)
+            .insert_header(("Authorization", authorization))
+            .send_json(body)
+            .await;
+        answer(sent, url, 201).await
     })
 }
