@@ -18,7 +18,7 @@ pub use roles::{NewRoleInput, RoleOut, RolePatchInput, RoleService};
 pub use sessions::{
     LoggedIn, LoginAttempt, SESSION_PREFIX, SessionService, SessionSettings, csrf_token,
 };
-pub use users::{HashedSecrets, NewUserInput, UserPatchInput, UserService};
+pub use users::{HashedSecrets, NewUserInput, UserPatchInput, UserService, actor_names};
 
 #[cfg(test)]
 mod tests;

@@ -308,27 +308,7 @@ impl UserService {
         &self,
         actors: impl IntoIterator<Item = &'a str>,
     ) -> AppResult<std::collections::HashMap<String, String>> {
-        let named: Vec<(&str, UserId)> = actors
-            .into_iter()
-            .filter_map(|actor| {
-                let id = actor
-                    .split('/')
-                    .find_map(|part| part.strip_prefix("user:"))?;
-                Some((actor, UserId::parse(id).ok()?))
-            })
-            .collect();
-        let mut ids: Vec<UserId> = named.iter().map(|(_, id)| *id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        if ids.is_empty() {
-            return Ok(std::collections::HashMap::new());
-        }
-        let names: std::collections::HashMap<UserId, String> =
-            self.repo.display_names(&ids)?.into_iter().collect();
-        Ok(named
-            .into_iter()
-            .filter_map(|(actor, id)| Some((actor.to_owned(), names.get(&id)?.clone())))
-            .collect())
+        actor_names(self.repo.as_ref(), actors)
     }
 
     /// The user with this username (any case), for the command line.
@@ -339,4 +319,35 @@ impl UserService {
             .map(|found| found.user)
             .ok_or_else(|| AppError::not_found("user", username))
     }
+}
+
+/// The display names of the users named in ledger actor texts (`user:u…`, also combined as
+/// `user:u…/device:PDA-7`), by actor text as given, read in one batch from `users`; actors
+/// naming no user (or an unknown one) are left out. [`UserService::actor_names`] for history
+/// answers, and the webhooks' deliveries, which name them as the events stream does.
+pub fn actor_names<'a>(
+    users: &dyn UserRepository,
+    actors: impl IntoIterator<Item = &'a str>,
+) -> AppResult<std::collections::HashMap<String, String>> {
+    let named: Vec<(&str, UserId)> = actors
+        .into_iter()
+        .filter_map(|actor| {
+            let id = actor
+                .split('/')
+                .find_map(|part| part.strip_prefix("user:"))?;
+            Some((actor, UserId::parse(id).ok()?))
+        })
+        .collect();
+    let mut ids: Vec<UserId> = named.iter().map(|(_, id)| *id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let names: std::collections::HashMap<UserId, String> =
+        users.display_names(&ids)?.into_iter().collect();
+    Ok(named
+        .into_iter()
+        .filter_map(|(actor, id)| Some((actor.to_owned(), names.get(&id)?.clone())))
+        .collect())
 }

@@ -14,8 +14,7 @@ use eckwms_address_policy::AddressPolicy;
 use eckwms_domain::access::Permission;
 use eckwms_domain::webhooks::backoff;
 use eckwms_domain::{
-    EventFilter, FieldError, Subscription, SubscriptionPatch, UserId, WebhookId, WebhookSecret,
-    WebhookUrl,
+    EventFilter, FieldError, Subscription, SubscriptionPatch, WebhookId, WebhookSecret, WebhookUrl,
 };
 
 use crate::common::RequestMeta;
@@ -334,7 +333,10 @@ impl WebhookService {
             return Ok(DeliveryOutcome::Idle);
         }
         let count = page.events.len();
-        let actor_names = self.actor_names(&page.events)?;
+        let actor_names = crate::access::actor_names(
+            self.ports.users.as_ref(),
+            page.events.iter().map(|e| e.actor.as_str()),
+        )?;
         let batch = WebhookBatch {
             events: page.events,
             actor_names,
@@ -434,35 +436,6 @@ impl WebhookService {
         let mut bytes = [0u8; 4];
         self.ports.secrets.fill(&mut bytes)?;
         Ok(f64::from(u32::from_le_bytes(bytes)) / f64::from(u32::MAX))
-    }
-
-    /// The users' names of the events' actors, as the stream shows them.
-    fn actor_names(
-        &self,
-        events: &[eckwms_domain::LedgerEntry],
-    ) -> AppResult<std::collections::HashMap<String, String>> {
-        let named: Vec<(&str, UserId)> = events
-            .iter()
-            .filter_map(|e| {
-                let id = e
-                    .actor
-                    .split('/')
-                    .find_map(|part| part.strip_prefix("user:"))?;
-                Some((e.actor.as_str(), UserId::parse(id).ok()?))
-            })
-            .collect();
-        let mut ids: Vec<UserId> = named.iter().map(|(_, id)| *id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        if ids.is_empty() {
-            return Ok(std::collections::HashMap::new());
-        }
-        let names: std::collections::HashMap<UserId, String> =
-            self.ports.users.display_names(&ids)?.into_iter().collect();
-        Ok(named
-            .into_iter()
-            .filter_map(|(actor, id)| Some((actor.to_owned(), names.get(&id)?.clone())))
-            .collect())
     }
 }
 
